@@ -1,0 +1,205 @@
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/tuskdata/tusk/internal/blob"
+)
+
+// tempPrefix starts the names of the temporary files that Put writes before
+// renaming them into place. Keys cannot contain a segment that starts with a
+// dot, so no object is ever named like a temporary file.
+const tempPrefix = ".tmp-"
+
+// Store is a blob.Store on a directory of the file system. Keys map to
+// paths under the root directory. A key cannot also be a directory: with
+// "a/b" stored, a Put of "a" fails, and the other way round.
+//
+// One process at a time may write to a directory: durability relies on
+// the store knowing which directories it created.
+type Store struct {
+	fs   FS
+	root string
+
+	// dirMu serializes the creation of directories, so that no Put
+	// returns before the directory entries it relies on are durable.
+	dirMu sync.Mutex
+}
+
+var _ blob.Store = (*Store)(nil)
+
+// Open returns a store on the directory root of the operating system's
+// file system, creating it if needed.
+func Open(root string) (*Store, error) {
+	return OpenFS(OS{}, root)
+}
+
+// OpenFS returns a store on the directory root of fsys, creating it if
+// needed. Temporary files left by a crash are ignored; CleanTemp removes
+// them.
+func OpenFS(fsys FS, root string) (*Store, error) {
+	s := &Store{fs: fsys, root: filepath.Clean(root)}
+	if err := s.ensureDir(s.root); err != nil {
+		return nil, fmt.Errorf("open %s: %w", root, err)
+	}
+	return s, nil
+}
+
+// Put implements blob.Putter: it writes data to a temporary file in the
+// key's directory, syncs it, renames it over the key and syncs the
+// directory.
+func (s *Store) Put(ctx context.Context, key string, data []byte) error {
+	name, err := s.path(ctx, key)
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	dir := filepath.Dir(name)
+	if err := s.ensureDir(dir); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	tmp := filepath.Join(dir, tempPrefix+rand.Text())
+	if err := s.writeFile(tmp, data); err != nil {
+		_ = s.fs.Remove(tmp)
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err := s.fs.Rename(tmp, name); err != nil {
+		_ = s.fs.Remove(tmp)
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	if err := s.fs.SyncDir(dir); err != nil {
+		return fmt.Errorf("put %s: sync directory: %w", key, err)
+	}
+	return nil
+}
+
+// writeFile creates name and writes data to it durably.
+func (s *Store) writeFile(name string, data []byte) error {
+	f, err := s.fs.Create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ensureDir creates dir if it is missing and makes its entry, and those of
+// any parents it had to create, durable.
+func (s *Store) ensureDir(dir string) error {
+	s.dirMu.Lock()
+	defer s.dirMu.Unlock()
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		_, err := s.fs.Stat(d)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if err := s.fs.MkdirAll(dir); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := s.fs.SyncDir(filepath.Dir(missing[i])); err != nil {
+			return fmt.Errorf("sync directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// Get implements blob.Getter.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	name, err := s.path(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	data, err := s.fs.ReadFile(name)
+	if isNotExist(err) {
+		return nil, fmt.Errorf("get %s: %w", key, blob.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return data, nil
+}
+
+// Stat implements blob.Getter.
+func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
+	name, err := s.path(ctx, key)
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("stat %s: %w", key, err)
+	}
+	fi, err := s.fs.Stat(name)
+	if isNotExist(err) || err == nil && fi.IsDir() {
+		return blob.Info{}, fmt.Errorf("stat %s: %w", key, blob.ErrNotFound)
+	}
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("stat %s: %w", key, err)
+	}
+	return blob.Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// Delete implements blob.Deleter. It syncs the directory, so that a
+// deleted object does not come back after a crash.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	name, err := s.path(ctx, key)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	fi, err := s.fs.Stat(name)
+	if isNotExist(err) || err == nil && fi.IsDir() {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	if err := s.fs.Remove(name); err != nil && !isNotExist(err) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	if err := s.fs.SyncDir(filepath.Dir(name)); err != nil {
+		return fmt.Errorf("delete %s: sync directory: %w", key, err)
+	}
+	return nil
+}
+
+// Close implements blob.Store. It has nothing to release.
+func (s *Store) Close() error { return nil }
+
+// path checks ctx and key and returns the key's file name.
+func (s *Store) path(ctx context.Context, key string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := blob.CheckKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(s.root, filepath.FromSlash(key)), nil
+}
+
+// isNotExist reports whether err says that a file is missing, including
+// because a parent is a file or the file is a directory.
+func isNotExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR)
+}

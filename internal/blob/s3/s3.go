@@ -1,0 +1,178 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/tuskdata/tusk/internal/blob"
+)
+
+// Store is a blob.Store in an S3 bucket. It lists in lexical order, as
+// ListObjectsV2 does on S3 and the servers compatible with it. It is safe
+// for concurrent use.
+type Store struct {
+	client    *minio.Client
+	transport *http.Transport
+	bucket    string
+	prefix    string // empty or ending in a slash
+}
+
+var _ blob.Store = (*Store)(nil)
+
+// New connects to the bucket of cfg, creating the bucket if it is missing.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	transport, err := minio.DefaultTransport(!cfg.Insecure)
+	if err != nil {
+		return nil, fmt.Errorf("s3 %s: %w", cfg.Bucket, err)
+	}
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
+		Secure:       !cfg.Insecure,
+		Region:       cfg.Region,
+		BucketLookup: minio.BucketLookupPath,
+		Transport:    transport,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
+	}
+	s := &Store{client: client, transport: transport, bucket: cfg.Bucket}
+	if p := strings.Trim(cfg.Prefix, "/"); p != "" {
+		s.prefix = p + "/"
+	}
+	if err := s.ensureBucket(ctx, cfg.Region); err != nil {
+		transport.CloseIdleConnections()
+		return nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
+	}
+	return s, nil
+}
+
+func (s *Store) ensureBucket(ctx context.Context, region string) error {
+	ok, err := s.client.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("check bucket: %w", err)
+	}
+	if ok {
+		return nil
+	}
+	err = s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{Region: region})
+	switch minio.ToErrorResponse(err).Code {
+	case minio.BucketAlreadyOwnedByYou, minio.BucketAlreadyExists:
+		return nil // created meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("create bucket: %w", err)
+	}
+	return nil
+}
+
+// Put implements blob.Putter.
+func (s *Store) Put(ctx context.Context, key string, data []byte) error {
+	if err := check(ctx, key); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	_, err := s.client.PutObject(ctx, s.bucket, s.prefix+key, bytes.NewReader(data), int64(len(data)),
+		minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// Get implements blob.Getter.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	if err := check(ctx, key); err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, s.prefix+key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, notFound(err))
+	}
+	defer obj.Close()
+	data, err := io.ReadAll(obj)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, notFound(err))
+	}
+	return data, nil
+}
+
+// Stat implements blob.Getter.
+func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
+	if err := check(ctx, key); err != nil {
+		return blob.Info{}, fmt.Errorf("stat %s: %w", key, err)
+	}
+	oi, err := s.client.StatObject(ctx, s.bucket, s.prefix+key, minio.StatObjectOptions{})
+	if err != nil {
+		return blob.Info{}, fmt.Errorf("stat %s: %w", key, notFound(err))
+	}
+	return blob.Info{Key: key, Size: oi.Size, ModTime: oi.LastModified}, nil
+}
+
+// List implements blob.Lister.
+func (s *Store) List(ctx context.Context, prefix string, fn func(blob.Info) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	if err := blob.CheckPrefix(prefix); err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	// Canceling ctx when List returns stops the listing's requests.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	objects := s.client.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true})
+	for oi := range objects {
+		if oi.Err != nil {
+			return fmt.Errorf("list %s: %w", prefix, oi.Err)
+		}
+		if err := fn(blob.Info{Key: strings.TrimPrefix(oi.Key, s.prefix), Size: oi.Size, ModTime: oi.LastModified}); err != nil {
+			return fmt.Errorf("list %s: %w", prefix, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("list %s: %w", prefix, err)
+		}
+	}
+	return nil
+}
+
+// Delete implements blob.Deleter.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := check(ctx, key); err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	err := s.client.RemoveObject(ctx, s.bucket, s.prefix+key, minio.RemoveObjectOptions{})
+	if err != nil && !errors.Is(notFound(err), blob.ErrNotFound) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Close implements blob.Store: it closes idle connections.
+func (s *Store) Close() error {
+	s.transport.CloseIdleConnections()
+	return nil
+}
+
+// check returns ctx's error if it is done, or the key's if it is invalid.
+func check(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return blob.CheckKey(key)
+}
+
+// notFound returns err wrapped in blob.ErrNotFound if it says that the
+// object is missing, and err otherwise.
+func notFound(err error) error {
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) && resp.Code == minio.NoSuchKey {
+		return fmt.Errorf("%w: %w", blob.ErrNotFound, err)
+	}
+	return err
+}

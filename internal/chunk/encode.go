@@ -1,0 +1,80 @@
+package chunk
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// The first byte of an encoded chunk says how the rest is stored.
+const (
+	formatRaw  byte = 1
+	formatZstd byte = 2
+)
+
+// ErrCorrupt is returned when a chunk does not decode or does not match its
+// address.
+var ErrCorrupt = errors.New("corrupt chunk")
+
+var (
+	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(64<<20))
+)
+
+// ID returns the address of a chunk: the hex SHA-256 of its plaintext.
+func ID(plain []byte) string {
+	sum := sha256.Sum256(plain)
+	return hex.EncodeToString(sum[:])
+}
+
+// Key returns the object-store key of a chunk.
+func Key(id string) string {
+	return "chunks/" + id[:2] + "/" + id
+}
+
+// Encode returns the stored form of a chunk. Data that does not compress
+// (checked on a sample first, so random data costs little) is stored raw.
+func Encode(plain []byte) []byte {
+	sample := plain
+	if len(sample) > 64<<10 {
+		sample = sample[:64<<10]
+	}
+	if len(sample) > 0 && len(encoder.EncodeAll(sample, nil)) < len(sample)*19/20 {
+		out := encoder.EncodeAll(plain, append(make([]byte, 0, len(plain)/2+16), formatZstd))
+		if len(out) < len(plain) {
+			return out
+		}
+	}
+	out := make([]byte, 1+len(plain))
+	out[0] = formatRaw
+	copy(out[1:], plain)
+	return out
+}
+
+// Decode returns the plaintext of a stored chunk and checks it against its
+// address id; a mismatch is ErrCorrupt.
+func Decode(id string, stored []byte) ([]byte, error) {
+	if len(stored) == 0 {
+		return nil, fmt.Errorf("chunk %s: empty object: %w", id, ErrCorrupt)
+	}
+	var plain []byte
+	switch stored[0] {
+	case formatRaw:
+		plain = stored[1:]
+	case formatZstd:
+		var err error
+		plain, err = decoder.DecodeAll(stored[1:], nil)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %s: %v: %w", id, err, ErrCorrupt)
+		}
+	default:
+		return nil, fmt.Errorf("chunk %s: unknown format byte %d: %w", id, stored[0], ErrCorrupt)
+	}
+	if ID(plain) != id {
+		return nil, fmt.Errorf("chunk %s: content does not match its address: %w", id, ErrCorrupt)
+	}
+	return plain, nil
+}

@@ -1,0 +1,19 @@
+// Package meta is Tusk's transactional metadata store: repos, branches,
+// commits, provenance, and the object leases that protect data from the
+// garbage collector. It runs on embedded SQLite (the default, pure Go, so
+// the binary stays static) or on PostgreSQL, behind one API; metatest runs
+// one conformance suite against both.
+//
+// Layout: every table is keyed by project first (only "default" exists
+// today), so projects can arrive without a data migration.
+//
+//	config(key, value)                         format version, chunking parameters
+//	repos(project, name, …)                    one row per repo
+//	branches(project, repo, name, head, …)     head is a commit ID in the same repo
+//	branch_provenance(project, repo, branch, up_repo, up_branch)
+//	commits(project, repo, id, …)              id is shared by the commits of a commit set
+//	commit_provenance(project, repo, id, up_repo, up_branch, up_id)
+//	objects(key, lease_until, written, deleting)   one row per stored chunk or tree node
+//
+// Times are stored as Unix nanoseconds so both dialects agree.
+package meta

@@ -1,0 +1,109 @@
+package meta
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Object states returned by Lease.
+const (
+	ObjectMissing  = iota // not stored yet: the caller must write it
+	ObjectPresent         // stored and now leased
+	ObjectDeleting        // being deleted by the collector: retry shortly
+)
+
+// Lease protects objects from the garbage collector until the given time
+// and reports, for each key, whether it is already stored. Keys not yet
+// known are recorded as unwritten so that the collector also leaves an
+// upload in flight alone.
+func (t *Tx) Lease(ctx context.Context, keys []string, until time.Time) ([]int, error) {
+	out := make([]int, len(keys))
+	u := nanos(until)
+	for i, k := range keys {
+		var written, deleting int
+		var lease int64
+		err := t.queryRow(ctx, `SELECT lease_until, written, deleting FROM objects WHERE key = ?`, k).Scan(&lease, &written, &deleting)
+		switch {
+		case isNoRows(err):
+			if _, err := t.exec(ctx, `INSERT INTO objects (key, lease_until, written, deleting) VALUES (?, ?, 0, 0)`, k, u); err != nil {
+				return nil, fmt.Errorf("lease %s: %w", k, err)
+			}
+			out[i] = ObjectMissing
+		case err != nil:
+			return nil, fmt.Errorf("lease %s: %w", k, err)
+		case deleting != 0:
+			out[i] = ObjectDeleting
+		default:
+			if lease < u {
+				if _, err := t.exec(ctx, `UPDATE objects SET lease_until = ? WHERE key = ?`, u, k); err != nil {
+					return nil, fmt.Errorf("lease %s: %w", k, err)
+				}
+			}
+			out[i] = ObjectMissing
+			if written != 0 {
+				out[i] = ObjectPresent
+			}
+		}
+	}
+	return out, nil
+}
+
+// MarkWritten records that an object has been durably stored.
+func (t *Tx) MarkWritten(ctx context.Context, key string) error {
+	if _, err := t.exec(ctx, `UPDATE objects SET written = 1 WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("mark %s written: %w", key, err)
+	}
+	return nil
+}
+
+// ExpiredObjects lists objects whose lease ended before now, for the
+// collector's sweep.
+func (t *Tx) ExpiredObjects(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT key FROM objects WHERE lease_until < ? ORDER BY key`, nanos(now))
+	if err != nil {
+		return nil, fmt.Errorf("list expired objects: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("list expired objects: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ClaimForDeletion marks an object as being deleted if its lease has still
+// ended; it reports whether the caller now owns the deletion.
+func (t *Tx) ClaimForDeletion(ctx context.Context, key string, now time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE objects SET deleting = 1 WHERE key = ? AND lease_until < ?`, key, nanos(now))
+	if err != nil {
+		return false, fmt.Errorf("claim %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ForgetObject removes an object's row once its data is gone.
+func (t *Tx) ForgetObject(ctx context.Context, key string) error {
+	if _, err := t.exec(ctx, `DELETE FROM objects WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("forget %s: %w", key, err)
+	}
+	return nil
+}
+
+// ObjectKnown reports whether an object has a row and is written.
+func (t *Tx) ObjectKnown(ctx context.Context, key string) (bool, error) {
+	var written int
+	err := t.queryRow(ctx, `SELECT written FROM objects WHERE key = ?`, key).Scan(&written)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read object %s: %w", key, err)
+	}
+	return written != 0, nil
+}

@@ -1,0 +1,90 @@
+package meta
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// SchemaVersion is the version of the table layout. Migrations from older
+// versions are added here as the layout changes.
+const SchemaVersion = 1
+
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS repos (
+		project TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+		description TEXT NOT NULL, created BIGINT NOT NULL,
+		PRIMARY KEY (project, name))`,
+	`CREATE TABLE IF NOT EXISTS branches (
+		project TEXT NOT NULL, repo TEXT NOT NULL, name TEXT NOT NULL,
+		head TEXT NOT NULL, created BIGINT NOT NULL,
+		PRIMARY KEY (project, repo, name))`,
+	`CREATE TABLE IF NOT EXISTS branch_provenance (
+		project TEXT NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,
+		up_repo TEXT NOT NULL, up_branch TEXT NOT NULL,
+		PRIMARY KEY (project, repo, branch, up_repo, up_branch))`,
+	`CREATE INDEX IF NOT EXISTS branch_subvenance ON branch_provenance (project, up_repo, up_branch)`,
+	`CREATE TABLE IF NOT EXISTS commits (
+		project TEXT NOT NULL, repo TEXT NOT NULL, id TEXT NOT NULL,
+		branch TEXT NOT NULL, parent TEXT NOT NULL, origin TEXT NOT NULL,
+		state TEXT NOT NULL, description TEXT NOT NULL, error TEXT NOT NULL,
+		root TEXT NOT NULL, started BIGINT NOT NULL, finished BIGINT NOT NULL,
+		size BIGINT NOT NULL, files BIGINT NOT NULL,
+		PRIMARY KEY (project, repo, id))`,
+	`CREATE INDEX IF NOT EXISTS commits_by_set ON commits (id)`,
+	`CREATE INDEX IF NOT EXISTS commits_by_parent ON commits (project, repo, parent)`,
+	`CREATE INDEX IF NOT EXISTS commits_by_time ON commits (project, repo, started, id)`,
+	`CREATE TABLE IF NOT EXISTS commit_provenance (
+		project TEXT NOT NULL, repo TEXT NOT NULL, id TEXT NOT NULL,
+		up_repo TEXT NOT NULL, up_branch TEXT NOT NULL, up_id TEXT NOT NULL,
+		PRIMARY KEY (project, repo, id, up_repo, up_id))`,
+	`CREATE TABLE IF NOT EXISTS objects (
+		key TEXT PRIMARY KEY, lease_until BIGINT NOT NULL,
+		written INTEGER NOT NULL, deleting INTEGER NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS objects_by_lease ON objects (lease_until)`,
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	return d.Update(ctx, func(tx *Tx) error {
+		for _, stmt := range schema {
+			if _, err := tx.exec(ctx, stmt); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+		v, ok, err := tx.Config(ctx, "schema_version")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tx.SetConfig(ctx, "schema_version", strconv.Itoa(SchemaVersion))
+		}
+		if v != strconv.Itoa(SchemaVersion) {
+			return fmt.Errorf("metadata schema version %s is not supported by this tusk (it knows version %d); use a matching tusk binary", v, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// Config returns a configuration value.
+func (t *Tx) Config(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := t.queryRow(ctx, `SELECT value FROM config WHERE key = ?`, key).Scan(&v)
+	if err != nil {
+		if isNoRows(err) {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("read config %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetConfig sets a configuration value.
+func (t *Tx) SetConfig(ctx context.Context, key, value string) error {
+	_, err := t.exec(ctx, `INSERT INTO config (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("set config %s: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package tusk
+
+import "time"
+
+// DefaultProject is the one project of this version. Every key carries a
+// project so that projects can be added without migrating data.
+const DefaultProject = "default"
+
+// Repo is a versioned data repository.
+type Repo struct {
+	Project     string    `json:"project"`
+	Name        string    `json:"name"`
+	Type        string    `json:"type"` // "user", or "spec" / "meta" for pipeline system repos
+	Description string    `json:"description,omitempty"`
+	Created     time.Time `json:"created"`
+	Branches    []string  `json:"branches,omitempty"`
+	SizeBytes   int64     `json:"size_bytes"` // size of the master branch head (or the only branch)
+}
+
+// BranchRef names a branch.
+type BranchRef struct {
+	Repo   string `json:"repo"`
+	Branch string `json:"branch"`
+}
+
+func (b BranchRef) String() string { return b.Repo + "@" + b.Branch }
+
+// Branch is a mutable pointer to a head commit.
+type Branch struct {
+	Repo       string      `json:"repo"`
+	Name       string      `json:"name"`
+	Head       string      `json:"head"`
+	Provenance []BranchRef `json:"provenance,omitempty"`
+	Subvenance []BranchRef `json:"subvenance,omitempty"`
+	Created    time.Time   `json:"created"`
+}
+
+// Commit states.
+const (
+	CommitStarted  = "STARTED"
+	CommitFinished = "FINISHED"
+)
+
+// Commit origins.
+const (
+	OriginUser = "USER"
+	OriginAuto = "AUTO"
+)
+
+// CommitRef names one commit of a commit set.
+type CommitRef struct {
+	Repo   string `json:"repo"`
+	Branch string `json:"branch,omitempty"`
+	ID     string `json:"id"`
+}
+
+func (c CommitRef) String() string { return c.Repo + "@" + c.ID }
+
+// Commit is an immutable (once finished) state of a repo.
+type Commit struct {
+	Repo        string      `json:"repo"`
+	ID          string      `json:"id"`
+	Branch      string      `json:"branch,omitempty"`
+	Parent      string      `json:"parent,omitempty"`
+	Children    []string    `json:"children,omitempty"`
+	Origin      string      `json:"origin"`
+	State       string      `json:"state"`
+	Description string      `json:"description,omitempty"`
+	Error       string      `json:"error,omitempty"`
+	Started     time.Time   `json:"started"`
+	Finished    *time.Time  `json:"finished,omitempty"`
+	SizeBytes   int64       `json:"size_bytes"`
+	Files       int64       `json:"files"`
+	Provenance  []CommitRef `json:"provenance,omitempty"`
+	Root        string      `json:"root,omitempty"` // root of the commit's file tree
+}
+
+// FileInfo describes a file or an implied directory in a commit.
+type FileInfo struct {
+	Path      string `json:"path"`
+	Type      string `json:"type"` // "file" or "dir"
+	SizeBytes int64  `json:"size_bytes"`
+	Hash      string `json:"hash,omitempty"`
+	Commit    string `json:"commit,omitempty"`
+	Files     int64  `json:"files,omitempty"` // files under a directory
+}
+
+// FileDiff is one difference between two commits.
+type FileDiff struct {
+	Path string    `json:"path"`
+	Old  *FileInfo `json:"old,omitempty"`
+	New  *FileInfo `json:"new,omitempty"`
+}
+
+// CommitEvent is pushed to subscribers when a commit is created, finished
+// or deleted.
+type CommitEvent struct {
+	Type   string `json:"type"` // "started", "finished", "deleted"
+	Commit Commit `json:"commit"`
+}
