@@ -1,0 +1,180 @@
+package client
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// DefaultAddress is where a local `tusk up` listens.
+const DefaultAddress = "127.0.0.1:1650"
+
+// Client talks to one Tusk server.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// New returns a client of the server at addr: "host:port", a URL
+// ("http://host:port"), or "unix:///path/to.sock".
+func New(addr string) (*Client, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second}
+	c := &Client{http: &http.Client{Transport: tr}}
+	switch {
+	case strings.HasPrefix(addr, "unix://"):
+		sock := strings.TrimPrefix(addr, "unix://")
+		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		}
+		c.base = "http://tusk"
+	case strings.HasPrefix(addr, "http://"), strings.HasPrefix(addr, "https://"):
+		c.base = strings.TrimSuffix(addr, "/")
+	case addr == "":
+		return nil, fmt.Errorf("no server address")
+	default:
+		c.base = "http://" + addr
+	}
+	if _, err := url.Parse(c.base); err != nil {
+		return nil, fmt.Errorf("bad server address %q: %w", addr, err)
+	}
+	return c, nil
+}
+
+// Address returns the server's base URL.
+func (c *Client) Address() string { return c.base }
+
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body io.Reader, contentType string) (*http.Response, error) {
+	u := c.base + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &tusk.Error{Kind: tusk.KindUnavailable, Message: fmt.Sprintf("cannot reach the tusk server at %s: %v", c.base, unwrapURLError(err)),
+			Hint: "start one with `tusk up`, or point TUSK_ADDRESS at a running server"}
+	}
+	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		return nil, decodeError(resp)
+	}
+	return resp, nil
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+func decodeError(resp *http.Response) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var body struct {
+		Error *tusk.Error `json:"error"`
+	}
+	if json.Unmarshal(data, &body) == nil && body.Error != nil {
+		return body.Error
+	}
+	return &tusk.Error{Kind: tusk.KindInternal, Message: fmt.Sprintf("server answered %s: %s", resp.Status, bytes.TrimSpace(data))}
+}
+
+// call sends a JSON request and decodes a JSON response into out.
+func (c *Client) call(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	var body io.Reader
+	ct := ""
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body, ct = bytes.NewReader(b), "application/json"
+	}
+	resp, err := c.do(ctx, method, path, q, body, ct)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode response of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// stream reads a newline-delimited JSON response, calling fn with each
+// line; a line {"error": …} ends the stream with that error.
+func stream[T any](ctx context.Context, c *Client, path string, q url.Values, fn func(T) error) error {
+	resp, err := c.do(ctx, http.MethodGet, path, q, nil, "")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		if bytes.HasPrefix(line, []byte(`{"error":`)) {
+			var e struct {
+				Error *tusk.Error `json:"error"`
+			}
+			if json.Unmarshal(line, &e) == nil && e.Error != nil {
+				return e.Error
+			}
+		}
+		var v T
+		if err := json.Unmarshal(line, &v); err != nil {
+			return fmt.Errorf("decode %s: %w", path, err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+func collect[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+	var out []T
+	err := stream(ctx, c, path, q, func(v T) error { out = append(out, v); return nil })
+	return out, err
+}
+
+// Info describes the server.
+type Info struct {
+	Version       string          `json:"version"`
+	APIVersion    string          `json:"api_version"`
+	FormatVersion int             `json:"format_version"`
+	ChunkParams   json.RawMessage `json:"chunk_params"`
+	Metadata      string          `json:"metadata"`
+}
+
+// Info returns the server's version and settings.
+func (c *Client) Info(ctx context.Context) (Info, error) {
+	var i Info
+	err := c.call(ctx, http.MethodGet, "/v1/info", nil, nil, &i)
+	return i, err
+}

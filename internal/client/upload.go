@@ -1,0 +1,201 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// An Upload collects file operations and sends them as one atomic
+// modification: file content is cut into chunks here, only the chunks the
+// server does not have yet are sent, and Commit then applies every
+// operation together.
+type Upload struct {
+	c      *Client
+	ctx    context.Context
+	packer *chunk.Packer
+	g      *errgroup.Group
+	gctx   context.Context
+	work   chan chunk.Chunk
+
+	mu  sync.Mutex
+	ops []tusk.FileOp
+
+	// Bytes counts content bytes read so far; Sent counts encoded bytes
+	// uploaded (deduplicated chunks are not sent).
+	Bytes, Sent atomic.Int64
+}
+
+// NewUpload starts an upload. It asks the server for its chunking
+// parameters so that chunks deduplicate against what it holds.
+func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
+	info, err := c.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var params chunk.Params
+	if err := json.Unmarshal(info.ChunkParams, &params); err != nil {
+		return nil, fmt.Errorf("server chunking parameters: %w", err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	u := &Upload{c: c, ctx: ctx, g: g, gctx: gctx, work: make(chan chunk.Chunk, 4)}
+	for range 4 {
+		g.Go(u.sender)
+	}
+	u.packer, err = chunk.NewPacker(params, func(ch chunk.Chunk) error {
+		select {
+		case u.work <- ch:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+	})
+	if err != nil {
+		close(u.work)
+		g.Wait()
+		return nil, err
+	}
+	return u, nil
+}
+
+// sender uploads the chunks the server is missing.
+func (u *Upload) sender() error {
+	for ch := range u.work {
+		var resp struct {
+			Missing []string `json:"missing"`
+		}
+		if err := u.c.call(u.gctx, http.MethodPost, "/v1/chunks/missing", nil, map[string][]string{"ids": {ch.ID}}, &resp); err != nil {
+			return err
+		}
+		if len(resp.Missing) == 0 {
+			continue
+		}
+		enc := chunk.Encode(ch.Data)
+		r, err := u.c.do(u.gctx, http.MethodPut, "/v1/chunks/"+url.PathEscape(ch.ID), nil, bytes.NewReader(enc), "application/octet-stream")
+		if err != nil {
+			return fmt.Errorf("upload chunk %s: %w", ch.ID, err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+		u.Sent.Add(int64(len(enc)))
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// PutFile adds a file's content at path (overwriting, or appending).
+func (u *Upload) PutFile(path string, r io.Reader, appendTo bool) error {
+	u.mu.Lock()
+	i := len(u.ops)
+	u.ops = append(u.ops, tusk.FileOp{Op: tusk.OpPut, Path: path, Append: appendTo})
+	u.mu.Unlock()
+	err := u.packer.Add(countingReader{r, &u.Bytes}, func(f chunk.File) {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		op := &u.ops[i]
+		op.Size, op.Hash = f.Size, f.Hash
+		op.Refs = make([]tusk.DataRef, len(f.Refs))
+		for j, ref := range f.Refs {
+			op.Refs[j] = tusk.DataRef{Chunk: ref.Chunk, Offset: ref.Offset, Length: ref.Length}
+		}
+	})
+	if err != nil {
+		if gerr := u.gctx.Err(); gerr != nil {
+			return fmt.Errorf("put file %s: %w", path, u.fail())
+		}
+		return fmt.Errorf("put file %s: %w", path, err)
+	}
+	return nil
+}
+
+// fail returns the upload's first error.
+func (u *Upload) fail() error {
+	u.packer.Close()
+	close(u.work)
+	u.work = nil
+	return u.g.Wait()
+}
+
+// DeleteFile removes a file or directory ("/" removes everything).
+func (u *Upload) DeleteFile(path string) {
+	u.mu.Lock()
+	u.ops = append(u.ops, tusk.FileOp{Op: tusk.OpDelete, Path: path})
+	u.mu.Unlock()
+}
+
+// CopyFile copies src ("repo@ref:/path", a file or directory) to path on
+// the server, without moving data.
+func (u *Upload) CopyFile(src, path string, appendTo bool) {
+	u.mu.Lock()
+	u.ops = append(u.ops, tusk.FileOp{Op: tusk.OpCopy, Path: path, Src: src, Append: appendTo})
+	u.mu.Unlock()
+}
+
+// Commit waits for every chunk to be stored and applies the operations to
+// ref ("repo@branch" or an open commit's "repo@id").
+func (u *Upload) Commit(ref string) (tusk.Commit, error) {
+	if u.work == nil {
+		return tusk.Commit{}, errors.New("upload already finished")
+	}
+	perr := u.packer.Close()
+	close(u.work)
+	u.work = nil
+	if err := u.g.Wait(); err != nil {
+		return tusk.Commit{}, err
+	}
+	if perr != nil {
+		return tusk.Commit{}, perr
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		enc := json.NewEncoder(pw)
+		for _, op := range u.ops {
+			if err := enc.Encode(op); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.Close()
+	}()
+	resp, err := u.c.do(u.ctx, http.MethodPost, "/v1/files/modify", url.Values{"ref": {ref}}, pr, "application/x-ndjson")
+	pr.Close()
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+	defer resp.Body.Close()
+	var c tusk.Commit
+	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
+		return tusk.Commit{}, fmt.Errorf("decode commit: %w", err)
+	}
+	return c, nil
+}
+
+// Abort ends the upload without applying anything. Chunks already sent
+// are garbage for the collector once their lease ends.
+func (u *Upload) Abort() {
+	if u.work != nil {
+		u.fail()
+	}
+}

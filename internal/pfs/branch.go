@@ -1,0 +1,258 @@
+package pfs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// CreateBranch creates a branch or moves its head. head is a reference in
+// the same repo ("master^", a commit ID, another branch); without one, a
+// new branch starts at an empty commit and an existing branch keeps its
+// head. provenance, when not nil, replaces the branch's upstream branches.
+// Moving a head propagates to downstream branches in the same transaction.
+func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef) (tusk.Branch, error) {
+	if err := ValidateBranchName(name); err != nil {
+		return tusk.Branch{}, err
+	}
+	var evs []tusk.CommitEvent
+	var out tusk.Branch
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		evs = nil
+		if _, err := tx.Repo(ctx, project, repo); err != nil {
+			return err
+		}
+		existing, err := tx.Branch(ctx, project, repo, name)
+		exists := err == nil
+		if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+			return err
+		}
+		if provenance != nil {
+			if err := a.checkProvenance(ctx, tx, repo, name, provenance); err != nil {
+				return err
+			}
+			if err := tx.SetBranchProvenance(ctx, project, repo, name, provenance); err != nil {
+				return err
+			}
+		}
+		t := now()
+		switch {
+		case head != "":
+			ref, err := ParseRef(repo + "@" + head)
+			if err != nil {
+				return err
+			}
+			c, err := a.resolve(ctx, tx, ref)
+			if err != nil {
+				return err
+			}
+			if exists && existing.Head == c.ID {
+				break
+			}
+			if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
+				return err
+			}
+			more, err := a.propagate(ctx, tx, repo, name, newID(), t)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, more...)
+		case !exists:
+			c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: newID(), Branch: name, Origin: tusk.OriginUser,
+				State: tusk.CommitFinished, Started: t, Finished: &t}}
+			if err := tx.InsertCommit(ctx, project, c); err != nil {
+				return err
+			}
+			if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
+				return err
+			}
+			evs = append(evs, tusk.CommitEvent{Type: "finished", Commit: c.Commit})
+			more, err := a.propagate(ctx, tx, repo, name, c.ID, t)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, more...)
+		}
+		out, err = tx.Branch(ctx, project, repo, name)
+		return err
+	})
+	if err != nil {
+		return tusk.Branch{}, fmt.Errorf("create branch %s@%s: %w", repo, name, err)
+	}
+	a.events.publish(evs...)
+	return out, nil
+}
+
+// checkProvenance refuses provenance within one repo and cycles.
+func (a *API) checkProvenance(ctx context.Context, tx *meta.Tx, repo, name string, prov []tusk.BranchRef) error {
+	self := tusk.BranchRef{Repo: repo, Branch: name}
+	for _, p := range prov {
+		if p.Repo == repo {
+			return tusk.Errorf(tusk.KindInvalid, "branch %s cannot have provenance in its own repo (%s)", self, p)
+		}
+		if _, err := tx.Branch(ctx, project, p.Repo, p.Branch); err != nil {
+			return err
+		}
+		up, err := a.upstream(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(up, self) {
+			return tusk.Errorf(tusk.KindInvalid, "provenance %s -> %s would form a cycle", p, self)
+		}
+	}
+	return nil
+}
+
+// upstream returns b and all branches it transitively depends on.
+func (a *API) upstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]tusk.BranchRef, error) {
+	seen := []tusk.BranchRef{b}
+	for i := 0; i < len(seen); i++ {
+		br, err := tx.Branch(ctx, project, seen[i].Repo, seen[i].Branch)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range br.Provenance {
+			if !slices.Contains(seen, p) {
+				seen = append(seen, p)
+			}
+		}
+	}
+	return seen, nil
+}
+
+// downstream returns the branches that transitively depend on b, each
+// after all of its own upstreams among them (topological order).
+func (a *API) downstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]tusk.Branch, error) {
+	var order []tusk.Branch
+	state := map[tusk.BranchRef]int{} // 1 visiting, 2 done
+	var visit func(r tusk.BranchRef) error
+	visit = func(r tusk.BranchRef) error {
+		if state[r] != 0 {
+			return nil
+		}
+		state[r] = 1
+		br, err := tx.Branch(ctx, project, r.Repo, r.Branch)
+		if err != nil {
+			return err
+		}
+		for _, s := range br.Subvenance {
+			if err := visit(s); err != nil {
+				return err
+			}
+		}
+		state[r] = 2
+		order = append(order, br)
+		return nil
+	}
+	if err := visit(b); err != nil {
+		return nil, err
+	}
+	slices.Reverse(order)
+	return order[1:], nil // order[0] is b itself
+}
+
+// propagate gives every branch downstream of repo@branch a new commit in
+// the commit set id, whose parent is that branch's head and whose
+// provenance is the heads of its upstream branches. The new commits are
+// open: whatever computes them (a pipeline) finishes them.
+func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id string, t time.Time) ([]tusk.CommitEvent, error) {
+	down, err := a.downstream(ctx, tx, tusk.BranchRef{Repo: repo, Branch: branch})
+	if err != nil {
+		return nil, err
+	}
+	var evs []tusk.CommitEvent
+	for _, d := range down {
+		c := meta.CommitRow{Commit: tusk.Commit{Repo: d.Repo, ID: id, Branch: d.Name, Parent: d.Head,
+			Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
+		if d.Head != "" {
+			parent, err := tx.Commit(ctx, project, d.Repo, d.Head)
+			if err != nil {
+				return nil, err
+			}
+			c.Root, c.SizeBytes, c.Files = parent.Root, parent.SizeBytes, parent.Files
+		}
+		if err := tx.InsertCommit(ctx, project, c); err != nil {
+			return nil, err
+		}
+		for _, p := range d.Provenance {
+			pb, err := tx.Branch(ctx, project, p.Repo, p.Branch)
+			if err != nil {
+				return nil, err
+			}
+			if pb.Head == "" {
+				continue
+			}
+			if err := tx.AddCommitProvenance(ctx, project, d.Repo, id, tusk.CommitRef{Repo: p.Repo, Branch: p.Branch, ID: pb.Head}); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.PutBranch(ctx, project, d.Repo, d.Name, id, d.Created); err != nil {
+			return nil, err
+		}
+		evs = append(evs, tusk.CommitEvent{Type: "started", Commit: c.Commit})
+	}
+	return evs, nil
+}
+
+// InspectBranch returns a branch.
+func (a *API) InspectBranch(ctx context.Context, repo, name string) (tusk.Branch, error) {
+	var b tusk.Branch
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.Repo(ctx, project, repo); err != nil {
+			return err
+		}
+		var err error
+		b, err = tx.Branch(ctx, project, repo, name)
+		return err
+	})
+	return b, err
+}
+
+// ListBranches returns a repo's branches.
+func (a *API) ListBranches(ctx context.Context, repo string) ([]tusk.Branch, error) {
+	var out []tusk.Branch
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.Repo(ctx, project, repo); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Branches(ctx, project, repo)
+		return err
+	})
+	return out, err
+}
+
+// DeleteBranch deletes a branch; its commits stay reachable by ID. A
+// branch that others depend on is only deleted with force.
+func (a *API) DeleteBranch(ctx context.Context, repo, name string, force bool) error {
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		b, err := tx.Branch(ctx, project, repo, name)
+		if err != nil {
+			return err
+		}
+		if len(b.Subvenance) > 0 && !force {
+			return tusk.Errorf(tusk.KindConflict, "branch %s@%s is upstream of %v", repo, name, b.Subvenance).
+				WithHint("delete those first, or use --force")
+		}
+		for _, s := range b.Subvenance {
+			sb, err := tx.Branch(ctx, project, s.Repo, s.Branch)
+			if err != nil {
+				return err
+			}
+			keep := slices.DeleteFunc(sb.Provenance, func(p tusk.BranchRef) bool { return p.Repo == repo && p.Branch == name })
+			if err := tx.SetBranchProvenance(ctx, project, s.Repo, s.Branch, keep); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteBranch(ctx, project, repo, name)
+	})
+	if err != nil {
+		return fmt.Errorf("delete branch %s@%s: %w", repo, name, err)
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package pfs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// targets returns the commits a delete or squash acts on: the commit a
+// reference names plus the commits of its set downstream of it, or, for a
+// bare ID, the whole commit set.
+func (a *API) targets(ctx context.Context, tx *meta.Tx, ref *Ref, id string) ([]meta.CommitRow, error) {
+	if ref == nil {
+		rows, err := tx.CommitSet(ctx, project, id)
+		if err == nil && len(rows) == 0 {
+			err = tusk.Errorf(tusk.KindNotFound, "commit set %s not found", id)
+		}
+		return rows, err
+	}
+	c, err := a.resolve(ctx, tx, *ref)
+	if err != nil {
+		return nil, err
+	}
+	out := []meta.CommitRow{c}
+	set, err := tx.CommitSet(ctx, project, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	// Downstream members: those whose provenance chain leads to c.
+	in := map[string]bool{c.Repo: true}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range set {
+			if in[s.Repo] {
+				continue
+			}
+			prov, err := tx.CommitProvenance(ctx, project, s.Repo, s.ID)
+			if err != nil {
+				return nil, err
+			}
+			if slices.ContainsFunc(prov, func(p tusk.CommitRef) bool { return p.ID == c.ID && in[p.Repo] }) {
+				in[s.Repo] = true
+				out = append(out, s)
+				changed = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// headsAt returns the branches of repo whose head is id.
+func headsAt(ctx context.Context, tx *meta.Tx, repo, id string) ([]tusk.Branch, error) {
+	bs, err := tx.Branches(ctx, project, repo)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(bs, func(b tusk.Branch) bool { return b.Head != id }), nil
+}
+
+// DeleteCommit drops commits that have no children, with their data:
+// branch heads that point at them move back to their parents.
+func (a *API) DeleteCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
+	var gone []tusk.Commit
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		gone = nil
+		cs, err := a.targets(ctx, tx, ref, id)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			kids, err := tx.Children(ctx, project, c.Repo, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(kids) > 0 {
+				return tusk.Errorf(tusk.KindConflict, "commit %s@%s has children %v; only a branch head can be deleted", c.Repo, c.ID, kids).
+					WithHint("squash it instead to keep its data in its children: tusk squash commit %s@%s", c.Repo, c.ID)
+			}
+		}
+		for _, c := range cs {
+			heads, err := headsAt(ctx, tx, c.Repo, c.ID)
+			if err != nil {
+				return err
+			}
+			for _, b := range heads {
+				if err := tx.PutBranch(ctx, project, c.Repo, b.Name, c.Parent, b.Created); err != nil {
+					return err
+				}
+			}
+			if err := tx.DeleteCommit(ctx, project, c.Repo, c.ID); err != nil {
+				return err
+			}
+			gone = append(gone, c.Commit)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete commit: %w", err)
+	}
+	evs := make([]tusk.CommitEvent, len(gone))
+	for i, c := range gone {
+		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
+	}
+	a.events.publish(evs...)
+	return gone, nil
+}
+
+// SquashCommit removes finished commits that have children, keeping their
+// data: each child's content already includes its parent's, so the
+// children are simply re-parented.
+func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
+	var gone []tusk.Commit
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		gone = nil
+		cs, err := a.targets(ctx, tx, ref, id)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if c.State != tusk.CommitFinished {
+				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is still open; finish it first", c.Repo, c.ID)
+			}
+			heads, err := headsAt(ctx, tx, c.Repo, c.ID)
+			if err != nil {
+				return err
+			}
+			kids, err := tx.Children(ctx, project, c.Repo, c.ID)
+			if err != nil {
+				return err
+			}
+			if len(heads) > 0 || len(kids) == 0 {
+				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is a branch head; squash moves a commit's data into its child and a head has none", c.Repo, c.ID).
+					WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
+			}
+			for _, k := range kids {
+				kc, err := tx.Commit(ctx, project, c.Repo, k)
+				if err != nil {
+					return err
+				}
+				kc.Parent = c.Parent
+				if err := tx.UpdateCommit(ctx, project, kc); err != nil {
+					return err
+				}
+			}
+			if err := tx.DeleteCommit(ctx, project, c.Repo, c.ID); err != nil {
+				return err
+			}
+			gone = append(gone, c.Commit)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("squash commit: %w", err)
+	}
+	evs := make([]tusk.CommitEvent, len(gone))
+	for i, c := range gone {
+		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
+	}
+	a.events.publish(evs...)
+	return gone, nil
+}

@@ -1,0 +1,131 @@
+package pfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func TestListGlobInspect(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	a.CreateRepo(ctx, "data", "")
+	put(t, a, "data@master", "/a.txt", "aa", "/dir/b.json", "bbb", "/dir/sub/c.json", "c", "/café.csv", "x,y", "/IMG (1).jpg", "img", "/lit[1].txt", "l")
+	var got []string
+	err := a.ListFiles(ctx, mustRef(t, "data@master:/"), "", func(fi tusk.FileInfo) error {
+		got = append(got, fmt.Sprintf("%s %s %d", fi.Path, fi.Type, fi.SizeBytes))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/IMG (1).jpg file 3", "/a.txt file 2", "/café.csv file 3", "/dir/ dir 4", "/lit[1].txt file 1"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("list / = %q\nwant %q", got, want)
+	}
+	glob := func(pattern string) []string {
+		var out []string
+		err := a.GlobFiles(ctx, mustRef(t, "data@master"), pattern, func(fi tusk.FileInfo) error {
+			out = append(out, fi.Path)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("glob %s: %v", pattern, err)
+		}
+		return out
+	}
+	for pattern, want := range map[string][]string{
+		"/*":         {"/IMG (1).jpg", "/a.txt", "/café.csv", "/dir", "/lit[1].txt"},
+		"/dir/*":     {"/dir/b.json", "/dir/sub"},
+		"/**.json":   {"/dir/b.json", "/dir/sub/c.json"},
+		`/lit\[1\]*`: {"/lit[1].txt"},
+		"/":          {"/"},
+	} {
+		if got := glob(pattern); !cmp.Equal(got, want) {
+			t.Errorf("glob %s = %q, want %q", pattern, got, want)
+		}
+	}
+	fi, err := a.InspectFile(ctx, mustRef(t, "data@master:/dir"))
+	if err != nil || fi.Type != "dir" || fi.SizeBytes != 4 || fi.Files != 2 {
+		t.Errorf("inspect dir = %+v, %v", fi, err)
+	}
+	if _, err := a.InspectFile(ctx, mustRef(t, "data@master:/nope")); !errors.Is(err, tusk.ErrNotFound) {
+		t.Errorf("inspect missing: %v", err)
+	}
+}
+
+func TestGetWithOffset(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	a.CreateRepo(ctx, "data", "")
+	content := strings.Repeat("0123456789", 200000)
+	put(t, a, "data@master", "/big", content, "/small", "s")
+	for _, off := range []int64{0, 1, 999_999, int64(len(content))} {
+		r, fi, err := a.OpenFile(ctx, mustRef(t, "data@master:/big"), off)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r)
+		if string(b) != content[off:] || fi.SizeBytes != int64(len(content)) {
+			t.Errorf("offset %d: got %d bytes", off, len(b))
+		}
+	}
+	if _, _, err := a.OpenFile(ctx, mustRef(t, "data@master:/big"), int64(len(content))+1); !errors.Is(err, tusk.ErrInvalid) {
+		t.Errorf("offset past the end: %v", err)
+	}
+	if _, _, err := a.OpenFile(ctx, mustRef(t, "data@master:/"), 0); !errors.Is(err, tusk.ErrInvalid) {
+		t.Errorf("open a directory: %v", err)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	a.CreateRepo(ctx, "data", "")
+	put(t, a, "data@master", "/same", "s", "/changed", "1", "/gone", "g", "/d/x", "x")
+	ops := upload(t, a, [][2]string{{"/changed", "2"}, {"/added", "a"}}, false)
+	ops = append(ops, tusk.FileOp{Op: tusk.OpDelete, Path: "/gone"})
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := a.DiffFiles(ctx, mustRef(t, "data@master"), nil, func(d tusk.FileDiff) error {
+		switch {
+		case d.Old == nil:
+			got = append(got, "+"+d.Path)
+		case d.New == nil:
+			got = append(got, "-"+d.Path)
+		default:
+			got = append(got, "~"+d.Path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"+/added", "~/changed", "-/gone"}; !cmp.Equal(got, want) {
+		t.Errorf("diff = %v, want %v", got, want)
+	}
+}
+
+func TestPathRules(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	a.CreateRepo(ctx, "data", "")
+	for _, p := range []string{"/a/../b", "/./x", "/a\x00b", "/tab\there"} {
+		ops := []tusk.FileOp{{Op: tusk.OpPut, Path: p}}
+		if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); !errors.Is(err, tusk.ErrInvalid) {
+			t.Errorf("put %q: %v, want invalid", p, err)
+		}
+	}
+	ops := []tusk.FileOp{{Op: tusk.OpPut, Path: "/x", Size: 3, Refs: []tusk.DataRef{{Chunk: strings.Repeat("ab", 32), Length: 3}}}}
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); !errors.Is(err, tusk.ErrInvalid) {
+		t.Errorf("reference to a chunk never uploaded: %v, want invalid", err)
+	}
+}

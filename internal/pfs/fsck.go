@@ -1,0 +1,101 @@
+package pfs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/meta"
+)
+
+// Damage is one problem fsck found.
+type Damage struct {
+	Repo    string `json:"repo"`
+	Commit  string `json:"commit"`
+	Path    string `json:"path,omitempty"`
+	Problem string `json:"problem"`
+}
+
+// FsckReport is the result of a check.
+type FsckReport struct {
+	Commits int      `json:"commits"`
+	Files   int64    `json:"files"`
+	Chunks  int      `json:"chunks"`
+	Damage  []Damage `json:"damage"`
+}
+
+// Fsck checks that every commit's tree decodes and that every chunk a file
+// refers to is stored and matches its address. Objects that no commit
+// references (left by an interrupted upload) are garbage, not damage.
+func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
+	var rep FsckReport
+	var commits []meta.CommitRow
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		repos, err := tx.Repos(ctx, project)
+		if err != nil {
+			return err
+		}
+		for _, r := range repos {
+			cs, err := tx.RepoCommits(ctx, project, r.Name, nil, 0)
+			if err != nil {
+				return err
+			}
+			commits = append(commits, cs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("fsck: %w", err)
+	}
+	sort.Slice(commits, func(i, j int) bool { return commits[i].Repo < commits[j].Repo })
+	st := nodeReader{a}
+	nodes := map[string]bool{}
+	checked := map[string]error{}
+	for _, c := range commits {
+		rep.Commits++
+		files, size, err := fileset.Stat(ctx, st, c.Root)
+		if err != nil {
+			rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Problem: err.Error()})
+			continue
+		}
+		if files != c.Files || size != c.SizeBytes {
+			rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID,
+				Problem: fmt.Sprintf("tree holds %d files, %d bytes; the commit records %d files, %d bytes", files, size, c.Files, c.SizeBytes)})
+		}
+		err = fileset.Walk(ctx, st, c.Root, func(id string) bool {
+			if nodes[id] {
+				return true
+			}
+			nodes[id] = true
+			return false
+		}, func(f fileset.File) error {
+			rep.Files++
+			for _, r := range f.Refs {
+				cerr, done := checked[r.Chunk]
+				if !done {
+					_, cerr = a.readChunkUncached(ctx, r.Chunk)
+					checked[r.Chunk] = cerr
+				}
+				if cerr != nil {
+					rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path, Problem: cerr.Error()})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Problem: err.Error()})
+		}
+	}
+	rep.Chunks = len(checked)
+	return rep, nil
+}
+
+func (a *API) readChunkUncached(ctx context.Context, id string) ([]byte, error) {
+	enc, err := a.objects.Get(ctx, chunk.Key(id))
+	if err != nil {
+		return nil, fmt.Errorf("chunk %s: %w", id, err)
+	}
+	return chunk.Decode(id, enc)
+}

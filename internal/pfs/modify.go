@@ -1,0 +1,342 @@
+package pfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// ModifyFiles applies a stream of file operations to the commit ref names.
+// Into an open commit (a branch whose head is open, or an open commit's
+// ID) the operations land in it; on a branch whose head is finished they
+// become exactly one new commit. Either way all of them become visible
+// together, or none.
+func (a *API) ModifyFiles(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.Commit, error) {
+	if ref.Up > 0 || ref.At > 0 {
+		return tusk.Commit{}, tusk.Errorf(tusk.KindInvalid, "cannot write to %s: write to a branch or an open commit", ref)
+	}
+	if err := a.checkOps(ctx, ops); err != nil {
+		return tusk.Commit{}, err
+	}
+	for attempt := 0; ; attempt++ {
+		c, err := a.modifyOnce(ctx, ref, ops)
+		if !errors.Is(err, errRaced) {
+			if err != nil {
+				return c, fmt.Errorf("modify %s: %w", ref, err)
+			}
+			return c, nil
+		}
+		if attempt == 100 {
+			return c, tusk.Errorf(tusk.KindConflict, "modify %s: too many concurrent writers; retry", ref)
+		}
+	}
+}
+
+var errRaced = errors.New("raced with another writer")
+
+// checkOps validates paths and leases every chunk the operations refer to,
+// so that the collector cannot free them before the commit lands.
+func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
+	seen := map[string]bool{}
+	var keys []string
+	for i := range ops {
+		op := &ops[i]
+		p, err := CleanPath(op.Path)
+		if err != nil {
+			return err
+		}
+		op.Path = p
+		switch op.Op {
+		case tusk.OpPut:
+			if p == "/" {
+				return tusk.Errorf(tusk.KindInvalid, "cannot put a file at \"/\": give a file path")
+			}
+			var n int64
+			for _, r := range op.Refs {
+				if !validChunkID(r.Chunk) || r.Offset < 0 || r.Length <= 0 {
+					return tusk.Errorf(tusk.KindInvalid, "put %s: bad data reference %+v", p, r)
+				}
+				n += r.Length
+				if !seen[r.Chunk] {
+					seen[r.Chunk] = true
+					keys = append(keys, chunk.Key(r.Chunk))
+				}
+			}
+			if n != op.Size {
+				return tusk.Errorf(tusk.KindInvalid, "put %s: size %d does not match its data references (%d bytes)", p, op.Size, n)
+			}
+		case tusk.OpDelete, tusk.OpCopy:
+		default:
+			return tusk.Errorf(tusk.KindInvalid, "unknown file operation %q: want put, delete or copy", op.Op)
+		}
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		states, err := a.lease(ctx, keys[:n])
+		if err != nil {
+			return err
+		}
+		for i, s := range states {
+			if s != meta.ObjectPresent {
+				return tusk.Errorf(tusk.KindInvalid, "chunk %s is not stored; upload it before referring to it", strings.TrimPrefix(keys[i], "chunks/")[3:])
+			}
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+func (a *API) modifyOnce(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.Commit, error) {
+	// Find the commit to write into, or the parent of a new one.
+	var base meta.CommitRow
+	var open bool
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		if ref.ID != "" {
+			c, err := a.resolve(ctx, tx, ref)
+			if err != nil {
+				return err
+			}
+			if c.State == tusk.CommitFinished {
+				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is finished and cannot change", c.Repo, c.ID).
+					WithHint("write to its branch to make a new commit")
+			}
+			base, open = c, true
+			return nil
+		}
+		c, err := a.newCommit(ctx, tx, ref.Repo, ref.Branch, "")
+		if err != nil {
+			if tusk.KindOf(err) != tusk.KindConflict {
+				return err
+			}
+			// The head is open: write into it.
+			b, berr := tx.Branch(ctx, project, ref.Repo, ref.Branch)
+			if berr != nil {
+				return berr
+			}
+			head, herr := tx.Commit(ctx, project, ref.Repo, b.Head)
+			if herr != nil {
+				return herr
+			}
+			base, open = head, true
+			return nil
+		}
+		base = c
+		return nil
+	})
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+
+	batch := a.newNodeBatch()
+	changes, err := a.changes(ctx, batch, base.Root, ops)
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+	root, err := fileset.Apply(ctx, batch, changes.root(base.Root), changes.list)
+	if err != nil {
+		if errors.Is(err, fileset.ErrPathConflict) {
+			return tusk.Commit{}, tusk.Errorf(tusk.KindInvalid, "%v; a path cannot be both a file and a directory", err)
+		}
+		return tusk.Commit{}, err
+	}
+	files, size, err := fileset.Stat(ctx, batch, root)
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+	if err := batch.Flush(ctx); err != nil {
+		return tusk.Commit{}, err
+	}
+
+	var out tusk.Commit
+	var evs []tusk.CommitEvent
+	err = a.db.Update(ctx, func(tx *meta.Tx) error {
+		evs = nil
+		if open {
+			ok, err := tx.UpdateRootIf(ctx, project, base.Repo, base.ID, base.Root, root, size, files)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errRaced
+			}
+			c, err := tx.Commit(ctx, project, base.Repo, base.ID)
+			if err != nil {
+				return err
+			}
+			out = c.Commit
+			return nil
+		}
+		b, err := tx.Branch(ctx, project, ref.Repo, ref.Branch)
+		switch {
+		case err == nil && b.Head != base.Parent:
+			return errRaced
+		case err != nil && (tusk.KindOf(err) != tusk.KindNotFound || base.Parent != ""):
+			if tusk.KindOf(err) == tusk.KindNotFound {
+				return errRaced
+			}
+			return err
+		}
+		t := now()
+		c := base
+		c.Root, c.SizeBytes, c.Files = root, size, files
+		c.State, c.Finished, c.Started = tusk.CommitFinished, &t, t
+		if err := tx.InsertCommit(ctx, project, c); err != nil {
+			return err
+		}
+		if err := tx.PutBranch(ctx, project, ref.Repo, ref.Branch, c.ID, t); err != nil {
+			return err
+		}
+		more, err := a.propagate(ctx, tx, ref.Repo, ref.Branch, c.ID, t)
+		if err != nil {
+			return err
+		}
+		evs = append([]tusk.CommitEvent{{Type: "finished", Commit: c.Commit}}, more...)
+		out = c.Commit
+		return nil
+	})
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+	a.events.publish(evs...)
+	return out, nil
+}
+
+// changeSet is a batch of tree changes resolved from ordered operations.
+type changeSet struct {
+	clearAll bool // a delete of "/" before every surviving put
+	list     []fileset.Change
+}
+
+func (cs changeSet) root(base string) string {
+	if cs.clearAll {
+		return ""
+	}
+	return base
+}
+
+type seqOp struct {
+	seq int
+	op  tusk.FileOp
+}
+
+// changes resolves ordered operations into one sorted batch: a put is
+// dropped by a later delete that covers it, appends chain onto earlier
+// writes (or the existing file), and copies expand into puts.
+func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, ops []tusk.FileOp) (changeSet, error) {
+	var cs changeSet
+	deletes := map[string]int{} // path -> seq of the last delete of it
+	var puts []seqOp
+	for i, op := range ops {
+		switch op.Op {
+		case tusk.OpDelete:
+			deletes[op.Path] = i
+		case tusk.OpPut:
+			puts = append(puts, seqOp{i, op})
+		case tusk.OpCopy:
+			expanded, err := a.expandCopy(ctx, op)
+			if err != nil {
+				return cs, err
+			}
+			for _, e := range expanded {
+				puts = append(puts, seqOp{i, e})
+			}
+		}
+	}
+	// lastDelete returns the seq of the last delete covering p, or -1.
+	lastDelete := func(p string) int {
+		best := -1
+		for q := p; ; {
+			if s, ok := deletes[q]; ok && s > best {
+				best = s
+			}
+			if q == "/" {
+				return best
+			}
+			i := strings.LastIndexByte(q, '/')
+			q = q[:max(i, 1)]
+		}
+	}
+	if s, ok := deletes["/"]; ok {
+		cs.clearAll = true
+		puts = slices.DeleteFunc(puts, func(p seqOp) bool { return p.seq < s })
+		delete(deletes, "/")
+	}
+	slices.SortStableFunc(puts, func(x, y seqOp) int { return strings.Compare(x.op.Path, y.op.Path) })
+	for p := range deletes {
+		cs.list = append(cs.list, fileset.Change{Path: p, Op: fileset.OpDeletePrefix})
+	}
+	for i := 0; i < len(puts); {
+		j := i
+		for j < len(puts) && puts[j].op.Path == puts[i].op.Path {
+			j++
+		}
+		group := puts[i:j]
+		i = j
+		p := group[0].op.Path
+		d := lastDelete(p)
+		var f *fileset.File
+		for _, g := range group {
+			if g.seq < d {
+				continue
+			}
+			if g.op.Append {
+				if f == nil && d < 0 && !cs.clearAll {
+					old, ok, err := fileset.Get(ctx, st, base, p)
+					if err != nil {
+						return cs, err
+					}
+					if ok {
+						f = &old
+					}
+				}
+				if f != nil {
+					f = appendFile(*f, g.op)
+					continue
+				}
+			}
+			nf := toFile(g.op)
+			f = &nf
+		}
+		if f != nil {
+			cs.list = append(cs.list, fileset.Change{Path: p, Op: fileset.OpPut, File: *f})
+		}
+	}
+	slices.SortStableFunc(cs.list, func(x, y fileset.Change) int { return strings.Compare(x.Path, y.Path) })
+	return cs, nil
+}
+
+func toFile(op tusk.FileOp) fileset.File {
+	f := fileset.File{Path: op.Path, Size: op.Size, Hash: op.Hash, Refs: make([]fileset.DataRef, len(op.Refs))}
+	for i, r := range op.Refs {
+		f.Refs[i] = fileset.DataRef{Chunk: r.Chunk, Offset: r.Offset, Length: r.Length}
+	}
+	if op.Size == 0 {
+		f.Hash = chunk.ID(nil)
+	}
+	return f
+}
+
+// appendFile returns f followed by the data of op. The hash of an appended
+// file is a chain hash, SHA-256(old hash || appended hash), not the
+// SHA-256 of the whole content: computing that would mean reading the
+// file back on every append (see docs/format.md).
+func appendFile(f fileset.File, op tusk.FileOp) *fileset.File {
+	add := toFile(op)
+	out := fileset.File{Path: f.Path, Size: f.Size + add.Size, Refs: append(slices.Clip(f.Refs), add.Refs...)}
+	switch {
+	case add.Size == 0:
+		out.Hash = f.Hash
+	case f.Size == 0:
+		out.Hash = add.Hash
+	default:
+		out.Hash = chunk.ID([]byte(f.Hash + add.Hash))
+	}
+	return &out
+}

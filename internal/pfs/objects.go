@@ -1,0 +1,251 @@
+package pfs
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func nodeKey(id string) string { return "nodes/" + id[:2] + "/" + id }
+
+// lease protects keys from the collector and reports which are stored.
+// Keys that the collector is deleting right now are waited for.
+func (a *API) lease(ctx context.Context, keys []string) ([]int, error) {
+	for attempt := 0; ; attempt++ {
+		var states []int
+		err := a.db.Update(ctx, func(tx *meta.Tx) error {
+			var err error
+			states, err = tx.Lease(ctx, keys, now().Add(a.ttl))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		busy := false
+		for _, s := range states {
+			busy = busy || s == meta.ObjectDeleting
+		}
+		if !busy {
+			return states, nil
+		}
+		if attempt == 50 {
+			return nil, tusk.Errorf(tusk.KindUnavailable, "objects are being garbage collected; retry in a moment")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// MissingChunks leases the given chunks for an upload and returns those
+// the store does not have yet, which the client must then send.
+func (a *API) MissingChunks(ctx context.Context, ids []string) ([]string, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		if !validChunkID(id) {
+			return nil, tusk.Errorf(tusk.KindInvalid, "invalid chunk ID %q: want 64 hex digits", id)
+		}
+		keys[i] = chunk.Key(id)
+	}
+	states, err := a.lease(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("check chunks: %w", err)
+	}
+	var missing []string
+	for i, s := range states {
+		if s != meta.ObjectPresent {
+			missing = append(missing, ids[i])
+		}
+	}
+	return missing, nil
+}
+
+// PutChunk stores an encoded chunk after checking it against its ID.
+func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
+	if !validChunkID(id) {
+		return tusk.Errorf(tusk.KindInvalid, "invalid chunk ID %q: want 64 hex digits", id)
+	}
+	if _, err := chunk.Decode(id, encoded); err != nil {
+		return tusk.Errorf(tusk.KindInvalid, "chunk %s rejected: %v; the upload was damaged, retry it", id, err)
+	}
+	key := chunk.Key(id)
+	if _, err := a.lease(ctx, []string{key}); err != nil {
+		return fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	if err := a.objects.Put(ctx, key, encoded); err != nil {
+		return fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	if err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.MarkWritten(ctx, key) }); err != nil {
+		return fmt.Errorf("put chunk %s: %w", id, err)
+	}
+	return nil
+}
+
+func validChunkID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for _, r := range id {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// readChunk returns a chunk's plaintext, from a small cache when it can:
+// small files share chunks, so reading a directory touches each chunk
+// many times.
+func (a *API) readChunk(ctx context.Context, id string) ([]byte, error) {
+	if b, ok := a.chunks.get(id); ok {
+		return b, nil
+	}
+	enc, err := a.objects.Get(ctx, chunk.Key(id))
+	if err != nil {
+		return nil, fmt.Errorf("read chunk %s: %w", id, err)
+	}
+	plain, err := chunk.Decode(id, enc)
+	if err != nil {
+		return nil, err
+	}
+	a.chunks.put(id, plain)
+	return plain, nil
+}
+
+// nodeReader reads tree nodes from the object store.
+type nodeReader struct{ a *API }
+
+func (r nodeReader) GetNode(ctx context.Context, id string) ([]byte, error) {
+	b, err := r.a.objects.Get(ctx, nodeKey(id))
+	if err != nil {
+		return nil, fmt.Errorf("read tree node %s: %w", id, err)
+	}
+	return b, nil
+}
+
+func (r nodeReader) PutNode(ctx context.Context, id string, data []byte) error {
+	return fmt.Errorf("put tree node %s: tree is read-only here", id)
+}
+
+// nodeBatch collects the nodes written while building a tree and stores
+// them all in Flush: one lease transaction, parallel object writes, one
+// transaction to mark them written.
+type nodeBatch struct {
+	a       *API
+	mu      sync.Mutex
+	pending map[string][]byte
+}
+
+func (a *API) newNodeBatch() *nodeBatch { return &nodeBatch{a: a, pending: map[string][]byte{}} }
+
+func (b *nodeBatch) GetNode(ctx context.Context, id string) ([]byte, error) {
+	b.mu.Lock()
+	data, ok := b.pending[id]
+	b.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	return nodeReader{b.a}.GetNode(ctx, id)
+}
+
+func (b *nodeBatch) PutNode(ctx context.Context, id string, data []byte) error {
+	b.mu.Lock()
+	b.pending[id] = data
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *nodeBatch) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(b.pending))
+	ids := make([]string, 0, len(b.pending))
+	for id := range b.pending {
+		keys = append(keys, nodeKey(id))
+		ids = append(ids, id)
+	}
+	states, err := b.a.lease(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("store tree nodes: %w", err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	var written []string
+	for i, id := range ids {
+		if states[i] == meta.ObjectPresent {
+			continue
+		}
+		written = append(written, keys[i])
+		g.Go(func() error { return b.a.objects.Put(gctx, keys[i], b.pending[id]) })
+	}
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("store tree nodes: %w", err)
+	}
+	err = b.a.db.Update(ctx, func(tx *meta.Tx) error {
+		for _, k := range written {
+			if err := tx.MarkWritten(ctx, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store tree nodes: %w", err)
+	}
+	b.pending = map[string][]byte{}
+	return nil
+}
+
+// chunkCache is a small LRU of decoded chunks.
+type chunkCache struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type cached struct {
+	id   string
+	data []byte
+}
+
+func newChunkCache(max int) *chunkCache {
+	return &chunkCache{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *chunkCache) get(id string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[id]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(cached).data, true
+	}
+	return nil, false
+}
+
+func (c *chunkCache) put(id string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[id]; ok {
+		return
+	}
+	c.items[id] = c.order.PushFront(cached{id, data})
+	for c.order.Len() > c.max {
+		e := c.order.Back()
+		c.order.Remove(e)
+		delete(c.items, e.Value.(cached).id)
+	}
+}

@@ -1,0 +1,109 @@
+package pfs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/blob"
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// FormatVersion is the version of the on-disk format (chunk encoding, tree
+// nodes, metadata layout) written by this code. It is recorded in the
+// metadata store when a store is created.
+const FormatVersion = 1
+
+// Objects is the part of an object store (package blob) that pfs uses.
+type Objects interface {
+	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+	Stat(ctx context.Context, key string) (blob.Info, error)
+}
+
+// Options tune an API.
+type Options struct {
+	// LeaseTTL is how long an uploaded or reused object is protected from
+	// the garbage collector before a commit must reference it.
+	LeaseTTL time.Duration
+	Logger   *slog.Logger
+}
+
+// API is the versioned file system over a metadata store and an object
+// store. It is safe for concurrent use, also by several processes (or
+// servers) sharing the same stores.
+type API struct {
+	db      *meta.DB
+	objects Objects
+	params  chunk.Params
+	ttl     time.Duration
+	log     *slog.Logger
+	events  *hub
+	chunks  *chunkCache
+}
+
+// Open returns an API over the stores, initialising them on first use
+// (format version and chunking parameters are recorded then, and checked
+// on every later open).
+func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API, error) {
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: newChunkCache(64)}
+	err := db.Update(ctx, func(tx *meta.Tx) error {
+		v, ok, err := tx.Config(ctx, "format_version")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			p, _ := json.Marshal(chunk.DefaultParams)
+			if err := tx.SetConfig(ctx, "format_version", fmt.Sprint(FormatVersion)); err != nil {
+				return err
+			}
+			if err := tx.SetConfig(ctx, "chunk_params", string(p)); err != nil {
+				return err
+			}
+			a.params = chunk.DefaultParams
+			return nil
+		}
+		if v != fmt.Sprint(FormatVersion) {
+			return fmt.Errorf("store format version %s is not supported by this tusk (it writes version %d); use a matching tusk binary", v, FormatVersion)
+		}
+		p, _, err := tx.Config(ctx, "chunk_params")
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(p), &a.params); err != nil {
+			return fmt.Errorf("read chunking parameters: %w", err)
+		}
+		return a.params.Validate()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open pfs: %w", err)
+	}
+	return a, nil
+}
+
+// ChunkParams returns the store's chunking parameters; clients cut data
+// with them so that their chunks deduplicate against the store.
+func (a *API) ChunkParams() chunk.Params { return a.params }
+
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails since Go 1.24
+	return hex.EncodeToString(b[:])
+}
+
+func now() time.Time { return time.Now().UTC() }
+
+const project = tusk.DefaultProject

@@ -1,0 +1,146 @@
+package pfs
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// CreateRepo creates an empty repo. It has no branches until the first
+// write (or create branch).
+func (a *API) CreateRepo(ctx context.Context, name, description string) (tusk.Repo, error) {
+	return a.createRepo(ctx, name, "user", description)
+}
+
+func (a *API) createRepo(ctx context.Context, name, typ, description string) (tusk.Repo, error) {
+	if err := ValidateRepoName(name); err != nil {
+		return tusk.Repo{}, err
+	}
+	r := tusk.Repo{Project: project, Name: name, Type: typ, Description: description, Created: now()}
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.CreateRepo(ctx, r) })
+	if err != nil {
+		return tusk.Repo{}, fmt.Errorf("create repo %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// UpdateRepo changes a repo's description.
+func (a *API) UpdateRepo(ctx context.Context, name, description string) error {
+	return a.db.Update(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.Repo(ctx, project, name); err != nil {
+			return err
+		}
+		return tx.UpdateRepoDescription(ctx, project, name, description)
+	})
+}
+
+// InspectRepo returns a repo with its branches and the size of its master
+// branch head (or of its only branch).
+func (a *API) InspectRepo(ctx context.Context, name string) (tusk.Repo, error) {
+	var r tusk.Repo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		var err error
+		r, err = a.fillRepo(ctx, tx, name)
+		return err
+	})
+	return r, err
+}
+
+func (a *API) fillRepo(ctx context.Context, tx *meta.Tx, name string) (tusk.Repo, error) {
+	r, err := tx.Repo(ctx, project, name)
+	if err != nil {
+		return r, err
+	}
+	bs, err := tx.Branches(ctx, project, name)
+	if err != nil {
+		return r, err
+	}
+	sizeFrom := ""
+	for _, b := range bs {
+		r.Branches = append(r.Branches, b.Name)
+		if b.Name == "master" || len(bs) == 1 {
+			sizeFrom = b.Head
+		}
+	}
+	if sizeFrom != "" {
+		c, err := tx.Commit(ctx, project, name, sizeFrom)
+		if err != nil {
+			return r, err
+		}
+		r.SizeBytes = c.SizeBytes
+	}
+	return r, nil
+}
+
+// ListRepos returns every repo, by name.
+func (a *API) ListRepos(ctx context.Context) ([]tusk.Repo, error) {
+	var out []tusk.Repo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		rs, err := tx.Repos(ctx, project)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			full, err := a.fillRepo(ctx, tx, r.Name)
+			if err != nil {
+				return err
+			}
+			out = append(out, full)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteRepo deletes a repo with all its commits. A repo whose branches
+// feed other branches (provenance) is only deleted with force. Its data
+// is freed by the next garbage collection.
+func (a *API) DeleteRepo(ctx context.Context, name string, force bool) error {
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.Repo(ctx, project, name); err != nil {
+			return err
+		}
+		bs, err := tx.Branches(ctx, project, name)
+		if err != nil {
+			return err
+		}
+		var users []string
+		for _, b := range bs {
+			for _, s := range b.Subvenance {
+				if s.Repo != name {
+					users = append(users, s.String())
+				}
+			}
+		}
+		if len(users) > 0 && !force {
+			sort.Strings(users)
+			return tusk.Errorf(tusk.KindConflict, "repo %q is an input of %v", name, users).
+				WithHint("delete those pipelines or branches first, or use --force")
+		}
+		for _, u := range users {
+			up, br, _ := strings.Cut(u, "@")
+			b, err := tx.Branch(ctx, project, up, br)
+			if err != nil {
+				return err
+			}
+			var keep []tusk.BranchRef
+			for _, p := range b.Provenance {
+				if p.Repo != name {
+					keep = append(keep, p)
+				}
+			}
+			if err := tx.SetBranchProvenance(ctx, project, up, br, keep); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteRepo(ctx, project, name)
+	})
+	if err != nil {
+		return fmt.Errorf("delete repo %s: %w", name, err)
+	}
+	return nil
+}

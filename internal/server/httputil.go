@@ -1,0 +1,129 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// errorBody is how errors travel: the kind survives the wire.
+type errorBody struct {
+	Error *tusk.Error `json:"error"`
+}
+
+func statusOf(k tusk.Kind) int {
+	switch k {
+	case tusk.KindNotFound:
+		return http.StatusNotFound
+	case tusk.KindExists, tusk.KindConflict:
+		return http.StatusConflict
+	case tusk.KindInvalid:
+		return http.StatusBadRequest
+	case tusk.KindUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func asTuskError(err error) *tusk.Error {
+	var te *tusk.Error
+	if errors.As(err, &te) {
+		out := *te
+		out.Message = err.Error()
+		if te.Hint != "" {
+			// err.Error() already ends with the hint; keep it separate.
+			out.Message = strings.TrimSuffix(out.Message, "; "+te.Hint)
+		}
+		return &out
+	}
+	return &tusk.Error{Kind: tusk.KindInternal, Message: err.Error()}
+}
+
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	te := asTuskError(err)
+	if te.Kind == tusk.KindInternal {
+		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(statusOf(te.Kind))
+	json.NewEncoder(w).Encode(errorBody{te})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 16<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return tusk.Errorf(tusk.KindInvalid, "bad request body: %v", err)
+	}
+	return nil
+}
+
+// stream writes newline-delimited JSON. An error after the first item is
+// sent as a last line {"error": …}, which the client turns back into an
+// error.
+type stream struct {
+	w       http.ResponseWriter
+	enc     *json.Encoder
+	flusher http.Flusher
+	started bool
+}
+
+func newStream(w http.ResponseWriter) *stream {
+	f, _ := w.(http.Flusher)
+	return &stream{w: w, enc: json.NewEncoder(w), flusher: f}
+}
+
+func (s *stream) send(v any) error {
+	if !s.started {
+		s.w.Header().Set("Content-Type", "application/x-ndjson")
+		s.started = true
+	}
+	return s.enc.Encode(v)
+}
+
+func (s *stream) flush() {
+	if s.flusher != nil {
+		s.flusher.Flush()
+	}
+}
+
+func (s *stream) finish(r *http.Request, err error) {
+	if err == nil {
+		if !s.started {
+			s.w.Header().Set("Content-Type", "application/x-ndjson")
+		}
+		return
+	}
+	if !s.started {
+		writeError(s.w, r, err)
+		return
+	}
+	s.enc.Encode(errorBody{asTuskError(err)})
+}
+
+func queryInt(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, tusk.Errorf(tusk.KindInvalid, "query parameter %s=%q: want a non-negative integer", name, v)
+	}
+	return n, nil
+}
+
+func queryBool(r *http.Request, name string) bool {
+	b, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return b
+}

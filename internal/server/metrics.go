@@ -1,0 +1,81 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	bytesIn  prometheus.Counter
+	bytesOut prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tusk_http_requests_total", Help: "API requests by route and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tusk_http_request_seconds", Help: "API request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10),
+		}, []string{"route"}),
+		bytesIn:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tusk_chunk_bytes_received_total", Help: "Encoded chunk bytes uploaded."}),
+		bytesOut: prometheus.NewCounter(prometheus.CounterOpts{Name: "tusk_file_bytes_sent_total", Help: "File content bytes served."}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// route names a request by its first path elements, without IDs, so the
+// label set stays small.
+func route(r *http.Request) string {
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 4)
+	if len(parts) > 2 && parts[0] == "v1" && (parts[1] == "repos" || parts[1] == "chunks" || parts[1] == "commitsets") {
+		parts = parts[:2]
+	} else if len(parts) > 3 {
+		parts = parts[:3]
+	}
+	return r.Method + " /" + strings.Join(parts, "/")
+}
+
+func (m *metrics) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		rt := route(r)
+		m.requests.WithLabelValues(rt, strconv.Itoa(sw.code)).Inc()
+		m.latency.WithLabelValues(rt).Observe(time.Since(start).Seconds())
+	})
+}

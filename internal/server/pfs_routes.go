@@ -1,0 +1,571 @@
+package server
+
+import (
+	"archive/tar"
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func (s *Server) pfsRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/repos", s.createRepo)
+	mux.HandleFunc("GET /v1/repos", s.listRepos)
+	mux.HandleFunc("GET /v1/repos/{repo}", s.inspectRepo)
+	mux.HandleFunc("PATCH /v1/repos/{repo}", s.updateRepo)
+	mux.HandleFunc("DELETE /v1/repos/{repo}", s.deleteRepo)
+	mux.HandleFunc("POST /v1/repos/{repo}/branches", s.createBranch)
+	mux.HandleFunc("GET /v1/repos/{repo}/branches", s.listBranches)
+	mux.HandleFunc("GET /v1/repos/{repo}/branches/{branch}", s.inspectBranch)
+	mux.HandleFunc("DELETE /v1/repos/{repo}/branches/{branch}", s.deleteBranch)
+
+	mux.HandleFunc("POST /v1/commits/start", s.startCommit)
+	mux.HandleFunc("POST /v1/commits/finish", s.finishCommit)
+	mux.HandleFunc("GET /v1/commits/inspect", s.inspectCommit)
+	mux.HandleFunc("GET /v1/commits", s.listCommits)
+	mux.HandleFunc("GET /v1/commits/wait", s.waitCommit)
+	mux.HandleFunc("POST /v1/commits/delete", s.deleteCommit)
+	mux.HandleFunc("POST /v1/commits/squash", s.squashCommit)
+	mux.HandleFunc("GET /v1/commitsets/{id}", s.commitSet)
+	mux.HandleFunc("GET /v1/events/commits", s.commitEvents)
+
+	mux.HandleFunc("POST /v1/chunks/missing", s.missingChunks)
+	mux.HandleFunc("PUT /v1/chunks/{id}", s.putChunk)
+	mux.HandleFunc("POST /v1/files/modify", s.modifyFiles)
+	mux.HandleFunc("GET /v1/files/content", s.getFile)
+	mux.HandleFunc("GET /v1/files/tar", s.getTar)
+	mux.HandleFunc("GET /v1/files/list", s.listFiles)
+	mux.HandleFunc("GET /v1/files/walk", s.walkFiles)
+	mux.HandleFunc("GET /v1/files/inspect", s.inspectFile)
+	mux.HandleFunc("GET /v1/files/glob", s.globFiles)
+	mux.HandleFunc("GET /v1/files/diff", s.diffFiles)
+
+	mux.HandleFunc("POST /v1/gc", s.gc)
+	mux.HandleFunc("POST /v1/fsck", s.fsck)
+}
+
+// ref parses the reference in a query parameter.
+func refParam(r *http.Request, name string) (pfs.Ref, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return pfs.Ref{}, tusk.Errorf(tusk.KindInvalid, "missing query parameter %q", name)
+	}
+	return pfs.ParseRef(v)
+}
+
+// refOrID reads "ref" (repo@…) or "id" (a commit set) from a request.
+func refOrID(ref, id string) (*pfs.Ref, string, error) {
+	switch {
+	case ref != "":
+		r, err := pfs.ParseRef(ref)
+		return &r, "", err
+	case pfs.IsCommitID(id):
+		return nil, id, nil
+	}
+	return nil, "", tusk.Errorf(tusk.KindInvalid, "give a commit as repo@branch-or-id, or a commit set ID (32 hex digits)")
+}
+
+func (s *Server) createRepo(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	repo, err := s.pfs.CreateRepo(r.Context(), req.Name, req.Description)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, repo)
+}
+
+func (s *Server) updateRepo(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Description string `json:"description"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.pfs.UpdateRepo(r.Context(), r.PathValue("repo"), req.Description); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.inspectRepo(w, r)
+}
+
+func (s *Server) listRepos(w http.ResponseWriter, r *http.Request) {
+	repos, err := s.pfs.ListRepos(r.Context())
+	st := newStream(w)
+	for _, repo := range repos {
+		st.send(repo)
+	}
+	st.finish(r, err)
+}
+
+func (s *Server) inspectRepo(w http.ResponseWriter, r *http.Request) {
+	repo, err := s.pfs.InspectRepo(r.Context(), r.PathValue("repo"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, repo)
+}
+
+func (s *Server) deleteRepo(w http.ResponseWriter, r *http.Request) {
+	if err := s.pfs.DeleteRepo(r.Context(), r.PathValue("repo"), queryBool(r, "force")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, struct{}{})
+}
+
+func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name       string           `json:"name"`
+		Head       string           `json:"head"`
+		Provenance []tusk.BranchRef `json:"provenance"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, b)
+}
+
+func (s *Server) listBranches(w http.ResponseWriter, r *http.Request) {
+	bs, err := s.pfs.ListBranches(r.Context(), r.PathValue("repo"))
+	st := newStream(w)
+	for _, b := range bs {
+		st.send(b)
+	}
+	st.finish(r, err)
+}
+
+func (s *Server) inspectBranch(w http.ResponseWriter, r *http.Request) {
+	b, err := s.pfs.InspectBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, b)
+}
+
+func (s *Server) deleteBranch(w http.ResponseWriter, r *http.Request) {
+	if err := s.pfs.DeleteBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"), queryBool(r, "force")); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, struct{}{})
+}
+
+func (s *Server) startCommit(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Repo        string `json:"repo"`
+		Branch      string `json:"branch"`
+		Description string `json:"description"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.pfs.StartCommit(r.Context(), req.Repo, req.Branch, req.Description)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Ref         string `json:"ref"`
+		Description string `json:"description"`
+		Error       string `json:"error"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ref, err := pfs.ParseRef(req.Ref)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.pfs.FinishCommit(r.Context(), ref, req.Description, req.Error)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+func (s *Server) inspectCommit(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	c, err := s.pfs.InspectCommit(r.Context(), ref)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var ref *pfs.Ref
+	repo := q.Get("repo")
+	if v := q.Get("ref"); v != "" {
+		p, err := pfs.ParseRef(v)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		ref, repo = &p, p.Repo
+	}
+	cs, err := s.pfs.ListCommits(r.Context(), repo, ref, q.Get("after"), limit)
+	st := newStream(w)
+	for _, c := range cs {
+		st.send(c)
+	}
+	st.finish(r, err)
+}
+
+func (s *Server) commitSet(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.pfs.CommitSet(r.Context(), r.PathValue("id"))
+	st := newStream(w)
+	for _, c := range cs {
+		st.send(c)
+	}
+	st.finish(r, err)
+}
+
+func (s *Server) waitCommit(w http.ResponseWriter, r *http.Request) {
+	ref, id, err := refOrID(r.URL.Query().Get("ref"), r.URL.Query().Get("id"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	cs, err := s.pfs.WaitCommit(r.Context(), ref, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, cs)
+}
+
+func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*pfs.Ref, string) ([]tusk.Commit, error)) {
+	var req struct {
+		Ref string `json:"ref"`
+		ID  string `json:"id"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	ref, id, err := refOrID(req.Ref, req.ID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	cs, err := op(ref, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, cs)
+}
+
+func (s *Server) deleteCommit(w http.ResponseWriter, r *http.Request) {
+	s.commitOp(w, r, func(ref *pfs.Ref, id string) ([]tusk.Commit, error) { return s.pfs.DeleteCommit(r.Context(), ref, id) })
+}
+
+func (s *Server) squashCommit(w http.ResponseWriter, r *http.Request) {
+	s.commitOp(w, r, func(ref *pfs.Ref, id string) ([]tusk.Commit, error) { return s.pfs.SquashCommit(r.Context(), ref, id) })
+}
+
+// commitEvents pushes commit events as they happen (newline-delimited
+// JSON), with a heartbeat so proxies keep the connection open.
+func (s *Server) commitEvents(w http.ResponseWriter, r *http.Request) {
+	events, stop := s.pfs.Subscribe()
+	defer stop()
+	st := newStream(w)
+	st.send(tusk.CommitEvent{Type: "subscribed"})
+	st.flush()
+	beat := time.NewTicker(15 * time.Second)
+	defer beat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case ev := <-events:
+			if st.send(ev) != nil {
+				return
+			}
+		case <-beat.C:
+			if st.send(tusk.CommitEvent{Type: "heartbeat"}) != nil {
+				return
+			}
+		}
+		st.flush()
+	}
+}
+
+func (s *Server) missingChunks(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		IDs []string `json:"ids"`
+	}
+	if err := readJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	missing, err := s.pfs.MissingChunks(r.Context(), req.IDs)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, map[string][]string{"missing": missing})
+}
+
+func (s *Server) putChunk(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<20))
+	if err != nil {
+		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "read chunk: %v", err))
+		return
+	}
+	if err := s.pfs.PutChunk(r.Context(), r.PathValue("id"), data); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.metrics.bytesIn.Add(float64(len(data)))
+	writeJSON(w, struct{}{})
+}
+
+func (s *Server) modifyFiles(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var ops []tusk.FileOp
+	sc := bufio.NewScanner(r.Body)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var op tusk.FileOp
+		if err := json.Unmarshal(sc.Bytes(), &op); err != nil {
+			writeError(w, r, tusk.Errorf(tusk.KindInvalid, "file operation %d: %v", len(ops)+1, err))
+			return
+		}
+		ops = append(ops, op)
+	}
+	if err := sc.Err(); err != nil {
+		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "read file operations: %v", err))
+		return
+	}
+	c, err := s.pfs.ModifyFiles(r.Context(), ref, ops)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, c)
+}
+
+func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	offset, err := queryInt(r, "offset")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rd, info, err := s.pfs.OpenFile(r.Context(), ref, int64(offset))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(info.SizeBytes-int64(offset), 10))
+	w.Header().Set("X-Tusk-File-Size", strconv.FormatInt(info.SizeBytes, 10))
+	w.Header().Set("X-Tusk-File-Hash", info.Hash)
+	n, err := io.Copy(w, rd)
+	s.metrics.bytesOut.Add(float64(n))
+	if err != nil {
+		s.log.Warn("get file interrupted", "ref", ref.String(), "path", ref.Path, "err", err)
+	}
+}
+
+// getTar streams every file under a path as a tar archive with paths
+// relative to it.
+func (s *Server) getTar(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if _, err := s.pfs.InspectFile(r.Context(), ref); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-tar")
+	tw := tar.NewWriter(w)
+	err = s.pfs.WalkFiles(r.Context(), ref, func(f fileset.File) error {
+		var name string
+		switch {
+		case f.Path == ref.Path:
+			name = path.Base(f.Path)
+		case ref.Path != "/":
+			name = strings.TrimPrefix(f.Path, ref.Path+"/")
+		default:
+			name = strings.TrimPrefix(f.Path, "/")
+		}
+		hdr := &tar.Header{Name: name, Mode: 0o644, Size: f.Size, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		n, err := io.Copy(tw, s.pfs.Content(r.Context(), f, 0))
+		s.metrics.bytesOut.Add(float64(n))
+		return err
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err != nil {
+		s.log.Warn("get tar interrupted", "ref", ref.String(), "err", err)
+	}
+}
+
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	st := newStream(w)
+	n := 0
+	err = s.pfs.ListFiles(r.Context(), ref, r.URL.Query().Get("after"), func(fi tusk.FileInfo) error {
+		if limit > 0 && n == limit {
+			return errStop
+		}
+		n++
+		return st.send(fi)
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	st.finish(r, err)
+}
+
+var errStop = errors.New("stop")
+
+func (s *Server) walkFiles(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	st := newStream(w)
+	err = s.pfs.WalkFiles(r.Context(), ref, func(f fileset.File) error {
+		return st.send(tusk.FileInfo{Path: f.Path, Type: "file", SizeBytes: f.Size, Hash: f.Hash})
+	})
+	st.finish(r, err)
+}
+
+func (s *Server) inspectFile(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	fi, err := s.pfs.InspectFile(r.Context(), ref)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, fi)
+}
+
+func (s *Server) globFiles(w http.ResponseWriter, r *http.Request) {
+	ref, err := refParam(r, "ref")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	st := newStream(w)
+	err = s.pfs.GlobFiles(r.Context(), ref, r.URL.Query().Get("pattern"), func(fi tusk.FileInfo) error { return st.send(fi) })
+	st.finish(r, err)
+}
+
+func (s *Server) diffFiles(w http.ResponseWriter, r *http.Request) {
+	newRef, err := refParam(r, "new")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var oldRef *pfs.Ref
+	if v := r.URL.Query().Get("old"); v != "" {
+		o, err := pfs.ParseRef(v)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		oldRef = &o
+	}
+	st := newStream(w)
+	err = s.pfs.DiffFiles(r.Context(), newRef, oldRef, func(d tusk.FileDiff) error { return st.send(d) })
+	st.finish(r, err)
+}
+
+func (s *Server) gc(w http.ResponseWriter, r *http.Request) {
+	stats, err := s.pfs.GC(r.Context(), queryBool(r, "dry_run"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, stats)
+}
+
+func (s *Server) fsck(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.pfs.Fsck(r.Context())
+	if err != nil {
+		writeError(w, r, fmt.Errorf("fsck: %w", err))
+		return
+	}
+	writeJSON(w, rep)
+}

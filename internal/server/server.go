@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/blob"
+	blobopen "github.com/tuskdata/tusk/internal/blob/open"
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
+)
+
+// Version is the server's version, reported by /v1/info.
+var Version = "0.1.0-dev"
+
+// APIVersion is the version of the HTTP API; routes live under /v1.
+const APIVersion = "v1"
+
+// Config says where a server keeps its data and where it listens.
+type Config struct {
+	DataDir  string // default home of the metadata and objects
+	Listen   string // host:port
+	Storage  string // object store URL; default DataDir/objects
+	Metadata string // metadata DSN; default DataDir/meta.db (SQLite)
+	// GCInterval is how often garbage is collected; 0 disables it.
+	GCInterval time.Duration
+	LeaseTTL   time.Duration
+	Logger     *slog.Logger
+}
+
+// Server is a running Tusk: stores, services and the HTTP API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *meta.DB
+	objects blob.Store
+	pfs     *pfs.API
+	metrics *metrics
+	handler http.Handler
+}
+
+// New opens the stores and builds the services.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Storage == "" || cfg.Metadata == "" {
+		if cfg.DataDir == "" {
+			return nil, errors.New("no data directory: give --data-dir, or both --storage and --metadata")
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	if cfg.Storage == "" {
+		cfg.Storage = filepath.Join(cfg.DataDir, "objects")
+	}
+	if cfg.Metadata == "" {
+		cfg.Metadata = filepath.Join(cfg.DataDir, "meta.db")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	var err error
+	if s.objects, err = blobopen.Open(ctx, cfg.Storage); err != nil {
+		return nil, fmt.Errorf("open object store: %w", err)
+	}
+	if s.db, err = meta.Open(ctx, cfg.Metadata); err != nil {
+		s.objects.Close()
+		return nil, err
+	}
+	if s.pfs, err = pfs.Open(ctx, s.db, s.objects, pfs.Options{LeaseTTL: cfg.LeaseTTL, Logger: cfg.Logger}); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.metrics = newMetrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("GET /v1/info", s.info)
+	s.pfsRoutes(mux)
+	s.handler = s.metrics.wrap(mux)
+	return s, nil
+}
+
+// PFS returns the server's file system, for tests and embedding.
+func (s *Server) PFS() *pfs.API { return s.pfs }
+
+// Handler returns the HTTP handler of the API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close releases the stores.
+func (s *Server) Close() error {
+	var errs []error
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	if s.objects != nil {
+		errs = append(errs, s.objects.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Serve serves the API on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	if s.cfg.GCInterval > 0 {
+		go s.pfs.RunGC(ctx, s.cfg.GCInterval)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		srv.Close()
+	}
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.db.View(r.Context(), func(*meta.Tx) error { return nil }); err != nil {
+		writeError(w, r, fmt.Errorf("metadata store: %w", err))
+		return
+	}
+	writeJSON(w, map[string]string{"status": "ok"})
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]any{
+		"version":        Version,
+		"api_version":    APIVersion,
+		"format_version": pfs.FormatVersion,
+		"chunk_params":   s.pfs.ChunkParams(),
+		"metadata":       s.db.Dialect(),
+	})
+}
