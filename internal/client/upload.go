@@ -29,6 +29,7 @@ type Upload struct {
 	g      *errgroup.Group
 	gctx   context.Context
 	work   chan chunk.Chunk
+	closed bool
 
 	mu  sync.Mutex
 	ops []tusk.FileOp
@@ -52,7 +53,7 @@ func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	u := &Upload{c: c, ctx: ctx, g: g, gctx: gctx, work: make(chan chunk.Chunk, 4)}
 	for range 4 {
-		g.Go(u.sender)
+		g.Go(func() error { return u.sender(u.work) })
 	}
 	u.packer, err = chunk.NewPacker(params, func(ch chunk.Chunk) error {
 		select {
@@ -71,8 +72,8 @@ func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
 }
 
 // sender uploads the chunks the server is missing.
-func (u *Upload) sender() error {
-	for ch := range u.work {
+func (u *Upload) sender(work <-chan chunk.Chunk) error {
+	for ch := range work {
 		var resp struct {
 			Missing []string `json:"missing"`
 		}
@@ -130,12 +131,18 @@ func (u *Upload) PutFile(path string, r io.Reader, appendTo bool) error {
 	return nil
 }
 
-// fail returns the upload's first error.
+// fail ends the upload and returns its first error.
 func (u *Upload) fail() error {
 	u.packer.Close()
-	close(u.work)
-	u.work = nil
+	u.stop()
 	return u.g.Wait()
+}
+
+func (u *Upload) stop() {
+	if !u.closed {
+		u.closed = true
+		close(u.work)
+	}
 }
 
 // DeleteFile removes a file or directory ("/" removes everything).
@@ -156,12 +163,11 @@ func (u *Upload) CopyFile(src, path string, appendTo bool) {
 // Commit waits for every chunk to be stored and applies the operations to
 // ref ("repo@branch" or an open commit's "repo@id").
 func (u *Upload) Commit(ref string) (tusk.Commit, error) {
-	if u.work == nil {
+	if u.closed {
 		return tusk.Commit{}, errors.New("upload already finished")
 	}
 	perr := u.packer.Close()
-	close(u.work)
-	u.work = nil
+	u.stop()
 	if err := u.g.Wait(); err != nil {
 		return tusk.Commit{}, err
 	}
@@ -195,7 +201,7 @@ func (u *Upload) Commit(ref string) (tusk.Commit, error) {
 // Abort ends the upload without applying anything. Chunks already sent
 // are garbage for the collector once their lease ends.
 func (u *Upload) Abort() {
-	if u.work != nil {
+	if !u.closed {
 		u.fail()
 	}
 }

@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -126,9 +127,6 @@ func (t *Tx) Children(ctx context.Context, project, repo, id string) ([]string, 
 // Ancestry returns up to limit commits starting at id and following
 // parents (id first). limit <= 0 means no limit.
 func (t *Tx) Ancestry(ctx context.Context, project, repo, id string, limit int) ([]CommitRow, error) {
-	if limit <= 0 {
-		limit = -1
-	}
 	return t.commits(ctx, `WITH RECURSIVE chain(id, n) AS (
 			SELECT ?, 0
 			UNION ALL
@@ -136,23 +134,20 @@ func (t *Tx) Ancestry(ctx context.Context, project, repo, id string, limit int) 
 			WHERE c.parent <> ''
 		)
 		SELECT `+prefixed("c.", commitCols)+` FROM chain JOIN commits c ON c.project = ? AND c.repo = ? AND c.id = chain.id
-		ORDER BY chain.n LIMIT ?`, id, project, repo, project, repo, limit)
+		ORDER BY chain.n LIMIT ?`, id, project, repo, project, repo, sqlLimit(limit))
 }
 
 // RepoCommits lists a repo's commits newest first, starting after the
 // cursor (started, id) when it is set.
 func (t *Tx) RepoCommits(ctx context.Context, project, repo string, before *CommitRow, limit int) ([]CommitRow, error) {
-	if limit <= 0 {
-		limit = -1
-	}
 	if before == nil {
 		return t.commits(ctx, `SELECT `+commitCols+` FROM commits WHERE project = ? AND repo = ?
-			ORDER BY started DESC, id DESC LIMIT ?`, project, repo, limit)
+			ORDER BY started DESC, id DESC LIMIT ?`, project, repo, sqlLimit(limit))
 	}
 	s := nanos(before.Started)
 	return t.commits(ctx, `SELECT `+commitCols+` FROM commits WHERE project = ? AND repo = ?
 		AND (started < ? OR (started = ? AND id < ?)) ORDER BY started DESC, id DESC LIMIT ?`,
-		project, repo, s, s, before.ID, limit)
+		project, repo, s, s, before.ID, sqlLimit(limit))
 }
 
 // CommitSet returns every commit with the given ID, across repos.
@@ -219,6 +214,15 @@ func (t *Tx) CommitProvenance(ctx context.Context, project, repo, id string) ([]
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// sqlLimit turns a limit where <= 0 means none into a LIMIT value both
+// dialects accept: PostgreSQL rejects SQLite's -1.
+func sqlLimit(limit int) int64 {
+	if limit <= 0 {
+		return math.MaxInt64
+	}
+	return int64(limit)
 }
 
 func prefixed(p, cols string) string {

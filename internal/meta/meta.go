@@ -72,26 +72,42 @@ func (d *DB) Dialect() string {
 	return "sqlite"
 }
 
-// Update runs fn in a read-write transaction, retrying it when the database
-// reports a serialization conflict. fn must not have side effects outside
-// the transaction.
+// Durability of a transaction.
+type mode int
+
+const (
+	durable  mode = iota // survives a power loss once committed
+	volatile             // survives a process crash, may be lost on power loss
+	readOnly
+)
+
+// Update runs fn in a read-write transaction that is durable once it
+// returns, retrying it when the database reports a serialization
+// conflict. fn must not have side effects outside the transaction.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	return d.run(ctx, false, fn)
+	return d.run(ctx, durable, fn)
+}
+
+// UpdateVolatile is Update for bookkeeping that may be lost on a power
+// loss (never on a crash of the process): it skips the wait for the disk.
+// A later durable transaction makes it durable too.
+func (d *DB) UpdateVolatile(ctx context.Context, fn func(*Tx) error) error {
+	return d.run(ctx, volatile, fn)
 }
 
 // View runs fn in a read-only transaction.
 func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	return d.run(ctx, true, fn)
+	return d.run(ctx, readOnly, fn)
 }
 
-func (d *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: readOnly}
+func (d *DB) run(ctx context.Context, m mode, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: m == readOnly}
 	if d.postgres {
 		opts.Isolation = sql.LevelSerializable
 	}
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
-		err = d.try(ctx, opts, fn)
+		err = d.try(ctx, opts, m, fn)
 		if !retryable(err) {
 			return err
 		}
@@ -104,17 +120,39 @@ func (d *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error {
 	return err
 }
 
-func (d *DB) try(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) error {
+func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) error) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer conn.Close()
 	if !d.postgres {
 		// modernc's SQLite driver cannot start a read-only transaction
 		// with _txlock=immediate; a write lock for reads is harmless.
 		opts = nil
+		// The safety level belongs to the connection and cannot change
+		// inside a transaction.
+		if m != readOnly {
+			level := "FULL"
+			if m == volatile {
+				level = "NORMAL"
+			}
+			if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+level); err != nil {
+				return fmt.Errorf("set durability: %w", err)
+			}
+		}
 	}
-	sqlTx, err := d.db.BeginTx(ctx, opts)
+	sqlTx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, postgres: d.postgres}
+	if d.postgres && m == volatile {
+		if _, err := sqlTx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			sqlTx.Rollback()
+			return fmt.Errorf("set durability: %w", err)
+		}
+	}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

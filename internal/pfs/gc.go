@@ -74,7 +74,7 @@ func (a *API) GC(ctx context.Context, dryRun bool) (GCStats, error) {
 		if err := a.objects.Delete(ctx, key); err != nil {
 			return stats, fmt.Errorf("gc: delete %s: %w", key, err)
 		}
-		if err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.ForgetObject(ctx, key) }); err != nil {
+		if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.ForgetObject(ctx, key) }); err != nil {
 			return stats, fmt.Errorf("gc: %w", err)
 		}
 		stats.Objects++

@@ -39,6 +39,21 @@ func openTestAPI(t *testing.T, objects Objects, dsn string) *API {
 // put operations for them, in the order of paths given.
 func upload(t *testing.T, a *API, files [][2]string, appendTo bool) []tusk.FileOp {
 	t.Helper()
+	ops, err := tryUpload(a, files, appendTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ops
+}
+
+// uploadLenient uploads what it can: with injected faults some chunks may
+// be missing, which the modification must then refuse.
+func uploadLenient(a *API, files [][2]string) []tusk.FileOp {
+	ops, _ := tryUpload(a, files, false)
+	return ops
+}
+
+func tryUpload(a *API, files [][2]string, appendTo bool) ([]tusk.FileOp, error) {
 	ctx := context.Background()
 	ops := make([]tusk.FileOp, len(files))
 	pk, err := chunk.NewPacker(a.ChunkParams(), func(c chunk.Chunk) error {
@@ -49,7 +64,7 @@ func upload(t *testing.T, a *API, files [][2]string, appendTo bool) []tusk.FileO
 		return a.PutChunk(ctx, c.ID, chunk.Encode(c.Data))
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for i, f := range files {
 		ops[i] = tusk.FileOp{Op: tusk.OpPut, Path: f[0], Append: appendTo}
@@ -60,13 +75,11 @@ func upload(t *testing.T, a *API, files [][2]string, appendTo bool) []tusk.FileO
 			}
 		})
 		if err != nil {
-			t.Fatal(err)
+			pk.Close()
+			return ops, err
 		}
 	}
-	if err := pk.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return ops
+	return ops, pk.Close()
 }
 
 func mustRef(t *testing.T, s string) Ref {

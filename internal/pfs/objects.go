@@ -21,7 +21,7 @@ func nodeKey(id string) string { return "nodes/" + id[:2] + "/" + id }
 func (a *API) lease(ctx context.Context, keys []string) ([]int, error) {
 	for attempt := 0; ; attempt++ {
 		var states []int
-		err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 			var err error
 			states, err = tx.Lease(ctx, keys, now().Add(a.ttl))
 			return err
@@ -85,7 +85,7 @@ func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 	if err := a.objects.Put(ctx, key, encoded); err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
 	}
-	if err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.MarkWritten(ctx, key) }); err != nil {
+	if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.MarkWritten(ctx, key) }); err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
 	}
 	return nil
@@ -194,7 +194,7 @@ func (b *nodeBatch) Flush(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("store tree nodes: %w", err)
 	}
-	err = b.a.db.Update(ctx, func(tx *meta.Tx) error {
+	err = b.a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		for _, k := range written {
 			if err := tx.MarkWritten(ctx, k); err != nil {
 				return err

@@ -1,0 +1,50 @@
+package fileset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+)
+
+// getNode fetches and decodes the node stored under id, checking that the
+// bytes hash to id.
+func getNode(ctx context.Context, st NodeStore, id string) (*node, error) {
+	data, err := st.GetNode(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get node %s: %w", id, err)
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != id {
+		return nil, fmt.Errorf("node %s: %w: content does not hash to its id", id, ErrCorrupt)
+	}
+	n, err := decodeNode(data)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", id, err)
+	}
+	return n, nil
+}
+
+// loadChild fetches the child that r points to and checks it against r:
+// its level, last key and aggregates, and that its first key sorts after
+// lo, the last key of the previous sibling ("" for none).
+func loadChild(ctx context.Context, st NodeStore, r ref, level int, lo string) (*node, error) {
+	n, err := getNode(ctx, st, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	var msg string
+	switch {
+	case n.level != level:
+		msg = fmt.Sprintf("level %d, parent expects %d", n.level, level)
+	case n.lastKey() != r.Last:
+		msg = fmt.Sprintf("last key %q, parent expects %q", n.lastKey(), r.Last)
+	case n.key(0) <= lo:
+		msg = fmt.Sprintf("first key %q does not sort after %q", n.key(0), lo)
+	case n.count != r.Count || n.bytes != r.Bytes:
+		msg = fmt.Sprintf("holds %d files, %d bytes, parent expects %d, %d", n.count, n.bytes, r.Count, r.Bytes)
+	default:
+		return n, nil
+	}
+	return nil, fmt.Errorf("node %s: %w: %s", r.ID, ErrCorrupt, msg)
+}

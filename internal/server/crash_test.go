@@ -1,0 +1,151 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/client"
+)
+
+// TestKill9 kills the server process with SIGKILL at random moments of a
+// loop of writes, at least 50 times, restarting it on the same data each
+// time. Every commit whose write returned must then read back
+// byte-identical, and fsck must report no damage.
+func TestKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a server 50 times")
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d (rerun with TUSK_TEST_SEED=%d)", seed, seed)
+	if s := os.Getenv("TUSK_TEST_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	rng := rand.New(rand.NewPCG(seed, 9))
+	dir := t.TempDir()
+	ctx := context.Background()
+	type file struct {
+		commit, path string
+		data         []byte
+	}
+	var finished []file
+	kills := 0
+	for kills < 50 {
+		c, stop := startChild(t, dir)
+		if kills == 0 {
+			if _, err := c.CreateRepo(ctx, "data", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Everything that finished before must have survived.
+		for _, f := range finished {
+			if got := getFile(t, c, "data@"+f.commit+":"+f.path); !bytes.Equal(got, f.data) {
+				t.Fatalf("after %d kills: %s:%s reads %d bytes, want %d", kills, f.commit, f.path, len(got), len(f.data))
+			}
+		}
+		deadline := time.After(time.Duration(5+rng.IntN(120)) * time.Millisecond)
+		results := make(chan file, 64)
+		wctx, cancel := context.WithCancel(ctx)
+		go func() {
+			defer close(results)
+			for i := 0; wctx.Err() == nil; i++ {
+				up, err := c.NewUpload(wctx)
+				if err != nil {
+					return
+				}
+				p := fmt.Sprintf("/k%d/f%d", kills, i)
+				data := make([]byte, 1+rng.IntN(600_000))
+				for j := range data {
+					data[j] = byte(rng.UintN(256))
+				}
+				if err := up.PutFile(p, bytes.NewReader(data), false); err != nil {
+					up.Abort()
+					return
+				}
+				cm, err := up.Commit("data@master")
+				if err != nil {
+					return
+				}
+				results <- file{cm.ID, p, data}
+			}
+		}()
+		<-deadline
+		stop() // SIGKILL
+		kills++
+		cancel()
+		for f := range results {
+			finished = append(finished, f)
+		}
+	}
+	c, stop := startChild(t, dir)
+	defer stop()
+	for _, f := range finished {
+		if got := getFile(t, c, "data@"+f.commit+":"+f.path); !bytes.Equal(got, f.data) {
+			t.Fatalf("after all kills: %s:%s differs", f.commit, f.path)
+		}
+	}
+	rep, err := c.Fsck(ctx)
+	if err != nil || len(rep.Damage) != 0 {
+		t.Fatalf("fsck: %+v, %v", rep, err)
+	}
+	t.Logf("%d kills, %d finished commits verified, fsck checked %d chunks", kills, len(finished), rep.Chunks)
+	if len(finished) < 10 {
+		t.Errorf("only %d writes finished between kills: the test exercised too little", len(finished))
+	}
+}
+
+// startChild starts this test binary as a server on dir and returns a
+// client and a function that kills it with SIGKILL.
+func startChild(t *testing.T, dir string) (*client.Client, func()) {
+	t.Helper()
+	os.Remove(filepath.Join(dir, "addr"))
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "TUSK_TEST_SERVE_DIR="+dir)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var addr []byte
+	for i := 0; ; i++ {
+		var err error
+		if addr, err = os.ReadFile(filepath.Join(dir, "addr")); err == nil {
+			break
+		}
+		if i == 1000 {
+			cmd.Process.Kill()
+			t.Fatal("server did not start")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c, err := client.New(string(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, func() {
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}
+}
+
+func getFile(t *testing.T, c *client.Client, ref string) []byte {
+	t.Helper()
+	r, _, err := c.GetFile(context.Background(), ref, 0)
+	if err != nil {
+		t.Fatalf("get %s: %v", ref, err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("get %s: %v", ref, err)
+	}
+	return b
+}
