@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/tuskdata/tusk/internal/fileset"
-	"github.com/tuskdata/tusk/internal/pps/datum/glob"
+	"github.com/tuskdata/tusk/internal/glob"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 

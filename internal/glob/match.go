@@ -60,7 +60,7 @@ func (p *Pattern) Capture(name string) ([]string, bool) {
 
 // run executes prog against s and returns the capture slots on a match.
 func run(prog *program, s string) ([]int, bool) {
-	sh := &shared{s: s, excluded: map[span]bool{}}
+	sh := &shared{s: s}
 	m := newMachine(sh, prog, 0, len(s))
 	m.slots[0], m.slots[1] = 0, len(s)
 	if !m.try(prog.start, 0) {
@@ -183,6 +183,9 @@ func (sh *shared) matches(sub *program, lo, hi int) bool {
 	ok, known := sh.excluded[key]
 	if !known {
 		ok = newMachine(sh, sub, lo, hi).try(sub.start, lo)
+		if sh.excluded == nil {
+			sh.excluded = map[span]bool{}
+		}
 		sh.excluded[key] = ok
 	}
 	return ok

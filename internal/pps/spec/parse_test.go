@@ -1,0 +1,107 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
+
+// TestParseGolden parses each spec in testdata and compares the result,
+// defaults filled in, with its .golden file.
+func TestParseGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		if filepath.Ext(file) == ".golden" {
+			continue
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			got := parseFile(t, file)
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(got); err != nil {
+				t.Fatal(err)
+			}
+			data := buf.Bytes()
+			golden := file + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v; run go test with -update to create it", err)
+			}
+			if diff := cmp.Diff(string(want), string(data)); diff != "" {
+				t.Errorf("Parse(%s) differs from %s (-want +got):\n%s", file, golden, diff)
+			}
+		})
+	}
+}
+
+// TestParseFormatsAgree checks that the same pipelines written as a JSON
+// stream with snake_case keys and as YAML documents with lowerCamelCase
+// keys parse alike.
+func TestParseFormatsAgree(t *testing.T) {
+	fromJSON := parseFile(t, "testdata/opencv.json")
+	fromYAML := parseFile(t, "testdata/opencv.yaml")
+	if diff := cmp.Diff(fromJSON, fromYAML); diff != "" {
+		t.Errorf("JSON and YAML specs differ (-json +yaml):\n%s", diff)
+	}
+}
+
+// TestParseRoundTrip checks that a parsed pipeline, written back as JSON,
+// parses to the same pipeline.
+func TestParseRoundTrip(t *testing.T) {
+	want := parseFile(t, "testdata/full.json")
+	data, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse(Marshal(full.json)): %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("round trip changed the pipelines (-want +got):\n%s", diff)
+	}
+}
+
+func parseFile(t *testing.T, file string) []Pipeline {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipelines, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", file, err)
+	}
+	return pipelines
+}
+
+func TestParseSameNameInTwoProjects(t *testing.T) {
+	doc := func(project string) string {
+		return `{"pipeline": {"project": {"name": "` + project + `"}, "name": "edges"},
+			"transform": {"cmd": ["sh"]}, "input": {"pfs": {"repo": "images", "glob": "/*"}}}`
+	}
+	ps, err := Parse([]byte(doc("a") + doc("b")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 {
+		t.Errorf("got %d pipelines, want 2", len(ps))
+	}
+}

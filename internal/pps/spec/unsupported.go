@@ -1,0 +1,87 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// A rawField is a field Tusk does not support yet, kept as raw JSON.
+type rawField struct {
+	path string
+	raw  *json.RawMessage
+}
+
+// checkUnsupported rejects the first field of p that Tusk does not
+// support yet and that is set to anything but its zero value. It clears
+// those set to their zero value, such as "s3_out": false.
+func checkUnsupported(p *Pipeline) error {
+	fields := []rawField{
+		{"tf_job", &p.TFJob},
+		{"service", &p.Service},
+		{"spout", &p.Spout},
+		{"s3_out", &p.S3Out},
+		{"scheduling_spec", &p.SchedulingSpec},
+		{"pod_spec", &p.PodSpec},
+		{"pod_patch", &p.PodPatch},
+		{"tolerations", &p.Tolerations},
+		{"sidecar_resource_requests", &p.SidecarResourceRequests},
+		{"sidecar_resource_limits", &p.SidecarResourceLimits},
+		{"spec_commit", &p.SpecCommit},
+		{"determined", &p.Determined},
+		{"maximum_expected_uptime", &p.MaximumExpectedUptime},
+	}
+	if t := p.Transform; t != nil {
+		fields = append(fields,
+			rawField{"transform.secrets", &t.Secrets},
+			rawField{"transform.image_pull_secrets", &t.ImagePullSecrets})
+	}
+	if r := p.ResourceRequests; r != nil {
+		fields = append(fields, rawField{"resource_requests.gpu", &r.GPU})
+	}
+	if r := p.ResourceLimits; r != nil {
+		fields = append(fields, rawField{"resource_limits.gpu", &r.GPU})
+	}
+	if e := p.Egress; e != nil {
+		fields = append(fields, rawField{"egress.sql_database", &e.SQLDatabase})
+	}
+	return checkRaw(fields)
+}
+
+// checkRaw rejects the first of fields that is set and clears the others.
+func checkRaw(fields []rawField) error {
+	for _, f := range fields {
+		if isSet(*f.raw) {
+			return unsupported(f.path)
+		}
+		*f.raw = nil
+	}
+	return nil
+}
+
+// checkUnsupportedPFS rejects the fields of a PFS input, at path, that Tusk
+// does not support yet.
+func checkUnsupportedPFS(in *PFSInput, path string) error {
+	if in.RepoType != UserRepoType {
+		return errorAt(path+".repo_type", "is %q, which Tusk does not support yet; use %q or leave it out", in.RepoType, UserRepoType)
+	}
+	return checkRaw([]rawField{
+		{path + ".s3", &in.S3},
+		{path + ".trigger", &in.Trigger},
+		{path + ".propagation_spec", &in.PropagationSpec},
+	})
+}
+
+func unsupported(path string) error {
+	return fmt.Errorf("field %q is not supported yet by Tusk; remove it from the spec", path)
+}
+
+// isSet reports whether raw holds anything but null, false, 0, "" or [].
+// An empty object counts as set: "spout": {} asks for a spout.
+func isSet(raw json.RawMessage) bool {
+	switch string(bytes.TrimSpace(raw)) {
+	case "", "null", "false", "0", `""`, "[]":
+		return false
+	}
+	return true
+}
