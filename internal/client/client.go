@@ -67,6 +67,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+		}
 		return nil, &tusk.Error{Kind: tusk.KindUnavailable, Message: fmt.Sprintf("cannot reach the tusk server at %s: %v", c.base, unwrapURLError(err)),
 			Hint: "start one with `tusk up`, or point TUSK_ADDRESS at a running server"}
 	}
@@ -128,6 +131,12 @@ func stream[T any](ctx context.Context, c *Client, path string, q url.Values, fn
 		return err
 	}
 	defer resp.Body.Close()
+	return decodeStream(resp, path, fn)
+}
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func decodeStream[T any](resp *http.Response, path string, fn func(T) error) error {
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {

@@ -205,3 +205,19 @@ func (u *Upload) Abort() {
 		u.fail()
 	}
 }
+
+// Stage waits for every chunk to be stored and returns the operations
+// without applying them; a worker hands them to the server with its datum
+// result, which attaches them to the output commit only if the attempt
+// counts.
+func (u *Upload) Stage() ([]tusk.FileOp, error) {
+	if u.closed {
+		return nil, errors.New("upload already finished")
+	}
+	perr := u.packer.Close()
+	u.stop()
+	if err := u.g.Wait(); err != nil {
+		return nil, err
+	}
+	return u.ops, perr
+}

@@ -5,10 +5,10 @@ import (
 	"errors"
 )
 
-// BoundaryBits is the number of trailing zero bits of a key's hash that
-// raise its height by one. A node at level L ends after a key of height at
-// least L+1, so nodes hold 2^BoundaryBits (64) items on average. Changing it
-// changes every tree: it is part of the format.
+// BoundaryBits sets the shape of trees: the height of a key is the number
+// of trailing zero bits of its hash divided by BoundaryBits, and a node at
+// level L ends after a key of height at least L+1, so nodes hold
+// 2^BoundaryBits (64) items on average. It is part of the format.
 const BoundaryBits = 6
 
 // MaxNodeSize bounds the decompressed size of a node. Leaves have no size

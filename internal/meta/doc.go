@@ -14,6 +14,11 @@
 //	commits(project, repo, id, …)              id is shared by the commits of a commit set
 //	commit_provenance(project, repo, id, up_repo, up_branch, up_id)
 //	objects(key, lease_until, written, deleting)   one row per stored chunk or tree node
+//	pipelines(project, name, data)             the current version of each pipeline (JSON)
+//	pipeline_versions(project, name, version, data)  every version's spec
+//	jobs(project, pipeline, id, state, created, data)  id is the commit set of the output commit
+//	datums(project, pipeline, job, id, idx, state, lease_until, data)  also the work queue
+//	logs(project, pipeline, job, datum, seq, data)
 //
 // Times are stored as Unix nanoseconds so both dialects agree.
 package meta

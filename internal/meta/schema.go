@@ -43,6 +43,28 @@ var schema = []string{
 		key TEXT PRIMARY KEY, lease_until BIGINT NOT NULL,
 		written INTEGER NOT NULL, deleting INTEGER NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS objects_by_lease ON objects (lease_until)`,
+	`CREATE TABLE IF NOT EXISTS pipelines (
+		project TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
+		PRIMARY KEY (project, name))`,
+	`CREATE TABLE IF NOT EXISTS pipeline_versions (
+		project TEXT NOT NULL, name TEXT NOT NULL, version BIGINT NOT NULL, data TEXT NOT NULL,
+		PRIMARY KEY (project, name, version))`,
+	`CREATE TABLE IF NOT EXISTS jobs (
+		project TEXT NOT NULL, pipeline TEXT NOT NULL, id TEXT NOT NULL,
+		state TEXT NOT NULL, created BIGINT NOT NULL, data TEXT NOT NULL,
+		PRIMARY KEY (project, pipeline, id))`,
+	`CREATE INDEX IF NOT EXISTS jobs_by_set ON jobs (project, id)`,
+	`CREATE INDEX IF NOT EXISTS jobs_by_time ON jobs (project, pipeline, created)`,
+	`CREATE TABLE IF NOT EXISTS datums (
+		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, id TEXT NOT NULL,
+		idx BIGINT NOT NULL, state TEXT NOT NULL, lease_until BIGINT NOT NULL, data TEXT NOT NULL,
+		PRIMARY KEY (project, pipeline, job, id))`,
+	`CREATE INDEX IF NOT EXISTS datums_by_index ON datums (project, pipeline, job, idx)`,
+	`CREATE INDEX IF NOT EXISTS datums_by_state ON datums (project, pipeline, state, lease_until)`,
+	`CREATE TABLE IF NOT EXISTS logs (
+		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, datum TEXT NOT NULL,
+		seq BIGINT NOT NULL, data TEXT NOT NULL,
+		PRIMARY KEY (project, pipeline, job, datum, seq))`,
 }
 
 func (d *DB) migrate(ctx context.Context) error {

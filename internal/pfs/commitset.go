@@ -131,8 +131,12 @@ func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 			if err != nil {
 				return err
 			}
-			if len(heads) > 0 || len(kids) == 0 {
-				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is a branch head; squash moves a commit's data into its child and a head has none", c.Repo, c.ID).
+			if len(heads) > 0 {
+				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is a branch head (of %s); squash moves a commit's data into its children", c.Repo, c.ID, heads[0].Name).
+					WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
+			}
+			if len(kids) == 0 {
+				return tusk.Errorf(tusk.KindConflict, "commit %s@%s has no children to squash it into", c.Repo, c.ID).
 					WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
 			}
 			for _, k := range kids {

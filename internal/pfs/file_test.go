@@ -129,3 +129,18 @@ func TestPathRules(t *testing.T) {
 		t.Errorf("reference to a chunk never uploaded: %v, want invalid", err)
 	}
 }
+
+func TestPutIntoMissingRepo(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	_, err := a.ModifyFiles(ctx, mustRef(t, "nope@master"), upload(t, a, [][2]string{{"/x", "x"}}, false))
+	if !errors.Is(err, tusk.ErrNotFound) {
+		t.Fatalf("put into a missing repo: %v, want not found", err)
+	}
+	if _, err := a.CreateRepo(ctx, "nope", ""); err != nil {
+		t.Fatal(err)
+	}
+	if bs, _ := a.ListBranches(ctx, "nope"); len(bs) != 0 {
+		t.Errorf("a refused put left branches %v", bs)
+	}
+}

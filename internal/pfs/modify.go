@@ -98,6 +98,9 @@ func (a *API) modifyOnce(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.
 	var base meta.CommitRow
 	var open bool
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.Repo(ctx, project, ref.Repo); err != nil {
+			return err
+		}
 		if ref.ID != "" {
 			c, err := a.resolve(ctx, tx, ref)
 			if err != nil {

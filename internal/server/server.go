@@ -15,6 +15,8 @@ import (
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/runner"
 )
 
 // Version is the server's version, reported by /v1/info.
@@ -33,6 +35,14 @@ type Config struct {
 	GCInterval time.Duration
 	LeaseTTL   time.Duration
 	Logger     *slog.Logger
+	// Runner hosts pipeline workers: "process", "docker", or "auto"
+	// (docker when an engine answers, else process).
+	Runner string
+	// WorkerBinary is the static tusk binary workers run; default: this
+	// executable.
+	WorkerBinary string
+	// EgressDirs are the directories file:// egress may write under.
+	EgressDirs []string
 }
 
 // Server is a running Tusk: stores, services and the HTTP API.
@@ -42,6 +52,9 @@ type Server struct {
 	db      *meta.DB
 	objects blob.Store
 	pfs     *pfs.API
+	pps     *pps.API
+	runner  runner.Runner
+	socket  net.Listener
 	metrics *metrics
 	handler http.Handler
 }
@@ -78,12 +91,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.startRunner(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs})
 	s.metrics = newMetrics()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET /v1/info", s.info)
 	s.pfsRoutes(mux)
+	s.ppsRoutes(mux)
 	s.handler = s.metrics.wrap(mux)
 	return s, nil
 }
@@ -97,6 +116,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Close releases the stores.
 func (s *Server) Close() error {
 	var errs []error
+	if s.runner != nil {
+		errs = append(errs, s.runner.Close())
+	}
+	if s.socket != nil {
+		if err := s.socket.Close(); !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}
@@ -112,8 +139,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.GCInterval > 0 {
 		go s.pfs.RunGC(ctx, s.cfg.GCInterval)
 	}
-	errc := make(chan error, 1)
+	go func() {
+		if err := s.pps.Run(ctx); err != nil {
+			s.log.Error("pipeline system stopped", "err", err)
+		}
+	}()
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(s.socket) }()
 	select {
 	case err := <-errc:
 		return err

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// config is the client configuration file: named server contexts, one of
+// them active.
+type config struct {
+	ActiveContext string                   `json:"active_context,omitempty"`
+	Contexts      map[string]contextConfig `json:"contexts,omitempty"`
+}
+
+// contextConfig is one named server.
+type contextConfig struct {
+	Address string `json:"address"`
+}
+
+// configPath returns $TUSK_CONFIG, else ~/.config/tusk/config.json.
+func configPath(getenv func(string) string) (string, error) {
+	if p := getenv("TUSK_CONFIG"); p != "" {
+		return p, nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", errors.New("cannot find the tusk config file: neither TUSK_CONFIG nor HOME is set")
+	}
+	return filepath.Join(home, ".config", "tusk", "config.json"), nil
+}
+
+// loadConfig reads the config file; a missing file is an empty config.
+func loadConfig(path string) (config, error) {
+	var c config
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read config: %w", err)
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("read config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// saveConfig writes the config file atomically: a temporary file renamed
+// over the old one.
+func saveConfig(path string, c config) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.json")
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	_, werr := tmp.Write(append(data, '\n'))
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write config %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
+
+// contextNames returns the config's context names, sorted.
+func (c config) contextNames() []string {
+	names := make([]string, 0, len(c.Contexts))
+	for n := range c.Contexts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// resolveAddress returns the server address: $TUSK_ADDRESS, else the
+// address of the config's active context, else client.DefaultAddress.
+func resolveAddress(getenv func(string) string) (string, error) {
+	if a := getenv("TUSK_ADDRESS"); a != "" {
+		return a, nil
+	}
+	path, err := configPath(getenv)
+	if err != nil {
+		return client.DefaultAddress, nil
+	}
+	c, err := loadConfig(path)
+	if err != nil {
+		return "", err
+	}
+	if c.ActiveContext == "" {
+		return client.DefaultAddress, nil
+	}
+	ctx, ok := c.Contexts[c.ActiveContext]
+	if !ok || ctx.Address == "" {
+		return "", tusk.Errorf(tusk.KindInvalid, "the active context %q in %s has no address", c.ActiveContext, path).
+			WithHint("set one with: tusk config set context %s --address HOST:PORT", c.ActiveContext)
+	}
+	return ctx.Address, nil
+}

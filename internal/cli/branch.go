@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"context"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// createBranchOptions are the flags of `create branch`.
+type createBranchOptions struct {
+	head       string
+	provenance []string
+}
+
+func newCreateBranchCommand(g *globals) *cobra.Command {
+	var opts createBranchOptions
+	cmd := &cobra.Command{
+		Use:   "branch <repo>@<branch>",
+		Short: "Create a branch, or move its head",
+		Long: `Create a branch, or move an existing branch's head.
+
+Every branch has a head commit: a new branch without --head starts at an empty
+commit. --head takes a branch, a commit ID or an ancestry reference in the
+same repo (master^, master~2, master.1); moving a head back rewinds the
+branch. --provenance makes the branch's commits come from upstream branches
+in other repos (as a pipeline's output does); it replaces the branch's
+provenance.`,
+		Example: `  tusk create branch images@staging
+  tusk create branch images@master --head master^     # undo the last commit
+  tusk create branch edges@master -p images@master`,
+		Args: exactArgs(1, "repo@branch"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			return runCreateBranch(cmd.Context(), c, opts, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&opts.head, "head", "", "the branch's head: a branch, commit ID or ancestry reference (master^) in the same repo")
+	cmd.Flags().StringArrayVarP(&opts.provenance, "provenance", "p", nil, "an upstream branch repo@branch; repeat for several")
+	return cmd
+}
+
+func runCreateBranch(ctx context.Context, c *client.Client, opts createBranchOptions, arg string) error {
+	repo, branch, err := splitBranchArg(arg, false)
+	if err != nil {
+		return err
+	}
+	head := opts.head
+	if r, h, ok := strings.Cut(head, "@"); ok {
+		if r != repo {
+			return usagef("--head %s is in repo %s, not %s; a head must be in the branch's repo", head, r, repo)
+		}
+		head = h
+	}
+	var prov []tusk.BranchRef
+	for _, p := range opts.provenance {
+		b, err := branchRef(p)
+		if err != nil {
+			return err
+		}
+		prov = append(prov, b)
+	}
+	_, err = c.CreateBranch(ctx, repo, branch, head, prov)
+	return err
+}
+
+func newListBranchCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "branch <repo>",
+		Short: "List a repo's branches",
+		Long:  "List a repo's branches with their head commits and upstream branches.\n\n" + outputHelp + ".",
+		Args:  exactArgs(1, "a repo name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			bs, err := c.ListBranches(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printBranches(p, bs)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func branchRefs(refs []tusk.BranchRef) string {
+	s := make([]string, len(refs))
+	for i, r := range refs {
+		s[i] = r.String()
+	}
+	return orDash(strings.Join(s, ", "))
+}
+
+func printBranches(p printer, bs []tusk.Branch) error {
+	return printAll(p, []string{"BRANCH", "HEAD", "PROVENANCE"}, func(b tusk.Branch) []string {
+		return []string{b.Name, orDash(b.Head), branchRefs(b.Provenance)}
+	}, bs)
+}
+
+func newInspectBranchCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "branch <repo>@<branch>",
+		Short: "Show a branch's details",
+		Long:  "Show a branch's head, provenance (upstream) and subvenance (downstream).\n\n" + outputHelp + ".",
+		Args:  exactArgs(1, "repo@branch"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			repo, branch, err := splitBranchArg(args[0], false)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			b, err := c.InspectBranch(cmd.Context(), repo, branch)
+			if err != nil {
+				return err
+			}
+			return printBranch(p, b)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func printBranch(p printer, b tusk.Branch) error {
+	if p.json {
+		return p.object(b)
+	}
+	tw := p.fields()
+	row(tw, "Name:", b.Repo+"@"+b.Name)
+	row(tw, "Head:", orDash(b.Head))
+	row(tw, "Created:", p.ago(b.Created))
+	row(tw, "Provenance:", branchRefs(b.Provenance))
+	row(tw, "Subvenance:", branchRefs(b.Subvenance))
+	return tw.Flush()
+}
+
+func newDeleteBranchCommand(g *globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "branch <repo>@<branch>",
+		Short: "Delete a branch",
+		Long:  "Delete a branch. Its commits stay, reachable by ID. A branch that other branches depend on is only deleted with --force.",
+		Args:  exactArgs(1, "repo@branch"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			repo, branch, err := splitBranchArg(args[0], false)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			return c.DeleteBranch(cmd.Context(), repo, branch, force)
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "delete the branch even if other branches depend on it")
+	return cmd
+}

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+var commitHeader = []string{"REPO", "BRANCH", "COMMIT", "FINISHED", "SIZE", "ORIGIN", "DESCRIPTION"}
+
+func commitCells(p printer) func(tusk.Commit) []string {
+	return func(c tusk.Commit) []string {
+		finished := "-"
+		if c.Finished != nil {
+			finished = p.ago(*c.Finished)
+		}
+		return []string{c.Repo, orDash(c.Branch), c.ID, finished, humanSize(c.SizeBytes), c.Origin, c.Description}
+	}
+}
+
+// isCommitSetID reports whether s looks like a bare commit (set) ID.
+func isCommitSetID(s string) bool {
+	return len(s) == 32 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// listCommitOptions are the flags of `list commit`.
+type listCommitOptions struct {
+	number int
+}
+
+func newListCommitCommand(g *globals) *cobra.Command {
+	var opts listCommitOptions
+	var output string
+	cmd := &cobra.Command{
+		Use:   "commit <repo>[@<branch-or-id>] | <commit-id>",
+		Short: "List commits",
+		Long: `List commits newest first: the history of a branch or commit (repo@ref), every
+commit of a repo (repo), or the commits of a commit set (a bare commit ID).
+
+` + outputHelp + ".",
+		Example: "  tusk list commit images@master -n 10\n  tusk list commit images",
+		Args:    exactArgs(1, "repo, repo@ref or a commit ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			if opts.number < 0 {
+				return usagef("-n %d: want a positive number of commits", opts.number)
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			return runListCommit(cmd.Context(), c, opts, args[0], p)
+		},
+	}
+	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many commits (0: all)")
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func runListCommit(ctx context.Context, c *client.Client, opts listCommitOptions, arg string, p printer) error {
+	if isCommitSetID(arg) {
+		cs, err := c.CommitSet(ctx, arg)
+		if err != nil {
+			return err
+		}
+		if opts.number > 0 && len(cs) > opts.number {
+			cs = cs[:opts.number]
+		}
+		return printAll(p, commitHeader, commitCells(p), cs)
+	}
+	l := newList(p, commitHeader, commitCells(p))
+	if err := c.ListCommits(ctx, arg, "", opts.number, l.add); err != nil {
+		return err
+	}
+	return l.flush()
+}
+
+func newWaitCommitCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "commit <repo>@<branch-or-id> | <commit-id>",
+		Short: "Wait for a commit to finish",
+		Long: `Block until a commit is finished, then print it. A bare commit ID waits for
+every commit of that commit set, such as the output commits of the pipelines
+a change started.
+
+` + outputHelp + ".",
+		Args: exactArgs(1, "repo@ref or a commit ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			cs, err := c.WaitCommit(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printAll(p, commitHeader, commitCells(p), cs)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+// subscribeOptions are the flags of `subscribe commit`.
+type subscribeOptions struct {
+	newOnly bool
+}
+
+func newSubscribeCommitCommand(g *globals) *cobra.Command {
+	var opts subscribeOptions
+	var output string
+	cmd := &cobra.Command{
+		Use:   "commit <repo>[@<branch>]",
+		Short: "Print a repo's commits as they finish",
+		Long: `Print the finished commits of a repo (or of one branch), then each new one as
+it finishes, until interrupted. With --new only commits finished from now on
+are printed.
+
+` + outputHelp + ".",
+		Args: exactArgs(1, "repo or repo@branch"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			err = runSubscribeCommit(cmd.Context(), c, opts, args[0], p)
+			if cmd.Context().Err() != nil {
+				return nil // interrupted: the normal way to stop
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&opts.newOnly, "new", false, "print only commits that finish from now on")
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func runSubscribeCommit(ctx context.Context, c *client.Client, opts subscribeOptions, arg string, p printer) error {
+	repo, branch, _ := strings.Cut(arg, "@")
+	// A stream cannot be aligned as a whole: columns get a minimum width
+	// and each row is flushed as it comes.
+	tw := tabwriter.NewWriter(p.out, 12, 8, 3, ' ', 0)
+	cells := commitCells(p)
+	seen := map[string]bool{}
+	emit := func(ci tusk.Commit) error {
+		if seen[ci.ID] || ci.Repo != repo || branch != "" && ci.Branch != branch || ci.State != tusk.CommitFinished {
+			return nil
+		}
+		seen[ci.ID] = true
+		if p.json {
+			return p.line(ci)
+		}
+		row(tw, cells(ci)...)
+		return tw.Flush()
+	}
+	return c.SubscribeCommits(ctx, func(ev tusk.CommitEvent) error {
+		switch ev.Type {
+		case "subscribed":
+			// Events from here on are pushed, so listing now misses none.
+			// Listing also checks that the repo exists.
+			var existing []tusk.Commit
+			err := c.ListCommits(ctx, repo, "", 0, func(ci tusk.Commit) error {
+				existing = append(existing, ci)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if !p.json {
+				row(tw, commitHeader...)
+			}
+			slices.Reverse(existing)
+			for _, ci := range existing {
+				if opts.newOnly {
+					seen[ci.ID] = ci.State == tusk.CommitFinished // its event may be queued
+				} else if err := emit(ci); err != nil {
+					return err
+				}
+			}
+			return tw.Flush()
+		case "finished":
+			return emit(ev.Commit)
+		}
+		return nil
+	})
+}

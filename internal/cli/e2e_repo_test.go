@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func TestE2ERepo(t *testing.T) {
+	e := startServer(t)
+	e.run("create", "repo", "imgs", "-d", "raw images")
+	e.run("create", "repo", "other")
+
+	out := e.run("list", "repo")
+	wantContains(t, "list repo", out, "NAME", "CREATED", "SIZE (MASTER)", "DESCRIPTION", "imgs", "raw images", "other", "ago")
+	var names []string
+	for _, r := range lines[tusk.Repo](e, "list", "repo") {
+		names = append(names, r.Name)
+	}
+	if diff := cmp.Diff([]string{"imgs", "other"}, names); diff != "" {
+		t.Errorf("list repo -o json names (-want +got):\n%s", diff)
+	}
+
+	r := object[tusk.Repo](e, "inspect", "repo", "imgs")
+	if r.Name != "imgs" || r.Description != "raw images" || r.Type != "user" {
+		t.Errorf("inspect repo imgs -o json = %+v", r)
+	}
+	wantContains(t, "inspect repo", e.run("inspect", "repo", "imgs"), "Name:", "imgs", "Description:", "raw images", "Size of HEAD on master:")
+
+	e.run("update", "repo", "imgs", "-d", "camera images")
+	if r := object[tusk.Repo](e, "inspect", "repo", "imgs"); r.Description != "camera images" {
+		t.Errorf("after update repo: description %q", r.Description)
+	}
+
+	e.run("delete", "repo", "other")
+	if rs := lines[tusk.Repo](e, "list", "repo"); len(rs) != 1 || rs[0].Name != "imgs" {
+		t.Errorf("after delete repo other: %+v", rs)
+	}
+
+	stderr := e.fail(1, "delete", "repo", "missing")
+	wantContains(t, "delete missing repo", stderr, "error: ", `repo "missing" not found`, "\n  create it with: tusk create repo missing\n")
+	stderr = e.fail(1, "create", "repo", "imgs")
+	wantContains(t, "create existing repo", stderr, "error: ", "imgs")
+	stderr = e.fail(1, "create", "repo", "bad name")
+	wantContains(t, "create bad repo name", stderr, "invalid repo name")
+
+	stderr = e.fail(2, "create", "repo")
+	wantContains(t, "create repo without a name", stderr, "error: ", "Try: tusk create repo --help")
+	stderr = e.fail(2, "create", "frog")
+	wantContains(t, "unknown noun", stderr, `unknown noun "frog"`, "branch, repo")
+	stderr = e.fail(2, "list", "repo", "-o", "yaml")
+	wantContains(t, "bad -o", stderr, `unknown output format "yaml"`)
+}
+
+func TestE2EBranch(t *testing.T) {
+	e := startServer(t)
+	e.run("create", "repo", "imgs")
+	e.run("create", "repo", "edges")
+	for _, s := range []string{"one", "two", "three"} {
+		e.runIn(strings.NewReader(s), "put", "file", "imgs@master:/f", "-a")
+	}
+	head := object[tusk.Commit](e, "inspect", "commit", "imgs@master")
+	parent := object[tusk.Commit](e, "inspect", "commit", "imgs@master^")
+	if head.Parent != parent.ID {
+		t.Fatalf("master^ = %s, want master's parent %s", parent.ID, head.Parent)
+	}
+
+	e.run("create", "branch", "imgs@old", "--head", "master^")
+	if b := object[tusk.Branch](e, "inspect", "branch", "imgs@old"); b.Head != parent.ID {
+		t.Errorf("imgs@old head = %s, want %s (master^)", b.Head, parent.ID)
+	}
+	if got := e.run("get", "file", "imgs@old:/f"); got != "onetwo" {
+		t.Errorf("get file imgs@old:/f = %q, want %q", got, "onetwo")
+	}
+	e.run("create", "branch", "imgs@empty")
+	if c := object[tusk.Commit](e, "inspect", "commit", "imgs@empty"); c.Files != 0 || c.State != tusk.CommitFinished {
+		t.Errorf("a new branch starts at an empty finished commit; got %+v", c)
+	}
+
+	out := e.run("list", "branch", "imgs")
+	wantContains(t, "list branch", out, "BRANCH", "HEAD", "master", "old", "empty", head.ID, parent.ID)
+	if bs := lines[tusk.Branch](e, "list", "branch", "imgs"); len(bs) != 3 {
+		t.Errorf("list branch -o json: %d branches, want 3", len(bs))
+	}
+
+	e.run("create", "branch", "edges@master", "-p", "imgs@master")
+	b := object[tusk.Branch](e, "inspect", "branch", "edges@master")
+	if diff := cmp.Diff([]tusk.BranchRef{{Repo: "imgs", Branch: "master"}}, b.Provenance); diff != "" {
+		t.Errorf("edges@master provenance (-want +got):\n%s", diff)
+	}
+	wantContains(t, "inspect branch", e.run("inspect", "branch", "imgs@master"), "Subvenance:", "edges@master")
+
+	stderr := e.fail(1, "delete", "branch", "imgs@master")
+	wantContains(t, "delete upstream branch", stderr, "upstream of", "--force")
+	e.run("delete", "branch", "imgs@master", "-f")
+	e.run("delete", "branch", "imgs@old")
+	if bs := lines[tusk.Branch](e, "list", "branch", "imgs"); len(bs) != 1 || bs[0].Name != "empty" {
+		t.Errorf("after deletes: branches %+v", bs)
+	}
+	e.fail(2, "create", "branch", "imgs")
+}
+
+func TestE2EConfigAndVersion(t *testing.T) {
+	e := startServer(t)
+	out := e.run("version")
+	wantContains(t, "version", out, "COMPONENT", "tusk", "server", "api v1")
+	wantContains(t, "completion bash", e.run("completion", "bash"), "bash completion", "__tusk")
+	v := object[versionInfo](e, "version")
+	if v.Client == "" || v.Server == nil || v.Server.APIVersion != "v1" {
+		t.Errorf("version -o json = %+v", v)
+	}
+
+	// Without TUSK_ADDRESS the active context decides.
+	e.run("config", "set", "context", "local", "--address", e.addr)
+	e.run("config", "set", "context", "far", "--address", "127.0.0.1:1")
+	e.run("config", "set", "active-context", "local")
+	if got := e.run("config", "get", "active-context"); got != "local\n" {
+		t.Errorf("config get active-context = %q", got)
+	}
+	wantContains(t, "config list context", e.run("config", "list", "context"), "ACTIVE", "*", "local", e.addr, "far")
+	e.fail(1, "config", "set", "active-context", "nowhere")
+
+	var env []string
+	for _, kv := range e.env {
+		if !strings.HasPrefix(kv, "TUSK_ADDRESS=") {
+			env = append(env, kv)
+		}
+	}
+	e.env = env
+	e.run("create", "repo", "viacontext")
+	e.run("config", "set", "active-context", "far")
+	stderr := e.fail(1, "list", "repo")
+	wantContains(t, "unreachable server", stderr, "cannot reach the tusk server at http://127.0.0.1:1", "\n  start one with `tusk up`")
+	_, stderr, code := e.exec(nil, "version")
+	if code != 0 || !strings.Contains(stderr, "warning: no server version") {
+		t.Errorf("version without a server: exit %d, stderr %q", code, stderr)
+	}
+	e.run("config", "delete", "context", "far")
+	e.fail(1, "config", "get", "active-context")
+	e.run("config", "set", "active-context", "local")
+	wantContains(t, "list repo via context", e.run("list", "repo"), "viacontext")
+}
+
+func TestE2EUpRefusesNonLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	e := &e2e{t: t, dir: t.TempDir(), env: os.Environ()}
+	stderr := e.fail(1, "up", "--data-dir", filepath.Join(t.TempDir(), "data"), "--listen", "0.0.0.0:0")
+	wantContains(t, "up on 0.0.0.0", stderr, "refusing to listen on 0.0.0.0:0", "pipelines run arbitrary code", "--insecure")
+}

@@ -1,0 +1,208 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+var fileHeader = []string{"NAME", "TYPE", "SIZE"}
+
+func fileCells(fi tusk.FileInfo) []string {
+	name := fi.Path
+	if fi.Type == "dir" && !strings.HasSuffix(name, "/") {
+		name += "/"
+	}
+	return []string{name, fi.Type, humanSize(fi.SizeBytes)}
+}
+
+func newListFileCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "file <repo>@<ref>[:<dir>]",
+		Short: "List the files in a directory",
+		Long: `List the files and directories in a directory of a commit, one level deep.
+Directories end with '/' and show the size of everything under them.
+
+` + outputHelp + ".",
+		Example: "  tusk list file images@master\n  tusk list file images@master^:/photos",
+		Args:    exactArgs(1, "repo@ref[:/dir]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			l := newList(p, fileHeader, fileCells)
+			if err := c.ListFiles(cmd.Context(), args[0], "", 0, l.add); err != nil {
+				return err
+			}
+			return l.flush()
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func newGlobFileCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "file \"<repo>@<ref>:<pattern>\"",
+		Short: "List the files and directories matching a glob pattern",
+		Long: `List the files and directories of a commit that match a glob pattern, the
+same patterns pipelines use to cut their input into datums: * matches within
+one path element, ** across elements, ? one character, [a-z] a class.
+Quote the argument so that the shell leaves the pattern alone.
+
+` + outputHelp + ".",
+		Example: `  tusk glob file "images@master:/*.png"
+  tusk glob file "images@master:/**/*.csv"`,
+		Args: exactArgs(1, "repo@ref:pattern"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			commit, pattern, err := needPath("glob file", args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			l := newList(p, fileHeader, fileCells)
+			if err := c.GlobFiles(cmd.Context(), commit, pattern, l.add); err != nil {
+				return err
+			}
+			return l.flush()
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func newInspectFileCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "file <repo>@<ref>:<path>",
+		Short: "Show a file's details",
+		Long:  "Show a file's (or directory's) type, size, content hash and commit.\n\n" + outputHelp + ".",
+		Args:  exactArgs(1, "repo@ref:/path"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			if _, _, err := needPath("inspect file", args[0]); err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			fi, err := c.InspectFile(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printFile(p, fi)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func printFile(p printer, fi tusk.FileInfo) error {
+	if p.json {
+		return p.object(fi)
+	}
+	tw := p.fields()
+	row(tw, "Path:", fi.Path)
+	row(tw, "Type:", fi.Type)
+	size := humanSize(fi.SizeBytes)
+	if fi.SizeBytes >= 1024 {
+		size += fmt.Sprintf(" (%d bytes)", fi.SizeBytes)
+	}
+	row(tw, "Size:", size)
+	if fi.Type == "dir" {
+		row(tw, "Files:", fmt.Sprint(fi.Files))
+	} else {
+		row(tw, "Hash:", orDash(fi.Hash))
+	}
+	row(tw, "Commit:", orDash(fi.Commit))
+	return tw.Flush()
+}
+
+func newCopyFileCommand(g *globals) *cobra.Command {
+	var appendTo bool
+	cmd := &cobra.Command{
+		Use:   "file <src-repo>@<ref>:<path> <dst-repo>@<branch>[:<path>]",
+		Short: "Copy a file or directory on the server, without moving data",
+		Long: `Copy a file or directory into a branch as one commit (or into its open
+commit). The copy refers to the source's stored data, so nothing is
+downloaded or uploaded, even across repos. Without a destination path the
+source's path is used.`,
+		Example: "  tusk copy file images@master:/cat.png backup@master:/2024/cat.png",
+		Args:    exactArgs(2, "a source repo@ref:/path and a destination repo@branch[:/path]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, srcPath, err := needPath("copy file", args[0])
+			if err != nil {
+				return err
+			}
+			dst, dstPath, ok := splitFileArg(args[1])
+			if !ok || dstPath == "" {
+				dstPath = srcPath
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			u, err := c.NewUpload(cmd.Context())
+			if err != nil {
+				return err
+			}
+			u.CopyFile(args[0], dstPath, appendTo)
+			if _, err := u.Commit(dst); err != nil {
+				return fmt.Errorf("copy file %s: %w", args[0], err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&appendTo, "append", "a", false, "append to existing files instead of overwriting them")
+	return cmd
+}
+
+func newDeleteFileCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "file <repo>@<branch>:<path>",
+		Short: "Delete a file or directory",
+		Long: `Delete a file or a directory with everything in it, as one new commit (or in
+the branch's open commit). The path / deletes every file.`,
+		Args: exactArgs(1, "repo@branch:/path"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			commit, p, err := needPath("delete file", args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			u, err := c.NewUpload(cmd.Context())
+			if err != nil {
+				return err
+			}
+			u.DeleteFile(p)
+			if _, err := u.Commit(commit); err != nil {
+				return fmt.Errorf("delete file %s: %w", args[0], err)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// printer writes a command's result as a table (the default) or as JSON:
+// one object for an inspect, one object per line (NDJSON) for a list.
+type printer struct {
+	out  io.Writer
+	json bool
+	now  time.Time // relative times are computed from it
+}
+
+const outputHelp = "output format: json prints one JSON object, or for lists one JSON object per line (NDJSON); default is a table"
+
+// addOutputFlag declares -o/--output on a list or inspect command.
+func addOutputFlag(cmd *cobra.Command, format *string) {
+	cmd.Flags().StringVarP(format, "output", "o", "", outputHelp)
+}
+
+// printer returns the printer for an -o value.
+func (g *globals) printer(format string) (printer, error) {
+	p := printer{out: g.stdout, now: g.now()}
+	switch format {
+	case "", "table":
+	case "json":
+		p.json = true
+	default:
+		return p, usagef("unknown output format %q: want json (or table, the default)", format)
+	}
+	return p, nil
+}
+
+// table starts a table with a header row; Flush it when done.
+func (p printer) table(header ...string) *tabwriter.Writer {
+	tw := tabwriter.NewWriter(p.out, 0, 8, 3, ' ', 0)
+	row(tw, header...)
+	return tw
+}
+
+// fields starts a two-column "Name: value" listing; Flush it when done.
+func (p printer) fields() *tabwriter.Writer {
+	return tabwriter.NewWriter(p.out, 0, 8, 1, ' ', 0)
+}
+
+// row writes one table row; tabs and line breaks inside cells become
+// spaces so that they cannot break the layout. Empty trailing cells are
+// dropped so that lines carry no trailing blanks.
+func row(w io.Writer, cells ...string) {
+	for len(cells) > 0 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
+	}
+	clean := make([]string, len(cells))
+	for i, c := range cells {
+		clean[i] = strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\n' || r == '\r' {
+				return ' '
+			}
+			return r
+		}, c)
+	}
+	fmt.Fprintln(w, strings.Join(clean, "\t"))
+}
+
+// object prints v as one indented JSON object.
+func (p printer) object(v any) error {
+	enc := json.NewEncoder(p.out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// line prints v as one line of NDJSON.
+func (p printer) line(v any) error {
+	enc := json.NewEncoder(p.out)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// ago formats t relative to the printer's clock: "2 minutes ago".
+func (p printer) ago(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return humanDuration(p.now.Sub(t)) + " ago"
+}
+
+// humanDuration formats d the way pachctl (docker's go-units) does.
+func humanDuration(d time.Duration) string {
+	seconds := int(d.Seconds())
+	minutes := int(d.Minutes())
+	hours := int(d.Hours() + 0.5)
+	switch {
+	case seconds < 1:
+		return "less than a second"
+	case seconds == 1:
+		return "1 second"
+	case seconds < 60:
+		return fmt.Sprintf("%d seconds", seconds)
+	case minutes == 1:
+		return "about a minute"
+	case minutes < 60:
+		return fmt.Sprintf("%d minutes", minutes)
+	case hours == 1:
+		return "about an hour"
+	case hours < 48:
+		return fmt.Sprintf("%d hours", hours)
+	case hours < 24*7*2:
+		return fmt.Sprintf("%d days", hours/24)
+	case hours < 24*30*2:
+		return fmt.Sprintf("%d weeks", hours/24/7)
+	case hours < 24*365*2:
+		return fmt.Sprintf("%d months", hours/24/30)
+	}
+	return fmt.Sprintf("%d years", int(d.Hours())/24/365)
+}
+
+// humanSize formats a byte count with binary units: "512 B", "1.2 MiB".
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// orDash returns s, or "-" when it is empty, for table cells.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// list prints the items of a list command: as NDJSON lines, or as the rows
+// of a table under header. Call flush at the end.
+type list[T any] struct {
+	p     printer
+	tw    *tabwriter.Writer
+	cells func(T) []string
+}
+
+func newList[T any](p printer, header []string, cells func(T) []string) *list[T] {
+	l := &list[T]{p: p, cells: cells}
+	if !p.json {
+		l.tw = p.table(header...)
+	}
+	return l
+}
+
+func (l *list[T]) add(v T) error {
+	if l.p.json {
+		return l.p.line(v)
+	}
+	row(l.tw, l.cells(v)...)
+	return nil
+}
+
+func (l *list[T]) flush() error {
+	if l.tw == nil {
+		return nil
+	}
+	return l.tw.Flush()
+}
+
+// printAll prints a whole list.
+func printAll[T any](p printer, header []string, cells func(T) []string, items []T) error {
+	l := newList(p, header, cells)
+	for _, v := range items {
+		if err := l.add(v); err != nil {
+			return err
+		}
+	}
+	return l.flush()
+}

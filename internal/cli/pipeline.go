@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+)
+
+const specFileHelp = `The spec file holds one or more pipeline specs in Pachyderm's format, as
+JSON (one object, several objects in a row, or an array of them) or YAML
+(documents separated by ---); field names may be snake_case or camelCase.
+-f - reads the specs from standard input.`
+
+// pipelineSpecOptions are the flags of `create pipeline` and `update pipeline`.
+type pipelineSpecOptions struct {
+	file      string
+	update    bool
+	reprocess bool
+	dryRun    bool
+}
+
+func newCreatePipelineCommand(g *globals) *cobra.Command {
+	var opts pipelineSpecOptions
+	cmd := &cobra.Command{
+		Use:   "pipeline -f <spec>",
+		Short: "Create pipelines from a spec file",
+		Long: `Create the pipelines of a spec file. Each gets an output repo named after it,
+and a first job runs over the current heads of its inputs; later commits to
+its inputs start new jobs.
+
+` + specFileHelp + `
+
+With --dry-run the specs are checked by the server and described, but
+nothing is created.`,
+		Example: `  tusk create pipeline -f edges.json
+  tusk create pipeline -f pipelines.yaml --dry-run`,
+		Args: exactArgs(0, "no arguments (give the spec with -f)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCreatePipeline(cmd.Context(), g, opts)
+		},
+	}
+	addSpecFlags(cmd, &opts)
+	return cmd
+}
+
+func newUpdatePipelineCommand(g *globals) *cobra.Command {
+	opts := pipelineSpecOptions{update: true}
+	cmd := &cobra.Command{
+		Use:   "pipeline -f <spec> [--reprocess]",
+		Short: "Update pipelines from a spec file",
+		Long: `Update pipelines to the specs of a file (a pipeline that does not exist yet
+is created). Running jobs are killed and a new job runs over the current
+inputs. Datums that the previous version processed successfully are skipped
+and keep their output, unless --reprocess is given: then every datum runs
+again with the new spec.
+
+` + specFileHelp,
+		Example: `  tusk update pipeline -f edges.json
+  tusk update pipeline -f edges.json --reprocess`,
+		Args: exactArgs(0, "no arguments (give the spec with -f)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCreatePipeline(cmd.Context(), g, opts)
+		},
+	}
+	addSpecFlags(cmd, &opts)
+	cmd.Flags().BoolVar(&opts.reprocess, "reprocess", false, "run every datum again, even those processed successfully before")
+	return cmd
+}
+
+func addSpecFlags(cmd *cobra.Command, opts *pipelineSpecOptions) {
+	cmd.Flags().StringVarP(&opts.file, "file", "f", "", "the spec file, or - for standard input")
+	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "check the specs and describe what would change, without changing anything")
+}
+
+// readSpecFile reads the spec file named by -f.
+func (g *globals) readSpecFile(name string) ([]byte, error) {
+	switch name {
+	case "":
+		return nil, usagef("give the pipeline spec with -f <file> (or -f - for standard input)")
+	case "-":
+		data, err := io.ReadAll(g.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read the spec from standard input: %w", err)
+		}
+		return data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("read the spec: %w", err)
+	}
+	return data, nil
+}
+
+func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions) error {
+	data, err := g.readSpecFile(opts.file)
+	if err != nil {
+		return err
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if opts.dryRun {
+		return dryRunPipelines(ctx, c, opts, data, g.stdout)
+	}
+	_, err = c.CreatePipeline(ctx, data, opts.update, opts.reprocess, false)
+	return err
+}
+
+// dryRunPipelines has the server check the specs, then describes them.
+func dryRunPipelines(ctx context.Context, c *client.Client, opts pipelineSpecOptions, data []byte, w io.Writer) error {
+	if _, err := c.CreatePipeline(ctx, data, opts.update, opts.reprocess, true); err != nil {
+		return err
+	}
+	ps, err := spec.Parse(data)
+	if err != nil {
+		return err
+	}
+	change := "created"
+	switch {
+	case opts.update && opts.reprocess:
+		change = "updated, reprocessing every datum"
+	case opts.update:
+		change = "updated, skipping datums already processed"
+	}
+	for i := range ps {
+		p := &ps[i]
+		spec.SortInput(p.Input)
+		fmt.Fprintf(w, "pipeline %s would be %s: input %s, output %s@%s\n",
+			p.Name(), change, inputString(p.Input), p.Name(), p.OutputBranch)
+	}
+	return nil
+}
+
+func newValidatePipelineCommand(g *globals) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "pipeline -f <spec>",
+		Short: "Check a pipeline spec file without a server",
+		Long: `Check the pipeline specs of a file locally, without a server: fields, names,
+inputs and globs. Prints "ok: N pipeline(s)", or what is wrong and where.
+Whether input repos exist is only checked when the pipeline is created.
+
+` + specFileHelp,
+		Example: "  tusk validate pipeline -f edges.json",
+		Args:    exactArgs(0, "no arguments (give the spec with -f)"),
+		RunE: func(_ *cobra.Command, _ []string) error {
+			data, err := g.readSpecFile(file)
+			if err != nil {
+				return err
+			}
+			ps, err := spec.Parse(data)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "ok: %s\n", plural(len(ps), "pipeline", "pipelines"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the spec file, or - for standard input")
+	return cmd
+}

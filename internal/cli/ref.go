@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// The CLI only splits references into the parts the client's calls take;
+// the server parses and validates them.
+
+// splitFileArg splits "repo@ref:/path" into the commit part ("repo@ref")
+// and the path. Repo and branch names cannot hold ':', so the first one
+// starts the path.
+func splitFileArg(s string) (commit, path string, hasPath bool) {
+	return strings.Cut(s, ":")
+}
+
+// splitBranchArg splits "repo@branch"; a bare repo means its master branch
+// when defaultMaster is set.
+func splitBranchArg(s string, defaultMaster bool) (repo, branch string, err error) {
+	repo, branch, ok := strings.Cut(s, "@")
+	switch {
+	case repo == "":
+		return "", "", usagef("%q: want repo@branch", s)
+	case !ok && defaultMaster:
+		return repo, "master", nil
+	case branch == "" || strings.ContainsAny(branch, ":^~.="):
+		return "", "", usagef("%q: want repo@branch", s)
+	}
+	return repo, branch, nil
+}
+
+// branchRef parses a provenance argument "repo@branch".
+func branchRef(s string) (tusk.BranchRef, error) {
+	repo, branch, err := splitBranchArg(s, false)
+	return tusk.BranchRef{Repo: repo, Branch: branch}, err
+}
+
+// needPath refuses a file reference without ":/path".
+func needPath(verb, s string) (commit, path string, err error) {
+	commit, path, ok := splitFileArg(s)
+	if !ok || path == "" {
+		return "", "", usagef("%s needs a file path: repo@ref:/path, got %q", verb, s)
+	}
+	return commit, path, nil
+}

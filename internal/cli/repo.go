@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func newCreateRepoCommand(g *globals) *cobra.Command {
+	var description string
+	cmd := &cobra.Command{
+		Use:   "repo <repo>",
+		Short: "Create a new repo",
+		Long: `Create a new, empty repo. Names use letters, digits, '_' and '-', start with
+a letter or digit, and have at most 63 characters. The repo gets its master
+branch with the first commit (put file or start commit).`,
+		Example: "  tusk create repo images -d 'raw camera images'",
+		Args:    exactArgs(1, "a repo name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			_, err = c.CreateRepo(cmd.Context(), args[0], description)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&description, "description", "d", "", "a description of the repo")
+	return cmd
+}
+
+func newUpdateRepoCommand(g *globals) *cobra.Command {
+	var description string
+	cmd := &cobra.Command{
+		Use:     "repo <repo> -d <description>",
+		Short:   "Change a repo's description",
+		Example: "  tusk update repo images -d 'camera images, deduplicated'",
+		Args:    exactArgs(1, "a repo name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("description") {
+				return usagef("give the new description with -d")
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			_, err = c.UpdateRepo(cmd.Context(), args[0], description)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&description, "description", "d", "", "the repo's new description")
+	return cmd
+}
+
+func newListRepoCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "repo",
+		Short: "List repos",
+		Long:  "List repos with their creation time, the size of their master branch and their description.\n\n" + outputHelp + ".",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			return runListRepo(cmd.Context(), c, p)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func runListRepo(ctx context.Context, c *client.Client, p printer) error {
+	repos, err := c.ListRepos(ctx)
+	if err != nil {
+		return err
+	}
+	return printRepos(p, repos)
+}
+
+func printRepos(p printer, repos []tusk.Repo) error {
+	return printAll(p, []string{"NAME", "CREATED", "SIZE (MASTER)", "DESCRIPTION"}, func(r tusk.Repo) []string {
+		return []string{r.Name, p.ago(r.Created), humanSize(r.SizeBytes), r.Description}
+	}, repos)
+}
+
+func newInspectRepoCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "repo <repo>",
+		Short: "Show a repo's details",
+		Long:  "Show a repo's details.\n\n" + outputHelp + ".",
+		Args:  exactArgs(1, "a repo name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.InspectRepo(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printRepo(p, r)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func printRepo(p printer, r tusk.Repo) error {
+	if p.json {
+		return p.object(r)
+	}
+	tw := p.fields()
+	row(tw, "Name:", r.Name)
+	row(tw, "Type:", r.Type)
+	row(tw, "Description:", orDash(r.Description))
+	row(tw, "Created:", p.ago(r.Created))
+	row(tw, "Size of HEAD on master:", humanSize(r.SizeBytes))
+	row(tw, "Branches:", orDash(strings.Join(r.Branches, ", ")))
+	return tw.Flush()
+}
+
+func newDeleteRepoCommand(g *globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "repo <repo>",
+		Short: "Delete a repo and all its commits",
+		Long: `Delete a repo with all its branches and commits. Its data is freed by the
+next garbage collection (tusk gc). A repo whose branches feed other branches
+is only deleted with --force.`,
+		Args: exactArgs(1, "a repo name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			return c.DeleteRepo(cmd.Context(), args[0], force)
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "delete the repo even if other branches depend on it")
+	return cmd
+}

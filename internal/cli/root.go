@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+const rootLong = `tusk keeps versioned data in repos, driven with the commands of
+Pachyderm's pachctl.
+
+Start a server in one terminal, then use it from another:
+
+  tusk up
+  tusk create repo images
+  tusk put file images@master:/cat.png -f cat.png
+  tusk list file images@master
+  tusk get file images@master:/cat.png -o cat.png
+
+References name a commit and, for files, a path: repo@branch, repo@<commit-id>,
+repo@master^ (the parent of master's head), repo@master~2 (two back),
+repo@master.1 (the first commit of master), then :/path for a file.
+
+Server address: $TUSK_ADDRESS (host:port or URL), else the address of the
+active context (see tusk config), else 127.0.0.1:1650.
+
+Output: list and inspect commands print tables; with -o json, inspect prints
+one JSON object and list prints one JSON object per line (NDJSON).`
+
+func newRootCommand(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "tusk",
+		Short:         "Versioned data and pipelines, Pachyderm style",
+		Long:          rootLong,
+		Args:          usageArgs(cobra.NoArgs),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newUpCommand(g),
+		newVersionCommand(g),
+		newConfigCommand(g),
+		newVerbCommand("create", "Create a repo or branch",
+			newCreateRepoCommand(g), newCreateBranchCommand(g)),
+		newVerbCommand("update", "Update a repo",
+			newUpdateRepoCommand(g)),
+		newVerbCommand("list", "List repos, branches, commits or files",
+			newListRepoCommand(g), newListBranchCommand(g), newListCommitCommand(g), newListFileCommand(g)),
+		newVerbCommand("inspect", "Show details of a repo, branch, commit or file",
+			newInspectRepoCommand(g), newInspectBranchCommand(g), newInspectCommitCommand(g), newInspectFileCommand(g)),
+		newVerbCommand("delete", "Delete a repo, branch, commit or file",
+			newDeleteRepoCommand(g), newDeleteBranchCommand(g), newDeleteCommitCommand(g), newDeleteFileCommand(g)),
+		newVerbCommand("start", "Start a commit",
+			newStartCommitCommand(g)),
+		newVerbCommand("finish", "Finish a commit",
+			newFinishCommitCommand(g)),
+		newVerbCommand("wait", "Wait for a commit to finish",
+			newWaitCommitCommand(g)),
+		newVerbCommand("squash", "Squash a commit into its children",
+			newSquashCommitCommand(g)),
+		newVerbCommand("subscribe", "Print commits as they finish",
+			newSubscribeCommitCommand(g)),
+		newVerbCommand("put", "Put files into a repo",
+			newPutFileCommand(g)),
+		newVerbCommand("get", "Get files out of a repo",
+			newGetFileCommand(g)),
+		newVerbCommand("glob", "Find files matching a glob pattern",
+			newGlobFileCommand(g)),
+		newVerbCommand("diff", "Show the files that differ between two commits",
+			newDiffFileCommand(g)),
+		newVerbCommand("copy", "Copy files between commits without moving data",
+			newCopyFileCommand(g)),
+		newGCCommand(g),
+		newFsckCommand(g),
+		newWorkerCommand(g),
+	)
+	return root
+}
+
+// newVerbCommand groups the nouns of one verb ("create" → repo, branch).
+// Called without a known noun it is a usage error naming the nouns.
+func newVerbCommand(verb, short string, nouns ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   verb + " <noun>",
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var names []string
+			for _, n := range cmd.Commands() {
+				names = append(names, n.Name())
+			}
+			if len(args) == 0 {
+				return usagef("%s needs a noun: %s", cmd.CommandPath(), strings.Join(names, ", "))
+			}
+			return usagef("unknown noun %q for %s; want one of: %s", args[0], cmd.CommandPath(), strings.Join(names, ", "))
+		},
+	}
+	c.AddCommand(nouns...)
+	return c
+}
+
+// usageArgs turns cobra's argument-count errors into usage errors.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// exactArgs requires n arguments, described by what for the error message.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %s, got %d argument(s)", cmd.CommandPath(), what, len(args))
+		}
+		return nil
+	}
+}
+
+// rangeArgs requires between lo and hi arguments.
+func rangeArgs(lo, hi int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usagef("%s takes %s, got %d argument(s)", cmd.CommandPath(), what, len(args))
+		}
+		return nil
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

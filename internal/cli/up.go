@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// upOptions are the flags of `tusk up`.
+type upOptions struct {
+	dataDir    string
+	listen     string
+	insecure   bool
+	storage    string
+	metadata   string
+	gcInterval time.Duration
+	leaseTTL   time.Duration
+	logLevel   string
+	runner     string
+	egressDirs []string
+}
+
+const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
+
+By default everything lives in the data directory ($TUSK_DATA_DIR, else
+~/.tusk/data): objects in DIR/objects and metadata in DIR/meta.db (SQLite).
+--storage puts objects elsewhere (a directory, file:///path,
+s3://bucket/prefix?endpoint=...&region=..., or mem:// for a throwaway store);
+--metadata takes a SQLite path or a postgres:// DSN.
+
+The server listens on 127.0.0.1:1650. It refuses an address reachable from
+other machines unless --insecure is given: tusk has no authentication yet,
+and pipelines run arbitrary code.`
+
+func newUpCommand(g *globals) *cobra.Command {
+	var opts upOptions
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run a tusk server",
+		Long:  upLong,
+		Example: `  tusk up
+  tusk up --data-dir /srv/tusk --gc-interval 1h
+  tusk up --storage 's3://tusk/data?endpoint=http://127.0.0.1:9000&region=us-east-1' --metadata postgres://tusk@db/tusk`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.dataDir == "" {
+				dir, err := defaultDataDir(g.getenv)
+				if err != nil {
+					return err
+				}
+				opts.dataDir = dir
+			}
+			return runUp(cmd.Context(), opts, g.stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.dataDir, "data-dir", "", "directory of the default object store and metadata (default $TUSK_DATA_DIR or ~/.tusk/data)")
+	f.StringVar(&opts.listen, "listen", "127.0.0.1:1650", "address to listen on (host:port)")
+	f.BoolVar(&opts.insecure, "insecure", false, "allow listening on an address other machines can reach")
+	f.StringVar(&opts.storage, "storage", "", "object store URL (default DATA_DIR/objects)")
+	f.StringVar(&opts.metadata, "metadata", "", "metadata store: SQLite path or postgres:// DSN (default DATA_DIR/meta.db)")
+	f.DurationVar(&opts.gcInterval, "gc-interval", 10*time.Minute, "how often to collect garbage (0 disables it)")
+	f.DurationVar(&opts.leaseTTL, "lease-ttl", time.Hour, "how long uploaded data is protected from garbage collection before a commit refers to it")
+	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker or process")
+	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
+	return cmd
+}
+
+func defaultDataDir(getenv func(string) string) (string, error) {
+	if d := getenv("TUSK_DATA_DIR"); d != "" {
+		return d, nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", usagef("no data directory: give --data-dir, or set TUSK_DATA_DIR or HOME")
+	}
+	return filepath.Join(home, ".tusk", "data"), nil
+}
+
+// checkListen refuses an address reachable from other machines unless
+// insecure is set.
+func checkListen(listen string, insecure bool) error {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return usagef("--listen %q: want host:port, such as 127.0.0.1:1650", listen)
+	}
+	if insecure || host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return tusk.Errorf(tusk.KindInvalid, "refusing to listen on %s: other machines could reach it, tusk has no authentication yet, and pipelines run arbitrary code", listen).
+		WithHint("listen on 127.0.0.1 (the default), or add --insecure if everyone who can reach this address may run code on this machine")
+}
+
+func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
+	if err := checkListen(opts.listen, opts.insecure); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
+		return usagef("--log-level %q: want debug, info, warn or error", opts.logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg := server.Config{
+		DataDir:    opts.dataDir,
+		Listen:     opts.listen,
+		Storage:    opts.storage,
+		Metadata:   opts.metadata,
+		GCInterval: opts.gcInterval,
+		LeaseTTL:   opts.leaseTTL,
+		Logger:     log,
+		Runner:     opts.runner,
+		EgressDirs: opts.egressDirs,
+	}
+	if cfg.Storage == "" {
+		cfg.Storage = filepath.Join(cfg.DataDir, "objects")
+	}
+	if cfg.Metadata == "" {
+		cfg.Metadata = filepath.Join(cfg.DataDir, "meta.db")
+	}
+	ln, err := net.Listen("tcp", opts.listen)
+	if err != nil {
+		return fmt.Errorf("tusk up: %w", err)
+	}
+	defer ln.Close()
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("tusk up: %w", err)
+	}
+	fmt.Fprintf(stderr, "tusk is listening on http://%s\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
+		ln.Addr(), cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
+	if checkListen(opts.listen, false) != nil {
+		log.Warn("listening without authentication; anyone who can reach this address can run code here", "listen", ln.Addr().String())
+	}
+	err = srv.Serve(ctx, ln)
+	if cerr := srv.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("tusk up: close stores: %w", cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("tusk up: %w", err)
+	}
+	log.Info("tusk stopped")
+	return nil
+}
+
+// redact hides a password in a store URL or DSN.
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
+}

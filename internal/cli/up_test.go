@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func TestCheckListen(t *testing.T) {
+	for _, tc := range []struct {
+		listen   string
+		insecure bool
+		ok       bool
+	}{
+		{"127.0.0.1:1650", false, true},
+		{"127.0.0.2:0", false, true},
+		{"localhost:1650", false, true},
+		{"[::1]:1650", false, true},
+		{"0.0.0.0:1650", false, false},
+		{":1650", false, false},
+		{"[::]:1650", false, false},
+		{"10.1.2.3:1650", false, false},
+		{"example.com:1650", false, false},
+		{"0.0.0.0:1650", true, true},
+		{":1650", true, true},
+	} {
+		err := checkListen(tc.listen, tc.insecure)
+		if (err == nil) != tc.ok {
+			t.Errorf("checkListen(%q, insecure=%v) = %v, want ok=%v", tc.listen, tc.insecure, err, tc.ok)
+			continue
+		}
+		if err != nil && !(errors.Is(err, tusk.ErrInvalid) && strings.Contains(err.Error(), "pipelines run arbitrary code") && strings.Contains(err.Error(), "--insecure")) {
+			t.Errorf("checkListen(%q): the refusal should explain the risk and name --insecure: %v", tc.listen, err)
+		}
+	}
+	if err := checkListen("no-port", false); !errors.As(err, new(usageError)) {
+		t.Errorf("checkListen without a port = %v, want a usage error", err)
+	}
+}
+
+func TestRunUpRefusesNonLoopback(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	err := runUp(context.Background(), upOptions{dataDir: dir, listen: "0.0.0.0:0", logLevel: "info"}, io.Discard)
+	if !errors.Is(err, tusk.ErrInvalid) {
+		t.Fatalf("runUp on 0.0.0.0 = %v, want a refusal", err)
+	}
+}
+
+func TestDefaultDataDir(t *testing.T) {
+	if got, _ := defaultDataDir(envOf(map[string]string{"TUSK_DATA_DIR": "/srv/tusk", "HOME": "/home/u"})); got != "/srv/tusk" {
+		t.Errorf("with TUSK_DATA_DIR: %q", got)
+	}
+	if got, _ := defaultDataDir(envOf(map[string]string{"HOME": "/home/u"})); got != filepath.Join("/home/u", ".tusk", "data") {
+		t.Errorf("with HOME: %q", got)
+	}
+}

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/worker"
+)
+
+// workerOptions are the flags of the hidden `tusk worker`, which runners
+// start: it is the shim that runs user code.
+type workerOptions struct {
+	pipeline, id, address, root, imageID string
+	mountPFS                             bool
+}
+
+func newWorkerCommand(g *globals) *cobra.Command {
+	var opts workerOptions
+	cmd := &cobra.Command{
+		Use:    "worker",
+		Short:  "Run datums of a pipeline (started by tusk's runners)",
+		Hidden: true,
+		Args:   exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runWorker(cmd.Context(), opts, g.stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.pipeline, "pipeline", "", "pipeline to work for")
+	f.StringVar(&opts.id, "id", "", "worker ID")
+	f.StringVar(&opts.address, "address", "", "server address (unix:///path or host:port)")
+	f.StringVar(&opts.root, "root", "/pfs", "directory where datums are laid out")
+	f.StringVar(&opts.imageID, "image-id", "", "ID of the image the worker runs in, recorded with each datum")
+	f.BoolVar(&opts.mountPFS, "mount-pfs", false, "bind-mount --root at /pfs (needs root and a private mount namespace)")
+	return cmd
+}
+
+func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if opts.pipeline == "" || opts.address == "" {
+		return usagef("tusk worker needs --pipeline and --address")
+	}
+	if opts.id == "" {
+		opts.id, _ = os.Hostname()
+	}
+	c, err := client.New(opts.address)
+	if err != nil {
+		return err
+	}
+	root := opts.root
+	if opts.mountPFS && root != "/pfs" {
+		if err := worker.MountPFS(root); err != nil {
+			log.Warn("cannot mount /pfs; user code finds its data under $PFS instead", "err", err, "pfs", root)
+		} else {
+			root = "/pfs"
+		}
+	}
+	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, Logger: log})
+}

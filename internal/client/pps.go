@@ -1,0 +1,158 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// CreatePipeline creates (or, with update, updates) pipelines from a spec
+// file's bytes (JSON or YAML, one or several pipelines).
+func (c *Client) CreatePipeline(ctx context.Context, specData []byte, update, reprocess, dryRun bool) ([]tusk.PipelineInfo, error) {
+	var out []tusk.PipelineInfo
+	q := url.Values{"update": {strconv.FormatBool(update)}, "reprocess": {strconv.FormatBool(reprocess)}, "dry_run": {strconv.FormatBool(dryRun)}}
+	resp, err := c.do(ctx, http.MethodPost, "/v1/pipelines", q, bytesReader(specData), "application/octet-stream")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+// InspectPipeline describes a pipeline.
+func (c *Client) InspectPipeline(ctx context.Context, name string) (tusk.PipelineInfo, error) {
+	var p tusk.PipelineInfo
+	err := c.call(ctx, http.MethodGet, "/v1/pipelines/"+url.PathEscape(name), nil, nil, &p)
+	return p, err
+}
+
+// ListPipelines lists pipelines.
+func (c *Client) ListPipelines(ctx context.Context) ([]tusk.PipelineInfo, error) {
+	return collect[tusk.PipelineInfo](ctx, c, "/v1/pipelines", nil)
+}
+
+// PipelineHistory returns the specs of a pipeline's last n versions.
+func (c *Client) PipelineHistory(ctx context.Context, name string, n int) ([]json.RawMessage, error) {
+	return collect[json.RawMessage](ctx, c, "/v1/pipelines/"+url.PathEscape(name)+"/history", url.Values{"n": {strconv.Itoa(n)}})
+}
+
+// DeletePipeline deletes a pipeline (and its output repo unless keepRepo).
+func (c *Client) DeletePipeline(ctx context.Context, name string, keepRepo bool) error {
+	return c.call(ctx, http.MethodDelete, "/v1/pipelines/"+url.PathEscape(name), url.Values{"keep_repo": {strconv.FormatBool(keepRepo)}}, nil, nil)
+}
+
+// PipelineAction runs "stop", "start", "rerun" (reprocess optional) or
+// "run-cron" on a pipeline.
+func (c *Client) PipelineAction(ctx context.Context, name, action string, reprocess bool) error {
+	return c.call(ctx, http.MethodPost, "/v1/pipelines/"+url.PathEscape(name)+"/"+action, url.Values{"reprocess": {strconv.FormatBool(reprocess)}}, nil, nil)
+}
+
+// ListJobs lists jobs, of one pipeline and/or one commit set.
+func (c *Client) ListJobs(ctx context.Context, pipeline, id string, limit int) ([]tusk.JobInfo, error) {
+	q := url.Values{"pipeline": {pipeline}, "id": {id}}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return collect[tusk.JobInfo](ctx, c, "/v1/jobs", q)
+}
+
+// InspectJob describes a job.
+func (c *Client) InspectJob(ctx context.Context, pipeline, id string) (tusk.JobInfo, error) {
+	var j tusk.JobInfo
+	err := c.call(ctx, http.MethodGet, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(id), nil, nil, &j)
+	return j, err
+}
+
+// WaitJob waits for a job (pipeline set) or every job of a commit set.
+func (c *Client) WaitJob(ctx context.Context, pipeline, id string) ([]tusk.JobInfo, error) {
+	var out []tusk.JobInfo
+	err := c.call(ctx, http.MethodGet, "/v1/jobs/wait", url.Values{"pipeline": {pipeline}, "id": {id}}, nil, &out)
+	return out, err
+}
+
+// StopJob kills a job.
+func (c *Client) StopJob(ctx context.Context, pipeline, id string) error {
+	return c.call(ctx, http.MethodPost, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(id)+"/stop", nil, nil, nil)
+}
+
+// DeleteJob deletes a job's records.
+func (c *Client) DeleteJob(ctx context.Context, pipeline, id string) error {
+	return c.call(ctx, http.MethodDelete, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(id), nil, nil, nil)
+}
+
+// ListDatums streams a job's datums, optionally in one state.
+func (c *Client) ListDatums(ctx context.Context, pipeline, job, state string, fn func(tusk.DatumInfo) error) error {
+	return stream(ctx, c, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(job)+"/datums", url.Values{"state": {state}}, fn)
+}
+
+// DryRunDatums streams the datums a spec would make now.
+func (c *Client) DryRunDatums(ctx context.Context, specData []byte, fn func(tusk.DatumInfo) error) error {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/datums/dry-run", nil, bytesReader(specData), "application/octet-stream")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return decodeStream(resp, "/v1/datums/dry-run", fn)
+}
+
+// InspectDatum describes a datum.
+func (c *Client) InspectDatum(ctx context.Context, pipeline, job, id string) (tusk.DatumInfo, error) {
+	var d tusk.DatumInfo
+	err := c.call(ctx, http.MethodGet, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(job)+"/datums/"+url.PathEscape(id), nil, nil, &d)
+	return d, err
+}
+
+// RestartDatum restarts the running datums of a job matching IDs or paths.
+func (c *Client) RestartDatum(ctx context.Context, pipeline, job string, match []string) (int, error) {
+	var out struct {
+		Restarted int `json:"restarted"`
+	}
+	err := c.call(ctx, http.MethodPost, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(job)+"/restart", nil, map[string][]string{"match": match}, &out)
+	return out.Restarted, err
+}
+
+// Logs streams a pipeline's log lines (of one job and datum when given);
+// with follow it keeps streaming new lines until ctx ends.
+func (c *Client) Logs(ctx context.Context, pipeline, job, datum string, follow bool, fn func(tusk.LogLine) error) error {
+	q := url.Values{"pipeline": {pipeline}, "job": {job}, "datum": {datum}, "follow": {strconv.FormatBool(follow)}}
+	return stream(ctx, c, "/v1/logs", q, fn)
+}
+
+// NextTask asks for a datum to process, waiting up to wait.
+func (c *Client) NextTask(ctx context.Context, pipeline, worker string, wait time.Duration) (*tusk.Task, error) {
+	resp, err := c.do(ctx, http.MethodPost, "/v1/workers/next", url.Values{"pipeline": {pipeline}, "worker": {worker}, "wait": {wait.String()}}, nil, "")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent {
+		return nil, nil
+	}
+	var t tusk.Task
+	return &t, json.NewDecoder(resp.Body).Decode(&t)
+}
+
+// Heartbeat extends a datum's lease; cancel says to stop the attempt.
+func (c *Client) Heartbeat(ctx context.Context, t *tusk.Task, worker string) (cancel bool, err error) {
+	var out struct {
+		Cancel bool `json:"cancel"`
+	}
+	err = c.call(ctx, http.MethodPost, "/v1/workers/heartbeat", nil, map[string]any{
+		"pipeline": t.Pipeline, "job": t.Job, "datum": t.Datum, "attempt": t.Attempt, "worker": worker}, &out)
+	return out.Cancel, err
+}
+
+// Done reports the end of a datum attempt.
+func (c *Client) Done(ctx context.Context, res tusk.TaskResult) error {
+	return c.call(ctx, http.MethodPost, "/v1/workers/done", nil, res, nil)
+}
+
+// AppendLogs sends log lines of a worker.
+func (c *Client) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
+	return c.call(ctx, http.MethodPost, "/v1/workers/logs", nil, lines, nil)
+}

@@ -1,0 +1,130 @@
+package pps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// Options tune an API.
+type Options struct {
+	Logger *slog.Logger
+	// LeaseTTL bounds how long a worker may go without a heartbeat before
+	// its datum is given to another worker.
+	LeaseTTL time.Duration
+	// EgressDirs are the directories file:// egress may write under.
+	EgressDirs []string
+}
+
+// API is the pipeline system.
+type API struct {
+	db     *meta.DB
+	pfs    *pfs.API
+	runner runner.Runner
+	log    *slog.Logger
+	lease  time.Duration
+	egress []string
+
+	mu     sync.Mutex
+	runCtx context.Context
+	wakers map[string]chan struct{} // per pipeline: wake its controller
+	tasks  map[string]chan struct{} // per pipeline: wake waiting workers
+	warned map[string]bool
+	logSeq map[string]int64
+
+	logSignals map[string]chan struct{}
+}
+
+// New returns the pipeline system over a file system and a runner.
+func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 30 * time.Second
+	}
+	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
+		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: map[string]chan struct{}{},
+		warned: map[string]bool{}, logSeq: map[string]int64{}, logSignals: map[string]chan struct{}{}}
+}
+
+const project = tusk.DefaultProject
+
+func now() time.Time { return time.Now().UTC() }
+
+// record is a pipeline as stored.
+type record struct {
+	tusk.PipelineInfo
+}
+
+func (r *record) spec() (*spec.Pipeline, error) {
+	var p spec.Pipeline
+	if err := json.Unmarshal(r.Spec, &p); err != nil {
+		return nil, fmt.Errorf("pipeline %s: stored spec: %w", r.Name, err)
+	}
+	return &p, nil
+}
+
+func loadPipeline(ctx context.Context, tx *meta.Tx, name string) (*record, error) {
+	b, err := tx.Pipeline(ctx, project, name)
+	if err != nil {
+		return nil, err
+	}
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("pipeline %s: %w", name, err)
+	}
+	return &r, nil
+}
+
+func storePipeline(ctx context.Context, tx *meta.Tx, r *record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.PutPipeline(ctx, project, r.Name, b)
+}
+
+// wake nudges a pipeline's controller.
+func (a *API) wake(pipeline string) {
+	a.mu.Lock()
+	ch := a.wakers[pipeline]
+	a.mu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// taskSignal returns the channel workers of a pipeline wait on; it is
+// closed (and replaced) when new work appears.
+func (a *API) taskSignal(pipeline string) chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ch, ok := a.tasks[pipeline]
+	if !ok {
+		ch = make(chan struct{})
+		a.tasks[pipeline] = ch
+	}
+	return ch
+}
+
+func (a *API) signalTasks(pipeline string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ch, ok := a.tasks[pipeline]; ok {
+		close(ch)
+		delete(a.tasks, pipeline)
+	}
+}

@@ -1,0 +1,211 @@
+package pps
+
+import (
+	"context"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// Run drives every pipeline until ctx ends: one controller per pipeline,
+// and a watcher that turns new output commits into jobs.
+func (a *API) Run(ctx context.Context) error {
+	a.mu.Lock()
+	a.runCtx = ctx
+	a.mu.Unlock()
+	events, stop := a.pfs.Subscribe()
+	defer stop()
+	pipelines, err := a.ListPipelines(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range pipelines {
+		a.startController(p.Name)
+	}
+	go a.runCron(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-events:
+			a.onCommitEvent(ctx, ev)
+		}
+	}
+}
+
+// onCommitEvent makes a job for a new output commit and wakes the
+// controllers, whose jobs may wait on input commits.
+func (a *API) onCommitEvent(ctx context.Context, ev tusk.CommitEvent) {
+	c := ev.Commit
+	if ev.Type == "started" && c.Origin == tusk.OriginAuto {
+		info, err := a.InspectPipeline(ctx, c.Repo)
+		if err == nil && info.OutputBranch == c.Branch {
+			if err := a.ensureJob(ctx, c.Repo, c); err != nil {
+				a.log.Error("create job", "pipeline", c.Repo, "commit", c.ID, "err", err)
+			}
+		}
+	}
+	a.mu.Lock()
+	names := make([]string, 0, len(a.wakers))
+	for n := range a.wakers {
+		names = append(names, n)
+	}
+	a.mu.Unlock()
+	for _, n := range names {
+		a.wake(n)
+	}
+}
+
+func (a *API) startController(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.runCtx == nil || a.wakers[name] != nil {
+		return
+	}
+	wake := make(chan struct{}, 1)
+	a.wakers[name] = wake
+	go a.control(a.runCtx, name, wake)
+}
+
+func (a *API) stopController(name string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.wakers, name)
+}
+
+func (a *API) control(ctx context.Context, name string, wake chan struct{}) {
+	a.recoverJobs(ctx, name)
+	for {
+		a.mu.Lock()
+		current := a.wakers[name] == wake
+		a.mu.Unlock()
+		if !current {
+			return
+		}
+		wait, err := a.step(ctx, name)
+		if err != nil {
+			if tusk.KindOf(err) == tusk.KindNotFound {
+				a.stopController(name)
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			a.log.Error("pipeline controller", "pipeline", name, "err", err)
+			wait = 2 * time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// recoverJobs makes jobs for open output commits that have none: commits
+// made while the server was down, or whose job creation was lost.
+func (a *API) recoverJobs(ctx context.Context, name string) {
+	info, err := a.InspectPipeline(ctx, name)
+	if err != nil {
+		return
+	}
+	commits, err := a.pfs.ListCommits(ctx, name, nil, "", 50)
+	if err != nil {
+		return
+	}
+	for i := len(commits) - 1; i >= 0; i-- {
+		c := commits[i]
+		if c.State == tusk.CommitStarted && c.Origin == tusk.OriginAuto && c.Branch == info.OutputBranch {
+			if err := a.ensureJob(ctx, name, c); err != nil {
+				a.log.Error("recover job", "pipeline", name, "commit", c.ID, "err", err)
+			}
+		}
+	}
+}
+
+// step moves the pipeline's oldest unfinished job forward and says how
+// long to wait, at most, before the next step.
+func (a *API) step(ctx context.Context, name string) (time.Duration, error) {
+	var r *record
+	var jobs []tusk.JobInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		var err error
+		if r, err = loadPipeline(ctx, tx, name); err != nil {
+			return err
+		}
+		docs, err := tx.UnfinishedJobs(ctx, project, name)
+		if err != nil {
+			return err
+		}
+		jobs, err = decodeJobs(docs)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	p, err := r.spec()
+	if err != nil {
+		return 0, err
+	}
+	if r.Stopped {
+		return time.Minute, a.setState(ctx, name, tusk.PipelinePaused, "")
+	}
+	if len(jobs) == 0 {
+		if p.Autoscaling {
+			if err := a.runner.Stop(ctx, name); err != nil {
+				return 0, err
+			}
+			return time.Minute, a.setState(ctx, name, tusk.PipelineStandby, "")
+		}
+		if err := a.ensureWorkers(ctx, r); err != nil {
+			return 10 * time.Second, a.setState(ctx, name, tusk.PipelineCrashing, err.Error())
+		}
+		return time.Minute, a.setState(ctx, name, tusk.PipelineRunning, "")
+	}
+	j := &jobs[0]
+	if p.JobTimeout > 0 && j.Started != nil && time.Since(*j.Started) > time.Duration(p.JobTimeout) {
+		return 0, a.endJob(ctx, j, tusk.JobKilled, "job timeout ("+time.Duration(p.JobTimeout).String()+") exceeded")
+	}
+	switch j.State {
+	case tusk.JobCreated, tusk.JobStarting:
+		return a.startJob(ctx, r, p, j)
+	case tusk.JobRunning:
+		return a.runJob(ctx, r, p, j)
+	case tusk.JobEgressing, tusk.JobFinishing:
+		return 0, a.finishJob(ctx, p, j)
+	}
+	return time.Second, nil
+}
+
+func (a *API) setState(ctx context.Context, name, state, reason string) error {
+	return a.db.Update(ctx, func(tx *meta.Tx) error {
+		r, err := loadPipeline(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if r.State == state && r.Reason == reason {
+			return nil
+		}
+		r.State, r.Reason = state, reason
+		return storePipeline(ctx, tx, r)
+	})
+}
+
+func (a *API) ensureWorkers(ctx context.Context, r *record) error {
+	p, err := r.spec()
+	if err != nil {
+		return err
+	}
+	n := 1
+	if p.ParallelismSpec != nil && p.ParallelismSpec.Constant > 0 {
+		n = int(p.ParallelismSpec.Constant)
+	}
+	return a.runner.Ensure(ctx, runner.WorkerSpec{Pipeline: r.Name, Version: r.Version, Workers: n, Spec: p})
+}
+
+func (a *API) saveJob(ctx context.Context, j *tusk.JobInfo) error {
+	return a.db.Update(ctx, func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+}

@@ -1,0 +1,97 @@
+package pps
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/tuskdata/tusk/internal/blob/s3"
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// egressFiles copies a job's output to the pipeline's egress URL:
+// s3://bucket/prefix (credentials from the AWS environment variables) or
+// file:///dir under a directory the server allows.
+func (a *API) egressFiles(ctx context.Context, p *spec.Pipeline, files []fileset.File) error {
+	target := p.Egress.URL
+	if target == "" && p.Egress.ObjectStorage != nil {
+		target = p.Egress.ObjectStorage.URL
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return tusk.Errorf(tusk.KindInvalid, "egress URL %q: %v", target, err)
+	}
+	switch u.Scheme {
+	case "file":
+		return a.egressDir(ctx, u.Path, files)
+	case "s3":
+		return a.egressS3(ctx, target, files)
+	}
+	return tusk.Errorf(tusk.KindInvalid, "egress URL %q: want s3:// or file://", target)
+}
+
+func (a *API) egressDir(ctx context.Context, dir string, files []fileset.File) error {
+	dir = filepath.Clean(dir)
+	allowed := false
+	for _, d := range a.egress {
+		d = filepath.Clean(d)
+		if dir == d || strings.HasPrefix(dir, d+string(filepath.Separator)) {
+			allowed = true
+		}
+	}
+	if !allowed {
+		return tusk.Errorf(tusk.KindInvalid, "egress to %s is not allowed", dir).
+			WithHint("start the server with --egress-dir %s (or a parent) to allow it", dir)
+	}
+	for _, f := range files {
+		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("egress %s: %w", f.Path, err)
+		}
+		out, err := os.Create(dst)
+		if err != nil {
+			return fmt.Errorf("egress %s: %w", f.Path, err)
+		}
+		_, err = io.Copy(out, a.pfs.Content(ctx, f, 0))
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("egress %s: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+func (a *API) egressS3(ctx context.Context, target string, files []fileset.File) error {
+	cfg, err := s3.ParseURL(target, os.Getenv)
+	if err != nil {
+		return tusk.Errorf(tusk.KindInvalid, "egress: %v", err)
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		endpoint = "s3.amazonaws.com"
+	}
+	mc, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
+		Secure: !cfg.Insecure, Region: cfg.Region})
+	if err != nil {
+		return fmt.Errorf("egress: %w", err)
+	}
+	for _, f := range files {
+		key := strings.TrimPrefix(strings.TrimSuffix(cfg.Prefix, "/")+f.Path, "/")
+		_, err := mc.PutObject(ctx, cfg.Bucket, key, a.pfs.Content(ctx, f, 0), f.Size, minio.PutObjectOptions{})
+		if err != nil {
+			return fmt.Errorf("egress %s to s3://%s/%s: %w", f.Path, cfg.Bucket, key, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package pps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func loadJob(ctx context.Context, tx *meta.Tx, pipeline, id string) (*tusk.JobInfo, error) {
+	b, err := tx.Job(ctx, project, pipeline, id)
+	if err != nil {
+		return nil, err
+	}
+	var j tusk.JobInfo
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("job %s@%s: %w", pipeline, id, err)
+	}
+	return &j, nil
+}
+
+func storeJob(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	return tx.PutJob(ctx, project, j.Pipeline, j.ID, j.State, j.Created, b)
+}
+
+func decodeJobs(docs [][]byte) ([]tusk.JobInfo, error) {
+	out := make([]tusk.JobInfo, 0, len(docs))
+	for _, d := range docs {
+		var j tusk.JobInfo
+		if err := json.Unmarshal(d, &j); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// ensureJob records a job for an open output commit of a pipeline, once.
+func (a *API) ensureJob(ctx context.Context, pipeline string, c tusk.Commit) error {
+	full, err := a.pfs.InspectCommit(ctx, refOf(tusk.CommitRef{Repo: c.Repo, ID: c.ID}))
+	if err != nil {
+		return err
+	}
+	c = full
+	return a.db.Update(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.Job(ctx, project, pipeline, c.ID); err == nil {
+			return nil
+		} else if tusk.KindOf(err) != tusk.KindNotFound {
+			return err
+		}
+		r, err := loadPipeline(ctx, tx, pipeline)
+		if err != nil {
+			return err
+		}
+		p, err := r.spec()
+		if err != nil {
+			return err
+		}
+		j := &tusk.JobInfo{Pipeline: pipeline, ID: c.ID, PipelineVersion: r.Version, State: tusk.JobCreated,
+			Created: now(), OutputCommit: tusk.CommitRef{Repo: c.Repo, Branch: c.Branch, ID: c.ID},
+			Inputs: c.Provenance, Salt: p.Salt, Image: p.Transform.Image, Cmd: p.Transform.Cmd, ShimVersion: ShimVersion}
+		return storeJob(ctx, tx, j)
+	})
+}
+
+// ShimVersion is recorded with every job: the version of the worker shim
+// that runs its datums (the tusk binary itself).
+var ShimVersion = "0.1.0-dev"
+
+// InspectJob returns a job.
+func (a *API) InspectJob(ctx context.Context, pipeline, id string) (tusk.JobInfo, error) {
+	var out tusk.JobInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		j, err := loadJob(ctx, tx, pipeline, id)
+		if err == nil {
+			out = *j
+		}
+		return err
+	})
+	return out, err
+}
+
+// ListJobs returns jobs newest first, of one pipeline and/or one commit
+// set when given.
+func (a *API) ListJobs(ctx context.Context, pipeline, id string, limit int) ([]tusk.JobInfo, error) {
+	var out []tusk.JobInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		if pipeline != "" {
+			if _, err := loadPipeline(ctx, tx, pipeline); err != nil {
+				return err
+			}
+		}
+		docs, err := tx.Jobs(ctx, project, pipeline, id, limit)
+		if err != nil {
+			return err
+		}
+		out, err = decodeJobs(docs)
+		return err
+	})
+	return out, err
+}
+
+// WaitJob blocks until a job (or, with pipeline empty, every job of the
+// commit set id) is done.
+func (a *API) WaitJob(ctx context.Context, pipeline, id string) ([]tusk.JobInfo, error) {
+	events, stop := a.pfs.Subscribe()
+	defer stop()
+	for {
+		var jobs []tusk.JobInfo
+		if pipeline != "" {
+			j, err := a.InspectJob(ctx, pipeline, id)
+			if err != nil {
+				return nil, err
+			}
+			jobs = []tusk.JobInfo{j}
+		} else {
+			var err error
+			if jobs, err = a.ListJobs(ctx, "", id, 0); err != nil {
+				return nil, err
+			}
+			if len(jobs) == 0 {
+				return nil, tusk.Errorf(tusk.KindNotFound, "no job in commit set %s", id)
+			}
+		}
+		done := true
+		for _, j := range jobs {
+			done = done && tusk.JobDone(j.State)
+		}
+		if done {
+			return jobs, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-events:
+		}
+	}
+}
+
+// StopJob kills a running job; its output commit is finished as failed.
+func (a *API) StopJob(ctx context.Context, pipeline, id string) error {
+	j, err := a.InspectJob(ctx, pipeline, id)
+	if err != nil {
+		return err
+	}
+	if tusk.JobDone(j.State) {
+		return nil
+	}
+	return a.endJob(ctx, &j, tusk.JobKilled, "stopped by user")
+}
+
+// DeleteJob removes a finished job's records (its output commit stays).
+func (a *API) DeleteJob(ctx context.Context, pipeline, id string) error {
+	j, err := a.InspectJob(ctx, pipeline, id)
+	if err != nil {
+		return err
+	}
+	if !tusk.JobDone(j.State) {
+		if err := a.endJob(ctx, &j, tusk.JobKilled, "deleted by user"); err != nil {
+			return err
+		}
+	}
+	return a.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeleteJob(ctx, project, pipeline, id) })
+}
+
+// killJobs ends every unfinished job of a pipeline.
+func (a *API) killJobs(ctx context.Context, pipeline, reason string) {
+	var jobs []tusk.JobInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		docs, err := tx.UnfinishedJobs(ctx, project, pipeline)
+		if err != nil {
+			return err
+		}
+		jobs, err = decodeJobs(docs)
+		return err
+	})
+	if err != nil {
+		a.log.Error("kill jobs", "pipeline", pipeline, "err", err)
+		return
+	}
+	for i := range jobs {
+		if err := a.endJob(ctx, &jobs[i], tusk.JobKilled, reason); err != nil {
+			a.log.Error("kill job", "pipeline", pipeline, "job", jobs[i].ID, "err", err)
+		}
+	}
+}
+
+// endJob puts a job in a final state other than success and finishes its
+// output commit as failed.
+func (a *API) endJob(ctx context.Context, j *tusk.JobInfo, state, reason string) error {
+	t := now()
+	j.State, j.Reason, j.Finished = state, reason, &t
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+	if err != nil {
+		return err
+	}
+	if _, err := a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason)); err != nil &&
+		tusk.KindOf(err) != tusk.KindConflict && tusk.KindOf(err) != tusk.KindNotFound {
+		return err
+	}
+	a.setLastJobState(ctx, j.Pipeline, state)
+	a.signalTasks(j.Pipeline)
+	a.wake(j.Pipeline)
+	a.log.Info("job ended", "pipeline", j.Pipeline, "job", j.ID, "state", state, "reason", reason)
+	return nil
+}
+
+func (a *API) setLastJobState(ctx context.Context, pipeline, state string) {
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		r, err := loadPipeline(ctx, tx, pipeline)
+		if err != nil {
+			return err
+		}
+		r.LastJobState = state
+		return storePipeline(ctx, tx, r)
+	})
+	if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+		a.log.Error("record last job state", "pipeline", pipeline, "err", err)
+	}
+}

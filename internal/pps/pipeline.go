@@ -1,0 +1,306 @@
+package pps
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func newSalt() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// inputBranches returns the branches a pipeline reads, sorted.
+func inputBranches(p *spec.Pipeline) []tusk.BranchRef {
+	var out []tusk.BranchRef
+	spec.Walk(p.Input, func(in *spec.Input) {
+		switch {
+		case in.PFS != nil:
+			out = append(out, tusk.BranchRef{Repo: in.PFS.Repo, Branch: in.PFS.Branch})
+		case in.Cron != nil:
+			out = append(out, tusk.BranchRef{Repo: in.Cron.Repo, Branch: "master"})
+		}
+	})
+	slices.SortFunc(out, func(x, y tusk.BranchRef) int {
+		if c := strings.Compare(x.Repo, y.Repo); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Branch, y.Branch)
+	})
+	return slices.Compact(out)
+}
+
+// CreatePipeline creates a pipeline, or updates it when update is set. It
+// makes the output repo and branch, with provenance on every input branch,
+// and starts a job over the current inputs. An update keeps earlier
+// results (same salt) unless reprocess is set, and kills running jobs.
+func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, reprocess bool) (tusk.PipelineInfo, error) {
+	if p.Update {
+		update = true
+	}
+	if p.Reprocess {
+		reprocess = true
+	}
+	p.Update, p.Reprocess, p.DryRun = false, false, false
+	if err := spec.Validate(p); err != nil {
+		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "%v", err)
+	}
+	spec.SortInput(p.Input)
+	name := p.Name()
+	if p.Pipeline.Project != nil && p.Pipeline.Project.Name != "" && p.Pipeline.Project.Name != project {
+		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q: project %q is not supported yet; Tusk has one project, %q", name, p.Pipeline.Project.Name, project)
+	}
+	inputs := inputBranches(p)
+	for _, in := range inputs {
+		if in.Repo == name {
+			return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q cannot read its own output repo", name)
+		}
+	}
+	// Inputs must exist (cron repos are made here).
+	var cronRepos []string
+	spec.Walk(p.Input, func(in *spec.Input) {
+		if in.Cron != nil {
+			cronRepos = append(cronRepos, in.Cron.Repo)
+		}
+	})
+	for _, r := range cronRepos {
+		if _, err := a.pfs.CreateRepo(ctx, r, "cron ticks of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
+			return tusk.PipelineInfo{}, err
+		}
+	}
+	for _, in := range inputs {
+		if _, err := a.pfs.InspectRepo(ctx, in.Repo); err != nil {
+			return tusk.PipelineInfo{}, fmt.Errorf("pipeline %q input: %w", name, err)
+		}
+		if _, err := a.pfs.InspectBranch(ctx, in.Repo, in.Branch); tusk.KindOf(err) == tusk.KindNotFound {
+			if _, err := a.pfs.CreateBranch(ctx, in.Repo, in.Branch, "", nil); err != nil {
+				return tusk.PipelineInfo{}, err
+			}
+		}
+	}
+
+	var old *record
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		r, err := loadPipeline(ctx, tx, name)
+		if err == nil {
+			old = r
+			return nil
+		}
+		if tusk.KindOf(err) == tusk.KindNotFound {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return tusk.PipelineInfo{}, err
+	}
+	switch {
+	case old != nil && !update:
+		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindExists, "pipeline %q already exists", name).
+			WithHint("change it with: tusk update pipeline -f <spec>")
+	case old == nil && update:
+		update = false
+	}
+	r := &record{PipelineInfo: tusk.PipelineInfo{Name: name, Description: p.Description, Version: 1,
+		State: tusk.PipelineStarting, Created: now(), OutputBranch: p.OutputBranch, Inputs: inputs}}
+	if old != nil {
+		oldSpec, err := old.spec()
+		if err != nil {
+			return tusk.PipelineInfo{}, err
+		}
+		r.Version, r.Created, r.Stopped = old.Version+1, old.Created, old.Stopped
+		p.Salt = oldSpec.Salt
+		if oldSpec.OutputBranch != p.OutputBranch {
+			return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q: output_branch cannot change on update (%s -> %s)", name, oldSpec.OutputBranch, p.OutputBranch).
+				WithHint("delete the pipeline and create it again")
+		}
+	}
+	if p.Salt == "" || reprocess {
+		p.Salt = newSalt()
+	}
+	r.Updated = now()
+	if r.Spec, err = json.Marshal(p); err != nil {
+		return tusk.PipelineInfo{}, err
+	}
+	if old == nil {
+		if _, err := a.pfs.CreateRepo(ctx, name, "output of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
+			return tusk.PipelineInfo{}, err
+		}
+	} else {
+		a.killJobs(ctx, name, "pipeline updated")
+	}
+	err = a.db.Update(ctx, func(tx *meta.Tx) error {
+		if err := storePipeline(ctx, tx, r); err != nil {
+			return err
+		}
+		return tx.AddPipelineVersion(ctx, project, name, r.Version, r.Spec)
+	})
+	if err != nil {
+		return tusk.PipelineInfo{}, err
+	}
+	prov := inputs
+	if r.Stopped {
+		prov = []tusk.BranchRef{}
+	}
+	if _, err := a.pfs.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped); err != nil {
+		return tusk.PipelineInfo{}, err
+	}
+	a.startController(name)
+	a.wake(name)
+	return r.PipelineInfo, nil
+}
+
+// InspectPipeline returns a pipeline; version > 0 picks an older spec.
+func (a *API) InspectPipeline(ctx context.Context, name string) (tusk.PipelineInfo, error) {
+	var out tusk.PipelineInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		r, err := loadPipeline(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		out = r.PipelineInfo
+		return nil
+	})
+	return out, err
+}
+
+// ListPipelines returns every pipeline.
+func (a *API) ListPipelines(ctx context.Context) ([]tusk.PipelineInfo, error) {
+	var out []tusk.PipelineInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		docs, err := tx.Pipelines(ctx, project)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			var r record
+			if err := json.Unmarshal(d, &r); err != nil {
+				return err
+			}
+			out = append(out, r.PipelineInfo)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PipelineHistory returns the specs of a pipeline's last n versions,
+// newest first (n <= 0: all).
+func (a *API) PipelineHistory(ctx context.Context, name string, n int) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		if _, err := loadPipeline(ctx, tx, name); err != nil {
+			return err
+		}
+		docs, err := tx.PipelineVersions(ctx, project, name, n)
+		for _, d := range docs {
+			out = append(out, d)
+		}
+		return err
+	})
+	return out, err
+}
+
+// DeletePipeline removes a pipeline, its workers, jobs and records, and
+// (unless keepRepo) its output repo.
+func (a *API) DeletePipeline(ctx context.Context, name string, keepRepo bool) error {
+	if _, err := a.InspectPipeline(ctx, name); err != nil {
+		return err
+	}
+	a.killJobs(ctx, name, "pipeline deleted")
+	if err := a.runner.Stop(ctx, name); err != nil {
+		a.log.Warn("stop workers", "pipeline", name, "err", err)
+	}
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeletePipeline(ctx, project, name) })
+	if err != nil {
+		return err
+	}
+	a.stopController(name)
+	if keepRepo {
+		r, err := a.pfs.InspectRepo(ctx, name)
+		if err != nil {
+			return nil
+		}
+		for _, b := range r.Branches {
+			if _, err := a.pfs.SetupOutputBranch(ctx, name, b, []tusk.BranchRef{}, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := a.pfs.DeleteRepo(ctx, name, true); err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+		return err
+	}
+	return nil
+}
+
+// StopPipeline kills the pipeline's running jobs and stops it from making
+// new ones until StartPipeline.
+func (a *API) StopPipeline(ctx context.Context, name string) error {
+	return a.setStopped(ctx, name, true)
+}
+
+// StartPipeline restarts a stopped pipeline; one job catches up with
+// everything committed meanwhile.
+func (a *API) StartPipeline(ctx context.Context, name string) error {
+	return a.setStopped(ctx, name, false)
+}
+
+func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
+	var r *record
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		var err error
+		if r, err = loadPipeline(ctx, tx, name); err != nil {
+			return err
+		}
+		if r.Stopped == stopped {
+			return nil
+		}
+		r.Stopped = stopped
+		r.State = tusk.PipelinePaused
+		if !stopped {
+			r.State = tusk.PipelineStarting
+		}
+		return storePipeline(ctx, tx, r)
+	})
+	if err != nil {
+		return err
+	}
+	if stopped {
+		a.killJobs(ctx, name, "pipeline stopped")
+		if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, []tusk.BranchRef{}, false); err != nil {
+			return err
+		}
+		return a.runner.Stop(ctx, name)
+	}
+	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, true); err != nil {
+		return err
+	}
+	a.wake(name)
+	return nil
+}
+
+// RerunPipeline starts a new job over the current inputs; with reprocess,
+// every datum runs again (a new salt).
+func (a *API) RerunPipeline(ctx context.Context, name string, reprocess bool) error {
+	info, err := a.InspectPipeline(ctx, name)
+	if err != nil {
+		return err
+	}
+	var p spec.Pipeline
+	if err := json.Unmarshal(info.Spec, &p); err != nil {
+		return err
+	}
+	_, err = a.CreatePipeline(ctx, &p, true, reprocess)
+	return err
+}

@@ -1,0 +1,162 @@
+// Package process runs pipeline workers as local child processes, for
+// machines without a container engine. The pipeline's image and resource
+// limits are not applied (a warning says so once per pipeline). When Tusk
+// runs as root, each worker gets a private mount namespace in which its
+// scratch directory is bind-mounted at /pfs, so commands that name /pfs
+// paths run unchanged; otherwise the datum directory is given in $PFS and
+// the input variables point into it.
+package process
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/runner"
+)
+
+// Runner starts workers as processes of the tusk binary.
+type Runner struct {
+	exe     string // the tusk binary
+	address string // where workers reach the server
+	scratch string // parent of the workers' datum directories
+	log     *slog.Logger
+
+	mu     sync.Mutex
+	groups map[string]*group
+	warned map[string]bool
+}
+
+type group struct {
+	version, workers int
+	cancel           context.CancelFunc
+	wg               sync.WaitGroup
+}
+
+var _ runner.Runner = (*Runner)(nil)
+
+// New returns a runner that starts `exe worker …` processes talking to the
+// server at address, with their datum directories under scratch.
+func New(exe, address, scratch string, log *slog.Logger) *Runner {
+	return &Runner{exe: exe, address: address, scratch: scratch, log: log.WithGroup("process-runner"),
+		groups: map[string]*group{}, warned: map[string]bool{}}
+}
+
+// Name returns "process".
+func (r *Runner) Name() string { return "process" }
+
+// Ensure starts the pipeline version's workers if they are not running.
+func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if g, ok := r.groups[w.Pipeline]; ok {
+		if g.version == w.Version && g.workers == w.Workers {
+			return nil
+		}
+		r.stopLocked(w.Pipeline)
+	}
+	if !r.warned[w.Pipeline] {
+		r.warned[w.Pipeline] = true
+		r.log.Warn("the process runner does not apply transform.image or resource limits; the command runs with the host's tools",
+			"pipeline", w.Pipeline, "image", w.Spec.Transform.Image)
+	}
+	gctx, cancel := context.WithCancel(context.Background())
+	g := &group{version: w.Version, workers: w.Workers, cancel: cancel}
+	for i := range w.Workers {
+		id := fmt.Sprintf("%s-v%d-%d", w.Pipeline, w.Version, i)
+		dir := filepath.Join(r.scratch, id)
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			r.supervise(gctx, w.Pipeline, id, dir)
+		}()
+	}
+	r.groups[w.Pipeline] = g
+	return nil
+}
+
+// supervise keeps one worker process running until ctx ends, restarting
+// it (with a growing delay) when it dies.
+func (r *Runner) supervise(ctx context.Context, pipeline, id, dir string) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		start := time.Now()
+		err := r.runWorker(ctx, pipeline, id, dir)
+		if ctx.Err() != nil {
+			return
+		}
+		r.log.Warn("worker exited; restarting", "worker", id, "err", err)
+		if time.Since(start) > time.Minute {
+			backoff = time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Minute)
+	}
+}
+
+func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error {
+	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
+	cmd := exec.Command(r.exe, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if os.Geteuid() == 0 {
+		cmd.Args = append(cmd.Args, "--mount-pfs")
+		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		return ctx.Err()
+	}
+}
+
+// Stop ends a pipeline's workers.
+func (r *Runner) Stop(ctx context.Context, pipeline string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked(pipeline)
+	return nil
+}
+
+func (r *Runner) stopLocked(pipeline string) {
+	g, ok := r.groups[pipeline]
+	if !ok {
+		return
+	}
+	delete(r.groups, pipeline)
+	g.cancel()
+	g.wg.Wait()
+}
+
+// Close ends every worker.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p := range r.groups {
+		r.stopLocked(p)
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package tusk
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Pipeline states.
+const (
+	PipelineStarting = "STARTING"
+	PipelineRunning  = "RUNNING"
+	PipelineStandby  = "STANDBY"
+	PipelinePaused   = "PAUSED"
+	PipelineFailure  = "FAILURE"
+	PipelineCrashing = "CRASHING"
+)
+
+// Job states, in the order a job moves through them.
+const (
+	JobCreated    = "CREATED"
+	JobStarting   = "STARTING"
+	JobRunning    = "RUNNING"
+	JobEgressing  = "EGRESSING"
+	JobFinishing  = "FINISHING"
+	JobSuccess    = "SUCCESS"
+	JobFailure    = "FAILURE"
+	JobKilled     = "KILLED"
+	JobUnrunnable = "UNRUNNABLE"
+)
+
+// JobDone reports whether a job state is final.
+func JobDone(state string) bool {
+	switch state {
+	case JobSuccess, JobFailure, JobKilled, JobUnrunnable:
+		return true
+	}
+	return false
+}
+
+// Datum states.
+const (
+	DatumQueued    = "QUEUED"
+	DatumRunning   = "RUNNING"
+	DatumSuccess   = "SUCCESS"
+	DatumSkipped   = "SKIPPED"
+	DatumFailed    = "FAILED"
+	DatumRecovered = "RECOVERED"
+)
+
+// PipelineInfo describes a pipeline.
+type PipelineInfo struct {
+	Name         string          `json:"name"`
+	Description  string          `json:"description,omitempty"`
+	Version      int             `json:"version"`
+	State        string          `json:"state"`
+	Stopped      bool            `json:"stopped"`
+	Reason       string          `json:"reason,omitempty"`
+	Created      time.Time       `json:"created"`
+	Updated      time.Time       `json:"updated"`
+	LastJobState string          `json:"last_job_state,omitempty"`
+	OutputBranch string          `json:"output_branch"`
+	Inputs       []BranchRef     `json:"inputs,omitempty"`
+	Spec         json.RawMessage `json:"spec"`
+}
+
+// JobInfo describes one run of a pipeline over one commit set.
+type JobInfo struct {
+	Pipeline        string      `json:"pipeline"`
+	ID              string      `json:"id"`
+	PipelineVersion int         `json:"pipeline_version"`
+	State           string      `json:"state"`
+	Reason          string      `json:"reason,omitempty"`
+	Created         time.Time   `json:"created"`
+	Started         *time.Time  `json:"started,omitempty"`
+	Finished        *time.Time  `json:"finished,omitempty"`
+	DataTotal       int64       `json:"data_total"`
+	DataProcessed   int64       `json:"data_processed"`
+	DataSkipped     int64       `json:"data_skipped"`
+	DataFailed      int64       `json:"data_failed"`
+	DataRecovered   int64       `json:"data_recovered"`
+	OutputCommit    CommitRef   `json:"output_commit"`
+	Inputs          []CommitRef `json:"inputs,omitempty"`
+	Salt            string      `json:"salt,omitempty"`
+	Image           string      `json:"image,omitempty"`
+	ImageID         string      `json:"image_id,omitempty"`
+	Cmd             []string    `json:"cmd,omitempty"`
+	ShimVersion     string      `json:"shim_version,omitempty"`
+}
+
+// DatumInput is one input of a datum: a path of an input commit.
+type DatumInput struct {
+	Name       string `json:"name"`
+	Repo       string `json:"repo"`
+	Branch     string `json:"branch,omitempty"`
+	Commit     string `json:"commit"`
+	Path       string `json:"path"`
+	JoinOn     string `json:"join_on,omitempty"`
+	GroupBy    string `json:"group_by,omitempty"`
+	EmptyFiles bool   `json:"empty_files,omitempty"`
+	Lazy       bool   `json:"lazy,omitempty"`
+}
+
+// DatumInfo describes a datum of a job.
+type DatumInfo struct {
+	Pipeline string       `json:"pipeline"`
+	Job      string       `json:"job"`
+	ID       string       `json:"id"`
+	Hash     string       `json:"hash"`
+	State    string       `json:"state"`
+	Reason   string       `json:"reason,omitempty"`
+	Attempts int          `json:"attempts"`
+	Index    int64        `json:"index"`
+	Inputs   []DatumInput `json:"inputs"`
+	Outputs  []string     `json:"outputs,omitempty"`
+	Worker   string       `json:"worker,omitempty"`
+	ImageID  string       `json:"image_id,omitempty"`
+	Started  *time.Time   `json:"started,omitempty"`
+	Finished *time.Time   `json:"finished,omitempty"`
+}
+
+// LogLine is a line of a pipeline's logs.
+type LogLine struct {
+	Pipeline string    `json:"pipeline"`
+	Job      string    `json:"job,omitempty"`
+	Datum    string    `json:"datum,omitempty"`
+	Worker   string    `json:"worker,omitempty"`
+	Time     time.Time `json:"ts"`
+	User     bool      `json:"user"`
+	Message  string    `json:"message"`
+}
+
+// Task is a datum handed to a worker.
+type Task struct {
+	Pipeline         string       `json:"pipeline"`
+	Job              string       `json:"job"`
+	Datum            string       `json:"datum"`
+	Attempt          int          `json:"attempt"`
+	Inputs           []DatumInput `json:"inputs"`
+	Env              []string     `json:"env"`
+	Cmd              []string     `json:"cmd"`
+	Stdin            []string     `json:"stdin,omitempty"`
+	ErrCmd           []string     `json:"err_cmd,omitempty"`
+	ErrStdin         []string     `json:"err_stdin,omitempty"`
+	AcceptReturnCode []int64      `json:"accept_return_code,omitempty"`
+	WorkingDir       string       `json:"working_dir,omitempty"`
+	User             string       `json:"user,omitempty"`
+	DatumTimeout     Duration     `json:"datum_timeout,omitempty"`
+	LeaseSeconds     int          `json:"lease_seconds"`
+}
+
+// Duration is a time.Duration that travels as a Go duration string.
+type Duration time.Duration
+
+// MarshalJSON writes "90s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "90s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+// TaskResult is what a worker reports when a datum attempt ends.
+type TaskResult struct {
+	Pipeline string   `json:"pipeline"`
+	Job      string   `json:"job"`
+	Datum    string   `json:"datum"`
+	Attempt  int      `json:"attempt"`
+	Worker   string   `json:"worker"`
+	State    string   `json:"state"` // SUCCESS, FAILED or RECOVERED
+	Reason   string   `json:"reason,omitempty"`
+	Outputs  []FileOp `json:"outputs,omitempty"`
+	ImageID  string   `json:"image_id,omitempty"`
+}
