@@ -3,7 +3,7 @@
 // B-tree whose node boundaries are chosen by the keys themselves.
 //
 // The tree maps canonical file paths ("/a/b.txt") to [File] entries. Every
-// node is encoded (see FORMAT.md), compressed, and stored in a [NodeStore]
+// node is encoded (see docs/format.md), compressed, and stored in a [NodeStore]
 // under the hex SHA-256 of its bytes, so a tree is named by the id of its
 // root node and the empty tree by "".
 //
