@@ -42,6 +42,7 @@ type API struct {
 	logSeq map[string]int64
 
 	logSignals map[string]chan struct{}
+	jobSignal  chan struct{} // closed and replaced when any job changes
 }
 
 // New returns the pipeline system over a file system and a runner.
@@ -54,7 +55,8 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
 		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: map[string]chan struct{}{},
-		warned: map[string]bool{}, logSeq: map[string]int64{}, logSignals: map[string]chan struct{}{}}
+		warned: map[string]bool{}, logSeq: map[string]int64{}, logSignals: map[string]chan struct{}{},
+		jobSignal: make(chan struct{})}
 }
 
 const project = tusk.DefaultProject
@@ -127,4 +129,18 @@ func (a *API) signalTasks(pipeline string) {
 		close(ch)
 		delete(a.tasks, pipeline)
 	}
+}
+
+// jobsChanged returns a channel closed at the next change of any job.
+func (a *API) jobsChanged() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.jobSignal
+}
+
+func (a *API) signalJobs() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	close(a.jobSignal)
+	a.jobSignal = make(chan struct{})
 }

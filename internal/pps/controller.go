@@ -207,5 +207,7 @@ func (a *API) ensureWorkers(ctx context.Context, r *record) error {
 }
 
 func (a *API) saveJob(ctx context.Context, j *tusk.JobInfo) error {
-	return a.db.Update(ctx, func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+	a.signalJobs()
+	return err
 }

@@ -48,7 +48,7 @@ func (a *API) ensureJob(ctx context.Context, pipeline string, c tusk.Commit) err
 		return err
 	}
 	c = full
-	return a.db.Update(ctx, func(tx *meta.Tx) error {
+	err = a.db.Update(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Job(ctx, project, pipeline, c.ID); err == nil {
 			return nil
 		} else if tusk.KindOf(err) != tusk.KindNotFound {
@@ -67,6 +67,8 @@ func (a *API) ensureJob(ctx context.Context, pipeline string, c tusk.Commit) err
 			Inputs: c.Provenance, Salt: p.Salt, Image: p.Transform.Image, Cmd: p.Transform.Cmd, ShimVersion: ShimVersion}
 		return storeJob(ctx, tx, j)
 	})
+	a.signalJobs()
+	return err
 }
 
 // ShimVersion is recorded with every job: the version of the worker shim
@@ -109,9 +111,8 @@ func (a *API) ListJobs(ctx context.Context, pipeline, id string, limit int) ([]t
 // WaitJob blocks until a job (or, with pipeline empty, every job of the
 // commit set id) is done.
 func (a *API) WaitJob(ctx context.Context, pipeline, id string) ([]tusk.JobInfo, error) {
-	events, stop := a.pfs.Subscribe()
-	defer stop()
 	for {
+		changed := a.jobsChanged()
 		var jobs []tusk.JobInfo
 		if pipeline != "" {
 			j, err := a.InspectJob(ctx, pipeline, id)
@@ -138,7 +139,7 @@ func (a *API) WaitJob(ctx context.Context, pipeline, id string) ([]tusk.JobInfo,
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-events:
+		case <-changed:
 		}
 	}
 }
@@ -196,8 +197,7 @@ func (a *API) killJobs(ctx context.Context, pipeline, reason string) {
 func (a *API) endJob(ctx context.Context, j *tusk.JobInfo, state, reason string) error {
 	t := now()
 	j.State, j.Reason, j.Finished = state, reason, &t
-	err := a.db.Update(ctx, func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
-	if err != nil {
+	if err := a.saveJob(ctx, j); err != nil {
 		return err
 	}
 	if _, err := a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason)); err != nil &&

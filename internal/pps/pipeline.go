@@ -152,8 +152,14 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	if r.Stopped {
 		prov = []tusk.BranchRef{}
 	}
-	if _, err := a.pfs.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped); err != nil {
+	c, err := a.pfs.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped)
+	if err != nil {
 		return tusk.PipelineInfo{}, err
+	}
+	if c != nil {
+		if err := a.ensureJob(ctx, name, *c); err != nil {
+			return tusk.PipelineInfo{}, err
+		}
 	}
 	a.startController(name)
 	a.wake(name)

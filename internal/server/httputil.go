@@ -46,7 +46,7 @@ func asTuskError(err error) *tusk.Error {
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	te := asTuskError(err)
-	if te.Kind == tusk.KindInternal {
+	if te.Kind == tusk.KindInternal && r.Context().Err() == nil {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
