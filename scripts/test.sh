@@ -12,17 +12,17 @@ export CGO_ENABLED=0
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "PostgreSQL"
-eval "$(bash .ci/postgres.sh)"
-step "S3 server"
-eval "$(bash .ci/s3.sh)"
-if [[ -f .ci/browser.sh ]]; then
-	step "Chromium"
-	eval "$(bash .ci/browser.sh)"
-fi
+# Each script makes one service available and prints the export lines
+# the tests read (TUSK_TEST_POSTGRES, TUSK_TEST_S3, ...).
+for service in postgres s3 docker browser examples; do
+	if [[ -f ".ci/$service.sh" ]]; then
+		step "$service"
+		eval "$(bash ".ci/$service.sh")"
+	fi
+done
 
 step "gofmt"
-unformatted=$(gofmt -l cmd internal 2>/dev/null || true)
+unformatted=$(gofmt -l . 2>/dev/null || true)
 if [[ -n "$unformatted" ]]; then
 	echo "not gofmt'ed:" >&2
 	echo "$unformatted" >&2
@@ -31,6 +31,6 @@ fi
 step "go vet"
 go vet ./...
 step "staticcheck"
-go run honnef.co/go/tools/cmd/staticcheck@2026.2.2 ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 step "go test"
 go test -count=1 -timeout 25m "$@" ./...

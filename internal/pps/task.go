@@ -39,7 +39,8 @@ func (a *API) NextTask(ctx context.Context, pipeline, worker string, wait time.D
 
 func (a *API) claim(ctx context.Context, pipeline, worker string) (*tusk.Task, error) {
 	var task *tusk.Task
-	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+	// Volatile: after a power loss the datum simply runs again.
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		task = nil
 		r, err := loadPipeline(ctx, tx, pipeline)
 		if err != nil {
@@ -141,7 +142,8 @@ func (a *API) Done(ctx context.Context, res tusk.TaskResult) error {
 		}
 		files = staged
 	}
-	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+	// Volatile: after a power loss the datum simply runs again.
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		r, err := loadPipeline(ctx, tx, res.Pipeline)
 		if err != nil {
 			return err
