@@ -1,0 +1,86 @@
+package pfs
+
+import (
+	"context"
+	"crypto/rand"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tuskdata/tusk/internal/blob"
+	blobopen "github.com/tuskdata/tusk/internal/blob/open"
+	"github.com/tuskdata/tusk/internal/testenv"
+)
+
+// sharedScenario writes through one API and collects garbage through
+// another that shares its stores, as two servers would: the upload in
+// flight on the first must survive the second's collection, because its
+// protection lives in the metadata store.
+func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
+	ctx := context.Background()
+	a1 := openTestAPI(t, objects(), dsn)
+	a2 := openTestAPI(t, objects(), dsn)
+	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	put(t, a1, "data@master", "/old", "old content that becomes garbage")
+	c, _ := a1.InspectCommit(ctx, mustRef(t, "data@master"))
+	a2.ttl = -time.Second
+	ops := upload(t, a1, [][2]string{{"/new", "uploaded, not yet committed"}}, false)
+	if _, err := a2.GC(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a1.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatalf("commit after another server's collection: %v", err)
+	}
+	if got := tree(t, a2, "data@master"); !cmp.Equal(got, []string{"/new=uploaded, not yet committed", "/old=old content that becomes garbage"}) {
+		t.Errorf("tree read by the other server = %v", got)
+	}
+	if _, err := a2.SquashCommit(ctx, &Ref{Repo: "data", ID: c.ID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := a1.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+		t.Errorf("fsck: %+v, %v", rep, err)
+	}
+}
+
+func TestTwoServersShareSQLiteAndDisk(t *testing.T) {
+	st := blob.NewMemory()
+	sharedScenario(t, func() Objects { return st }, filepath.Join(t.TempDir(), "meta.db"))
+}
+
+func TestTwoServersSharePostgresAndS3(t *testing.T) {
+	s3url := testenv.Require(t, "s3", "TUSK_TEST_S3")
+	dsn := testenv.PostgresDatabase(t)
+	prefix := "pfs-" + strings.ToLower(rand.Text())
+	u := s3url
+	if i := strings.Index(u, "?"); i >= 0 {
+		u = strings.TrimSuffix(u[:i], "/") + "/" + prefix + u[i:]
+	} else {
+		u = strings.TrimSuffix(u, "/") + "/" + prefix
+	}
+	open := func() Objects {
+		st, err := blobopen.Open(context.Background(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	sharedScenario(t, open, dsn)
+	// A chunk really landed in the bucket, under its content address.
+	st := open()
+	n := 0
+	st.(blob.Store).List(context.Background(), "chunks/", func(i blob.Info) error {
+		n++
+		if !strings.HasPrefix(i.Key, "chunks/"+strings.TrimPrefix(i.Key, "chunks/")[:2]+"/") || len(strings.TrimPrefix(i.Key, "chunks/")) != 3+64 {
+			t.Errorf("odd chunk key %s", i.Key)
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Error("no chunk in the bucket")
+	}
+}
