@@ -27,6 +27,9 @@ func newWorkerCommand(g *globals) *cobra.Command {
 		Hidden: true,
 		Args:   exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if worker.IsInit() {
+				return worker.RunAsInit(os.Args[1:])
+			}
 			return runWorker(cmd.Context(), opts, g.stderr)
 		},
 	}
