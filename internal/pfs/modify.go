@@ -224,33 +224,45 @@ func (cs changeSet) root(base string) string {
 	return base
 }
 
-type seqOp struct {
-	seq int
-	op  tusk.FileOp
-}
-
 // changes resolves ordered operations into one sorted batch: a put is
 // dropped by a later delete that covers it, appends chain onto earlier
-// writes (or the existing file), and copies expand into puts.
+// writes (or the existing file), and copies expand into puts. It sorts
+// indexes, not operations, to keep memory low on million-file batches.
 func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, ops []tusk.FileOp) (changeSet, error) {
 	var cs changeSet
 	deletes := map[string]int{} // path -> seq of the last delete of it
-	var puts []seqOp
+	var expanded []tusk.FileOp  // puts made by copies
+	var expandedSeq []int
+	var puts []int // indexes into ops, then into expanded (offset by len(ops))
 	for i, op := range ops {
 		switch op.Op {
 		case tusk.OpDelete:
 			deletes[op.Path] = i
 		case tusk.OpPut:
-			puts = append(puts, seqOp{i, op})
+			puts = append(puts, i)
 		case tusk.OpCopy:
-			expanded, err := a.expandCopy(ctx, op)
+			more, err := a.expandCopy(ctx, op)
 			if err != nil {
 				return cs, err
 			}
-			for _, e := range expanded {
-				puts = append(puts, seqOp{i, e})
+			for _, e := range more {
+				puts = append(puts, len(ops)+len(expanded))
+				expanded = append(expanded, e)
+				expandedSeq = append(expandedSeq, i)
 			}
 		}
+	}
+	opAt := func(k int) *tusk.FileOp {
+		if k < len(ops) {
+			return &ops[k]
+		}
+		return &expanded[k-len(ops)]
+	}
+	seqOf := func(k int) int {
+		if k < len(ops) {
+			return k
+		}
+		return expandedSeq[k-len(ops)]
 	}
 	// lastDelete returns the seq of the last delete covering p, or -1.
 	lastDelete := func(p string) int {
@@ -268,28 +280,29 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, op
 	}
 	if s, ok := deletes["/"]; ok {
 		cs.clearAll = true
-		puts = slices.DeleteFunc(puts, func(p seqOp) bool { return p.seq < s })
+		puts = slices.DeleteFunc(puts, func(k int) bool { return seqOf(k) < s })
 		delete(deletes, "/")
 	}
-	slices.SortStableFunc(puts, func(x, y seqOp) int { return strings.Compare(x.op.Path, y.op.Path) })
+	slices.SortStableFunc(puts, func(x, y int) int { return strings.Compare(opAt(x).Path, opAt(y).Path) })
 	for p := range deletes {
 		cs.list = append(cs.list, fileset.Change{Path: p, Op: fileset.OpDeletePrefix})
 	}
 	for i := 0; i < len(puts); {
 		j := i
-		for j < len(puts) && puts[j].op.Path == puts[i].op.Path {
+		for j < len(puts) && opAt(puts[j]).Path == opAt(puts[i]).Path {
 			j++
 		}
 		group := puts[i:j]
 		i = j
-		p := group[0].op.Path
+		p := opAt(group[0]).Path
 		d := lastDelete(p)
 		var f *fileset.File
-		for _, g := range group {
-			if g.seq < d {
+		for _, k := range group {
+			op := opAt(k)
+			if seqOf(k) < d {
 				continue
 			}
-			if g.op.Append {
+			if op.Append {
 				if f == nil && d < 0 && !cs.clearAll {
 					old, ok, err := fileset.Get(ctx, st, base, p)
 					if err != nil {
@@ -300,11 +313,11 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, op
 					}
 				}
 				if f != nil {
-					f = appendFile(*f, g.op)
+					f = appendFile(*f, *op)
 					continue
 				}
 			}
-			nf := toFile(g.op)
+			nf := toFile(*op)
 			f = &nf
 		}
 		if f != nil {
