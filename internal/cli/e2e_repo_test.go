@@ -52,7 +52,7 @@ func TestE2ERepo(t *testing.T) {
 	stderr = e.fail(2, "create", "repo")
 	wantContains(t, "create repo without a name", stderr, "error: ", "Try: tusk create repo --help")
 	stderr = e.fail(2, "create", "frog")
-	wantContains(t, "unknown noun", stderr, `unknown noun "frog"`, "branch, repo")
+	wantContains(t, "unknown noun", stderr, `unknown noun "frog"`, "branch, pipeline, repo")
 	stderr = e.fail(2, "list", "repo", "-o", "yaml")
 	wantContains(t, "bad -o", stderr, `unknown output format "yaml"`)
 }

@@ -19,8 +19,8 @@ func TestMainUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"frobnicate"}, "error: unknown command \"frobnicate\" for \"tusk\"\nTry: tusk --help\n"},
-		{[]string{"create"}, "error: tusk create needs a noun: branch, repo\nTry: tusk create --help\n"},
-		{[]string{"list", "pipelines"}, "error: unknown noun \"pipelines\" for tusk list; want one of: branch, commit, file, repo\nTry: tusk list --help\n"},
+		{[]string{"create"}, "error: tusk create needs a noun: branch, pipeline, repo\nTry: tusk create --help\n"},
+		{[]string{"list", "pipelines"}, "error: unknown noun \"pipelines\" for tusk list; want one of: branch, commit, datum, file, job, pipeline, repo\nTry: tusk list --help\n"},
 		{[]string{"create", "repo"}, "error: tusk create repo takes a repo name, got 0 argument(s)\nTry: tusk create repo --help\n"},
 		{[]string{"list", "repo", "--nope"}, "error: unknown flag: --nope\nTry: tusk list repo --help\n"},
 		{[]string{"list", "commit", "r", "-n", "x"}, "error: invalid argument \"x\" for \"-n, --number\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\nTry: tusk list commit --help\n"},

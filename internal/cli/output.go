@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,23 +42,42 @@ func (g *globals) printer(format string) (printer, error) {
 
 // table starts a table with a header row; Flush it when done.
 func (p printer) table(header ...string) *tabwriter.Writer {
-	tw := tabwriter.NewWriter(p.out, 0, 8, 3, ' ', 0)
+	tw := tabwriter.NewWriter(&trimWriter{w: p.out}, 0, 8, 3, ' ', 0)
 	row(tw, header...)
 	return tw
 }
 
+// trimWriter drops the blanks a table pads short last cells with, so that
+// lines carry no trailing spaces. tabwriter writes a line in pieces, so it
+// holds each line until its newline.
+type trimWriter struct {
+	w    io.Writer
+	line []byte
+}
+
+func (t *trimWriter) Write(p []byte) (int, error) {
+	for _, b := range p {
+		if b != '\n' {
+			t.line = append(t.line, b)
+			continue
+		}
+		t.line = append(bytes.TrimRight(t.line, " "), '\n')
+		if _, err := t.w.Write(t.line); err != nil {
+			return 0, err
+		}
+		t.line = t.line[:0]
+	}
+	return len(p), nil
+}
+
 // fields starts a two-column "Name: value" listing; Flush it when done.
 func (p printer) fields() *tabwriter.Writer {
-	return tabwriter.NewWriter(p.out, 0, 8, 1, ' ', 0)
+	return tabwriter.NewWriter(&trimWriter{w: p.out}, 0, 8, 1, ' ', 0)
 }
 
 // row writes one table row; tabs and line breaks inside cells become
-// spaces so that they cannot break the layout. Empty trailing cells are
-// dropped so that lines carry no trailing blanks.
+// spaces so that they cannot break the layout.
 func row(w io.Writer, cells ...string) {
-	for len(cells) > 0 && cells[len(cells)-1] == "" {
-		cells = cells[:len(cells)-1]
-	}
 	clean := make([]string, len(cells))
 	for i, c := range cells {
 		clean[i] = strings.Map(func(r rune) rune {

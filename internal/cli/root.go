@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const rootLong = `tusk keeps versioned data in repos, driven with the commands of
-Pachyderm's pachctl.
+const rootLong = `tusk keeps versioned data in repos and runs pipelines over it, driven with
+the commands of Pachyderm's pachctl.
 
 Start a server in one terminal, then use it from another:
 
@@ -21,6 +21,14 @@ Start a server in one terminal, then use it from another:
 References name a commit and, for files, a path: repo@branch, repo@<commit-id>,
 repo@master^ (the parent of master's head), repo@master~2 (two back),
 repo@master.1 (the first commit of master), then :/path for a file.
+
+Pipelines turn the data of input repos into an output repo named after the
+pipeline, running a command over each datum (a slice of the input chosen by
+a glob); each change to an input starts a job:
+
+  tusk create pipeline -f edges.json
+  tusk list job -p edges
+  tusk logs -p edges
 
 Server address: $TUSK_ADDRESS (host:port or URL), else the address of the
 active context (see tusk config), else 127.0.0.1:1650.
@@ -43,22 +51,37 @@ func newRootCommand(g *globals) *cobra.Command {
 		newUpCommand(g),
 		newVersionCommand(g),
 		newConfigCommand(g),
-		newVerbCommand("create", "Create a repo or branch",
-			newCreateRepoCommand(g), newCreateBranchCommand(g)),
-		newVerbCommand("update", "Update a repo",
-			newUpdateRepoCommand(g)),
-		newVerbCommand("list", "List repos, branches, commits or files",
-			newListRepoCommand(g), newListBranchCommand(g), newListCommitCommand(g), newListFileCommand(g)),
-		newVerbCommand("inspect", "Show details of a repo, branch, commit or file",
-			newInspectRepoCommand(g), newInspectBranchCommand(g), newInspectCommitCommand(g), newInspectFileCommand(g)),
-		newVerbCommand("delete", "Delete a repo, branch, commit or file",
-			newDeleteRepoCommand(g), newDeleteBranchCommand(g), newDeleteCommitCommand(g), newDeleteFileCommand(g)),
-		newVerbCommand("start", "Start a commit",
-			newStartCommitCommand(g)),
+		newVerbCommand("create", "Create a repo, branch or pipeline",
+			newCreateRepoCommand(g), newCreateBranchCommand(g), newCreatePipelineCommand(g)),
+		newVerbCommand("update", "Update a repo or pipeline",
+			newUpdateRepoCommand(g), newUpdatePipelineCommand(g)),
+		newVerbCommand("validate", "Check a pipeline spec file",
+			newValidatePipelineCommand(g)),
+		newVerbCommand("list", "List repos, branches, commits, files, pipelines, jobs or datums",
+			newListRepoCommand(g), newListBranchCommand(g), newListCommitCommand(g), newListFileCommand(g),
+			newListPipelineCommand(g), newListJobCommand(g), newListDatumCommand(g)),
+		newVerbCommand("inspect", "Show details of a repo, branch, commit, file, pipeline, job or datum",
+			newInspectRepoCommand(g), newInspectBranchCommand(g), newInspectCommitCommand(g), newInspectFileCommand(g),
+			newInspectPipelineCommand(g), newInspectJobCommand(g), newInspectDatumCommand(g)),
+		newVerbCommand("delete", "Delete a repo, branch, commit, file, pipeline or job",
+			newDeleteRepoCommand(g), newDeleteBranchCommand(g), newDeleteCommitCommand(g), newDeleteFileCommand(g),
+			newDeletePipelineCommand(g), newDeleteJobCommand(g)),
+		newVerbCommand("start", "Start a commit or a stopped pipeline",
+			newStartCommitCommand(g), newStartPipelineCommand(g)),
+		newVerbCommand("stop", "Stop a pipeline or a job",
+			newStopPipelineCommand(g), newStopJobCommand(g)),
+		newVerbCommand("rerun", "Run a pipeline again over its current inputs",
+			newRerunPipelineCommand(g)),
+		newVerbCommand("run", "Tick a pipeline's cron inputs now",
+			newRunCronCommand(g)),
+		newVerbCommand("restart", "Restart running datums",
+			newRestartDatumCommand(g)),
+		newVerbCommand("draw", "Draw the pipeline graph",
+			newDrawPipelineCommand(g)),
 		newVerbCommand("finish", "Finish a commit",
 			newFinishCommitCommand(g)),
-		newVerbCommand("wait", "Wait for a commit to finish",
-			newWaitCommitCommand(g)),
+		newVerbCommand("wait", "Wait for a commit to finish or a job to end",
+			newWaitCommitCommand(g), newWaitJobCommand(g)),
 		newVerbCommand("squash", "Squash a commit into its children",
 			newSquashCommitCommand(g)),
 		newVerbCommand("subscribe", "Print commits as they finish",
@@ -73,6 +96,7 @@ func newRootCommand(g *globals) *cobra.Command {
 			newDiffFileCommand(g)),
 		newVerbCommand("copy", "Copy files between commits without moving data",
 			newCopyFileCommand(g)),
+		newLogsCommand(g),
 		newGCCommand(g),
 		newFsckCommand(g),
 		newWorkerCommand(g),

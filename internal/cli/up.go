@@ -140,8 +140,8 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("tusk up: %w", err)
 	}
-	fmt.Fprintf(stderr, "tusk is listening on http://%s\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
-		ln.Addr(), cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
+	fmt.Fprintf(stderr, "tusk is listening on http://%s\n  console:  http://%s/\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
+		ln.Addr(), ln.Addr(), cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
 	if checkListen(opts.listen, false) != nil {
 		log.Warn("listening without authentication; anyone who can reach this address can run code here", "listen", ln.Addr().String())
 	}

@@ -310,3 +310,33 @@ func (a *API) RerunPipeline(ctx context.Context, name string, reprocess bool) er
 	_, err = a.CreatePipeline(ctx, &p, true, reprocess)
 	return err
 }
+
+// ValidatePipeline runs the checks of CreatePipeline without changing
+// anything: the spec, its input repos, and whether the name is free
+// (unless update).
+func (a *API) ValidatePipeline(ctx context.Context, p *spec.Pipeline, update bool) error {
+	update = update || p.Update
+	if err := spec.Validate(p); err != nil {
+		return tusk.Errorf(tusk.KindInvalid, "%v", err)
+	}
+	name := p.Name()
+	crons := map[string]bool{}
+	for _, c := range cronInputs(p) {
+		crons[c.Repo] = true
+	}
+	for _, in := range inputBranches(p) {
+		if in.Repo == name {
+			return tusk.Errorf(tusk.KindInvalid, "pipeline %q cannot read its own output repo", name)
+		}
+		if crons[in.Repo] {
+			continue
+		}
+		if _, err := a.pfs.InspectRepo(ctx, in.Repo); err != nil {
+			return fmt.Errorf("pipeline %q input: %w", name, err)
+		}
+	}
+	if _, err := a.InspectPipeline(ctx, name); err == nil && !update {
+		return tusk.Errorf(tusk.KindExists, "pipeline %q already exists", name).WithHint("change it with: tusk update pipeline -f <spec>")
+	}
+	return nil
+}

@@ -60,6 +60,9 @@ func (w *statusWriter) Flush() {
 // route names a request by its first path elements, without IDs, so the
 // label set stays small.
 func route(r *http.Request) string {
+	if !strings.HasPrefix(r.URL.Path, "/v1/") {
+		return r.Method + " console"
+	}
 	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 4)
 	if len(parts) > 2 && parts[0] == "v1" && (parts[1] == "repos" || parts[1] == "chunks" || parts[1] == "commitsets") {
 		parts = parts[:2]

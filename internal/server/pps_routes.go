@@ -52,6 +52,12 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if queryBool(r, "dry_run") {
+		for i := range ps {
+			if err := s.pps.ValidatePipeline(r.Context(), &ps[i], queryBool(r, "update")); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
 		writeJSON(w, []tusk.PipelineInfo{})
 		return
 	}

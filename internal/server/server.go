@@ -13,6 +13,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
+	"github.com/tuskdata/tusk/internal/console"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
@@ -103,6 +104,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /v1/info", s.info)
 	s.pfsRoutes(mux)
 	s.ppsRoutes(mux)
+	mux.Handle("GET /", console.Handler("unix://"+s.socket.Addr().String(), cfg.Logger))
 	s.handler = s.metrics.wrap(mux)
 	return s, nil
 }

@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// splitJobArg splits "pipeline@id".
+func splitJobArg(s string) (pipeline, id string, err error) {
+	pipeline, id, ok := strings.Cut(s, "@")
+	if !ok || pipeline == "" || id == "" {
+		return "", "", usagef("%q: want pipeline@job-id", s)
+	}
+	return pipeline, id, nil
+}
+
+var jobHeader = []string{"ID", "PIPELINE", "STARTED", "DURATION", "RESTART", "PROGRESS", "DL", "UL", "STATE"}
+
+// jobCells are a job's table cells. Tusk records neither restarts nor
+// transfer sizes per job, so RESTART, DL and UL are "-".
+func jobCells(p printer) func(tusk.JobInfo) []string {
+	return func(j tusk.JobInfo) []string {
+		started := "-"
+		if j.Started != nil {
+			started = p.ago(*j.Started)
+		}
+		return []string{j.ID, j.Pipeline, started, jobDuration(j), "-", jobProgress(j), "-", "-", strings.ToLower(j.State)}
+	}
+}
+
+// jobDuration is how long a finished job ran, else "-".
+func jobDuration(j tusk.JobInfo) string {
+	if j.Started == nil || j.Finished == nil {
+		return "-"
+	}
+	return humanDuration(j.Finished.Sub(*j.Started))
+}
+
+// jobProgress is "processed + skipped / total", followed by the failed
+// and recovered datums when there are any.
+func jobProgress(j tusk.JobInfo) string {
+	s := fmt.Sprintf("%d + %d / %d", j.DataProcessed, j.DataSkipped, j.DataTotal)
+	if j.DataFailed > 0 {
+		s += fmt.Sprintf(", %d failed", j.DataFailed)
+	}
+	if j.DataRecovered > 0 {
+		s += fmt.Sprintf(", %d recovered", j.DataRecovered)
+	}
+	return s
+}
+
+// listJobOptions are the flags of `list job`.
+type listJobOptions struct {
+	pipeline string
+	number   int
+}
+
+func newListJobCommand(g *globals) *cobra.Command {
+	var opts listJobOptions
+	var output string
+	cmd := &cobra.Command{
+		Use:   "job [<commit-set-id>] [-p <pipeline>]",
+		Short: "List jobs",
+		Long: `List jobs newest first: all of them, those of one pipeline (-p), or those of
+one commit set (a bare commit ID: the jobs one change started). PROGRESS is
+datums processed + skipped / total, then failed and recovered ones if any.
+
+` + outputHelp + ".",
+		Example: "  tusk list job\n  tusk list job -p edges -n 5\n  tusk list job 0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21",
+		Args:    rangeArgs(0, 1, "at most one commit-set ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			if opts.number < 0 {
+				return usagef("-n %d: want a positive number of jobs", opts.number)
+			}
+			id := ""
+			if len(args) == 1 {
+				id = args[0]
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			jobs, err := c.ListJobs(cmd.Context(), opts.pipeline, id, opts.number)
+			if err != nil {
+				return err
+			}
+			return printAll(p, jobHeader, jobCells(p), jobs)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.pipeline, "pipeline", "p", "", "list only the jobs of this pipeline")
+	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many jobs (0: all)")
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func newInspectJobCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "job <pipeline>@<job-id>",
+		Short: "Show a job's details",
+		Long:  "Show a job's state, datum counts, input and output commits, and what it ran.\n\n" + outputHelp + ".",
+		Args:  exactArgs(1, "pipeline@job-id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			pipeline, id, err := splitJobArg(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			j, err := c.InspectJob(cmd.Context(), pipeline, id)
+			if err != nil {
+				return err
+			}
+			return printJob(p, j)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+func printJob(p printer, j tusk.JobInfo) error {
+	if p.json {
+		return p.object(j)
+	}
+	inputs := make([]string, len(j.Inputs))
+	for i, in := range j.Inputs {
+		inputs[i] = in.Repo + "@" + in.ID
+	}
+	when := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return p.ago(*t)
+	}
+	tw := p.fields()
+	row(tw, "ID:", j.ID)
+	row(tw, "Pipeline:", fmt.Sprintf("%s (version %d)", j.Pipeline, j.PipelineVersion))
+	row(tw, "State:", strings.ToLower(j.State))
+	if j.Reason != "" {
+		row(tw, "Reason:", j.Reason)
+	}
+	row(tw, "Created:", p.ago(j.Created))
+	row(tw, "Started:", when(j.Started))
+	row(tw, "Finished:", when(j.Finished))
+	row(tw, "Duration:", jobDuration(j))
+	row(tw, "Datums:", fmt.Sprintf("%d total: %d processed, %d skipped, %d failed, %d recovered",
+		j.DataTotal, j.DataProcessed, j.DataSkipped, j.DataFailed, j.DataRecovered))
+	row(tw, "Output Commit:", j.OutputCommit.Repo+"@"+j.OutputCommit.ID)
+	row(tw, "Input Commits:", orDash(strings.Join(inputs, ", ")))
+	row(tw, "Image:", orDash(j.Image))
+	row(tw, "Command:", orDash(strings.Join(j.Cmd, " ")))
+	row(tw, "Salt:", orDash(j.Salt))
+	return tw.Flush()
+}
+
+func newWaitJobCommand(g *globals) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "job <pipeline>@<job-id> | <job-id>",
+		Short: "Wait for jobs to end",
+		Long: `Block until a job has ended (succeeded, failed, or was killed), then print
+it. A bare job ID waits for every job of that commit set: all the pipelines
+one change started.
+
+` + outputHelp + ".",
+		Args: exactArgs(1, "pipeline@job-id or a job ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := g.printer(output)
+			if err != nil {
+				return err
+			}
+			pipeline, id := "", args[0]
+			if strings.Contains(id, "@") {
+				if pipeline, id, err = splitJobArg(id); err != nil {
+					return err
+				}
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			jobs, err := c.WaitJob(cmd.Context(), pipeline, id)
+			if err != nil {
+				return err
+			}
+			return printAll(p, jobHeader, jobCells(p), jobs)
+		},
+	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+// newJobActionCommand is a command acting on one job.
+func newJobActionCommand(g *globals, short, long string, act func(c *client.Client, ctx context.Context, pipeline, id string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "job <pipeline>@<job-id>",
+		Short: short,
+		Long:  long,
+		Args:  exactArgs(1, "pipeline@job-id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pipeline, id, err := splitJobArg(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			return act(c, cmd.Context(), pipeline, id)
+		},
+	}
+}
+
+func newStopJobCommand(g *globals) *cobra.Command {
+	return newJobActionCommand(g, "Kill a running job",
+		"Kill a running job: it ends KILLED and its output commit is finished with an error.",
+		(*client.Client).StopJob)
+}
+
+func newDeleteJobCommand(g *globals) *cobra.Command {
+	return newJobActionCommand(g, "Delete a job's records",
+		"Delete a job with its datums and logs, killing it first if it is running. Its output commit stays.",
+		(*client.Client).DeleteJob)
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// logsOptions are the flags of `logs`.
+type logsOptions struct {
+	pipeline, job, datum string
+	follow               bool
+	tail                 int
+	output               string
+}
+
+func newLogsCommand(g *globals) *cobra.Command {
+	var opts logsOptions
+	cmd := &cobra.Command{
+		Use:   "logs (-p <pipeline> | -j <pipeline>@<job-id>) [--datum <id>] [-f] [--tail N]",
+		Short: "Print the logs of a pipeline, job or datum",
+		Long: `Print the logs of a pipeline's workers: what its code wrote to standard output
+and standard error, and what the workers said about each datum. -j narrows
+them to one job, --datum to one datum. --tail N prints only the N most
+recent lines. -f keeps printing new lines as they come, until interrupted.
+
+Lines are printed as they were written; with -o json each line is a JSON
+object (NDJSON) with the pipeline, job, datum, worker, time (ts), whether
+user code wrote it (user) and the message.`,
+		Example: `  tusk logs -p edges
+  tusk logs -j edges@0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21 --tail 20
+  tusk logs -p edges -f`,
+		Args: exactArgs(0, "no arguments (use -p or -j)"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := g.printer(opts.output)
+			if err != nil {
+				return err
+			}
+			pipeline, job, err := logsTarget(opts)
+			if err != nil {
+				return err
+			}
+			if opts.tail < 0 {
+				return usagef("--tail %d: want a positive number of lines", opts.tail)
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			err = runLogs(cmd.Context(), c, opts, pipeline, job, p)
+			if opts.follow && cmd.Context().Err() != nil {
+				return nil // interrupted: the normal way to stop following
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.pipeline, "pipeline", "p", "", "the pipeline whose logs to print")
+	f.StringVarP(&opts.job, "job", "j", "", "print only the logs of this job, pipeline@job-id")
+	f.StringVar(&opts.datum, "datum", "", "print only the logs of this datum")
+	f.BoolVarP(&opts.follow, "follow", "f", false, "keep printing new lines as they come")
+	f.IntVarP(&opts.tail, "tail", "t", 0, "print only this many most recent lines (0: all), then follow with -f")
+	addOutputFlag(cmd, &opts.output)
+	return cmd
+}
+
+// logsTarget returns the pipeline and job that -p and -j name.
+func logsTarget(opts logsOptions) (pipeline, job string, err error) {
+	pipeline = opts.pipeline
+	if opts.job != "" {
+		p, id, err := splitJobArg(opts.job)
+		if err != nil {
+			return "", "", err
+		}
+		if pipeline != "" && pipeline != p {
+			return "", "", usagef("-p %s and -j %s name different pipelines", pipeline, opts.job)
+		}
+		pipeline, job = p, id
+	}
+	if pipeline == "" {
+		return "", "", usagef("give the pipeline with -p <pipeline> or the job with -j <pipeline>@<job-id>")
+	}
+	return pipeline, job, nil
+}
+
+func runLogs(ctx context.Context, c *client.Client, opts logsOptions, pipeline, job string, p printer) error {
+	emit := func(l tusk.LogLine) error {
+		if p.json {
+			return p.line(l)
+		}
+		_, err := fmt.Fprintln(p.out, l.Message)
+		return err
+	}
+	if opts.tail == 0 {
+		return c.Logs(ctx, pipeline, job, opts.datum, opts.follow, emit)
+	}
+	var lines []tusk.LogLine
+	err := c.Logs(ctx, pipeline, job, opts.datum, false, func(l tusk.LogLine) error {
+		lines = append(lines, l)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The server sends lines by job and datum; the most recent are wanted.
+	seen := map[string]int{} // lines already had, per job and datum
+	for _, l := range lines {
+		seen[l.Job+"/"+l.Datum]++
+	}
+	slices.SortStableFunc(lines, func(a, b tusk.LogLine) int { return a.Time.Compare(b.Time) })
+	for _, l := range lines[max(0, len(lines)-opts.tail):] {
+		if err := emit(l); err != nil {
+			return err
+		}
+	}
+	if !opts.follow {
+		return nil
+	}
+	// Following starts from the first line again: skip those already had.
+	return c.Logs(ctx, pipeline, job, opts.datum, true, func(l tusk.LogLine) error {
+		key := l.Job + "/" + l.Datum
+		if seen[key] > 0 {
+			seen[key]--
+			return nil
+		}
+		return emit(l)
+	})
+}

@@ -1,0 +1,191 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// workerBinary is the static tusk binary the process runner starts as
+// pipeline workers, built once for all the tests.
+var workerBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tusk-console-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	workerBinary = filepath.Join(dir, "tusk")
+	build := exec.Command("go", "build", "-o", workerBinary, "github.com/tuskdata/tusk/cmd/tusk")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build the worker binary: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is a running server, with a client of its API.
+type env struct {
+	t       *testing.T
+	ctx     context.Context
+	srv     *server.Server
+	api     *client.Client
+	baseURL string
+}
+
+// start runs a server in this process on a loopback port.
+func start(t *testing.T) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, server.Config{
+		DataDir:      t.TempDir(),
+		Runner:       "process",
+		WorkerBinary: workerBinary,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		srv.Serve(ctx, ln)
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+	})
+	api, err := client.New(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, ctx: ctx, srv: srv, api: api, baseURL: "http://" + ln.Addr().String()}
+}
+
+// get serves a console page through the server's handler and returns its
+// status and body.
+func (e *env) get(path string) (int, string) {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(e.ctx, http.MethodGet, path, nil))
+	return rec.Code, rec.Body.String()
+}
+
+// raw serves a file through the console's raw route.
+func (e *env) raw(path string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(e.ctx, http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("GET %s: status %d: %s", path, rec.Code, rec.Body)
+	}
+	return rec
+}
+
+// page gets a page that must answer 200 and contain every string of want.
+func (e *env) page(path string, want ...string) string {
+	e.t.Helper()
+	code, body := e.get(path)
+	if code != http.StatusOK {
+		e.t.Fatalf("GET %s: status %d:\n%s", path, code, body)
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			e.t.Errorf("GET %s: no %q in the page:\n%s", path, w, body)
+		}
+	}
+	return body
+}
+
+// put commits files (path, content pairs) to repo@master.
+func (e *env) put(repo string, files ...string) tusk.Commit {
+	e.t.Helper()
+	up, err := e.api.NewUpload(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(files); i += 2 {
+		if err := up.PutFile(files[i], strings.NewReader(files[i+1]), false); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	c, err := up.Commit(repo + "@master")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// The pipelines of the scenario: count the words of each file of words,
+// then total the counts.
+const countSpec = `{"pipeline": {"name": "count"}, "input": {"pfs": {"repo": "words", "glob": "/*"}},
+ "transform": {"cmd": ["sh", "-c", "wc -w < $words > /pfs/out/$(basename $words); echo counted $words"]}}`
+
+const totalSpec = `{"pipeline": {"name": "total"}, "input": {"pfs": {"repo": "count", "glob": "/"}},
+ "transform": {"cmd": ["sh", "-c", "cat /pfs/count/* | awk '{s+=$1} END {print s}' > /pfs/out/total"]}}`
+
+// scenario makes repos words and tables, the pipelines count and total,
+// commits data and waits for the pipelines' output; it returns the commit
+// set of the words commit.
+func (e *env) scenario() tusk.Commit {
+	e.t.Helper()
+	for _, repo := range []string{"words", "tables"} {
+		if _, err := e.api.CreateRepo(e.ctx, repo, ""); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if _, err := e.api.CreatePipeline(e.ctx, []byte(countSpec+"\n"+totalSpec), false, false, false); err != nil {
+		e.t.Fatal(err)
+	}
+	e.put("tables",
+		"/animals.csv", "animal,legs\nfox,4\nheron,2\n",
+		"/conf.json", `{"name":"tusk","tags":["a","b"]}`,
+		"/dot.png", string(pngBytes()),
+		"/blob.bin", "\x00\x01\x02binary",
+	)
+	words := e.put("words", "/a.txt", "the quick brown fox\n", "/b.txt", "jumps over the lazy dog again\n")
+	ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
+	defer cancel()
+	if _, err := e.api.WaitCommit(ctx, words.ID); err != nil {
+		e.t.Fatalf("wait for commit set %s: %v", words.ID, err)
+	}
+	return words
+}
+
+// pngBytes is a small image.
+func pngBytes() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range 8 {
+		img.Set(i, i, color.RGBA{R: 200, A: 255})
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return buf.Bytes()
+}

@@ -1,0 +1,132 @@
+package docker
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/runner"
+)
+
+// Paths inside a worker container.
+const (
+	binPath  = "/.tusk/tusk"      // the tusk binary, bind-mounted read-only
+	sockPath = "/.tusk/tusk.sock" // the server's worker socket
+	pfsPath  = "/pfs"             // a tmpfs where the shim lays out datums
+)
+
+// pfsOptions mount /pfs writable by any user (transform.user may be anyone)
+// and let user code run programs from it, as it can on Pachyderm.
+const pfsOptions = "rw,exec,nosuid,nodev,mode=1777"
+
+// Labels of worker containers.
+const (
+	labelInstance = "tusk.instance"
+	labelPipeline = "tusk.pipeline"
+	labelVersion  = "tusk.version"
+	labelWorker   = "tusk.worker"
+)
+
+// createRequest is the body of the engine's container create call.
+type createRequest struct {
+	Image      string
+	Entrypoint []string
+	Cmd        []string
+	User       string `json:",omitempty"`
+	Labels     map[string]string
+	HostConfig hostConfig
+}
+
+type hostConfig struct {
+	Mounts      []mount
+	Tmpfs       map[string]string
+	NetworkMode string `json:",omitempty"`
+	NanoCPUs    int64  `json:"NanoCpus,omitempty"`
+	Memory      int64  `json:",omitempty"`
+	// Privileged is always false: it is spelled out so that no default
+	// of the engine can change it.
+	Privileged bool
+}
+
+type mount struct {
+	Type     string
+	Source   string
+	Target   string
+	ReadOnly bool
+}
+
+// workerID names worker i of a pipeline version, as the process runner
+// does.
+func workerID(w runner.WorkerSpec, i int) string {
+	return fmt.Sprintf("%s-v%d-%d", w.Pipeline, w.Version, i)
+}
+
+// containerName is the engine's name of a worker's container. It holds the
+// instance ID, so that servers sharing an engine never collide.
+func containerName(instance, worker string) string {
+	return "tusk-" + nameSafe(instance) + "-" + nameSafe(worker)
+}
+
+// nameSafe replaces what container names cannot hold ([a-zA-Z0-9_.-]).
+func nameSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// request returns the create request of one worker of w: the image by ID,
+// the shim as entrypoint, the binary and the socket bind-mounted, /pfs a
+// tmpfs, transform.user as the user, the resource limits, and labels that
+// say which instance, pipeline and version the container belongs to.
+func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createRequest {
+	cpu, memory := limits(w.Spec)
+	req := &createRequest{
+		Image:      imageID,
+		Entrypoint: []string{binPath},
+		Cmd: []string{"worker", "--pipeline", w.Pipeline, "--id", worker,
+			"--address", "unix://" + sockPath, "--root", pfsPath, "--image-id", imageID},
+		User: w.Spec.Transform.User,
+		Labels: map[string]string{
+			labelInstance: r.opts.Instance,
+			labelPipeline: w.Pipeline,
+			labelVersion:  strconv.Itoa(w.Version),
+			labelWorker:   worker,
+		},
+		HostConfig: hostConfig{
+			Mounts: []mount{
+				{Type: "bind", Source: r.opts.Binary, Target: binPath, ReadOnly: true},
+				{Type: "bind", Source: r.opts.Socket, Target: sockPath, ReadOnly: true},
+			},
+			Tmpfs:    map[string]string{pfsPath: pfsOptions},
+			NanoCPUs: int64(cpu * 1e9),
+			Memory:   memory,
+		},
+	}
+	if r.opts.NoNetwork {
+		req.HostConfig.NetworkMode = "none"
+	}
+	return req
+}
+
+// limits returns the CPU (cores) and memory (bytes) a worker is limited
+// to: resource_limits, or where it does not say, resource_requests. Zero
+// means no limit.
+func limits(p *spec.Pipeline) (cpu float64, memory int64) {
+	for _, res := range []*spec.Resources{p.ResourceLimits, p.ResourceRequests} {
+		if res == nil {
+			continue
+		}
+		if cpu == 0 {
+			cpu = float64(res.CPU)
+		}
+		if memory == 0 {
+			memory = int64(res.Memory)
+		}
+	}
+	return cpu, memory
+}

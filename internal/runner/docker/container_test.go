@@ -1,0 +1,115 @@
+package docker
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/runner"
+)
+
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name             string
+		limits, requests *spec.Resources
+		cpu              float64
+		memory           int64
+	}{
+		{name: "none"},
+		{name: "limits", limits: &spec.Resources{CPU: 2, Memory: 1 << 30}, requests: &spec.Resources{CPU: 1, Memory: 1 << 20}, cpu: 2, memory: 1 << 30},
+		{name: "requests", requests: &spec.Resources{CPU: 0.5, Memory: 1 << 20}, cpu: 0.5, memory: 1 << 20},
+		{name: "each from where it is set", limits: &spec.Resources{Memory: 1 << 30}, requests: &spec.Resources{CPU: 0.25}, cpu: 0.25, memory: 1 << 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cpu, memory := limits(&spec.Pipeline{ResourceLimits: tt.limits, ResourceRequests: tt.requests})
+			if cpu != tt.cpu || memory != tt.memory {
+				t.Errorf("limits = %v, %d; want %v, %d", cpu, memory, tt.cpu, tt.memory)
+			}
+		})
+	}
+}
+
+func TestRequest(t *testing.T) {
+	r := &Runner{opts: Options{Binary: "/usr/local/bin/tusk", Socket: "/data/tusk.sock", Instance: "i1", NoNetwork: true}}
+	p := &spec.Pipeline{Transform: &spec.Transform{Image: "img", User: "nobody"}, ResourceLimits: &spec.Resources{CPU: 1.5, Memory: 256 << 20}}
+	w := runner.WorkerSpec{Pipeline: "edges", Version: 3, Workers: 2, Spec: p}
+	id := workerID(w, 1)
+	req := r.request(w, "sha256:abc", id)
+	if id != "edges-v3-1" || containerName("i1", id) != "tusk-i1-edges-v3-1" {
+		t.Errorf("worker %q, container %q", id, containerName("i1", id))
+	}
+	if req.Image != "sha256:abc" || req.User != "nobody" || req.HostConfig.NetworkMode != "none" ||
+		req.HostConfig.NanoCPUs != 15e8 || req.HostConfig.Memory != 256<<20 || req.HostConfig.Privileged {
+		t.Errorf("request %+v", req)
+	}
+	want := map[string]string{"tusk.instance": "i1", "tusk.pipeline": "edges", "tusk.version": "3", "tusk.worker": "edges-v3-1"}
+	for k, v := range want {
+		if req.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, req.Labels[k], v)
+		}
+	}
+	for _, m := range req.HostConfig.Mounts {
+		if !m.ReadOnly || m.Type != "bind" {
+			t.Errorf("mount %+v is not a read-only bind", m)
+		}
+	}
+}
+
+func TestNameSafe(t *testing.T) {
+	if got := containerName("a b/c", "p_1.x-v1-0"); got != "tusk-a-b-c-p_1.x-v1-0" {
+		t.Errorf("containerName = %q", got)
+	}
+}
+
+func TestAPIOlder(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"1.41", "1.41", false},
+		{"1.40", "1.41", true},
+		{"1.9", "1.41", true},
+		{"1.47", "1.41", false},
+		{"2.0", "1.99", false},
+	}
+	for _, tt := range tests {
+		if got := apiOlder(tt.a, tt.b); got != tt.want {
+			t.Errorf("apiOlder(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestDemux(t *testing.T) {
+	var stream bytes.Buffer
+	for i, s := range []string{"out\n", "err\n"} {
+		hdr := [8]byte{byte(i + 1)}
+		binary.BigEndian.PutUint32(hdr[4:], uint32(len(s)))
+		stream.Write(hdr[:])
+		stream.WriteString(s)
+	}
+	var got bytes.Buffer
+	if err := demux(&got, &stream); err != nil || got.String() != "out\nerr\n" {
+		t.Errorf("demux = %q, %v", got.String(), err)
+	}
+}
+
+func TestEngineSocket(t *testing.T) {
+	tests := []struct {
+		opt, env, want string
+		fails          bool
+	}{
+		{want: "/var/run/docker.sock"},
+		{env: "unix:///run/user/1000/docker.sock", want: "/run/user/1000/docker.sock"},
+		{opt: "unix:///x.sock", env: "tcp://h:2375", want: "/x.sock"},
+		{env: "tcp://h:2375", fails: true},
+	}
+	for _, tt := range tests {
+		t.Setenv("DOCKER_HOST", tt.env)
+		got, err := engineSocket(tt.opt)
+		if got != tt.want || (err != nil) != tt.fails {
+			t.Errorf("engineSocket(%q) with DOCKER_HOST=%q = %q, %v; want %q", tt.opt, tt.env, got, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,22 @@
+// Package docker runs pipeline workers as containers of the pipeline's
+// image on a local Docker engine, which it drives through the Engine API
+// over the engine's Unix socket.
+//
+// Any image works unchanged, FROM scratch included: the static tusk binary
+// is bind-mounted read-only at /.tusk/tusk and made the entrypoint, so the
+// worker shim runs as PID 1 of the container; the server's worker socket
+// is bind-mounted at /.tusk/tusk.sock, and that socket is all the shim
+// reaches of the server. Datums are laid out in a tmpfs at /pfs inside the
+// container. Each worker is one long-lived container (parallelism N is N
+// containers) that runs as transform.user, under the pipeline's resource
+// limits, never privileged and never given the engine's socket. Images
+// are taken from the local engine by ID, never pulled, and the ID is
+// recorded with every datum.
+//
+// Containers are labelled with the server instance that owns them
+// (tusk.instance), the pipeline and its version. A runner removes its
+// containers on Stop and Close, and at start those a previous run of its
+// instance left; it never touches another instance's containers. A
+// supervisor per container replaces it, after a growing delay, when it
+// dies.
+package docker

@@ -1,0 +1,200 @@
+package docker_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// e2e is a server with the docker runner, in this process, and a client.
+type e2e struct {
+	t        *testing.T
+	ctx      context.Context
+	c        *client.Client
+	instance string // the label of the server's containers
+}
+
+func newE2E(t *testing.T) *e2e {
+	t.Helper()
+	eng := needDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	dir := t.TempDir()
+	sctx, stop := context.WithCancel(context.Background())
+	s, err := server.New(sctx, server.Config{DataDir: dir, Runner: "docker", WorkerBinary: tuskBinary(t),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.Serve(sctx, ln)
+		close(done)
+	}()
+	id, err := os.ReadFile(filepath.Join(dir, "instance"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &e2e{t: t, ctx: ctx, instance: strings.TrimSpace(string(id))}
+	t.Cleanup(func() {
+		stop()
+		<-done
+		if err := s.Close(); err != nil {
+			t.Errorf("close the server: %v", err)
+		}
+		if n := len(eng.containers("tusk.instance=" + e.instance)); n != 0 {
+			t.Errorf("%d worker containers left after the server closed", n)
+		}
+	})
+	if e.c, err = client.New(ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// put commits path=content pairs to repo@master.
+func (e *e2e) put(repo string, kv ...string) tusk.Commit {
+	e.t.Helper()
+	up, err := e.c.NewUpload(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := up.PutFile(kv[i], strings.NewReader(kv[i+1]), false); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	c, err := up.Commit(repo + "@master")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// setup creates the repo words and a pipeline over it.
+func (e *e2e) setup(spec string) {
+	e.t.Helper()
+	if _, err := e.c.CreateRepo(e.ctx, "words", ""); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.c.CreatePipeline(e.ctx, []byte(spec), false, false, false); err != nil {
+		e.t.Fatalf("create pipeline: %v", err)
+	}
+}
+
+// datums waits for the pipeline's newest job and returns its datums.
+func (e *e2e) datums(pipeline string) []tusk.DatumInfo {
+	e.t.Helper()
+	js, err := e.c.ListJobs(e.ctx, pipeline, "", 1)
+	if err != nil || len(js) == 0 {
+		e.t.Fatalf("list jobs of %s: %v %v", pipeline, js, err)
+	}
+	var ds []tusk.DatumInfo
+	err = e.c.ListDatums(e.ctx, pipeline, js[0].ID, "", func(d tusk.DatumInfo) error {
+		ds = append(ds, d)
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ds
+}
+
+func (e *e2e) read(ref string) string {
+	e.t.Helper()
+	rc, _, err := e.c.GetFile(e.ctx, ref, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestPipelineInContainers(t *testing.T) {
+	e := newE2E(t)
+	e.setup(`{"pipeline": {"name": "wc"},
+		"input": {"pfs": {"repo": "words", "glob": "/*"}},
+		"parallelism_spec": {"constant": 2},
+		"transform": {"image": "` + testImage + `",
+			"cmd": ["sh", "-c", "wc -w < $words > /pfs/out/$(basename $words); echo done"]}}`)
+	c := e.put("words", "/a.txt", "one two three\n", "/b.txt", "four five\n")
+	if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/a.txt": "3", "/b.txt": "2"} {
+		if got := strings.TrimSpace(e.read("wc@master:" + path)); got != want {
+			t.Errorf("wc@master:%s = %q, want %q", path, got, want)
+		}
+	}
+	imageID := needDocker(t).imageID(testImage)
+	ds := e.datums("wc")
+	if len(ds) != 2 {
+		t.Fatalf("got %d datums, want 2", len(ds))
+	}
+	for _, d := range ds {
+		if d.State != tusk.DatumSuccess || d.ImageID != imageID {
+			t.Errorf("datum %s: state %s (%s), image %q; want success, %s", d.ID, d.State, d.Reason, d.ImageID, imageID)
+		}
+	}
+}
+
+func TestDatumTimeoutInContainer(t *testing.T) {
+	e := newE2E(t)
+	e.setup(`{"pipeline": {"name": "sleeper"},
+		"input": {"pfs": {"repo": "words", "glob": "/"}},
+		"datum_timeout": "2s", "datum_tries": 1,
+		"transform": {"image": "` + testImage + `", "cmd": ["sleep", "30"]}}`)
+	start := time.Now()
+	c := e.put("words", "/a.txt", "one\n")
+	if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the job took %s; the datum should have been killed after 2s", took)
+	}
+	ds := e.datums("sleeper")
+	if len(ds) != 1 || ds[0].State != tusk.DatumFailed || !strings.Contains(ds[0].Reason, "timeout") {
+		t.Fatalf("datums = %+v, want one failed by the timeout", ds)
+	}
+}
+
+// TestOrphansAreReapedInContainer: the shim is the container's init, so
+// what user code leaves running is killed after its datum and reaped.
+func TestOrphansAreReapedInContainer(t *testing.T) {
+	e := newE2E(t)
+	e.setup(`{"pipeline": {"name": "ps"},
+		"input": {"pfs": {"repo": "words", "glob": "/*"}},
+		"transform": {"image": "` + testImage + `",
+			"cmd": ["sh", "-c", "ps -o stat,args > /pfs/out/$(basename $words); sleep 1000 >/dev/null 2>&1 &"]}}`)
+	for _, path := range []string{"/a.txt", "/b.txt"} {
+		c := e.put("words", path, "x\n")
+		if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps := e.read("ps@master:/b.txt")
+	for line := range strings.Lines(ps) {
+		if f := strings.Fields(line); len(f) > 1 && (strings.HasPrefix(f[0], "Z") || f[1] == "sleep") {
+			t.Errorf("the first datum left a process behind:\n%s", ps)
+			break
+		}
+	}
+}

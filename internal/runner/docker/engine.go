@@ -1,0 +1,172 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The Engine API versions the runner speaks: the requests it makes are the
+// same from Docker 20.10 (API 1.41) on; newer engines are asked for maxAPI,
+// which they all still serve.
+const (
+	minAPI = "1.41"
+	maxAPI = "1.47"
+)
+
+// defaultEngine is the engine socket when neither Options.Engine nor
+// DOCKER_HOST names one.
+const defaultEngine = "/var/run/docker.sock"
+
+// engine is a small client of the Docker Engine API over its Unix socket,
+// with just the calls the runner makes.
+type engine struct {
+	sock   string
+	http   *http.Client
+	prefix string // "/v1.41": the negotiated API version
+}
+
+// engineSocket returns the path of the engine's socket: sock if given,
+// else DOCKER_HOST (which must be unix://…), else the default.
+func engineSocket(sock string) (string, error) {
+	if sock != "" {
+		return strings.TrimPrefix(sock, "unix://"), nil
+	}
+	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		return defaultEngine, nil
+	}
+	if p, ok := strings.CutPrefix(host, "unix://"); ok {
+		return p, nil
+	}
+	return "", fmt.Errorf("DOCKER_HOST=%q: the docker runner reaches the engine over a Unix socket only (unix:///path)", host)
+}
+
+func newEngine(sock string) *engine {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+		MaxIdleConnsPerHost: 8,
+		IdleConnTimeout:     time.Minute,
+	}
+	return &engine{sock: sock, http: &http.Client{Transport: tr}}
+}
+
+// apiError is an error answer of the engine.
+type apiError struct {
+	status  int
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+// isStatus reports whether err is an engine answer with this HTTP status.
+func isStatus(err error, status int) bool {
+	var ae *apiError
+	return errors.As(err, &ae) && ae.status == status
+}
+
+// send makes a request; path is versioned with the negotiated prefix. An
+// answer with an error status becomes an *apiError.
+func (e *engine) send(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	u := url.URL{Scheme: "http", Host: "docker", Path: e.prefix + path, RawQuery: query.Encode()}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("docker engine at %s: %w", e.sock, err)
+	}
+	if resp.StatusCode >= 400 {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		var msg struct{ Message string }
+		if json.Unmarshal(b, &msg) != nil || msg.Message == "" {
+			msg.Message = strings.TrimSpace(string(b))
+		}
+		return nil, &apiError{status: resp.StatusCode, message: msg.Message}
+	}
+	return resp, nil
+}
+
+// call makes a request and decodes its JSON answer into out, if not nil.
+func (e *engine) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	resp, err := e.send(ctx, method, path, query, in)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode the answer to %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// ping checks that the engine answers.
+func (e *engine) ping(ctx context.Context) error {
+	return e.call(ctx, http.MethodGet, "/_ping", nil, nil, nil)
+}
+
+// negotiate picks the API version: the engine's own, at most maxAPI, and
+// fails if the engine is older than minAPI.
+func (e *engine) negotiate(ctx context.Context) error {
+	e.prefix = ""
+	var v struct{ APIVersion string }
+	if err := e.call(ctx, http.MethodGet, "/version", nil, nil, &v); err != nil {
+		return err
+	}
+	switch {
+	case apiOlder(v.APIVersion, minAPI):
+		return fmt.Errorf("the Docker engine speaks API %s; the docker runner needs %s (Docker 20.10) or newer", v.APIVersion, minAPI)
+	case apiOlder(maxAPI, v.APIVersion):
+		e.prefix = "/v" + maxAPI
+	default:
+		e.prefix = "/v" + v.APIVersion
+	}
+	return nil
+}
+
+// apiOlder reports whether API version a ("1.41") is older than b.
+func apiOlder(a, b string) bool {
+	pa, pb := apiParts(a), apiParts(b)
+	if pa[0] != pb[0] {
+		return pa[0] < pb[0]
+	}
+	return pa[1] < pb[1]
+}
+
+func apiParts(v string) [2]int {
+	major, minor, _ := strings.Cut(v, ".")
+	a, _ := strconv.Atoi(major)
+	b, _ := strconv.Atoi(minor)
+	return [2]int{a, b}
+}
+
+func (e *engine) close() { e.http.CloseIdleConnections() }

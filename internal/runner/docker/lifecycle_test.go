@@ -1,0 +1,99 @@
+package docker_test
+
+import (
+	"context"
+	"debug/elf"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/runner/docker"
+)
+
+func TestNewRemovesLeftoversOfItsInstanceOnly(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	mine, other := newInstance(), newInstance()
+	leftover := func(instance string) string {
+		var out struct{ ID string }
+		e.call(http.MethodPost, "/containers/create", nil, map[string]any{
+			"Image": testImage, "Cmd": []string{"sleep", "600"},
+			"Labels": map[string]string{"tusk.instance": instance, "tusk.pipeline": "old", "tusk.worker": "old-v1-0"},
+		}, &out)
+		e.call(http.MethodPost, "/containers/"+out.ID+"/start", nil, nil, nil)
+		t.Cleanup(func() { e.remove(out.ID) })
+		return out.ID
+	}
+	leftover(mine)
+	theirs := leftover(other)
+
+	newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: mine})
+	if n := len(e.containers("tusk.instance=" + mine)); n != 0 {
+		t.Errorf("%d containers of a previous run of this instance left", n)
+	}
+	if cs := e.containers("tusk.instance=" + other); len(cs) != 1 || cs[0].ID != theirs || !cs[0].State.Running {
+		t.Errorf("the other instance's container was touched: %+v", cs)
+	}
+}
+
+func TestMissingImage(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance()})
+	w := runner.WorkerSpec{Pipeline: "p", Version: 1, Workers: 1, Spec: pipelineSpec("p", "tusk-test/missing:latest")}
+	err := r.Ensure(context.Background(), w)
+	want := `image "tusk-test/missing:latest" not found in the local Docker engine; build or load it (docker build -t tusk-test/missing:latest .)`
+	if err == nil || err.Error() != want {
+		t.Errorf("Ensure = %v, want %s", err, want)
+	}
+}
+
+// TestWorkerBinaryMustBeStatic needs no engine: the binary is checked
+// first.
+func TestWorkerBinaryMustBeStatic(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "tusk")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, binary string
+		want         []string
+	}{
+		{"dynamic", dynamicBinary(t), []string{"dynamically linked", "CGO_ENABLED=0"}},
+		{"not ELF", script, []string{"not a Linux executable", "CGO_ENABLED=0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := docker.New(context.Background(), docker.Options{Binary: tt.binary, Socket: "/nonexistent.sock", Instance: "x"})
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("New = %v, want an error saying %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// dynamicBinary finds a dynamically linked program on this machine.
+func dynamicBinary(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/bin/sh", "/bin/ls", "/usr/bin/env"} {
+		f, err := elf.Open(p)
+		if err != nil {
+			continue
+		}
+		dynamic := false
+		for _, prog := range f.Progs {
+			dynamic = dynamic || prog.Type == elf.PT_INTERP
+		}
+		f.Close()
+		if dynamic {
+			return p
+		}
+	}
+	t.Skip("no dynamically linked program found")
+	return ""
+}

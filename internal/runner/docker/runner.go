@@ -1,0 +1,201 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/runner"
+)
+
+// Options configure a docker runner.
+type Options struct {
+	// Binary is the static tusk binary, mounted read-only into every
+	// container as its entrypoint.
+	Binary string
+	// Socket is the server's worker socket, mounted into every container.
+	// Non-root users (transform.user) can only connect if its mode allows.
+	Socket string
+	// Instance identifies the server instance (stable across restarts of
+	// a data directory). Containers are labelled with it; a runner only
+	// ever removes containers carrying its own instance ID.
+	Instance string
+	// Engine is the engine's socket; default: DOCKER_HOST when it is
+	// unix://…, else /var/run/docker.sock.
+	Engine string
+	// NoNetwork runs workers with network mode "none". By default they
+	// have the engine's default network, as on Pachyderm.
+	NoNetwork bool
+	Logger    *slog.Logger
+}
+
+// Runner runs each worker as a long-lived container of the pipeline's
+// image, with the tusk binary mounted in as its entrypoint.
+type Runner struct {
+	opts Options
+	eng  *engine
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	groups map[string]*group
+	closed bool
+}
+
+var _ runner.Runner = (*Runner)(nil)
+
+// removeTimeout bounds the removal of containers when no caller's context
+// applies (a supervisor stopping, Close).
+const removeTimeout = 30 * time.Second
+
+// Ping reports whether a Docker engine answers on socket (default: as for
+// Options.Engine).
+func Ping(ctx context.Context, socket string) error {
+	sock, err := engineSocket(socket)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	e := newEngine(sock)
+	defer e.close()
+	return e.ping(ctx)
+}
+
+// New checks that the binary is static and the engine answers, and
+// removes the containers a previous run of this instance left behind.
+func New(ctx context.Context, opts Options) (*Runner, error) {
+	if opts.Instance == "" {
+		return nil, errors.New("docker runner: no instance ID")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	var err error
+	if opts.Binary, err = filepath.Abs(opts.Binary); err != nil {
+		return nil, fmt.Errorf("worker binary: %w", err)
+	}
+	if err := checkStatic(opts.Binary); err != nil {
+		return nil, err
+	}
+	if opts.Socket, err = filepath.Abs(opts.Socket); err != nil {
+		return nil, fmt.Errorf("worker socket: %w", err)
+	}
+	if fi, err := os.Stat(opts.Socket); err != nil || fi.Mode().Type() != fs.ModeSocket {
+		return nil, fmt.Errorf("worker socket %s: not a listening Unix socket (%v)", opts.Socket, err)
+	}
+	sock, err := engineSocket(opts.Engine)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{opts: opts, eng: newEngine(sock), log: opts.Logger.WithGroup("docker-runner"), groups: map[string]*group{}}
+	if err := r.eng.negotiate(ctx); err != nil {
+		r.eng.close()
+		return nil, err
+	}
+	if err := r.sweep(ctx); err != nil {
+		r.eng.close()
+		return nil, fmt.Errorf("remove the worker containers of a previous run: %w", err)
+	}
+	return r, nil
+}
+
+// Name returns "docker".
+func (r *Runner) Name() string { return "docker" }
+
+// Ensure starts the pipeline version's containers unless they run. When
+// they do, it only reports a worker whose container died lately.
+func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return errors.New("docker runner: closed")
+	}
+	if g, ok := r.groups[w.Pipeline]; ok {
+		if g.version == w.Version && g.workers == w.Workers {
+			return g.err()
+		}
+		r.stopLocked(w.Pipeline)
+	}
+	g, err := r.startGroup(ctx, w)
+	if err != nil {
+		return err
+	}
+	r.groups[w.Pipeline] = g
+	return nil
+}
+
+// imageID looks the pipeline's image up in the local engine.
+func (r *Runner) imageID(ctx context.Context, w runner.WorkerSpec) (string, error) {
+	if w.Spec == nil || w.Spec.Transform == nil || w.Spec.Transform.Image == "" {
+		return "", fmt.Errorf("pipeline %s names no transform.image", w.Pipeline)
+	}
+	image := w.Spec.Transform.Image
+	id, err := r.eng.imageID(ctx, image)
+	if isStatus(err, http.StatusNotFound) {
+		return "", fmt.Errorf("image %q not found in the local Docker engine; build or load it (docker build -t %s .)", image, image)
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect image %q: %w", image, err)
+	}
+	return id, nil
+}
+
+// Stop removes a pipeline's containers, including any a previous run of
+// this instance left.
+func (r *Runner) Stop(ctx context.Context, pipeline string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked(pipeline)
+	return r.sweep(ctx, labelPipeline+"="+pipeline)
+}
+
+func (r *Runner) stopLocked(pipeline string) {
+	if g, ok := r.groups[pipeline]; ok {
+		delete(r.groups, pipeline)
+		g.stop()
+	}
+}
+
+// Close removes every container of this instance.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	for p := range r.groups {
+		r.stopLocked(p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	err := r.sweep(ctx)
+	r.eng.close()
+	return err
+}
+
+// sweep removes this instance's containers that also carry the labels
+// ("key=value"): those left by a previous run, or that a supervisor could
+// not remove.
+func (r *Runner) sweep(ctx context.Context, labels ...string) error {
+	cs, err := r.eng.list(ctx, append([]string{labelInstance + "=" + r.opts.Instance}, labels...)...)
+	if err != nil {
+		return fmt.Errorf("list worker containers: %w", err)
+	}
+	var errs []error
+	for _, c := range cs {
+		if err := r.eng.remove(ctx, c.ID); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s: %w", c.Labels[labelWorker], err))
+			continue
+		}
+		r.log.Info("removed a leftover worker container", "worker", c.Labels[labelWorker], "container", c.ID[:12])
+	}
+	return errors.Join(errs...)
+}

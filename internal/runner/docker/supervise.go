@@ -1,0 +1,186 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/runner"
+)
+
+// stableAfter is how long a restarted container must run before the
+// death of its predecessor is no longer reported by Ensure.
+const stableAfter = 30 * time.Second
+
+// group is the containers of one pipeline version.
+type group struct {
+	version, workers int
+	slots            []*slot
+	cancel           context.CancelFunc
+	wg               sync.WaitGroup
+}
+
+// slot is one worker: a container that its supervisor keeps running.
+type slot struct {
+	worker string // worker ID, given to the shim
+	name   string // container name
+	req    *createRequest
+
+	mu        sync.Mutex
+	container string    // ID of the current container, "" when none
+	up        bool      // the container was started and has not died
+	started   time.Time // when it was started
+	failure   error     // why the last container died or could not start
+}
+
+// startGroup starts the containers of a pipeline version, all or none,
+// and their supervisors.
+func (r *Runner) startGroup(ctx context.Context, w runner.WorkerSpec) (*group, error) {
+	imageID, err := r.imageID(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	g := &group{version: w.Version, workers: w.Workers}
+	for i := range w.Workers {
+		id := workerID(w, i)
+		g.slots = append(g.slots, &slot{worker: id, name: containerName(r.opts.Instance, id), req: r.request(w, imageID, id)})
+	}
+	errs := make([]error, len(g.slots))
+	var wg sync.WaitGroup
+	for i, s := range g.slots {
+		wg.Go(func() { errs[i] = r.start(ctx, s) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, s := range g.slots {
+			r.discard(s)
+		}
+		return nil, err
+	}
+	gctx, cancel := context.WithCancel(context.Background())
+	g.cancel = cancel
+	for _, s := range g.slots {
+		g.wg.Go(func() { r.supervise(gctx, s) })
+	}
+	r.log.Info("worker containers started", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers,
+		"image", w.Spec.Transform.Image, "image_id", imageID)
+	return g, nil
+}
+
+// stop ends the supervisors, which remove their containers.
+func (g *group) stop() {
+	g.cancel()
+	g.wg.Wait()
+}
+
+// err reports a worker whose container died or could not start, until its
+// successor has run for stableAfter.
+func (g *group) err() error {
+	for _, s := range g.slots {
+		s.mu.Lock()
+		err := s.failure
+		if s.up && time.Since(s.started) >= stableAfter {
+			err, s.failure = nil, nil
+		}
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("worker %s: %w", s.worker, err)
+		}
+	}
+	return nil
+}
+
+// start creates and starts the slot's container.
+func (r *Runner) start(ctx context.Context, s *slot) error {
+	id, warnings, err := r.eng.create(ctx, s.name, s.req)
+	if err != nil {
+		return fmt.Errorf("create container %s: %w", s.name, err)
+	}
+	for _, w := range warnings {
+		r.log.Warn("engine warning", "worker", s.worker, "warning", w)
+	}
+	s.mu.Lock()
+	s.container = id
+	s.mu.Unlock()
+	if err := r.eng.start(ctx, id); err != nil {
+		return fmt.Errorf("start container %s: %w", s.name, err)
+	}
+	s.mu.Lock()
+	s.up, s.started = true, time.Now()
+	s.mu.Unlock()
+	return nil
+}
+
+// supervise keeps the slot's container running until ctx ends, replacing
+// it (after a growing delay) when it dies, and then removes it.
+func (r *Runner) supervise(ctx context.Context, s *slot) {
+	defer r.discard(s)
+	backoff := time.Second
+	for {
+		s.mu.Lock()
+		id, up, started := s.container, s.up, s.started
+		s.mu.Unlock()
+		var err error
+		if up {
+			err = r.waitDeath(ctx, id)
+			if time.Since(started) > time.Minute {
+				backoff = time.Second
+			}
+		} else if err = r.start(ctx, s); err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.mu.Lock()
+		s.up, s.failure = false, err
+		s.mu.Unlock()
+		r.log.Warn("worker container down; replacing it", "worker", s.worker, "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Minute)
+		r.discard(s)
+	}
+}
+
+// waitDeath waits until the container stops and says why it did.
+func (r *Runner) waitDeath(ctx context.Context, id string) error {
+	code, err := r.eng.wait(ctx, id)
+	if err != nil {
+		return fmt.Errorf("lost the container: %w", err)
+	}
+	msg := fmt.Sprintf("container exited with code %d", code)
+	if st, err := r.eng.state(ctx, id); err == nil {
+		if st.OOMKilled {
+			msg += " (out of memory)"
+		}
+		if st.Error != "" {
+			msg += ": " + st.Error
+		}
+	}
+	if out, err := r.eng.logs(ctx, id, 3); err == nil && out != "" {
+		msg += "; last output: " + out
+	}
+	return errors.New(msg)
+}
+
+// discard removes the slot's container, if any.
+func (r *Runner) discard(s *slot) {
+	s.mu.Lock()
+	id := s.container
+	s.container, s.up = "", false
+	s.mu.Unlock()
+	if id == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	if err := r.eng.remove(ctx, id); err != nil {
+		r.log.Warn("remove worker container", "worker", s.worker, "err", err)
+	}
+}
