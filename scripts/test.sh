@@ -14,7 +14,7 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 # Each script makes one service available and prints the export lines
 # the tests read (TUSK_TEST_POSTGRES, TUSK_TEST_S3, ...).
-for service in postgres s3 docker browser examples; do
+for service in postgres s3 docker browser imagemagick; do
 	if [[ -f ".ci/$service.sh" ]]; then
 		step "$service"
 		eval "$(bash ".ci/$service.sh")"

@@ -130,6 +130,10 @@ func startServer(t *testing.T, extra ...string) *e2e {
 			t.Fatalf("tusk up not healthy after 20s\n%s", logs)
 		}
 	}
+	// The announcement reaches us through a pipe; give it a moment.
+	for i := 0; i < 100 && !strings.Contains(logs.String(), "tusk is listening on http://"+addr); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(logs.String(), "tusk is listening on http://"+addr) {
 		t.Errorf("tusk up did not announce its address; stderr:\n%s", logs)
 	}

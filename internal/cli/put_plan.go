@@ -115,6 +115,9 @@ func planSource(opts putOptions, src, dest string, sources int, warn func(string
 	switch {
 	case dest == "":
 		target = joinTarget("/", name)
+	case info.IsDir() && sources == 1:
+		// As pachctl: -r repo@b:/p -f dir puts dir's contents at /p.
+		target = orRoot(strings.TrimSuffix(dest, "/"))
 	case sources > 1 || strings.HasSuffix(dest, "/"):
 		target = joinTarget(dest, name)
 	default:

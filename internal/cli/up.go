@@ -28,6 +28,7 @@ type upOptions struct {
 	logLevel   string
 	runner     string
 	egressDirs []string
+	noNetwork  bool
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -74,6 +75,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker or process")
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
+	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
 	return cmd
 }
 
@@ -124,6 +126,8 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 		Logger:     log,
 		Runner:     opts.runner,
 		EgressDirs: opts.egressDirs,
+
+		NoWorkerNetwork: opts.noNetwork,
 	}
 	if cfg.Storage == "" {
 		cfg.Storage = filepath.Join(cfg.DataDir, "objects")

@@ -16,7 +16,7 @@ import (
 // start: it is the shim that runs user code.
 type workerOptions struct {
 	pipeline, id, address, root, imageID string
-	mountPFS                             bool
+	mountPFS, userApplied                bool
 }
 
 func newWorkerCommand(g *globals) *cobra.Command {
@@ -40,6 +40,7 @@ func newWorkerCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.root, "root", "/pfs", "directory where datums are laid out")
 	f.StringVar(&opts.imageID, "image-id", "", "ID of the image the worker runs in, recorded with each datum")
 	f.BoolVar(&opts.mountPFS, "mount-pfs", false, "bind-mount --root at /pfs (needs root and a private mount namespace)")
+	f.BoolVar(&opts.userApplied, "user-applied", false, "the container already runs as transform.user; do not switch users")
 	return cmd
 }
 
@@ -63,5 +64,5 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 			root = "/pfs"
 		}
 	}
-	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, Logger: log})
+	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, UserApplied: opts.userApplied, Logger: log})
 }

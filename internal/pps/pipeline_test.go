@@ -125,3 +125,20 @@ func TestTimeoutsAndReturnCodes(t *testing.T) {
 		t.Errorf("accepted return code: %s %s", j.State, j.Reason)
 	}
 }
+
+func TestCommandsThatMisbehave(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/a", "1")
+	e.pipeline(`{"pipeline": {"name": "nocmd"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["no-such-command-anywhere"]}, "datum_tries": 1}`)
+	if j := e.lastJob("nocmd"); j.State != tusk.JobFailure || !strings.Contains(j.Reason, "no-such-command-anywhere") {
+		t.Errorf("a command that cannot start: %s %s", j.State, j.Reason)
+	}
+	// A background process keeping stdout open must not hold the datum.
+	e.pipeline(`{"pipeline": {"name": "bg"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["sh", "-c", "sleep 60 & echo ok > /pfs/out/a"]}}`)
+	if j := e.lastJob("bg"); j.State != tusk.JobSuccess {
+		t.Errorf("background process: %s %s", j.State, j.Reason)
+	}
+}

@@ -77,7 +77,7 @@ func (s *Server) dockerRunner(ctx context.Context, exe, sock, dir string) (*dock
 	if err != nil {
 		return nil, err
 	}
-	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, Instance: id, Logger: s.log})
+	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, Instance: id, NoNetwork: s.cfg.NoWorkerNetwork, Logger: s.log})
 }
 
 // instanceID returns the ID of the server instance that owns dir, made up

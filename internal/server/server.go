@@ -44,6 +44,9 @@ type Config struct {
 	WorkerBinary string
 	// EgressDirs are the directories file:// egress may write under.
 	EgressDirs []string
+	// NoWorkerNetwork cuts containers of pipeline workers off the network
+	// (it is on by default, as in Pachyderm).
+	NoWorkerNetwork bool
 }
 
 // Server is a running Tusk: stores, services and the HTTP API.

@@ -33,7 +33,7 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (i
 	cmd.Env = w.env(t)
 	cmd.Dir = t.WorkingDir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if t.User != "" {
+	if t.User != "" && !w.cfg.UserApplied {
 		cred, err := credential(t.User)
 		if err != nil {
 			return -1, err
@@ -47,7 +47,13 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (i
 	defer logs.close()
 	stdout, stderr := logs.writer(), logs.writer()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// A background process that keeps the output open must not hold the
+	// datum: after the command exits, give its output 2 s, then move on
+	// (the group kill below ends such stragglers).
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
+		stdout.Close()
+		stderr.Close()
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	done := make(chan struct{})
@@ -59,6 +65,9 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (i
 		}
 	}()
 	err := cmd.Wait()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil
+	}
 	close(done)
 	// Whatever the command left behind in its group goes too.
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)

@@ -24,7 +24,10 @@ type Config struct {
 	// code as $PFS).
 	Root    string
 	ImageID string
-	Logger  *slog.Logger
+	// UserApplied says the container already runs as transform.user, so
+	// the worker must not switch users itself.
+	UserApplied bool
+	Logger      *slog.Logger
 }
 
 // Run processes datums until ctx ends.
@@ -48,7 +51,11 @@ func Run(ctx context.Context, cfg Config) error {
 				return fmt.Errorf("worker: %w", err)
 			}
 			w.log.Warn("ask for work", "err", err)
-			time.Sleep(backoff)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(backoff):
+			}
 			backoff = min(2*backoff, 30*time.Second)
 			continue
 		}

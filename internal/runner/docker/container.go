@@ -110,6 +110,9 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 	if r.opts.NoNetwork {
 		req.HostConfig.NetworkMode = "none"
 	}
+	if w.Spec.Transform.User != "" {
+		req.Cmd = append(req.Cmd, "--user-applied")
+	}
 	return req
 }
 

@@ -240,7 +240,7 @@ func checkContainer(t *testing.T, c inspection, imageID, bin, sock string) {
 		t.Errorf("%s: running %v, image %s, user %q, labels %v; want running, %s, 1000:1000, version 1",
 			c.Name, c.State.Running, c.Image, c.Config.User, c.Config.Labels, imageID)
 	}
-	wantCmd := []string{"worker", "--pipeline", "conf", "--id", worker, "--address", "unix:///.tusk/tusk.sock", "--root", "/pfs", "--image-id", imageID}
+	wantCmd := []string{"worker", "--pipeline", "conf", "--id", worker, "--address", "unix:///.tusk/tusk.sock", "--root", "/pfs", "--image-id", imageID, "--user-applied"}
 	if !slices.Equal(c.Config.Entrypoint, []string{"/.tusk/tusk"}) || !slices.Equal(c.Config.Cmd, wantCmd) {
 		t.Errorf("%s: entrypoint %q cmd %q, want [/.tusk/tusk] %q", c.Name, c.Config.Entrypoint, c.Config.Cmd, wantCmd)
 	}

@@ -151,12 +151,16 @@ func (r *Runner) stopLocked(pipeline string) {
 	g.wg.Wait()
 }
 
-// Close ends every worker.
+// Close ends every worker, all pipelines at once.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for p := range r.groups {
-		r.stopLocked(p)
+	for _, g := range r.groups {
+		g.cancel()
+	}
+	for p, g := range r.groups {
+		g.wg.Wait()
+		delete(r.groups, p)
 	}
 	return nil
 }
