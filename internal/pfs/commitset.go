@@ -100,12 +100,16 @@ func (a *API) DeleteCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 	if err != nil {
 		return nil, fmt.Errorf("delete commit: %w", err)
 	}
+	a.publishDeleted(gone)
+	return gone, nil
+}
+
+func (a *API) publishDeleted(gone []tusk.Commit) {
 	evs := make([]tusk.CommitEvent, len(gone))
 	for i, c := range gone {
 		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
 	}
 	a.events.publish(evs...)
-	return gone, nil
 }
 
 // SquashCommit removes finished commits that have children, keeping their
@@ -159,10 +163,6 @@ func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 	if err != nil {
 		return nil, fmt.Errorf("squash commit: %w", err)
 	}
-	evs := make([]tusk.CommitEvent, len(gone))
-	for i, c := range gone {
-		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
-	}
-	a.events.publish(evs...)
+	a.publishDeleted(gone)
 	return gone, nil
 }

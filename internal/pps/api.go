@@ -37,12 +37,11 @@ type API struct {
 	mu     sync.Mutex
 	runCtx context.Context
 	wakers map[string]chan struct{} // per pipeline: wake its controller
-	tasks  map[string]chan struct{} // per pipeline: wake waiting workers
+	tasks  *signals                 // per pipeline: new work for workers
+	logs   *signals                 // per pipeline: new log lines
+	jobs   *signals                 // any job changed
 	warned map[string]bool
 	logSeq map[string]int64
-
-	logSignals map[string]chan struct{}
-	jobSignal  chan struct{} // closed and replaced when any job changes
 }
 
 // New returns the pipeline system over a file system and a runner.
@@ -54,9 +53,8 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 		opts.LeaseTTL = 30 * time.Second
 	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
-		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: map[string]chan struct{}{},
-		warned: map[string]bool{}, logSeq: map[string]int64{}, logSignals: map[string]chan struct{}{},
-		jobSignal: make(chan struct{})}
+		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: newSignals(), logs: newSignals(), jobs: newSignals(),
+		warned: map[string]bool{}, logSeq: map[string]int64{}}
 }
 
 const project = tusk.DefaultProject
@@ -109,38 +107,11 @@ func (a *API) wake(pipeline string) {
 	}
 }
 
-// taskSignal returns the channel workers of a pipeline wait on; it is
-// closed (and replaced) when new work appears.
-func (a *API) taskSignal(pipeline string) chan struct{} {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	ch, ok := a.tasks[pipeline]
-	if !ok {
-		ch = make(chan struct{})
-		a.tasks[pipeline] = ch
-	}
-	return ch
-}
+func (a *API) taskSignal(pipeline string) <-chan struct{} { return a.tasks.wait(pipeline) }
 
-func (a *API) signalTasks(pipeline string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if ch, ok := a.tasks[pipeline]; ok {
-		close(ch)
-		delete(a.tasks, pipeline)
-	}
-}
+func (a *API) signalTasks(pipeline string) { a.tasks.fire(pipeline) }
 
 // jobsChanged returns a channel closed at the next change of any job.
-func (a *API) jobsChanged() <-chan struct{} {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.jobSignal
-}
+func (a *API) jobsChanged() <-chan struct{} { return a.jobs.wait("") }
 
-func (a *API) signalJobs() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	close(a.jobSignal)
-	a.jobSignal = make(chan struct{})
-}
+func (a *API) signalJobs() { a.jobs.fire("") }

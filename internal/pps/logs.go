@@ -87,22 +87,6 @@ func (a *API) Logs(ctx context.Context, pipeline, job, datumID string) ([]tusk.L
 
 // LogSignal returns a channel that is closed when a pipeline gets new log
 // lines, for following logs without polling.
-func (a *API) LogSignal(pipeline string) <-chan struct{} {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	ch, ok := a.logSignals[pipeline]
-	if !ok {
-		ch = make(chan struct{})
-		a.logSignals[pipeline] = ch
-	}
-	return ch
-}
+func (a *API) LogSignal(pipeline string) <-chan struct{} { return a.logs.wait(pipeline) }
 
-func (a *API) signalLogs(pipeline string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if ch, ok := a.logSignals[pipeline]; ok {
-		close(ch)
-		delete(a.logSignals, pipeline)
-	}
-}
+func (a *API) signalLogs(pipeline string) { a.logs.fire(pipeline) }
