@@ -13,30 +13,131 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// ModifyFiles applies a stream of file operations to the commit ref names.
-// Into an open commit (a branch whose head is open, or an open commit's
-// ID) the operations land in it; on a branch whose head is finished they
-// become exactly one new commit. Either way all of them become visible
-// together, or none.
+// ModifyFiles applies file operations to the commit ref names. Into an
+// open commit (a branch whose head is open, or an open commit's ID) the
+// operations land in it; on a branch whose head is finished they become
+// exactly one new commit. Either way all of them become visible together,
+// or none.
 func (a *API) ModifyFiles(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.Commit, error) {
+	i := 0
+	return a.ModifyStream(ctx, ref, func() (tusk.FileOp, bool, error) {
+		if i == len(ops) {
+			return tusk.FileOp{}, false, nil
+		}
+		i++
+		return ops[i-1], true, nil
+	})
+}
+
+// opBatch is how many operations are applied to the tree at a time, so
+// that a modification of a million files never holds them all in memory.
+var opBatch = 50_000
+
+// ModifyStream is ModifyFiles for a stream of operations: next returns
+// them in order until it reports false. They are applied in batches to a
+// working tree, which becomes visible only once every operation has been
+// applied. If another writer moves the branch (or the open commit)
+// meanwhile, the changes are replayed onto its result.
+func (a *API) ModifyStream(ctx context.Context, ref Ref, next func() (tusk.FileOp, bool, error)) (tusk.Commit, error) {
 	if ref.Up > 0 || ref.At > 0 {
 		return tusk.Commit{}, tusk.Errorf(tusk.KindInvalid, "cannot write to %s: write to a branch or an open commit", ref)
 	}
-	if err := a.checkOps(ctx, ops); err != nil {
+	c, err := a.modifyStream(ctx, ref, next)
+	if err != nil {
+		return c, fmt.Errorf("modify %s: %w", ref, err)
+	}
+	return c, nil
+}
+
+func (a *API) modifyStream(ctx context.Context, ref Ref, next func() (tusk.FileOp, bool, error)) (tusk.Commit, error) {
+	target, err := a.writeTarget(ctx, ref)
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+	batch := a.newNodeBatch()
+	root := target.base.Root
+	var buf []tusk.FileOp
+	apply := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		if err := a.checkOps(ctx, buf); err != nil {
+			return err
+		}
+		cs, err := a.changes(ctx, batch, root, buf)
+		if err != nil {
+			return err
+		}
+		if root, err = fileset.Apply(ctx, batch, cs.root(root), cs.list); err != nil {
+			return treeError(err)
+		}
+		buf = buf[:0]
+		return batch.Flush(ctx)
+	}
+	for {
+		op, ok, err := next()
+		if err != nil {
+			return tusk.Commit{}, err
+		}
+		if !ok {
+			break
+		}
+		buf = append(buf, op)
+		if len(buf) == opBatch {
+			if err := apply(); err != nil {
+				return tusk.Commit{}, err
+			}
+		}
+	}
+	if err := apply(); err != nil {
 		return tusk.Commit{}, err
 	}
 	for attempt := 0; ; attempt++ {
-		c, err := a.modifyOnce(ctx, ref, ops)
+		c, err := a.commitTree(ctx, ref, target, root, batch)
 		if !errors.Is(err, errRaced) {
-			if err != nil {
-				return c, fmt.Errorf("modify %s: %w", ref, err)
-			}
-			return c, nil
+			return c, err
 		}
 		if attempt == 100 {
-			return c, tusk.Errorf(tusk.KindConflict, "modify %s: too many concurrent writers; retry", ref)
+			return c, tusk.Errorf(tusk.KindConflict, "too many concurrent writers; retry")
 		}
+		moved, err := a.writeTarget(ctx, ref)
+		if err != nil {
+			return tusk.Commit{}, err
+		}
+		if root, err = rebase(ctx, batch, target.base.Root, root, moved.base.Root); err != nil {
+			return tusk.Commit{}, err
+		}
+		if err := batch.Flush(ctx); err != nil {
+			return tusk.Commit{}, err
+		}
+		target = moved
 	}
+}
+
+func treeError(err error) error {
+	if errors.Is(err, fileset.ErrPathConflict) {
+		return tusk.Errorf(tusk.KindInvalid, "%v; a path cannot be both a file and a directory", err)
+	}
+	return err
+}
+
+// rebase replays the changes that took tree from to tree to onto tree
+// onto: the other writer's changes stay, ours win where both wrote.
+func rebase(ctx context.Context, st fileset.NodeStore, from, to, onto string) (string, error) {
+	var changes []fileset.Change
+	err := fileset.Diff(ctx, st, from, to, func(o, n *fileset.File) error {
+		if n == nil {
+			changes = append(changes, fileset.Change{Path: o.Path, Op: fileset.OpDelete})
+		} else {
+			changes = append(changes, fileset.Change{Path: n.Path, Op: fileset.OpPut, File: *n})
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	root, err := fileset.Apply(ctx, st, onto, changes)
+	return root, treeError(err)
 }
 
 var errRaced = errors.New("raced with another writer")
@@ -93,10 +194,15 @@ func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
 	return nil
 }
 
-func (a *API) modifyOnce(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.Commit, error) {
-	// Find the commit to write into, or the parent of a new one.
-	var base meta.CommitRow
-	var open bool
+// target is where a modification lands: an open commit, or a new commit
+// on a branch (base is then the new commit, not yet stored).
+type target struct {
+	base meta.CommitRow
+	open bool
+}
+
+func (a *API) writeTarget(ctx context.Context, ref Ref) (target, error) {
+	var t target
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, ref.Repo); err != nil {
 			return err
@@ -110,7 +216,7 @@ func (a *API) modifyOnce(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.
 				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is finished and cannot change", c.Repo, c.ID).
 					WithHint("write to its branch to make a new commit")
 			}
-			base, open = c, true
+			t = target{c, true}
 			return nil
 		}
 		c, err := a.newCommit(ctx, tx, ref.Repo, ref.Branch, "")
@@ -127,36 +233,24 @@ func (a *API) modifyOnce(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.
 			if herr != nil {
 				return herr
 			}
-			base, open = head, true
+			t = target{head, true}
 			return nil
 		}
-		base = c
+		t = target{c, false}
 		return nil
 	})
-	if err != nil {
-		return tusk.Commit{}, err
-	}
+	return t, err
+}
 
-	batch := a.newNodeBatch()
-	changes, err := a.changes(ctx, batch, base.Root, ops)
+// commitTree makes root the content of the target in one transaction:
+// the open commit's new root, or a new finished commit that becomes the
+// branch head. It reports errRaced when another writer got there first.
+func (a *API) commitTree(ctx context.Context, ref Ref, tg target, root string, st fileset.NodeStore) (tusk.Commit, error) {
+	base, open := tg.base, tg.open
+	files, size, err := fileset.Stat(ctx, st, root)
 	if err != nil {
 		return tusk.Commit{}, err
 	}
-	root, err := fileset.Apply(ctx, batch, changes.root(base.Root), changes.list)
-	if err != nil {
-		if errors.Is(err, fileset.ErrPathConflict) {
-			return tusk.Commit{}, tusk.Errorf(tusk.KindInvalid, "%v; a path cannot be both a file and a directory", err)
-		}
-		return tusk.Commit{}, err
-	}
-	files, size, err := fileset.Stat(ctx, batch, root)
-	if err != nil {
-		return tusk.Commit{}, err
-	}
-	if err := batch.Flush(ctx); err != nil {
-		return tusk.Commit{}, err
-	}
-
 	var out tusk.Commit
 	var evs []tusk.CommitEvent
 	err = a.db.Update(ctx, func(tx *meta.Tx) error {

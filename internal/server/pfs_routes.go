@@ -373,25 +373,27 @@ func (s *Server) modifyFiles(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var ops []tusk.FileOp
 	sc := bufio.NewScanner(r.Body)
 	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
-		if len(sc.Bytes()) == 0 {
-			continue
+	n := 0
+	next := func() (tusk.FileOp, bool, error) {
+		for sc.Scan() {
+			if len(sc.Bytes()) == 0 {
+				continue
+			}
+			n++
+			var op tusk.FileOp
+			if err := json.Unmarshal(sc.Bytes(), &op); err != nil {
+				return op, false, tusk.Errorf(tusk.KindInvalid, "file operation %d: %v", n, err)
+			}
+			return op, true, nil
 		}
-		var op tusk.FileOp
-		if err := json.Unmarshal(sc.Bytes(), &op); err != nil {
-			writeError(w, r, tusk.Errorf(tusk.KindInvalid, "file operation %d: %v", len(ops)+1, err))
-			return
+		if err := sc.Err(); err != nil {
+			return tusk.FileOp{}, false, tusk.Errorf(tusk.KindInvalid, "read file operations: %v", err)
 		}
-		ops = append(ops, op)
+		return tusk.FileOp{}, false, nil
 	}
-	if err := sc.Err(); err != nil {
-		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "read file operations: %v", err))
-		return
-	}
-	c, err := s.pfs.ModifyFiles(r.Context(), ref, ops)
+	c, err := s.pfs.ModifyStream(r.Context(), ref, next)
 	if err != nil {
 		writeError(w, r, err)
 		return
