@@ -354,7 +354,7 @@ func (s *Server) missingChunks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) putChunk(w http.ResponseWriter, r *http.Request) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<20))
+	data, err := readBody(w, r, 64<<20)
 	if err != nil {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "read chunk: %v", err))
 		return
@@ -570,4 +570,18 @@ func (s *Server) fsck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, rep)
+}
+
+// readBody reads a request body of at most limit bytes, in one allocation
+// when the client sent its length.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength < 0 || r.ContentLength > limit {
+		return io.ReadAll(body)
+	}
+	data := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }

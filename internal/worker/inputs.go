@@ -43,17 +43,15 @@ func (w *worker) download(ctx context.Context, t *tusk.Task) error {
 			}
 			continue
 		}
+		// A matched directory keeps its trailing slash ("/dir/"), a file
+		// has none: the tar holds the directory's contents, or the file.
 		dir := base
-		if p != "/" {
-			fi, err := w.cfg.Client.InspectFile(ctx, ref)
-			if err != nil {
-				return fmt.Errorf("input %s: %w", in.Name, err)
-			}
-			if fi.Type == "file" {
-				dir = filepath.Join(base, filepath.FromSlash(path.Dir(p)))
-			} else {
-				dir = filepath.Join(base, filepath.FromSlash(p))
-			}
+		switch {
+		case in.Path == "/":
+		case strings.HasSuffix(in.Path, "/"):
+			dir = filepath.Join(base, filepath.FromSlash(p))
+		default:
+			dir = filepath.Join(base, filepath.FromSlash(path.Dir(p)))
 		}
 		if err := w.untar(ctx, ref, dir); err != nil {
 			return fmt.Errorf("input %s: %w", in.Name, err)
