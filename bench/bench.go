@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+)
+
+// scenario is one benchmark: run returns the rows it adds to the table.
+type scenario struct {
+	name  string // for -only
+	title string
+	note  string // what is measured, for the report
+	run   func(ctx context.Context, b *bench) ([]row, error)
+}
+
+// scenarios run in this order.
+var scenarios = []scenario{putScenario, smallFilesScenario, versionsScenario, latencyScenario, rssScenario}
+
+func scenarioNames() []string {
+	var out []string
+	for _, s := range scenarios {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+// row is one line of the results table.
+type row struct {
+	scenario string
+	tusk     string
+	baseline string
+	ratio    string
+	target   string
+	result   string // pass, FAIL, n/a or error
+}
+
+// verdict is "pass" or "FAIL".
+func verdict(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+// errorRow reports a failed measurement in the table instead of hiding it.
+func errorRow(name, target string, err error) row {
+	return row{scenario: name, tusk: "error: " + err.Error(), baseline: "-", ratio: "-", target: target, result: "error"}
+}
+
+// bench holds what every scenario needs.
+type bench struct {
+	cfg   config
+	dir   string // the work directory
+	log   *slog.Logger
+	tools tools
+}
+
+// bytes scales a data size, keeping at least 64 KiB.
+func (b *bench) bytes(n int64) int64 {
+	return max(64<<10, int64(math.Round(float64(n)*b.cfg.scale)))
+}
+
+// count scales a number of files, keeping at least 1.
+func (b *bench) count(n int) int {
+	return max(1, int(math.Round(float64(n)*b.cfg.scale)))
+}
+
+// scratch returns an empty directory for one scenario's data.
+func (b *bench) scratch(name string) (string, error) {
+	d := filepath.Join(b.dir, name)
+	if err := os.RemoveAll(d); err != nil {
+		return "", fmt.Errorf("clear %s: %w", d, err)
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", d, err)
+	}
+	return d, nil
+}
+
+// runScenario runs sc in its own scratch directory, removed afterwards,
+// under a CPU profile when asked for. An error becomes a table row.
+func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
+	if b.cfg.cpuprofile != "" {
+		path := fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name)
+		f, err := os.Create(path)
+		if err != nil {
+			b.log.Warn("no CPU profile", "err", err)
+		} else {
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.log.Warn("no CPU profile", "err", err)
+			} else {
+				defer pprof.StopCPUProfile()
+				b.log.Info("CPU profile", "path", path)
+			}
+		}
+	}
+	rows, err := sc.run(ctx, b)
+	if err != nil {
+		b.log.Error("scenario failed", "name", sc.name, "err", err)
+		rows = append(rows, errorRow(sc.title, "-", err))
+	}
+	if err := os.RemoveAll(filepath.Join(b.dir, sc.name)); err != nil {
+		b.log.Warn("cleanup", "err", err)
+	}
+	return rows
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/server"
+)
+
+// serveChild is the server process of the RSS scenario: it serves dataDir
+// on a free loopback port, prints the address on stdout and serves until
+// interrupted or terminated.
+func serveChild(ctx context.Context, dataDir string) error {
+	srv, err := server.New(ctx, server.Config{DataDir: dataDir, Logger: serverLogger()})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Println(ln.Addr().String())
+	err = srv.Serve(ctx, ln)
+	if cerr := srv.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("serve: close stores: %w", cerr)
+	}
+	return err
+}
+
+// childServer is a Tusk server in a separate process: this binary
+// re-executed in serve mode.
+type childServer struct {
+	cmd    *exec.Cmd
+	client *client.Client
+}
+
+// startChild starts a server process on dataDir and waits for its address.
+func startChild(ctx context.Context, dataDir string) (*childServer, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find own binary: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, self, serveArg, dataDir)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("server process: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start server process: %w", err)
+	}
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("server process gave no address: %w", err)
+	}
+	c, err := client.New(strings.TrimSpace(addr))
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, err
+	}
+	return &childServer{cmd: cmd, client: c}, nil
+}
+
+// stop terminates the server process and waits for it.
+func (s *childServer) stop() error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return fmt.Errorf("stop server process: %w", err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		return fmt.Errorf("server process: %w", err)
+	}
+	return nil
+}
+
+// memory returns the process's peak (VmHWM) and current (VmRSS) resident
+// set sizes in bytes.
+func (s *childServer) memory() (hwm, rss int64, err error) {
+	path := fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || (k != "VmHWM" && k != "VmRSS") {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("parse %s of %s: %w", k, path, err)
+		}
+		if k == "VmHWM" {
+			hwm = kb << 10
+		} else {
+			rss = kb << 10
+		}
+	}
+	return hwm, rss, nil
+}
