@@ -19,6 +19,7 @@ import (
 type DB struct {
 	db       *sql.DB
 	postgres bool
+	dsn      string
 }
 
 // Open opens the metadata store at dsn, creating its schema if needed:
@@ -29,7 +30,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	var err error
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		d.postgres = true
+		d.postgres, d.dsn = true, dsn
 		d.db, err = sql.Open("pgx", dsn)
 		if err == nil {
 			d.db.SetMaxOpenConns(16)

@@ -84,3 +84,33 @@ func TestTwoServersSharePostgresAndS3(t *testing.T) {
 		t.Error("no chunk in the bucket")
 	}
 }
+
+func TestEventsCrossServersOnPostgres(t *testing.T) {
+	dsn := testenv.PostgresDatabase(t)
+	st := blob.NewMemory()
+	a1 := openTestAPI(t, st, dsn)
+	a2 := openTestAPI(t, st, dsn)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go a2.RelayEvents(ctx)
+	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := a1.StartCommit(ctx, "data", "master", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() {
+		_, err := a2.WaitCommit(ctx, &Ref{Repo: "data", ID: c.ID}, "")
+		waited <- err
+	}()
+	// Give the listener time to connect, then finish on the other server.
+	time.Sleep(500 * time.Millisecond)
+	if _, err := a1.FinishCommit(ctx, mustRef(t, "data@master"), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("wait commit on the other server: %v", err)
+	}
+}

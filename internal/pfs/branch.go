@@ -83,7 +83,7 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 	if err != nil {
 		return tusk.Branch{}, fmt.Errorf("create branch %s@%s: %w", repo, name, err)
 	}
-	a.events.publish(evs...)
+	a.publish(ctx, evs...)
 	return out, nil
 }
 

@@ -97,7 +97,7 @@ func (a *API) StartCommit(ctx context.Context, repo, branch, description string)
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("start commit %s@%s: %w", repo, branch, err)
 	}
-	a.events.publish(evs...)
+	a.publish(ctx, evs...)
 	return out, nil
 }
 
@@ -155,7 +155,7 @@ func (a *API) FinishCommit(ctx context.Context, ref Ref, description, errMsg str
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("finish commit %s: %w", ref, err)
 	}
-	a.events.publish(tusk.CommitEvent{Type: "finished", Commit: out})
+	a.publish(ctx, tusk.CommitEvent{Type: "finished", Commit: out})
 	return out, nil
 }
 

@@ -100,16 +100,16 @@ func (a *API) DeleteCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 	if err != nil {
 		return nil, fmt.Errorf("delete commit: %w", err)
 	}
-	a.publishDeleted(gone)
+	a.publishDeleted(ctx, gone)
 	return gone, nil
 }
 
-func (a *API) publishDeleted(gone []tusk.Commit) {
+func (a *API) publishDeleted(ctx context.Context, gone []tusk.Commit) {
 	evs := make([]tusk.CommitEvent, len(gone))
 	for i, c := range gone {
 		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
 	}
-	a.events.publish(evs...)
+	a.publish(ctx, evs...)
 }
 
 // SquashCommit removes finished commits that have children, keeping their
@@ -163,6 +163,6 @@ func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 	if err != nil {
 		return nil, fmt.Errorf("squash commit: %w", err)
 	}
-	a.publishDeleted(gone)
+	a.publishDeleted(ctx, gone)
 	return gone, nil
 }

@@ -1,6 +1,8 @@
 package pfs
 
 import (
+	"context"
+	"encoding/json"
 	"sync"
 
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -56,4 +58,40 @@ func (h *hub) publish(evs ...tusk.CommitEvent) {
 func (a *API) Subscribe() (<-chan tusk.CommitEvent, func()) {
 	ch := a.events.subscribe()
 	return ch, func() { a.events.unsubscribe(ch) }
+}
+
+// eventChannel is the PostgreSQL channel commit events travel on between
+// servers sharing one metadata store.
+const eventChannel = "tusk_commit_events"
+
+type remoteEvent struct {
+	Origin string           `json:"origin"`
+	Event  tusk.CommitEvent `json:"event"`
+}
+
+// publish tells this process's subscribers about events, and the other
+// servers sharing the metadata store.
+func (a *API) publish(ctx context.Context, evs ...tusk.CommitEvent) {
+	a.events.publish(evs...)
+	for _, ev := range evs {
+		b, err := json.Marshal(remoteEvent{Origin: a.instance, Event: ev})
+		if err != nil {
+			continue
+		}
+		if err := a.db.Notify(context.WithoutCancel(ctx), eventChannel, string(b)); err != nil {
+			a.log.Warn("relay commit event", "err", err)
+		}
+	}
+}
+
+// RelayEvents passes commit events from other servers sharing the
+// metadata store (PostgreSQL) to this one's subscribers, until ctx ends.
+func (a *API) RelayEvents(ctx context.Context) {
+	a.db.Listen(ctx, eventChannel, func(payload string) {
+		var re remoteEvent
+		if json.Unmarshal([]byte(payload), &re) != nil || re.Origin == a.instance {
+			return
+		}
+		a.events.publish(re.Event)
+	})
 }

@@ -301,7 +301,7 @@ func (a *API) commitTree(ctx context.Context, ref Ref, tg target, root string, s
 	if err != nil {
 		return tusk.Commit{}, err
 	}
-	a.events.publish(evs...)
+	a.publish(ctx, evs...)
 	return out, nil
 }
 

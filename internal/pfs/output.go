@@ -88,7 +88,7 @@ func (a *API) SetupOutputBranch(ctx context.Context, repo, branch string, prov [
 	if err != nil {
 		return nil, fmt.Errorf("set up output branch %s@%s: %w", repo, branch, err)
 	}
-	a.events.publish(evs...)
+	a.publish(ctx, evs...)
 	return out, nil
 }
 
@@ -179,7 +179,7 @@ func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []f
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("finish %s@%s: %w", repo, id, err)
 	}
-	a.events.publish(tusk.CommitEvent{Type: "finished", Commit: out})
+	a.publish(ctx, tusk.CommitEvent{Type: "finished", Commit: out})
 	return out, nil
 }
 

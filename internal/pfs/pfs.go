@@ -47,6 +47,8 @@ type API struct {
 	log     *slog.Logger
 	events  *hub
 	chunks  *chunkCache
+	// instance tells this API's relayed events from other servers'.
+	instance string
 }
 
 // Open returns an API over the stores, initialising them on first use
@@ -59,7 +61,7 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: newChunkCache(64)}
+	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: newChunkCache(64), instance: newID()}
 	err := db.Update(ctx, func(tx *meta.Tx) error {
 		v, ok, err := tx.Config(ctx, "format_version")
 		if err != nil {

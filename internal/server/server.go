@@ -144,6 +144,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.GCInterval > 0 {
 		go s.pfs.RunGC(ctx, s.cfg.GCInterval)
 	}
+	go s.pfs.RelayEvents(ctx)
 	go func() {
 		if err := s.pps.Run(ctx); err != nil {
 			s.log.Error("pipeline system stopped", "err", err)
