@@ -303,6 +303,9 @@ func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) 
 	}
 	if j.State == tusk.JobEgressing {
 		if err := a.egressFiles(ctx, p, files); err != nil {
+			if tusk.KindOf(err) == tusk.KindInvalid {
+				return a.endJob(ctx, j, tusk.JobFailure, "egress: "+err.Error())
+			}
 			a.log.Warn("egress failed, retrying", "pipeline", j.Pipeline, "job", j.ID, "err", err)
 			return err
 		}
