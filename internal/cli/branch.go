@@ -33,13 +33,9 @@ provenance.`,
   tusk create branch images@master --head master^     # undo the last commit
   tusk create branch edges@master -p images@master`,
 		Args: exactArgs(1, "repo@branch"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return runCreateBranch(cmd.Context(), c, opts, args[0])
-		},
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			return runCreateBranch(ctx, c, opts, args[0])
+		}),
 	}
 	cmd.Flags().StringVar(&opts.head, "head", "", "the branch's head: a branch, commit ID or ancestry reference (master^) in the same repo")
 	cmd.Flags().StringArrayVarP(&opts.provenance, "provenance", "p", nil, "an upstream branch repo@branch; repeat for several")
@@ -77,21 +73,13 @@ func newListBranchCommand(g *globals) *cobra.Command {
 		Short: "List a repo's branches",
 		Long:  "List a repo's branches with their head commits and upstream branches.\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "a repo name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			bs, err := c.ListBranches(cmd.Context(), args[0])
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			bs, err := c.ListBranches(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printBranches(p, bs)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

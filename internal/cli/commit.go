@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -51,14 +53,10 @@ func newFinishCommitCommand(g *globals) *cobra.Command {
 		Short: "Finish an open commit",
 		Long:  "Finish (close) an open commit. A finished commit never changes.",
 		Args:  exactArgs(1, "repo@branch or repo@commit-id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			_, err = c.FinishCommit(cmd.Context(), args[0], description, "")
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			_, err := c.FinishCommit(ctx, args[0], description, "")
 			return err
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&description, "message", "m", "", "a description of the commit (replaces the one given at start)")
 	cmd.Flags().StringVarP(&description, "description", "d", "", "the same as --message")
@@ -76,21 +74,13 @@ upstream commits it was computed from).
 ` + outputHelp + ".",
 		Example: "  tusk inspect commit images@master\n  tusk inspect commit images@master^\n  tusk inspect commit images@master.1",
 		Args:    exactArgs(1, "repo@branch or repo@commit-id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			ci, err := c.InspectCommit(cmd.Context(), args[0])
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			ci, err := c.InspectCommit(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printCommit(p, ci)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
@@ -145,14 +135,10 @@ changes, squash it instead.
 
 ` + commitOrSetHelp,
 		Args: exactArgs(1, "repo@ref or a commit ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			_, err = c.DeleteCommit(cmd.Context(), args[0])
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			_, err := c.DeleteCommit(ctx, args[0])
 			return err
-		},
+		}),
 	}
 }
 
@@ -166,13 +152,9 @@ so it cannot be squashed (delete it instead).
 
 ` + commitOrSetHelp,
 		Args: exactArgs(1, "repo@ref or a commit ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			_, err = c.SquashCommit(cmd.Context(), args[0])
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			_, err := c.SquashCommit(ctx, args[0])
 			return err
-		},
+		}),
 	}
 }

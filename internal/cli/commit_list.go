@@ -95,21 +95,13 @@ a change started.
 
 ` + outputHelp + ".",
 		Args: exactArgs(1, "repo@ref or a commit ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			cs, err := c.WaitCommit(cmd.Context(), args[0])
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			cs, err := c.WaitCommit(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printAll(p, commitHeader, commitCells(p), cs)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
@@ -132,21 +124,13 @@ are printed.
 
 ` + outputHelp + ".",
 		Args: exactArgs(1, "repo or repo@branch"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			err = runSubscribeCommit(cmd.Context(), c, opts, args[0], p)
-			if cmd.Context().Err() != nil {
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			err := runSubscribeCommit(ctx, c, opts, args[0], p)
+			if ctx.Err() != nil {
 				return nil // interrupted: the normal way to stop
 			}
 			return err
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&opts.newOnly, "new", false, "print only commits that finish from now on")
 	addOutputFlag(cmd, &output)

@@ -26,13 +26,20 @@ func newConfigCommand(g *globals) *cobra.Command {
 	return c
 }
 
-// editConfig loads the config, lets edit change it and saves it.
-func editConfig(g *globals, edit func(*config) error) error {
+// readConfig loads the config file the environment points at and returns
+// it with its path.
+func (g *globals) readConfig() (string, config, error) {
 	path, err := configPath(g.getenv)
 	if err != nil {
-		return err
+		return "", config{}, err
 	}
 	c, err := loadConfig(path)
+	return path, c, err
+}
+
+// editConfig loads the config, lets edit change it and saves it.
+func editConfig(g *globals, edit func(*config) error) error {
+	path, c, err := g.readConfig()
 	if err != nil {
 		return err
 	}
@@ -94,11 +101,7 @@ func newConfigGetActiveContextCommand(g *globals) *cobra.Command {
 		Short: "Print the name of the active context",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := configPath(g.getenv)
-			if err != nil {
-				return err
-			}
-			c, err := loadConfig(path)
+			_, c, err := g.readConfig()
 			if err != nil {
 				return err
 			}
@@ -123,11 +126,7 @@ func newConfigListContextCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			path, err := configPath(g.getenv)
-			if err != nil {
-				return err
-			}
-			c, err := loadConfig(path)
+			_, c, err := g.readConfig()
 			if err != nil {
 				return err
 			}

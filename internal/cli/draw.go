@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -23,17 +25,13 @@ other than master is shown as repo@branch.`,
          images ─▶ edges
   edges, images ─▶ montage`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			ps, err := c.ListPipelines(cmd.Context())
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, _ []string) error {
+			ps, err := c.ListPipelines(ctx)
 			if err != nil {
 				return err
 			}
 			return drawPipelines(g.stdout, ps)
-		},
+		}),
 	}
 }
 

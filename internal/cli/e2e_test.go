@@ -6,18 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 // The end-to-end tests build the real tusk binary once, start `tusk up` as
@@ -32,22 +29,7 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
-	dir, err := os.MkdirTemp("", "tusk-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	tuskBin = filepath.Join(dir, "tusk")
-	build := exec.Command("go", "build", "-o", tuskBin, "github.com/tuskdata/tusk/cmd/tusk")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build tusk: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(tusktest.RunWithBinary(m, &tuskBin))
 }
 
 // e2e is a running server and a scratch directory to run tusk in.
@@ -58,25 +40,6 @@ type e2e struct {
 	env  []string
 }
 
-// syncBuffer is a bytes.Buffer safe for a subprocess to write while the
-// test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServer runs `tusk up` on a free port with a fresh data directory
 // and waits until it is healthy. The server is stopped with SIGTERM (and
 // must exit cleanly) when the test ends, or killed if it does not.
@@ -85,51 +48,10 @@ func startServer(t *testing.T, extra ...string) *e2e {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
-	addr := freeAddr(t)
+	addr, logs := tusktest.StartUp(t, tuskBin, extra...)
 	home := t.TempDir()
 	e := &e2e{t: t, addr: addr, dir: t.TempDir(),
 		env: append(os.Environ(), "TUSK_ADDRESS="+addr, "HOME="+home, "TUSK_CONFIG="+filepath.Join(home, "config.json"))}
-	args := append([]string{"up", "--data-dir", t.TempDir(), "--listen", addr, "--log-level", "warn"}, extra...)
-	cmd := exec.Command(tuskBin, args...)
-	cmd.Env = e.env
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start tusk up: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("tusk up did not exit cleanly on SIGTERM: %v\n%s", err, logs)
-			}
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Errorf("tusk up did not stop within 15s of SIGTERM; killed it\n%s", logs)
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("tusk up exited early: %v\n%s", err, logs)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tusk up not healthy after 20s\n%s", logs)
-		}
-	}
 	// The announcement reaches us through a pipe; give it a moment.
 	for i := 0; i < 100 && !strings.Contains(logs.String(), "tusk is listening on http://"+addr); i++ {
 		time.Sleep(20 * time.Millisecond)
@@ -138,16 +60,6 @@ func startServer(t *testing.T, extra ...string) *e2e {
 		t.Errorf("tusk up did not announce its address; stderr:\n%s", logs)
 	}
 	return e
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // exec runs tusk and returns its output and exit status.

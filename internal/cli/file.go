@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -30,21 +32,13 @@ Directories end with '/' and show the size of everything under them.
 ` + outputHelp + ".",
 		Example: "  tusk list file images@master\n  tusk list file images@master^:/photos",
 		Args:    exactArgs(1, "repo@ref[:/dir]"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			l := newList(p, fileHeader, fileCells)
-			if err := c.ListFiles(cmd.Context(), args[0], "", 0, l.add); err != nil {
+			if err := c.ListFiles(ctx, args[0], "", 0, l.add); err != nil {
 				return err
 			}
 			return l.flush()
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

@@ -58,21 +58,13 @@ defaults to the new one's parent. Each line is a change, like a short status:
 {"change": "added"|"deleted"|"modified", "path", "old", "new"}.`,
 		Example: "  tusk diff file images@master\n  tusk diff file images@master:/photos images@master~3",
 		Args:    rangeArgs(1, 2, "a new commit and optionally an old one"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			old := ""
 			if len(args) == 2 {
 				old = args[1]
 			}
-			return runDiffFile(cmd.Context(), c, opts, args[0], old, p)
-		},
+			return runDiffFile(ctx, c, opts, args[0], old, p)
+		}),
 	}
 	cmd.Flags().BoolVar(&opts.nameOnly, "name-only", false, "print only the paths of changed files")
 	addOutputFlag(cmd, &output)

@@ -62,6 +62,32 @@ func (g *globals) client() (*client.Client, error) {
 	return client.New(addr)
 }
 
+// serverFunc is the work of a command that talks to the server: ctx is the
+// command's, p prints in the format of its -o flag and args are its
+// arguments.
+type serverFunc func(ctx context.Context, c *client.Client, p printer, args []string) error
+
+// onServer returns the RunE of a command that talks to the server: it makes
+// the printer for *output (nil for a command without -o), connects and
+// calls fn.
+func (g *globals) onServer(output *string, fn serverFunc) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		format := ""
+		if output != nil {
+			format = *output
+		}
+		p, err := g.printer(format)
+		if err != nil {
+			return err
+		}
+		c, err := g.client()
+		if err != nil {
+			return err
+		}
+		return fn(cmd.Context(), c, p, args)
+	}
+}
+
 // terminal reports whether w is a terminal, for progress bars.
 func terminal(w io.Writer) bool {
 	f, ok := w.(*os.File)

@@ -68,13 +68,9 @@ func newPipelineActionCommand(g *globals, use, action, short, long string, repro
 		Short: short,
 		Long:  long,
 		Args:  exactArgs(1, "a pipeline name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return c.PipelineAction(cmd.Context(), args[0], action, reprocess != nil && *reprocess)
-		},
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			return c.PipelineAction(ctx, args[0], action, reprocess != nil && *reprocess)
+		}),
 	}
 }
 

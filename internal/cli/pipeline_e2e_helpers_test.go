@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 // Helpers of the end-to-end pipeline tests.
@@ -64,10 +65,10 @@ func (e *e2e) jobState(pipeline, id, state string) {
 
 // follow starts a tusk command that keeps running, such as logs -f, and
 // returns once it has printed its first line.
-func (e *e2e) follow(args ...string) (*exec.Cmd, *syncBuffer) {
+func (e *e2e) follow(args ...string) (*exec.Cmd, *tusktest.Buffer) {
 	e.t.Helper()
 	cmd := exec.Command(tuskBin, args...)
-	out := &syncBuffer{}
+	out := &tusktest.Buffer{}
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = e.env, e.dir, out, out
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)

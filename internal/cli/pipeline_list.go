@@ -192,21 +192,13 @@ func newInspectPipelineCommand(g *globals) *cobra.Command {
 		Short: "Show a pipeline's details and spec",
 		Long:  "Show a pipeline's state, version, inputs and output, and its spec.\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "a pipeline name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			pi, err := c.InspectPipeline(cmd.Context(), args[0])
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			pi, err := c.InspectPipeline(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printPipeline(p, pi)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 func TestProgress(t *testing.T) {
@@ -15,7 +17,7 @@ func TestProgress(t *testing.T) {
 	var nilBar *progress
 	nilBar.finish() // must be a no-op
 
-	var buf syncBuffer
+	var buf tusktest.Buffer
 	var n atomic.Int64
 	p := startProgress(&buf, true, "uploading", 8<<20, n.Load)
 	n.Store(4 << 20)

@@ -53,13 +53,9 @@ func newPutFileCommand(g *globals) *cobra.Command {
   tusk put file logs@master:/all.log -a -f today.log
   tusk put file images@master:/ --untar -f photos.tar.gz`,
 		Args: exactArgs(1, "repo@branch[:/path]"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return runPutFile(cmd.Context(), c, opts, args[0], g)
-		},
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			return runPutFile(ctx, c, opts, args[0], g)
+		}),
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.files, "file", "f", nil, "a file or directory to put, or - for standard input; repeat for several")

@@ -20,14 +20,10 @@ a letter or digit, and have at most 63 characters. The repo gets its master
 branch with the first commit (put file or start commit).`,
 		Example: "  tusk create repo images -d 'raw camera images'",
 		Args:    exactArgs(1, "a repo name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			_, err = c.CreateRepo(cmd.Context(), args[0], description)
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			_, err := c.CreateRepo(ctx, args[0], description)
 			return err
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&description, "description", "d", "", "a description of the repo")
 	return cmd
@@ -63,28 +59,16 @@ func newListRepoCommand(g *globals) *cobra.Command {
 		Short: "List repos",
 		Long:  "List repos with their creation time, the size of their master branch and their description.\n\n" + outputHelp + ".",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := g.printer(output)
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
+			repos, err := c.ListRepos(ctx)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return runListRepo(cmd.Context(), c, p)
-		},
+			return printRepos(p, repos)
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
-}
-
-func runListRepo(ctx context.Context, c *client.Client, p printer) error {
-	repos, err := c.ListRepos(ctx)
-	if err != nil {
-		return err
-	}
-	return printRepos(p, repos)
 }
 
 func printRepos(p printer, repos []tusk.Repo) error {
@@ -100,21 +84,13 @@ func newInspectRepoCommand(g *globals) *cobra.Command {
 		Short: "Show a repo's details",
 		Long:  "Show a repo's details.\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "a repo name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			r, err := c.InspectRepo(cmd.Context(), args[0])
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			r, err := c.InspectRepo(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printRepo(p, r)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
@@ -143,13 +119,9 @@ func newDeleteRepoCommand(g *globals) *cobra.Command {
 next garbage collection (tusk gc). A repo whose branches feed other branches
 is only deleted with --force.`,
 		Args: exactArgs(1, "a repo name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return c.DeleteRepo(cmd.Context(), args[0], force)
-		},
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			return c.DeleteRepo(ctx, args[0], force)
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "delete the repo even if other branches depend on it")
 	return cmd

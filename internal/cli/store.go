@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -22,21 +23,13 @@ also collects garbage on its own every --gc-interval.
 
 ` + outputHelp + ".",
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			s, err := c.GC(cmd.Context(), dryRun)
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
+			s, err := c.GC(ctx, dryRun)
 			if err != nil {
 				return err
 			}
 			return printGC(p, s)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only report what would be freed")
 	addOutputFlag(cmd, &output)
@@ -67,16 +60,8 @@ there is any.
 
 ` + outputHelp + ".",
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			rep, err := c.Fsck(cmd.Context())
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
+			rep, err := c.Fsck(ctx)
 			if err != nil {
 				return err
 			}
@@ -87,7 +72,7 @@ there is any.
 				return fmt.Errorf("fsck found %s", plural(len(rep.Damage), "problem", "problems"))
 			}
 			return nil
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

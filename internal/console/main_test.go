@@ -3,18 +3,12 @@ package console_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +16,7 @@ import (
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 // workerBinary is the static tusk binary the process runner starts as
@@ -29,21 +24,7 @@ import (
 var workerBinary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tusk-console-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	workerBinary = filepath.Join(dir, "tusk")
-	build := exec.Command("go", "build", "-o", workerBinary, "github.com/tuskdata/tusk/cmd/tusk")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the worker binary: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(tusktest.RunWithBinary(m, &workerBinary))
 }
 
 // env is a running server, with a client of its API.
@@ -58,35 +39,8 @@ type env struct {
 // start runs a server in this process on a loopback port.
 func start(t *testing.T) *env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Config{
-		DataDir:      t.TempDir(),
-		Runner:       "process",
-		WorkerBinary: workerBinary,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		srv.Serve(ctx, ln)
-		close(done)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
-	})
-	api, err := client.New(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, ctx: ctx, srv: srv, api: api, baseURL: "http://" + ln.Addr().String()}
+	srv, api, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: workerBinary})
+	return &env{t: t, ctx: t.Context(), srv: srv, api: api, baseURL: api.Address()}
 }
 
 // get serves a console page through the server's handler and returns its
@@ -127,20 +81,7 @@ func (e *env) page(path string, want ...string) string {
 // put commits files (path, content pairs) to repo@master.
 func (e *env) put(repo string, files ...string) tusk.Commit {
 	e.t.Helper()
-	up, err := e.api.NewUpload(e.ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(files); i += 2 {
-		if err := up.PutFile(files[i], strings.NewReader(files[i+1]), false); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	c, err := up.Commit(repo + "@master")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return c
+	return tusktest.Put(e.ctx, e.t, e.api, repo, files...)
 }
 
 // The pipelines of the scenario: count the words of each file of words,

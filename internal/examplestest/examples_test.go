@@ -13,46 +13,28 @@ import (
 	"image/png"
 	"io/fs"
 	"maps"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
-// binDir holds the tusk binary TestMain built; it is put first on the PATH
-// of run.sh.
-var binDir string
+// tuskBin is the tusk binary TestMain built; its directory is put first on
+// the PATH of run.sh.
+var tuskBin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
-	dir, err := os.MkdirTemp("", "tusk-examples-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "tusk"), "github.com/tuskdata/tusk/cmd/tusk")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build tusk: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(tusktest.RunWithBinary(m, &tuskBin))
 }
 
 // example is one run of an example against its own server.
@@ -75,15 +57,14 @@ func runExample(t *testing.T, name string) *example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr, logs := tusktest.StartUp(t, tuskBin, "--runner", "process")
 	home := t.TempDir()
 	e := &example{t: t, dir: t.TempDir(), env: append(os.Environ(),
 		"TUSK_ADDRESS="+addr,
-		"PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PATH="+filepath.Dir(tuskBin)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"HOME="+home,
 		"TUSK_CONFIG="+filepath.Join(home, "config.json"),
 	)}
-	logs := startServer(t, addr)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -99,83 +80,11 @@ func runExample(t *testing.T, name string) *example {
 	return e
 }
 
-// lockedBuffer is a bytes.Buffer that the server writes while a failing
-// test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startServer runs `tusk up --runner process` on addr with a fresh data
-// directory until the test ends, and returns its log once it answers.
-func startServer(t *testing.T, addr string) *lockedBuffer {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "tusk"), "up", "--data-dir", t.TempDir(), "--listen", addr,
-		"--runner", "process", "--log-level", "warn")
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start tusk up: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Errorf("tusk up did not stop within 15s of SIGTERM; killed it\n%s", logs)
-		}
-	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return logs
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("tusk up exited early: %v\n%s", err, logs)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tusk up not healthy after 20s\n%s", logs)
-		}
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // tusk runs the tusk binary against the example's server and returns its
 // standard output; the command must succeed.
 func (e *example) tusk(args ...string) string {
 	e.t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, "tusk"), args...)
+	cmd := exec.Command(tuskBin, args...)
 	cmd.Env, cmd.Dir = e.env, e.dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

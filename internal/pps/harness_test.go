@@ -3,12 +3,8 @@ package pps_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,27 +13,14 @@ import (
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 // tuskBin is the static tusk binary that workers run.
 var tuskBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tusk-pps-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	tuskBin = filepath.Join(dir, "tusk")
-	build := exec.Command("go", "build", "-o", tuskBin, "github.com/tuskdata/tusk/cmd/tusk")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build tusk: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(tusktest.RunWithBinary(m, &tuskBin))
 }
 
 type env struct {
@@ -55,35 +38,14 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(cancel)
 	e := &env{t: t, ctx: ctx, dir: t.TempDir()}
 	e.start()
-	t.Cleanup(func() { e.stop() })
 	return e
 }
 
+// start runs a server on e.dir until e.stop is called or the test ends.
 func (e *env) start() {
 	e.t.Helper()
-	sctx, cancel := context.WithCancel(context.Background())
-	s, err := server.New(sctx, server.Config{DataDir: e.dir, Runner: "process", WorkerBinary: tuskBin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		s.Serve(sctx, ln)
-		close(done)
-	}()
-	e.stop = func() {
-		cancel()
-		<-done
-		s.Close()
-	}
-	if e.c, err = client.New(ln.Addr().String()); err != nil {
-		e.t.Fatal(err)
-	}
+	_, e.c, e.stop = tusktest.StartServer(e.t, server.Config{DataDir: e.dir, Runner: "process", WorkerBinary: tuskBin,
+		EgressDirs: []string{filepath.Join(e.dir, "egress")}})
 }
 
 func (e *env) repo(name string) {

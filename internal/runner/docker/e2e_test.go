@@ -3,8 +3,6 @@ package docker_test
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 // e2e is a server with the docker runner, in this process, and a client.
@@ -30,59 +29,25 @@ func newE2E(t *testing.T) *e2e {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	dir := t.TempDir()
-	sctx, stop := context.WithCancel(context.Background())
-	s, err := server.New(sctx, server.Config{DataDir: dir, Runner: "docker", WorkerBinary: tuskBinary(t),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		s.Serve(sctx, ln)
-		close(done)
-	}()
+	_, c, stop := tusktest.StartServer(t, server.Config{DataDir: dir, Runner: "docker", WorkerBinary: tuskBinary(t)})
 	id, err := os.ReadFile(filepath.Join(dir, "instance"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &e2e{t: t, ctx: ctx, instance: strings.TrimSpace(string(id))}
+	e := &e2e{t: t, ctx: ctx, c: c, instance: strings.TrimSpace(string(id))}
 	t.Cleanup(func() {
 		stop()
-		<-done
-		if err := s.Close(); err != nil {
-			t.Errorf("close the server: %v", err)
-		}
 		if n := len(eng.containers("tusk.instance=" + e.instance)); n != 0 {
 			t.Errorf("%d worker containers left after the server closed", n)
 		}
 	})
-	if e.c, err = client.New(ln.Addr().String()); err != nil {
-		t.Fatal(err)
-	}
 	return e
 }
 
 // put commits path=content pairs to repo@master.
 func (e *e2e) put(repo string, kv ...string) tusk.Commit {
 	e.t.Helper()
-	up, err := e.c.NewUpload(e.ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if err := up.PutFile(kv[i], strings.NewReader(kv[i+1]), false); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	c, err := up.Commit(repo + "@master")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return c
+	return tusktest.Put(e.ctx, e.t, e.c, repo, kv...)
 }
 
 // setup creates the repo words and a pipeline over it.

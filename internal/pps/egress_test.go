@@ -1,0 +1,69 @@
+package pps_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func TestEgressToADirectory(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/a.txt", "alpha", "/b.txt", "beta")
+	dst := filepath.Join(e.dir, "egress", "out")
+	e.pipeline(`{"pipeline": {"name": "up"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["sh", "-c", "tr a-z A-Z < $in > /pfs/out/$(basename $in)"]},
+		"egress": {"URL": "file://` + dst + `"}}`)
+	if j := e.lastJob("up"); j.State != tusk.JobSuccess {
+		t.Fatalf("job = %s %s", j.State, j.Reason)
+	}
+	for name, want := range map[string]string{"a.txt": "ALPHA", "b.txt": "BETA"} {
+		got, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || string(got) != want {
+			t.Errorf("egressed %s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	// Egress outside the allowed directories is refused with a hint.
+	e.pipeline(`{"pipeline": {"name": "nope"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["sh", "-c", "cp $in /pfs/out/"]}, "egress": {"URL": "file:///etc/tusk-egress"}}`)
+	if j := e.lastJob("nope"); j.State != tusk.JobFailure || !strings.Contains(j.Reason, "--egress-dir") {
+		t.Errorf("egress to a directory not allowed: %s %s", j.State, j.Reason)
+	}
+	if _, err := os.Stat("/etc/tusk-egress"); err == nil {
+		t.Errorf("egress wrote outside the allowed directories")
+	}
+}
+
+func TestAutoscalingGoesToStandby(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/a", "1")
+	e.pipeline(`{"pipeline": {"name": "lazy"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["sh", "-c", "cp $in /pfs/out/"]}, "autoscaling": true}`)
+	e.lastJob("lazy")
+	var state string
+	for i := 0; i < 100; i++ {
+		p, err := e.c.InspectPipeline(e.ctx, "lazy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if state = p.State; state == tusk.PipelineStandby {
+			break
+		}
+		waitABit()
+	}
+	if state != tusk.PipelineStandby {
+		t.Fatalf("idle autoscaling pipeline is %s, want %s", state, tusk.PipelineStandby)
+	}
+	c := e.put("in", "/b", "2")
+	e.wait(c.ID)
+	if got := e.files("lazy@master"); !strings.EqualFold(got["/b"], "2") {
+		t.Errorf("after waking up: %v", got)
+	}
+}
+
+func waitABit() { time.Sleep(50 * time.Millisecond) }
