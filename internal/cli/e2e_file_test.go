@@ -4,7 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,9 +139,29 @@ func TestE2EPutFile(t *testing.T) {
 	if diff := cmp.Diff([]string{"/listed/b.txt", "/listed/café.csv"}, paths(e, "imgs@master", "/listed")); diff != "" {
 		t.Errorf("files put with -i (-want +got):\n%s", diff)
 	}
-	e.writeFile("urls.txt", []byte("https://example.com/a.csv\n"))
-	stderr = e.fail(1, "put", "file", "imgs@master:/x", "-i", "urls.txt")
-	wantContains(t, "URL in -i", stderr, "not supported yet")
+	// URLs: http(s) is fetched by the client, other schemes are refused.
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing.png" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, "content of %s", r.URL.Path)
+	}))
+	defer web.Close()
+	e.run("put", "file", "imgs@master", "-f", web.URL+"/liberty.png")
+	if got := e.run("get", "file", "imgs@master:/liberty.png"); got != "content of /liberty.png" {
+		t.Errorf("put file from a URL: %q", got)
+	}
+	e.writeFile("urls.txt", []byte(web.URL+"/u/one.txt\n"+web.URL+"/u/two.txt\n"))
+	e.run("put", "file", "imgs@master:/web/", "-i", "urls.txt")
+	if diff := cmp.Diff([]string{"/web/one.txt", "/web/two.txt"}, paths(e, "imgs@master", "/web")); diff != "" {
+		t.Errorf("files put with -i of URLs (-want +got):\n%s", diff)
+	}
+	stderr = e.fail(1, "put", "file", "imgs@master", "-f", web.URL+"/missing.png")
+	wantContains(t, "missing URL", stderr, "404")
+	e.writeFile("s3urls.txt", []byte("s3://bucket/a.csv\n"))
+	stderr = e.fail(1, "put", "file", "imgs@master:/x", "-i", "s3urls.txt")
+	wantContains(t, "s3 URL in -i", stderr, "not supported yet")
 
 	// Bad paths are refused with the rule, and make no commit.
 	before := commitCount(e, "imgs")

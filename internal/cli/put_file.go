@@ -109,7 +109,15 @@ func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg stri
 // putItemData streams one item into the upload.
 func putItemData(u *client.Upload, it putItem, appendTo bool, stdin io.Reader, warn func(string, ...any)) error {
 	r := stdin
-	if it.local != "-" {
+	switch {
+	case isURL(it.local):
+		rc, err := openURL(it.local)
+		if err != nil {
+			return fmt.Errorf("put file: %w", err)
+		}
+		defer rc.Close()
+		r = rc
+	case it.local != "-":
 		f, err := os.Open(it.local)
 		if err != nil {
 			return fmt.Errorf("put file: %w", err)

@@ -3,8 +3,12 @@ package cli
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -24,7 +28,7 @@ type putOptions struct {
 
 // putItem is one local input of a put file and where it lands.
 type putItem struct {
-	local  string // a local file, or "-" for standard input
+	local  string // a local file, "-" for standard input, or an http(s) URL
 	target string // path in the repo; for a tar, the directory it expands into
 	size   int64  // bytes to read, -1 if unknown
 	untar  bool
@@ -58,8 +62,16 @@ func planPut(opts putOptions, dest string, warn func(format string, args ...any)
 	}
 	var items []putItem
 	for _, src := range sources {
+		if isURL(src) {
+			it, err := planURL(opts, src, dest, len(sources))
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+			continue
+		}
 		if strings.Contains(src, "://") {
-			return nil, tusk.Errorf(tusk.KindInvalid, "put file from a URL (%s) is not supported yet", src).
+			return nil, tusk.Errorf(tusk.KindInvalid, "put file from %s is not supported yet: only http:// and https:// URLs", src).
 				WithHint("download it first and put the local file")
 		}
 		if src == "-" {
@@ -82,6 +94,31 @@ func planPut(opts putOptions, dest string, warn func(format string, args ...any)
 		}
 	}
 	return items, nil
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// planURL puts a URL's content (fetched by this client) at dest, or under
+// the last element of the URL's path, as pachctl names it.
+func planURL(opts putOptions, src, dest string, sources int) (putItem, error) {
+	if opts.recursive || opts.untar {
+		return putItem{}, usagef("-r and --untar do not apply to a URL (%s)", src)
+	}
+	u, err := url.Parse(src)
+	if err != nil {
+		return putItem{}, usagef("bad URL %q: %v", src, err)
+	}
+	name := path.Base(u.Path)
+	if name == "/" || name == "." {
+		name = u.Host
+	}
+	target := dest
+	if dest == "" || sources > 1 || strings.HasSuffix(dest, "/") {
+		target = joinTarget(orRoot(dest), name)
+	}
+	return putItem{local: src, target: target, size: -1}, nil
 }
 
 func planStdin(opts putOptions, dest string, sources int) (putItem, error) {
@@ -173,24 +210,49 @@ func orRoot(dest string) string {
 
 // readInputList reads -i: one source per line; blank lines are skipped.
 func readInputList(name string) ([]string, error) {
+	if isURL(name) {
+		rc, err := openURL(name)
+		if err != nil {
+			return nil, fmt.Errorf("read input list: %w", err)
+		}
+		defer rc.Close()
+		return readLines(rc)
+	}
 	if strings.Contains(name, "://") {
-		return nil, tusk.Errorf(tusk.KindInvalid, "-i from a URL (%s) is not supported yet", name).
-			WithHint("download the list first and give the local file")
+		return nil, tusk.Errorf(tusk.KindInvalid, "-i from %s is not supported yet: only local files and http(s) URLs", name)
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("read input list: %w", err)
 	}
 	defer f.Close()
+	out, err := readLines(f)
+	if err != nil {
+		return nil, fmt.Errorf("read input list %s: %w", name, err)
+	}
+	return out, nil
+}
+
+func readLines(r io.Reader) ([]string, error) {
 	var out []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		if line := strings.TrimRight(sc.Text(), "\r"); strings.TrimSpace(line) != "" {
 			out = append(out, line)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read input list %s: %w", name, err)
+	return out, sc.Err()
+}
+
+// openURL fetches a URL for put file; anything but 200 OK is an error.
+func openURL(src string) (io.ReadCloser, error) {
+	resp, err := http.Get(src)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", src, err)
 	}
-	return out, nil
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("fetch %s: %s", src, resp.Status)
+	}
+	return resp.Body, nil
 }

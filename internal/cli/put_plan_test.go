@@ -20,7 +20,7 @@ func planTree(t *testing.T) {
 		"dir/sub/y":   "y",
 		"café.csv":    "c",
 		"list.txt":    "x\ndir/sub/y\n\n",
-		"urllist.txt": "http://example.com/a\n",
+		"urllist.txt": "s3://bucket/a\n",
 	} {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -102,7 +102,7 @@ func TestPlanPutErrors(t *testing.T) {
 		{"standard input without a path", "", putOptions{}, "needs a file path", true},
 		{"standard input to a directory", "/d/", putOptions{}, "needs a file path", true},
 		{"standard input with other sources", "/p", putOptions{files: []string{"-", "x"}}, "cannot be combined", true},
-		{"URL", "/p", putOptions{files: []string{"https://example.com/x"}}, "not supported yet", false},
+		{"URL", "/p", putOptions{files: []string{"s3://bucket/x"}}, "not supported yet", false},
 		{"URL in the input list", "/p", putOptions{inputList: "urllist.txt"}, "not supported yet", false},
 		{"URL as the input list", "/p", putOptions{inputList: "s3://bucket/list"}, "not supported yet", false},
 		{"missing file", "", putOptions{files: []string{"nope"}}, "no such file", false},
