@@ -100,6 +100,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newGCCommand(g),
 		newFsckCommand(g),
 		newWorkerCommand(g),
+		newVerbCommand("next", "Get the next datum (datum batching)", newNextDatumCommand()),
 	)
 	return root
 }

@@ -66,3 +66,23 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	}
 	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, UserApplied: opts.userApplied, Logger: log})
 }
+
+// newNextDatumCommand is `tusk next datum`, which the command of a
+// datum-batching pipeline runs to finish a datum and get the next.
+func newNextDatumCommand() *cobra.Command {
+	var errMsg string
+	cmd := &cobra.Command{
+		Use:   "datum",
+		Short: "Finish this datum and wait for the next (datum_batching)",
+		Long: `In a pipeline with transform.datum_batching, the command starts once and
+runs "tusk next datum" to get each datum: it reports the previous datum as
+done (or failed, with --error), then waits until the next datum is laid out
+under /pfs (its variables are in /pfs/.env) and returns.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return worker.NextDatum(errMsg)
+		},
+	}
+	cmd.Flags().StringVar(&errMsg, "error", "", "report the previous datum as failed, with this reason")
+	return cmd
+}

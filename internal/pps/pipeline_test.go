@@ -142,3 +142,29 @@ func TestCommandsThatMisbehave(t *testing.T) {
 		t.Errorf("background process: %s %s", j.State, j.Reason)
 	}
 }
+
+func TestDatumBatching(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/a", "one two", "/b", "three")
+	// The command starts once and loops over datums with `tusk next datum`,
+	// reading each datum's variables from $PFS/.env.
+	e.pipeline(`{"pipeline": {"name": "batched"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"datum_batching": true, "cmd": ["sh", "-c",
+		"while tusk next datum; do . $PFS/.env; if grep -q bad $in; then tusk next datum --error 'bad input'; . $PFS/.env; fi; wc -w < $in > $PFS/out/$(basename $in); echo $$ > $PFS/out/$(basename $in).pid; done"]},
+		"datum_tries": 1}`)
+	j := e.lastJob("batched")
+	if j.State != tusk.JobSuccess || j.DataProcessed != 2 {
+		t.Fatalf("batched job = %s %s (%d processed)", j.State, j.Reason, j.DataProcessed)
+	}
+	got := e.files("batched@master")
+	if got["/a"] != "2\n" || got["/b"] != "1\n" || got["/a.pid"] != got["/b.pid"] || got["/a.pid"] == "" {
+		t.Errorf("outputs = %v: want counts, and one process for every datum", got)
+	}
+	c := e.put("in", "/c", "bad")
+	e.wait(c.ID)
+	j, _ = e.c.InspectJob(e.ctx, "batched", c.ID)
+	if j.State != tusk.JobFailure || !strings.Contains(j.Reason, "bad input") {
+		t.Errorf("next datum --error: job %s %s", j.State, j.Reason)
+	}
+}

@@ -103,7 +103,7 @@ func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int
 	return &tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Inputs: d.Inputs, Env: env,
 		Cmd: p.Transform.Cmd, Stdin: p.Transform.Stdin, ErrCmd: p.Transform.ErrCmd, ErrStdin: p.Transform.ErrStdin,
 		AcceptReturnCode: p.Transform.AcceptReturnCode, WorkingDir: p.Transform.WorkingDir, User: p.Transform.User,
-		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds}
+		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds, DatumBatching: p.Transform.DatumBatching}
 }
 
 // Heartbeat extends a running datum's lease. It reports cancel when the

@@ -146,6 +146,9 @@ type Task struct {
 	User             string       `json:"user,omitempty"`
 	DatumTimeout     Duration     `json:"datum_timeout,omitempty"`
 	LeaseSeconds     int          `json:"lease_seconds"`
+	// DatumBatching: the command starts once and asks for each datum with
+	// `tusk next datum` (or pachctl's `next datum`).
+	DatumBatching bool `json:"datum_batching,omitempty"`
 }
 
 // Duration is a time.Duration that travels as a Go duration string.

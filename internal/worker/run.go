@@ -135,6 +135,13 @@ func (s *logSink) loop() {
 	}
 }
 
+// setTask attributes the following lines to another datum.
+func (s *logSink) setTask(t *tusk.Task) {
+	s.mu.Lock()
+	s.t = t
+	s.mu.Unlock()
+}
+
 func (s *logSink) add(msg string) {
 	s.mu.Lock()
 	s.lines = append(s.lines, tusk.LogLine{Pipeline: s.t.Pipeline, Job: s.t.Job, Datum: s.t.Datum, Worker: s.w.cfg.ID,

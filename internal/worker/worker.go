@@ -38,29 +38,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID)}
+	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: binDir()}
 	w.log.Info("worker started", "root", cfg.Root)
-	backoff := time.Second
-	for ctx.Err() == nil {
-		task, err := cfg.Client.NextTask(ctx, cfg.Pipeline, cfg.ID, 30*time.Second)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			if tusk.KindOf(err) == tusk.KindNotFound {
-				return fmt.Errorf("worker: %w", err)
-			}
-			w.log.Warn("ask for work", "err", err)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 30*time.Second)
-			continue
+	for {
+		task, err := w.next(ctx)
+		if err != nil || task == nil {
+			return err
 		}
-		backoff = time.Second
-		if task == nil {
+		if task.DatumBatching {
+			w.batch(ctx, task)
 			continue
 		}
 		res := w.process(ctx, task)
@@ -68,12 +54,36 @@ func Run(ctx context.Context, cfg Config) error {
 			w.log.Error("report datum", "datum", task.Datum, "err", err)
 		}
 	}
-	return nil
+}
+
+// next waits for the next datum to process; it returns nil when ctx ends.
+func (w *worker) next(ctx context.Context) (*tusk.Task, error) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		task, err := w.cfg.Client.NextTask(ctx, w.cfg.Pipeline, w.cfg.ID, 30*time.Second)
+		if err == nil && task != nil {
+			return task, nil
+		}
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		if tusk.KindOf(err) == tusk.KindNotFound {
+			return nil, fmt.Errorf("worker: %w", err)
+		}
+		w.log.Warn("ask for work", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+	return nil, nil
 }
 
 type worker struct {
 	cfg Config
 	log *slog.Logger
+	bin string // directory with the shim as tusk and pachctl, put first on PATH
 }
 
 // process runs one datum attempt and returns its result.
@@ -172,7 +182,7 @@ func (w *worker) clean() error {
 // env returns the command's environment: the worker's own, the task's
 // with /pfs rewritten to the root, and $PFS.
 func (w *worker) env(t *tusk.Task) []string {
-	env := os.Environ()
+	env := withPath(os.Environ(), w.bin)
 	for _, kv := range t.Env {
 		if w.cfg.Root != "/pfs" {
 			if k, v, ok := strings.Cut(kv, "="); ok && (v == "/pfs" || strings.HasPrefix(v, "/pfs/")) {

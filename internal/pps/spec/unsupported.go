@@ -45,13 +45,7 @@ func checkUnsupported(p *Pipeline) error {
 	if e := p.Egress; e != nil {
 		fields = append(fields, rawField{"egress.sql_database", &e.SQLDatabase})
 	}
-	if err := checkRaw(fields); err != nil {
-		return err
-	}
-	if p.Transform != nil && p.Transform.DatumBatching {
-		return unsupported("transform.datum_batching")
-	}
-	return nil
+	return checkRaw(fields)
 }
 
 // checkRaw rejects the first of fields that is set and clears the others.
