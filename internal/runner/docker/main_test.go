@@ -160,9 +160,18 @@ func (e *testEngine) containers(labels ...string) []inspection {
 	filters, _ := json.Marshal(map[string][]string{"label": labels})
 	var list []struct{ ID string }
 	e.call(http.MethodGet, "/containers/json", url.Values{"all": {"1"}, "filters": {string(filters)}}, nil, &list)
-	out := make([]inspection, len(list))
-	for i, c := range list {
-		e.call(http.MethodGet, "/containers/"+c.ID+"/json", nil, nil, &out[i])
+	// A container listed may be gone by the time it is inspected (the
+	// runner removes dead workers): skip it.
+	out := make([]inspection, 0, len(list))
+	for _, c := range list {
+		var in inspection
+		switch status := e.try(http.MethodGet, "/containers/"+c.ID+"/json", nil, nil, &in); {
+		case status == http.StatusNotFound:
+		case status >= 300:
+			e.t.Fatalf("inspect container %s: status %d", c.ID, status)
+		default:
+			out = append(out, in)
+		}
 	}
 	return out
 }
