@@ -126,3 +126,16 @@ func TestServerRestartMidJob(t *testing.T) {
 		t.Errorf("outputs after restart = %v", got)
 	}
 }
+
+func TestOutputRepoIsProtected(t *testing.T) {
+	e := newEnv(t)
+	e.repo("words")
+	e.pipeline(wordCount)
+	err := e.c.DeleteRepo(e.ctx, "count", false)
+	if tusk.KindOf(err) != tusk.KindConflict {
+		t.Errorf("delete a pipeline's output repo: %v, want a conflict", err)
+	}
+	if err := e.c.DeleteRepo(e.ctx, "words", false); tusk.KindOf(err) != tusk.KindConflict {
+		t.Errorf("delete a pipeline's input repo: %v, want a conflict", err)
+	}
+}

@@ -126,6 +126,12 @@ func (s *Server) inspectRepo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteRepo(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("repo")
+	if _, err := s.pps.InspectPipeline(r.Context(), name); err == nil && !queryBool(r, "force") {
+		writeError(w, r, tusk.Errorf(tusk.KindConflict, "repo %q is the output of pipeline %q", name, name).
+			WithHint("delete the pipeline instead: tusk delete pipeline %s", name))
+		return
+	}
 	if err := s.pfs.DeleteRepo(r.Context(), r.PathValue("repo"), queryBool(r, "force")); err != nil {
 		writeError(w, r, err)
 		return
