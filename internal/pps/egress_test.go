@@ -67,3 +67,16 @@ func TestAutoscalingGoesToStandby(t *testing.T) {
 }
 
 func waitABit() { time.Sleep(50 * time.Millisecond) }
+
+func TestLazyInputsStreamOnRead(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/d/a", "alpha", "/d/b", "beta")
+	// Only a is read; b's pipe is never opened and must not hold the datum.
+	e.pipeline(`{"pipeline": {"name": "lazy"}, "input": {"pfs": {"repo": "in", "glob": "/d", "lazy": true}},
+		"transform": {"cmd": ["sh", "-c", "test -p $in/a && cat $in/a > /pfs/out/a"]}}`)
+	j := e.lastJob("lazy")
+	if got := e.files("lazy@master"); j.State != tusk.JobSuccess || got["/a"] != "alpha" {
+		t.Errorf("lazy input: job %s %s, outputs %v", j.State, j.Reason, got)
+	}
+}

@@ -26,11 +26,14 @@ func (w *worker) download(ctx context.Context, t *tusk.Task) error {
 			p = "/"
 		}
 		ref := in.Repo + "@" + in.Commit + ":" + p
-		if in.EmptyFiles {
+		if in.EmptyFiles || in.Lazy {
 			err := w.cfg.Client.WalkFiles(ctx, ref, func(fi tusk.FileInfo) error {
 				dst := filepath.Join(base, filepath.FromSlash(fi.Path))
 				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 					return err
+				}
+				if in.Lazy {
+					return w.lazy.add(ctx, w.cfg.Client, in.Repo+"@"+in.Commit+":"+fi.Path, dst)
 				}
 				f, err := os.Create(dst)
 				if err != nil {

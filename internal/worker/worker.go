@@ -83,7 +83,8 @@ func (w *worker) next(ctx context.Context) (*tusk.Task, error) {
 type worker struct {
 	cfg Config
 	log *slog.Logger
-	bin string // directory with the shim as tusk and pachctl, put first on PATH
+	bin  string // directory with the shim as tusk and pachctl, put first on PATH
+	lazy lazyFiles
 }
 
 // process runs one datum attempt and returns its result.
@@ -164,6 +165,7 @@ func (w *worker) heartbeat(ctx context.Context, cancel func(), t *tusk.Task) {
 // clean empties the datum root (inputs, output) between datums; anything
 // else (/tmp, ...) persists, as in Pachyderm.
 func (w *worker) clean() error {
+	w.lazy.release()
 	entries, err := os.ReadDir(w.cfg.Root)
 	if err != nil {
 		return err
