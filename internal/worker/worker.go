@@ -81,8 +81,8 @@ func (w *worker) next(ctx context.Context) (*tusk.Task, error) {
 }
 
 type worker struct {
-	cfg Config
-	log *slog.Logger
+	cfg  Config
+	log  *slog.Logger
 	bin  string // directory with the shim as tusk and pachctl, put first on PATH
 	lazy lazyFiles
 }
