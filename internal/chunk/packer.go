@@ -1,14 +1,11 @@
 package chunk
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
-
-	chunkers "github.com/PlakarKorp/go-cdc-chunkers"
 )
 
 // Ref locates part of a file's content inside a chunk.
@@ -32,6 +29,22 @@ type File struct {
 	Refs []Ref
 }
 
+// Buffer sizes of a Packer. Reads go straight into the buffer, at most
+// readSize at a time so that the file hash reads them from cache; the
+// buffer grows from minBuffer to maxBuffer, so a small upload stays small.
+// A full buffer is replaced, not reused, because emitted chunks point
+// into it: only the bytes not yet in a chunk (less than MaxSize) move.
+const (
+	readSize  = 1 << 20
+	minRead   = 64 << 10
+	minBuffer = 256 << 10
+	maxBuffer = 16 << 20
+)
+
+// maxHashers bounds the goroutines hashing chunks, each holding one: a
+// few cores of SHA-256 outrun the single pass that finds cut points.
+const maxHashers = 4
+
 type span struct {
 	id         string
 	start, end int64
@@ -43,18 +56,40 @@ type pending struct {
 	done       func(File)
 }
 
+// job is a cut chunk on its way to a hashing goroutine.
+type job struct {
+	seq   int64
+	start int64
+	data  []byte
+}
+
 // A Packer cuts the concatenation of the files added to it into chunks.
-// Emit is called for each chunk from a goroutine of the Packer; done
-// callbacks of Add may be called from that goroutine or from Add itself,
-// always in the order the files were added.
+// Add and Close must not be called concurrently. Chunks are hashed by
+// goroutines of the Packer, which call emit for each chunk, concurrently
+// and in any order; emit may keep Data, which is never overwritten. Done
+// callbacks of Add are called from those goroutines or from Add itself,
+// one at a time and in the order the files were added, once the chunks
+// holding the file have been emitted.
 type Packer struct {
-	pw   *io.PipeWriter
-	errc chan error
+	cdc    cutter
+	emit   func(Chunk) error
+	hashes chan job
+	wg     sync.WaitGroup
+	sum    *fileSum // of the file being added
+	closed bool
+
+	buf    []byte // buf[cut:] is not in a chunk yet
+	cut    int
+	offset int64 // stream offset of buf[cut]
+	seq    int64 // sequence number of the next chunk
 
 	mu      sync.Mutex
-	written int64 // bytes handed to the chunker
-	emitted int64 // bytes covered by emitted chunks
-	window  []span
+	err     error          // first error of emit
+	open    int64          // start of the file being added, or the end of the stream
+	ready   map[int64]span // hashed chunks waiting for earlier ones
+	next    int64          // sequence number of the first chunk not in window
+	emitted int64          // bytes covered by emitted chunks, in order
+	window  []span         // emitted chunks that unresolved files may need
 	queue   []pending
 }
 
@@ -63,74 +98,174 @@ func NewPacker(p Params, emit func(Chunk) error) (*Packer, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	pr, pw := io.Pipe()
-	c, err := chunkers.NewChunker(p.Algorithm, pr, p.opts())
-	if err != nil {
-		return nil, fmt.Errorf("start chunker: %w", err)
+	workers := min(runtime.GOMAXPROCS(0), maxHashers)
+	pk := &Packer{
+		cdc:    newCutter(p),
+		emit:   emit,
+		hashes: make(chan job, workers),
+		sum:    newFileSum(),
+		ready:  map[int64]span{},
 	}
-	pk := &Packer{pw: pw, errc: make(chan error, 1)}
-	go func() {
-		err := pk.run(c, emit)
-		pr.CloseWithError(err)
-		pk.errc <- err
-	}()
+	pk.wg.Add(workers)
+	for range workers {
+		go pk.hasher()
+	}
 	return pk, nil
 }
 
-func (pk *Packer) run(c *chunkers.Chunker, emit func(Chunk) error) error {
-	for {
-		data, err := c.Next()
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
+// hasher addresses cut chunks and emits them.
+func (pk *Packer) hasher() {
+	defer pk.wg.Done()
+	for j := range pk.hashes {
+		pk.mu.Lock()
+		failed := pk.err != nil
+		pk.mu.Unlock()
+		if failed {
+			continue
 		}
-		if len(data) > 0 {
-			ch := Chunk{ID: ID(data), Data: append([]byte(nil), data...)}
-			if eerr := emit(ch); eerr != nil {
-				return eerr
+		c := Chunk{ID: ID(j.data), Data: j.data}
+		err := pk.emit(c)
+		pk.mu.Lock()
+		if err != nil {
+			if pk.err == nil {
+				pk.err = err
 			}
-			pk.mu.Lock()
-			pk.window = append(pk.window, span{ch.ID, pk.emitted, pk.emitted + int64(len(data))})
-			pk.emitted += int64(len(data))
-			pk.resolveLocked()
-			pk.mu.Unlock()
+		} else if pk.err == nil {
+			pk.ready[j.seq] = span{c.ID, j.start, j.start + int64(len(j.data))}
+			pk.advanceLocked()
 		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+		pk.mu.Unlock()
 	}
+}
+
+// advanceLocked moves the chunks that are now emitted in order into the
+// window and resolves the files they complete.
+func (pk *Packer) advanceLocked() {
+	for {
+		s, ok := pk.ready[pk.next]
+		if !ok {
+			break
+		}
+		delete(pk.ready, pk.next)
+		pk.next++
+		pk.window = append(pk.window, s)
+		pk.emitted = s.end
+	}
+	pk.resolveLocked()
 }
 
 // Add streams r into the pack. done is called with the file's refs once all
 // of its chunks have been emitted, which may be after Add returns (at the
 // latest during Close).
 func (pk *Packer) Add(r io.Reader, done func(File)) error {
-	h := sha256.New()
+	if pk.closed {
+		return errors.New("pack: packer is closed")
+	}
+	start := pk.offset + int64(len(pk.buf)-pk.cut)
 	pk.mu.Lock()
-	start := pk.written
+	pk.open = start
+	err := pk.err
 	pk.mu.Unlock()
-	n, err := io.Copy(pk.pw, io.TeeReader(r, h))
-	pk.mu.Lock()
-	defer pk.mu.Unlock()
-	pk.written += n
 	if err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
-	pk.queue = append(pk.queue, pending{start, start + n, hex.EncodeToString(h.Sum(nil)), done})
+	pk.sum.reset()
+	defer pk.sum.wait()
+	empty := 0
+	for {
+		if cap(pk.buf)-len(pk.buf) < minRead {
+			pk.grow()
+		}
+		free := pk.buf[len(pk.buf):min(cap(pk.buf), len(pk.buf)+readSize)]
+		n, err := r.Read(free)
+		if n > 0 {
+			empty = 0
+			pk.sum.write(free[:n])
+			pk.buf = pk.buf[:len(pk.buf)+n]
+			if cerr := pk.cutFull(); cerr != nil {
+				return cerr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("pack: %w", err)
+		}
+		if n == 0 {
+			if empty++; empty == 100 {
+				return fmt.Errorf("pack: %w", io.ErrNoProgress)
+			}
+		}
+	}
+	end := pk.offset + int64(len(pk.buf)-pk.cut)
+	f := pending{start: start, end: end, hash: pk.sum.sum(), done: done}
+	pk.mu.Lock()
+	defer pk.mu.Unlock()
+	pk.open = end
+	pk.queue = append(pk.queue, f)
 	pk.resolveLocked()
 	return nil
 }
 
-// Close cuts the last chunk, waits for every done callback and returns the
-// first error of the Packer.
-func (pk *Packer) Close() error {
-	pk.pw.Close()
-	err := <-pk.errc
+// grow replaces the buffer by one with room to read, keeping the bytes not
+// yet cut. Chunks already emitted keep the old one.
+func (pk *Packer) grow() {
+	rest := pk.buf[pk.cut:]
+	size := min(max(2*cap(pk.buf), minBuffer), maxBuffer)
+	size = max(size, len(rest)+readSize)
+	buf := make([]byte, len(rest), size)
+	copy(buf, rest)
+	pk.buf, pk.cut = buf, 0
+}
+
+// cutFull cuts chunks while a whole MaxSize window is buffered: the cut
+// point of such a window does not depend on what follows.
+func (pk *Packer) cutFull() error {
+	for len(pk.buf)-pk.cut >= pk.cdc.max {
+		if err := pk.send(pk.cdc.cut(pk.buf[pk.cut:])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// send hands the next n buffered bytes as a chunk to the hashers.
+func (pk *Packer) send(n int) error {
+	pk.mu.Lock()
+	err := pk.err
+	pk.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("pack: %w", err)
 	}
+	data := pk.buf[pk.cut : pk.cut+n : pk.cut+n]
+	pk.hashes <- job{seq: pk.seq, start: pk.offset, data: data}
+	pk.seq++
+	pk.cut += n
+	pk.offset += int64(n)
+	return nil
+}
+
+// Close cuts the last chunks, waits for every done callback and returns the
+// first error of the Packer.
+func (pk *Packer) Close() error {
+	if pk.closed {
+		return errors.New("pack: packer is closed")
+	}
+	pk.closed = true
+	for pk.cut < len(pk.buf) {
+		if pk.send(pk.cdc.cut(pk.buf[pk.cut:])) != nil {
+			break // the error of emit, returned below
+		}
+	}
+	close(pk.hashes)
+	pk.wg.Wait()
+	pk.buf = nil
 	pk.mu.Lock()
 	defer pk.mu.Unlock()
-	pk.resolveLocked()
+	if pk.err != nil {
+		return fmt.Errorf("pack: %w", pk.err)
+	}
 	if len(pk.queue) != 0 {
 		return fmt.Errorf("pack: %d files left unresolved", len(pk.queue))
 	}
@@ -143,14 +278,16 @@ func (pk *Packer) resolveLocked() {
 		pk.queue = pk.queue[1:]
 		out := File{Size: f.end - f.start, Hash: f.hash}
 		for _, s := range pk.window {
-			lo, hi := max(s.start, f.start), min(s.end, f.end)
-			if lo < hi {
+			if s.start >= f.end {
+				break
+			}
+			if lo, hi := max(s.start, f.start), min(s.end, f.end); lo < hi {
 				out.Refs = append(out.Refs, Ref{Chunk: s.id, Offset: lo - s.start, Length: hi - lo})
 			}
 		}
 		f.done(out)
 	}
-	keep := pk.written
+	keep := pk.open
 	if len(pk.queue) > 0 {
 		keep = pk.queue[0].start
 	}

@@ -2,6 +2,7 @@ package chunk
 
 import (
 	"bytes"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -70,8 +71,14 @@ func TestDedupAfterLocalEdit(t *testing.T) {
 		data[i] = byte(rng.UintN(256))
 	}
 	ids := func(b []byte) map[string]bool {
+		var mu sync.Mutex
 		out := map[string]bool{}
-		pk, err := NewPacker(DefaultParams, func(c Chunk) error { out[c.ID] = true; return nil })
+		pk, err := NewPacker(DefaultParams, func(c Chunk) error {
+			mu.Lock()
+			defer mu.Unlock()
+			out[c.ID] = true
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,5 +119,33 @@ func TestDecodeRejectsCorruption(t *testing.T) {
 		if _, err := Decode(id, bad); err == nil {
 			t.Errorf("case %d: corrupt chunk decoded without error", i)
 		}
+	}
+}
+
+func TestPackerStopsAtEmitError(t *testing.T) {
+	boom := errors.New("boom")
+	var mu sync.Mutex
+	calls := 0
+	pk, err := NewPacker(DefaultParams, func(Chunk) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls == 2 {
+			return boom
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(11, 8<<20)
+	var aerr error
+	for i := 0; i < 20 && aerr == nil; i++ {
+		aerr = pk.Add(bytes.NewReader(data), func(File) {})
+	}
+	if !errors.Is(aerr, boom) {
+		t.Errorf("Add: %v, want the error of emit", aerr)
+	}
+	if err := pk.Close(); !errors.Is(err, boom) {
+		t.Errorf("Close: %v, want the error of emit", err)
 	}
 }

@@ -1,11 +1,6 @@
 package chunk
 
-import (
-	"fmt"
-
-	chunkers "github.com/PlakarKorp/go-cdc-chunkers"
-	_ "github.com/PlakarKorp/go-cdc-chunkers/chunkers/fastcdc" // registers fastcdc-v1.0.0
-)
+import "fmt"
 
 // Params are the chunking parameters of a store. They are recorded in the
 // metadata store when the store is created and never change afterwards:
@@ -36,8 +31,4 @@ func (p Params) Validate() error {
 		return fmt.Errorf("bad chunk sizes min=%d avg=%d max=%d: want 0 < min <= avg <= max, avg a power of two", p.MinSize, p.AvgSize, p.MaxSize)
 	}
 	return nil
-}
-
-func (p Params) opts() *chunkers.ChunkerOpts {
-	return &chunkers.ChunkerOpts{MinSize: p.MinSize, NormalSize: p.AvgSize, MaxSize: p.MaxSize}
 }

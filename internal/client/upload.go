@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,9 +14,22 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// Limits of an Upload's pipeline: chunks are checked against the server
+// in batches of up to missingBatch IDs by uploadWorkers goroutines, which
+// also encode and send the missing ones. Cut chunks queued, being checked
+// or being sent hold at most bytesInFlight bytes of data (eight of the
+// largest chunks of the default parameters); the Packer waits while they
+// do.
+const (
+	uploadWorkers = 4
+	bytesInFlight = 32 << 20
+	missingBatch  = 64
 )
 
 // An Upload collects file operations and sends them as one atomic
@@ -29,7 +43,11 @@ type Upload struct {
 	g      *errgroup.Group
 	gctx   context.Context
 	work   chan chunk.Chunk
+	budget *semaphore.Weighted // of the data of the chunks in work or in a sender
 	closed bool
+
+	seenMu sync.Mutex
+	seen   map[string]bool // chunks already handed to the workers
 
 	mu  sync.Mutex
 	ops []tusk.FileOp
@@ -51,18 +69,12 @@ func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
 		return nil, fmt.Errorf("server chunking parameters: %w", err)
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	u := &Upload{c: c, ctx: ctx, g: g, gctx: gctx, work: make(chan chunk.Chunk, 4)}
-	for range 4 {
-		g.Go(func() error { return u.sender(u.work) })
+	u := &Upload{c: c, ctx: ctx, g: g, gctx: gctx, work: make(chan chunk.Chunk, missingBatch),
+		budget: semaphore.NewWeighted(bytesInFlight), seen: map[string]bool{}}
+	for range uploadWorkers {
+		g.Go(u.sender)
 	}
-	u.packer, err = chunk.NewPacker(params, func(ch chunk.Chunk) error {
-		select {
-		case u.work <- ch:
-			return nil
-		case <-gctx.Done():
-			return gctx.Err()
-		}
-	})
+	u.packer, err = chunk.NewPacker(params, u.queue)
 	if err != nil {
 		close(u.work)
 		g.Wait()
@@ -71,27 +83,85 @@ func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
 	return u, nil
 }
 
-// sender uploads the chunks the server is missing.
-func (u *Upload) sender(work <-chan chunk.Chunk) error {
-	for ch := range work {
+// queue hands a chunk to the senders, once per upload: a chunk that
+// repeats is checked and sent by whichever sender got it first.
+func (u *Upload) queue(ch chunk.Chunk) error {
+	u.seenMu.Lock()
+	dup := u.seen[ch.ID]
+	u.seen[ch.ID] = true
+	u.seenMu.Unlock()
+	if dup {
+		return nil
+	}
+	if err := u.budget.Acquire(u.gctx, weight(ch)); err != nil {
+		return err
+	}
+	select {
+	case u.work <- ch:
+		return nil
+	case <-u.gctx.Done():
+		return u.gctx.Err()
+	}
+}
+
+// weight is what a chunk takes of the budget: its size, but never more
+// than all of it.
+func weight(ch chunk.Chunk) int64 {
+	return min(int64(len(ch.Data)), bytesInFlight)
+}
+
+// sender asks the server which of the queued chunks it lacks, a batch at
+// a time, and uploads those.
+func (u *Upload) sender() error {
+	batch := make([]chunk.Chunk, 0, missingBatch)
+	ids := make([]string, 0, missingBatch)
+	for ch := range u.work {
+		batch, ids = append(batch[:0], ch), append(ids[:0], ch.ID)
+	more:
+		for len(batch) < missingBatch {
+			select {
+			case ch, ok := <-u.work:
+				if !ok {
+					break more
+				}
+				batch, ids = append(batch, ch), append(ids, ch.ID)
+			default:
+				break more
+			}
+		}
 		var resp struct {
 			Missing []string `json:"missing"`
 		}
-		if err := u.c.call(u.gctx, http.MethodPost, "/v1/chunks/missing", nil, map[string][]string{"ids": {ch.ID}}, &resp); err != nil {
-			return err
+		if err := u.c.call(u.gctx, http.MethodPost, "/v1/chunks/missing", nil, map[string][]string{"ids": ids}, &resp); err != nil {
+			return fmt.Errorf("check %d chunks: %w", len(ids), err)
 		}
-		if len(resp.Missing) == 0 {
-			continue
+		missing := make(map[string]bool, len(resp.Missing))
+		for _, id := range resp.Missing {
+			missing[id] = true
 		}
-		enc := chunk.Encode(ch.Data)
-		r, err := u.c.do(u.gctx, http.MethodPut, "/v1/chunks/"+url.PathEscape(ch.ID), nil, bytes.NewReader(enc), "application/octet-stream")
-		if err != nil {
-			return fmt.Errorf("upload chunk %s: %w", ch.ID, err)
+		for i, ch := range batch {
+			if missing[ch.ID] {
+				if err := u.put(ch); err != nil {
+					return err
+				}
+			}
+			u.budget.Release(weight(ch))
+			batch[i] = chunk.Chunk{}
 		}
-		io.Copy(io.Discard, r.Body)
-		r.Body.Close()
-		u.Sent.Add(int64(len(enc)))
 	}
+	return nil
+}
+
+// put encodes and uploads one chunk.
+func (u *Upload) put(ch chunk.Chunk) error {
+	enc := chunk.Encode(ch.Data)
+	r, err := u.c.do(u.gctx, http.MethodPut, "/v1/chunks/"+url.PathEscape(ch.ID), nil, bytes.NewReader(enc), "application/octet-stream")
+	if err != nil {
+		return fmt.Errorf("upload chunk %s: %w", ch.ID, err)
+	}
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	u.Sent.Add(int64(len(enc)))
 	return nil
 }
 
@@ -176,14 +246,17 @@ func (u *Upload) Commit(ref string) (tusk.Commit, error) {
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		enc := json.NewEncoder(pw)
+		// Buffered: a pipe write per operation would wake the sending
+		// goroutine for every file.
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		enc := json.NewEncoder(bw)
 		for _, op := range u.ops {
 			if err := enc.Encode(op); err != nil {
-				pw.CloseWithError(err)
+				pw.CloseWithError(fmt.Errorf("encode operation on %s: %w", op.Path, err))
 				return
 			}
 		}
-		pw.Close()
+		pw.CloseWithError(bw.Flush())
 	}()
 	resp, err := u.c.do(u.ctx, http.MethodPost, "/v1/files/modify", url.Values{"ref": {ref}}, pr, "application/x-ndjson")
 	pr.Close()

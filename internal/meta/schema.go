@@ -33,7 +33,7 @@ var schema = []string{
 		size BIGINT NOT NULL, files BIGINT NOT NULL,
 		PRIMARY KEY (project, repo, id))`,
 	`CREATE INDEX IF NOT EXISTS commits_by_set ON commits (id)`,
-	`CREATE INDEX IF NOT EXISTS commits_by_parent ON commits (project, repo, parent)`,
+	`CREATE INDEX IF NOT EXISTS commits_by_parent ON commits (project, repo, parent, started, id)`,
 	`CREATE INDEX IF NOT EXISTS commits_by_time ON commits (project, repo, started, id)`,
 	`CREATE TABLE IF NOT EXISTS commit_provenance (
 		project TEXT NOT NULL, repo TEXT NOT NULL, id TEXT NOT NULL,
@@ -60,7 +60,7 @@ var schema = []string{
 		idx BIGINT NOT NULL, state TEXT NOT NULL, lease_until BIGINT NOT NULL, data TEXT NOT NULL,
 		PRIMARY KEY (project, pipeline, job, id))`,
 	`CREATE INDEX IF NOT EXISTS datums_by_index ON datums (project, pipeline, job, idx)`,
-	`CREATE INDEX IF NOT EXISTS datums_by_state ON datums (project, pipeline, state, lease_until)`,
+	`CREATE INDEX IF NOT EXISTS datums_by_state ON datums (project, pipeline, job, state, idx)`,
 	`CREATE TABLE IF NOT EXISTS logs (
 		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, datum TEXT NOT NULL,
 		seq BIGINT NOT NULL, data TEXT NOT NULL,

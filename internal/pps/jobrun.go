@@ -216,20 +216,35 @@ func (a *API) baseDatums(ctx context.Context, j *tusk.JobInfo) (map[string]*datu
 
 // runJob checks on a running job: done when no datum is queued or running.
 func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.JobInfo) (time.Duration, error) {
+	// Cheap index lookups decide whether the job is done; the counts
+	// (a scan of the job's datums) are refreshed at most every second, so
+	// that a job of a million datums does not cost a scan per datum.
+	var pending bool
 	var counts map[string]int64
+	refresh := time.Since(a.counted(j.ID)) >= time.Second
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
-		counts, err = tx.CountDatums(ctx, project, j.Pipeline, j.ID)
+		if pending, err = tx.HasDatums(ctx, project, j.Pipeline, j.ID, tusk.DatumQueued, tusk.DatumRunning); err != nil {
+			return err
+		}
+		if refresh || !pending {
+			counts, err = tx.CountDatums(ctx, project, j.Pipeline, j.ID)
+		}
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
-	j.DataProcessed, j.DataSkipped = counts[tusk.DatumSuccess], counts[tusk.DatumSkipped]
-	j.DataFailed, j.DataRecovered = counts[tusk.DatumFailed], counts[tusk.DatumRecovered]
-	if counts[tusk.DatumQueued]+counts[tusk.DatumRunning] > 0 {
-		if err := a.saveJob(ctx, j); err != nil {
-			return 0, err
+	if counts != nil {
+		a.markCounted(j.ID)
+		j.DataProcessed, j.DataSkipped = counts[tusk.DatumSuccess], counts[tusk.DatumSkipped]
+		j.DataFailed, j.DataRecovered = counts[tusk.DatumFailed], counts[tusk.DatumRecovered]
+	}
+	if pending {
+		if counts != nil {
+			if err := a.saveJob(ctx, j); err != nil {
+				return 0, err
+			}
 		}
 		if err := a.ensureWorkers(ctx, r); err != nil {
 			a.setState(ctx, r.Name, tusk.PipelineCrashing, err.Error())
@@ -256,6 +271,19 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 		j.State = tusk.JobEgressing
 	}
 	return 0, a.saveJob(ctx, j)
+}
+
+// counted returns when a job's datums were last counted.
+func (a *API) counted(job string) time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lastCount[job]
+}
+
+func (a *API) markCounted(job string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lastCount[job] = time.Now()
 }
 
 // finishJob commits the outputs of every successful or skipped datum; two
