@@ -87,7 +87,14 @@ func (c *Client) DeleteJob(ctx context.Context, pipeline, id string) error {
 
 // ListDatums streams a job's datums, optionally in one state.
 func (c *Client) ListDatums(ctx context.Context, pipeline, job, state string, fn func(tusk.DatumInfo) error) error {
-	return stream(ctx, c, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(job)+"/datums", url.Values{"state": {state}}, fn)
+	return c.ListDatumsPage(ctx, pipeline, job, state, 0, 0, fn)
+}
+
+// ListDatumsPage streams one page of a job's datums: limit of them (0:
+// all) after skipping offset.
+func (c *Client) ListDatumsPage(ctx context.Context, pipeline, job, state string, offset, limit int, fn func(tusk.DatumInfo) error) error {
+	q := url.Values{"state": {state}, "offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
+	return stream(ctx, c, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(job)+"/datums", q, fn)
 }
 
 // DryRunDatums streams the datums a spec would make now.

@@ -45,11 +45,8 @@ func (c *console) job(w http.ResponseWriter, r *http.Request) {
 	for _, s := range datumStates {
 		d.Filters = append(d.Filters, filter{Label: s, URL: jobURL(pipeline, id) + "?state=" + s, Current: d.State == s})
 	}
-	from, n := offset(r), 0
-	err = c.api.ListDatums(ctx, pipeline, id, d.State, func(di tusk.DatumInfo) error {
-		if n++; n <= from {
-			return nil
-		}
+	from := offset(r)
+	err = c.api.ListDatumsPage(ctx, pipeline, id, d.State, from, pageSize+1, func(di tusk.DatumInfo) error {
 		if len(d.Datums) == pageSize {
 			return errPageFull
 		}

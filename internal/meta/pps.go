@@ -193,16 +193,17 @@ func (t *Tx) Datum(ctx context.Context, project, pipeline, job, id string) ([]by
 }
 
 // Datums returns a job's datums in index order after index after
-// (-1 for the start), optionally only those in one state.
-func (t *Tx) Datums(ctx context.Context, project, pipeline, job, state string, after int64, limit int) ([][]byte, error) {
+// (-1 for the start), optionally only those in one state, skipping the
+// first offset of them.
+func (t *Tx) Datums(ctx context.Context, project, pipeline, job, state string, after int64, offset, limit int) ([][]byte, error) {
 	q := `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND idx > ?`
 	args := []any{project, pipeline, job, after}
 	if state != "" {
 		q += ` AND state = ?`
 		args = append(args, state)
 	}
-	q += ` ORDER BY idx LIMIT ?`
-	out, err := t.docs(ctx, q, append(args, sqlLimit(limit))...)
+	q += ` ORDER BY idx LIMIT ? OFFSET ?`
+	out, err := t.docs(ctx, q, append(args, sqlLimit(limit), offset)...)
 	if err != nil {
 		return nil, fmt.Errorf("list datums of %s@%s: %w", pipeline, job, err)
 	}

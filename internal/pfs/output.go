@@ -134,8 +134,10 @@ func (a *API) StageFiles(ctx context.Context, ops []tusk.FileOp, ttl time.Durati
 
 // FinishOutputCommit finishes an open commit with exactly the given files
 // (sorted by path, each path once), or, when errMsg is set, as failed and
-// with its parent's content.
-func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []fileset.File, errMsg string) (tusk.Commit, error) {
+// with its parent's content. also, when not nil, runs in the same
+// metadata transaction (a pipeline records its job's end there, so that
+// the commit and the job change together).
+func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []fileset.File, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
 	root, size, n := "", int64(0), int64(0)
 	if errMsg == "" {
 		batch := a.newNodeBatch()
@@ -172,6 +174,11 @@ func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []f
 		}
 		if err := tx.UpdateCommit(ctx, project, c); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		out, err = a.fillCommit(ctx, tx, c)
 		return err

@@ -9,15 +9,15 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// ListDatums streams a job's datums in order, after index after (-1 from
-// the start), optionally only those in one state.
-func (a *API) ListDatums(ctx context.Context, pipeline, job, state string, after int64, limit int, fn func(tusk.DatumInfo) error) error {
+// ListDatums streams a job's datums in order, optionally only those in
+// one state, skipping the first offset and stopping after limit (0: all).
+func (a *API) ListDatums(ctx context.Context, pipeline, job, state string, offset, limit int, fn func(tusk.DatumInfo) error) error {
 	var out []tusk.DatumInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := loadJob(ctx, tx, pipeline, job); err != nil {
 			return err
 		}
-		docs, err := tx.Datums(ctx, project, pipeline, job, state, after, limit)
+		docs, err := tx.Datums(ctx, project, pipeline, job, state, -1, offset, limit)
 		if err != nil {
 			return err
 		}

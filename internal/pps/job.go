@@ -197,11 +197,15 @@ func (a *API) killJobs(ctx context.Context, pipeline, reason string) {
 func (a *API) endJob(ctx context.Context, j *tusk.JobInfo, state, reason string) error {
 	t := now()
 	j.State, j.Reason, j.Finished = state, reason, &t
-	if err := a.saveJob(ctx, j); err != nil {
-		return err
+	_, err := a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason),
+		func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+	if tusk.KindOf(err) == tusk.KindConflict || tusk.KindOf(err) == tusk.KindNotFound {
+		// The output commit is already finished, or gone: record the job
+		// on its own.
+		err = a.saveJob(ctx, j)
 	}
-	if _, err := a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason)); err != nil &&
-		tusk.KindOf(err) != tusk.KindConflict && tusk.KindOf(err) != tusk.KindNotFound {
+	a.signalJobs()
+	if err != nil {
 		return err
 	}
 	a.setLastJobState(ctx, j.Pipeline, state)

@@ -196,7 +196,7 @@ func (a *API) baseDatums(ctx context.Context, j *tusk.JobInfo) (map[string]*datu
 			if b.ID == j.ID || b.State != tusk.JobSuccess {
 				continue
 			}
-			ds, err := tx.Datums(ctx, project, j.Pipeline, b.ID, "", -1, 0)
+			ds, err := tx.Datums(ctx, project, j.Pipeline, b.ID, "", -1, 0, 0)
 			if err != nil {
 				return err
 			}
@@ -256,7 +256,7 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 	if j.DataFailed > 0 {
 		reason := "datums failed"
 		a.db.View(ctx, func(tx *meta.Tx) error {
-			docs, err := tx.Datums(ctx, project, j.Pipeline, j.ID, tusk.DatumFailed, -1, 1)
+			docs, err := tx.Datums(ctx, project, j.Pipeline, j.ID, tusk.DatumFailed, -1, 0, 1)
 			if err == nil && len(docs) == 1 {
 				if d, err := decodeDatum(docs[0]); err == nil {
 					reason = fmt.Sprintf("datum %s failed: %s", d.ID, d.Reason)
@@ -295,7 +295,7 @@ func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) 
 	}
 	var all []owned
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		docs, err := tx.Datums(ctx, project, j.Pipeline, j.ID, "", -1, 0)
+		docs, err := tx.Datums(ctx, project, j.Pipeline, j.ID, "", -1, 0, 0)
 		if err != nil {
 			return err
 		}
@@ -338,13 +338,12 @@ func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) 
 			return err
 		}
 	}
-	if _, err := a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, files, ""); err != nil && tusk.KindOf(err) != tusk.KindConflict {
-		return a.endJob(ctx, j, tusk.JobFailure, err.Error())
-	}
 	t := now()
 	j.State, j.Finished = tusk.JobSuccess, &t
-	if err := a.saveJob(ctx, j); err != nil {
-		return err
+	_, err = a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, files, "", func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+	a.signalJobs()
+	if err != nil && tusk.KindOf(err) != tusk.KindConflict {
+		return a.endJob(ctx, j, tusk.JobFailure, err.Error())
 	}
 	a.setLastJobState(ctx, j.Pipeline, tusk.JobSuccess)
 	a.log.Info("job finished", "pipeline", j.Pipeline, "job", j.ID, "datums", j.DataTotal, "processed", j.DataProcessed, "skipped", j.DataSkipped)

@@ -195,7 +195,7 @@ func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []st
 	n := 0
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		n = 0
-		docs, err := tx.Datums(ctx, project, pipeline, job, tusk.DatumRunning, -1, 0)
+		docs, err := tx.Datums(ctx, project, pipeline, job, tusk.DatumRunning, -1, 0, 0)
 		if err != nil {
 			return err
 		}

@@ -184,8 +184,18 @@ func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listDatums(w http.ResponseWriter, r *http.Request) {
+	offset, err := queryInt(r, "offset")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	st := newStream(w)
-	err := s.pps.ListDatums(r.Context(), r.PathValue("pipeline"), r.PathValue("id"), r.URL.Query().Get("state"), -1, 0,
+	err = s.pps.ListDatums(r.Context(), r.PathValue("pipeline"), r.PathValue("id"), r.URL.Query().Get("state"), offset, limit,
 		func(d tusk.DatumInfo) error { return st.send(d) })
 	st.finish(r, err)
 }
