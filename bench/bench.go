@@ -19,7 +19,8 @@ type scenario struct {
 }
 
 // scenarios run in this order.
-var scenarios = []scenario{putScenario, smallFilesScenario, versionsScenario, latencyScenario, rssScenario}
+var scenarios = []scenario{putScenario, smallFilesScenario, versionsScenario, latencyScenario, rssScenario,
+	datumsScenario, dockerScenario, skipScenario, consoleScenario}
 
 func scenarioNames() []string {
 	var out []string
@@ -54,20 +55,22 @@ func errorRow(name, target string, err error) row {
 
 // bench holds what every scenario needs.
 type bench struct {
-	cfg   config
-	dir   string // the work directory
-	log   *slog.Logger
-	tools tools
+	cfg    config
+	dir    string // the work directory
+	log    *slog.Logger
+	tools  tools
+	worker string  // the worker binary, once built
+	scale  float64 // of the scenario that runs
 }
 
 // bytes scales a data size, keeping at least 64 KiB.
 func (b *bench) bytes(n int64) int64 {
-	return max(64<<10, int64(math.Round(float64(n)*b.cfg.scale)))
+	return max(64<<10, int64(math.Round(float64(n)*b.scale)))
 }
 
 // count scales a number of files, keeping at least 1.
 func (b *bench) count(n int) int {
-	return max(1, int(math.Round(float64(n)*b.cfg.scale)))
+	return max(1, int(math.Round(float64(n)*b.scale)))
 }
 
 // scratch returns an empty directory for one scenario's data.
@@ -85,6 +88,7 @@ func (b *bench) scratch(name string) (string, error) {
 // runScenario runs sc in its own scratch directory, removed afterwards,
 // under a CPU profile when asked for. An error becomes a table row.
 func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
+	b.scale = b.cfg.scaleOf(sc.name)
 	if b.cfg.cpuprofile != "" {
 		path := fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name)
 		f, err := os.Create(path)

@@ -5,6 +5,7 @@
 //
 //	go run ./bench                       # everything at full size
 //	go run ./bench -scale 0.1            # a quick run: data shrunk 10×
+//	go run ./bench -scale 1,skip=0.1     # full size but for one scenario
 //	go run ./bench -only put,latency     # a subset
 package main
 
@@ -45,7 +46,8 @@ func main() {
 
 // config is the parsed command line.
 type config struct {
-	scale      float64
+	scale      float64            // of data sizes and file counts
+	scales     map[string]float64 // per scenario, overriding scale
 	rounds     int
 	only       map[string]bool
 	out        string
@@ -57,8 +59,8 @@ type config struct {
 func parseFlags(args []string) (config, error) {
 	cfg := config{args: args}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.Float64Var(&cfg.scale, "scale", 1.0, "multiply every data size and file count by this (0.1 = a quick run)")
-	fs.IntVar(&cfg.rounds, "rounds", 3, "timed rounds of the throughput scenarios (put, smallfiles); figures are medians")
+	scale := fs.String("scale", "1", scaleUsage)
+	fs.IntVar(&cfg.rounds, "rounds", 3, "timed rounds of the put, smallfiles, datums, docker and skip scenarios; figures are medians")
 	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames(), ",")+"); default all")
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
@@ -69,8 +71,9 @@ func parseFlags(args []string) (config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if cfg.scale <= 0 {
-		return cfg, fmt.Errorf("-scale %v: want a positive number", cfg.scale)
+	var err error
+	if cfg.scale, cfg.scales, err = parseScale(*scale); err != nil {
+		return cfg, err
 	}
 	if cfg.rounds < 1 {
 		return cfg, fmt.Errorf("-rounds %d: want at least 1", cfg.rounds)
@@ -103,13 +106,13 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	}
 	defer cleanup()
 	b := &bench{cfg: cfg, dir: wd, log: log, tools: findTools(ctx)}
-	rep := report{started: time.Now(), scale: cfg.scale, args: args, machine: describeMachine(ctx, wd), tools: b.tools}
-	log.Info("bench starting", "workdir", wd, "scale", cfg.scale)
+	rep := report{started: time.Now(), cfg: cfg, machine: describeMachine(ctx, wd), tools: b.tools}
+	log.Info("bench starting", "workdir", wd, "scale", cfg.scaleLabel())
 	if b.tools.restic == "" || b.tools.git == "" {
 		log.Warn("baseline missing: its figures will read "+notInstalled, "restic", b.tools.restic != "", "git", b.tools.git != "", "install", installHint)
 	}
 	for _, sc := range scenarios {
-		if cfg.only != nil && !cfg.only[sc.name] {
+		if !cfg.runs(sc.name) {
 			continue
 		}
 		if ctx.Err() != nil {

@@ -96,7 +96,7 @@ func runVersions(ctx context.Context, b *bench) ([]row, error) {
 // scaleCaveat marks a target that chunk sizes, which do not scale, make
 // only indicative below scale 1.
 func scaleCaveat(b *bench) string {
-	if b.cfg.scale < 1 {
+	if b.scale < 1 {
 		return " (indicative below scale 1)"
 	}
 	return ""

@@ -27,8 +27,15 @@ type tuskServer struct {
 // startTusk runs a server on dataDir, listening on a free loopback port,
 // with garbage collection off.
 func startTusk(ctx context.Context, dataDir string) (*tuskServer, error) {
+	return startServer(ctx, server.Config{DataDir: dataDir})
+}
+
+// startServer is startTusk with more of the server's configuration (its
+// logger is set here).
+func startServer(ctx context.Context, cfg server.Config) (*tuskServer, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	srv, err := server.New(ctx, server.Config{DataDir: dataDir, Logger: serverLogger()})
+	cfg.Logger = serverLogger()
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("start tusk: %w", err)
@@ -46,7 +53,7 @@ func startTusk(ctx context.Context, dataDir string) (*tuskServer, error) {
 		srv.Close()
 		return nil, err
 	}
-	t := &tuskServer{dataDir: dataDir, client: c, srv: srv, cancel: cancel, done: make(chan error, 1)}
+	t := &tuskServer{dataDir: cfg.DataDir, client: c, srv: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() { t.done <- srv.Serve(ctx, ln) }()
 	return t, nil
 }
@@ -118,8 +125,24 @@ func putTree(ctx context.Context, c *client.Client, repo, dir string) (int, phas
 	if err != nil {
 		return 0, ph, fmt.Errorf("new upload: %w", err)
 	}
+	n, err := putDir(up, dir)
+	if err != nil {
+		up.Abort()
+		return n, ph, err
+	}
+	ph.put = time.Since(start)
+	if _, err := up.Commit(repo + "@master"); err != nil {
+		return n, ph, fmt.Errorf("commit %s: %w", repo, err)
+	}
+	ph.commit = time.Since(start) - ph.put
+	return n, ph, nil
+}
+
+// putDir adds a PutFile of every regular file under dir to up, at its
+// path relative to dir, and returns how many there were.
+func putDir(up *client.Upload, dir string) (int, error) {
 	n := 0
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
@@ -136,15 +159,9 @@ func putTree(ctx context.Context, c *client.Client, repo, dir string) (int, phas
 		return up.PutFile("/"+filepath.ToSlash(rel), f, false)
 	})
 	if err != nil {
-		up.Abort()
-		return n, ph, fmt.Errorf("upload tree %s: %w", dir, err)
+		return n, fmt.Errorf("upload tree %s: %w", dir, err)
 	}
-	ph.put = time.Since(start)
-	if _, err := up.Commit(repo + "@master"); err != nil {
-		return n, ph, fmt.Errorf("commit %s: %w", repo, err)
-	}
-	ph.commit = time.Since(start) - ph.put
-	return n, ph, nil
+	return n, nil
 }
 
 // putTiny commits n generated tiny files (tinyContent, version 0) to

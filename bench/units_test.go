@@ -42,7 +42,16 @@ func TestParseFlags(t *testing.T) {
 	if cfg.scale != 0.1 || !cfg.only["put"] || !cfg.only["rss"] || len(cfg.only) != 2 {
 		t.Errorf("parsed %+v", cfg)
 	}
-	for _, bad := range [][]string{{"-only", "nope"}, {"-scale", "0"}, {"-rounds", "0"}, {"extra"}} {
+	cfg, err = parseFlags([]string{"-scale", "1,skip=0.1", "-only", "put,skip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.scaleOf("skip") != 0.1 || cfg.scaleOf("put") != 1 || cfg.scaleLabel() != "1 (skip: 0.1)" || cfg.fullScale() {
+		t.Errorf("parsed %+v: label %q", cfg, cfg.scaleLabel())
+	}
+	bad := [][]string{{"-only", "nope"}, {"-scale", "0"}, {"-scale", "1,nope=2"}, {"-scale", "1,skip"},
+		{"-scale", "1,skip=-1"}, {"-scale", "NaN"}, {"-rounds", "0"}, {"extra"}}
+	for _, bad := range bad {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
@@ -50,7 +59,7 @@ func TestParseFlags(t *testing.T) {
 }
 
 func TestScaling(t *testing.T) {
-	b := &bench{cfg: config{scale: 0.01}}
+	b := &bench{scale: 0.01}
 	if got := b.count(1_000_000); got != 10_000 {
 		t.Errorf("count = %d, want 10000", got)
 	}
