@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -23,6 +25,9 @@ const DefaultAddress = "127.0.0.1:1650"
 type Client struct {
 	base string
 	http *http.Client
+
+	mu     sync.Mutex
+	params *chunk.Params // the server's chunking parameters, once known
 }
 
 // New returns a client of the server at addr: "host:port", a URL

@@ -57,16 +57,12 @@ type Upload struct {
 	Bytes, Sent atomic.Int64
 }
 
-// NewUpload starts an upload. It asks the server for its chunking
+// NewUpload starts an upload. It cuts data with the server's chunking
 // parameters so that chunks deduplicate against what it holds.
 func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
-	info, err := c.Info(ctx)
+	params, err := c.chunkParams(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var params chunk.Params
-	if err := json.Unmarshal(info.ChunkParams, &params); err != nil {
-		return nil, fmt.Errorf("server chunking parameters: %w", err)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	u := &Upload{c: c, ctx: ctx, g: g, gctx: gctx, work: make(chan chunk.Chunk, missingBatch),
@@ -293,4 +289,25 @@ func (u *Upload) Stage() ([]tusk.FileOp, error) {
 		return nil, err
 	}
 	return u.ops, perr
+}
+
+// chunkParams asks the server for its chunking parameters once: they are
+// fixed when a store is created, so a worker uploading the output of
+// thousands of datums asks only the first time.
+func (c *Client) chunkParams(ctx context.Context) (chunk.Params, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.params != nil {
+		return *c.params, nil
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return chunk.Params{}, err
+	}
+	var params chunk.Params
+	if err := json.Unmarshal(info.ChunkParams, &params); err != nil {
+		return chunk.Params{}, fmt.Errorf("server chunking parameters: %w", err)
+	}
+	c.params = &params
+	return params, nil
 }
