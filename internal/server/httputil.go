@@ -54,6 +54,24 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(errorBody{te})
 }
 
+// reply answers with v as JSON, or with err.
+func reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, v)
+}
+
+// replyList streams items as newline-delimited JSON, then err if any.
+func replyList[T any](w http.ResponseWriter, r *http.Request, items []T, err error) {
+	st := newStream(w)
+	for _, it := range items {
+		st.send(it)
+	}
+	st.finish(r, err)
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(v)

@@ -85,11 +85,7 @@ func (s *Server) createRepo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	repo, err := s.pfs.CreateRepo(r.Context(), req.Name, req.Description)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, repo)
+	reply(w, r, repo, err)
 }
 
 func (s *Server) updateRepo(w http.ResponseWriter, r *http.Request) {
@@ -109,20 +105,12 @@ func (s *Server) updateRepo(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listRepos(w http.ResponseWriter, r *http.Request) {
 	repos, err := s.pfs.ListRepos(r.Context())
-	st := newStream(w)
-	for _, repo := range repos {
-		st.send(repo)
-	}
-	st.finish(r, err)
+	replyList(w, r, repos, err)
 }
 
 func (s *Server) inspectRepo(w http.ResponseWriter, r *http.Request) {
 	repo, err := s.pfs.InspectRepo(r.Context(), r.PathValue("repo"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, repo)
+	reply(w, r, repo, err)
 }
 
 func (s *Server) deleteRepo(w http.ResponseWriter, r *http.Request) {
@@ -132,11 +120,7 @@ func (s *Server) deleteRepo(w http.ResponseWriter, r *http.Request) {
 			WithHint("delete the pipeline instead: tusk delete pipeline %s", name))
 		return
 	}
-	if err := s.pfs.DeleteRepo(r.Context(), r.PathValue("repo"), queryBool(r, "force")); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pfs.DeleteRepo(r.Context(), r.PathValue("repo"), queryBool(r, "force")))
 }
 
 func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
@@ -150,37 +134,21 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, b)
+	reply(w, r, b, err)
 }
 
 func (s *Server) listBranches(w http.ResponseWriter, r *http.Request) {
 	bs, err := s.pfs.ListBranches(r.Context(), r.PathValue("repo"))
-	st := newStream(w)
-	for _, b := range bs {
-		st.send(b)
-	}
-	st.finish(r, err)
+	replyList(w, r, bs, err)
 }
 
 func (s *Server) inspectBranch(w http.ResponseWriter, r *http.Request) {
 	b, err := s.pfs.InspectBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, b)
+	reply(w, r, b, err)
 }
 
 func (s *Server) deleteBranch(w http.ResponseWriter, r *http.Request) {
-	if err := s.pfs.DeleteBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"), queryBool(r, "force")); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pfs.DeleteBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"), queryBool(r, "force")))
 }
 
 func (s *Server) startCommit(w http.ResponseWriter, r *http.Request) {
@@ -194,11 +162,7 @@ func (s *Server) startCommit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.pfs.StartCommit(r.Context(), req.Repo, req.Branch, req.Description)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, c)
+	reply(w, r, c, err)
 }
 
 func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
@@ -217,11 +181,7 @@ func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.pfs.FinishCommit(r.Context(), ref, req.Description, req.Error)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, c)
+	reply(w, r, c, err)
 }
 
 func (s *Server) inspectCommit(w http.ResponseWriter, r *http.Request) {
@@ -231,11 +191,7 @@ func (s *Server) inspectCommit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := s.pfs.InspectCommit(r.Context(), ref)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, c)
+	reply(w, r, c, err)
 }
 
 func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
@@ -256,20 +212,12 @@ func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
 		ref, repo = &p, p.Repo
 	}
 	cs, err := s.pfs.ListCommits(r.Context(), repo, ref, q.Get("after"), limit)
-	st := newStream(w)
-	for _, c := range cs {
-		st.send(c)
-	}
-	st.finish(r, err)
+	replyList(w, r, cs, err)
 }
 
 func (s *Server) commitSet(w http.ResponseWriter, r *http.Request) {
 	cs, err := s.pfs.CommitSet(r.Context(), r.PathValue("id"))
-	st := newStream(w)
-	for _, c := range cs {
-		st.send(c)
-	}
-	st.finish(r, err)
+	replyList(w, r, cs, err)
 }
 
 func (s *Server) waitCommit(w http.ResponseWriter, r *http.Request) {
@@ -279,11 +227,7 @@ func (s *Server) waitCommit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := s.pfs.WaitCommit(r.Context(), ref, id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, cs)
+	reply(w, r, cs, err)
 }
 
 func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*pfs.Ref, string) ([]tusk.Commit, error)) {
@@ -301,11 +245,7 @@ func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*pfs.R
 		return
 	}
 	cs, err := op(ref, id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, cs)
+	reply(w, r, cs, err)
 }
 
 func (s *Server) deleteCommit(w http.ResponseWriter, r *http.Request) {
@@ -400,11 +340,7 @@ func (s *Server) modifyFiles(w http.ResponseWriter, r *http.Request) {
 		return tusk.FileOp{}, false, nil
 	}
 	c, err := s.pfs.ModifyStream(r.Context(), ref, next)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, c)
+	reply(w, r, c, err)
 }
 
 func (s *Server) getFile(w http.ResponseWriter, r *http.Request) {
@@ -522,11 +458,7 @@ func (s *Server) inspectFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fi, err := s.pfs.InspectFile(r.Context(), ref)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, fi)
+	reply(w, r, fi, err)
 }
 
 func (s *Server) globFiles(w http.ResponseWriter, r *http.Request) {
@@ -562,11 +494,7 @@ func (s *Server) diffFiles(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) gc(w http.ResponseWriter, r *http.Request) {
 	stats, err := s.pfs.GC(r.Context(), queryBool(r, "dry_run"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, stats)
+	reply(w, r, stats, err)
 }
 
 func (s *Server) fsck(w http.ResponseWriter, r *http.Request) {

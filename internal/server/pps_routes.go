@@ -75,20 +75,12 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.pps.ListPipelines(r.Context())
-	st := newStream(w)
-	for _, p := range ps {
-		st.send(p)
-	}
-	st.finish(r, err)
+	replyList(w, r, ps, err)
 }
 
 func (s *Server) inspectPipeline(w http.ResponseWriter, r *http.Request) {
 	p, err := s.pps.InspectPipeline(r.Context(), r.PathValue("name"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, p)
+	reply(w, r, p, err)
 }
 
 func (s *Server) pipelineHistory(w http.ResponseWriter, r *http.Request) {
@@ -98,19 +90,11 @@ func (s *Server) pipelineHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hs, err := s.pps.PipelineHistory(r.Context(), r.PathValue("name"), n)
-	st := newStream(w)
-	for _, h := range hs {
-		st.send(h)
-	}
-	st.finish(r, err)
+	replyList(w, r, hs, err)
 }
 
 func (s *Server) deletePipeline(w http.ResponseWriter, r *http.Request) {
-	if err := s.pps.DeletePipeline(r.Context(), r.PathValue("name"), queryBool(r, "keep_repo")); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pps.DeletePipeline(r.Context(), r.PathValue("name"), queryBool(r, "keep_repo")))
 }
 
 func (s *Server) pipelineAction(w http.ResponseWriter, r *http.Request) {
@@ -142,45 +126,25 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	js, err := s.pps.ListJobs(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("id"), limit)
-	st := newStream(w)
-	for _, j := range js {
-		st.send(j)
-	}
-	st.finish(r, err)
+	replyList(w, r, js, err)
 }
 
 func (s *Server) waitJob(w http.ResponseWriter, r *http.Request) {
 	js, err := s.pps.WaitJob(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("id"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, js)
+	reply(w, r, js, err)
 }
 
 func (s *Server) inspectJob(w http.ResponseWriter, r *http.Request) {
 	j, err := s.pps.InspectJob(r.Context(), r.PathValue("pipeline"), r.PathValue("id"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, j)
+	reply(w, r, j, err)
 }
 
 func (s *Server) stopJob(w http.ResponseWriter, r *http.Request) {
-	if err := s.pps.StopJob(r.Context(), r.PathValue("pipeline"), r.PathValue("id")); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pps.StopJob(r.Context(), r.PathValue("pipeline"), r.PathValue("id")))
 }
 
 func (s *Server) deleteJob(w http.ResponseWriter, r *http.Request) {
-	if err := s.pps.DeleteJob(r.Context(), r.PathValue("pipeline"), r.PathValue("id")); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pps.DeleteJob(r.Context(), r.PathValue("pipeline"), r.PathValue("id")))
 }
 
 func (s *Server) listDatums(w http.ResponseWriter, r *http.Request) {
@@ -202,11 +166,7 @@ func (s *Server) listDatums(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) inspectDatum(w http.ResponseWriter, r *http.Request) {
 	d, err := s.pps.InspectDatum(r.Context(), r.PathValue("pipeline"), r.PathValue("id"), r.PathValue("datum"))
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, d)
+	reply(w, r, d, err)
 }
 
 func (s *Server) restartDatum(w http.ResponseWriter, r *http.Request) {
@@ -324,11 +284,7 @@ func (s *Server) taskDone(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad task result: %v", err))
 		return
 	}
-	if err := s.pps.Done(r.Context(), res); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pps.Done(r.Context(), res))
 }
 
 func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {
@@ -337,9 +293,5 @@ func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad log lines: %v", err))
 		return
 	}
-	if err := s.pps.AppendLogs(r.Context(), lines); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct{}{})
+	reply(w, r, struct{}{}, s.pps.AppendLogs(r.Context(), lines))
 }
