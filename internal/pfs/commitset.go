@@ -63,59 +63,70 @@ func headsAt(ctx context.Context, tx *meta.Tx, repo, id string) ([]tusk.Branch, 
 // DeleteCommit drops commits that have no children, with their data:
 // branch heads that point at them move back to their parents.
 func (a *API) DeleteCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
-	var gone []tusk.Commit
-	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		gone = nil
-		cs, err := a.targets(ctx, tx, ref, id)
+	return a.removeCommits(ctx, "delete commit", ref, id, func(tx *meta.Tx, c meta.CommitRow) error {
+		kids, err := tx.Children(ctx, project, c.Repo, c.ID)
 		if err != nil {
 			return err
 		}
-		for _, c := range cs {
-			kids, err := tx.Children(ctx, project, c.Repo, c.ID)
-			if err != nil {
-				return err
-			}
-			if len(kids) > 0 {
-				return tusk.Errorf(tusk.KindConflict, "commit %s@%s has children %v; only a branch head can be deleted", c.Repo, c.ID, kids).
-					WithHint("squash it instead to keep its data in its children: tusk squash commit %s@%s", c.Repo, c.ID)
-			}
+		if len(kids) > 0 {
+			return tusk.Errorf(tusk.KindConflict, "commit %s@%s has children %v; only a branch head can be deleted", c.Repo, c.ID, kids).
+				WithHint("squash it instead to keep its data in its children: tusk squash commit %s@%s", c.Repo, c.ID)
 		}
-		for _, c := range cs {
-			heads, err := headsAt(ctx, tx, c.Repo, c.ID)
-			if err != nil {
+		heads, err := headsAt(ctx, tx, c.Repo, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, b := range heads {
+			if err := tx.PutBranch(ctx, project, c.Repo, b.Name, c.Parent, b.Created); err != nil {
 				return err
 			}
-			for _, b := range heads {
-				if err := tx.PutBranch(ctx, project, c.Repo, b.Name, c.Parent, b.Created); err != nil {
-					return err
-				}
-			}
-			if err := tx.DeleteCommit(ctx, project, c.Repo, c.ID); err != nil {
-				return err
-			}
-			gone = append(gone, c.Commit)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("delete commit: %w", err)
-	}
-	a.publishDeleted(ctx, gone)
-	return gone, nil
-}
-
-func (a *API) publishDeleted(ctx context.Context, gone []tusk.Commit) {
-	evs := make([]tusk.CommitEvent, len(gone))
-	for i, c := range gone {
-		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
-	}
-	a.publish(ctx, evs...)
 }
 
 // SquashCommit removes finished commits that have children, keeping their
 // data: each child's content already includes its parent's, so the
 // children are simply re-parented.
 func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
+	return a.removeCommits(ctx, "squash commit", ref, id, func(tx *meta.Tx, c meta.CommitRow) error {
+		if c.State != tusk.CommitFinished {
+			return tusk.Errorf(tusk.KindConflict, "commit %s@%s is still open; finish it first", c.Repo, c.ID)
+		}
+		heads, err := headsAt(ctx, tx, c.Repo, c.ID)
+		if err != nil {
+			return err
+		}
+		kids, err := tx.Children(ctx, project, c.Repo, c.ID)
+		if err != nil {
+			return err
+		}
+		if len(heads) > 0 {
+			return tusk.Errorf(tusk.KindConflict, "commit %s@%s is a branch head (of %s); squash moves a commit's data into its children", c.Repo, c.ID, heads[0].Name).
+				WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
+		}
+		if len(kids) == 0 {
+			return tusk.Errorf(tusk.KindConflict, "commit %s@%s has no children to squash it into", c.Repo, c.ID).
+				WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
+		}
+		for _, k := range kids {
+			kc, err := tx.Commit(ctx, project, c.Repo, k)
+			if err != nil {
+				return err
+			}
+			kc.Parent = c.Parent
+			if err := tx.UpdateCommit(ctx, project, kc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// removeCommits removes the commits a delete or squash targets, in one
+// transaction: detach prepares (or refuses) each one's removal. Deletion
+// events are published once it commits.
+func (a *API) removeCommits(ctx context.Context, what string, ref *Ref, id string, detach func(*meta.Tx, meta.CommitRow) error) ([]tusk.Commit, error) {
 	var gone []tusk.Commit
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		gone = nil
@@ -124,34 +135,8 @@ func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 			return err
 		}
 		for _, c := range cs {
-			if c.State != tusk.CommitFinished {
-				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is still open; finish it first", c.Repo, c.ID)
-			}
-			heads, err := headsAt(ctx, tx, c.Repo, c.ID)
-			if err != nil {
+			if err := detach(tx, c); err != nil {
 				return err
-			}
-			kids, err := tx.Children(ctx, project, c.Repo, c.ID)
-			if err != nil {
-				return err
-			}
-			if len(heads) > 0 {
-				return tusk.Errorf(tusk.KindConflict, "commit %s@%s is a branch head (of %s); squash moves a commit's data into its children", c.Repo, c.ID, heads[0].Name).
-					WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
-			}
-			if len(kids) == 0 {
-				return tusk.Errorf(tusk.KindConflict, "commit %s@%s has no children to squash it into", c.Repo, c.ID).
-					WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
-			}
-			for _, k := range kids {
-				kc, err := tx.Commit(ctx, project, c.Repo, k)
-				if err != nil {
-					return err
-				}
-				kc.Parent = c.Parent
-				if err := tx.UpdateCommit(ctx, project, kc); err != nil {
-					return err
-				}
 			}
 			if err := tx.DeleteCommit(ctx, project, c.Repo, c.ID); err != nil {
 				return err
@@ -161,8 +146,12 @@ func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("squash commit: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	a.publishDeleted(ctx, gone)
+	evs := make([]tusk.CommitEvent, len(gone))
+	for i, c := range gone {
+		evs[i] = tusk.CommitEvent{Type: "deleted", Commit: c}
+	}
+	a.publish(ctx, evs...)
 	return gone, nil
 }
