@@ -58,14 +58,7 @@ func (c *console) files(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, fmt.Errorf("list files %s: %w", ref, err))
 			return
 		}
-		d.Pager = pager{PrevLabel: "First", NextLabel: "Next"}
-		if after != "" {
-			d.Pager.Prev = withQuery(r, "after", "")
-		}
-		if len(d.Entries) > pageSize {
-			d.Entries = d.Entries[:pageSize]
-			d.Pager.Next = withQuery(r, "after", d.Entries[pageSize-1].Path)
-		}
+		d.Entries, d.Pager = cursorPage(r, d.Entries, func(fi tusk.FileInfo) string { return fi.Path }, "First", "Next")
 	} else if d.Preview, err = c.preview(r, ref, d.Info); err != nil {
 		c.fail(w, r, fmt.Errorf("preview %s: %w", ref, err))
 		return

@@ -60,3 +60,18 @@ func offsetPager(r *http.Request, from, shown int, more bool) pager {
 	}
 	return p
 }
+
+// cursorPage cuts items, fetched with a limit of pageSize+1 after the
+// request's "after" cursor, to one page, and makes its pager; cursor
+// gives the value that continues after an item.
+func cursorPage[T any](r *http.Request, items []T, cursor func(T) string, prevLabel, nextLabel string) ([]T, pager) {
+	p := pager{PrevLabel: prevLabel, NextLabel: nextLabel}
+	if r.URL.Query().Get("after") != "" {
+		p.Prev = withQuery(r, "after", "")
+	}
+	if len(items) > pageSize {
+		items = items[:pageSize]
+		p.Next = withQuery(r, "after", cursor(items[pageSize-1]))
+	}
+	return items, p
+}

@@ -51,13 +51,6 @@ func (c *console) repo(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, fmt.Errorf("list commits of %s: %w", history, err))
 		return
 	}
-	d.Pager = pager{PrevLabel: "Newest", NextLabel: "Older"}
-	if after != "" {
-		d.Pager.Prev = withQuery(r, "after", "")
-	}
-	if len(d.Commits) > pageSize {
-		d.Commits = d.Commits[:pageSize]
-		d.Pager.Next = withQuery(r, "after", d.Commits[pageSize-1].ID)
-	}
+	d.Commits, d.Pager = cursorPage(r, d.Commits, func(cm tusk.Commit) string { return cm.ID }, "Newest", "Older")
 	c.render(w, r, "repo", page{Title: "Repo " + name, Crumbs: []crumb{{"Home", "/"}}, Data: d})
 }
