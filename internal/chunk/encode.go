@@ -1,12 +1,12 @@
 package chunk
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/zeebo/blake3"
 )
 
 // The first byte of an encoded chunk says how the rest is stored.
@@ -24,9 +24,9 @@ var (
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(64<<20))
 )
 
-// ID returns the address of a chunk: the hex SHA-256 of its plaintext.
+// ID returns the address of a chunk: the hex BLAKE3-256 of its plaintext.
 func ID(plain []byte) string {
-	sum := sha256.Sum256(plain)
+	sum := blake3.Sum256(plain)
 	return hex.EncodeToString(sum[:])
 }
 

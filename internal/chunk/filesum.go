@@ -1,9 +1,10 @@
 package chunk
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+
+	"github.com/zeebo/blake3"
 )
 
 // inlineSum is how much of a file its Add hashes itself. Past it, the file
@@ -11,7 +12,7 @@ import (
 // overlaps with cutting instead of doubling the serial work.
 const inlineSum = readSize
 
-// fileSum computes the SHA-256 of the content of one file at a time.
+// fileSum computes the BLAKE3-256 of the content of one file at a time.
 type fileSum struct {
 	h      hash.Hash
 	n      int64
@@ -19,7 +20,7 @@ type fileSum struct {
 	done   chan struct{} // closed when that goroutine has hashed every block
 }
 
-func newFileSum() *fileSum { return &fileSum{h: sha256.New()} }
+func newFileSum() *fileSum { return &fileSum{h: blake3.New()} }
 
 // reset starts a new file.
 func (s *fileSum) reset() {
@@ -58,7 +59,7 @@ func (s *fileSum) wait() {
 	}
 }
 
-// sum returns the hex SHA-256 of the file.
+// sum returns the hex BLAKE3-256 of the file.
 func (s *fileSum) sum() string {
 	s.wait()
 	return hex.EncodeToString(s.h.Sum(nil))

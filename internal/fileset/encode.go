@@ -99,7 +99,7 @@ func appendKey(buf []byte, prev, key string) []byte {
 	return append(buf, key[shared:]...)
 }
 
-// appendHash appends the 32 bytes of the lowercase hex SHA-256 h and
+// appendHash appends the 32 bytes of the lowercase hex 256-bit hash h and
 // reports ok && h is valid, the only form that survives the encoding
 // unchanged.
 func appendHash(buf []byte, h string, ok bool) ([]byte, bool) {

@@ -49,9 +49,10 @@ func (t *Tx) Lease(ctx context.Context, keys []string, until time.Time) ([]int, 
 	return out, nil
 }
 
-// MarkWritten records that an object has been durably stored.
+// MarkWritten records that an object has been durably stored, unless the
+// collector is deleting it.
 func (t *Tx) MarkWritten(ctx context.Context, key string) error {
-	if _, err := t.exec(ctx, `UPDATE objects SET written = 1 WHERE key = ?`, key); err != nil {
+	if _, err := t.exec(ctx, `UPDATE objects SET written = 1 WHERE key = ? AND deleting = 0`, key); err != nil {
 		return fmt.Errorf("mark %s written: %w", key, err)
 	}
 	return nil

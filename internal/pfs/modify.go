@@ -178,6 +178,11 @@ func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
 			return tusk.Errorf(tusk.KindInvalid, "unknown file operation %q: want put, delete or copy", op.Op)
 		}
 	}
+	if len(keys) > 0 {
+		if err := a.flushWrites(ctx); err != nil {
+			return err
+		}
+	}
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
 		states, err := a.lease(ctx, keys[:n])
@@ -434,8 +439,8 @@ func toFile(op tusk.FileOp) fileset.File {
 }
 
 // appendFile returns f followed by the data of op. The hash of an appended
-// file is a chain hash, SHA-256(old hash || appended hash), not the
-// SHA-256 of the whole content: computing that would mean reading the
+// file is a chain hash, BLAKE3(old hash || appended hash), not the
+// BLAKE3 of the whole content: computing that would mean reading the
 // file back on every append (see docs/format.md).
 func appendFile(f fileset.File, op tusk.FileOp) *fileset.File {
 	add := toFile(op)

@@ -70,7 +70,9 @@ func (a *API) MissingChunks(ctx context.Context, ids []string) ([]string, error)
 	return missing, nil
 }
 
-// PutChunk stores an encoded chunk after checking it against its ID.
+// PutChunk stores an encoded chunk after checking it against its ID. The
+// chunk counts as stored once a commit or a staging that refers to it has
+// flushed the writes (see writeBack).
 func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 	if !validChunkID(id) {
 		return tusk.Errorf(tusk.KindInvalid, "invalid chunk ID %q: want 64 hex digits", id)
@@ -79,13 +81,16 @@ func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 		return tusk.Errorf(tusk.KindInvalid, "chunk %s rejected: %v; the upload was damaged, retry it", id, err)
 	}
 	key := chunk.Key(id)
-	if _, err := a.lease(ctx, []string{key}); err != nil {
+	states, err := a.lease(ctx, []string{key})
+	if err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
 	}
-	if err := a.objects.Put(ctx, key, encoded); err != nil {
-		return fmt.Errorf("put chunk %s: %w", id, err)
+	if states[0] == meta.ObjectPresent {
+		// Stored and durable already: rewriting it unsynced could only
+		// put it at risk.
+		return nil
 	}
-	if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.MarkWritten(ctx, key) }); err != nil {
+	if err := a.putObject(ctx, key, encoded); err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
 	}
 	return nil
@@ -139,7 +144,7 @@ func (r nodeReader) PutNode(ctx context.Context, id string, data []byte) error {
 
 // nodeBatch collects the nodes written while building a tree and stores
 // them all in Flush: one lease transaction, parallel object writes, one
-// transaction to mark them written.
+// flush of the writes.
 type nodeBatch struct {
 	a       *API
 	mu      sync.Mutex
@@ -183,26 +188,15 @@ func (b *nodeBatch) Flush(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
-	var written []string
 	for i, id := range ids {
-		if states[i] == meta.ObjectPresent {
-			continue
+		if states[i] != meta.ObjectPresent {
+			g.Go(func() error { return b.a.putObject(gctx, keys[i], b.pending[id]) })
 		}
-		written = append(written, keys[i])
-		g.Go(func() error { return b.a.objects.Put(gctx, keys[i], b.pending[id]) })
 	}
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("store tree nodes: %w", err)
 	}
-	err = b.a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		for _, k := range written {
-			if err := tx.MarkWritten(ctx, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := b.a.flushWrites(ctx); err != nil {
 		return fmt.Errorf("store tree nodes: %w", err)
 	}
 	b.pending = map[string][]byte{}

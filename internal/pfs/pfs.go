@@ -18,7 +18,7 @@ import (
 // FormatVersion is the version of the on-disk format (chunk encoding, tree
 // nodes, metadata layout) written by this code. It is recorded in the
 // metadata store when a store is created.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Objects is the part of an object store (package blob) that pfs uses.
 type Objects interface {
@@ -47,6 +47,7 @@ type API struct {
 	log     *slog.Logger
 	events  *hub
 	chunks  *chunkCache
+	wb      writeBack
 	// instance tells this API's relayed events from other servers'.
 	instance string
 }

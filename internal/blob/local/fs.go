@@ -27,6 +27,8 @@ type FS interface {
 	// SyncDir makes the directory's entries (creations, renames and
 	// removals in it) durable.
 	SyncDir(name string) error
+	// SyncFile makes the content of an existing file durable.
+	SyncFile(name string) error
 }
 
 // File is a file open for writing.
@@ -70,7 +72,13 @@ func (OS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
 func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // SyncDir implements FS.
-func (OS) SyncDir(name string) error {
+func (OS) SyncDir(name string) error { return syncPath(name) }
+
+// SyncFile implements FS.
+func (OS) SyncFile(name string) error { return syncPath(name) }
+
+// syncPath opens a file or directory and fsyncs it.
+func syncPath(name string) error {
 	d, err := os.Open(name)
 	if err != nil {
 		return err

@@ -249,3 +249,22 @@ func (c *CrashFS) SyncDir(name string) error {
 	dir.durEntries = maps.Clone(dir.entries)
 	return nil
 }
+
+// SyncFile implements local.FS.
+func (c *CrashFS) SyncFile(name string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.inject(OpSync, name); err != nil {
+		return err
+	}
+	n, err := c.lookup(OpSync, name)
+	if err != nil {
+		return err
+	}
+	if n.dir {
+		return &fs.PathError{Op: string(OpSync), Path: name, Err: syscall.EISDIR}
+	}
+	n.durData = slices.Clone(n.data)
+	n.durModTime = n.modTime
+	return nil
+}

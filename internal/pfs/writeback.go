@@ -1,0 +1,97 @@
+package pfs
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tuskdata/tusk/internal/meta"
+)
+
+// batchSyncer is an object store for which durability costs a round trip
+// per object (a local disk: an fsync of each file and its directory). It
+// can write objects now and make them all durable later, together.
+type batchSyncer interface {
+	PutUnsynced(ctx context.Context, key string, data []byte) error
+	Sync(ctx context.Context) error
+}
+
+// writeBack holds the objects written since the last flush. They are
+// readable, but the metadata store does not know them as written until
+// flush has made them durable, so no commit can refer to one that a
+// crash could lose, and an upload that needs one meanwhile sends it
+// again.
+type writeBack struct {
+	flushMu  sync.Mutex  // serializes flushes
+	flushing atomic.Bool // a background flush runs
+	mu       sync.Mutex
+	keys     []string
+}
+
+// flushBatch is how many objects written start a flush in the background,
+// so that making them durable overlaps with receiving more and a commit
+// waits only for the last few.
+const flushBatch = 64
+
+// putObject writes an object that becomes known once flushWrites returns.
+func (a *API) putObject(ctx context.Context, key string, data []byte) error {
+	var err error
+	if bs, ok := a.objects.(batchSyncer); ok {
+		err = bs.PutUnsynced(ctx, key, data)
+	} else {
+		err = a.objects.Put(ctx, key, data)
+	}
+	if err != nil {
+		return err
+	}
+	a.wb.mu.Lock()
+	a.wb.keys = append(a.wb.keys, key)
+	n := len(a.wb.keys)
+	a.wb.mu.Unlock()
+	if n >= flushBatch && a.wb.flushing.CompareAndSwap(false, true) {
+		go func() {
+			defer a.wb.flushing.Store(false)
+			if err := a.flushWrites(context.WithoutCancel(ctx)); err != nil {
+				a.log.Warn("background flush of written objects failed; they will be sent again", "err", err)
+			}
+		}()
+	}
+	return nil
+}
+
+// flushWrites makes every object written by putObject so far durable and
+// marks it written in the metadata store, in one transaction. Uploads
+// call it before their commit refers to what they sent.
+func (a *API) flushWrites(ctx context.Context) error {
+	a.wb.flushMu.Lock()
+	defer a.wb.flushMu.Unlock()
+	a.wb.mu.Lock()
+	keys := a.wb.keys
+	a.wb.keys = nil
+	a.wb.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
+	if bs, ok := a.objects.(batchSyncer); ok {
+		// On failure the objects stay unknown, and are sent again.
+		if err := bs.Sync(ctx); err != nil {
+			return fmt.Errorf("make %d objects durable: %w", len(keys), err)
+		}
+	}
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+		for _, k := range keys {
+			if err := tx.MarkWritten(ctx, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		a.wb.mu.Lock()
+		a.wb.keys = append(a.wb.keys, keys...)
+		a.wb.mu.Unlock()
+		return fmt.Errorf("record %d objects: %w", len(keys), err)
+	}
+	return nil
+}
