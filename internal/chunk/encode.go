@@ -38,20 +38,25 @@ func Key(id string) string {
 // Encode returns the stored form of a chunk. Data that does not compress
 // (checked on a sample first, so random data costs little) is stored raw.
 func Encode(plain []byte) []byte {
+	format, payload := EncodeParts(plain)
+	return append([]byte{format}, payload...)
+}
+
+// EncodeParts returns the stored form of a chunk as its format byte and
+// payload, without copying plaintext that is stored raw: the payload is
+// then plain itself.
+func EncodeParts(plain []byte) (format byte, payload []byte) {
 	sample := plain
 	if len(sample) > 64<<10 {
 		sample = sample[:64<<10]
 	}
 	if len(sample) > 0 && len(encoder.EncodeAll(sample, nil)) < len(sample)*19/20 {
-		out := encoder.EncodeAll(plain, append(make([]byte, 0, len(plain)/2+16), formatZstd))
+		out := encoder.EncodeAll(plain, make([]byte, 0, len(plain)/2+16))
 		if len(out) < len(plain) {
-			return out
+			return formatZstd, out
 		}
 	}
-	out := make([]byte, 1+len(plain))
-	out[0] = formatRaw
-	copy(out[1:], plain)
-	return out
+	return formatRaw, plain
 }
 
 // Decode returns the plaintext of a stored chunk and checks it against its

@@ -67,6 +67,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if err != nil {
 		return nil, err
 	}
+	if s, ok := body.(sizedReader); ok {
+		req.ContentLength = int64(s.n)
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}

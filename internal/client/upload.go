@@ -150,15 +150,23 @@ func (u *Upload) sender() error {
 
 // put encodes and uploads one chunk.
 func (u *Upload) put(ch chunk.Chunk) error {
-	enc := chunk.Encode(ch.Data)
-	r, err := u.c.do(u.gctx, http.MethodPut, "/v1/chunks/"+url.PathEscape(ch.ID), nil, bytes.NewReader(enc), "application/octet-stream")
+	format, payload := chunk.EncodeParts(ch.Data)
+	body := sizedReader{io.MultiReader(bytes.NewReader([]byte{format}), bytes.NewReader(payload)), 1 + len(payload)}
+	r, err := u.c.do(u.gctx, http.MethodPut, "/v1/chunks/"+url.PathEscape(ch.ID), nil, body, "application/octet-stream")
 	if err != nil {
 		return fmt.Errorf("upload chunk %s: %w", ch.ID, err)
 	}
 	io.Copy(io.Discard, r.Body)
 	r.Body.Close()
-	u.Sent.Add(int64(len(enc)))
+	u.Sent.Add(int64(body.n))
 	return nil
+}
+
+// sizedReader is a request body of known length that is not one buffer.
+// Client.do sends its length, so that the server reads it into one buffer.
+type sizedReader struct {
+	io.Reader
+	n int
 }
 
 type countingReader struct {
