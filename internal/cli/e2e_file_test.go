@@ -237,6 +237,48 @@ func TestE2EGetFile(t *testing.T) {
 	wantContains(t, "get a missing file", stderr, `"/nope" not found`, "\n  list files with: tusk list file")
 }
 
+func TestE2EGetFileGlob(t *testing.T) {
+	e := startServer(t)
+	e.run("create", "repo", "logs")
+	e.writeFile("d/2026-10-31/a.log", []byte("oct\n"))
+	e.writeFile("d/2026-11-01/a.log", []byte("nov1a\n"))
+	e.writeFile("d/2026-11-01/b.log", []byte("nov1b\n"))
+	e.writeFile("d/2026-11-02/a.log", []byte("nov2\n"))
+	e.writeFile("d/2026-11-02/notes.txt", []byte("not a log\n"))
+	e.writeFile("IMG (1).jpg", []byte("a literal name"))
+	e.run("put", "file", "logs@master", "-r", "-f", "d")
+	e.run("put", "file", "logs@master:/IMG (1).jpg", "-f", "IMG (1).jpg")
+
+	if got := e.run("get", "file", "logs@master:/d/2026-11-*/*.log"); got != "nov1a\nnov1b\nnov2\n" {
+		t.Errorf("get of a glob to stdout = %q, want the matched files in path order", got)
+	}
+	// A name with metacharacters is got as it is.
+	if got := e.run("get", "file", "logs@master:/IMG (1).jpg"); got != "a literal name" {
+		t.Errorf("get of IMG (1).jpg = %q", got)
+	}
+	e.run("get", "file", "logs@master:/d/*/a.log", "-o", "out")
+	for name, want := range map[string]string{"d/2026-10-31/a.log": "oct\n", "d/2026-11-01/a.log": "nov1a\n", "d/2026-11-02/a.log": "nov2\n"} {
+		got, err := os.ReadFile(filepath.Join(e.dir, "out", filepath.FromSlash(name)))
+		if err != nil || string(got) != want {
+			t.Errorf("out/%s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "out", "d", "2026-11-01", "b.log")); err == nil {
+		t.Errorf("get -o of /d/*/a.log also wrote b.log")
+	}
+	e.run("get", "file", "-r", "logs@master:/d/2026-11-0[12]", "-o", "dirs")
+	for _, name := range []string{"d/2026-11-01/b.log", "d/2026-11-02/notes.txt"} {
+		if _, err := os.Stat(filepath.Join(e.dir, "dirs", filepath.FromSlash(name))); err != nil {
+			t.Errorf("get -r of matched directories: %s missing: %v", name, err)
+		}
+	}
+	stderr := e.fail(2, "get", "file", "-r", "logs@master:/d/*")
+	wantContains(t, "matched directories to stdout", stderr, "matches the directory /d/2026-10-31", "-o DIR")
+	stderr = e.fail(1, "get", "file", "logs@master:/d/*.csv")
+	wantContains(t, "a glob matching nothing", stderr, "no file in logs@master matches /d/*.csv", "tusk glob file")
+	e.fail(2, "get", "file", "logs@master:/d/*/a.log", "--offset", "3")
+}
+
 func TestE2EFileCommands(t *testing.T) {
 	e := startServer(t)
 	e.run("create", "repo", "imgs")

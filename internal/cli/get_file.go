@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/glob"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -33,12 +34,17 @@ func newGetFileCommand(g *globals) *cobra.Command {
 		Long: `Write a file's content to standard output, or to a local file with -o. A
 directory needs -r and -o DIR: its files are written under DIR.
 
+The path may be a glob pattern (as in glob file), when no file has that very
+name: the matched files go to standard output one after the other, or with
+-o DIR each under DIR by its full path; matched directories need -r.
+
 --offset skips the first bytes of the file; --retry resumes an interrupted
 download into -o, fetching only the bytes the local file lacks. A progress
 bar is shown on a terminal for large downloads.`,
 		Example: `  tusk get file images@master:/cat.png -o cat.png
   tusk get file images@master^:/data.csv | head
-  tusk get file -r images@master:/photos -o photos`,
+  tusk get file -r images@master:/photos -o photos
+  tusk get file 'logs@master:/2026-11-*/*.log' > november.log`,
 		Args: exactArgs(1, "repo@ref:/path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.offset < 0 {
@@ -63,11 +69,17 @@ bar is shown on a terminal for large downloads.`,
 }
 
 func runGetFile(ctx context.Context, c *client.Client, opts getFileOptions, arg string, g *globals) error {
-	if _, _, err := needPath("get file", arg); err != nil {
+	commit, p, err := needPath("get file", arg)
+	if err != nil {
 		return err
 	}
 	info, err := c.InspectFile(ctx, arg)
 	if err != nil {
+		// A name may hold glob metacharacters, as in "IMG (1).jpg": it is
+		// a pattern only when no file has that name.
+		if _, literal := glob.Literal(p); tusk.KindOf(err) == tusk.KindNotFound && !literal {
+			return getGlob(ctx, c, opts, commit, p, g)
+		}
 		return err
 	}
 	show := terminal(g.stderr) && info.SizeBytes > progressThreshold

@@ -190,3 +190,20 @@ func (sh *shared) matches(sub *program, lo, hi int) bool {
 	}
 	return ok
 }
+
+// Literal reports whether pattern matches exactly one name, with no
+// metacharacters left after escapes, and returns that name.
+func Literal(pattern string) (string, bool) {
+	nodes, _, err := parse(pattern)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, n := range nodes {
+		if n.kind != kindLiteral {
+			return "", false
+		}
+		b.WriteRune(n.r)
+	}
+	return b.String(), true
+}

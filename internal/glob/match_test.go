@@ -169,3 +169,27 @@ func TestMatchIsPolynomial(t *testing.T) {
 		}
 	}
 }
+
+func TestLiteral(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		ok            bool
+	}{
+		{"/a/b.txt", "/a/b.txt", true},
+		{`/a/\*.txt`, "/a/*.txt", true},
+		{"/café.csv", "/café.csv", true},
+		{"/a/*.txt", "", false},
+		{"/a/?", "", false},
+		{"/{a,b}", "", false},
+		{"/[ab]", "", false},
+		{"/**", "", false},
+		{"/IMG (1).jpg", "", false},
+		{"/a[", "", false},
+	}
+	for _, tt := range tests {
+		name, ok := Literal(tt.pattern)
+		if name != tt.name || ok != tt.ok {
+			t.Errorf("Literal(%q) = %q, %v; want %q, %v", tt.pattern, name, ok, tt.name, tt.ok)
+		}
+	}
+}
