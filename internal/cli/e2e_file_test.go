@@ -159,9 +159,9 @@ func TestE2EPutFile(t *testing.T) {
 	}
 	stderr = e.fail(1, "put", "file", "imgs@master", "-f", web.URL+"/missing.png")
 	wantContains(t, "missing URL", stderr, "404")
-	e.writeFile("s3urls.txt", []byte("s3://bucket/a.csv\n"))
+	e.writeFile("s3urls.txt", []byte("gs://bucket/a.csv\n"))
 	stderr = e.fail(1, "put", "file", "imgs@master:/x", "-i", "s3urls.txt")
-	wantContains(t, "s3 URL in -i", stderr, "not supported yet")
+	wantContains(t, "gs URL in -i", stderr, "not supported yet")
 
 	// Bad paths are refused with the rule, and make no commit.
 	before := commitCount(e, "imgs")

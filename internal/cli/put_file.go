@@ -35,6 +35,13 @@ Where the files land (pachctl's rules):
   put file repo@br:/p/ -f x         /p/x   (a trailing slash names a directory)
   put file repo@br:/p < x           /p     (standard input, also -f -)
   put file repo@br:/p --untar -f t  the files of tar archive t under /p
+  put file repo@br -f URL           /<last element of the URL's path>
+  put file repo@br -r -f s3://b/k   /k/... (every object under k/)
+
+URLs are http://, https:// or s3://bucket/key. S3 credentials come from
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the server from
+?endpoint=http://host:port in the URL, else AWS_ENDPOINT_URL_S3 or
+AWS_ENDPOINT_URL, else AWS itself.
 
 Paths are UTF-8 without control characters and without "." or ".."
 elements. Data is cut into chunks locally and only chunks the server does
@@ -58,7 +65,7 @@ func newPutFileCommand(g *globals) *cobra.Command {
 		}),
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&opts.files, "file", "f", nil, "a file or directory to put, or - for standard input; repeat for several")
+	f.StringArrayVarP(&opts.files, "file", "f", nil, "a file, directory or URL (http, https, s3) to put, or - for standard input; repeat for several")
 	f.StringVarP(&opts.inputList, "input-file", "i", "", "a file listing one local file or directory per line to put")
 	f.BoolVarP(&opts.recursive, "recursive", "r", false, "put directories and everything in them")
 	f.BoolVarP(&opts.appendTo, "append", "a", false, "append to existing files instead of overwriting them")
@@ -70,7 +77,9 @@ func newPutFileCommand(g *globals) *cobra.Command {
 func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg string, g *globals) error {
 	commit, dest, _ := splitFileArg(arg)
 	warn := func(format string, args ...any) { fmt.Fprintf(g.stderr, "warning: "+format+"\n", args...) }
-	items, err := planPut(opts, dest, warn)
+	bk := newBuckets(ctx)
+	defer bk.Close()
+	items, err := planPut(opts, dest, warn, bk)
 	if err != nil {
 		return err
 	}
@@ -92,7 +101,7 @@ func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg stri
 	}
 	bar := startProgress(g.stderr, terminal(g.stderr) && local > progressThreshold, "uploading", total, u.Bytes.Load)
 	for _, it := range items {
-		if err := putItemData(u, it, opts.appendTo, g.stdin, warn); err != nil {
+		if err := putItemData(u, it, opts.appendTo, g.stdin, warn, bk); err != nil {
 			bar.finish()
 			u.Abort()
 			return err
@@ -107,9 +116,16 @@ func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg stri
 }
 
 // putItemData streams one item into the upload.
-func putItemData(u *client.Upload, it putItem, appendTo bool, stdin io.Reader, warn func(string, ...any)) error {
+func putItemData(u *client.Upload, it putItem, appendTo bool, stdin io.Reader, warn func(string, ...any), bk *buckets) error {
 	r := stdin
 	switch {
+	case isS3URL(it.local):
+		rc, err := bk.openObject(it.local)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		r = rc
 	case isURL(it.local):
 		rc, err := openURL(it.local)
 		if err != nil {

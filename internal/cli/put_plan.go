@@ -28,7 +28,7 @@ type putOptions struct {
 
 // putItem is one local input of a put file and where it lands.
 type putItem struct {
-	local  string // a local file, "-" for standard input, or an http(s) URL
+	local  string // a local file, "-" for standard input, or an http(s) or s3 URL
 	target string // path in the repo; for a tar, the directory it expands into
 	size   int64  // bytes to read, -1 if unknown
 	untar  bool
@@ -45,10 +45,11 @@ type putItem struct {
 //	put file repo@br:/p/ -f x         → /p/x (a trailing slash names a directory)
 //	put file repo@br:/p               → /p, from standard input
 //	put file repo@br:/p --untar -f t  → the archive's files under /p
+//	put file repo@br -f s3://b/k/x    → /x (an object; -r: every object under k/x/)
 //
 // Every target is validated before any data is read. warn reports skipped
 // inputs (sockets, devices, symlinks to directories).
-func planPut(opts putOptions, dest string, warn func(format string, args ...any)) ([]putItem, error) {
+func planPut(opts putOptions, dest string, warn func(format string, args ...any), bk *buckets) ([]putItem, error) {
 	sources := opts.files
 	if opts.inputList != "" {
 		lines, err := readInputList(opts.inputList)
@@ -62,6 +63,14 @@ func planPut(opts putOptions, dest string, warn func(format string, args ...any)
 	}
 	var items []putItem
 	for _, src := range sources {
+		if isS3URL(src) {
+			more, err := bk.plan(opts, src, dest, len(sources))
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, more...)
+			continue
+		}
 		if isURL(src) {
 			it, err := planURL(opts, src, dest, len(sources))
 			if err != nil {
@@ -71,7 +80,7 @@ func planPut(opts putOptions, dest string, warn func(format string, args ...any)
 			continue
 		}
 		if strings.Contains(src, "://") {
-			return nil, tusk.Errorf(tusk.KindInvalid, "put file from %s is not supported yet: only http:// and https:// URLs", src).
+			return nil, tusk.Errorf(tusk.KindInvalid, "put file from %s is not supported yet: only http://, https:// and s3:// URLs", src).
 				WithHint("download it first and put the local file")
 		}
 		if src == "-" {

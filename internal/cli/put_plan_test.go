@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,7 +21,7 @@ func planTree(t *testing.T) {
 		"dir/sub/y":   "y",
 		"café.csv":    "c",
 		"list.txt":    "x\ndir/sub/y\n\n",
-		"urllist.txt": "s3://bucket/a\n",
+		"urllist.txt": "gs://bucket/a\n",
 	} {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -78,7 +79,7 @@ func TestPlanPutTargets(t *testing.T) {
 			[]string{"café.csv -> /l/café.csv", "x -> /l/x", "dir/sub/y -> /l/y"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			items, err := planPut(tc.opts, tc.dest, func(string, ...any) {})
+			items, err := planPut(tc.opts, tc.dest, func(string, ...any) {}, newBuckets(context.Background()))
 			if err != nil {
 				t.Fatalf("planPut: %v", err)
 			}
@@ -102,7 +103,7 @@ func TestPlanPutErrors(t *testing.T) {
 		{"standard input without a path", "", putOptions{}, "needs a file path", true},
 		{"standard input to a directory", "/d/", putOptions{}, "needs a file path", true},
 		{"standard input with other sources", "/p", putOptions{files: []string{"-", "x"}}, "cannot be combined", true},
-		{"URL", "/p", putOptions{files: []string{"s3://bucket/x"}}, "not supported yet", false},
+		{"URL", "/p", putOptions{files: []string{"gs://bucket/x"}}, "not supported yet", false},
 		{"URL in the input list", "/p", putOptions{inputList: "urllist.txt"}, "not supported yet", false},
 		{"URL as the input list", "/p", putOptions{inputList: "s3://bucket/list"}, "not supported yet", false},
 		{"missing file", "", putOptions{files: []string{"nope"}}, "no such file", false},
@@ -114,7 +115,7 @@ func TestPlanPutErrors(t *testing.T) {
 		{"untar a directory", "", putOptions{files: []string{"dir"}, untar: true}, "--untar takes tar archives", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := planPut(tc.opts, tc.dest, func(string, ...any) {})
+			_, err := planPut(tc.opts, tc.dest, func(string, ...any) {}, newBuckets(context.Background()))
 			if err == nil {
 				t.Fatalf("planPut succeeded, want an error containing %q", tc.want)
 			}

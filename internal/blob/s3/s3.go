@@ -29,19 +29,9 @@ var _ blob.Store = (*Store)(nil)
 
 // New connects to the bucket of cfg, creating the bucket if it is missing.
 func New(ctx context.Context, cfg Config) (*Store, error) {
-	transport, err := minio.DefaultTransport(!cfg.Insecure)
+	client, transport, err := newClient(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("s3 %s: %w", cfg.Bucket, err)
-	}
-	client, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
-		Secure:       !cfg.Insecure,
-		Region:       cfg.Region,
-		BucketLookup: minio.BucketLookupPath,
-		Transport:    transport,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
+		return nil, err
 	}
 	s := &Store{client: client, transport: transport, bucket: cfg.Bucket}
 	if p := strings.Trim(cfg.Prefix, "/"); p != "" {
@@ -52,6 +42,25 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
 	}
 	return s, nil
+}
+
+// newClient connects to the server of cfg.
+func newClient(cfg Config) (*minio.Client, *http.Transport, error) {
+	transport, err := minio.DefaultTransport(!cfg.Insecure)
+	if err != nil {
+		return nil, nil, fmt.Errorf("s3 %s: %w", cfg.Bucket, err)
+	}
+	client, err := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
+		Secure:       !cfg.Insecure,
+		Region:       cfg.Region,
+		BucketLookup: minio.BucketLookupPath,
+		Transport:    transport,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
+	}
+	return client, transport, nil
 }
 
 func (s *Store) ensureBucket(ctx context.Context, region string) error {
