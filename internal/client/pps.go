@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -130,8 +132,9 @@ func (c *Client) Logs(ctx context.Context, pipeline, job, datum string, follow b
 	return stream(ctx, c, "/v1/logs", q, fn)
 }
 
-// NextTask asks for a datum to process, waiting up to wait.
-func (c *Client) NextTask(ctx context.Context, pipeline, worker string, wait time.Duration) (*tusk.Task, error) {
+// NextTasks asks for a set of datums to process, waiting up to wait; it
+// returns nil when there is none.
+func (c *Client) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
 	resp, err := c.do(ctx, http.MethodPost, "/v1/workers/next", url.Values{"pipeline": {pipeline}, "worker": {worker}, "wait": {wait.String()}}, nil, "")
 	if err != nil {
 		return nil, err
@@ -140,23 +143,51 @@ func (c *Client) NextTask(ctx context.Context, pipeline, worker string, wait tim
 	if resp.StatusCode == http.StatusNoContent {
 		return nil, nil
 	}
-	var t tusk.Task
-	return &t, json.NewDecoder(resp.Body).Decode(&t)
+	var ts []tusk.Task
+	if err := json.NewDecoder(resp.Body).Decode(&ts); err != nil {
+		return nil, fmt.Errorf("decode tasks: %w", err)
+	}
+	return ts, nil
 }
 
-// Heartbeat extends a datum's lease; cancel says to stop the attempt.
-func (c *Client) Heartbeat(ctx context.Context, t *tusk.Task, worker string) (cancel bool, err error) {
+// TaskInputs returns the inputs of datums (a list of inputs per datum) as
+// a tar archive in the layout of the server's /v1/workers/inputs: as many
+// datums as fit whole within a budget of content bytes and files, and,
+// with forceFirst, at least the first.
+func (c *Client) TaskInputs(ctx context.Context, datums [][]tusk.DatumInput, budgetBytes int64, budgetFiles int, forceFirst bool) (io.ReadCloser, error) {
+	body, err := json.Marshal(map[string]any{"datums": datums, "budget_bytes": budgetBytes, "budget_files": budgetFiles,
+		"force_first": forceFirst})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, http.MethodPost, "/v1/workers/inputs", nil, bytesReader(body), "application/json")
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// Heartbeat extends the leases of a worker's datums of one job; it
+// returns the datums whose attempt the worker should stop.
+func (c *Client) Heartbeat(ctx context.Context, tasks []tusk.Task, worker string) (cancel []string, err error) {
+	if len(tasks) == 0 {
+		return nil, nil
+	}
+	attempts := make(map[string]int, len(tasks))
+	for _, t := range tasks {
+		attempts[t.Datum] = t.Attempt
+	}
 	var out struct {
-		Cancel bool `json:"cancel"`
+		Cancel []string `json:"cancel"`
 	}
 	err = c.call(ctx, http.MethodPost, "/v1/workers/heartbeat", nil, map[string]any{
-		"pipeline": t.Pipeline, "job": t.Job, "datum": t.Datum, "attempt": t.Attempt, "worker": worker}, &out)
+		"pipeline": tasks[0].Pipeline, "job": tasks[0].Job, "worker": worker, "attempts": attempts}, &out)
 	return out.Cancel, err
 }
 
-// Done reports the end of a datum attempt.
-func (c *Client) Done(ctx context.Context, res tusk.TaskResult) error {
-	return c.call(ctx, http.MethodPost, "/v1/workers/done", nil, res, nil)
+// Done reports the ends of datum attempts, those of a set together.
+func (c *Client) Done(ctx context.Context, results []tusk.TaskResult) error {
+	return c.call(ctx, http.MethodPost, "/v1/workers/done", nil, results, nil)
 }
 
 // AppendLogs sends log lines of a worker.

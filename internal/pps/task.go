@@ -3,12 +3,15 @@ package pps
 import (
 	"context"
 	"fmt"
+	"maps"
+	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -17,15 +20,32 @@ import (
 // garbage collector before its job commits it.
 const outputLease = 7 * 24 * time.Hour
 
-// NextTask hands the next datum of the pipeline's running job to a
+// Workers take datums in sets, as Pachyderm's do: a set is claimed in one
+// transaction, its leases are renewed by one heartbeat, and its results
+// are reported in one request, so that these costs are paid per set, not
+// per datum. Without datum_set_spec.number, a set holds the datums a
+// worker may claim divided by setsPerWorker sets per worker (or
+// datum_set_spec.per_worker), at least 1 and at most maxSetSize: sets
+// shrink as the queue drains, so that workers run out of work together.
+// datum_set_spec.size_bytes is not honoured: datum sizes are not known
+// when claiming.
+const (
+	setsPerWorker = 4
+	maxSetSize    = 100
+)
+
+// NextTasks hands a set of datums of the pipeline's running job to a
 // worker, waiting up to wait for one. It returns nil when there is none.
-func (a *API) NextTask(ctx context.Context, pipeline, worker string, wait time.Duration) (*tusk.Task, error) {
+func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
 	deadline := time.After(wait)
 	for {
 		signal := a.taskSignal(pipeline)
-		task, err := a.claim(ctx, pipeline, worker)
-		if err != nil || task != nil {
-			return task, err
+		tasks, failed, err := a.claim(ctx, pipeline, worker)
+		if err != nil || len(tasks) > 0 {
+			return tasks, err
+		}
+		if failed {
+			continue // more may be claimable
 		}
 		select {
 		case <-ctx.Done():
@@ -37,11 +57,13 @@ func (a *API) NextTask(ctx context.Context, pipeline, worker string, wait time.D
 	}
 }
 
-func (a *API) claim(ctx context.Context, pipeline, worker string) (*tusk.Task, error) {
-	var task *tusk.Task
-	// Volatile: after a power loss the datum simply runs again.
-	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		task = nil
+// claim claims a set of datums for worker. Datums whose worker died on
+// their last attempt are failed instead; failed says whether there were
+// any.
+func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.Task, failed bool, err error) {
+	// Volatile: after a power loss the datums simply run again.
+	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+		tasks, failed = nil, false
 		r, err := loadPipeline(ctx, tx, pipeline)
 		if err != nil {
 			return err
@@ -58,135 +80,302 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (*tusk.Task, e
 			return err
 		}
 		j := jobs[0]
-		doc, err := tx.NextDatum(ctx, project, pipeline, j.ID, now())
-		if err != nil || doc == nil {
-			return err
-		}
-		d, err := decodeDatum(doc)
-		if err != nil {
-			return err
-		}
 		p, err := r.spec()
 		if err != nil {
 			return err
 		}
-		if d.State == tusk.DatumRunning && d.Attempts >= int(p.DatumTries) {
-			// Its worker died on the last attempt.
-			t := now()
-			d.State, d.Reason, d.Finished = tusk.DatumFailed, "worker "+d.Worker+" stopped answering", &t
-			return storeDatum(ctx, tx, d, time.Time{})
-		}
 		t := now()
-		d.State, d.Worker, d.Started, d.Finished = tusk.DatumRunning, worker, &t, nil
-		d.Attempts++
-		if err := storeDatum(ctx, tx, d, t.Add(a.lease)); err != nil {
+		n, err := setSize(ctx, tx, p, j.ID, t)
+		if err != nil {
 			return err
 		}
-		task = newTask(p, &j, d, int(a.lease/time.Second))
+		docs, err = tx.ClaimableDatums(ctx, project, pipeline, j.ID, t, n)
+		if err != nil {
+			return err
+		}
+		for _, doc := range docs {
+			d, err := decodeDatum(doc)
+			if err != nil {
+				return err
+			}
+			if d.State == tusk.DatumRunning && d.Attempts >= int(p.DatumTries) {
+				// Its worker died on the last attempt.
+				d.State, d.Reason, d.Finished = tusk.DatumFailed, "worker "+d.Worker+" stopped answering", &t
+				if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
+					return err
+				}
+				failed = true
+				continue
+			}
+			d.State, d.Worker, d.Started, d.Finished = tusk.DatumRunning, worker, &t, nil
+			d.Attempts++
+			if err := storeDatum(ctx, tx, d, t.Add(a.lease)); err != nil {
+				return err
+			}
+			tasks = append(tasks, newTask(p, &j, d, int(a.lease/time.Second)))
+		}
 		return nil
 	})
-	return task, err
+	if failed {
+		a.wake(pipeline)
+	}
+	return tasks, failed, err
 }
 
-func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int) *tusk.Task {
+// setSize returns how many datums of a job a worker claims at once.
+func setSize(ctx context.Context, tx *meta.Tx, p *spec.Pipeline, job string, t time.Time) (int, error) {
+	ds := p.DatumSetSpec
+	if ds != nil && ds.Number > 0 {
+		return int(ds.Number), nil
+	}
+	per := int64(setsPerWorker)
+	if ds != nil && ds.PerWorker > 0 {
+		per = min(ds.PerWorker, 1<<16)
+	}
+	spread := parallelism(p) * int(per)
+	n, err := tx.CountClaimableDatums(ctx, project, p.Name(), job, t, maxSetSize*spread)
+	return min(max(n/spread, 1), maxSetSize), err
+}
+
+// parallelism is the number of workers of a pipeline.
+func parallelism(p *spec.Pipeline) int {
+	if p.ParallelismSpec != nil && p.ParallelismSpec.Constant > 0 {
+		return int(min(p.ParallelismSpec.Constant, 1<<16))
+	}
+	return 1
+}
+
+func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int) tusk.Task {
 	env := slices.Clone(d.Env)
 	env = append(env, "PACH_JOB_ID="+j.ID, "PACH_OUTPUT_COMMIT_ID="+j.ID, "PPS_PIPELINE_NAME="+p.Name(),
 		"PPS_PROJECT_NAME="+project, "PACH_IN_WORKER=true")
-	keys := make([]string, 0, len(p.Transform.Env))
-	for k := range p.Transform.Env {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.Transform.Env)) {
 		env = append(env, k+"="+p.Transform.Env[k])
 	}
-	return &tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Inputs: d.Inputs, Env: env,
+	return tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Inputs: d.Inputs, Env: env,
 		Cmd: p.Transform.Cmd, Stdin: p.Transform.Stdin, ErrCmd: p.Transform.ErrCmd, ErrStdin: p.Transform.ErrStdin,
 		AcceptReturnCode: p.Transform.AcceptReturnCode, WorkingDir: p.Transform.WorkingDir, User: p.Transform.User,
 		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds, DatumBatching: p.Transform.DatumBatching}
 }
 
-// Heartbeat extends a running datum's lease. It reports cancel when the
-// worker should stop the attempt (the job ended, or the datum was
-// restarted or given to another worker).
-func (a *API) Heartbeat(ctx context.Context, pipeline, job, datumID, worker string, attempt int) (cancel bool, err error) {
+// Heartbeat extends the leases of a worker's datums of a job, given as
+// datum ID → attempt, and returns those whose attempt the worker should
+// stop: the job ended, or the datum was restarted or given to another
+// worker.
+func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, attempts map[string]int) (cancel []string, err error) {
+	ids := slices.Sorted(maps.Keys(attempts))
 	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		doc, err := tx.Datum(ctx, project, pipeline, job, datumID)
-		if err != nil {
-			cancel = true
+		cancel = nil
+		j, err := loadJob(ctx, tx, pipeline, job)
+		if tusk.KindOf(err) == tusk.KindNotFound || err == nil && tusk.JobDone(j.State) {
+			cancel = ids
 			return nil
 		}
-		d, err := decodeDatum(doc)
 		if err != nil {
 			return err
 		}
-		if d.State != tusk.DatumRunning || d.Attempts != attempt || d.Worker != worker {
-			cancel = true
-			return nil
+		lease := now().Add(a.lease)
+		for _, id := range ids {
+			doc, err := tx.Datum(ctx, project, pipeline, job, id)
+			if tusk.KindOf(err) == tusk.KindNotFound {
+				cancel = append(cancel, id)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			d, err := decodeDatum(doc)
+			if err != nil {
+				return err
+			}
+			if d.State != tusk.DatumRunning || d.Attempts != attempts[id] || d.Worker != worker {
+				cancel = append(cancel, id)
+				continue
+			}
+			if err := storeDatum(ctx, tx, d, lease); err != nil {
+				return err
+			}
 		}
-		return storeDatum(ctx, tx, d, now().Add(a.lease))
+		return nil
 	})
 	return cancel, err
 }
 
-// Done records the end of a datum attempt. A failed attempt is retried
-// until the pipeline's datum_tries are used up. A result for an attempt
-// that is no longer current (the datum went to another worker) is
+// Done records the ends of datum attempts, usually those of a set, in one
+// transaction. A failed attempt is retried until the pipeline's
+// datum_tries are used up; a datum given back (QUEUED) is queued again
+// without using up an attempt. A result for an attempt that is no longer
+// current (the datum went to another worker, or its job is gone) is
 // dropped: its output never lands.
-func (a *API) Done(ctx context.Context, res tusk.TaskResult) error {
-	var files []fileset.File
-	if res.State == tusk.DatumSuccess {
-		staged, err := a.pfs.StageFiles(ctx, res.Outputs, outputLease)
-		if err != nil {
-			res.State, res.Reason = tusk.DatumFailed, fmt.Sprintf("output rejected: %v", err)
-		}
-		files = staged
-	}
-	// Volatile: after a power loss the datum simply runs again.
+func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
+	files, rejected := a.stageOutputs(ctx, results)
+	pipelines := map[string]bool{}
+	// Volatile: after a power loss the datums simply run again.
 	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		r, err := loadPipeline(ctx, tx, res.Pipeline)
-		if err != nil {
-			return err
-		}
-		p, err := r.spec()
-		if err != nil {
-			return err
-		}
-		doc, err := tx.Datum(ctx, project, res.Pipeline, res.Job, res.Datum)
-		if err != nil {
-			return err
-		}
-		d, err := decodeDatum(doc)
-		if err != nil {
-			return err
-		}
-		if d.State != tusk.DatumRunning || d.Attempts != res.Attempt || d.Worker != res.Worker {
-			return nil // stale
-		}
-		t := now()
-		d.Finished, d.Reason, d.ImageID = &t, res.Reason, res.ImageID
-		switch res.State {
-		case tusk.DatumSuccess:
-			d.State, d.Files, d.Outputs = tusk.DatumSuccess, files, nil
-			for _, f := range files {
-				d.Outputs = append(d.Outputs, f.Path)
+		clear(pipelines)
+		specs := map[string]*spec.Pipeline{}
+		for i, res := range results {
+			p, ok := specs[res.Pipeline]
+			if !ok {
+				r, err := loadPipeline(ctx, tx, res.Pipeline)
+				if tusk.KindOf(err) == tusk.KindNotFound {
+					continue // stale
+				}
+				if err != nil {
+					return err
+				}
+				if p, err = r.spec(); err != nil {
+					return err
+				}
+				specs[res.Pipeline] = p
 			}
-		case tusk.DatumRecovered:
-			d.State, d.Files = tusk.DatumRecovered, nil
-		default:
-			d.State = tusk.DatumFailed
-			if d.Attempts < int(p.DatumTries) {
-				d.State = tusk.DatumQueued
+			doc, err := tx.Datum(ctx, project, res.Pipeline, res.Job, res.Datum)
+			if tusk.KindOf(err) == tusk.KindNotFound {
+				continue // stale
 			}
+			if err != nil {
+				return err
+			}
+			d, err := decodeDatum(doc)
+			if err != nil {
+				return err
+			}
+			if d.State != tusk.DatumRunning || d.Attempts != res.Attempt || d.Worker != res.Worker {
+				continue // stale
+			}
+			if rejected[i] != nil {
+				res.State, res.Reason = tusk.DatumFailed, fmt.Sprintf("output rejected: %v", rejected[i])
+			}
+			applyResult(d, res, files[i], int(p.DatumTries))
+			if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
+				return err
+			}
+			pipelines[res.Pipeline] = true
 		}
-		return storeDatum(ctx, tx, d, time.Time{})
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	a.signalTasks(res.Pipeline)
-	a.wake(res.Pipeline)
+	for p := range pipelines {
+		a.signalTasks(p)
+		a.wake(p)
+	}
 	return nil
+}
+
+// applyResult applies a current attempt's result to its datum.
+func applyResult(d *datumRecord, res tusk.TaskResult, files []fileset.File, tries int) {
+	t := now()
+	if res.State == tusk.DatumQueued {
+		d.State, d.Reason, d.Worker, d.Started, d.Finished = tusk.DatumQueued, res.Reason, "", nil, nil
+		d.Attempts--
+		return
+	}
+	// The worker's own times of the attempt, if they fit between the
+	// claim and now (clocks may differ).
+	if d.Started != nil && res.Started != nil && res.Finished != nil &&
+		!res.Started.Before(*d.Started) && !res.Finished.Before(*res.Started) && !res.Finished.After(t) {
+		started := res.Started.UTC()
+		d.Started, t = &started, res.Finished.UTC()
+	}
+	d.Finished, d.Reason, d.ImageID = &t, res.Reason, res.ImageID
+	switch res.State {
+	case tusk.DatumSuccess:
+		d.State, d.Files, d.Outputs = tusk.DatumSuccess, files, nil
+		for _, f := range files {
+			d.Outputs = append(d.Outputs, f.Path)
+		}
+	case tusk.DatumRecovered:
+		d.State, d.Files = tusk.DatumRecovered, nil
+	default:
+		d.State = tusk.DatumFailed
+		if d.Attempts < tries {
+			d.State = tusk.DatumQueued
+		}
+	}
+}
+
+// stageOutputs stages the outputs of the successful results: the files of
+// each, or why they were rejected.
+func (a *API) stageOutputs(ctx context.Context, results []tusk.TaskResult) ([][]fileset.File, []error) {
+	files, errs := make([][]fileset.File, len(results)), make([]error, len(results))
+	var ok []int
+	for i, res := range results {
+		if res.State == tusk.DatumSuccess && len(res.Outputs) > 0 {
+			ok = append(ok, i)
+		}
+	}
+	if len(ok) > 1 {
+		if staged := a.stageTogether(ctx, results, ok); staged != nil {
+			for _, i := range ok {
+				files[i] = staged[i]
+			}
+			return files, errs
+		}
+	}
+	for _, i := range ok {
+		files[i], errs[i] = a.pfs.StageFiles(ctx, results[i].Outputs, outputLease)
+	}
+	return files, errs
+}
+
+// stageTogether stages the outputs of several datums in one go and gives
+// each datum the files its operations made. It returns nil, to have each
+// datum staged on its own, when two datums write overlapping paths (the
+// job reports such clashes by datum) or when staging fails (to find the
+// datum at fault).
+func (a *API) stageTogether(ctx context.Context, results []tusk.TaskResult, idx []int) map[int][]fileset.File {
+	owner := map[string]int{} // output path → index of the result writing it
+	var ops []tusk.FileOp
+	for _, i := range idx {
+		for _, op := range results[i].Outputs {
+			p, err := pfs.CleanPath(op.Path)
+			if err != nil {
+				return nil
+			}
+			if o, ok := owner[p]; ok && o != i {
+				return nil
+			}
+			owner[p] = i
+			op.Path = p
+			ops = append(ops, op)
+		}
+	}
+	for p, i := range owner {
+		if p == "/" {
+			continue
+		}
+		if o, ok := ownerOf(owner, path.Dir(p)); ok && o != i {
+			return nil // p is under a path of another datum
+		}
+	}
+	staged, err := a.pfs.StageFiles(ctx, ops, outputLease)
+	if err != nil {
+		return nil
+	}
+	out := map[int][]fileset.File{}
+	for _, f := range staged {
+		i, ok := ownerOf(owner, f.Path)
+		if !ok {
+			return nil
+		}
+		out[i] = append(out[i], f)
+	}
+	return out
+}
+
+// ownerOf returns the owner of p or of its nearest ancestor that has one.
+func ownerOf(owner map[string]int, p string) (int, bool) {
+	for {
+		if i, ok := owner[p]; ok {
+			return i, true
+		}
+		if p == "/" {
+			return 0, false
+		}
+		p = path.Dir(p)
+	}
 }
 
 // RestartDatum stops the running attempt of the datums of a job whose

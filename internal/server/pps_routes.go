@@ -1,11 +1,19 @@
 package server
 
 import (
+	"archive/tar"
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -30,6 +38,7 @@ func (s *Server) ppsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/workers/next", s.nextTask)
 	mux.HandleFunc("POST /v1/workers/heartbeat", s.heartbeat)
 	mux.HandleFunc("POST /v1/workers/done", s.taskDone)
+	mux.HandleFunc("POST /v1/workers/inputs", s.taskInputs)
 	mux.HandleFunc("POST /v1/workers/logs", s.appendLogs)
 }
 
@@ -245,46 +254,175 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request) {
 	if err != nil || wait > time.Minute {
 		wait = 30 * time.Second
 	}
-	t, err := s.pps.NextTask(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("worker"), wait)
+	ts, err := s.pps.NextTasks(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("worker"), wait)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if t == nil {
+	if len(ts) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	writeJSON(w, t)
+	writeJSON(w, ts)
 }
 
 func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Pipeline string `json:"pipeline"`
-		Job      string `json:"job"`
-		Datum    string `json:"datum"`
-		Attempt  int    `json:"attempt"`
-		Worker   string `json:"worker"`
+		Pipeline string         `json:"pipeline"`
+		Job      string         `json:"job"`
+		Worker   string         `json:"worker"`
+		Attempts map[string]int `json:"attempts"` // datum ID → attempt
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	cancel, err := s.pps.Heartbeat(r.Context(), req.Pipeline, req.Job, req.Datum, req.Worker, req.Attempt)
+	cancel, err := s.pps.Heartbeat(r.Context(), req.Pipeline, req.Job, req.Worker, req.Attempts)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, map[string]bool{"cancel": cancel})
+	writeJSON(w, map[string][]string{"cancel": cancel})
 }
 
 func (s *Server) taskDone(w http.ResponseWriter, r *http.Request) {
-	var res tusk.TaskResult
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(&res); err != nil {
-		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad task result: %v", err))
+	var res []tusk.TaskResult
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad task results: %v", err))
 		return
 	}
 	reply(w, r, struct{}{}, s.pps.Done(r.Context(), res))
+}
+
+// taskInputs streams the inputs of datums as one tar archive: for the k-th
+// datum an entry "k/", then its files as "k/<input name><path>" (empty
+// with empty_files), and an entry "end" that closes the archive, so that
+// one cut short cannot pass for one that is whole. Datums follow in order
+// as long as they fit whole within a budget of bytes and files, which
+// bounds what a worker holds until their turn; with force_first, the
+// first one is sent whatever its size (the worker writes it straight into
+// place).
+func (s *Server) taskInputs(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Datums      [][]tusk.DatumInput `json:"datums"`
+		BudgetBytes int64               `json:"budget_bytes"`
+		BudgetFiles int                 `json:"budget_files"`
+		ForceFirst  bool                `json:"force_first"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad datum inputs: %v", err))
+		return
+	}
+	refs := make([][]pfs.Ref, len(req.Datums))
+	for k, ins := range req.Datums {
+		for _, in := range ins {
+			p := strings.TrimSuffix(in.Path, "/")
+			if p == "" {
+				p = "/"
+			}
+			ref, err := pfs.ParseRef(in.Repo + "@" + in.Commit + ":" + p)
+			if err == nil && (in.Name == "" || strings.Contains(in.Name, "/") || in.Name == "." || in.Name == "..") {
+				err = tusk.Errorf(tusk.KindInvalid, "bad input name %q", in.Name)
+			}
+			if err != nil {
+				writeError(w, r, err)
+				return
+			}
+			refs[k] = append(refs[k], ref)
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-tar")
+	tw := tar.NewWriter(w)
+	b := inputBudget{bytes: req.BudgetBytes, files: req.BudgetFiles}
+	err := s.writeInputs(r.Context(), tw, req.Datums, refs, &b, req.ForceFirst)
+	if err == nil {
+		err = tw.WriteHeader(&tar.Header{Name: "end", Mode: 0o644, Typeflag: tar.TypeReg, Format: tar.FormatPAX})
+	}
+	if err == nil {
+		err = tw.Close()
+	}
+	if err != nil {
+		// The archive ends without its "end": the worker sees it cut.
+		s.log.Warn("send datum inputs interrupted", "err", err)
+	}
+}
+
+// inputBudget is what is left of the budget of a taskInputs request.
+type inputBudget struct {
+	bytes int64
+	files int
+}
+
+var errOverBudget = errors.New("over budget")
+
+// writeInputs writes the datums of taskInputs, refs being their inputs
+// parsed.
+func (s *Server) writeInputs(ctx context.Context, tw *tar.Writer, datums [][]tusk.DatumInput, refs [][]pfs.Ref, b *inputBudget, forceFirst bool) error {
+	for k, ins := range datums {
+		// Datums are listed first, to see if they fit.
+		force := k == 0 && forceFirst
+		var files [][]fileset.File
+		if !force {
+			files = make([][]fileset.File, len(ins))
+			for i, in := range ins {
+				err := s.pfs.WalkFiles(ctx, refs[k][i], func(f fileset.File) error {
+					if !in.EmptyFiles {
+						b.bytes -= f.Size
+					}
+					if b.files--; b.bytes < 0 || b.files < 0 {
+						return errOverBudget
+					}
+					files[i] = append(files[i], f)
+					return nil
+				})
+				if err == errOverBudget {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("input %s of datum %d: %w", in.Name, k, err)
+				}
+			}
+		}
+		dir := strconv.Itoa(k) + "/"
+		if err := tw.WriteHeader(&tar.Header{Name: dir, Mode: 0o755, Typeflag: tar.TypeDir, Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		for i, in := range ins {
+			put := func(f fileset.File) error {
+				size := f.Size
+				if in.EmptyFiles {
+					size = 0
+				}
+				hdr := &tar.Header{Name: dir + in.Name + f.Path, Mode: 0o644, Size: size, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+				if err := tw.WriteHeader(hdr); err != nil || size == 0 {
+					return err
+				}
+				n, err := io.Copy(tw, s.pfs.Content(ctx, f, 0))
+				s.metrics.bytesOut.Add(float64(n))
+				return err
+			}
+			var err error
+			if force {
+				err = s.pfs.WalkFiles(ctx, refs[k][i], func(f fileset.File) error {
+					if !in.EmptyFiles {
+						b.bytes -= f.Size
+					}
+					b.files--
+					return put(f)
+				})
+			} else {
+				for _, f := range files[i] {
+					if err = put(f); err != nil {
+						break
+					}
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("input %s of datum %d: %w", in.Name, k, err)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {

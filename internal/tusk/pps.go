@@ -129,7 +129,9 @@ type LogLine struct {
 	Message  string    `json:"message"`
 }
 
-// Task is a datum handed to a worker.
+// Task is a datum handed to a worker. A worker claims datums in sets
+// (several Tasks of one job at once), runs them one after the other and
+// reports their results together.
 type Task struct {
 	Pipeline         string       `json:"pipeline"`
 	Job              string       `json:"job"`
@@ -170,13 +172,20 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // TaskResult is what a worker reports when a datum attempt ends.
 type TaskResult struct {
-	Pipeline string   `json:"pipeline"`
-	Job      string   `json:"job"`
-	Datum    string   `json:"datum"`
-	Attempt  int      `json:"attempt"`
-	Worker   string   `json:"worker"`
-	State    string   `json:"state"` // SUCCESS, FAILED or RECOVERED
-	Reason   string   `json:"reason,omitempty"`
-	Outputs  []FileOp `json:"outputs,omitempty"`
-	ImageID  string   `json:"image_id,omitempty"`
+	Pipeline string `json:"pipeline"`
+	Job      string `json:"job"`
+	Datum    string `json:"datum"`
+	Attempt  int    `json:"attempt"`
+	Worker   string `json:"worker"`
+	// State is SUCCESS, FAILED or RECOVERED; QUEUED gives back a datum the
+	// worker did not get to (it stopped first): it is queued again
+	// without using up an attempt.
+	State   string   `json:"state"`
+	Reason  string   `json:"reason,omitempty"`
+	Outputs []FileOp `json:"outputs,omitempty"`
+	ImageID string   `json:"image_id,omitempty"`
+	// Started and Finished bound the attempt's work on the worker (its
+	// set was claimed earlier, and is reported later).
+	Started  *time.Time `json:"started,omitempty"`
+	Finished *time.Time `json:"finished,omitempty"`
 }

@@ -3,7 +3,6 @@ package worker
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -19,17 +18,26 @@ import (
 // worker listens.
 const NextSocketEnv = "TUSK_NEXT_SOCKET"
 
-// batch runs a datum-batching pipeline's command once and feeds it datums:
-// each `tusk next datum` the command runs reports the previous datum (done,
-// or failed with --error), waits for the next one to be laid out under the
-// datum root, with its variables in <root>/.env, and returns. It ends when
-// the command exits or ctx ends; the datum in hand then fails.
-func (w *worker) batch(ctx context.Context, first *tusk.Task) {
+// batch runs a datum-batching pipeline's command once and feeds it the
+// datums of sets, starting with s: each `tusk next datum` the command
+// runs reports the previous datum (done, or failed with --error), waits
+// for the next one to be laid out under the datum root, with its
+// variables in <root>/.env, and returns. A set ends (its results are
+// reported together) when the command asks for the datum after its last.
+// The batch ends when the command exits or ctx ends; the datum in hand
+// then fails.
+func (w *worker) batch(ctx context.Context, s *datumSet) {
+	logs := newLogSink(ctx, w) // of the command's output
+	defer logs.close()
+	first := &s.tasks[0]
+	logs.setTask(first)
 	sock := filepath.Join(os.TempDir(), "tusk-next-"+w.cfg.ID+".sock")
 	os.Remove(sock)
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
-		w.report(ctx, first, tusk.DatumFailed, fmt.Sprintf("datum batching: listen on %s: %v", sock, err), nil)
+		s.start(ctx, 0)
+		s.end(0, tusk.DatumFailed, fmt.Sprintf("datum batching: listen on %s: %v", sock, err))
+		s.finish(ctx)
 		return
 	}
 	defer os.Remove(sock)
@@ -42,14 +50,15 @@ func (w *worker) batch(ctx context.Context, first *tusk.Task) {
 	if len(first.Stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(first.Stdin, "\n") + "\n")
 	}
-	logs := newLogSink(ctx, w, first)
-	defer logs.close()
-	stdout, stderr := logs.writer(), logs.writer()
+	stdout, _ := logs.writer()
+	stderr, _ := logs.writer()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		stdout.Close()
 		stderr.Close()
-		w.report(ctx, first, tusk.DatumFailed, fmt.Sprintf("start %s: %v", first.Cmd[0], err), nil)
+		s.start(ctx, 0)
+		s.end(0, tusk.DatumFailed, fmt.Sprintf("start %s: %v", first.Cmd[0], err))
+		s.finish(ctx)
 		return
 	}
 	exited := make(chan error, 1)
@@ -61,86 +70,91 @@ func (w *worker) batch(ctx context.Context, first *tusk.Task) {
 	}()
 	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 
-	current, pending := (*tusk.Task)(nil), first
-	stopBeat := func() {}
-	defer func() { stopBeat() }()
+	current, asked := -1, false // the datum in hand, as an index into s.tasks
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			break // the command exited
 		}
+		asked = true
 		req, _ := bufio.NewReader(conn).ReadString('\n')
 		req = strings.TrimSpace(req)
-		if current != nil {
-			stopBeat()
+		if current >= 0 {
 			if msg, failed := strings.CutPrefix(req, "error"); failed {
-				w.report(ctx, current, tusk.DatumFailed, "user code reported an error:"+msg, nil)
-			} else if ops, err := w.upload(ctx, current); err != nil {
-				w.report(ctx, current, tusk.DatumFailed, "upload output: "+err.Error(), nil)
+				s.end(current, tusk.DatumFailed, "user code reported an error:"+msg)
+			} else if err := s.collect(ctx, current); err != nil {
+				s.end(current, tusk.DatumFailed, "upload output: "+err.Error())
 			} else {
-				w.report(ctx, current, tusk.DatumSuccess, "", ops)
-			}
-			current = nil
-		}
-		if pending == nil {
-			if pending, err = w.next(ctx); err != nil || pending == nil {
-				conn.Close()
-				break
+				s.end(current, tusk.DatumSuccess, "")
 			}
 		}
-		current, pending = pending, nil
-		bctx, cancel := context.WithCancel(ctx)
-		go w.heartbeat(bctx, cancel, current)
-		stopBeat = cancel
-		logs.setTask(current)
-		if err := w.layOut(ctx, current); err != nil {
+		if s, current = w.nextInBatch(ctx, s, current+1); s == nil {
+			conn.Close()
+			break
+		}
+		logs.setTask(&s.tasks[current])
+		if err := s.layOut(ctx, current); err != nil {
 			fmt.Fprintf(conn, "error %v\n", err)
 			conn.Close()
-			stopBeat()
-			w.report(ctx, current, tusk.DatumFailed, "download inputs: "+err.Error(), nil)
-			current = nil
+			s.end(current, tusk.DatumFailed, err.Error())
+			current = -1
+			continue
+		}
+		if err := w.writeEnv(&s.tasks[current]); err != nil {
+			fmt.Fprintf(conn, "error %v\n", err)
+			conn.Close()
+			s.end(current, tusk.DatumFailed, "lay out datum: "+err.Error())
+			current = -1
 			continue
 		}
 		fmt.Fprintln(conn, "ok")
 		conn.Close()
 	}
 	err = <-exited
-	if current != nil {
+	if s == nil {
+		return
+	}
+	switch {
+	case current >= 0:
 		reason := "the command exited while processing the datum"
 		if err != nil {
 			reason += ": " + err.Error()
 		}
-		w.report(ctx, current, tusk.DatumFailed, reason, nil)
+		s.end(current, tusk.DatumFailed, reason)
+	case !asked:
+		s.start(ctx, 0)
+		s.end(0, tusk.DatumFailed, "the command exited without asking for a datum (datum_batching needs `tusk next datum`)")
 	}
-	if pending != nil {
-		w.report(ctx, first, tusk.DatumFailed, "the command exited without asking for a datum (datum_batching needs `tusk next datum`)", nil)
+	s.finish(ctx)
+}
+
+// nextInBatch starts the attempt of datum i of set s or, past the set's
+// end (or a datum the server cancelled), of the next datum; when s is
+// done it is reported and a new set claimed. It returns a nil set when
+// ctx ends.
+func (w *worker) nextInBatch(ctx context.Context, s *datumSet, i int) (*datumSet, int) {
+	for {
+		for ; i < len(s.tasks); i++ {
+			if _, ok := s.start(ctx, i); ok {
+				return s, i
+			}
+		}
+		s.finish(ctx)
+		if s, _ = w.claim(ctx); s == nil {
+			return nil, -1
+		}
+		i = 0
 	}
 }
 
-// layOut prepares the datum root for a datum and writes its variables to
-// <root>/.env.
-func (w *worker) layOut(ctx context.Context, t *tusk.Task) error {
-	if err := w.clean(); err != nil {
-		return err
-	}
-	if err := w.download(ctx, t); err != nil {
-		return err
-	}
+// writeEnv writes a datum's variables to <root>/.env.
+func (w *worker) writeEnv(t *tusk.Task) error {
 	var b strings.Builder
 	env := w.env(t)
 	for _, kv := range env[len(os.Environ()):] {
 		b.WriteString(kv + "\n")
 	}
 	return os.WriteFile(filepath.Join(w.cfg.Root, ".env"), []byte(b.String()), 0o644)
-}
-
-// report sends a datum's result.
-func (w *worker) report(ctx context.Context, t *tusk.Task, state, reason string, ops []tusk.FileOp) {
-	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Attempt: t.Attempt, Worker: w.cfg.ID,
-		ImageID: w.cfg.ImageID, State: state, Reason: reason, Outputs: ops}
-	if err := w.cfg.Client.Done(context.WithoutCancel(ctx), res); err != nil && !errors.Is(err, context.Canceled) {
-		w.log.Error("report datum", "datum", t.Datum, "err", err)
-	}
 }
 
 // NextDatum is `tusk next datum`: it tells the worker the previous datum

@@ -2,100 +2,228 @@ package worker
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// download lays each input of a datum out at <root>/<name><path>, with the
-// full repo paths kept: a datum for /a/b.txt gives <root>/<name>/a/b.txt.
-func (w *worker) download(ctx context.Context, t *tusk.Task) error {
+// The inputs of the datums of a set are downloaded ahead, in the
+// background as soon as the set is claimed, as far as they fit within a
+// budget, and wait in memory for their turn. A datum whose inputs did not
+// fit is downloaded at its turn, straight into place, with those of the
+// next datums that fit. Small datums thus come many in one request, large
+// ones one at a time. A worker holds two sets at most (the one it runs
+// and the next), so twice the budget.
+const (
+	aheadBytes = 16 << 20
+	aheadFiles = 10000
+)
+
+// aheadFile is an input file of a datum waiting for its turn.
+type aheadFile struct {
+	name string // "<input name>/<path>"
+	data []byte
+}
+
+// layOut prepares the datum root for datum i of the set: each input at
+// <root>/<name><path> with the full repo paths kept (a datum for /a/b.txt
+// gives <root>/<name>/a/b.txt), and an empty <root>/out.
+func (s *datumSet) layOut(ctx context.Context, i int) error {
+	w, t := s.w, &s.tasks[i]
+	keep := []string{"out"}
 	for _, in := range t.Inputs {
-		base := filepath.Join(w.cfg.Root, in.Name)
-		if err := os.MkdirAll(base, 0o755); err != nil {
-			return err
+		if !in.Lazy {
+			keep = append(keep, in.Name)
 		}
-		p := strings.TrimSuffix(in.Path, "/")
-		if p == "" {
-			p = "/"
+	}
+	if err := w.clean(keep); err != nil {
+		return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
+	}
+	for _, name := range keep {
+		perm := os.FileMode(0o755)
+		if name == "out" {
+			perm = 0o777
 		}
-		ref := in.Repo + "@" + in.Commit + ":" + p
-		if in.EmptyFiles || in.Lazy {
-			err := w.cfg.Client.WalkFiles(ctx, ref, func(fi tusk.FileInfo) error {
-				dst := filepath.Join(base, filepath.FromSlash(fi.Path))
-				if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-					return err
-				}
-				if in.Lazy {
-					return w.lazy.add(ctx, w.cfg.Client, in.Repo+"@"+in.Commit+":"+fi.Path, dst)
-				}
-				f, err := os.Create(dst)
-				if err != nil {
-					return err
-				}
-				return f.Close()
-			})
-			if err != nil {
-				return fmt.Errorf("input %s: %w", in.Name, err)
+		if err := os.MkdirAll(filepath.Join(w.cfg.Root, name), perm); err != nil {
+			return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
+		}
+	}
+	<-s.prefetched
+	if files, ok := s.ahead[i]; ok {
+		delete(s.ahead, i)
+		for _, f := range files {
+			if err := writeFile(filepath.Join(w.cfg.Root, filepath.FromSlash(f.name)), bytes.NewReader(f.data)); err != nil {
+				return fmt.Errorf("lay out inputs: %w", err)
 			}
-			continue
 		}
-		// A matched directory keeps its trailing slash ("/dir/"), a file
-		// has none: the tar holds the directory's contents, or the file.
-		dir := base
-		switch {
-		case in.Path == "/":
-		case strings.HasSuffix(in.Path, "/"):
-			dir = filepath.Join(base, filepath.FromSlash(p))
-		default:
-			dir = filepath.Join(base, filepath.FromSlash(path.Dir(p)))
+	} else if len(keep) > 1 { // some inputs are not lazy
+		if n, err := s.fetch(ctx, i, true); n == 0 {
+			return fmt.Errorf("download inputs: %w", err)
 		}
-		if err := w.untar(ctx, ref, dir); err != nil {
-			return fmt.Errorf("input %s: %w", in.Name, err)
+	}
+	for _, in := range t.Inputs {
+		if in.Lazy {
+			if err := w.layOutLazy(ctx, in); err != nil {
+				return fmt.Errorf("download inputs: input %s: %w", in.Name, err)
+			}
 		}
 	}
 	return nil
 }
 
-func (w *worker) untar(ctx context.Context, ref, dir string) error {
-	rc, err := w.cfg.Client.GetTar(ctx, ref)
+// fetch downloads the inputs of datums i, i+1, ... of the set, as many
+// as the server sends within the budget, into memory; with place, datum
+// i's go straight into place, whatever their size. It returns how many
+// datums arrived whole, and why not more when the download failed.
+func (s *datumSet) fetch(ctx context.Context, i int, place bool) (int, error) {
+	var datums [][]tusk.DatumInput
+	some := false
+	for _, t := range s.tasks[i:] {
+		var ins []tusk.DatumInput
+		for _, in := range t.Inputs {
+			if !in.Lazy {
+				ins = append(ins, in)
+				some = true
+			}
+		}
+		datums = append(datums, ins)
+	}
+	if !some {
+		return 0, nil
+	}
+	rc, err := s.w.cfg.Client.TaskInputs(ctx, datums, aheadBytes, aheadFiles, place)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rc.Close()
-	tr := tar.NewReader(rc)
+	n, err := s.receive(tar.NewReader(rc), i, len(datums), place)
+	switch {
+	case n == 0 && err == nil && place:
+		err = errors.New("the server sent no datum")
+	case n > 0 && err != nil:
+		s.w.log.Warn("download of datum inputs cut short; the rest is asked for again", "datums", n, "err", err)
+	}
+	return n, err
+}
+
+// receive reads the archive of a fetch of datums i, ..., i+n-1 into
+// memory, but for the first with place, which goes into place. It returns
+// how many arrived whole.
+func (s *datumSet) receive(tr *tar.Reader, i, n int, place bool) (int, error) {
+	k := -1 // the datum arriving is i+k
+	var files []aheadFile
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			return nil
+			err = errors.New("the archive is cut short")
 		}
 		if err != nil {
-			return err
+			return max(k, 0), err
 		}
-		name := filepath.FromSlash(hdr.Name)
-		if filepath.IsAbs(name) || strings.HasPrefix(filepath.Clean(name), "..") {
-			return fmt.Errorf("refusing tar entry %q", hdr.Name)
+		if hdr.Name == "end" || k+1 < n && hdr.Name == strconv.Itoa(k+1)+"/" && hdr.Typeflag == tar.TypeDir {
+			if k > 0 || k == 0 && !place {
+				s.ahead[i+k] = files
+				files = nil
+			}
+			if hdr.Name == "end" {
+				return k + 1, nil
+			}
+			k++
+			continue
 		}
-		dst := filepath.Join(dir, name)
+		name, ok := strings.CutPrefix(hdr.Name, strconv.Itoa(k)+"/")
+		if k < 0 || !ok || !filepath.IsLocal(filepath.FromSlash(name)) {
+			return max(k, 0), fmt.Errorf("unexpected tar entry %q", hdr.Name)
+		}
+		if k == 0 && place {
+			if err := writeFile(filepath.Join(s.w.cfg.Root, filepath.FromSlash(name)), tr); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if hdr.Size > aheadBytes {
+			return k, fmt.Errorf("tar entry %q is over budget", hdr.Name)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return k, err
+		}
+		files = append(files, aheadFile{name, data})
+	}
+}
+
+func writeFile(dst string, r io.Reader) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// layOutLazy makes each file of a lazy input a named pipe at
+// <root>/<name><path> that streams its content on first read.
+func (w *worker) layOutLazy(ctx context.Context, in tusk.DatumInput) error {
+	base := filepath.Join(w.cfg.Root, in.Name)
+	p := strings.TrimSuffix(in.Path, "/")
+	if p == "" {
+		p = "/"
+	}
+	return w.cfg.Client.WalkFiles(ctx, in.Repo+"@"+in.Commit+":"+p, func(fi tusk.FileInfo) error {
+		dst := filepath.Join(base, filepath.FromSlash(fi.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-		if err != nil {
-			return err
+		return w.lazy.add(ctx, w.cfg.Client, in.Repo+"@"+in.Commit+":"+fi.Path, dst)
+	})
+}
+
+// clean empties the datum root (inputs, output) for the next datum;
+// anything else (/tmp, ...) persists, as in Pachyderm. The directories
+// named in keep, which the next datum needs, are emptied rather than
+// removed, which saves making them again.
+func (w *worker) clean(keep []string) error {
+	w.lazy.release()
+	entries, err := os.ReadDir(w.cfg.Root)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		p := filepath.Join(w.cfg.Root, e.Name())
+		if e.IsDir() && slices.Contains(keep, e.Name()) && emptyDir(p) == nil {
+			continue
 		}
-		_, err = io.Copy(f, tr)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		errs = append(errs, os.RemoveAll(p))
+	}
+	return errors.Join(errs...)
+}
+
+// emptyDir removes everything in dir.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
 	}
+	return nil
 }

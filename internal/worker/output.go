@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,30 +12,33 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// upload stages everything under <root>/out. A symlink into an input
-// becomes a server-side copy of that input file (no data moves); other
-// symlinks are resolved here, inside the worker, and their content
-// uploaded.
-func (w *worker) upload(ctx context.Context, t *tusk.Task) ([]tusk.FileOp, error) {
-	up, err := w.cfg.Client.NewUpload(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := filepath.Join(w.cfg.Root, "out")
-	if err := w.walkOut(up, t, out, "/", 0); err != nil {
-		up.Abort()
-		return nil, err
-	}
-	return up.Stage()
-}
-
 // uploader is the part of a client upload that staging uses.
 type uploader interface {
 	PutFile(path string, r io.Reader, appendTo bool) error
 	CopyFile(src, path string, appendTo bool)
 }
 
-// walkOut stages the tree at dir as the output path prefix dst.
+// countingUploader counts the operations added to an upload (one per
+// call, failed or not), so that each datum of a set knows its own.
+type countingUploader struct {
+	up uploader
+	n  int
+}
+
+func (c *countingUploader) PutFile(path string, r io.Reader, appendTo bool) error {
+	c.n++
+	return c.up.PutFile(path, r, appendTo)
+}
+
+func (c *countingUploader) CopyFile(src, path string, appendTo bool) {
+	c.n++
+	c.up.CopyFile(src, path, appendTo)
+}
+
+// walkOut adds the tree at dir to an upload as the output path prefix
+// dst. A symlink into an input becomes a server-side copy of that input
+// file (no data moves); other symlinks are resolved here, inside the
+// worker, and their content uploaded.
 func (w *worker) walkOut(up uploader, t *tusk.Task, dir, dst string, depth int) error {
 	if depth > 16 {
 		return fmt.Errorf("%s: too many levels of symbolic links", dir)

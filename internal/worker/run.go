@@ -16,20 +16,26 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// run runs a command of the datum in its own process group, feeding it
-// stdin lines and streaming its output as logs. The whole process tree is
-// killed when ctx ends or the datum timeout passes. It returns the exit
-// code.
-func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (int, error) {
+// run runs a command of a datum of the set in its own process group,
+// feeding it stdin lines and streaming its output as the datum's logs.
+// The whole process tree is killed when ctx ends or the datum timeout
+// passes. It returns the exit code once every line of output is in the
+// logs.
+func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (int, error) {
 	if len(argv) == 0 {
 		return -1, errors.New("empty command")
 	}
+	w, logs := s.w, s.logs
+	logs.setTask(t)
 	if t.DatumTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(t.DatumTimeout))
 		defer cancel()
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd, err := s.command(argv)
+	if err != nil {
+		return -1, fmt.Errorf("start %s: %w", argv[0], err)
+	}
 	cmd.Env = w.env(t)
 	cmd.Dir = t.WorkingDir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -43,9 +49,9 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (i
 	if len(stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(stdin, "\n") + "\n")
 	}
-	logs := newLogSink(ctx, w, t)
-	defer logs.close()
-	stdout, stderr := logs.writer(), logs.writer()
+	stdout, outDone := logs.writer()
+	stderr, errDone := logs.writer()
+	defer func() { <-outDone; <-errDone }()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// A background process that keeps the output open must not hold the
 	// datum: after the command exits, give its output 2 s, then move on
@@ -64,7 +70,7 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (i
 		case <-done:
 		}
 	}()
-	err := cmd.Wait()
+	err = cmd.Wait()
 	if errors.Is(err, exec.ErrWaitDelay) {
 		err = nil
 	}
@@ -86,6 +92,26 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (i
 	return 0, nil
 }
 
+// command is exec.Command, but for the search of the program in $PATH,
+// which the set remembers: its datums run the same commands.
+func (s *datumSet) command(argv []string) (*exec.Cmd, error) {
+	name := argv[0]
+	if strings.Contains(name, "/") {
+		return exec.Command(name, argv[1:]...), nil // relative to the working directory, if not absolute
+	}
+	p, ok := s.paths[name]
+	if !ok {
+		var err error
+		if p, err = exec.LookPath(name); err != nil {
+			return nil, err
+		}
+		s.paths[name] = p
+	}
+	cmd := exec.Command(p, argv[1:]...)
+	cmd.Args[0] = name
+	return cmd, nil
+}
+
 // credential parses "uid" or "uid:gid".
 func credential(user string) (*syscall.Credential, error) {
 	u, g, hasGroup := strings.Cut(user, ":")
@@ -102,20 +128,21 @@ func credential(user string) (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-// logSink batches lines of user output and sends them as datum logs.
+// logSink batches lines of user output and worker notes and sends them as
+// datum logs, every half second and when flushed.
 type logSink struct {
 	ctx   context.Context
 	w     *worker
-	t     *tusk.Task
 	mu    sync.Mutex
+	t     *tusk.Task // the datum user output belongs to, if any
 	lines []tusk.LogLine
 	stop  chan struct{}
 	done  chan struct{}
-	wg    sync.WaitGroup
+	wg    sync.WaitGroup // of the writers
 }
 
-func newLogSink(ctx context.Context, w *worker, t *tusk.Task) *logSink {
-	s := &logSink{ctx: context.WithoutCancel(ctx), w: w, t: t, stop: make(chan struct{}), done: make(chan struct{})}
+func newLogSink(ctx context.Context, w *worker) *logSink {
+	s := &logSink{ctx: context.WithoutCancel(ctx), w: w, stop: make(chan struct{}), done: make(chan struct{})}
 	go s.loop()
 	return s
 }
@@ -135,20 +162,33 @@ func (s *logSink) loop() {
 	}
 }
 
-// setTask attributes the following lines to another datum.
+// setTask attributes the following lines of user output to another datum.
 func (s *logSink) setTask(t *tusk.Task) {
 	s.mu.Lock()
 	s.t = t
 	s.mu.Unlock()
 }
 
+// add adds a line of user output.
 func (s *logSink) add(msg string) {
 	s.mu.Lock()
-	s.lines = append(s.lines, tusk.LogLine{Pipeline: s.t.Pipeline, Job: s.t.Job, Datum: s.t.Datum, Worker: s.w.cfg.ID,
-		Time: time.Now().UTC(), User: true, Message: msg})
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	l := tusk.LogLine{Pipeline: s.w.cfg.Pipeline, Worker: s.w.cfg.ID, Time: time.Now().UTC(), User: true, Message: msg}
+	if s.t != nil {
+		l.Job, l.Datum = s.t.Job, s.t.Datum
+	}
+	s.lines = append(s.lines, l)
 }
 
+// note adds a line of the worker's about datum t.
+func (s *logSink) note(t *tusk.Task, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, tusk.LogLine{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Worker: s.w.cfg.ID,
+		Time: time.Now().UTC(), Message: msg})
+}
+
+// flush sends the lines gathered so far.
 func (s *logSink) flush() {
 	s.mu.Lock()
 	lines := s.lines
@@ -161,32 +201,29 @@ func (s *logSink) flush() {
 	}
 }
 
+// close waits for the writers to be closed and drained, and sends the
+// last lines.
 func (s *logSink) close() {
 	s.wg.Wait()
 	close(s.stop)
 	<-s.done
 }
 
-// writer returns a pipe whose lines become log lines.
-func (s *logSink) writer() io.WriteCloser {
+// writer returns a pipe whose lines become log lines, and a channel
+// closed once the pipe is closed and all its lines are in.
+func (s *logSink) writer() (io.WriteCloser, <-chan struct{}) {
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer close(done)
 		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		sc.Buffer(make([]byte, 4<<10), 1<<20)
 		for sc.Scan() {
 			s.add(sc.Text())
 		}
 		io.Copy(io.Discard, pr)
 	}()
-	return pw
-}
-
-// userLog records a worker message about a datum.
-func (w *worker) userLog(ctx context.Context, t *tusk.Task, user bool, msg string) {
-	line := tusk.LogLine{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Worker: w.cfg.ID, Time: time.Now().UTC(), User: user, Message: msg}
-	if err := w.cfg.Client.AppendLogs(context.WithoutCancel(ctx), []tusk.LogLine{line}); err != nil {
-		w.log.Warn("send logs", "err", err)
-	}
+	return pw, done
 }

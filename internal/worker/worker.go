@@ -2,12 +2,11 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/client"
@@ -40,29 +39,41 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: binDir()}
 	w.log.Info("worker started", "root", cfg.Root)
-	for {
-		task, err := w.next(ctx)
-		if err != nil || task == nil {
-			return err
-		}
-		if task.DatumBatching {
-			w.batch(ctx, task)
+	done := make(chan struct{})
+	close(done)
+	var reported <-chan struct{} = done
+	s, err := w.claim(ctx)
+	for s != nil {
+		if s.tasks[0].DatumBatching {
+			<-reported
+			w.batch(ctx, s)
+			s, err = w.claim(ctx)
 			continue
 		}
-		res := w.process(ctx, task)
-		if err := cfg.Client.Done(ctx, res); err != nil && ctx.Err() == nil {
-			w.log.Error("report datum", "datum", task.Datum, "err", err)
-		}
+		s, reported, err = w.runSet(ctx, s, reported)
 	}
+	<-reported
+	return err
 }
 
-// next waits for the next datum to process; it returns nil when ctx ends.
-func (w *worker) next(ctx context.Context) (*tusk.Task, error) {
+// claim waits for the next set of datums and starts work on it (see
+// newSet); it returns nil when ctx ends.
+func (w *worker) claim(ctx context.Context) (*datumSet, error) {
+	tasks, err := w.next(ctx)
+	if tasks == nil {
+		return nil, err
+	}
+	return w.newSet(ctx, tasks), nil
+}
+
+// next waits for the next set of datums to process; it returns nil when
+// ctx ends.
+func (w *worker) next(ctx context.Context) ([]tusk.Task, error) {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		task, err := w.cfg.Client.NextTask(ctx, w.cfg.Pipeline, w.cfg.ID, 30*time.Second)
-		if err == nil && task != nil {
-			return task, nil
+		tasks, err := w.cfg.Client.NextTasks(ctx, w.cfg.Pipeline, w.cfg.ID, 30*time.Second)
+		if err == nil && len(tasks) > 0 {
+			return tasks, nil
 		}
 		if err == nil || ctx.Err() != nil {
 			continue
@@ -87,31 +98,63 @@ type worker struct {
 	lazy lazyFiles
 }
 
-// process runs one datum attempt and returns its result.
-func (w *worker) process(ctx context.Context, t *tusk.Task) tusk.TaskResult {
-	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Attempt: t.Attempt, Worker: w.cfg.ID, ImageID: w.cfg.ImageID}
-	fail := func(format string, args ...any) tusk.TaskResult {
-		res.State, res.Reason = tusk.DatumFailed, fmt.Sprintf(format, args...)
-		w.userLog(ctx, t, false, res.Reason)
-		return res
+// runSet processes the datums of a set one after the other. So that the
+// worker does not wait between sets, it claims the next set halfway
+// through, and reports this one in the background, once the report of
+// the set before is in (prev is closed). It returns the next set (nil
+// when ctx ends) and a channel closed once this set's report is in.
+func (w *worker) runSet(ctx context.Context, s *datumSet, prev <-chan struct{}) (*datumSet, <-chan struct{}, error) {
+	type claim struct {
+		s   *datumSet
+		err error
 	}
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go w.heartbeat(actx, cancel, t)
-	if err := w.clean(); err != nil {
-		return fail("prepare %s: %v", w.cfg.Root, err)
-	}
-	if err := w.download(actx, t); err != nil {
-		return fail("download inputs: %v", err)
-	}
-	code, err := w.run(actx, t, t.Cmd, t.Stdin)
-	if err == nil && accepted(code, t.AcceptReturnCode) {
-		ops, err := w.upload(actx, t)
-		if err != nil {
-			return fail("upload output: %v", err)
+	claimed := make(chan claim, 1)
+	ask := sync.OnceFunc(func() {
+		go func() {
+			s, err := w.claim(ctx)
+			claimed <- claim{s, err}
+		}()
+	})
+	for i := range s.tasks {
+		if i >= len(s.tasks)/2 {
+			ask()
 		}
-		res.State, res.Outputs = tusk.DatumSuccess, ops
-		return res
+		if ctx.Err() != nil {
+			break
+		}
+		s.process(ctx, i)
+	}
+	ask()
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		<-prev
+		s.finish(ctx)
+	}()
+	c := <-claimed
+	return c.s, reported, c.err
+}
+
+// process runs datum i of the set: its command, then, if that fails, its
+// err_cmd.
+func (s *datumSet) process(ctx context.Context, i int) {
+	t := &s.tasks[i]
+	actx, ok := s.start(ctx, i)
+	if !ok {
+		return // cancelled by the server before its turn
+	}
+	if err := s.layOut(actx, i); err != nil {
+		s.end(i, tusk.DatumFailed, err.Error())
+		return
+	}
+	code, err := s.run(actx, t, t.Cmd, t.Stdin)
+	if err == nil && accepted(code, t.AcceptReturnCode) {
+		if err := s.collect(ctx, i); err != nil {
+			s.end(i, tusk.DatumFailed, "upload output: "+err.Error())
+			return
+		}
+		s.end(i, tusk.DatumSuccess, "")
+		return
 	}
 	reason := fmt.Sprintf("command exited with code %d", code)
 	if err != nil {
@@ -121,12 +164,12 @@ func (w *worker) process(ctx context.Context, t *tusk.Task) tusk.TaskResult {
 		reason = "attempt cancelled (job stopped, datum restarted or lease lost)"
 	}
 	if len(t.ErrCmd) > 0 && actx.Err() == nil {
-		if code, err := w.run(actx, t, t.ErrCmd, t.ErrStdin); err == nil && code == 0 {
-			res.State, res.Reason = tusk.DatumRecovered, reason+"; err_cmd recovered it"
-			return res
+		if code, err := s.run(actx, t, t.ErrCmd, t.ErrStdin); err == nil && code == 0 {
+			s.end(i, tusk.DatumRecovered, reason+"; err_cmd recovered it")
+			return
 		}
 	}
-	return fail("%s", reason)
+	s.end(i, tusk.DatumFailed, reason)
 }
 
 func accepted(code int, extra []int64) bool {
@@ -139,46 +182,6 @@ func accepted(code int, extra []int64) bool {
 		}
 	}
 	return false
-}
-
-// heartbeat renews the datum's lease until ctx ends, and cancels the
-// attempt when the server says so.
-func (w *worker) heartbeat(ctx context.Context, cancel func(), t *tusk.Task) {
-	every := time.Duration(max(t.LeaseSeconds, 3)) * time.Second / 3
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		stop, err := w.cfg.Client.Heartbeat(ctx, t, w.cfg.ID)
-		if err == nil && stop {
-			w.log.Info("attempt cancelled by the server", "datum", t.Datum)
-			cancel()
-			return
-		}
-	}
-}
-
-// clean empties the datum root (inputs, output) between datums; anything
-// else (/tmp, ...) persists, as in Pachyderm.
-func (w *worker) clean() error {
-	w.lazy.release()
-	entries, err := os.ReadDir(w.cfg.Root)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, e := range entries {
-		p := filepath.Join(w.cfg.Root, e.Name())
-		errs = append(errs, os.RemoveAll(p))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	return os.MkdirAll(filepath.Join(w.cfg.Root, "out"), 0o777)
 }
 
 // env returns the command's environment: the worker's own, the task's

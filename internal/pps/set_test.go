@@ -1,0 +1,354 @@
+package pps_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/blob"
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// These tests play the worker's part against the pipeline API itself:
+// they claim datum sets and report results as a worker would.
+
+// noWorkers is a runner that starts nothing: the test is the worker.
+type noWorkers struct{}
+
+func (noWorkers) Name() string                                    { return "none" }
+func (noWorkers) Ensure(context.Context, runner.WorkerSpec) error { return nil }
+func (noWorkers) Stop(context.Context, string) error              { return nil }
+func (noWorkers) Close() error                                    { return nil }
+
+type apiEnv struct {
+	t   *testing.T
+	ctx context.Context
+	fs  *pfs.API
+	pps *pps.API
+}
+
+// forStores runs test on each metadata store: SQLite, and PostgreSQL
+// when TUSK_TEST_POSTGRES names a server.
+func forStores(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, filepath.Join(t.TempDir(), "meta.db")) })
+	t.Run("postgres", func(t *testing.T) {
+		testenv.Require(t, "postgres", "TUSK_TEST_POSTGRES")
+		test(t, testenv.PostgresDatabase(t))
+	})
+}
+
+// newAPIEnv runs the pipeline system on the metadata store dsn, with
+// datum leases of lease.
+func newAPIEnv(t *testing.T, dsn string, lease time.Duration) *apiEnv {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	db, err := meta.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fs, err := pfs.Open(ctx, db, blob.NewMemory(), pfs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := pps.New(db, fs, noWorkers{}, pps.Options{LeaseTTL: lease})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return &apiEnv{t: t, ctx: ctx, fs: fs, pps: a}
+}
+
+// ops stores the contents of path=content pairs as a client would and
+// returns the put operations.
+func (e *apiEnv) ops(kv ...string) []tusk.FileOp {
+	e.t.Helper()
+	pk, err := chunk.NewPacker(e.fs.ChunkParams(), func(c chunk.Chunk) error {
+		return e.fs.PutChunk(e.ctx, c.ID, chunk.Encode(c.Data))
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ops := make([]tusk.FileOp, len(kv)/2)
+	for i := range ops {
+		ops[i] = tusk.FileOp{Op: tusk.OpPut, Path: kv[2*i]}
+		err := pk.Add(strings.NewReader(kv[2*i+1]), func(f chunk.File) {
+			ops[i].Size, ops[i].Hash = f.Size, f.Hash
+			for _, r := range f.Refs {
+				ops[i].Refs = append(ops[i].Refs, tusk.DataRef{Chunk: r.Chunk, Offset: r.Offset, Length: r.Length})
+			}
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if err := pk.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	return ops
+}
+
+// input makes repo with one file per name.
+func (e *apiEnv) input(repo string, names ...string) {
+	e.t.Helper()
+	if _, err := e.fs.CreateRepo(e.ctx, repo, ""); err != nil {
+		e.t.Fatal(err)
+	}
+	var kv []string
+	for _, n := range names {
+		kv = append(kv, "/"+n, n)
+	}
+	ref, _ := pfs.ParseRef(repo + "@master")
+	if _, err := e.fs.ModifyFiles(e.ctx, ref, e.ops(kv...)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *apiEnv) pipeline(js string) {
+	e.t.Helper()
+	ps, err := spec.Parse([]byte(js))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.pps.CreatePipeline(e.ctx, &ps[0], false, false); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// claim claims a set as worker, waiting for one.
+func (e *apiEnv) claim(pipeline, worker string) []tusk.Task {
+	e.t.Helper()
+	ts, err := e.pps.NextTasks(e.ctx, pipeline, worker, 10*time.Second)
+	if err != nil || len(ts) == 0 {
+		e.t.Fatalf("claim a set of %s: %v, %v", pipeline, ts, err)
+	}
+	return ts
+}
+
+// result reports task t of worker: success with outputs (path=content
+// pairs), or failure when outputs is nil.
+func (e *apiEnv) result(t tusk.Task, worker string, outputs ...string) tusk.TaskResult {
+	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Attempt: t.Attempt, Worker: worker, State: tusk.DatumFailed,
+		Reason: "told to fail"}
+	if outputs != nil {
+		res.State, res.Reason, res.Outputs = tusk.DatumSuccess, "", e.ops(outputs...)
+	}
+	return res
+}
+
+func (e *apiEnv) done(results ...tusk.TaskResult) {
+	e.t.Helper()
+	if err := e.pps.Done(e.ctx, results); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *apiEnv) job(pipeline, id string) tusk.JobInfo {
+	e.t.Helper()
+	js, err := e.pps.WaitJob(e.ctx, pipeline, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return js[0]
+}
+
+// files returns the paths of a commit.
+func (e *apiEnv) files(repo, id string) []string {
+	e.t.Helper()
+	ref, _ := pfs.ParseRef(repo + "@" + id + ":/")
+	var out []string
+	err := e.fs.WalkFiles(e.ctx, ref, func(f fileset.File) error {
+		out = append(out, f.Path)
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func datumIDs(ts []tusk.Task) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Datum)
+	}
+	return out
+}
+
+func TestDatumSetSpecNumber(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a", "b", "c", "d", "e", "f", "g")
+		e.pipeline(`{"pipeline": {"name": "three"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 3}}`)
+		var sizes []int
+		seen := map[string]bool{}
+		for len(seen) < 7 {
+			ts := e.claim("three", "w")
+			sizes = append(sizes, len(ts))
+			for _, d := range datumIDs(ts) {
+				if seen[d] {
+					t.Fatalf("datum %s handed out twice", d)
+				}
+				seen[d] = true
+			}
+		}
+		if !slices.Equal(sizes, []int{3, 3, 1}) {
+			t.Errorf("sets of %v datums, want 3, 3 and 1 (datum_set_spec.number 3)", sizes)
+		}
+	})
+}
+
+func TestDatumSetSizeAdapts(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		var names []string
+		for i := range 40 {
+			names = append(names, fmt.Sprintf("f%02d", i))
+		}
+		e.input("in", names...)
+		e.pipeline(`{"pipeline": {"name": "spread"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "parallelism_spec": {"constant": 2}}`)
+		// A set is what is left over 2 workers × 4 sets each, at least 1.
+		var sizes []int
+		for left := 40; left > 0; {
+			ts := e.claim("spread", "w")
+			sizes = append(sizes, len(ts))
+			if want := max(left/8, 1); len(ts) != want {
+				t.Errorf("with %d datums queued, a set of %d, want %d", left, len(ts), want)
+			}
+			left -= len(ts)
+		}
+		t.Logf("set sizes: %v", sizes)
+	})
+}
+
+func TestFailedDatumOfASetFailsAlone(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a", "b", "c")
+		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 3}, "datum_tries": 2}`)
+		ts := e.claim("p", "w")
+		if len(ts) != 3 {
+			t.Fatalf("a set of %d datums, want 3", len(ts))
+		}
+		// One report for the set: the middle datum fails, the others succeed.
+		e.done(e.result(ts[0], "w", "/out-a", "A"), e.result(ts[1], "w"), e.result(ts[2], "w", "/out-c", "C", "/more-c", "C2"))
+		var states []string
+		err := e.pps.ListDatums(e.ctx, "p", ts[0].Job, "", 0, 0, func(d tusk.DatumInfo) error {
+			states = append(states, d.ID+"="+d.State+":"+strings.Join(d.Outputs, ","))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{ts[0].Datum + "=SUCCESS:/out-a", ts[1].Datum + "=QUEUED:", ts[2].Datum + "=SUCCESS:/more-c,/out-c"}
+		if !slices.Equal(states, want) {
+			t.Fatalf("datums after the report = %v, want %v", states, want)
+		}
+		// Its retry comes alone; once it succeeds the job commits every output.
+		retry := e.claim("p", "w")
+		if len(retry) != 1 || retry[0].Datum != ts[1].Datum || retry[0].Attempt != 2 {
+			t.Fatalf("retry = %+v, want datum %s, attempt 2", retry, ts[1].Datum)
+		}
+		e.done(e.result(retry[0], "w", "/out-b", "B"))
+		j := e.job("p", ts[0].Job)
+		if j.State != tusk.JobSuccess || j.DataProcessed != 3 {
+			t.Fatalf("job = %s (%s), %d processed", j.State, j.Reason, j.DataProcessed)
+		}
+		if got, want := e.files("p", j.ID), []string{"/more-c", "/out-a", "/out-b", "/out-c"}; !slices.Equal(got, want) {
+			t.Errorf("output commit = %v, want %v", got, want)
+		}
+	})
+}
+
+func TestDeadWorkersSetIsRetried(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Second)
+		e.input("in", "a", "b", "c")
+		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 3}}`)
+		dead := e.claim("p", "dead")
+		// The dead worker never renews its leases: once they run out, the
+		// whole set goes to another worker.
+		alive := e.claim("p", "alive")
+		if !slices.Equal(datumIDs(alive), datumIDs(dead)) {
+			t.Fatalf("the live worker got %v, want the dead one's %v", datumIDs(alive), datumIDs(dead))
+		}
+		for _, ta := range alive {
+			if ta.Attempt != 2 {
+				t.Errorf("datum %s: attempt %d, want 2", ta.Datum, ta.Attempt)
+			}
+		}
+		var results []tusk.TaskResult
+		for i, ta := range alive {
+			results = append(results, e.result(ta, "alive", fmt.Sprintf("/%d", i), "live"))
+		}
+		e.done(results...)
+		// The dead worker's report, late, must not land.
+		var late []tusk.TaskResult
+		for _, td := range dead {
+			late = append(late, e.result(td, "dead", "/late", "stale"))
+		}
+		e.done(late...)
+		j := e.job("p", alive[0].Job)
+		if j.State != tusk.JobSuccess || j.DataProcessed != 3 {
+			t.Fatalf("job = %s (%s), %d processed", j.State, j.Reason, j.DataProcessed)
+		}
+		if got, want := e.files("p", j.ID), []string{"/0", "/1", "/2"}; !slices.Equal(got, want) {
+			t.Errorf("output commit = %v, want %v", got, want)
+		}
+	})
+}
+
+func TestSetDatumsWritingOnePathAreNamed(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a", "b")
+		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 2}}`)
+		ts := e.claim("p", "w")
+		e.done(e.result(ts[0], "w", "/same", "x", "/a", "1"), e.result(ts[1], "w", "/same", "y"))
+		j := e.job("p", ts[0].Job)
+		if j.State != tusk.JobFailure || !strings.Contains(j.Reason, "/same") ||
+			!strings.Contains(j.Reason, ts[0].Datum) || !strings.Contains(j.Reason, ts[1].Datum) {
+			t.Errorf("job = %s: %s; want a failure naming /same and both datums", j.State, j.Reason)
+		}
+	})
+}
+
+func TestReleasedDatumKeepsItsAttempts(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a")
+		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_tries": 1}`)
+		ts := e.claim("p", "w")
+		res := e.result(ts[0], "w")
+		res.State, res.Reason = tusk.DatumQueued, "given back"
+		e.done(res)
+		again := e.claim("p", "w2")
+		if again[0].Datum != ts[0].Datum || again[0].Attempt != 1 {
+			t.Fatalf("given back datum came again as %+v, want attempt 1 of %s", again[0], ts[0].Datum)
+		}
+	})
+}
