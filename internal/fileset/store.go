@@ -8,8 +8,15 @@ import (
 )
 
 // getNode fetches and decodes the node stored under id, checking that the
-// bytes hash to id.
+// bytes hash to id, or takes it from the store's NodeCache. Callers must
+// not change the node: it may be shared.
 func getNode(ctx context.Context, st NodeStore, id string) (*node, error) {
+	cs, cached := st.(cachedStore)
+	if cached {
+		if n, ok := cs.cache.nodes.Get(id); ok {
+			return n, nil
+		}
+	}
 	data, err := st.GetNode(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("get node %s: %w", id, err)
@@ -21,6 +28,9 @@ func getNode(ctx context.Context, st NodeStore, id string) (*node, error) {
 	n, err := decodeNode(data)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", id, err)
+	}
+	if cached {
+		cs.cache.nodes.Add(id, n, len(data))
 	}
 	return n, nil
 }

@@ -30,7 +30,7 @@ func (a *API) DiffFiles(ctx context.Context, newRef Ref, oldRef *Ref, fn func(tu
 	if err != nil {
 		return err
 	}
-	return fileset.Diff(ctx, nodeReader{a}, oc.Root, nc.Root, func(o, n *fileset.File) error {
+	return fileset.Diff(ctx, a.nodes, oc.Root, nc.Root, func(o, n *fileset.File) error {
 		p := pathOf(o, n)
 		if !under(p, newRef.Path) {
 			return nil

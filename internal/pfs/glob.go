@@ -25,7 +25,7 @@ func (a *API) GlobFiles(ctx context.Context, ref Ref, pattern string, fn func(tu
 	if err != nil {
 		return err
 	}
-	st := nodeReader{a}
+	st := a.nodes
 	dirInfo := func(dir string) (tusk.FileInfo, error) {
 		lo, hi := dirRange(dir)
 		n, size, err := fileset.RangeStats(ctx, st, c.Root, lo, hi)

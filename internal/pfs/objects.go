@@ -1,7 +1,6 @@
 package pfs
 
 import (
-	"container/list"
 	"context"
 	"fmt"
 	"sync"
@@ -112,7 +111,7 @@ func validChunkID(id string) bool {
 // small files share chunks, so reading a directory touches each chunk
 // many times.
 func (a *API) readChunk(ctx context.Context, id string) ([]byte, error) {
-	if b, ok := a.chunks.get(id); ok {
+	if b, ok := a.chunks.Get(id); ok {
 		return b, nil
 	}
 	enc, err := a.objects.Get(ctx, chunk.Key(id))
@@ -123,7 +122,7 @@ func (a *API) readChunk(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.chunks.put(id, plain)
+	a.chunks.Add(id, plain, len(plain))
 	return plain, nil
 }
 
@@ -160,7 +159,7 @@ func (b *nodeBatch) GetNode(ctx context.Context, id string) ([]byte, error) {
 	if ok {
 		return data, nil
 	}
-	return nodeReader{b.a}.GetNode(ctx, id)
+	return b.a.nodes.GetNode(ctx, id)
 }
 
 func (b *nodeBatch) PutNode(ctx context.Context, id string, data []byte) error {
@@ -201,45 +200,4 @@ func (b *nodeBatch) Flush(ctx context.Context) error {
 	}
 	b.pending = map[string][]byte{}
 	return nil
-}
-
-// chunkCache is a small LRU of decoded chunks.
-type chunkCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type cached struct {
-	id   string
-	data []byte
-}
-
-func newChunkCache(max int) *chunkCache {
-	return &chunkCache{max: max, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *chunkCache) get(id string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[id]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(cached).data, true
-	}
-	return nil, false
-}
-
-func (c *chunkCache) put(id string, data []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.items[id]; ok {
-		return
-	}
-	c.items[id] = c.order.PushFront(cached{id, data})
-	for c.order.Len() > c.max {
-		e := c.order.Back()
-		c.order.Remove(e)
-		delete(c.items, e.Value.(cached).id)
-	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/lru"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -27,6 +29,14 @@ type Objects interface {
 	Delete(ctx context.Context, key string) error
 	Stat(ctx context.Context, key string) (blob.Info, error)
 }
+
+// Memory for caches of immutable objects: decoded chunks (small files
+// share chunks, so reading a directory touches each chunk many times) and
+// decoded tree nodes (every walk starts at the root).
+const (
+	chunkCacheBytes = 64 << 20
+	nodeCacheBytes  = 16 << 20
+)
 
 // Options tune an API.
 type Options struct {
@@ -46,7 +56,8 @@ type API struct {
 	ttl     time.Duration
 	log     *slog.Logger
 	events  *hub
-	chunks  *chunkCache
+	chunks  *lru.Cache[string, []byte] // decoded chunks
+	nodes   fileset.NodeStore          // tree nodes, decoded ones cached
 	wb      writeBack
 	// instance tells this API's relayed events from other servers'.
 	instance string
@@ -62,7 +73,8 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: newChunkCache(64), instance: newID()}
+	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: lru.New[string, []byte](chunkCacheBytes), instance: newID()}
+	a.nodes = fileset.Cached(nodeReader{a}, fileset.NewNodeCache(nodeCacheBytes))
 	err := db.Update(ctx, func(tx *meta.Tx) error {
 		v, ok, err := tx.Config(ctx, "format_version")
 		if err != nil {

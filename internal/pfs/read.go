@@ -45,7 +45,7 @@ func (a *API) InspectFile(ctx context.Context, ref Ref) (tusk.FileInfo, error) {
 }
 
 func (a *API) inspect(ctx context.Context, c meta.CommitRow, p string) (tusk.FileInfo, error) {
-	st := nodeReader{a}
+	st := a.nodes
 	if p != "/" {
 		f, ok, err := fileset.Get(ctx, st, c.Root, p)
 		if err != nil {
@@ -82,7 +82,7 @@ func (a *API) ListFiles(ctx context.Context, ref Ref, after string, fn func(tusk
 	if info.Type == "file" {
 		return fn(info)
 	}
-	st := nodeReader{a}
+	st := a.nodes
 	lo, hi := dirRange(ref.Path)
 	it := fileset.NewIterator(ctx, st, c.Root)
 	start := lo
@@ -132,7 +132,7 @@ func (a *API) WalkFiles(ctx context.Context, ref Ref, fn func(fileset.File) erro
 }
 
 func (a *API) walk(ctx context.Context, root, p string, fn func(fileset.File) error) error {
-	st := nodeReader{a}
+	st := a.nodes
 	if p != "/" {
 		f, ok, err := fileset.Get(ctx, st, root, p)
 		if err != nil {
@@ -173,7 +173,7 @@ func (a *API) OpenFile(ctx context.Context, ref Ref, offset int64) (io.Reader, t
 	if info.Type != "file" {
 		return nil, info, tusk.Errorf(tusk.KindInvalid, "%s is a directory", ref.Path).WithHint("use -r to get a directory")
 	}
-	f, _, err := fileset.Get(ctx, nodeReader{a}, c.Root, ref.Path)
+	f, _, err := fileset.Get(ctx, a.nodes, c.Root, ref.Path)
 	if err != nil {
 		return nil, info, err
 	}
