@@ -40,7 +40,6 @@ type API struct {
 	tasks  *signals                 // per pipeline: new work for workers
 	logs   *signals                 // per pipeline: new log lines
 	jobs   *signals                 // any job changed
-	warned map[string]bool
 	logSeq map[string]int64
 	// lastCount is when each running job's datums were last counted.
 	lastCount map[string]time.Time
@@ -56,7 +55,7 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
 		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: newSignals(), logs: newSignals(), jobs: newSignals(),
-		warned: map[string]bool{}, logSeq: map[string]int64{}, lastCount: map[string]time.Time{}}
+		logSeq: map[string]int64{}, lastCount: map[string]time.Time{}}
 }
 
 const project = tusk.DefaultProject
