@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,13 +21,24 @@ type DB struct {
 	db       *sql.DB
 	postgres bool
 	dsn      string
+
+	// stmts holds the statements prepared so far, by query: SQLite
+	// otherwise parses and plans every query on every call.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // nil while being prepared
+	closed bool
 }
+
+// maxStmts bounds the prepared statements kept; queries past it (only
+// ones built with a variable number of placeholders could get there) are
+// prepared on each call.
+const maxStmts = 256
 
 // Open opens the metadata store at dsn, creating its schema if needed:
 // "postgres://…" or "postgresql://…" for PostgreSQL, otherwise a path to an
 // SQLite file (optionally "sqlite://" followed by the path).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	d := &DB{}
+	d := &DB{stmts: map[string]*sql.Stmt{}}
 	var err error
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
@@ -63,7 +75,48 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // Close closes the store.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.stmtMu.Lock()
+	d.closed = true
+	for _, st := range d.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
+	d.stmtMu.Unlock()
+	return d.db.Close()
+}
+
+// prepared returns the statement of q if it is prepared for the store.
+// If not, it has it prepared in the background for later calls: the
+// caller holds a connection, and preparing for the store may need another,
+// which must not wait on the caller.
+func (d *DB) prepared(q string) *sql.Stmt {
+	d.stmtMu.Lock()
+	defer d.stmtMu.Unlock()
+	st, ok := d.stmts[q]
+	if !ok && !d.closed && len(d.stmts) < maxStmts {
+		d.stmts[q] = nil // being prepared
+		go d.prepare(q)
+	}
+	return st
+}
+
+func (d *DB) prepare(q string) {
+	st, err := d.db.Prepare(q)
+	d.stmtMu.Lock()
+	defer d.stmtMu.Unlock()
+	switch {
+	case d.closed:
+		if err == nil {
+			st.Close()
+		}
+	case err != nil:
+		delete(d.stmts, q) // try again on a later call
+	default:
+		d.stmts[q] = st
+	}
+}
 
 // Dialect returns "postgres" or "sqlite".
 func (d *DB) Dialect() string {
@@ -147,7 +200,7 @@ func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) 
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, postgres: d.postgres}
+	tx := &Tx{tx: sqlTx, d: d, postgres: d.postgres}
 	if d.postgres && m == volatile {
 		if _, err := sqlTx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 			sqlTx.Rollback()
@@ -180,6 +233,7 @@ func retryable(err error) bool {
 // Tx is a transaction on the store.
 type Tx struct {
 	tx       *sql.Tx
+	d        *DB
 	postgres bool
 }
 
@@ -202,15 +256,27 @@ func (t *Tx) rebind(q string) string {
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.rebind(q), args...)
+	q = t.rebind(q)
+	if st := t.d.prepared(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.rebind(q), args...)
+	q = t.rebind(q)
+	if st := t.d.prepared(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.rebind(q), args...)
+	q = t.rebind(q)
+	if st := t.d.prepared(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func isUniqueViolation(err error) bool {
