@@ -20,7 +20,7 @@ type scenario struct {
 
 // scenarios run in this order.
 var scenarios = []scenario{putScenario, smallFilesScenario, versionsScenario, latencyScenario, rssScenario,
-	datumsScenario, dockerScenario, skipScenario, consoleScenario}
+	datumsScenario, dockerScenario, skipScenario, changeScenario, consoleScenario}
 
 func scenarioNames() []string {
 	var out []string

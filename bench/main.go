@@ -60,7 +60,7 @@ func parseFlags(args []string) (config, error) {
 	cfg := config{args: args}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	scale := fs.String("scale", "1", scaleUsage)
-	fs.IntVar(&cfg.rounds, "rounds", 3, "timed rounds of the put, smallfiles, datums, docker and skip scenarios; figures are medians")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "timed rounds of the put, smallfiles, datums, docker and skip scenarios, and the least number of changes of the change scenario (5); figures are medians")
 	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames(), ",")+"); default all")
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")

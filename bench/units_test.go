@@ -73,3 +73,14 @@ func TestScaling(t *testing.T) {
 		t.Errorf("countLabel = %q", got)
 	}
 }
+
+func TestFractionOf(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{{2 * time.Microsecond, "1/500"}, {time.Millisecond, "1/1"}, {0, "none"}, {-time.Microsecond, "none"}} {
+		if got := fractionOf(tt.d, time.Millisecond); got != tt.want {
+			t.Errorf("fractionOf(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}

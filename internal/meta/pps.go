@@ -74,6 +74,8 @@ func (t *Tx) DeletePipeline(ctx context.Context, project, name string) error {
 		`DELETE FROM pipeline_versions WHERE project = ? AND name = ?`,
 		`DELETE FROM jobs WHERE project = ? AND pipeline = ?`,
 		`DELETE FROM datums WHERE project = ? AND pipeline = ?`,
+		`DELETE FROM removed_datums WHERE project = ? AND pipeline = ?`,
+		`DELETE FROM job_lineage WHERE project = ? AND pipeline = ?`,
 		`DELETE FROM logs WHERE project = ? AND pipeline = ?`,
 	} {
 		if _, err := t.exec(ctx, q, project, name); err != nil {
@@ -156,11 +158,15 @@ func (t *Tx) UnfinishedJobs(ctx context.Context, project, pipeline string) ([][]
 	return out, nil
 }
 
-// DeleteJob removes a job with its datums and logs.
+// DeleteJob removes a job with its datums and logs, but for what later
+// jobs share through the lineage (see lineage.go): the rows of a job that
+// succeeded, and its place in the lineage.
 func (t *Tx) DeleteJob(ctx context.Context, project, pipeline, id string) error {
 	for _, q := range []string{
 		`DELETE FROM jobs WHERE project = ? AND pipeline = ? AND id = ?`,
-		`DELETE FROM datums WHERE project = ? AND pipeline = ? AND job = ?`,
+		`DELETE FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND born = 0`,
+		`DELETE FROM removed_datums WHERE project = ? AND pipeline = ? AND job = ?`,
+		`DELETE FROM job_lineage WHERE project = ? AND pipeline = ? AND job = ? AND gen = 0`,
 		`DELETE FROM logs WHERE project = ? AND pipeline = ? AND job = ?`,
 	} {
 		if _, err := t.exec(ctx, q, project, pipeline, id); err != nil {
@@ -210,25 +216,6 @@ func (t *Tx) Datums(ctx context.Context, project, pipeline, job, state string, a
 	return out, nil
 }
 
-// NextDatum returns the first datum of a job that is queued, or running
-// with an expired lease (its worker died), or nil. Both lookups are index
-// seeks, so handing out datums stays cheap in jobs of a million datums.
-func (t *Tx) NextDatum(ctx context.Context, project, pipeline, job string, now time.Time) ([]byte, error) {
-	b, err := t.doc(ctx, errNone, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ?
-		AND state = 'QUEUED' ORDER BY idx LIMIT 1`, project, pipeline, job)
-	if err == errNone {
-		b, err = t.doc(ctx, errNone, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ?
-			AND state = 'RUNNING' AND lease_until < ? ORDER BY idx LIMIT 1`, project, pipeline, job, nanos(now))
-	}
-	if err == errNone {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("next datum of %s@%s: %w", pipeline, job, err)
-	}
-	return b, nil
-}
-
 // HasDatums reports whether a job has a datum in one of the states.
 func (t *Tx) HasDatums(ctx context.Context, project, pipeline, job string, states ...string) (bool, error) {
 	for _, s := range states {
@@ -244,8 +231,6 @@ func (t *Tx) HasDatums(ctx context.Context, project, pipeline, job string, state
 	}
 	return false, nil
 }
-
-var errNone = fmt.Errorf("none")
 
 // CountDatums returns how many datums of a job are in each state.
 func (t *Tx) CountDatums(ctx context.Context, project, pipeline, job string) (map[string]int64, error) {

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // SchemaVersion is the version of the table layout. Migrations from older
-// versions are added here as the layout changes.
-const SchemaVersion = 1
+// versions are added here as the layout changes. Version 2 added the
+// lineage of datums (see lineage.go); stores of version 1 also have an
+// older object format (pfs.FormatVersion), so they are not migrated.
+const SchemaVersion = 2
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -58,18 +61,37 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS datums (
 		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, id TEXT NOT NULL,
 		idx BIGINT NOT NULL, state TEXT NOT NULL, lease_until BIGINT NOT NULL, data TEXT NOT NULL,
+		hash TEXT NOT NULL DEFAULT '', sort_key TEXT` + bytewise + ` NOT NULL DEFAULT '',
+		born BIGINT NOT NULL DEFAULT 0, died BIGINT NOT NULL DEFAULT 0,
 		PRIMARY KEY (project, pipeline, job, id))`,
 	`CREATE INDEX IF NOT EXISTS datums_by_index ON datums (project, pipeline, job, idx)`,
 	`CREATE INDEX IF NOT EXISTS datums_by_state ON datums (project, pipeline, job, state, idx)`,
+	`CREATE INDEX IF NOT EXISTS datums_by_version ON datums (project, pipeline, id, died)`,
+	`CREATE INDEX IF NOT EXISTS datums_by_view ON datums (project, pipeline, died, sort_key, idx)`,
+	`CREATE TABLE IF NOT EXISTS removed_datums (
+		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, id TEXT NOT NULL,
+		PRIMARY KEY (project, pipeline, job, id))`,
+	`CREATE TABLE IF NOT EXISTS job_lineage (
+		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL,
+		base BIGINT NOT NULL, gen BIGINT NOT NULL, total BIGINT NOT NULL, signature TEXT NOT NULL,
+		PRIMARY KEY (project, pipeline, job))`,
+	`CREATE INDEX IF NOT EXISTS job_lineage_by_gen ON job_lineage (project, pipeline, gen)`,
 	`CREATE TABLE IF NOT EXISTS logs (
 		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, datum TEXT NOT NULL,
 		seq BIGINT NOT NULL, data TEXT NOT NULL,
 		PRIMARY KEY (project, pipeline, job, datum, seq))`,
 }
 
+// bytewise marks a text column that must sort bytewise, as SQLite's
+// columns do; on PostgreSQL it becomes the "C" collation.
+const bytewise = " /* bytewise */"
+
 func (d *DB) migrate(ctx context.Context) error {
 	return d.Update(ctx, func(tx *Tx) error {
 		for _, stmt := range schema {
+			if d.postgres {
+				stmt = strings.ReplaceAll(stmt, bytewise, ` COLLATE "C"`)
+			}
 			if _, err := tx.exec(ctx, stmt); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}

@@ -2,6 +2,7 @@ package pps
 
 import (
 	"context"
+	"errors"
 
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pps/datum"
@@ -9,26 +10,40 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
+// errEnough stops a walk over a job's datums early.
+var errEnough = errors.New("enough")
+
 // ListDatums streams a job's datums in order, optionally only those in
 // one state, skipping the first offset and stopping after limit (0: all).
 func (a *API) ListDatums(ctx context.Context, pipeline, job, state string, offset, limit int, fn func(tusk.DatumInfo) error) error {
 	var out []tusk.DatumInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		if _, err := loadJob(ctx, tx, pipeline, job); err != nil {
-			return err
-		}
-		docs, err := tx.Datums(ctx, project, pipeline, job, state, -1, offset, limit)
+		j, err := loadJob(ctx, tx, pipeline, job)
 		if err != nil {
 			return err
 		}
-		for _, doc := range docs {
-			d, err := decodeDatum(doc)
-			if err != nil {
-				return err
+		var rows []meta.DatumRow
+		var pos []int64
+		skip := offset
+		l, err := jobView(ctx, tx, pipeline, job, func(r meta.DatumRow, p int64) error {
+			if state != "" && viewState(job, r) != state {
+				return nil
 			}
-			out = append(out, d.DatumInfo)
+			if skip > 0 {
+				skip--
+				return nil
+			}
+			rows, pos = append(rows, r), append(pos, p)
+			if limit > 0 && len(rows) == limit {
+				return errEnough
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errEnough) {
+			return err
 		}
-		return nil
+		out, err = viewDatums(ctx, tx, j, l, rows, pos)
+		return err
 	})
 	if err != nil {
 		return err
@@ -45,13 +60,29 @@ func (a *API) ListDatums(ctx context.Context, pipeline, job, state string, offse
 func (a *API) InspectDatum(ctx context.Context, pipeline, job, id string) (tusk.DatumInfo, error) {
 	var out tusk.DatumInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		doc, err := tx.Datum(ctx, project, pipeline, job, id)
+		j, err := loadJob(ctx, tx, pipeline, job)
 		if err != nil {
 			return err
 		}
-		d, err := decodeDatum(doc)
+		var found []meta.DatumRow
+		var pos []int64
+		l, err := jobView(ctx, tx, pipeline, job, func(r meta.DatumRow, p int64) error {
+			if r.ID != id {
+				return nil
+			}
+			found, pos = append(found, r), append(pos, p)
+			return errEnough
+		})
+		if err != nil && !errors.Is(err, errEnough) {
+			return err
+		}
+		if len(found) == 0 {
+			return tusk.Errorf(tusk.KindNotFound, "datum %s not found in job %s@%s", id, pipeline, job).
+				WithHint("list datums with: tusk list datum %s@%s", pipeline, job)
+		}
+		ds, err := viewDatums(ctx, tx, j, l, found, pos)
 		if err == nil {
-			out = d.DatumInfo
+			out = ds[0]
 		}
 		return err
 	})
@@ -80,19 +111,8 @@ func (a *API) DryRunDatums(ctx context.Context, p *spec.Pipeline, fn func(tusk.D
 	if err != nil {
 		return err
 	}
-	lister := datum.ListerFunc(func(x *spec.PFSInput) ([]datum.File, error) {
-		if x.Commit == "" {
-			return nil, nil
-		}
-		files, err := a.pfs.InputFiles(ctx, x.Repo, x.Commit)
-		out := make([]datum.File, len(files))
-		for i, f := range files {
-			out[i] = datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size}
-		}
-		return out, err
-	})
 	i := int64(0)
-	return datum.Iterate(in, lister, func(d datum.Datum) error {
+	return datum.Iterate(in, a.inputLister(ctx), func(d datum.Datum) error {
 		info := tusk.DatumInfo{Pipeline: p.Name(), ID: datum.ID(d), State: "", Index: i}
 		i++
 		for _, x := range d.Inputs {

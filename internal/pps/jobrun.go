@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
-	"github.com/tuskdata/tusk/internal/pps/datum"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -39,14 +36,12 @@ func decodeDatum(b []byte) (*datumRecord, error) {
 	return &d, nil
 }
 
-// startJob waits for the job's input commits, then makes its datums.
+// startJob waits for the job's input commits (the job is STARTING
+// meanwhile), then makes its datums and sets it RUNNING.
 func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.JobInfo) (time.Duration, error) {
-	if j.State == tusk.JobCreated {
+	if j.Started == nil {
 		t := now()
-		j.State, j.Started = tusk.JobStarting, &t
-		if err := a.saveJob(ctx, j); err != nil {
-			return 0, err
-		}
+		j.Started = &t
 	}
 	for _, in := range j.Inputs {
 		c, err := a.pfs.InspectCommit(ctx, refOf(in))
@@ -54,6 +49,12 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 			return 0, a.endJob(ctx, j, tusk.JobUnrunnable, fmt.Sprintf("input commit %s: %v", in, err))
 		}
 		if c.State != tusk.CommitFinished {
+			if j.State == tusk.JobCreated {
+				j.State = tusk.JobStarting
+				if err := a.saveJob(ctx, j); err != nil {
+					return 0, err
+				}
+			}
 			return time.Minute, nil // woken by the commit's event
 		}
 		if c.Error != "" {
@@ -63,10 +64,7 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 	if err := a.planDatums(ctx, p, j); err != nil {
 		return 0, err
 	}
-	j.State = tusk.JobRunning
-	if err := a.saveJob(ctx, j); err != nil {
-		return 0, err
-	}
+	a.signalJobs()
 	if j.DataTotal > j.DataSkipped {
 		if err := a.ensureWorkers(ctx, r); err != nil {
 			return 0, err
@@ -107,113 +105,6 @@ func resolvedInput(p *spec.Pipeline, j *tusk.JobInfo) (*spec.Input, error) {
 	return &in, nil
 }
 
-// planDatums lists the job's datums and marks those whose inputs did not
-// change since the last successful job as skipped, keeping their outputs.
-func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) error {
-	in, err := resolvedInput(p, j)
-	if err != nil {
-		return err
-	}
-	cache := map[string][]datum.File{}
-	lister := datum.ListerFunc(func(x *spec.PFSInput) ([]datum.File, error) {
-		if x.Commit == "" {
-			return nil, nil
-		}
-		key := x.Repo + "@" + x.Commit
-		if fs, ok := cache[key]; ok {
-			return fs, nil
-		}
-		files, err := a.pfs.InputFiles(ctx, x.Repo, x.Commit)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]datum.File, len(files))
-		for i, f := range files {
-			out[i] = datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size}
-		}
-		cache[key] = out
-		return out, nil
-	})
-	base, err := a.baseDatums(ctx, j)
-	if err != nil {
-		return err
-	}
-	var recs []*datumRecord
-	err = datum.Iterate(in, lister, func(d datum.Datum) error {
-		rec := &datumRecord{DatumInfo: tusk.DatumInfo{Pipeline: j.Pipeline, Job: j.ID, ID: datum.ID(d),
-			Hash: datum.Hash(d, p.Salt), State: tusk.DatumQueued, Index: int64(len(recs))}}
-		for _, x := range d.Inputs {
-			rec.Inputs = append(rec.Inputs, tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
-				Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy})
-		}
-		rec.Env = datum.Env(d, "/pfs")
-		if old, ok := base[rec.ID]; ok && old.Hash == rec.Hash && p.ReprocessSpec != spec.ReprocessEveryJob &&
-			(old.State == tusk.DatumSuccess || old.State == tusk.DatumSkipped) {
-			rec.State, rec.Files, rec.Outputs = tusk.DatumSkipped, old.Files, old.Outputs
-		}
-		recs = append(recs, rec)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
-	}
-	j.DataTotal, j.DataSkipped = int64(len(recs)), 0
-	for i := 0; i < len(recs); i += 1000 {
-		batch := recs[i:min(i+1000, len(recs))]
-		err := a.db.Update(ctx, func(tx *meta.Tx) error {
-			for _, rec := range batch {
-				if err := storeDatum(ctx, tx, rec, time.Time{}); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	for _, rec := range recs {
-		if rec.State == tusk.DatumSkipped {
-			j.DataSkipped++
-		}
-	}
-	return nil
-}
-
-// baseDatums returns the datums of the pipeline's last successful job.
-func (a *API) baseDatums(ctx context.Context, j *tusk.JobInfo) (map[string]*datumRecord, error) {
-	out := map[string]*datumRecord{}
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		docs, err := tx.Jobs(ctx, project, j.Pipeline, "", 0)
-		if err != nil {
-			return err
-		}
-		jobs, err := decodeJobs(docs)
-		if err != nil {
-			return err
-		}
-		for _, b := range jobs {
-			if b.ID == j.ID || b.State != tusk.JobSuccess {
-				continue
-			}
-			ds, err := tx.Datums(ctx, project, j.Pipeline, b.ID, "", -1, 0, 0)
-			if err != nil {
-				return err
-			}
-			for _, doc := range ds {
-				d, err := decodeDatum(doc)
-				if err != nil {
-					return err
-				}
-				out[d.ID] = d
-			}
-			return nil
-		}
-		return nil
-	})
-	return out, err
-}
-
 // runJob checks on a running job: done when no datum is queued or running.
 func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.JobInfo) (time.Duration, error) {
 	// Cheap index lookups decide whether the job is done; the counts
@@ -236,8 +127,14 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 		return 0, err
 	}
 	if counts != nil {
+		// The job's rows are the datums it runs and those it copied; the
+		// datums it skips without a copy are the rest.
 		a.markCounted(j.ID)
-		j.DataProcessed, j.DataSkipped = counts[tusk.DatumSuccess], counts[tusk.DatumSkipped]
+		own := int64(0)
+		for _, n := range counts {
+			own += n
+		}
+		j.DataProcessed, j.DataSkipped = counts[tusk.DatumSuccess], j.DataTotal-own+counts[tusk.DatumSkipped]
 		j.DataFailed, j.DataRecovered = counts[tusk.DatumFailed], counts[tusk.DatumRecovered]
 	}
 	if pending {
@@ -266,11 +163,12 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 		})
 		return 0, a.endJob(ctx, j, tusk.JobFailure, reason)
 	}
-	j.State = tusk.JobFinishing
 	if p.Egress != nil {
 		j.State = tusk.JobEgressing
+		return 0, a.saveJob(ctx, j)
 	}
-	return 0, a.saveJob(ctx, j)
+	j.State = tusk.JobFinishing
+	return 0, a.finishJob(ctx, p, j)
 }
 
 // counted returns when a job's datums were last counted.
@@ -287,63 +185,61 @@ func (a *API) markCounted(job string) {
 }
 
 // finishJob commits the outputs of every successful or skipped datum; two
-// datums writing one path fail the job.
+// datums writing one path fail the job. Its output is made from its
+// base's, changed by the datums that changed, unless it goes to an egress
+// (which needs every file anyway) or the two overlap: then it is made from
+// scratch, which finds the datums at fault.
 func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) error {
-	type owned struct {
-		f     fileset.File
-		datum string
-	}
-	var all []owned
+	var l, head meta.JobLineage
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		docs, err := tx.Datums(ctx, project, j.Pipeline, j.ID, "", -1, 0, 0)
-		if err != nil {
+		var err error
+		if l, _, err = tx.JobLineage(ctx, project, j.Pipeline, j.ID); err != nil {
 			return err
 		}
-		for _, doc := range docs {
-			d, err := decodeDatum(doc)
-			if err != nil {
-				return err
-			}
-			if d.State != tusk.DatumSuccess && d.State != tusk.DatumSkipped {
-				continue
-			}
-			for _, f := range d.Files {
-				all = append(all, owned{f, d.ID})
-			}
-		}
-		return nil
+		head, _, err = tx.LineageHead(ctx, project, j.Pipeline)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(all, func(x, y owned) int { return strings.Compare(x.f.Path, y.f.Path) })
-	files := make([]fileset.File, len(all))
-	for i, o := range all {
-		if i > 0 && all[i-1].f.Path == o.f.Path {
-			return a.endJob(ctx, j, tusk.JobFailure, fmt.Sprintf("duplicate path output by different datums: %s was written by datum %s and datum %s; write to /pfs/out/$PACH_DATUM_ID/... or reduce in a later pipeline",
-				o.f.Path, all[i-1].datum, o.datum))
+	// The job's success, its place in the lineage and its output commit
+	// change together.
+	succeed := func(tx *meta.Tx) error {
+		t := now()
+		j.State, j.Finished = tusk.JobSuccess, &t
+		if _, err := tx.PromoteJob(ctx, project, j.Pipeline, j.ID); err != nil {
+			return err
 		}
-		if i > 0 && strings.HasPrefix(o.f.Path, all[i-1].f.Path+"/") {
-			return a.endJob(ctx, j, tusk.JobFailure, fmt.Sprintf("file / directory path collision: %s (datum %s) and %s (datum %s)",
-				all[i-1].f.Path, all[i-1].datum, o.f.Path, o.datum))
-		}
-		files[i] = o.f
+		return storeJob(ctx, tx, j)
 	}
-	if j.State == tusk.JobEgressing {
-		if err := a.egressFiles(ctx, p, files); err != nil {
-			if tusk.KindOf(err) == tusk.KindInvalid {
-				return a.endJob(ctx, j, tusk.JobFailure, "egress: "+err.Error())
-			}
-			a.log.Warn("egress failed, retrying", "pipeline", j.Pipeline, "job", j.ID, "err", err)
+	done := false
+	if p.Egress == nil && l.Base > 0 && l.Base == head.Gen {
+		if done, err = a.finishFromBase(ctx, j, l, head.Job, succeed); err != nil {
 			return err
 		}
 	}
-	t := now()
-	j.State, j.Finished = tusk.JobSuccess, &t
-	_, err = a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, files, "", func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
-	a.signalJobs()
-	if err != nil && tusk.KindOf(err) != tusk.KindConflict {
-		return a.endJob(ctx, j, tusk.JobFailure, err.Error())
+	if !done {
+		files, reason, err := a.jobFiles(ctx, j, l)
+		if err != nil {
+			return err
+		}
+		if reason != "" {
+			return a.endJob(ctx, j, tusk.JobFailure, reason)
+		}
+		if j.State == tusk.JobEgressing {
+			if err := a.egressFiles(ctx, p, files); err != nil {
+				if tusk.KindOf(err) == tusk.KindInvalid {
+					return a.endJob(ctx, j, tusk.JobFailure, "egress: "+err.Error())
+				}
+				a.log.Warn("egress failed, retrying", "pipeline", j.Pipeline, "job", j.ID, "err", err)
+				return err
+			}
+		}
+		_, err = a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, files, "", succeed)
+		a.signalJobs()
+		if err != nil && tusk.KindOf(err) != tusk.KindConflict {
+			return a.endJob(ctx, j, tusk.JobFailure, err.Error())
+		}
 	}
 	a.setLastJobState(ctx, j.Pipeline, tusk.JobSuccess)
 	a.log.Info("job finished", "pipeline", j.Pipeline, "job", j.ID, "datums", j.DataTotal, "processed", j.DataProcessed, "skipped", j.DataSkipped)

@@ -22,38 +22,50 @@ func flattenCross(inputs []*spec.Input) []*spec.Input {
 	return flat
 }
 
-// cross calls fn for each datum of the cartesian product of lists, each
-// prefixed with the inputs in prefix. The first list varies slowest.
-func cross(lists [][]Datum, prefix []Input, fn func(Datum) error) error {
+// cross calls leaf with the inputs and the keys of each combination of
+// the cartesian product of lists, after the inputs and keys given. The
+// first list varies slowest. leaf must copy the slices to keep them.
+func cross(lists [][]Datum, inputs []Input, keys []string, leaf func([]Input, []string) error) error {
 	for _, l := range lists {
 		if len(l) == 0 {
 			return nil
 		}
 	}
 	if len(lists) == 0 {
-		return fn(Datum{Inputs: slices.Clone(prefix)})
+		return leaf(inputs, keys)
 	}
 	for _, d := range lists[0] {
-		if err := cross(lists[1:], append(prefix, d.Inputs...), fn); err != nil {
+		if err := cross(lists[1:], append(inputs, d.Inputs...), append(keys, d.Key), leaf); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// product is the datum of a combination of cross.
+func product(inputs []Input, keys []string) Datum {
+	return Datum{Inputs: slices.Clone(inputs), Key: tuple(keys...)}
+}
+
+// A keyedInput is one input of a datum, with the datum's key.
+type keyedInput struct {
+	in  Input
+	key string
+}
+
 // byKey sorts the items of the datums of each list by key. It returns the
 // keys in order and, for each key, the items of each list with that key,
 // in the order of the datums.
-func byKey(lists [][]Datum, key func(Input) string) ([]string, map[string][][]Input) {
-	items := map[string][][]Input{}
+func byKey(lists [][]Datum, key func(Input) string) ([]string, map[string][][]keyedInput) {
+	items := map[string][][]keyedInput{}
 	for i, datums := range lists {
 		for _, d := range datums {
 			for _, in := range d.Inputs {
 				k := key(in)
 				if items[k] == nil {
-					items[k] = make([][]Input, len(lists))
+					items[k] = make([][]keyedInput, len(lists))
 				}
-				items[k][i] = append(items[k][i], in)
+				items[k][i] = append(items[k][i], keyedInput{in, d.Key})
 			}
 		}
 	}
@@ -74,11 +86,16 @@ func join(lists [][]Datum) []Datum {
 			}
 		}
 		complete := len(present) == len(lists)
-		// The callback never fails, so neither does cross.
-		_ = cross(present, nil, func(d Datum) error {
-			if !complete {
-				d.Inputs = slices.DeleteFunc(d.Inputs, func(in Input) bool { return !in.OuterJoin })
+		// Each datum of present has one input, so inputs and keys pair up.
+		// The leaf never fails, so neither does cross.
+		_ = cross(present, nil, nil, func(inputs []Input, keys []string) error {
+			d, parts := Datum{}, []string{k}
+			for i, in := range inputs {
+				if complete || in.OuterJoin {
+					d.Inputs, parts = append(d.Inputs, in), append(parts, keys[i])
+				}
 			}
+			d.Key = tuple(parts...)
 			if id := ID(d); len(d.Inputs) > 0 && !seen[id] {
 				seen[id] = true
 				datums = append(datums, d)
@@ -95,20 +112,22 @@ func group(lists [][]Datum) []Datum {
 	keys, items := byKey(lists, func(in Input) string { return in.GroupBy })
 	datums := make([]Datum, 0, len(keys))
 	for _, k := range keys {
-		var inputs []Input
+		d := Datum{Key: k}
 		for _, its := range items[k] {
-			inputs = append(inputs, its...)
+			for _, it := range its {
+				d.Inputs = append(d.Inputs, it.in)
+			}
 		}
-		datums = append(datums, Datum{Inputs: inputs})
+		datums = append(datums, d)
 	}
 	return datums
 }
 
-// single makes a datum of each item.
-func single(items []Input) []Datum {
+// single makes a datum of each input.
+func single(items []keyedInput) []Datum {
 	datums := make([]Datum, len(items))
-	for i, in := range items {
-		datums[i] = Datum{Inputs: []Input{in}}
+	for i, it := range items {
+		datums[i] = Datum{Inputs: []Input{it.in}, Key: it.key}
 	}
 	return datums
 }

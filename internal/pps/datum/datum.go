@@ -50,6 +50,10 @@ type Input struct {
 // A Datum is one unit of work: one item of each input it combines.
 type Datum struct {
 	Inputs []Input
+	// Key orders the datums of an input tree: their keys sort (bytewise)
+	// as Iterate yields them. Like ID it does not depend on content, so a
+	// datum keeps its key from one commit to the next.
+	Key string
 }
 
 // Iterate calls fn for each datum of the input tree in, in order, and stops
@@ -65,13 +69,14 @@ func Iterate(in *spec.Input, l Lister, fn func(Datum) error) error {
 		if err != nil || len(lists) == 0 {
 			return err
 		}
-		return cross(lists, nil, fn)
+		return cross(lists, nil, nil, func(inputs []Input, keys []string) error { return fn(product(inputs, keys)) })
 	case in.Union != nil:
 		seen := map[string]bool{}
-		for _, child := range in.Union {
+		for i, child := range in.Union {
 			err := Iterate(child, l, func(d Datum) error {
 				if id := ID(d); !seen[id] {
 					seen[id] = true
+					d.Key = tuple(childKey(i), d.Key)
 					return fn(d)
 				}
 				return nil
@@ -143,6 +148,21 @@ func listAll(inputs []*spec.Input, l Lister) ([][]Datum, error) {
 		lists[i] = datums
 	}
 	return lists, nil
+}
+
+// PFS returns the PFS input of a tree that is one PFS or cron input (for a
+// cron input, the PFS input through which the pipeline reads its repo),
+// or nil for any other tree.
+func PFS(in *spec.Input) *spec.PFSInput {
+	switch {
+	case in == nil:
+		return nil
+	case in.PFS != nil:
+		return in.PFS
+	case in.Cron != nil:
+		return cronPFS(in.Cron)
+	}
+	return nil
 }
 
 // cronPFS is the PFS input through which a pipeline reads its cron repo.

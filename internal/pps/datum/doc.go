@@ -26,6 +26,10 @@
 // ID identifies a datum by its input names, repos, branches and matched
 // paths, not their content, so it is stable across commits; Hash also
 // covers the content of its files and the pipeline's salt, and tells
-// whether a datum must be processed again. Env gives the environment
-// variables that describe a datum to the user's code.
+// whether a datum must be processed again. A datum's Key sorts as the
+// datum comes in that order, and is stable across commits too, so that
+// datums kept from an earlier job and new ones can be listed in order.
+// Affected tells which datums of a PFS input a change of some files may
+// touch. Env gives the environment variables that describe a datum to the
+// user's code.
 package datum

@@ -35,8 +35,16 @@ func ID(d Datum) string {
 // pipeline's salt. A datum whose hash matches that of a datum processed
 // successfully by an earlier job can be skipped.
 func Hash(d Datum, salt string) string {
+	_, hash := IDHash(d, salt)
+	return hash
+}
+
+// IDHash returns both ID(d) and Hash(d, salt), for the cost of one more
+// hash than ID alone.
+func IDHash(d Datum, salt string) (id, hash string) {
+	id = ID(d)
 	h := sha256.New()
-	writeString(h, ID(d))
+	writeString(h, id)
 	for _, in := range d.Inputs {
 		if in.Reference {
 			writeInt(h, 0)
@@ -49,7 +57,7 @@ func Hash(d Datum, salt string) string {
 		}
 	}
 	writeString(h, salt)
-	return hex.EncodeToString(h.Sum(nil))
+	return id, hex.EncodeToString(h.Sum(nil))
 }
 
 func writeInt(h hash.Hash, n uint64) {

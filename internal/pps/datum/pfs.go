@@ -50,7 +50,7 @@ func pfsDatums(in *spec.PFSInput, l Lister) ([]Datum, error) {
 		if in.GroupBy != "" {
 			item.GroupBy = glob.Expand(in.GroupBy, m.captures)
 		}
-		datums = append(datums, Datum{Inputs: []Input{item}})
+		datums = append(datums, Datum{Inputs: []Input{item}, Key: m.path})
 	}
 	return datums, nil
 }

@@ -102,7 +102,7 @@ func TestPFSDatumFields(t *testing.T) {
 		Name: "imgs", Project: "vision", Repo: "images", Branch: "master", Commit: "c-images",
 		Glob: "/(*).png", Path: "/cat.png", Files: files("/cat.png"),
 		JoinOn: "cat", GroupBy: "xcat", OuterJoin: true, Lazy: true, Reference: true,
-	}}}}
+	}}, Key: "/cat.png"}}
 	if diff := cmp.Diff(want, datums); diff != "" {
 		t.Errorf("datum mismatch (-want +got):\n%s", diff)
 	}

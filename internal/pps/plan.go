@@ -1,0 +1,431 @@
+package pps
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/pps/datum"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// A job stores only the datums that changed since its base, the last
+// successful job (see meta/lineage.go): the datums it runs, and the ones
+// of its base it removes. Planning finds them by listing every datum and
+// comparing it with the base's (fullPlan), or, when the input is one PFS
+// or cron input made the same way as the base's, by looking only at the
+// datums over the files that changed between the two input commits
+// (diffPlan): then its cost grows with the change, not the input.
+
+// plan is what planning a job decided.
+type plan struct {
+	own     []ownDatum // in key order
+	removed []string   // datums of the base the job no longer has
+	added   int64      // datums the base did not have
+	total   int64
+}
+
+// ownDatum is a datum a job stores: one it runs (QUEUED) or, rarely, one
+// it skips but whose key changed (SKIPPED, a copy of the base's).
+type ownDatum struct {
+	rec *datumRecord
+	key string
+}
+
+// queued is how many datums of the plan need running.
+func (pl *plan) queued() int64 {
+	n := int64(0)
+	for _, d := range pl.own {
+		if d.rec.State == tusk.DatumQueued {
+			n++
+		}
+	}
+	return n
+}
+
+// planDatums decides which datums the job runs and which it skips,
+// keeping their outputs, and stores the decision with the job, then
+// RUNNING.
+func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) error {
+	in, err := resolvedInput(p, j)
+	if err != nil {
+		return err
+	}
+	sig, err := signature(in, p.Salt)
+	if err != nil {
+		return err
+	}
+	var base meta.JobLineage
+	err = a.db.View(ctx, func(tx *meta.Tx) error {
+		base, _, err = tx.LineageHead(ctx, project, j.Pipeline)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var pl *plan
+	if base.Gen > 0 && base.Signature == sig && p.ReprocessSpec != spec.ReprocessEveryJob {
+		if pl, err = a.diffPlan(ctx, p, j, in, base); err != nil {
+			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
+		}
+	}
+	if pl == nil {
+		if pl, err = a.fullPlan(ctx, p, j, in, base); err != nil {
+			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
+		}
+	}
+	j.State, j.DataTotal, j.DataSkipped = tusk.JobRunning, pl.total, pl.total-pl.queued()
+	return a.storePlan(ctx, j, pl, meta.JobLineage{Job: j.ID, Base: base.Gen, Total: pl.total, Signature: sig})
+}
+
+// signature sums up what makes a job's datums besides its input commits:
+// the input tree and the salt. A job whose signature is its base's can be
+// planned from the changes of its input commits alone.
+func signature(in *spec.Input, salt string) (string, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	var bare spec.Input
+	if err := json.Unmarshal(b, &bare); err != nil {
+		return "", err
+	}
+	spec.Walk(&bare, func(x *spec.Input) {
+		switch {
+		case x.PFS != nil:
+			x.PFS.Commit = ""
+		case x.Cron != nil:
+			x.Cron.Commit = ""
+		}
+	})
+	if b, err = json.Marshal(bare); err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(append(append(b, 0), salt...))
+	return hex.EncodeToString(h[:]), nil
+}
+
+// storePlan stores a job's plan, in batches of datums, replacing any
+// earlier plan of the job (from before a restart); its place in the
+// lineage and the job itself are stored last.
+func (a *API) storePlan(ctx context.Context, j *tusk.JobInfo, pl *plan, l meta.JobLineage) error {
+	rows := make([]meta.PlannedDatum, len(pl.own))
+	for i, d := range pl.own {
+		d.rec.Index = int64(i)
+		b, err := json.Marshal(d.rec)
+		if err != nil {
+			return err
+		}
+		rows[i] = meta.PlannedDatum{ID: d.rec.ID, State: d.rec.State, Hash: d.rec.Hash, Key: d.key, Index: int64(i), Data: b}
+	}
+	const batch = 2000
+	for i := 0; i == 0 || i < len(rows); i += batch {
+		err := a.db.Update(ctx, func(tx *meta.Tx) error {
+			if i == 0 {
+				if err := tx.ClearPlan(ctx, project, j.Pipeline, j.ID); err != nil {
+					return err
+				}
+			}
+			if err := tx.InsertDatums(ctx, project, j.Pipeline, j.ID, rows[i:min(i+batch, len(rows))]); err != nil {
+				return err
+			}
+			if i+batch < len(rows) {
+				return nil
+			}
+			if err := tx.AddRemovedDatums(ctx, project, j.Pipeline, j.ID, pl.removed); err != nil {
+				return err
+			}
+			if err := tx.PutJobLineage(ctx, project, j.Pipeline, l); err != nil {
+				return err
+			}
+			return storeJob(ctx, tx, j)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newDatum is the record of a datum a job runs.
+func newDatum(j *tusk.JobInfo, d datum.Datum, id, hash string) *datumRecord {
+	rec := &datumRecord{DatumInfo: tusk.DatumInfo{Pipeline: j.Pipeline, Job: j.ID, ID: id, Hash: hash, State: tusk.DatumQueued}}
+	for _, x := range d.Inputs {
+		rec.Inputs = append(rec.Inputs, tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
+			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy})
+	}
+	rec.Env = datum.Env(d, "/pfs")
+	return rec
+}
+
+// skippable reports whether a datum of the base, in state state, may be
+// skipped when its hash did not change: failed and recovered ones run
+// again.
+func skippable(state string) bool { return state == tusk.DatumSuccess || state == tusk.DatumSkipped }
+
+// inputLister lists the files of the job's input commits, each once.
+func (a *API) inputLister(ctx context.Context) datum.Lister {
+	cache := map[string][]datum.File{}
+	return datum.ListerFunc(func(x *spec.PFSInput) ([]datum.File, error) {
+		if x.Commit == "" {
+			return nil, nil
+		}
+		key := x.Repo + "@" + x.Commit
+		if fs, ok := cache[key]; ok {
+			return fs, nil
+		}
+		files, err := a.pfs.InputFiles(ctx, x.Repo, x.Commit)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]datum.File, len(files))
+		for i, f := range files {
+			out[i] = datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size}
+		}
+		cache[key] = out
+		return out, nil
+	})
+}
+
+// fullPlan lists every datum of the job and compares it with the datums
+// of the base (generation base.Gen, none when 0).
+func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, base meta.JobLineage) (*plan, error) {
+	before := map[string]meta.DatumRow{}
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		return tx.VisibleDatumRows(ctx, project, j.Pipeline, base.Gen, "", false, func(r meta.DatumRow) error {
+			before[r.ID] = r
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	pl := &plan{}
+	copies := map[string]*datumRecord{}
+	err = datum.Iterate(in, a.inputLister(ctx), func(d datum.Datum) error {
+		pl.total++
+		id, hash := datum.IDHash(d, p.Salt)
+		old, had := before[id]
+		delete(before, id)
+		if !had {
+			pl.added++
+		}
+		if had && old.Hash == hash && skippable(old.State) && p.ReprocessSpec != spec.ReprocessEveryJob {
+			if old.Key == d.Key {
+				return nil
+			}
+			rec := newDatum(j, d, id, hash)
+			rec.State, rec.Env = tusk.DatumSkipped, nil
+			copies[id] = rec
+			pl.own = append(pl.own, ownDatum{rec, d.Key})
+			return nil
+		}
+		pl.own = append(pl.own, ownDatum{newDatum(j, d, id, hash), d.Key})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id := range before {
+		pl.removed = append(pl.removed, id)
+	}
+	slices.Sort(pl.removed)
+	if err := a.copyOutputs(ctx, j.Pipeline, base.Gen, copies); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// copyOutputs gives the skipped datums recs the outputs of their versions
+// in generation gen.
+func (a *API) copyOutputs(ctx context.Context, pipeline string, gen int64, recs map[string]*datumRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(recs))
+	for id := range recs {
+		ids = append(ids, id)
+	}
+	var rows []meta.DatumRow
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		var err error
+		rows, err = tx.VisibleDatums(ctx, project, pipeline, gen, ids, true)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		old, err := decodeDatum(r.Data)
+		if err != nil {
+			return err
+		}
+		rec := recs[r.ID]
+		rec.Files, rec.Outputs = old.Files, old.Outputs
+	}
+	return nil
+}
+
+// diffPlan plans a job whose input is one PFS or cron input, made as the
+// base's was, from the files that changed between the base's input commit
+// and the job's: only the datums over those files can have changed (and
+// those the base recovered run again). It returns nil when the input is
+// not of that kind, when the base's input commit is not known, or when so
+// much changed that listing every datum costs less.
+func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, base meta.JobLineage) (*plan, error) {
+	x := datum.PFS(in)
+	if x == nil || x.Commit == "" {
+		return nil, nil
+	}
+	var old string
+	var recovered []string
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		b, err := loadJob(ctx, tx, j.Pipeline, base.Job)
+		if err != nil {
+			return err
+		}
+		for _, c := range b.Inputs {
+			if c.Repo == x.Repo && c.Branch == x.Branch {
+				old = c.ID
+			}
+		}
+		docs, err := tx.Datums(ctx, project, j.Pipeline, base.Job, tusk.DatumRecovered, -1, 0, 0)
+		if err != nil {
+			return err
+		}
+		for _, doc := range docs {
+			d, err := decodeDatum(doc)
+			if err != nil {
+				return err
+			}
+			for _, di := range d.Inputs {
+				recovered = append(recovered, di.Path)
+			}
+		}
+		return nil
+	})
+	if tusk.KindOf(err) == tusk.KindNotFound || err == nil && old == "" {
+		return nil, nil // the base's record is gone, or it read no commit of the input
+	}
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	if old != x.Commit {
+		err := a.pfs.DiffFiles(ctx, pfs.Ref{Repo: x.Repo, ID: x.Commit, Path: "/"}, &pfs.Ref{Repo: x.Repo, ID: old, Path: "/"},
+			func(d tusk.FileDiff) error {
+				changed = append(changed, d.Path)
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	affected, err := datum.Affected(x, changed)
+	if err != nil {
+		return nil, err
+	}
+	affected = append(affected, recovered...)
+	slices.Sort(affected)
+	affected = slices.Compact(affected)
+	if len(affected) > 64 && int64(len(affected)) > base.Total/16 {
+		return nil, nil // looking at each is dearer than listing all
+	}
+	files, err := a.filesUnder(ctx, x, affected)
+	if err != nil {
+		return nil, err
+	}
+	lister := datum.ListerFunc(func(*spec.PFSInput) ([]datum.File, error) { return files, nil })
+	type made struct {
+		d        datum.Datum
+		id, hash string
+	}
+	var datums []made
+	err = datum.Iterate(in, lister, func(d datum.Datum) error {
+		id, hash := datum.IDHash(d, p.Salt)
+		datums = append(datums, made{d, id, hash})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	gone := map[string]bool{}
+	ids := make([]string, 0, len(datums)+len(affected))
+	for _, q := range affected {
+		id := datum.ID(datum.Datum{Inputs: []datum.Input{{Name: x.Name, Project: x.Project, Repo: x.Repo, Branch: x.Branch, Path: q}}})
+		gone[id] = true
+		ids = append(ids, id)
+	}
+	for _, m := range datums {
+		delete(gone, m.id)
+		ids = append(ids, m.id)
+	}
+	before := map[string]meta.DatumRow{}
+	err = a.db.View(ctx, func(tx *meta.Tx) error {
+		rows, err := tx.VisibleDatums(ctx, project, j.Pipeline, base.Gen, ids, false)
+		for _, r := range rows {
+			before[r.ID] = r
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	pl := &plan{}
+	for _, m := range datums {
+		old, had := before[m.id]
+		if !had {
+			pl.added++
+		}
+		if had && old.Hash == m.hash && skippable(old.State) && old.Key == m.d.Key {
+			continue
+		}
+		pl.own = append(pl.own, ownDatum{newDatum(j, m.d, m.id, m.hash), m.d.Key})
+	}
+	for id := range gone {
+		if _, ok := before[id]; ok {
+			pl.removed = append(pl.removed, id)
+		}
+	}
+	slices.Sort(pl.removed)
+	slices.SortFunc(pl.own, func(a, b ownDatum) int { return cmp.Compare(a.key, b.key) })
+	pl.total = base.Total + pl.added - int64(len(pl.removed))
+	return pl, nil
+}
+
+// filesUnder lists the files of a PFS input's commit at or under the
+// datum paths given (sorted), each once.
+func (a *API) filesUnder(ctx context.Context, x *spec.PFSInput, paths []string) ([]datum.File, error) {
+	var files []datum.File
+	covered := ""
+	for _, q := range paths {
+		if covered != "" && strings.HasPrefix(q, covered) {
+			continue // listed with the directory above it
+		}
+		if strings.HasSuffix(q, "/") {
+			covered = q
+		}
+		at := strings.TrimSuffix(q, "/")
+		if at == "" {
+			at = "/"
+		}
+		err := a.pfs.WalkFiles(ctx, pfs.Ref{Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
+			files = append(files, datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(files, func(a, b datum.File) int { return strings.Compare(a.Path, b.Path) })
+	return slices.CompactFunc(files, func(a, b datum.File) bool { return a.Path == b.Path }), nil
+}
