@@ -19,7 +19,7 @@ var changeScenario = scenario{
 	name:  "change",
 	title: "one changed file of 10k, put file to SUCCESS",
 	note: "The datums scenario's data and pipeline (10k × scale files of a few words, glob `/*`, parallelism 2, " +
-		"command `sh -c 'wc -w < $in > /pfs/out/$(basename $in)'`, process runner). The full run is the first " +
+		"command `sh -c 'wc -w < $in > /pfs/out/${in##*/}'`, process runner). The full run is the first " +
 		"commit of every file and its job, which processes every datum; then, with the workers still up (warm), " +
 		"5 commits (or -rounds, if more) that each rewrite one file with more words, a different file each time: " +
 		"each job runs that one datum and skips the others, and the changed file's output is checked. Every run " +
@@ -55,7 +55,7 @@ func runChange(ctx context.Context, b *bench) ([]row, error) {
 	if _, err := c.CreateRepo(ctx, repo, ""); err != nil {
 		return nil, fmt.Errorf("create repo: %w", err)
 	}
-	err = createPipeline(ctx, c, pipeline, repo, "/*", busybox, 2, "sh", "-c", "wc -w < $in > /pfs/out/$(basename $in)")
+	err = createPipeline(ctx, c, pipeline, repo, "/*", busybox, 2, "sh", "-c", "wc -w < $in > /pfs/out/${in##*/}")
 	if err != nil {
 		return nil, err
 	}

@@ -16,11 +16,12 @@ var datumsScenario = scenario{
 	note: "10k × scale text files of a few words in one directory, already in the page cache. Tusk: an in-process " +
 		"server with the process runner (workers are `tusk worker` processes of a static binary built at the start); " +
 		"a fresh repo and a pipeline over it (input `in`, glob `/*`, parallelism 2, command " +
-		"`sh -c 'wc -w < $in > /pfs/out/$(basename $in)'`), then one commit of every file. Timed from the commit's " +
+		"`sh -c 'wc -w < $in > /pfs/out/${in##*/}'`), then one commit of every file. Timed from the commit's " +
 		"return to WaitCommit's on its commit set (so the datums are listed, queued, run, their outputs uploaded and " +
 		"the output commit finished); the job's own Started→Finished is shown too, the upload of the input is not " +
 		"timed. Against `ls in | xargs -P2 -I{} sh -c 'wc -w < in/{} > out/{}'`: the same command per file, two at a " +
-		"time, no version control. The two alternate for -rounds rounds (a new repo and pipeline each) and each " +
+		"time, no version control; either side starts one `sh` and one `wc` per file (the pipeline takes the file's " +
+		"name with the shell's `${in##*/}`, not a `basename` process). The two alternate for -rounds rounds (a new repo and pipeline each) and each " +
 		"figure is the median; per datum is the time over the number of files. Also shown: the median time from a " +
 		"datum's claim by a worker to the worker's report of its result (input download, command, output upload); " +
 		"the rest of a worker's cycle (2 × the time per datum) goes between datums, to reporting and claiming.",
@@ -94,7 +95,7 @@ func datumsOnce(ctx context.Context, c *client.Client, round int, dir string, n 
 	if _, err := c.CreateRepo(ctx, repo, ""); err != nil {
 		return jobRun{}, 0, fmt.Errorf("create repo: %w", err)
 	}
-	err := createPipeline(ctx, c, pipeline, repo, "/*", busybox, 2, "sh", "-c", "wc -w < $in > /pfs/out/$(basename $in)")
+	err := createPipeline(ctx, c, pipeline, repo, "/*", busybox, 2, "sh", "-c", "wc -w < $in > /pfs/out/${in##*/}")
 	if err != nil {
 		return jobRun{}, 0, err
 	}

@@ -18,7 +18,7 @@ var dockerScenario = scenario{
 	note: "An in-process server with the docker runner (the worker is one long-lived container of " +
 		"`tusk-test/busybox:latest`, FROM scratch plus static busybox, built by `.ci/docker.sh`, with the static tusk " +
 		"binary mounted as its entrypoint) and a pipeline of parallelism 1 over a repo, glob `/*`, command " +
-		"`sh -c 'cat $in > /pfs/out/$(basename $in)'`. A one-file warm-up job first, so that the container is up; " +
+		"`sh -c 'cat $in > /pfs/out/${in##*/}'`. A one-file warm-up job first, so that the container is up; " +
 		"then, for -rounds rounds, a commit of 20 new files of a few words (the old ones are skipped) and the job's " +
 		"own Started→Finished over 20 is the time per datum; the median round counts. The same on a second server " +
 		"with the process runner is the limit (a worker process spawns `sh` per datum either way), and the target " +
@@ -98,7 +98,7 @@ func catJobs(ctx context.Context, b *bench, dataDir, runner string) (samples, er
 	if _, err := c.CreateRepo(ctx, "docs", ""); err != nil {
 		return s, fmt.Errorf("create repo: %w", err)
 	}
-	if err := createPipeline(ctx, c, "cat", "docs", "/*", busybox, 1, "sh", "-c", "cat $in > /pfs/out/$(basename $in)"); err != nil {
+	if err := createPipeline(ctx, c, "cat", "docs", "/*", busybox, 1, "sh", "-c", "cat $in > /pfs/out/${in##*/}"); err != nil {
 		return s, err
 	}
 	if _, err := commitAndWait(ctx, c, "docs", "cat", putWords(0, 1)); err != nil {
