@@ -7,24 +7,6 @@ import (
 	"github.com/tuskdata/tusk/internal/meta"
 )
 
-// Lineage runs the tests of the lineage of datums (meta/lineage.go) as
-// named subtests of t, like Run.
-func Lineage(t *testing.T, open func(t *testing.T) *meta.DB) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, *meta.DB)
-	}{
-		{"Generations", testLineageGenerations},
-		{"KeyOrder", testLineageKeyOrder},
-		{"StaleBase", testLineageStaleBase},
-		{"DeleteJob", testLineageDeleteJob},
-		{"ClearPlan", testLineageClearPlan},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
-	}
-}
-
 const pipeline = "p"
 
 // planned is a datum of a plan with its key as ID and hash.

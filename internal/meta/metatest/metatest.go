@@ -52,6 +52,11 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"ObjectClaimForDeletion", testObjectClaimForDeletion},
 		{"ObjectForget", testObjectForget},
 		{"ObjectKnown", testObjectKnown},
+		{"LineageGenerations", testLineageGenerations},
+		{"LineageKeyOrder", testLineageKeyOrder},
+		{"LineageStaleBase", testLineageStaleBase},
+		{"LineageDeleteJob", testLineageDeleteJob},
+		{"LineageClearPlan", testLineageClearPlan},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
