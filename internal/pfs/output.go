@@ -158,6 +158,13 @@ func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []f
 			return tusk.Commit{}, err
 		}
 	}
+	return a.finishOutput(ctx, repo, id, root, size, n, errMsg, also)
+}
+
+// finishOutput finishes the open output commit repo@id with the tree
+// root (of n files, size bytes), or with errMsg and no content, and runs
+// also in the same transaction.
+func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n int64, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
 	var out tusk.Commit
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		c, err := tx.Commit(ctx, project, repo, id)

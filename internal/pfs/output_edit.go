@@ -59,34 +59,7 @@ func (a *API) FinishOutputCommitFrom(ctx context.Context, repo, id, base string,
 	if err := batch.Flush(ctx); err != nil {
 		return tusk.Commit{}, err
 	}
-	var out tusk.Commit
-	err = a.db.Update(ctx, func(tx *meta.Tx) error {
-		c, err := tx.Commit(ctx, project, repo, id)
-		if err != nil {
-			return err
-		}
-		if c.State == tusk.CommitFinished {
-			return tusk.Errorf(tusk.KindConflict, "commit %s@%s is already finished", repo, id)
-		}
-		t := now()
-		c.State, c.Finished, c.Error = tusk.CommitFinished, &t, ""
-		c.Root, c.SizeBytes, c.Files = root, size, n
-		if err := tx.UpdateCommit(ctx, project, c); err != nil {
-			return err
-		}
-		if also != nil {
-			if err := also(tx); err != nil {
-				return err
-			}
-		}
-		out, err = a.fillCommit(ctx, tx, c)
-		return err
-	})
-	if err != nil {
-		return tusk.Commit{}, fmt.Errorf("finish %s@%s: %w", repo, id, err)
-	}
-	a.publish(ctx, tusk.CommitEvent{Type: "finished", Commit: out})
-	return out, nil
+	return a.finishOutput(ctx, repo, id, root, size, n, "", also)
 }
 
 // outputChanges turns the deletes and puts of FinishOutputCommitFrom into
