@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
-	os.Exit(tusktest.RunWithBinary(m, &tuskBin))
+	os.Exit(testenv.RunWithBinary(m, &tuskBin))
 }
 
 // e2e is a running server and a scratch directory to run tusk in.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
@@ -24,7 +25,7 @@ import (
 var workerBinary string
 
 func TestMain(m *testing.M) {
-	os.Exit(tusktest.RunWithBinary(m, &workerBinary))
+	os.Exit(testenv.RunWithBinary(m, &workerBinary))
 }
 
 // env is a running server, with a client of its API.

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
-	os.Exit(tusktest.RunWithBinary(m, &tuskBin))
+	os.Exit(testenv.RunWithBinary(m, &tuskBin))
 }
 
 // example is one run of an example against its own server.

@@ -52,3 +52,15 @@ func (t *Tx) CountClaimableDatums(ctx context.Context, project, pipeline, job st
 	}
 	return queued + expired, nil
 }
+
+// ExpireLeases ends the lease of every running datum, so that workers
+// may claim them at once, and returns how many there were. It is for a
+// scheduler that starts when none of the workers it leased to can be
+// alive: the runners' workers die with the server that started them.
+func (t *Tx) ExpireLeases(ctx context.Context, project string) (int64, error) {
+	res, err := t.exec(ctx, `UPDATE datums SET lease_until = 0 WHERE project = ? AND state = 'RUNNING' AND lease_until > 0`, project)
+	if err != nil {
+		return 0, fmt.Errorf("expire datum leases: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -17,6 +17,20 @@ func (a *API) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	events, stop := a.pfs.Subscribe()
 	defer stop()
+	// The workers of a previous run of the server died with it: their
+	// datums need not wait for their leases to run out.
+	var resumed int64
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+		var err error
+		resumed, err = tx.ExpireLeases(ctx, project)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if resumed > 0 {
+		a.log.Info("datums of stopped workers are claimable again", "datums", resumed)
+	}
 	pipelines, err := a.ListPipelines(ctx)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
@@ -20,7 +21,7 @@ import (
 var tuskBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(tusktest.RunWithBinary(m, &tuskBin))
+	os.Exit(testenv.RunWithBinary(m, &tuskBin))
 }
 
 type env struct {

@@ -10,11 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // TestKill9 kills the server process with SIGKILL at random moments of a
@@ -103,13 +106,14 @@ func TestKill9(t *testing.T) {
 	}
 }
 
-// startChild starts this test binary as a server on dir and returns a
-// client and a function that kills it with SIGKILL.
-func startChild(t *testing.T, dir string) (*client.Client, func()) {
+// startChild starts this test binary as a server on dir, with env added
+// to its environment, and returns a client and a function that kills it
+// with SIGKILL.
+func startChild(t *testing.T, dir string, env ...string) (*client.Client, func()) {
 	t.Helper()
 	os.Remove(filepath.Join(dir, "addr"))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "TUSK_TEST_SERVE_DIR="+dir)
+	cmd.Env = append(append(os.Environ(), "TUSK_TEST_SERVE_DIR="+dir), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -133,6 +137,88 @@ func startChild(t *testing.T, dir string) (*client.Client, func()) {
 	return c, func() {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
+	}
+}
+
+// TestKill9MidJob kills the server with SIGKILL while a job runs, with
+// some datums done and others running, and starts it again on the same
+// data: the job must resume and finish with every output exactly once.
+func TestKill9MidJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the tusk binary and runs a pipeline")
+	}
+	bin, cleanup, err := testenv.BuildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	ctx := context.Background()
+	dir := t.TempDir()
+	env := "TUSK_TEST_WORKER_BINARY=" + bin
+	c, kill := startChild(t, dir, env)
+	if _, err := c.CreateRepo(ctx, "in", ""); err != nil {
+		t.Fatal(err)
+	}
+	var kv []string
+	for i := range 12 {
+		kv = append(kv, fmt.Sprintf("/f%02d", i), fmt.Sprintf("content %d", i))
+	}
+	up, err := c.NewUpload(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if err := up.PutFile(kv[i], strings.NewReader(kv[i+1]), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := up.Commit("in@master"); err != nil {
+		t.Fatal(err)
+	}
+	spec := `{"pipeline": {"name": "slowcopy"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"parallelism_spec": {"constant": 2},
+		"transform": {"cmd": ["sh", "-c", "sleep 0.3; cp $in /pfs/out/"]}}`
+	if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	var job tusk.JobInfo
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		js, err := c.ListJobs(ctx, "slowcopy", "", 1)
+		if err == nil && len(js) == 1 {
+			job = js[0]
+		}
+		if job.DataProcessed >= 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if job.DataProcessed < 2 || tusk.JobDone(job.State) {
+		t.Fatalf("job before the kill: %+v; want some datums done and the job running", job)
+	}
+	kill()
+
+	c, kill = startChild(t, dir, env)
+	defer kill()
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	done, err := c.WaitJob(wctx, "slowcopy", job.ID)
+	if err != nil || len(done) != 1 || done[0].State != tusk.JobSuccess {
+		t.Fatalf("job after the restart: %+v, %v", done, err)
+	}
+	if done[0].DataProcessed+done[0].DataSkipped != 12 || done[0].DataFailed != 0 {
+		t.Errorf("job counts after the restart: %+v; want 12 datums, none failed", done[0])
+	}
+	var paths []string
+	err = c.WalkFiles(ctx, "slowcopy@master:/", func(f tusk.FileInfo) error {
+		paths = append(paths, f.Path)
+		return nil
+	})
+	if err != nil || len(paths) != 12 {
+		t.Fatalf("outputs after the restart: %v, %v; want 12 files", paths, err)
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if got := getFile(t, c, "slowcopy@master:"+kv[i]); string(got) != kv[i+1] {
+			t.Errorf("%s = %q, want %q", kv[i], got, kv[i+1])
+		}
 	}
 }
 

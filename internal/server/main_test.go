@@ -13,7 +13,9 @@ import (
 
 // TestMain doubles as a server process for the crash tests: with
 // TUSK_TEST_SERVE_DIR set, the test binary runs a server on that
-// directory, writes its address to DIR/addr and serves until killed.
+// directory, writes its address to DIR/addr and serves until killed. With
+// TUSK_TEST_WORKER_BINARY set too, pipelines run on the process runner
+// with that tusk binary.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("TUSK_TEST_SERVE_DIR"); dir != "" {
 		if err := serveForever(dir); err != nil {
@@ -27,7 +29,11 @@ func TestMain(m *testing.M) {
 
 func serveForever(dir string) error {
 	ctx := context.Background()
-	s, err := New(ctx, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg := Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if bin := os.Getenv("TUSK_TEST_WORKER_BINARY"); bin != "" {
+		cfg.Runner, cfg.WorkerBinary = "process", bin
+	}
+	s, err := New(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	cmd := exec.Command(first.Cmd[0], first.Cmd[1:]...)
 	cmd.Env = append(w.env(&tusk.Task{}), NextSocketEnv+"="+sock)
 	cmd.Dir = first.WorkingDir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the worker
 	if len(first.Stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(first.Stdin, "\n") + "\n")
 	}

@@ -38,7 +38,7 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	}
 	cmd.Env = w.env(t)
 	cmd.Dir = t.WorkingDir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the worker
 	if t.User != "" && !w.cfg.UserApplied {
 		cred, err := credential(t.User)
 		if err != nil {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"ObjectClaimForDeletion", testObjectClaimForDeletion},
 		{"ObjectForget", testObjectForget},
 		{"ObjectKnown", testObjectKnown},
+		{"ExpireLeases", testExpireLeases},
 		{"LineageGenerations", testLineageGenerations},
 		{"LineageKeyOrder", testLineageKeyOrder},
 		{"LineageStaleBase", testLineageStaleBase},

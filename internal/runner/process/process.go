@@ -108,7 +108,9 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
 	cmd := exec.Command(r.exe, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A worker dies with the server: one that outlived a killed server
+	// would pull work from the next one on the same socket, unknown to it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if os.Geteuid() == 0 {
 		cmd.Args = append(cmd.Args, "--mount-pfs")
 		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS

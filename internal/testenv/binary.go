@@ -1,4 +1,4 @@
-package tusktest
+package testenv
 
 import (
 	"fmt"
