@@ -22,6 +22,9 @@ var consoleScenario = scenario{
 		"commits), the job page (its first 50 datums) and the page of the job's middle datum: one untimed GET of " +
 		"each, then 10 timed ones over a kept-alive loopback connection; each figure is the median time to the " +
 		"first byte of the response and to its last (the whole page received), and the target is on the latter. " +
+		"Then each page is loaded 1 + 5 times in headless Chromium (`$TUSK_TEST_BROWSER` or `chromium`; the row " +
+		"says n/a without one) and the median time from the start of the navigation to the end of the load event " +
+		"(page, CSS and script fetched, parsed and laid out: the full render) is shown too. " +
 		"The baseline is the same measure of the server's `/healthz`, the floor of a round trip.",
 	run: runConsole,
 }
@@ -59,6 +62,10 @@ func runConsole(ctx context.Context, b *bench) ([]row, error) {
 		{"job", "/jobs/" + d.pipeline + "/{job}", job},
 		{"datum", "/jobs/" + d.pipeline + "/{job}/datums/{datum}", job + "/datums/" + url.PathEscape(d.datum)},
 	}
+	br := startBrowser(ctx, filepath.Join(dir, "chromium"))
+	if br != nil {
+		defer br.cancel()
+	}
 	var rows []row
 	for _, p := range pages {
 		name := fmt.Sprintf("console %s page `%s` (%s commits, %s datums)", p.name, p.shown, countLabel(commits), countLabel(datums))
@@ -68,9 +75,18 @@ func runConsole(ctx context.Context, b *bench) ([]row, error) {
 			rows = append(rows, errorRow(name, target, err))
 			continue
 		}
+		shown := pt.String() + "; rendered: n/a (no Chromium)"
+		if br != nil {
+			r, err := br.render(base + p.path)
+			if err != nil {
+				rows = append(rows, errorRow(name, target, err))
+				continue
+			}
+			shown = fmt.Sprintf("%s; rendered in Chromium in %s (load event, median of %d)", pt, shortTime(r), renderGets)
+		}
 		rows = append(rows, row{
 			scenario: name,
-			tusk:     pt.String(),
+			tusk:     shown,
 			baseline: fmt.Sprintf("`/healthz`: full %s, first byte %s", shortTime(floor.full), shortTime(floor.ttfb)),
 			ratio:    ratio(float64(pt.full), float64(floor.full)) + " of `/healthz`",
 			target:   target,
