@@ -115,10 +115,7 @@ func (a *API) DryRunDatums(ctx context.Context, p *spec.Pipeline, fn func(tusk.D
 	return datum.Iterate(in, a.inputLister(ctx), func(d datum.Datum) error {
 		info := tusk.DatumInfo{Pipeline: p.Name(), ID: datum.ID(d), State: "", Index: i}
 		i++
-		for _, x := range d.Inputs {
-			info.Inputs = append(info.Inputs, tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
-				Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy})
-		}
+		info.Inputs, info.SizeBytes = datumInputs(d)
 		return fn(info)
 	})
 }

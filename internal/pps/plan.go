@@ -159,12 +159,24 @@ func (a *API) storePlan(ctx context.Context, j *tusk.JobInfo, pl *plan, l meta.J
 // newDatum is the record of a datum a job runs.
 func newDatum(j *tusk.JobInfo, d datum.Datum, id, hash string) *datumRecord {
 	rec := &datumRecord{DatumInfo: tusk.DatumInfo{Pipeline: j.Pipeline, Job: j.ID, ID: id, Hash: hash, State: tusk.DatumQueued}}
-	for _, x := range d.Inputs {
-		rec.Inputs = append(rec.Inputs, tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
-			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy})
-	}
+	rec.Inputs, rec.SizeBytes = datumInputs(d)
 	rec.Env = datum.Env(d, "/pfs")
 	return rec
+}
+
+// datumInputs describes the inputs of a datum, and returns the size of
+// their files.
+func datumInputs(d datum.Datum) ([]tusk.DatumInput, int64) {
+	var size int64
+	out := make([]tusk.DatumInput, len(d.Inputs))
+	for i, x := range d.Inputs {
+		out[i] = tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
+			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy}
+		for _, f := range x.Files {
+			size += f.Size
+		}
+	}
+	return out, size
 }
 
 // skippable reports whether a datum of the base, in state state, may be

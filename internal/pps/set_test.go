@@ -217,6 +217,26 @@ func TestDatumSetSpecNumber(t *testing.T) {
 	})
 }
 
+func TestDatumSetSpecSizeBytes(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		// Each file holds its name: 4 bytes.
+		e.input("in", "aaaa", "bbbb", "cccc", "dddd", "eeee", "ffff", "gggg")
+		e.pipeline(`{"pipeline": {"name": "bysize"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"size_bytes": 10}}`)
+		var sizes []int
+		for left := 7; left > 0; left -= sizes[len(sizes)-1] {
+			sizes = append(sizes, len(e.claim("bysize", "w")))
+			if sizes[len(sizes)-1] == 0 {
+				t.Fatalf("an empty set with %d datums left", left)
+			}
+		}
+		if !slices.Equal(sizes, []int{3, 3, 1}) {
+			t.Errorf("sets of %v datums, want 3, 3 and 1 (4-byte datums up to size_bytes 10)", sizes)
+		}
+	})
+}
+
 func TestDatumSetSizeAdapts(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
 		e := newAPIEnv(t, dsn, time.Minute)

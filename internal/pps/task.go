@@ -27,8 +27,9 @@ const outputLease = 7 * 24 * time.Hour
 // worker may claim divided by setsPerWorker sets per worker (or
 // datum_set_spec.per_worker), at least 1 and at most maxSetSize: sets
 // shrink as the queue drains, so that workers run out of work together.
-// datum_set_spec.size_bytes is not honoured: datum sizes are not known
-// when claiming.
+// With datum_set_spec.size_bytes, a set takes datums, in order, until the
+// size of their input files reaches it (at least one, at most number when
+// that is given too, else maxSetSize).
 const (
 	setsPerWorker = 4
 	maxSetSize    = 100
@@ -93,11 +94,16 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 		if err != nil {
 			return err
 		}
+		var size int64
 		for _, doc := range docs {
 			d, err := decodeDatum(doc)
 			if err != nil {
 				return err
 			}
+			if limit := p.DatumSetSpec.GetSizeBytes(); limit > 0 && len(tasks) > 0 && size >= limit {
+				break
+			}
+			size += d.SizeBytes
 			if d.State == tusk.DatumRunning && d.Attempts >= int(p.DatumTries) {
 				// Its worker died on the last attempt.
 				d.State, d.Reason, d.Finished = tusk.DatumFailed, "worker "+d.Worker+" stopped answering", &t
@@ -127,6 +133,9 @@ func setSize(ctx context.Context, tx *meta.Tx, p *spec.Pipeline, job string, t t
 	ds := p.DatumSetSpec
 	if ds != nil && ds.Number > 0 {
 		return int(ds.Number), nil
+	}
+	if ds != nil && ds.SizeBytes > 0 {
+		return maxSetSize, nil
 	}
 	per := int64(setsPerWorker)
 	if ds != nil && ds.PerWorker > 0 {

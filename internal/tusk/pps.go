@@ -111,11 +111,13 @@ type DatumInfo struct {
 	Attempts int          `json:"attempts"`
 	Index    int64        `json:"index"`
 	Inputs   []DatumInput `json:"inputs"`
-	Outputs  []string     `json:"outputs,omitempty"`
-	Worker   string       `json:"worker,omitempty"`
-	ImageID  string       `json:"image_id,omitempty"`
-	Started  *time.Time   `json:"started,omitempty"`
-	Finished *time.Time   `json:"finished,omitempty"`
+	// SizeBytes is the size of the datum's input files.
+	SizeBytes int64      `json:"size_bytes,omitempty"`
+	Outputs   []string   `json:"outputs,omitempty"`
+	Worker    string     `json:"worker,omitempty"`
+	ImageID   string     `json:"image_id,omitempty"`
+	Started   *time.Time `json:"started,omitempty"`
+	Finished  *time.Time `json:"finished,omitempty"`
 }
 
 // LogLine is a line of a pipeline's logs.

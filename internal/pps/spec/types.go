@@ -148,6 +148,14 @@ type DatumSetSpec struct {
 	PerWorker int64 `json:"per_worker,omitempty"`
 }
 
+// GetSizeBytes returns SizeBytes, or 0 for a nil spec.
+func (d *DatumSetSpec) GetSizeBytes() int64 {
+	if d == nil {
+		return 0
+	}
+	return d.SizeBytes
+}
+
 // Resources are the resources a worker requests or is limited to.
 type Resources struct {
 	CPU    CPU   `json:"cpu,omitempty"`
