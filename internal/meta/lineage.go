@@ -347,3 +347,31 @@ func (t *Tx) RemovedDatums(ctx context.Context, project, pipeline, job string) (
 	}
 	return out, rows.Err()
 }
+
+// VisibleBefore counts the rows visible in generation gen that sort before
+// the row of key and idx: that row's position in the generation's listing.
+func (t *Tx) VisibleBefore(ctx context.Context, project, pipeline string, gen int64, key string, idx int64) (int64, error) {
+	cond, args, err := t.visibleAt(ctx, project, pipeline, gen)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = t.queryRow(ctx, `SELECT COUNT(*) FROM datums WHERE project = ? AND pipeline = ? AND `+cond+`
+		AND (sort_key < ? OR sort_key = ? AND idx < ?)`, append(append([]any{project, pipeline}, args...), key, key, idx)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("position of a datum of generation %d of %s: %w", gen, pipeline, err)
+	}
+	return n, nil
+}
+
+// JobRowsBefore counts a job's own rows before index idx: a row's
+// position among them.
+func (t *Tx) JobRowsBefore(ctx context.Context, project, pipeline, job string, idx int64) (int64, error) {
+	var n int64
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND idx < ?`,
+		project, pipeline, job, idx).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("position of a datum of %s@%s: %w", pipeline, job, err)
+	}
+	return n, nil
+}

@@ -64,16 +64,12 @@ func (a *API) InspectDatum(ctx context.Context, pipeline, job, id string) (tusk.
 		if err != nil {
 			return err
 		}
-		var found []meta.DatumRow
-		var pos []int64
-		l, err := jobView(ctx, tx, pipeline, job, func(r meta.DatumRow, p int64) error {
-			if r.ID != id {
-				return nil
-			}
-			found, pos = append(found, r), append(pos, p)
-			return errEnough
-		})
-		if err != nil && !errors.Is(err, errEnough) {
+		l, _, err := tx.JobLineage(ctx, project, pipeline, job)
+		if err != nil {
+			return err
+		}
+		found, pos, err := findDatum(ctx, tx, j, l, id)
+		if err != nil {
 			return err
 		}
 		if len(found) == 0 {
@@ -87,6 +83,46 @@ func (a *API) InspectDatum(ctx context.Context, pipeline, job, id string) (tusk.
 		return err
 	})
 	return out, err
+}
+
+// findDatum returns the row of datum id in job j, at place l of the
+// lineage, and its position in the job's listing; no row if the job has
+// no such datum. A job of the lineage, or one without a base, is looked
+// up by index; the listing of a job that merges its own rows with its
+// base's is read up to the datum.
+func findDatum(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, l meta.JobLineage, id string) ([]meta.DatumRow, []int64, error) {
+	if l.Gen > 0 || l.Base == 0 {
+		var rows []meta.DatumRow
+		var err error
+		if l.Gen > 0 {
+			rows, err = tx.VisibleDatums(ctx, project, j.Pipeline, l.Gen, []string{id}, false)
+		} else {
+			rows, err = tx.JobDatumsByID(ctx, project, j.Pipeline, j.ID, []string{id}, false)
+		}
+		if err != nil || len(rows) == 0 {
+			return nil, nil, err
+		}
+		var pos int64
+		if l.Gen > 0 {
+			pos, err = tx.VisibleBefore(ctx, project, j.Pipeline, l.Gen, rows[0].Key, rows[0].Index)
+		} else {
+			pos, err = tx.JobRowsBefore(ctx, project, j.Pipeline, j.ID, rows[0].Index)
+		}
+		return rows[:1], []int64{pos}, err
+	}
+	var found []meta.DatumRow
+	var pos []int64
+	_, err := jobView(ctx, tx, j.Pipeline, j.ID, func(r meta.DatumRow, p int64) error {
+		if r.ID != id {
+			return nil
+		}
+		found, pos = append(found, r), append(pos, p)
+		return errEnough
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return nil, nil, err
+	}
+	return found, pos, nil
 }
 
 // DryRunDatums lists the datums a spec would make over the current heads

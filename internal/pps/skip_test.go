@@ -22,13 +22,17 @@ type datumRow struct {
 	Commit      string
 }
 
-// datums lists a job's datums (in one state, if given) as datumRows.
+// datums lists a job's datums (in one state, if given) as datumRows, and
+// checks that inspect datum describes each as the listing does.
 func (e *env) datums(pipeline, job, state string) []datumRow {
 	e.t.Helper()
 	var out []datumRow
 	err := e.c.ListDatums(e.ctx, pipeline, job, state, func(d tusk.DatumInfo) error {
 		if d.Job != job || len(d.Inputs) != 1 {
 			e.t.Errorf("datum %+v listed for job %s", d, job)
+		}
+		if got, err := e.c.InspectDatum(e.ctx, pipeline, job, d.ID); err != nil || !cmp.Equal(got, d) {
+			e.t.Errorf("inspect datum %s of %s@%s = %+v, %v; listed as %+v", d.ID, pipeline, job, got, err, d)
 		}
 		out = append(out, datumRow{d.Inputs[0].Path, d.State, d.Index, d.Outputs, d.Inputs[0].Commit})
 		return nil
