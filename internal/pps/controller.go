@@ -2,6 +2,7 @@ package pps
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
@@ -100,15 +101,19 @@ func (a *API) control(ctx context.Context, name string, wake chan struct{}) {
 		}
 		wait, err := a.step(ctx, name)
 		if err != nil {
-			if tusk.KindOf(err) == tusk.KindNotFound {
+			if tusk.KindOf(err) == tusk.KindNotFound && a.pipelineGone(ctx, name) {
 				a.stopController(name)
 				return
 			}
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
 				return
+			case errors.Is(err, errJobEnded):
+				wait = 0 // the job was ended elsewhere: go on to the next
+			default:
+				a.log.Error("pipeline controller", "pipeline", name, "err", err)
+				wait = 2 * time.Second
 			}
-			a.log.Error("pipeline controller", "pipeline", name, "err", err)
-			wait = 2 * time.Second
 		}
 		select {
 		case <-ctx.Done():
@@ -117,6 +122,14 @@ func (a *API) control(ctx context.Context, name string, wake chan struct{}) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// pipelineGone reports whether the pipeline was deleted. Anything else
+// not found (an input commit deleted meanwhile, say) is an error its
+// controller reports and retries, never a reason to stop.
+func (a *API) pipelineGone(ctx context.Context, name string) bool {
+	_, err := a.InspectPipeline(ctx, name)
+	return tusk.KindOf(err) == tusk.KindNotFound
 }
 
 // recoverJobs makes jobs for open output commits that have none: commits

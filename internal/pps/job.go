@@ -3,6 +3,7 @@ package pps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/tuskdata/tusk/internal/meta"
@@ -21,7 +22,21 @@ func loadJob(ctx context.Context, tx *meta.Tx, pipeline, id string) (*tusk.JobIn
 	return &j, nil
 }
 
+// errJobEnded is returned by storeJob for a job that another path (stop,
+// delete or update of its pipeline, say) ended meanwhile.
+var errJobEnded = errors.New("the job ended meanwhile")
+
+// storeJob records j. A job that has ended keeps its final state: a
+// record of another state is refused with errJobEnded, so that a
+// controller holding an older copy cannot bring it back to life.
 func storeJob(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo) error {
+	old, err := loadJob(ctx, tx, j.Pipeline, j.ID)
+	if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+		return err
+	}
+	if err == nil && tusk.JobDone(old.State) && old.State != j.State {
+		return fmt.Errorf("job %s@%s is %s: %w", j.Pipeline, j.ID, old.State, errJobEnded)
+	}
 	b, err := json.Marshal(j)
 	if err != nil {
 		return err
@@ -205,6 +220,9 @@ func (a *API) endJob(ctx context.Context, j *tusk.JobInfo, state, reason string)
 		err = a.saveJob(ctx, j)
 	}
 	a.signalJobs()
+	if errors.Is(err, errJobEnded) {
+		return nil // someone else ended it
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package pps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,22 @@ func decodeDatum(b []byte) (*datumRecord, error) {
 		return nil, fmt.Errorf("datum record: %w", err)
 	}
 	return &d, nil
+}
+
+// datumsIn returns the records of a job's own datums in a state, at most
+// limit of them (0: all).
+func datumsIn(ctx context.Context, tx *meta.Tx, pipeline, job, state string, limit int) ([]*datumRecord, error) {
+	docs, err := tx.Datums(ctx, project, pipeline, job, state, -1, 0, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*datumRecord, len(docs))
+	for i, doc := range docs {
+		if out[i], err = decodeDatum(doc); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // startJob waits for the job's input commits (the job is STARTING
@@ -153,11 +170,9 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 	if j.DataFailed > 0 {
 		reason := "datums failed"
 		a.db.View(ctx, func(tx *meta.Tx) error {
-			docs, err := tx.Datums(ctx, project, j.Pipeline, j.ID, tusk.DatumFailed, -1, 0, 1)
-			if err == nil && len(docs) == 1 {
-				if d, err := decodeDatum(docs[0]); err == nil {
-					reason = fmt.Sprintf("datum %s failed: %s", d.ID, d.Reason)
-				}
+			ds, err := datumsIn(ctx, tx, j.Pipeline, j.ID, tusk.DatumFailed, 1)
+			if err == nil && len(ds) == 1 {
+				reason = fmt.Sprintf("datum %s failed: %s", ds[0].ID, ds[0].Reason)
 			}
 			return nil
 		})
@@ -237,7 +252,10 @@ func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) 
 		}
 		_, err = a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, files, "", succeed)
 		a.signalJobs()
-		if err != nil && tusk.KindOf(err) != tusk.KindConflict {
+		if errors.Is(err, errJobEnded) || tusk.KindOf(err) == tusk.KindConflict {
+			return errJobEnded // stopped or deleted meanwhile
+		}
+		if err != nil {
 			return a.endJob(ctx, j, tusk.JobFailure, err.Error())
 		}
 	}

@@ -69,7 +69,10 @@ func (a *API) finishFromBase(ctx context.Context, j *tusk.JobInfo, l meta.JobLin
 		return false, nil
 	}
 	a.signalJobs()
-	if err != nil && tusk.KindOf(err) != tusk.KindConflict {
+	if errors.Is(err, errJobEnded) || tusk.KindOf(err) == tusk.KindConflict {
+		return true, errJobEnded // stopped or deleted meanwhile
+	}
+	if err != nil {
 		return true, a.endJob(ctx, j, tusk.JobFailure, err.Error())
 	}
 	return true, nil

@@ -291,8 +291,9 @@ func (a *API) copyOutputs(ctx context.Context, pipeline string, gen int64, recs 
 // base's was, from the files that changed between the base's input commit
 // and the job's: only the datums over those files can have changed (and
 // those the base recovered run again). It returns nil when the input is
-// not of that kind, when the base's input commit is not known, or when so
-// much changed that listing every datum costs less.
+// not of that kind, when the base's input commit is not known or no
+// longer exists, or when so much changed that listing every datum costs
+// less.
 func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, base meta.JobLineage) (*plan, error) {
 	x := datum.PFS(in)
 	if x == nil || x.Commit == "" {
@@ -310,15 +311,11 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 				old = c.ID
 			}
 		}
-		docs, err := tx.Datums(ctx, project, j.Pipeline, base.Job, tusk.DatumRecovered, -1, 0, 0)
+		ds, err := datumsIn(ctx, tx, j.Pipeline, base.Job, tusk.DatumRecovered, 0)
 		if err != nil {
 			return err
 		}
-		for _, doc := range docs {
-			d, err := decodeDatum(doc)
-			if err != nil {
-				return err
-			}
+		for _, d := range ds {
 			for _, di := range d.Inputs {
 				recovered = append(recovered, di.Path)
 			}
@@ -338,6 +335,9 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 				changed = append(changed, d.Path)
 				return nil
 			})
+		if tusk.KindOf(err) == tusk.KindNotFound {
+			return nil, nil // the base's input commit was deleted or squashed
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -347,3 +347,30 @@ func TestUpdateThatReshapesTheInput(t *testing.T) {
 		t.Errorf("after deleting the new child's file: %s, outputs %v", counts(j), got)
 	}
 }
+
+// A job whose base read an input commit that was deleted since plans
+// from the full listing, and the pipeline goes on.
+func TestBaseInputCommitDeleted(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/a", "a1", "/b", "b1")
+	e.pipeline(`{"pipeline": {"name": "copy"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["sh", "-c", "cp $in /pfs/out/"]}}`)
+	if got := counts(e.lastJob("copy")); got != "SUCCESS 2/2/0/0" {
+		t.Fatalf("first job: %s", got)
+	}
+	c2 := e.put("in", "/b", "b2")
+	if got := counts(e.job("copy", c2)); got != "SUCCESS 2/1/1/0" {
+		t.Fatalf("second job: %s", got)
+	}
+	if _, err := e.c.DeleteCommit(e.ctx, "in@"+c2.ID); err != nil {
+		t.Fatal(err)
+	}
+	j3 := e.job("copy", e.put("in", "/c", "c1"))
+	if j3.State != tusk.JobSuccess || j3.DataTotal != 3 {
+		t.Fatalf("job after the base's input commit was deleted: %s %s", counts(j3), j3.Reason)
+	}
+	if got, want := e.files("copy@"+j3.ID), map[string]string{"/a": "a1", "/b": "b1", "/c": "c1"}; !cmp.Equal(got, want) {
+		t.Errorf("outputs = %v, want %v", got, want)
+	}
+}

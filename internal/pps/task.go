@@ -393,15 +393,11 @@ func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []st
 	n := 0
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		n = 0
-		docs, err := tx.Datums(ctx, project, pipeline, job, tusk.DatumRunning, -1, 0, 0)
+		ds, err := datumsIn(ctx, tx, pipeline, job, tusk.DatumRunning, 0)
 		if err != nil {
 			return err
 		}
-		for _, doc := range docs {
-			d, err := decodeDatum(doc)
-			if err != nil {
-				return err
-			}
+		for _, d := range ds {
 			if !datumMatches(d, match) {
 				continue
 			}
