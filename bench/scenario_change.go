@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -32,20 +31,7 @@ var changeScenario = scenario{
 
 func runChange(ctx context.Context, b *bench) ([]row, error) {
 	const target = "≤ 1 s and ≤ 2% of the full run"
-	dir, err := b.scratch("change")
-	if err != nil {
-		return nil, err
-	}
-	n := b.count(10_000)
-	in := filepath.Join(dir, "in")
-	b.log.Info("generating", "files", n, "dir", in)
-	if err := writeWordFiles(in, 0, n); err != nil {
-		return nil, err
-	}
-	if err := syncAll(ctx); err != nil {
-		return nil, err
-	}
-	t, err := b.startPPS(ctx, filepath.Join(dir, "tusk"), "process")
+	in, n, t, err := startWithWords(ctx, b, "change")
 	if err != nil {
 		return nil, err
 	}

@@ -30,20 +30,7 @@ var datumsScenario = scenario{
 
 func runDatums(ctx context.Context, b *bench) ([]row, error) {
 	const target = "≤ 1.5× xargs -P2"
-	dir, err := b.scratch("datums")
-	if err != nil {
-		return nil, err
-	}
-	n := b.count(10_000)
-	in := filepath.Join(dir, "in")
-	b.log.Info("generating", "files", n, "dir", in)
-	if err := writeWordFiles(in, 0, n); err != nil {
-		return nil, err
-	}
-	if err := syncAll(ctx); err != nil {
-		return nil, err
-	}
-	t, err := b.startPPS(ctx, filepath.Join(dir, "tusk"), "process")
+	in, n, t, err := startWithWords(ctx, b, "datums")
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +46,7 @@ func runDatums(ctx context.Context, b *bench) ([]row, error) {
 		job.add(r.job, nil)
 		busy.add(d, nil)
 		b.log.Info("xargs -P2", "round", round)
-		xargs.add(xargsOnce(ctx, dir))
+		xargs.add(xargsOnce(ctx, filepath.Dir(in)))
 		if xargs.err != nil {
 			break
 		}
@@ -148,3 +135,24 @@ func wordName(i int) string { return fmt.Sprintf("w%07d.txt", i) }
 
 // wordContent is the content of the i-th file of a few words.
 func wordContent(i int) []byte { return fmt.Appendf(nil, "file %d of the datums benchmark\n", i) }
+
+// startWithWords writes the word files of a datums-like scenario (10k ×
+// scale) into its scratch directory, syncs them, and starts an in-process
+// server with the process runner.
+func startWithWords(ctx context.Context, b *bench, scenario string) (in string, n int, t *tuskServer, err error) {
+	dir, err := b.scratch(scenario)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	n = b.count(10_000)
+	in = filepath.Join(dir, "in")
+	b.log.Info("generating", "files", n, "dir", in)
+	if err := writeWordFiles(in, 0, n); err != nil {
+		return "", 0, nil, err
+	}
+	if err := syncAll(ctx); err != nil {
+		return "", 0, nil, err
+	}
+	t, err = b.startPPS(ctx, filepath.Join(dir, "tusk"), "process")
+	return in, n, t, err
+}
