@@ -372,3 +372,31 @@ func TestReleasedDatumKeepsItsAttempts(t *testing.T) {
 		}
 	})
 }
+
+// Restarting a datum counts as a failed attempt: it runs again while
+// datum_tries remain, and fails on its last.
+func TestRestartDatumUsesAnAttempt(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a")
+		e.pipeline(`{"pipeline": {"name": "twice"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_tries": 2}`)
+		for try := 1; try <= 2; try++ {
+			ts := e.claim("twice", "w")
+			if len(ts) != 1 || ts[0].Attempt != try {
+				t.Fatalf("claim %d: %+v", try, ts)
+			}
+			if n, err := e.pps.RestartDatum(e.ctx, "twice", ts[0].Job, []string{"/a"}); err != nil || n != 1 {
+				t.Fatalf("restart on try %d = %d, %v", try, n, err)
+			}
+			d, err := e.pps.InspectDatum(e.ctx, "twice", ts[0].Job, ts[0].Datum)
+			want := tusk.DatumQueued
+			if try == 2 {
+				want = tusk.DatumFailed
+			}
+			if err != nil || d.State != want {
+				t.Errorf("after a restart on try %d of 2: %s (%s), %v; want %s", try, d.State, d.Reason, err, want)
+			}
+		}
+	})
+}

@@ -388,11 +388,20 @@ func ownerOf(owner map[string]int, p string) (int, bool) {
 }
 
 // RestartDatum stops the running attempt of the datums of a job whose
-// ID or input paths match; the stop counts as a failed attempt.
+// ID or input paths match; the stop counts as a failed attempt, so a
+// datum on its last try (datum_tries) fails.
 func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []string) (int, error) {
 	n := 0
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		n = 0
+		r, err := loadPipeline(ctx, tx, pipeline)
+		if err != nil {
+			return err
+		}
+		p, err := r.spec()
+		if err != nil {
+			return err
+		}
 		ds, err := datumsIn(ctx, tx, pipeline, job, tusk.DatumRunning, 0)
 		if err != nil {
 			return err
@@ -402,6 +411,10 @@ func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []st
 				continue
 			}
 			d.State, d.Reason = tusk.DatumQueued, "restarted by user"
+			if d.Attempts >= int(p.DatumTries) {
+				t := now()
+				d.State, d.Reason, d.Finished = tusk.DatumFailed, "restarted by user on its last attempt (datum_tries)", &t
+			}
 			if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
 				return err
 			}
