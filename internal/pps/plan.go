@@ -72,6 +72,13 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 	if err != nil {
 		return err
 	}
+	if base.Gen > 0 && !a.outputKept(ctx, j, base.Job) {
+		// The base's output commit was deleted: the outputs of the datums
+		// it would lend may be gone with it, so none is skipped.
+		q := *p
+		q.ReprocessSpec = spec.ReprocessEveryJob
+		p = &q
+	}
 	var pl *plan
 	if base.Gen > 0 && base.Signature == sig && p.ReprocessSpec != spec.ReprocessEveryJob {
 		if pl, err = a.diffPlan(ctx, p, j, in, base); err != nil {
@@ -85,6 +92,13 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 	}
 	j.State, j.DataTotal, j.DataSkipped = tusk.JobRunning, pl.total, pl.total-pl.queued()
 	return a.storePlan(ctx, j, pl, meta.JobLineage{Job: j.ID, Base: base.Gen, Total: pl.total, Signature: sig})
+}
+
+// outputKept reports whether the output commit of job, an earlier job of
+// j's pipeline, still exists.
+func (a *API) outputKept(ctx context.Context, j *tusk.JobInfo, job string) bool {
+	_, err := a.pfs.InspectCommit(ctx, refOf(tusk.CommitRef{Repo: j.OutputCommit.Repo, ID: job}))
+	return tusk.KindOf(err) != tusk.KindNotFound
 }
 
 // signature sums up what makes a job's datums besides its input commits:
