@@ -106,25 +106,17 @@ func newInspectBranchCommand(g *globals) *cobra.Command {
 		Short: "Show a branch's details",
 		Long:  "Show a branch's head, provenance (upstream) and subvenance (downstream).\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "repo@branch"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			repo, branch, err := splitBranchArg(args[0], false)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			b, err := c.InspectBranch(cmd.Context(), repo, branch)
+			b, err := c.InspectBranch(ctx, repo, branch)
 			if err != nil {
 				return err
 			}
 			return printBranch(p, b)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

@@ -46,20 +46,12 @@ commit of a repo (repo), or the commits of a commit set (a bare commit ID).
 ` + outputHelp + ".",
 		Example: "  tusk list commit images@master -n 10\n  tusk list commit images",
 		Args:    exactArgs(1, "repo, repo@ref or a commit ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			if opts.number < 0 {
 				return usagef("-n %d: want a positive number of commits", opts.number)
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return runListCommit(cmd.Context(), c, opts, args[0], p)
-		},
+			return runListCommit(ctx, c, opts, args[0], p)
+		}),
 	}
 	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many commits (0: all)")
 	addOutputFlag(cmd, &output)

@@ -59,11 +59,7 @@ the current heads of its inputs are listed, to check globs and joins.
 ` + outputHelp + ".",
 		Example: "  tusk list datum edges@0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21 --state failed\n  tusk list datum -f edges.json",
 		Args:    rangeArgs(0, 1, "pipeline@job-id (or -f <spec>)"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			if (opts.file != "") == (len(args) == 1) {
 				return usagef("give either pipeline@job-id or -f <spec>")
 			}
@@ -71,21 +67,18 @@ the current heads of its inputs are listed, to check globs and joins.
 			if state != "" && !slices.Contains(datumStates, state) {
 				return usagef("--state %q: want one of %s", opts.state, strings.ToLower(strings.Join(datumStates, ", ")))
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
 			l := newList(p, datumHeader, datumCells)
+			var err error
 			if opts.file != "" {
-				err = dryRunDatums(cmd.Context(), g, c, opts.file, l.add)
+				err = dryRunDatums(ctx, g, c, opts.file, l.add)
 			} else {
-				err = listDatums(cmd.Context(), c, args[0], state, l.add)
+				err = listDatums(ctx, c, args[0], state, l.add)
 			}
 			if err != nil {
 				return err
 			}
 			return l.flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&opts.state, "state", "", "list only datums in this state")
 	cmd.Flags().StringVarP(&opts.file, "file", "f", "", "list the datums a pipeline spec would make now, or - for standard input")
@@ -116,25 +109,17 @@ func newInspectDatumCommand(g *globals) *cobra.Command {
 		Short: "Show a datum's details",
 		Long:  "Show a datum's state, attempts, input files, outputs and timing.\n\n" + outputHelp + ".",
 		Args:  exactArgs(2, "pipeline@job-id and a datum ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			pipeline, job, err := splitJobArg(args[0])
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			d, err := c.InspectDatum(cmd.Context(), pipeline, job, args[1])
+			d, err := c.InspectDatum(ctx, pipeline, job, args[1])
 			if err != nil {
 				return err
 			}
 			return printDatum(p, d)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

@@ -58,25 +58,17 @@ Quote the argument so that the shell leaves the pattern alone.
 		Example: `  tusk glob file "images@master:/*.png"
   tusk glob file "images@master:/**/*.csv"`,
 		Args: exactArgs(1, "repo@ref:pattern"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			commit, pattern, err := needPath("glob file", args[0])
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
 			l := newList(p, fileHeader, fileCells)
-			if err := c.GlobFiles(cmd.Context(), commit, pattern, l.add); err != nil {
+			if err := c.GlobFiles(ctx, commit, pattern, l.add); err != nil {
 				return err
 			}
 			return l.flush()
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
@@ -89,24 +81,16 @@ func newInspectFileCommand(g *globals) *cobra.Command {
 		Short: "Show a file's details",
 		Long:  "Show a file's (or directory's) type, size, content hash and commit.\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "repo@ref:/path"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			if _, _, err := needPath("inspect file", args[0]); err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			fi, err := c.InspectFile(cmd.Context(), args[0])
+			fi, err := c.InspectFile(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return printFile(p, fi)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

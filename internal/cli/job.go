@@ -75,11 +75,7 @@ datums processed + skipped / total, then failed and recovered ones if any.
 ` + outputHelp + ".",
 		Example: "  tusk list job\n  tusk list job -p edges -n 5\n  tusk list job 0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21",
 		Args:    rangeArgs(0, 1, "at most one commit-set ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			if opts.number < 0 {
 				return usagef("-n %d: want a positive number of jobs", opts.number)
 			}
@@ -87,16 +83,12 @@ datums processed + skipped / total, then failed and recovered ones if any.
 			if len(args) == 1 {
 				id = args[0]
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			jobs, err := c.ListJobs(cmd.Context(), opts.pipeline, id, opts.number)
+			jobs, err := c.ListJobs(ctx, opts.pipeline, id, opts.number)
 			if err != nil {
 				return err
 			}
 			return printAll(p, jobHeader, jobCells(p), jobs)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&opts.pipeline, "pipeline", "p", "", "list only the jobs of this pipeline")
 	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many jobs (0: all)")
@@ -111,25 +103,17 @@ func newInspectJobCommand(g *globals) *cobra.Command {
 		Short: "Show a job's details",
 		Long:  "Show a job's state, datum counts, input and output commits, and what it ran.\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "pipeline@job-id"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			pipeline, id, err := splitJobArg(args[0])
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			j, err := c.InspectJob(cmd.Context(), pipeline, id)
+			j, err := c.InspectJob(ctx, pipeline, id)
 			if err != nil {
 				return err
 			}
 			return printJob(p, j)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
@@ -181,27 +165,20 @@ one change started.
 
 ` + outputHelp + ".",
 		Args: exactArgs(1, "pipeline@job-id or a job ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			pipeline, id := "", args[0]
 			if strings.Contains(id, "@") {
+				var err error
 				if pipeline, id, err = splitJobArg(id); err != nil {
 					return err
 				}
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			jobs, err := c.WaitJob(cmd.Context(), pipeline, id)
+			jobs, err := c.WaitJob(ctx, pipeline, id)
 			if err != nil {
 				return err
 			}
 			return printAll(p, jobHeader, jobCells(p), jobs)
-		},
+		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

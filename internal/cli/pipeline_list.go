@@ -86,11 +86,7 @@ current one of a pipeline ("all" for every version).
   tusk list pipeline edges --history all
   tusk list pipeline --spec > pipelines.json`,
 		Args: rangeArgs(0, 1, "at most one pipeline name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := g.printer(output)
-			if err != nil {
-				return err
-			}
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			history, err := parseHistory(opts.history)
 			if err != nil {
 				return err
@@ -98,12 +94,8 @@ current one of a pipeline ("all" for every version).
 			if history >= 0 && len(args) == 0 {
 				return usagef("--history needs a pipeline name")
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			return runListPipeline(cmd.Context(), c, args, history, opts.spec, p)
-		},
+			return runListPipeline(ctx, c, args, history, opts.spec, p)
+		}),
 	}
 	cmd.Flags().BoolVarP(&opts.spec, "spec", "s", false, "print the specs of the pipelines as JSON")
 	cmd.Flags().StringVar(&opts.history, "history", "", `also list this many earlier versions of the pipeline, or "all"`)
