@@ -33,18 +33,7 @@ func (c *console) events(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	commits := make(chan tusk.CommitEvent)
-	done := make(chan error, 1)
-	go func() {
-		done <- c.api.SubscribeCommits(ctx, func(ev tusk.CommitEvent) error {
-			select {
-			case commits <- ev:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
+	commits, done := feed(ctx, func(fn func(tusk.CommitEvent) error) error { return c.api.SubscribeCommits(ctx, fn) })
 	tick := time.NewTicker(progressInterval)
 	defer tick.Stop()
 	for {

@@ -34,15 +34,7 @@ func (c *console) followLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	lines := make(chan tusk.LogLine)
-	go c.api.Logs(ctx, pipeline, id, datum, true, func(l tusk.LogLine) error {
-		select {
-		case lines <- l:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	})
+	lines, _ := feed(ctx, func(fn func(tusk.LogLine) error) error { return c.api.Logs(ctx, pipeline, id, datum, true, fn) })
 	tick := time.NewTicker(progressInterval)
 	defer tick.Stop()
 	n, ending := 0, false

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,4 +54,23 @@ func (s *sse) ping() error {
 	}
 	s.f.Flush()
 	return nil
+}
+
+// feed runs subscribe in a goroutine and hands what it calls back with
+// over items, so that a handler can select on them along with its timers.
+// The error subscribe ends with comes on done. subscribe must stop when
+// ctx ends; items are not delivered after that.
+func feed[T any](ctx context.Context, subscribe func(fn func(T) error) error) (items <-chan T, done <-chan error) {
+	ch, end := make(chan T), make(chan error, 1)
+	go func() {
+		end <- subscribe(func(v T) error {
+			select {
+			case ch <- v:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	return ch, end
 }
