@@ -136,3 +136,33 @@ func mustGetwd(t *testing.T) string {
 	}
 	return wd
 }
+
+func TestPlanPutS3Errors(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	plan := func(opts putOptions) error {
+		_, err := planPut(opts, "", func(string, ...any) {}, newBuckets(context.Background()))
+		return err
+	}
+	if err := plan(putOptions{files: []string{"s3://bucket/key?endpoint=http://127.0.0.1:1"}}); err == nil ||
+		!strings.Contains(err.Error(), "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
+		t.Errorf("S3 URL without credentials: %v", err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "id")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	for _, tc := range []struct {
+		opts putOptions
+		want string
+	}{
+		{putOptions{files: []string{"s3://bucket?endpoint=http://127.0.0.1:1"}}, "names a bucket, not an object: add -r"},
+		{putOptions{files: []string{"s3://bucket/t.tar?endpoint=http://127.0.0.1:1"}, untar: true}, "--untar does not apply"},
+		{putOptions{files: []string{"s3://bucket/k?endpoint=ftp://host"}}, "is not http(s)://host[:port]"},
+	} {
+		err := plan(tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one containing %q", tc.opts.files, err, tc.want)
+		}
+	}
+}
