@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -96,16 +95,17 @@ func copyFile(ctx context.Context, c *client.Client, ref string, w io.Writer, n 
 // getToFile writes one file's content to the local file name, creating
 // its directory.
 func getToFile(ctx context.Context, c *client.Client, ref, name string, n *atomic.Int64) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return fmt.Errorf("get file %s: %w", ref, err)
-	}
-	f, err := os.Create(name)
+	rc, size, err := c.GetFile(ctx, ref, 0)
 	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	before := n.Load()
+	if err := writeFile(name, rc, n); err != nil {
 		return fmt.Errorf("get file %s: %w", ref, err)
 	}
-	err = copyFile(ctx, c, ref, f, n)
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("get file %s: %w", ref, cerr)
+	if got := n.Load() - before; got != size {
+		return fmt.Errorf("get file %s: got %d of %d bytes", ref, got, size)
 	}
-	return err
+	return nil
 }
