@@ -3,8 +3,9 @@ package chunk
 import (
 	"bytes"
 	"math/rand/v2"
-	"syscall"
 	"testing"
+
+	"github.com/tuskdata/tusk/internal/testenv"
 )
 
 // randomBytes returns n seeded pseudo-random bytes.
@@ -30,7 +31,7 @@ func benchmarkPack(b *testing.B, files [][]byte) {
 	}
 	b.SetBytes(total)
 	b.ReportAllocs()
-	cpu := cpuTime(b)
+	cpu := testenv.CPUTime(b)
 	for b.Loop() {
 		pk, err := NewPacker(DefaultParams, func(Chunk) error { return nil })
 		if err != nil {
@@ -45,17 +46,7 @@ func benchmarkPack(b *testing.B, files [][]byte) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the CPU time of the process so far, in nanoseconds: on a
-// shared machine it varies less than the time a benchmark takes.
-func cpuTime(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(testenv.CPUTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkPackLarge packs one 256 MiB file of random data: chunk and
@@ -79,11 +70,11 @@ func BenchmarkCut(b *testing.B) {
 	data := randomBytes(9, 64<<20)
 	c := newCutter(DefaultParams)
 	b.SetBytes(int64(len(data)))
-	cpu := cpuTime(b)
+	cpu := testenv.CPUTime(b)
 	for b.Loop() {
 		for off := 0; off < len(data); {
 			off += c.cut(data[off:])
 		}
 	}
-	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testenv.CPUTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 }

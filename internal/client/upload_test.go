@@ -15,13 +15,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/zeebo/blake3"
 
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -246,7 +246,7 @@ func benchmarkUpload(b *testing.B, files [][]byte) {
 	}
 	b.SetBytes(total)
 	b.ReportAllocs()
-	cpu := cpuTime(b)
+	cpu := testenv.CPUTime(b)
 	for b.Loop() {
 		up, err := c.NewUpload(context.Background())
 		if err != nil {
@@ -261,19 +261,8 @@ func benchmarkUpload(b *testing.B, files [][]byte) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(testenv.CPUTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
-}
-
-// cpuTime is the CPU time of the process so far (client and fake server),
-// in nanoseconds: on a shared machine it varies less than the time a
-// benchmark takes.
-func cpuTime(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // BenchmarkUploadLarge is the client side of putting one 256 MiB file of
