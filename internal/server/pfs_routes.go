@@ -300,12 +300,15 @@ func (s *Server) missingChunks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) putChunk(w http.ResponseWriter, r *http.Request) {
-	data, err := readBody(w, r, 64<<20)
+	data, release, err := readBody(w, r, 64<<20)
 	if err != nil {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "read chunk: %v", err))
 		return
 	}
-	if err := s.pfs.PutChunk(r.Context(), r.PathValue("id"), data); err != nil {
+	// PutChunk keeps nothing of data once it returns.
+	err = s.pfs.PutChunk(r.Context(), r.PathValue("id"), data)
+	release()
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -504,18 +507,4 @@ func (s *Server) fsck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, rep)
-}
-
-// readBody reads a request body of at most limit bytes, in one allocation
-// when the client sent its length.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength < 0 || r.ContentLength > limit {
-		return io.ReadAll(body)
-	}
-	data := make([]byte, r.ContentLength)
-	if _, err := io.ReadFull(body, data); err != nil {
-		return nil, err
-	}
-	return data, nil
 }
