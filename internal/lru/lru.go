@@ -1,7 +1,7 @@
 // Package lru is a least-recently-used cache bounded by the total cost of
 // its values, safe for concurrent use. Tusk keeps immutable,
 // content-addressed things in it (decoded chunks, decoded tree nodes), so
-// a cached value never goes stale.
+// a cached value never goes stale, and memos that are used once (Take).
 package lru
 
 import (
@@ -37,6 +37,21 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 	if e, ok := c.items[key]; ok {
 		c.order.MoveToFront(e)
 		return e.Value.(*entry[K, V]).value, true
+	}
+	var zero V
+	return zero, false
+}
+
+// Take returns the value of key and removes it.
+func (c *Cache[K, V]) Take(key K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		old := e.Value.(*entry[K, V])
+		c.order.Remove(e)
+		delete(c.items, key)
+		c.cost -= old.cost
+		return old.value, true
 	}
 	var zero V
 	return zero, false

@@ -51,3 +51,20 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Len = %d, over the budget of 100", c.Len())
 	}
 }
+
+func TestTakeRemoves(t *testing.T) {
+	c := New[string, int](2)
+	c.Add("a", 1, 1)
+	c.Add("b", 2, 1)
+	if v, ok := c.Take("a"); !ok || v != 1 {
+		t.Fatalf("Take(a) = %d, %v; want 1, true", v, ok)
+	}
+	if _, ok := c.Take("a"); ok {
+		t.Error("a second Take(a) found it again")
+	}
+	// Its cost is freed: two more fit beside b without evicting it.
+	c.Add("c", 3, 1)
+	if _, ok := c.Get("b"); !ok {
+		t.Error("b was evicted: Take did not free a's cost")
+	}
+}

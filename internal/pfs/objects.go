@@ -56,6 +56,7 @@ func (a *API) MissingChunks(ctx context.Context, ids []string) ([]string, error)
 		}
 		keys[i] = chunk.Key(id)
 	}
+	until := now().Add(a.ttl)
 	states, err := a.lease(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("check chunks: %w", err)
@@ -64,14 +65,30 @@ func (a *API) MissingChunks(ctx context.Context, ids []string) ([]string, error)
 	for i, s := range states {
 		if s != meta.ObjectPresent {
 			missing = append(missing, ids[i])
+			a.leased.Add(keys[i], until, 1)
 		}
 	}
 	return missing, nil
 }
 
+// leaseMemo is how many chunks leased by MissingChunks are remembered, so
+// that PutChunk of one of them needs no transaction of its own. It covers
+// the chunks in flight of many concurrent uploads.
+const leaseMemo = 1 << 16
+
+// leasedMissing reports whether MissingChunks leased key as missing
+// recently enough that the lease in the metadata store still holds for
+// the most part of its time. The collector leaves such a key alone, so
+// it can be written once without leasing it again: the memo is used up.
+func (a *API) leasedMissing(key string) bool {
+	until, ok := a.leased.Take(key)
+	return ok && until.Sub(now()) > a.ttl/2
+}
+
 // PutChunk stores an encoded chunk after checking it against its ID. The
 // chunk counts as stored once a commit or a staging that refers to it has
-// flushed the writes (see writeBack).
+// flushed the writes (see writeBack). It keeps nothing of encoded once it
+// returns.
 func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 	if !validChunkID(id) {
 		return tusk.Errorf(tusk.KindInvalid, "invalid chunk ID %q: want 64 hex digits", id)
@@ -80,6 +97,12 @@ func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 		return tusk.Errorf(tusk.KindInvalid, "chunk %s rejected: %v; the upload was damaged, retry it", id, err)
 	}
 	key := chunk.Key(id)
+	if a.leasedMissing(key) {
+		if err := a.putObject(ctx, key, encoded); err != nil {
+			return fmt.Errorf("put chunk %s: %w", id, err)
+		}
+		return nil
+	}
 	states, err := a.lease(ctx, []string{key})
 	if err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)

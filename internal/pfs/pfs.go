@@ -56,8 +56,9 @@ type API struct {
 	ttl     time.Duration
 	log     *slog.Logger
 	events  *hub
-	chunks  *lru.Cache[string, []byte] // decoded chunks
-	nodes   fileset.NodeStore          // tree nodes, decoded ones cached
+	chunks  *lru.Cache[string, []byte]    // decoded chunks
+	leased  *lru.Cache[string, time.Time] // chunks MissingChunks leased as missing, to the lease's end
+	nodes   fileset.NodeStore             // tree nodes, decoded ones cached
 	wb      writeBack
 	// instance tells this API's relayed events from other servers'.
 	instance string
@@ -73,7 +74,8 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: lru.New[string, []byte](chunkCacheBytes), instance: newID()}
+	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: lru.New[string, []byte](chunkCacheBytes),
+		leased: lru.New[string, time.Time](leaseMemo), instance: newID()}
 	a.nodes = fileset.Cached(nodeReader{a}, fileset.NewNodeCache(nodeCacheBytes))
 	err := db.Update(ctx, func(tx *meta.Tx) error {
 		v, ok, err := tx.Config(ctx, "format_version")

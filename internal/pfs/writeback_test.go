@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // syncRecorder is an object store that writes at once but records which
@@ -96,5 +97,43 @@ func TestStoredChunkIsNotWrittenAgain(t *testing.T) {
 	unsynced, after := st.chunks()
 	if len(unsynced) != 0 || len(after) != len(before) {
 		t.Errorf("a chunk sent again was written again: %d unsynced, %d synced (was %d)", len(unsynced), len(after), len(before))
+	}
+}
+
+// A chunk that MissingChunks leased may be written once without a lease
+// of its own; once committed, sending it again must not write it again.
+func TestLeasedChunkIsWrittenOnce(t *testing.T) {
+	ctx := context.Background()
+	st := &syncRecorder{Memory: blob.NewMemory()}
+	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("leased content")
+	id := chunk.ID(data)
+	if missing, err := a.MissingChunks(ctx, []string{id}); err != nil || len(missing) != 1 {
+		t.Fatalf("MissingChunks = %v, %v; want the chunk", missing, err)
+	}
+	if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
+		t.Fatal(err)
+	}
+	if unsynced, _ := st.chunks(); len(unsynced) != 1 {
+		t.Fatalf("the leased chunk was written %d times, want once", len(unsynced))
+	}
+	ops := []tusk.FileOp{{Op: tusk.OpPut, Path: "/f", Size: int64(len(data)), Hash: id,
+		Refs: []tusk.DataRef{{Chunk: id, Length: int64(len(data))}}}}
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatal(err)
+	}
+	_, before := st.chunks()
+	if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
+		t.Fatal(err)
+	}
+	unsynced, after := st.chunks()
+	if len(unsynced) != 0 || len(after) != len(before) {
+		t.Errorf("a committed chunk sent again was written again: %d unsynced, %d synced (was %d)", len(unsynced), len(after), len(before))
+	}
+	if got := read(t, a, "data@master:/f"); got != string(data) {
+		t.Errorf("read /f = %q", got)
 	}
 }
