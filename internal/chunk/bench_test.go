@@ -33,7 +33,7 @@ func benchmarkPack(b *testing.B, files [][]byte) {
 	b.ReportAllocs()
 	cpu := testenv.CPUTime(b)
 	for b.Loop() {
-		pk, err := NewPacker(DefaultParams, func(Chunk) error { return nil })
+		pk, err := NewPacker(DefaultParams, func(c Chunk) error { c.Release(); return nil })
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -14,10 +14,10 @@ const inlineSum = readSize
 
 // fileSum computes the BLAKE3-256 of the content of one file at a time.
 type fileSum struct {
-	h      hash.Hash
-	n      int64
-	blocks chan []byte   // to the hashing goroutine, once the file is large
-	done   chan struct{} // closed when that goroutine has hashed every block
+	h     hash.Hash
+	n     int64
+	parts chan part     // to the hashing goroutine, once the file is large
+	done  chan struct{} // closed when that goroutine has hashed every block
 }
 
 func newFileSum() *fileSum { return &fileSum{h: blake3.New()} }
@@ -29,33 +29,41 @@ func (s *fileSum) reset() {
 	s.n = 0
 }
 
-// write adds b to the hash. b must not change afterwards: it may be read
-// after write returns.
-func (s *fileSum) write(b []byte) {
+// part is data of blk on its way to the hashing goroutine.
+type part struct {
+	data []byte
+	blk  *block
+}
+
+// write adds b, which is in blk, to the hash. b must not change until it
+// is hashed: write holds blk until then.
+func (s *fileSum) write(b []byte, blk *block) {
 	s.n += int64(len(b))
-	if s.blocks == nil && s.n <= inlineSum {
+	if s.parts == nil && s.n <= inlineSum {
 		s.h.Write(b)
 		return
 	}
-	if s.blocks == nil {
-		blocks, done, h := make(chan []byte, 8), make(chan struct{}), s.h
+	if s.parts == nil {
+		parts, done, h := make(chan part, 8), make(chan struct{}), s.h
 		go func() {
 			defer close(done)
-			for b := range blocks {
-				h.Write(b)
+			for p := range parts {
+				h.Write(p.data)
+				p.blk.release()
 			}
 		}()
-		s.blocks, s.done = blocks, done
+		s.parts, s.done = parts, done
 	}
-	s.blocks <- b
+	blk.hold()
+	s.parts <- part{b, blk}
 }
 
 // wait returns once every byte written is hashed.
 func (s *fileSum) wait() {
-	if s.blocks != nil {
-		close(s.blocks)
+	if s.parts != nil {
+		close(s.parts)
 		<-s.done
-		s.blocks, s.done = nil, nil
+		s.parts, s.done = nil, nil
 	}
 }
 

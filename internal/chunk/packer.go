@@ -19,6 +19,16 @@ type Ref struct {
 type Chunk struct {
 	ID   string
 	Data []byte
+	blk  *block // that Data is in
+}
+
+// Release tells the Packer that Data is no longer needed, so that its
+// buffer can be reused. Call it at most once per emitted chunk, and not
+// at all to keep Data for good.
+func (c Chunk) Release() {
+	if c.blk != nil {
+		c.blk.release()
+	}
 }
 
 // File describes a file added to a Packer once every chunk holding it has
@@ -61,12 +71,14 @@ type job struct {
 	seq   int64
 	start int64
 	data  []byte
+	blk   *block
 }
 
 // A Packer cuts the concatenation of the files added to it into chunks.
 // Add and Close must not be called concurrently. Chunks are hashed by
 // goroutines of the Packer, which call emit for each chunk, concurrently
-// and in any order; emit may keep Data, which is never overwritten. Done
+// and in any order; Data stays as it is until the chunk is released (see
+// Chunk.Release), which emit or whoever it hands the chunk to does. Done
 // callbacks of Add are called from those goroutines or from Add itself,
 // one at a time and in the order the files were added, once the chunks
 // holding the file have been emitted.
@@ -78,7 +90,9 @@ type Packer struct {
 	sum    *fileSum // of the file being added
 	closed bool
 
-	buf    []byte // buf[cut:] is not in a chunk yet
+	blk    *block      // that buf is in
+	free   chan *block // blocks to reuse
+	buf    []byte      // buf[cut:] is not in a chunk yet
 	cut    int
 	offset int64 // stream offset of buf[cut]
 	seq    int64 // sequence number of the next chunk
@@ -104,6 +118,7 @@ func NewPacker(p Params, emit func(Chunk) error) (*Packer, error) {
 		emit:   emit,
 		hashes: make(chan job, workers),
 		sum:    newFileSum(),
+		free:   make(chan *block, freeBlocks),
 		ready:  map[int64]span{},
 	}
 	pk.wg.Add(workers)
@@ -121,9 +136,10 @@ func (pk *Packer) hasher() {
 		failed := pk.err != nil
 		pk.mu.Unlock()
 		if failed {
+			j.blk.release()
 			continue
 		}
-		c := Chunk{ID: ID(j.data), Data: j.data}
+		c := Chunk{ID: ID(j.data), Data: j.data, blk: j.blk}
 		err := pk.emit(c)
 		pk.mu.Lock()
 		if err != nil {
@@ -180,7 +196,7 @@ func (pk *Packer) Add(r io.Reader, done func(File)) error {
 		n, err := r.Read(free)
 		if n > 0 {
 			empty = 0
-			pk.sum.write(free[:n])
+			pk.sum.write(free[:n], pk.blk)
 			pk.buf = pk.buf[:len(pk.buf)+n]
 			if cerr := pk.cutFull(); cerr != nil {
 				return cerr
@@ -209,14 +225,24 @@ func (pk *Packer) Add(r io.Reader, done func(File)) error {
 }
 
 // grow replaces the buffer by one with room to read, keeping the bytes not
-// yet cut. Chunks already emitted keep the old one.
+// yet cut. Chunks already emitted keep the old one until released.
 func (pk *Packer) grow() {
 	rest := pk.buf[pk.cut:]
 	size := min(max(2*cap(pk.buf), minBuffer), maxBuffer)
 	size = max(size, len(rest)+readSize)
-	buf := make([]byte, len(rest), size)
+	blk := newBlock(size, pk.free)
+	buf := blk.data[:len(rest)]
 	copy(buf, rest)
-	pk.buf, pk.cut = buf, 0
+	pk.dropBlock()
+	pk.blk, pk.buf, pk.cut = blk, buf, 0
+}
+
+// dropBlock lets go of the current buffer.
+func (pk *Packer) dropBlock() {
+	if pk.blk != nil {
+		pk.blk.release()
+		pk.blk, pk.buf = nil, nil
+	}
 }
 
 // cutFull cuts chunks while a whole MaxSize window is buffered: the cut
@@ -239,7 +265,8 @@ func (pk *Packer) send(n int) error {
 		return fmt.Errorf("pack: %w", err)
 	}
 	data := pk.buf[pk.cut : pk.cut+n : pk.cut+n]
-	pk.hashes <- job{seq: pk.seq, start: pk.offset, data: data}
+	pk.blk.hold()
+	pk.hashes <- job{seq: pk.seq, start: pk.offset, data: data, blk: pk.blk}
 	pk.seq++
 	pk.cut += n
 	pk.offset += int64(n)
@@ -260,7 +287,7 @@ func (pk *Packer) Close() error {
 	}
 	close(pk.hashes)
 	pk.wg.Wait()
-	pk.buf = nil
+	pk.dropBlock()
 	pk.mu.Lock()
 	defer pk.mu.Unlock()
 	if pk.err != nil {

@@ -87,6 +87,7 @@ func (u *Upload) queue(ch chunk.Chunk) error {
 	u.seen[ch.ID] = true
 	u.seenMu.Unlock()
 	if dup {
+		ch.Release()
 		return nil
 	}
 	if err := u.budget.Acquire(u.gctx, weight(ch)); err != nil {
@@ -142,6 +143,7 @@ func (u *Upload) sender() error {
 				}
 			}
 			u.budget.Release(weight(ch))
+			ch.Release()
 			batch[i] = chunk.Chunk{}
 		}
 	}
