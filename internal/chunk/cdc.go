@@ -71,24 +71,37 @@ func (c *cutter) cut(data []byte) int {
 
 // scan rolls the gear hash fp over d and returns the index of the first
 // byte after which fp&mask is zero (or -1) and the hash at the end of d.
-// It takes two bytes a step: the hash after both is fp<<2 plus a term of
-// the two bytes alone, so the chain of dependent operations that bounds
-// this loop is one shift and add per two bytes instead of per byte.
+// It takes four bytes a step with one bounds check. The hashes after the
+// second and the fourth byte are each the hash two bytes before shifted
+// by two plus a term of the two bytes alone, so the chain of dependent
+// operations that bounds this loop is one shift and add per two bytes
+// instead of per byte; the hashes after the first and third byte come
+// off that chain.
 func scan(d []byte, fp, mask uint64) (int, uint64) {
 	g := &fastcdc.G
 	i := 0
-	for ; i+1 < len(d); i += 2 {
-		g0 := g[d[i]]
+	for ; i+4 <= len(d); i += 4 {
+		b := d[i : i+4 : i+4]
+		g0, g2 := g[b[0]], g[b[2]]
 		f0 := fp<<1 + g0
-		fp = fp<<2 + (g0<<1 + g[d[i+1]])
+		f1 := fp<<2 + (g0<<1 + g[b[1]])
+		f2 := f1<<1 + g2
+		f3 := f1<<2 + (g2<<1 + g[b[3]])
 		if f0&mask == 0 {
 			return i, f0
 		}
-		if fp&mask == 0 {
-			return i + 1, fp
+		if f1&mask == 0 {
+			return i + 1, f1
 		}
+		if f2&mask == 0 {
+			return i + 2, f2
+		}
+		if f3&mask == 0 {
+			return i + 3, f3
+		}
+		fp = f3
 	}
-	if i < len(d) {
+	for ; i < len(d); i++ {
 		fp = fp<<1 + g[d[i]]
 		if fp&mask == 0 {
 			return i, fp
