@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sync/errgroup"
@@ -33,6 +34,9 @@ type Store struct {
 	// dirMu serializes the creation of directories, so that no Put
 	// returns before the directory entries it relies on are durable.
 	dirMu sync.Mutex
+	// dirs holds directories known to exist durably, which writes then
+	// need not check again.
+	dirs sync.Map
 
 	// syncMu serializes Sync, so that a Sync returns only once the files
 	// that an earlier, concurrent Sync took over are durable too.
@@ -40,7 +44,25 @@ type Store struct {
 	// dirty holds the files written by PutUnsynced since the last Sync.
 	dirtyMu sync.Mutex
 	dirty   map[string]struct{}
+
+	noDirect atomic.Bool // the file system refused direct I/O
 }
+
+// directWriter is a file system that can write a new file past the page
+// cache. For an object that is written once and read later if ever, that
+// spares the CPU of filling the page cache, which on a busy or virtual
+// machine costs more than the write itself.
+type directWriter interface {
+	// WriteDirect creates name, failing if it exists, and writes data
+	// to it. It returns errNoDirect if the file system does not do
+	// direct I/O.
+	WriteDirect(name string, data []byte) error
+}
+
+var errNoDirect = errors.New("direct I/O not supported")
+
+// directMin is the smallest object written with direct I/O.
+const directMin = 256 << 10
 
 // syncParallelism is how many files Sync fsyncs at once.
 const syncParallelism = 32
@@ -162,6 +184,14 @@ func (s *Store) write(ctx context.Context, key string, data []byte, sync bool) (
 
 // writeFile creates name and writes data to it, durably if sync is set.
 func (s *Store) writeFile(name string, data []byte, sync bool) error {
+	if dw, ok := s.fs.(directWriter); ok && !sync && len(data) >= directMin && !s.noDirect.Load() {
+		err := dw.WriteDirect(name, data)
+		if !errors.Is(err, errNoDirect) {
+			return err
+		}
+		s.noDirect.Store(true)
+		_ = s.fs.Remove(name)
+	}
 	f, err := s.fs.Create(name)
 	if err != nil {
 		return err
@@ -182,8 +212,20 @@ func (s *Store) writeFile(name string, data []byte, sync bool) error {
 // ensureDir creates dir if it is missing and makes its entry, and those of
 // any parents it had to create, durable.
 func (s *Store) ensureDir(dir string) error {
+	if _, ok := s.dirs.Load(dir); ok {
+		return nil
+	}
 	s.dirMu.Lock()
 	defer s.dirMu.Unlock()
+	if err := s.makeDir(dir); err != nil {
+		return err
+	}
+	s.dirs.Store(dir, struct{}{})
+	return nil
+}
+
+// makeDir does ensureDir's work, with dirMu held.
+func (s *Store) makeDir(dir string) error {
 	var missing []string
 	for d := dir; ; d = filepath.Dir(d) {
 		_, err := s.fs.Stat(d)
