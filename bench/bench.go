@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
 // scenario is one benchmark: run returns the rows it adds to the table.
@@ -86,23 +88,15 @@ func (b *bench) scratch(name string) (string, error) {
 }
 
 // runScenario runs sc in its own scratch directory, removed afterwards,
-// under a CPU profile when asked for. An error becomes a table row.
+// under a CPU profile and an execution trace when asked for. An error
+// becomes a table row.
 func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
 	b.scale = b.cfg.scaleOf(sc.name)
 	if b.cfg.cpuprofile != "" {
-		path := fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name)
-		f, err := os.Create(path)
-		if err != nil {
-			b.log.Warn("no CPU profile", "err", err)
-		} else {
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				b.log.Warn("no CPU profile", "err", err)
-			} else {
-				defer pprof.StopCPUProfile()
-				b.log.Info("CPU profile", "path", path)
-			}
-		}
+		defer b.record(fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name), "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile)()
+	}
+	if b.cfg.trace != "" {
+		defer b.record(fmt.Sprintf("%s-%s.trace", b.cfg.trace, sc.name), "execution trace", trace.Start, trace.Stop)()
 	}
 	rows, err := sc.run(ctx, b)
 	if err != nil {
@@ -113,4 +107,24 @@ func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
 		b.log.Warn("cleanup", "err", err)
 	}
 	return rows
+}
+
+// record starts writing a profile or trace to path and returns what stops
+// it. Failing to start one is only logged.
+func (b *bench) record(path, what string, start func(io.Writer) error, stop func()) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		b.log.Warn("no "+what, "err", err)
+		return func() {}
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		b.log.Warn("no "+what, "err", err)
+		return func() {}
+	}
+	b.log.Info(what, "path", path)
+	return func() {
+		stop()
+		f.Close()
+	}
 }

@@ -53,6 +53,7 @@ type config struct {
 	out        string
 	workdir    string
 	cpuprofile string
+	trace      string
 	args       []string
 }
 
@@ -65,6 +66,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario (server and client, in process) to PREFIX-SCENARIO.pprof")
+	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace of each scenario (go tool trace) to PREFIX-SCENARIO.trace")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
