@@ -105,6 +105,30 @@ func packerCuts(t *testing.T, p Params, data []byte, split []int, rng *rand.Rand
 	return cuts
 }
 
+// expectedCuts returns the chunk lengths that packing data as files of the
+// given sizes must give: the library's cuts of each run of files smaller
+// than the largest chunk, packed together, and of each larger file alone.
+func expectedCuts(t *testing.T, p Params, data []byte, split []int) []int {
+	t.Helper()
+	var cuts []int
+	off, run := 0, 0
+	flush := func(end int) {
+		if end > run {
+			cuts = append(cuts, libraryCuts(t, p, data[run:end])...)
+		}
+	}
+	for _, n := range split {
+		if n >= p.MaxSize {
+			flush(off)
+			cuts = append(cuts, libraryCuts(t, p, data[off:off+n])...)
+			run = off + n
+		}
+		off += n
+	}
+	flush(off)
+	return cuts
+}
+
 // splitRandomly cuts n into a few file sizes, some of them empty.
 func splitRandomly(rng *rand.Rand, n int) []int {
 	var out []int
@@ -145,8 +169,8 @@ func TestCutPointsMatchLibrary(t *testing.T) {
 		for name, gen := range contents {
 			for _, n := range sizes {
 				data := gen(n)
-				want := libraryCuts(t, p, data)
 				for _, split := range [][]int{{n}, splitRandomly(rng, n)} {
+					want := expectedCuts(t, p, data, split)
 					got := packerCuts(t, p, data, split, rng)
 					if !slices.Equal(got, want) {
 						t.Errorf("min %d avg %d max %d, %s data of %d bytes as files %v: cuts differ from the library's\n got %v\nwant %v",

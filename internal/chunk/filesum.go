@@ -1,6 +1,7 @@
 package chunk
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 
@@ -71,4 +72,22 @@ func (s *fileSum) wait() {
 func (s *fileSum) sum() string {
 	s.wait()
 	return hex.EncodeToString(s.h.Sum(nil))
+}
+
+// chunksHash is the hash of a file cut on its own into the chunks of
+// refs, each whole: the BLAKE3-256 of a domain string, then of each chunk
+// its 32-byte ID and its length as 8 bytes, little-endian. The cut points
+// depend only on the content and the store's chunking parameters, so
+// equal content has equal hashes within a store, and the chunk IDs stand
+// for the content itself.
+func chunksHash(refs []Ref) string {
+	h := blake3.New()
+	h.WriteString("tusk file hash from chunks v1\n")
+	var b [40]byte
+	for _, r := range refs {
+		hex.Decode(b[:32], []byte(r.Chunk))
+		binary.LittleEndian.PutUint64(b[32:], uint64(r.Length))
+		h.Write(b[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -35,7 +35,7 @@ func (c Chunk) Release() {
 // been cut.
 type File struct {
 	Size int64
-	Hash string // hex SHA-256 of the content
+	Hash string // hex BLAKE3-256: of the content, or of the chunks of a large file (chunksHash)
 	Refs []Ref
 }
 
@@ -52,7 +52,7 @@ const (
 )
 
 // maxHashers bounds the goroutines hashing chunks, each holding one: a
-// few cores of SHA-256 outrun the single pass that finds cut points.
+// few cores of BLAKE3 outrun the single pass that finds cut points.
 const maxHashers = 4
 
 type span struct {
@@ -62,7 +62,7 @@ type span struct {
 
 type pending struct {
 	start, end int64
-	hash       string
+	hash       string // of the content; empty for a large file, hashed by its chunks
 	done       func(File)
 }
 
@@ -173,6 +173,13 @@ func (pk *Packer) advanceLocked() {
 // Add streams r into the pack. done is called with the file's refs once all
 // of its chunks have been emitted, which may be after Add returns (at the
 // latest during Close).
+//
+// A file smaller than the largest chunk shares chunks with the files
+// around it and its hash is that of its content. A larger one is cut on
+// its own, from its first byte to its last, so that its chunks are the
+// same wherever it is put, and its hash is that of its list of chunks
+// (see chunksHash): the content is then read once by the hashers instead
+// of twice.
 func (pk *Packer) Add(r io.Reader, done func(File)) error {
 	if pk.closed {
 		return errors.New("pack: packer is closed")
@@ -187,6 +194,9 @@ func (pk *Packer) Add(r io.Reader, done func(File)) error {
 	}
 	pk.sum.reset()
 	defer pk.sum.wait()
+	// Until the file is known to be large, nothing past its start is cut,
+	// so that a large one can still start a chunk of its own.
+	large := false
 	empty := 0
 	for {
 		if cap(pk.buf)-len(pk.buf) < minRead {
@@ -196,10 +206,20 @@ func (pk *Packer) Add(r io.Reader, done func(File)) error {
 		n, err := r.Read(free)
 		if n > 0 {
 			empty = 0
-			pk.sum.write(free[:n], pk.blk)
 			pk.buf = pk.buf[:len(pk.buf)+n]
-			if cerr := pk.cutFull(); cerr != nil {
-				return cerr
+			if !large {
+				pk.sum.write(free[:n], pk.blk)
+				if pk.bufOffset(len(pk.buf))-start >= int64(pk.cdc.max) {
+					large = true
+					if cerr := pk.cutBefore(pk.bufIndex(start)); cerr != nil {
+						return cerr
+					}
+				}
+			}
+			if large {
+				if cerr := pk.cutFull(); cerr != nil {
+					return cerr
+				}
 			}
 		}
 		if errors.Is(err, io.EOF) {
@@ -214,13 +234,39 @@ func (pk *Packer) Add(r io.Reader, done func(File)) error {
 			}
 		}
 	}
-	end := pk.offset + int64(len(pk.buf)-pk.cut)
-	f := pending{start: start, end: end, hash: pk.sum.sum(), done: done}
+	f := pending{start: start, end: pk.bufOffset(len(pk.buf)), done: done}
+	if large {
+		if err := pk.cutBefore(len(pk.buf)); err != nil {
+			return err
+		}
+	} else {
+		f.hash = pk.sum.sum()
+		if err := pk.cutFull(); err != nil {
+			return err
+		}
+	}
 	pk.mu.Lock()
 	defer pk.mu.Unlock()
-	pk.open = end
+	pk.open = f.end
 	pk.queue = append(pk.queue, f)
 	pk.resolveLocked()
+	return nil
+}
+
+// bufOffset returns the stream offset of buf[i].
+func (pk *Packer) bufOffset(i int) int64 { return pk.offset + int64(i-pk.cut) }
+
+// bufIndex returns the index in buf of a stream offset not yet cut.
+func (pk *Packer) bufIndex(off int64) int { return pk.cut + int(off-pk.offset) }
+
+// cutBefore cuts every buffered byte before buf[end], the last chunk
+// ending there whatever follows, as at the end of the stream.
+func (pk *Packer) cutBefore(end int) error {
+	for pk.cut < end {
+		if err := pk.send(pk.cdc.cut(pk.buf[pk.cut:end])); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -280,11 +326,7 @@ func (pk *Packer) Close() error {
 		return errors.New("pack: packer is closed")
 	}
 	pk.closed = true
-	for pk.cut < len(pk.buf) {
-		if pk.send(pk.cdc.cut(pk.buf[pk.cut:])) != nil {
-			break // the error of emit, returned below
-		}
-	}
+	_ = pk.cutBefore(len(pk.buf)) // an error of emit, returned below
 	close(pk.hashes)
 	pk.wg.Wait()
 	pk.dropBlock()
@@ -311,6 +353,9 @@ func (pk *Packer) resolveLocked() {
 			if lo, hi := max(s.start, f.start), min(s.end, f.end); lo < hi {
 				out.Refs = append(out.Refs, Ref{Chunk: s.id, Offset: lo - s.start, Length: hi - lo})
 			}
+		}
+		if out.Hash == "" {
+			out.Hash = chunksHash(out.Refs)
 		}
 		f.done(out)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -55,8 +56,17 @@ func TestPackerRoundTrip(t *testing.T) {
 		if !bytes.Equal(buf.Bytes(), f) {
 			t.Errorf("file %d (%d bytes): content differs after round trip", i, len(f))
 		}
-		if results[i].Size != int64(len(f)) || results[i].Hash != ID(f) {
-			t.Errorf("file %d: size %d hash %s, want %d %s", i, results[i].Size, results[i].Hash, len(f), ID(f))
+		want := ID(f)
+		if len(f) >= DefaultParams.MaxSize {
+			want = chunksHash(results[i].Refs)
+			for _, r := range results[i].Refs {
+				if r.Offset != 0 {
+					t.Errorf("file %d (%d bytes) is large but shares chunk %s from offset %d", i, len(f), r.Chunk, r.Offset)
+				}
+			}
+		}
+		if results[i].Size != int64(len(f)) || results[i].Hash != want {
+			t.Errorf("file %d: size %d hash %s, want %d %s", i, results[i].Size, results[i].Hash, len(f), want)
 		}
 	}
 	if len(stored) > 12 {
@@ -147,5 +157,46 @@ func TestPackerStopsAtEmitError(t *testing.T) {
 	}
 	if err := pk.Close(); !errors.Is(err, boom) {
 		t.Errorf("Close: %v, want the error of emit", err)
+	}
+}
+
+// pack returns the File of each of files packed in order.
+func pack(t *testing.T, files ...[]byte) []File {
+	t.Helper()
+	out := make([]File, len(files))
+	pk, err := NewPacker(DefaultParams, func(c Chunk) error { c.Release(); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files {
+		if err := pk.Add(bytes.NewReader(f), func(r File) { out[i] = r }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pk.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A large file gets the same chunks and hash wherever it is put; a file
+// one byte different gets another hash; a small file's hash is that of
+// its content.
+func TestLargeFileHashDependsOnContentOnly(t *testing.T) {
+	big := randomBytes(21, 9<<20+123)
+	alone := pack(t, big)[0]
+	after := pack(t, []byte("a small file first"), randomBytes(22, 3<<20), big)[2]
+	if alone.Hash != after.Hash || !slices.Equal(alone.Refs, after.Refs) {
+		t.Errorf("the same large file put alone and after other files: hash %s vs %s, %d vs %d refs",
+			alone.Hash, after.Hash, len(alone.Refs), len(after.Refs))
+	}
+	other := slices.Clone(big)
+	other[len(other)/2] ^= 1
+	if h := pack(t, other)[0].Hash; h == alone.Hash {
+		t.Error("two large files that differ in one byte have the same hash")
+	}
+	small := randomBytes(23, DefaultParams.MaxSize-1)
+	if h := pack(t, []byte("before"), small)[1].Hash; h != ID(small) {
+		t.Errorf("small file hash %s, want the hash of its content %s", h, ID(small))
 	}
 }

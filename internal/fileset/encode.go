@@ -118,7 +118,7 @@ func appendHash(buf []byte, h string, ok bool) ([]byte, bool) {
 	return buf, ok && bad >= 0
 }
 
-// validHash reports whether h is a lowercase hex SHA-256.
+// validHash reports whether h is 64 lowercase hex digits (a BLAKE3-256).
 func validHash(h string) bool {
 	if len(h) != 2*hashLen {
 		return false
@@ -151,11 +151,11 @@ func checkFile(f *File) error {
 	case f.Size < 0:
 		return fmt.Errorf("%w: %s: negative size", ErrInvalid, f.Path)
 	case !validHash(f.Hash):
-		return fmt.Errorf("%w: %s: hash %q is not lowercase hex SHA-256", ErrInvalid, f.Path, f.Hash)
+		return fmt.Errorf("%w: %s: hash %q is not 64 lowercase hex digits", ErrInvalid, f.Path, f.Hash)
 	}
 	for i, r := range f.Refs {
 		if !validHash(r.Chunk) {
-			return fmt.Errorf("%w: %s: ref %d: chunk %q is not lowercase hex SHA-256", ErrInvalid, f.Path, i, r.Chunk)
+			return fmt.Errorf("%w: %s: ref %d: chunk %q is not 64 lowercase hex digits", ErrInvalid, f.Path, i, r.Chunk)
 		}
 		if r.Offset < 0 || r.Length < 0 {
 			return fmt.Errorf("%w: %s: ref %d: negative offset or length", ErrInvalid, f.Path, i)

@@ -18,9 +18,14 @@ import (
 )
 
 // FormatVersion is the version of the on-disk format (chunk encoding, tree
-// nodes, metadata layout) written by this code. It is recorded in the
-// metadata store when a store is created.
-const FormatVersion = 2
+// nodes, metadata layout, file hashes) written by this code. It is
+// recorded in the metadata store when a store is created.
+const FormatVersion = 3
+
+// upgradable is the older version that opens as FormatVersion: version 3
+// only hashes large files written from now on by their chunks instead of
+// their content, and cuts them on their own (docs/format.md).
+const upgradable = "2"
 
 // Objects is the part of an object store (package blob) that pfs uses.
 type Objects interface {
@@ -93,7 +98,13 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 			a.params = chunk.DefaultParams
 			return nil
 		}
-		if v != fmt.Sprint(FormatVersion) {
+		if v == upgradable {
+			if err := tx.SetConfig(ctx, "format_version", fmt.Sprint(FormatVersion)); err != nil {
+				return err
+			}
+			a.log.Info("store format upgraded; large files already stored keep their content hashes, so one put again shows as changed once",
+				"from", v, "to", FormatVersion)
+		} else if v != fmt.Sprint(FormatVersion) {
 			return fmt.Errorf("store format version %s is not supported by this tusk (it writes version %d); use a matching tusk binary", v, FormatVersion)
 		}
 		p, _, err := tx.Config(ctx, "chunk_params")
