@@ -1,7 +1,8 @@
 // Package lru is a least-recently-used cache bounded by the total cost of
 // its values, safe for concurrent use. Tusk keeps immutable,
 // content-addressed things in it (decoded chunks, decoded tree nodes), so
-// a cached value never goes stale, and memos that are used once (Take).
+// a cached value never goes stale, and short-lived memos that are used
+// once (Take) and whose values say themselves until when they hold.
 package lru
 
 import (
@@ -47,11 +48,7 @@ func (c *Cache[K, V]) Take(key K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[key]; ok {
-		old := e.Value.(*entry[K, V])
-		c.order.Remove(e)
-		delete(c.items, key)
-		c.cost -= old.cost
-		return old.value, true
+		return c.removeLocked(e).value, true
 	}
 	var zero V
 	return zero, false
@@ -68,12 +65,17 @@ func (c *Cache[K, V]) Add(key K, value V, cost int) {
 	c.items[key] = c.order.PushFront(&entry[K, V]{key, value, cost})
 	c.cost += cost
 	for c.cost > c.budget {
-		e := c.order.Back()
-		old := e.Value.(*entry[K, V])
-		c.order.Remove(e)
-		delete(c.items, old.key)
-		c.cost -= old.cost
+		c.removeLocked(c.order.Back())
 	}
+}
+
+// removeLocked removes an element and returns its entry.
+func (c *Cache[K, V]) removeLocked(e *list.Element) *entry[K, V] {
+	old := e.Value.(*entry[K, V])
+	c.order.Remove(e)
+	delete(c.items, old.key)
+	c.cost -= old.cost
+	return old
 }
 
 // Len returns the number of values held.

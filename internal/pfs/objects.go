@@ -76,13 +76,29 @@ func (a *API) MissingChunks(ctx context.Context, ids []string) ([]string, error)
 // the chunks in flight of many concurrent uploads.
 const leaseMemo = 1 << 16
 
-// leasedMissing reports whether MissingChunks leased key as missing
-// recently enough that the lease in the metadata store still holds for
-// the most part of its time. The collector leaves such a key alone, so
-// it can be written once without leasing it again: the memo is used up.
+// memoFresh is how long after MissingChunks the memo of a chunk is used:
+// an upload sends a chunk right after asking about it. Later, PutChunk
+// leases the chunk itself, which renews the lease and finds the chunk
+// if another upload or server has stored it since.
+const memoFresh = 10 * time.Second
+
+// leasedMissing reports whether MissingChunks leased key as missing a
+// moment ago, with the lease in the metadata store holding for most of
+// its time still. The collector leaves such a key alone, so it can be
+// written once without leasing it again: the memo is used up. A flush
+// that marks the key written drops its memo (forgetLeases), so a chunk
+// this server has made durable meanwhile is not written over.
 func (a *API) leasedMissing(key string) bool {
 	until, ok := a.leased.Take(key)
-	return ok && until.Sub(now()) > a.ttl/2
+	left := until.Sub(now())
+	return ok && left > a.ttl/2 && left > a.ttl-memoFresh
+}
+
+// forgetLeases drops the memos of keys that are now stored.
+func (a *API) forgetLeases(keys []string) {
+	for _, k := range keys {
+		a.leased.Take(k)
+	}
 }
 
 // PutChunk stores an encoded chunk after checking it against its ID. The

@@ -93,5 +93,6 @@ func (a *API) flushWrites(ctx context.Context) error {
 		a.wb.mu.Unlock()
 		return fmt.Errorf("record %d objects: %w", len(keys), err)
 	}
+	a.forgetLeases(keys)
 	return nil
 }

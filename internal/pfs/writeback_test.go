@@ -137,3 +137,38 @@ func TestLeasedChunkIsWrittenOnce(t *testing.T) {
 		t.Errorf("read /f = %q", got)
 	}
 }
+
+// Two uploads of the same new chunk: the second asks about it after the
+// first sent it but before the first commits, and sends it after. The chunk, durable and committed by
+// then, must not be written over with an unsynced copy.
+func TestChunkCommittedMeanwhileIsNotWrittenOver(t *testing.T) {
+	ctx := context.Background()
+	st := &syncRecorder{Memory: blob.NewMemory()}
+	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("sent by two uploads")
+	id := chunk.ID(data)
+	for _, who := range []string{"first", "second"} {
+		if missing, err := a.MissingChunks(ctx, []string{id}); err != nil || len(missing) != 1 {
+			t.Fatalf("MissingChunks for the %s upload = %v, %v; want the chunk", who, missing, err)
+		}
+		if who == "first" {
+			if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ops := []tusk.FileOp{{Op: tusk.OpPut, Path: "/f", Size: int64(len(data)), Hash: id,
+		Refs: []tusk.DataRef{{Chunk: id, Length: int64(len(data))}}}}
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
+		t.Fatal(err)
+	}
+	if unsynced, _ := st.chunks(); len(unsynced) != 0 {
+		t.Errorf("the second upload wrote the committed chunk over, unsynced (%d writes)", len(unsynced))
+	}
+}
