@@ -47,8 +47,8 @@ func writeDirect(f *os.File, data []byte) error {
 		head = (*bp)[:whole]
 		copy(head, data)
 	}
-	if _, err := f.Write(head); err != nil {
-		if errors.Is(err, syscall.EINVAL) {
+	if n, err := f.Write(head); err != nil {
+		if n == 0 && errors.Is(err, syscall.EINVAL) {
 			return errNoDirect
 		}
 		return err
