@@ -42,8 +42,9 @@ type File struct {
 // Buffer sizes of a Packer. Reads go straight into the buffer, at most
 // readSize at a time so that the file hash reads them from cache; the
 // buffer grows from minBuffer to maxBuffer, so a small upload stays small.
-// A full buffer is replaced, not reused, because emitted chunks point
-// into it: only the bytes not yet in a chunk (less than MaxSize) move.
+// A full buffer is replaced by another (a reused one, see block.go),
+// because emitted chunks point into it: only the bytes not yet in a
+// chunk move.
 const (
 	readSize  = 1 << 20
 	minRead   = 64 << 10
@@ -178,8 +179,9 @@ func (pk *Packer) advanceLocked() {
 // around it and its hash is that of its content. A larger one is cut on
 // its own, from its first byte to its last, so that its chunks are the
 // same wherever it is put, and its hash is that of its list of chunks
-// (see chunksHash): the content is then read once by the hashers instead
-// of twice.
+// (see chunksHash): past its first few MiB, which the file hash reads
+// until the file is known to be large, the content is then hashed once
+// instead of twice.
 func (pk *Packer) Add(r io.Reader, done func(File)) error {
 	if pk.closed {
 		return errors.New("pack: packer is closed")

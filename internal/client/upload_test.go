@@ -132,7 +132,6 @@ func randomData(rng *rand.Rand, n int) []byte {
 	return b
 }
 
-// small chunks, so that a test of a few MiB makes hundreds of them.
 // hashAlone returns the hash of content as a file of its own: that of its
 // content for a small file, else one that a Packer computes the same
 // wherever the file is put.
@@ -156,6 +155,7 @@ func hashAlone(t *testing.T, content []byte) string {
 	return hash
 }
 
+// small chunks, so that a test of a few MiB makes hundreds of them.
 var smallParams = chunk.Params{Algorithm: chunk.DefaultParams.Algorithm, MinSize: 2 << 10, AvgSize: 4 << 10, MaxSize: 16 << 10}
 
 func TestUploadSendsEachMissingChunkOnce(t *testing.T) {

@@ -18,8 +18,9 @@ const maxPooledBody = 16 << 20
 
 // readBody reads a request body of at most limit bytes into a buffer that
 // the caller hands back with release once nothing refers to it. A body of
-// known length is read in one piece.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) (data []byte, release func(), err error) {
+// known length is read in one piece, into a buffer of at least size bytes
+// (the size most bodies fit, so that the buffer serves them all).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, size int) (data []byte, release func(), err error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
 	if r.ContentLength < 0 || r.ContentLength > limit {
 		data, err = io.ReadAll(body)
@@ -31,7 +32,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (data []byte,
 		buf = *bp
 	}
 	if cap(buf) < n {
-		buf = make([]byte, n, max(n, 1<<20))
+		buf = make([]byte, n, max(n, size))
 	}
 	buf = buf[:n]
 	release = func() {
