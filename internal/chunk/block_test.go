@@ -1,19 +1,18 @@
 package chunk
 
 import (
-	"bytes"
 	"runtime"
 	"sync"
 	"testing"
 )
 
 // packAll packs data as one file; emit sees every chunk and releases the
-// ones release says to.
+// ones release says to, and the others are returned.
 func packAll(t *testing.T, data []byte, release func(Chunk) bool) []Chunk {
 	t.Helper()
 	var mu sync.Mutex
 	var kept []Chunk
-	pk, err := NewPacker(DefaultParams, func(c Chunk) error {
+	packWith(t, func(c Chunk) error {
 		if release(c) {
 			c.Release()
 			return nil
@@ -22,16 +21,7 @@ func packAll(t *testing.T, data []byte, release func(Chunk) bool) []Chunk {
 		kept = append(kept, c)
 		mu.Unlock()
 		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pk.Add(bytes.NewReader(data), func(File) {}); err != nil {
-		t.Fatal(err)
-	}
-	if err := pk.Close(); err != nil {
-		t.Fatal(err)
-	}
+	}, data)
 	return kept
 }
 

@@ -83,21 +83,12 @@ func TestDedupAfterLocalEdit(t *testing.T) {
 	ids := func(b []byte) map[string]bool {
 		var mu sync.Mutex
 		out := map[string]bool{}
-		pk, err := NewPacker(DefaultParams, func(c Chunk) error {
+		packWith(t, func(c Chunk) error {
 			mu.Lock()
 			defer mu.Unlock()
 			out[c.ID] = true
 			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := pk.Add(bytes.NewReader(b), func(File) {}); err != nil {
-			t.Fatal(err)
-		}
-		if err := pk.Close(); err != nil {
-			t.Fatal(err)
-		}
+		}, b)
 		return out
 	}
 	a := ids(data)
@@ -163,8 +154,15 @@ func TestPackerStopsAtEmitError(t *testing.T) {
 // pack returns the File of each of files packed in order.
 func pack(t *testing.T, files ...[]byte) []File {
 	t.Helper()
+	return packWith(t, func(c Chunk) error { c.Release(); return nil }, files...)
+}
+
+// packWith packs files in order with the default parameters, calling emit
+// for every chunk, and returns the File of each.
+func packWith(t *testing.T, emit func(Chunk) error, files ...[]byte) []File {
+	t.Helper()
 	out := make([]File, len(files))
-	pk, err := NewPacker(DefaultParams, func(c Chunk) error { c.Release(); return nil })
+	pk, err := NewPacker(DefaultParams, emit)
 	if err != nil {
 		t.Fatal(err)
 	}
