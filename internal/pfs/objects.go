@@ -90,8 +90,7 @@ const memoFresh = 10 * time.Second
 // this server has made durable meanwhile is not written over.
 func (a *API) leasedMissing(key string) bool {
 	until, ok := a.leased.Take(key)
-	left := until.Sub(now())
-	return ok && left > a.ttl/2 && left > a.ttl-memoFresh
+	return ok && until.Sub(now()) > max(a.ttl/2, a.ttl-memoFresh)
 }
 
 // forgetLeases drops the memos of keys that are now stored.
@@ -113,20 +112,16 @@ func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 		return tusk.Errorf(tusk.KindInvalid, "chunk %s rejected: %v; the upload was damaged, retry it", id, err)
 	}
 	key := chunk.Key(id)
-	if a.leasedMissing(key) {
-		if err := a.putObject(ctx, key, encoded); err != nil {
+	if !a.leasedMissing(key) {
+		states, err := a.lease(ctx, []string{key})
+		if err != nil {
 			return fmt.Errorf("put chunk %s: %w", id, err)
 		}
-		return nil
-	}
-	states, err := a.lease(ctx, []string{key})
-	if err != nil {
-		return fmt.Errorf("put chunk %s: %w", id, err)
-	}
-	if states[0] == meta.ObjectPresent {
-		// Stored and durable already: rewriting it unsynced could only
-		// put it at risk.
-		return nil
+		if states[0] == meta.ObjectPresent {
+			// Stored and durable already: rewriting it unsynced could
+			// only put it at risk.
+			return nil
+		}
 	}
 	if err := a.putObject(ctx, key, encoded); err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
