@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"runtime/trace"
+	"time"
 )
 
 // scenario is one benchmark: run returns the rows it adds to the table.
@@ -57,13 +58,21 @@ func errorRow(name, target string, err error) row {
 
 // bench holds what every scenario needs.
 type bench struct {
-	cfg    config
-	dir    string // the work directory
-	log    *slog.Logger
-	tools  tools
-	worker string  // the worker binary, once built
-	scale  float64 // of the scenario that runs
+	cfg     config
+	dir     string // the work directory
+	log     *slog.Logger
+	tools   tools
+	worker  string    // the worker binary, once built
+	scale   float64   // of the scenario that runs
+	cleared time.Time // when the last scenario's data was deleted
 }
+
+// settle is how long the bench waits after deleting a scenario's data
+// before it starts the next. On ext4 without a journal the inode allocator
+// skips, one by one, inodes freed less than 30 s ago (the dirty expiry),
+// so a scenario that creates files right after many were deleted pays CPU
+// for every one of them; see roundDir.
+const settle = 31 * time.Second
 
 // bytes scales a data size, keeping at least 64 KiB.
 func (b *bench) bytes(n int64) int64 {
@@ -91,6 +100,14 @@ func (b *bench) scratch(name string) (string, error) {
 // under a CPU profile and an execution trace when asked for. An error
 // becomes a table row.
 func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
+	if wait := settle - time.Since(b.cleared); !b.cleared.IsZero() && wait > 0 {
+		b.log.Info("letting the file system forget the deleted data", "wait", wait.Round(time.Second))
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	b.scale = b.cfg.scaleOf(sc.name)
 	if b.cfg.cpuprofile != "" {
 		defer b.record(fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name), "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile)()
@@ -106,6 +123,7 @@ func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
 	if err := os.RemoveAll(filepath.Join(b.dir, sc.name)); err != nil {
 		b.log.Warn("cleanup", "err", err)
 	}
+	b.cleared = time.Now()
 	return rows
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -18,7 +17,7 @@ var putScenario = scenario{
 		"ratio is Tusk's throughput over cp+sync's. Random data neither compresses nor deduplicates, so every byte " +
 		"is chunked, hashed and written (compression is tried on a sample and skipped). Tusk's time is split into " +
 		"the PutFile call (reading, cutting and sending chunks) and the Commit (last chunks, then the commit). On a " +
-		"virtual disk the host may absorb the flush, so cp+sync varies several-fold between runs: read the spread.",
+		"virtual disk the host may absorb the flush, so cp+sync varies several-fold between runs: read the spread. Each round writes into directories of its own, deleted when the scenario ends.",
 	run: runPut,
 }
 
@@ -41,16 +40,14 @@ func runPut(ctx context.Context, b *bench) ([]row, error) {
 	}
 	var cp, tusk, rs samples
 	for round := 1; round <= b.cfg.rounds; round++ {
+		out := roundDir(dir, round)
 		b.log.Info("cp + sync", "round", round)
-		cp.add(cpSync(ctx, src, filepath.Join(dir, "copy.bin")))
+		cp.add(cpSync(ctx, src, out("copy.bin")))
 		b.log.Info("tusk put", "round", round)
-		tusk.addPhases(putOnce(ctx, filepath.Join(dir, "tusk"), src))
+		tusk.addPhases(putOnce(ctx, out("tusk"), src))
 		if b.tools.restic != "" && rs.ok() {
 			b.log.Info("restic backup", "round", round)
-			rs.add(resticOnce(ctx, b.tools.restic, filepath.Join(dir, "restic"), src))
-		}
-		if err := clearAll(ctx, dir, "copy.bin", "tusk", "restic"); err != nil {
-			return nil, err
+			rs.add(resticOnce(ctx, b.tools.restic, out("restic"), src))
 		}
 	}
 	if cp.err != nil {
@@ -92,13 +89,12 @@ func putOnce(ctx context.Context, dataDir, src string) (phases, error) {
 	return ph, err
 }
 
-// clearAll removes the named entries of dir, and syncs so that the next
-// round starts with no dirty pages.
-func clearAll(ctx context.Context, dir string, names ...string) error {
-	for _, n := range names {
-		if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
-			return fmt.Errorf("clear %s: %w", n, err)
-		}
-	}
-	return syncAll(ctx)
+// roundDir returns the paths of one round's outputs under dir. Rounds
+// keep their outputs until the scenario ends: on ext4 without a journal,
+// creating files within half a minute of deleting many costs CPU for every
+// one deleted (the allocator skips recently freed inodes one by one), so
+// clearing a round just before the next would tax whichever tool creates
+// the most files.
+func roundDir(dir string, round int) func(name string) string {
+	return func(name string) string { return filepath.Join(dir, fmt.Sprintf("round%d-%s", round, name)) }
 }

@@ -16,7 +16,7 @@ var smallFilesScenario = scenario{
 		"`git add -A && git commit` (fresh `git init` beforehand, repository outside the tree). The three alternate " +
 		"for -rounds rounds and each figure is the median. Files per second; the target compares Tusk with restic. " +
 		"Tusk's time is split into the PutFile calls (walk, read, cut, send chunks as they are cut) and the Commit " +
-		"(last chunks, then the server applying 100k operations).",
+		"(last chunks, then the server applying 100k operations). Each round writes into directories of its own, deleted when the scenario ends.",
 	run: runSmallFiles,
 }
 
@@ -37,18 +37,16 @@ func runSmallFiles(ctx context.Context, b *bench) ([]row, error) {
 	}
 	var tusk, rs, git samples
 	for round := 1; round <= b.cfg.rounds; round++ {
+		out := roundDir(dir, round)
 		b.log.Info("tusk put tree", "round", round)
-		tusk.addPhases(putTreeOnce(ctx, filepath.Join(dir, "tusk"), tree, n))
+		tusk.addPhases(putTreeOnce(ctx, out("tusk"), tree, n))
 		if b.tools.restic != "" && rs.ok() {
 			b.log.Info("restic backup", "round", round)
-			rs.add(resticOnce(ctx, b.tools.restic, filepath.Join(dir, "restic"), tree))
+			rs.add(resticOnce(ctx, b.tools.restic, out("restic"), tree))
 		}
 		if b.tools.git != "" && git.ok() {
 			b.log.Info("git add + commit", "round", round)
-			git.add(gitCommitAll(ctx, b.tools.git, filepath.Join(dir, "git"), tree))
-		}
-		if err := clearAll(ctx, dir, "tusk", "restic", "git"); err != nil {
-			return nil, err
+			git.add(gitCommitAll(ctx, b.tools.git, out("git"), tree))
 		}
 	}
 	rate := func(d time.Duration) float64 { return perSec(n, d) }
