@@ -1,0 +1,83 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// TestModifyAppliesOperationsInOrder puts 1000 files in one upload,
+// writing one path twice, and reads back what the last operation said.
+func TestModifyAppliesOperationsInOrder(t *testing.T) {
+	c, _ := client.New(newTestServer(t))
+	ctx := context.Background()
+	if _, err := c.CreateRepo(ctx, "many", ""); err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.NewUpload(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1000
+	for i := range n {
+		if err := up.PutFile(fmt.Sprintf("/f%04d", i), strings.NewReader(fmt.Sprint(i)), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := up.PutFile("/f0001", strings.NewReader("last"), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := up.Commit("many@master"); err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	if err := c.ListFiles(ctx, "many@master:/", "", 0, func(tusk.FileInfo) error { files++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if files != n {
+		t.Errorf("%d files, want %d", files, n)
+	}
+	for path, want := range map[string]string{"/f0001": "last", fmt.Sprintf("/f%04d", n-1): fmt.Sprint(n - 1)} {
+		r, _, err := c.GetFile(ctx, "many@master:"+path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		r.Close()
+		if string(got) != want {
+			t.Errorf("%s = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// TestModifyRejectsBadLines says which operation does not decode, and
+// applies none of them.
+func TestModifyRejectsBadLines(t *testing.T) {
+	addr := newTestServer(t)
+	c, _ := client.New(addr)
+	ctx := context.Background()
+	if _, err := c.CreateRepo(ctx, "bad", ""); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"op":"put","path":"/a","size":0}` + "\n\n" + `{"op":"put","path":` + "\n"
+	resp, err := http.Post("http://"+addr+"/v1/files/modify?ref=bad@master", "application/x-ndjson", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(msg, []byte("file operation 2")) {
+		t.Errorf("status %d, body %s: want 400 naming file operation 2", resp.StatusCode, msg)
+	}
+	commits := 0
+	if err := c.ListCommits(ctx, "bad", "", 0, func(tusk.Commit) error { commits++; return nil }); err != nil || commits != 0 {
+		t.Errorf("%d commits after a rejected modify (%v), want none", commits, err)
+	}
+}
