@@ -43,7 +43,7 @@ func TestE2ERepo(t *testing.T) {
 	}
 
 	stderr := e.fail(1, "delete", "repo", "missing")
-	wantContains(t, "delete missing repo", stderr, "error: ", `repo "missing" not found`, "\n  create it with: tusk create repo missing\n")
+	wantContains(t, "delete missing repo", stderr, "error: ", `repo "missing" not found`, "\n  list the repos with: tusk list repo\n")
 	stderr = e.fail(1, "create", "repo", "imgs")
 	wantContains(t, "create existing repo", stderr, "error: ", "imgs")
 	stderr = e.fail(1, "create", "repo", "bad name")

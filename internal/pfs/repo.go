@@ -2,6 +2,7 @@ package pfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -102,6 +103,10 @@ func (a *API) ListRepos(ctx context.Context) ([]tusk.Repo, error) {
 func (a *API) DeleteRepo(ctx context.Context, name string, force bool) error {
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, name); err != nil {
+			var te *tusk.Error
+			if errors.As(err, &te) && te.Kind == tusk.KindNotFound {
+				return te.WithHint("list the repos with: tusk list repo")
+			}
 			return err
 		}
 		bs, err := tx.Branches(ctx, project, name)
