@@ -21,7 +21,7 @@ type FileOp struct {
 	Path   string    `json:"path"`
 	Append bool      `json:"append,omitempty"`
 	Size   int64     `json:"size,omitempty"`
-	Hash   string    `json:"hash,omitempty"` // hex SHA-256 of the content
+	Hash   string    `json:"hash,omitempty"` // hex BLAKE3-256, see docs/format.md
 	Refs   []DataRef `json:"refs,omitempty"`
 	Src    string    `json:"src,omitempty"` // copy: "repo@ref:/path"
 }
