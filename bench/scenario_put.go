@@ -11,7 +11,8 @@ var putScenario = scenario{
 	name:  "put",
 	title: "put 1 GiB file",
 	note: "One file of seeded random bytes (1 GiB × scale), already in the page cache, put through the Go client " +
-		"(one Upload, one PutFile, one Commit) to an in-process server with a fresh store; against `cp` of the " +
+		"(one Upload, one PutFile, one Commit) to a server process with a fresh store (this binary in a hidden serve " +
+		"mode, the same code as `tusk up`: client and server do not share one Go scheduler, as they never do in use); against `cp` of the " +
 		"file then `sync FILE`, and `restic backup` into a fresh repository initialised beforehand (not timed). " +
 		"The three alternate for -rounds rounds and each figure is the median. Throughput in MB/s (10⁶ B/s); the " +
 		"ratio is Tusk's throughput over cp+sync's. Random data neither compresses nor deduplicates, so every byte " +
@@ -72,9 +73,10 @@ func runPut(ctx context.Context, b *bench) ([]row, error) {
 	return []row{r}, nil
 }
 
-// putOnce puts src into a fresh store in dataDir.
+// putOnce puts src into a fresh store in dataDir, served by a server
+// process of its own.
 func putOnce(ctx context.Context, dataDir, src string) (phases, error) {
-	t, err := startTusk(ctx, dataDir)
+	t, err := startChild(ctx, dataDir)
 	if err != nil {
 		return phases{}, err
 	}

@@ -11,8 +11,8 @@ var smallFilesScenario = scenario{
 	name:  "smallfiles",
 	title: "100k small files, one commit",
 	note: "100k files × scale of 1–10 KiB (seeded sizes and random content), 1000 per directory, already in the page " +
-		"cache. Tusk: one Upload over a directory walk (a PutFile per file), one Commit, to an in-process server " +
-		"with a fresh store. Against `restic backup` of the directory (fresh repository initialised beforehand) and " +
+		"cache. Tusk: one Upload over a directory walk (a PutFile per file), one Commit, to a server process (as in the " +
+		"put scenario) with a fresh store. Against `restic backup` of the directory (fresh repository initialised beforehand) and " +
 		"`git add -A && git commit` (fresh `git init` beforehand, repository outside the tree). The three alternate " +
 		"for -rounds rounds and each figure is the median. Files per second; the target compares Tusk with restic. " +
 		"Tusk's time is split into the PutFile calls (walk, read, cut, send chunks as they are cut) and the Commit " +
@@ -74,9 +74,10 @@ func runSmallFiles(ctx context.Context, b *bench) ([]row, error) {
 	return []row{r}, nil
 }
 
-// putTreeOnce uploads tree into a fresh store in dataDir.
+// putTreeOnce uploads tree into a fresh store in dataDir, served by a
+// server process of its own.
 func putTreeOnce(ctx context.Context, dataDir, tree string, n int) (phases, error) {
-	t, err := startTusk(ctx, dataDir)
+	t, err := startChild(ctx, dataDir)
 	if err != nil {
 		return phases{}, err
 	}
