@@ -111,6 +111,8 @@ func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
 	b.scale = b.cfg.scaleOf(sc.name)
 	if b.cfg.cpuprofile != "" {
 		defer b.record(fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name), "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile)()
+		os.Setenv(serverProfileEnv, fmt.Sprintf("%s-%s-server", b.cfg.cpuprofile, sc.name))
+		defer os.Unsetenv(serverProfileEnv)
 	}
 	if b.cfg.trace != "" {
 		defer b.record(fmt.Sprintf("%s-%s.trace", b.cfg.trace, sc.name), "execution trace", trace.Start, trace.Stop)()

@@ -24,7 +24,8 @@ import (
 )
 
 // serveArg, as the first argument, makes the binary a Tusk server process
-// (for the RSS scenario); it is not a user-facing flag.
+// (for the put, smallfiles and RSS scenarios); it is not a user-facing
+// flag.
 const serveArg = "__serve"
 
 func main() {
@@ -65,7 +66,7 @@ func parseFlags(args []string) (config, error) {
 	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames(), ",")+"); default all")
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
-	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof (of this process: the client only where the server runs as a process of its own, in the put, smallfiles and rss scenarios)")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof; where the server runs as a process of its own (put, smallfiles, rss), that file profiles the client and each server process writes PREFIX-SCENARIO-server-PID.pprof")
 	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace of each scenario (go tool trace) to PREFIX-SCENARIO.trace")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,10 +17,25 @@ import (
 	"github.com/tuskdata/tusk/internal/server"
 )
 
-// serveChild is the server process of the RSS scenario: it serves dataDir
-// on a free loopback port, prints the address on stdout and serves until
-// interrupted or terminated.
+// serverProfileEnv, when set in a server process's environment, names
+// the CPU profile it writes: the value, then "-PID.pprof".
+const serverProfileEnv = "TUSK_BENCH_SERVER_PROFILE"
+
+// serveChild is a server process: it serves dataDir on a free loopback
+// port, prints the address on stdout and serves until interrupted or
+// terminated.
 func serveChild(ctx context.Context, dataDir string) error {
+	if prefix := os.Getenv(serverProfileEnv); prefix != "" {
+		f, err := os.Create(fmt.Sprintf("%s-%d.pprof", prefix, os.Getpid()))
+		if err != nil {
+			return fmt.Errorf("serve: CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("serve: CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	srv, err := server.New(ctx, server.Config{DataDir: dataDir, Logger: serverLogger()})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
