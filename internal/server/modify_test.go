@@ -58,7 +58,7 @@ func TestModifyAppliesOperationsInOrder(t *testing.T) {
 }
 
 // TestModifyRejectsBadLines says which operation does not decode, and
-// applies none of them.
+// applies none of them, not even the valid one before it.
 func TestModifyRejectsBadLines(t *testing.T) {
 	addr := newTestServer(t)
 	c, _ := client.New(addr)
@@ -66,18 +66,33 @@ func TestModifyRejectsBadLines(t *testing.T) {
 	if _, err := c.CreateRepo(ctx, "bad", ""); err != nil {
 		t.Fatal(err)
 	}
-	body := `{"op":"put","path":"/a","size":0}` + "\n\n" + `{"op":"put","path":` + "\n"
-	resp, err := http.Post("http://"+addr+"/v1/files/modify?ref=bad@master", "application/x-ndjson", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	modify := func(body string) (int, []byte) {
+		t.Helper()
+		resp, err := http.Post("http://"+addr+"/v1/files/modify?ref=bad@master", "application/x-ndjson", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		msg, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, msg
 	}
-	msg, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !bytes.Contains(msg, []byte("file operation 2")) {
-		t.Errorf("status %d, body %s: want 400 naming file operation 2", resp.StatusCode, msg)
+	commits := func() int {
+		t.Helper()
+		n := 0
+		if err := c.ListCommits(ctx, "bad", "", 0, func(tusk.Commit) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
-	commits := 0
-	if err := c.ListCommits(ctx, "bad", "", 0, func(tusk.Commit) error { commits++; return nil }); err != nil || commits != 0 {
-		t.Errorf("%d commits after a rejected modify (%v), want none", commits, err)
+	// An empty file: its hash is the BLAKE3 of no bytes.
+	valid := `{"op":"put","path":"/a","size":0,"hash":"af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"}` + "\n"
+	if code, msg := modify(valid + "\n" + `{"op":"put","path":` + "\n"); code != http.StatusBadRequest || !bytes.Contains(msg, []byte("file operation 2")) {
+		t.Errorf("status %d, body %s: want 400 naming file operation 2", code, msg)
+	}
+	if n := commits(); n != 0 {
+		t.Errorf("%d commits after a rejected modify, want none", n)
+	}
+	if code, msg := modify(valid); code != http.StatusOK || commits() != 1 {
+		t.Errorf("the valid operation alone: status %d, body %s; want it committed", code, msg)
 	}
 }
