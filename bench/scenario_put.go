@@ -12,13 +12,14 @@ var putScenario = scenario{
 	title: "put 1 GiB file",
 	note: "One file of seeded random bytes (1 GiB × scale), already in the page cache, put through the Go client " +
 		"(one Upload, one PutFile, one Commit) to a server process with a fresh store (this binary in a hidden serve " +
-		"mode, the same code as `tusk up`: client and server do not share one Go scheduler, as they never do in use); against `cp` of the " +
-		"file then `sync FILE`, and `restic backup` into a fresh repository initialised beforehand (not timed). " +
+		"mode, the same code as `tusk up`: client and server do not share one Go scheduler, as they never do in " +
+		"use); against `cp` of the file then `sync FILE`, and `restic backup` into a fresh repository initialised beforehand (not timed). " +
 		"The three alternate for -rounds rounds and each figure is the median. Throughput in MB/s (10⁶ B/s); the " +
 		"ratio is Tusk's throughput over cp+sync's. Random data neither compresses nor deduplicates, so every byte " +
 		"is chunked, hashed and written (compression is tried on a sample and skipped). Tusk's time is split into " +
 		"the PutFile call (reading, cutting and sending chunks) and the Commit (last chunks, then the commit). On a " +
-		"virtual disk the host may absorb the flush, so cp+sync varies several-fold between runs: read the spread. Each round writes into directories of its own, deleted when the scenario ends.",
+		"virtual disk the host may absorb the flush, so cp+sync varies several-fold between runs: read the spread. " +
+		"Each round writes into directories of its own, deleted when the scenario ends.",
 	run: runPut,
 }
 

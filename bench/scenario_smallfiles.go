@@ -12,11 +12,13 @@ var smallFilesScenario = scenario{
 	title: "100k small files, one commit",
 	note: "100k files × scale of 1–10 KiB (seeded sizes and random content), 1000 per directory, already in the page " +
 		"cache. Tusk: one Upload over a directory walk (a PutFile per file), one Commit, to a server process (as in the " +
-		"put scenario) with a fresh store. Against `restic backup` of the directory (fresh repository initialised beforehand) and " +
+		"put scenario) with a fresh store. Against `restic backup` of the directory (fresh repository initialised " +
+		"beforehand) and " +
 		"`git add -A && git commit` (fresh `git init` beforehand, repository outside the tree). The three alternate " +
 		"for -rounds rounds and each figure is the median. Files per second; the target compares Tusk with restic. " +
 		"Tusk's time is split into the PutFile calls (walk, read, cut, send chunks as they are cut) and the Commit " +
-		"(last chunks, then the server applying 100k operations). Each round writes into directories of its own, deleted when the scenario ends.",
+		"(last chunks, then the server applying 100k operations). Each round writes into directories of its own, " +
+		"deleted when the scenario ends.",
 	run: runSmallFiles,
 }
 
