@@ -24,9 +24,10 @@ type DB struct {
 
 	// stmts holds the statements prepared so far, by query: SQLite
 	// otherwise parses and plans every query on every call.
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // nil while being prepared
-	closed bool
+	stmtMu    sync.Mutex
+	stmts     map[string]*sql.Stmt // nil while being prepared
+	closed    bool
+	preparing sync.WaitGroup // background prepares, which Close waits for
 }
 
 // maxStmts bounds the prepared statements kept; queries past it (only
@@ -74,16 +75,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return d, nil
 }
 
-// Close closes the store.
+// Close closes the store. It first waits for statements being prepared,
+// since a prepare holds a connection that could otherwise outlive Close
+// (and, on SQLite, create files next to the database after it).
 func (d *DB) Close() error {
 	d.stmtMu.Lock()
 	d.closed = true
+	d.stmtMu.Unlock()
+	d.preparing.Wait()
 	for _, st := range d.stmts {
 		if st != nil {
 			st.Close()
 		}
 	}
-	d.stmtMu.Unlock()
 	return d.db.Close()
 }
 
@@ -97,7 +101,7 @@ func (d *DB) prepared(q string) *sql.Stmt {
 	st, ok := d.stmts[q]
 	if !ok && !d.closed && len(d.stmts) < maxStmts {
 		d.stmts[q] = nil // being prepared
-		go d.prepare(q)
+		d.preparing.Go(func() { d.prepare(q) })
 	}
 	return st
 }

@@ -1,8 +1,12 @@
 package meta_test
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/meta/metatest"
@@ -52,4 +56,37 @@ func TestPostgres(t *testing.T) {
 
 func TestPostgresReopen(t *testing.T) {
 	metatest.Reopen(t, testenv.PostgresDatabase(t))
+}
+
+// TestSQLiteCloseLeavesNothingBehind closes a store right after its first
+// queries, which it prepares in the background, and removes its
+// directory: nothing may still be creating files in it.
+func TestSQLiteCloseLeavesNothingBehind(t *testing.T) {
+	for i := range 30 {
+		dir, err := os.MkdirTemp("", "tusk-meta-close-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := meta.Open(t.Context(), filepath.Join(dir, "meta.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			db.View(t.Context(), func(tx *meta.Tx) error {
+				tx.Repo(t.Context(), "default", "images")
+				tx.Branches(t.Context(), "default", "images")
+				return nil
+			})
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatalf("round %d: remove the store's directory after Close: %v", i, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("round %d: the store's directory came back after Close (%v)", i, err)
+		}
+	}
 }
