@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
 	"io"
 	"strings"
 	"testing"
@@ -128,6 +130,25 @@ func TestPathRules(t *testing.T) {
 	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); !errors.Is(err, tusk.ErrInvalid) {
 		t.Errorf("reference to a chunk never uploaded: %v, want invalid", err)
 	}
+	// The root is a directory: nothing may become a file there.
+	put(t, a, "data@master", "/f", "file", "/dir/g", "in a directory")
+	for _, ops := range [][]tusk.FileOp{
+		upload(t, a, [][2]string{{"/", "put"}}, false),
+		upload(t, a, [][2]string{{"/", "append"}}, true),
+		{{Op: tusk.OpCopy, Src: "data@master:/f", Path: "/"}},
+		{{Op: tusk.OpCopy, Src: "data@master:/f", Path: "//"}},
+	} {
+		if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); !errors.Is(err, tusk.ErrInvalid) {
+			t.Errorf("%s %s to the root: %v, want invalid", ops[0].Op, ops[0].Src, err)
+		}
+	}
+	ops = []tusk.FileOp{{Op: tusk.OpCopy, Src: "data@master:/dir", Path: "/"}}
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatalf("copy a directory into the root: %v", err)
+	}
+	if got := tree(t, a, "data@master"); !cmp.Equal(got, []string{"/dir/g=in a directory", "/f=file", "/g=in a directory"}) {
+		t.Errorf("after copying a directory into the root: %v", got)
+	}
 }
 
 func TestPutIntoMissingRepo(t *testing.T) {
@@ -142,5 +163,34 @@ func TestPutIntoMissingRepo(t *testing.T) {
 	}
 	if bs, _ := a.ListBranches(ctx, "nope"); len(bs) != 0 {
 		t.Errorf("a refused put left branches %v", bs)
+	}
+}
+
+// TestFsckFindsFileAtRoot builds, below the checks of file operations, the
+// tree an old server made of a copy to "/", which fsck must report.
+func TestFsckFindsFileAtRoot(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	a.CreateRepo(ctx, "data", "")
+	ref := mustRef(t, "data@master")
+	tg, err := a.writeTarget(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []fileset.Change{{Path: "/", Op: fileset.OpPut, File: fileset.File{Hash: chunk.ID(nil)}}}
+	st := a.newNodeBatch()
+	root, err := fileset.Apply(ctx, st, tg.base.Root, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.commitTree(ctx, ref, tg, root, st); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := a.Fsck(ctx)
+	if err != nil || len(rep.Damage) != 1 || rep.Damage[0].Path != "/" {
+		t.Errorf("fsck of a file at the root: %+v, %v", rep, err)
 	}
 }

@@ -72,6 +72,10 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 			return false
 		}, func(f fileset.File) error {
 			rep.Files++
+			if p, err := CleanPath(f.Path); err != nil || p != f.Path || p == "/" {
+				rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path,
+					Problem: "a file at a path that is not a canonical file path; delete it with tusk delete file"})
+			}
 			for _, r := range f.Refs {
 				cerr, done := checked[r.Chunk]
 				if !done {

@@ -56,6 +56,7 @@ func (a *API) modifyStream(ctx context.Context, ref Ref, next func() (tusk.FileO
 	}
 	batch := a.newNodeBatch()
 	root := target.base.Root
+	rp := newReplay(root)
 	var buf []tusk.FileOp
 	apply := func() error {
 		if len(buf) == 0 {
@@ -64,13 +65,14 @@ func (a *API) modifyStream(ctx context.Context, ref Ref, next func() (tusk.FileO
 		if err := a.checkOps(ctx, buf); err != nil {
 			return err
 		}
-		cs, err := a.changes(ctx, batch, root, buf)
+		cs, err := a.changes(ctx, batch, ref, rp, root, buf)
 		if err != nil {
 			return err
 		}
 		if root, err = fileset.Apply(ctx, batch, cs.root(root), cs.list); err != nil {
 			return treeError(err)
 		}
+		rp.merge(cs)
 		buf = buf[:0]
 		return batch.Flush(ctx)
 	}
@@ -104,7 +106,7 @@ func (a *API) modifyStream(ctx context.Context, ref Ref, next func() (tusk.FileO
 		if err != nil {
 			return tusk.Commit{}, err
 		}
-		if root, err = rebase(ctx, batch, target.base.Root, root, moved.base.Root); err != nil {
+		if root, err = rp.rebase(ctx, batch, root, moved.base.Root); err != nil {
 			return tusk.Commit{}, err
 		}
 		if err := batch.Flush(ctx); err != nil {
@@ -119,25 +121,6 @@ func treeError(err error) error {
 		return tusk.Errorf(tusk.KindInvalid, "%v; a path cannot be both a file and a directory", err)
 	}
 	return err
-}
-
-// rebase replays the changes that took tree from to tree to onto tree
-// onto: the other writer's changes stay, ours win where both wrote.
-func rebase(ctx context.Context, st fileset.NodeStore, from, to, onto string) (string, error) {
-	var changes []fileset.Change
-	err := fileset.Diff(ctx, st, from, to, func(o, n *fileset.File) error {
-		if n == nil {
-			changes = append(changes, fileset.Change{Path: o.Path, Op: fileset.OpDelete})
-		} else {
-			changes = append(changes, fileset.Change{Path: n.Path, Op: fileset.OpPut, File: *n})
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	root, err := fileset.Apply(ctx, st, onto, changes)
-	return root, treeError(err)
 }
 
 var errRaced = errors.New("raced with another writer")
@@ -310,10 +293,18 @@ func (a *API) commitTree(ctx context.Context, ref Ref, tg target, root string, s
 	return out, nil
 }
 
-// changeSet is a batch of tree changes resolved from ordered operations.
+// changeSet is a batch of tree changes resolved from ordered operations,
+// with what the replay of the modification needs to know of them.
 type changeSet struct {
 	clearAll bool // a delete of "/" before every surviving put
 	list     []fileset.Change
+	// appends holds the paths whose put extends the content they had
+	// before the modification, with the appended pieces.
+	appends map[string][]fileset.File
+	deletes []string // every path deleted, "/" included
+	// reads and readsHead: what copies read from the branch written.
+	reads     map[string]bool
+	readsHead bool
 }
 
 func (cs changeSet) root(base string) string {
@@ -327,8 +318,10 @@ func (cs changeSet) root(base string) string {
 // dropped by a later delete that covers it, appends chain onto earlier
 // writes (or the existing file), and copies expand into puts. It sorts
 // indexes, not operations, to keep memory low on million-file batches.
-func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, ops []tusk.FileOp) (changeSet, error) {
-	var cs changeSet
+// ref is the branch or commit written, rp the replay of the modification
+// so far, and base the working tree the batch applies to.
+func (a *API) changes(ctx context.Context, st fileset.NodeStore, ref Ref, rp *replay, base string, ops []tusk.FileOp) (changeSet, error) {
+	cs := changeSet{appends: map[string][]fileset.File{}, reads: map[string]bool{}}
 	deletes := map[string]int{} // path -> seq of the last delete of it
 	var expanded []tusk.FileOp  // puts made by copies
 	var expandedSeq []int
@@ -340,11 +333,14 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, op
 		case tusk.OpPut:
 			puts = append(puts, i)
 		case tusk.OpCopy:
-			more, err := a.expandCopy(ctx, op)
+			more, err := a.expandCopyFor(ctx, &cs, ref, rp, op)
 			if err != nil {
 				return cs, err
 			}
 			for _, e := range more {
+				if e.Path == "/" {
+					return cs, tusk.Errorf(tusk.KindInvalid, "cannot copy the file %s to \"/\": give a file path as the destination", op.Src)
+				}
 				puts = append(puts, len(ops)+len(expanded))
 				expanded = append(expanded, e)
 				expandedSeq = append(expandedSeq, i)
@@ -377,6 +373,9 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, op
 			q = q[:max(i, 1)]
 		}
 	}
+	for p := range deletes {
+		cs.deletes = append(cs.deletes, p)
+	}
 	if s, ok := deletes["/"]; ok {
 		cs.clearAll = true
 		puts = slices.DeleteFunc(puts, func(k int) bool { return seqOf(k) < s })
@@ -396,35 +395,71 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, base string, op
 		p := opAt(group[0]).Path
 		d := lastDelete(p)
 		var f *fileset.File
+		var relative bool // f extends p's content before the modification
+		var appended []fileset.File
 		for _, k := range group {
 			op := opAt(k)
 			if seqOf(k) < d {
 				continue
 			}
-			if op.Append {
-				if f == nil && d < 0 && !cs.clearAll {
-					old, ok, err := fileset.Get(ctx, st, base, p)
-					if err != nil {
-						return cs, err
-					}
-					if ok {
-						f = &old
-					}
+			add := toFile(*op)
+			if !op.Append {
+				f, relative, appended = &add, false, nil
+				continue
+			}
+			if f == nil && d < 0 && !cs.clearAll {
+				old, ok, err := fileset.Get(ctx, st, base, p)
+				if err != nil {
+					return cs, err
 				}
-				if f != nil {
-					f = appendFile(*f, *op)
-					continue
+				if ok {
+					f = &old
+				}
+				if relative, err = rp.relativeBase(ctx, st, base, p, old, ok); err != nil {
+					return cs, err
 				}
 			}
-			nf := toFile(*op)
-			f = &nf
+			if relative {
+				appended = append(appended, add)
+			}
+			if f == nil {
+				f = &add
+			} else {
+				f = appendFile(*f, add)
+			}
 		}
 		if f != nil {
 			cs.list = append(cs.list, fileset.Change{Path: p, Op: fileset.OpPut, File: *f})
+			if relative {
+				cs.appends[p] = appended
+			}
 		}
 	}
 	slices.SortStableFunc(cs.list, func(x, y fileset.Change) int { return strings.Compare(x.Path, y.Path) })
 	return cs, nil
+}
+
+// expandCopyFor expands a copy of the modification of ref whose replay
+// is rp. A copy from ref itself reads the tree the modification started
+// from, whatever moved since, and is noted in cs so that a replay onto
+// another head that changed it fails.
+func (a *API) expandCopyFor(ctx context.Context, cs *changeSet, ref Ref, rp *replay, op tusk.FileOp) ([]tusk.FileOp, error) {
+	src, err := ParseRef(op.Src)
+	if err != nil {
+		return nil, err
+	}
+	if src.Repo != ref.Repo || src.Branch != ref.Branch || src.ID != ref.ID || src.At > 0 {
+		return a.expandCopy(ctx, op)
+	}
+	if src.Up > 0 {
+		cs.readsHead = true
+		return a.expandCopy(ctx, op)
+	}
+	if src.Path, err = CleanPath(src.Path); err != nil {
+		return nil, err
+	}
+	cs.reads[src.Path] = true
+	return a.expandCopyAt(ctx, op, src, rp.from)
 }
 
 func toFile(op tusk.FileOp) fileset.File {
@@ -438,12 +473,11 @@ func toFile(op tusk.FileOp) fileset.File {
 	return f
 }
 
-// appendFile returns f followed by the data of op. The hash of an appended
-// file is a chain hash, BLAKE3(old hash || appended hash), not the
-// BLAKE3 of the whole content: computing that would mean reading the
-// file back on every append (see docs/format.md).
-func appendFile(f fileset.File, op tusk.FileOp) *fileset.File {
-	add := toFile(op)
+// appendFile returns f followed by add. The hash of an appended file is
+// a chain hash, BLAKE3(old hash || appended hash), not the BLAKE3 of the
+// whole content: computing that would mean reading the file back on
+// every append (see docs/format.md).
+func appendFile(f, add fileset.File) *fileset.File {
 	out := fileset.File{Path: f.Path, Size: f.Size + add.Size, Refs: append(slices.Clip(f.Refs), add.Refs...)}
 	switch {
 	case add.Size == 0:

@@ -104,7 +104,7 @@ func (a *API) StageFiles(ctx context.Context, ops []tusk.FileOp, ttl time.Durati
 	if err := a.checkOps(ctx, ops); err != nil {
 		return nil, err
 	}
-	cs, err := a.changes(ctx, a.nodes, "", ops)
+	cs, err := a.changes(ctx, a.nodes, Ref{}, newReplay(""), "", ops)
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,12 @@ func (a *API) WalkFiles(ctx context.Context, ref Ref, fn func(fileset.File) erro
 }
 
 func (a *API) walk(ctx context.Context, root, p string, fn func(fileset.File) error) error {
-	st := a.nodes
+	return walkTree(ctx, a.nodes, root, p, fn)
+}
+
+// walkTree calls fn for the file at p in the tree root, or for every file
+// under the directory p.
+func walkTree(ctx context.Context, st fileset.NodeStore, root, p string, fn func(fileset.File) error) error {
 	if p != "/" {
 		f, ok, err := fileset.Get(ctx, st, root, p)
 		if err != nil {
@@ -223,7 +228,7 @@ func (r *contentReader) Read(p []byte) (int, error) {
 }
 
 // expandCopy turns a copy operation into puts that reuse the source's data
-// references: no data is copied. The referenced chunks are leased.
+// (no bytes are copied), leasing the source's chunks.
 func (a *API) expandCopy(ctx context.Context, op tusk.FileOp) ([]tusk.FileOp, error) {
 	src, err := ParseRef(op.Src)
 	if err != nil {
@@ -233,10 +238,15 @@ func (a *API) expandCopy(ctx context.Context, op tusk.FileOp) ([]tusk.FileOp, er
 	if err != nil {
 		return nil, err
 	}
+	return a.expandCopyAt(ctx, op, src, c.Root)
+}
+
+// expandCopyAt is expandCopy with the source read from the tree root.
+func (a *API) expandCopyAt(ctx context.Context, op tusk.FileOp, src Ref, root string) ([]tusk.FileOp, error) {
 	var out []tusk.FileOp
 	seen := map[string]bool{}
 	var keys []string
-	err = a.walk(ctx, c.Root, src.Path, func(f fileset.File) error {
+	err := a.walk(ctx, root, src.Path, func(f fileset.File) error {
 		dst := op.Path
 		if f.Path != src.Path {
 			rel := strings.TrimPrefix(f.Path, strings.TrimSuffix(src.Path, "/"))
