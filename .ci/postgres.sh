@@ -5,7 +5,8 @@
 #   eval "$(bash .ci/postgres.sh)"
 #   TUSK_TEST_REQUIRE=postgres go test ./internal/meta/...
 #
-# Only the export line goes to stdout; everything else goes to stderr.
+# Only export lines go to stdout (with TUSK_STOP_POSTGRES, the command
+# that stops a server this script started); everything else goes to stderr.
 # The server runs as the postgres user from a fresh data directory with
 # trust authentication and durability turned off, which suits tests only.
 # If a server already accepts the postgres user on the port it is reused, so
@@ -81,3 +82,5 @@ if ! "$PGBIN/pg_isready" -h 127.0.0.1 -p "$PORT" -t 30 >&2; then
 fi
 log "PostgreSQL is up; stop it with: runuser -u postgres -- ${PGBIN}/pg_ctl -D ${DIR}/data stop"
 print_exports
+# How to stop what this script started (scripts/test.sh does at its end).
+echo "export TUSK_STOP_POSTGRES='runuser -u postgres -- ${PGBIN}/pg_ctl -D ${DIR}/data -m fast stop && rm -rf ${DIR}'"

@@ -6,7 +6,8 @@
 #   eval "$(bash .ci/s3.sh)"
 #   go test ./internal/blob/...
 #
-# Only the export lines go to stdout; everything else goes to stderr.
+# Only export lines go to stdout (with TUSK_STOP_S3, the command that stops
+# a server this script started); everything else goes to stderr.
 # If something already answers on the port with the expected credentials it
 # is reused, so running the script twice is harmless.
 set -euo pipefail
@@ -83,6 +84,8 @@ for _ in $(seq 1 100); do
 		fi
 		log "versitygw is up (pid ${PID}); stop it with: kill ${PID}"
 		print_exports
+		# How to stop what this script started (scripts/test.sh does).
+		echo "export TUSK_STOP_S3='kill ${PID} && rm -rf ${DIR}'"
 		exit 0
 	fi
 	if ! kill -0 "$PID" 2>/dev/null; then

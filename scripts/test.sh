@@ -13,7 +13,17 @@ export CGO_ENABLED=0
 step() { printf '\n== %s\n' "$*" >&2; }
 
 # Each script makes one service available and prints the export lines
-# the tests read (TUSK_TEST_POSTGRES, TUSK_TEST_S3, ...).
+# the tests read (TUSK_TEST_POSTGRES, TUSK_TEST_S3, ...), and for a server
+# it started, TUSK_STOP_<SERVICE>: the command that stops it, run on exit.
+stop_services() {
+	local v
+	for v in ${!TUSK_STOP_@}; do
+		step "stopping ${v#TUSK_STOP_}"
+		bash -c "${!v}" >&2 || true
+	done
+}
+for v in ${!TUSK_STOP_@}; do unset "$v"; done
+trap stop_services EXIT
 for service in postgres s3 docker browser imagemagick; do
 	if [[ -f ".ci/$service.sh" ]]; then
 		step "$service"
