@@ -161,6 +161,10 @@ type Resources struct {
 	CPU    CPU   `json:"cpu,omitempty"`
 	Memory Bytes `json:"memory,omitempty"`
 	Disk   Bytes `json:"disk,omitempty"`
+	// Pids is Tusk's own, not Pachyderm's: the most processes and threads
+	// a worker may hold at once (under the docker runner: the container's
+	// pids limit, 1024 when left out). Only resource_limits may set it.
+	Pids int64 `json:"pids,omitempty"`
 
 	// Not supported yet.
 	GPU json.RawMessage `json:"gpu,omitempty"`

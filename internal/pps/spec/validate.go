@@ -88,6 +88,12 @@ func check(p *Pipeline) error {
 	if p.JobTimeout < 0 {
 		return errorAt("job_timeout", "is negative; use a positive duration such as \"1h\"")
 	}
+	if r := p.ResourceRequests; r != nil && r.Pids != 0 {
+		return errorAt("resource_requests.pids", "is set; a number of processes is a limit only, so set resource_limits.pids instead")
+	}
+	if r := p.ResourceLimits; r != nil && r.Pids < 0 {
+		return errorAt("resource_limits.pids", "is %d; use a positive number of processes and threads, or leave it out for the runner's default", r.Pids)
+	}
 	return checkEgress(p.Egress)
 }
 

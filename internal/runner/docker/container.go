@@ -44,6 +44,7 @@ type hostConfig struct {
 	NetworkMode string `json:",omitempty"`
 	NanoCPUs    int64  `json:"NanoCpus,omitempty"`
 	Memory      int64  `json:",omitempty"`
+	PidsLimit   int64
 	// Privileged is always false: it is spelled out so that no default
 	// of the engine can change it.
 	Privileged bool
@@ -55,6 +56,12 @@ type mount struct {
 	Target   string
 	ReadOnly bool
 }
+
+// DefaultPidsLimit is the most processes and threads a worker container
+// holds when the spec's resource_limits.pids does not say: enough for
+// any ordinary program, few enough that a runaway loop of forks stops
+// in its container instead of exhausting the host.
+const DefaultPidsLimit = 1024
 
 // workerID names worker i of a pipeline version, as the process runner
 // does.
@@ -81,7 +88,7 @@ func nameSafe(s string) string {
 
 // request returns the create request of one worker of w: the image by ID,
 // the shim as entrypoint, the binary and the socket bind-mounted, /pfs a
-// tmpfs, transform.user as the user, the resource limits, and labels that
+// tmpfs, transform.user as the user, the resource and pids limits, and labels that
 // say which instance, pipeline and version the container belongs to.
 func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createRequest {
 	cpu, memory := limits(w.Spec)
@@ -102,9 +109,10 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 				{Type: "bind", Source: r.opts.Binary, Target: binPath, ReadOnly: true},
 				{Type: "bind", Source: r.opts.Socket, Target: sockPath, ReadOnly: true},
 			},
-			Tmpfs:    map[string]string{pfsPath: pfsOptions},
-			NanoCPUs: int64(cpu * 1e9),
-			Memory:   memory,
+			Tmpfs:     map[string]string{pfsPath: pfsOptions},
+			NanoCPUs:  int64(cpu * 1e9),
+			Memory:    memory,
+			PidsLimit: pidsLimit(w.Spec),
 		},
 	}
 	if r.opts.NoNetwork {
@@ -132,4 +140,13 @@ func limits(p *spec.Pipeline) (cpu float64, memory int64) {
 		}
 	}
 	return cpu, memory
+}
+
+// pidsLimit returns the most processes and threads a worker may hold:
+// resource_limits.pids, or DefaultPidsLimit.
+func pidsLimit(p *spec.Pipeline) int64 {
+	if r := p.ResourceLimits; r != nil && r.Pids > 0 {
+		return r.Pids
+	}
+	return DefaultPidsLimit
 }

@@ -57,6 +57,18 @@ func TestRequest(t *testing.T) {
 	}
 }
 
+func TestPidsLimit(t *testing.T) {
+	if got := pidsLimit(&spec.Pipeline{}); got != DefaultPidsLimit {
+		t.Errorf("pids limit without resource_limits = %d, want the default %d", got, DefaultPidsLimit)
+	}
+	if got := pidsLimit(&spec.Pipeline{ResourceLimits: &spec.Resources{Memory: 1 << 30}}); got != DefaultPidsLimit {
+		t.Errorf("pids limit without resource_limits.pids = %d, want the default %d", got, DefaultPidsLimit)
+	}
+	if got := pidsLimit(&spec.Pipeline{ResourceLimits: &spec.Resources{Pids: 50000}}); got != 50000 {
+		t.Errorf("pids limit with resource_limits.pids 50000 = %d", got)
+	}
+}
+
 func TestNameSafe(t *testing.T) {
 	if got := containerName("a b/c", "p_1.x-v1-0"); got != "tusk-a-b-c-p_1.x-v1-0" {
 		t.Errorf("containerName = %q", got)

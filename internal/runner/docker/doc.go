@@ -9,7 +9,8 @@
 // reaches of the server. Datums are laid out in a tmpfs at /pfs inside the
 // container. Each worker is one long-lived container (parallelism N is N
 // containers) that runs as transform.user, under the pipeline's resource
-// limits, never privileged and never given the engine's socket. Images
+// limits and a pids limit (resource_limits.pids, else DefaultPidsLimit),
+// never privileged and never given the engine's socket. Images
 // are taken from the local engine by ID, never pulled, and the ID is
 // recorded with every datum.
 //

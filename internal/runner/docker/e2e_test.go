@@ -163,3 +163,35 @@ func TestOrphansAreReapedInContainer(t *testing.T) {
 		}
 	}
 }
+
+// TestForkLoopIsBoundedInContainer: a command that starts processes
+// without end meets the container's pids limit (resource_limits.pids)
+// and fails, rather than filling the host's process table.
+func TestForkLoopIsBoundedInContainer(t *testing.T) {
+	e := newE2E(t)
+	e.setup(`{"pipeline": {"name": "forks"},
+		"input": {"pfs": {"repo": "words", "glob": "/"}},
+		"datum_tries": 1,
+		"resource_limits": {"pids": 64},
+		"transform": {"image": "` + testImage + `",
+			"cmd": ["sh", "-c", "i=0; while [ $i -lt 500 ]; do i=$((i+1)); sleep 60 & done; echo all $i started > /pfs/out/started"]}}`)
+	c := e.put("words", "/a.txt", "x\n")
+	if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	ds := e.datums("forks")
+	if len(ds) != 1 || ds[0].State != tusk.DatumFailed {
+		t.Fatalf("datums = %+v, want one failed: its shell cannot fork past 64 processes", ds)
+	}
+	var logs []string
+	err := e.c.Logs(e.ctx, "forks", "", "", false, func(l tusk.LogLine) error {
+		logs = append(logs, l.Message)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := strings.Join(logs, "\n"); !strings.Contains(all, "can't fork") {
+		t.Errorf("logs of the datum:\n%s\nwant the shell's \"can't fork\"", all)
+	}
+}

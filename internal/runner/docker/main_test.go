@@ -143,6 +143,7 @@ type inspection struct {
 		NetworkMode string
 		NanoCpus    int64
 		Memory      int64
+		PidsLimit   int64
 		Privileged  bool
 		Tmpfs       map[string]string
 	}

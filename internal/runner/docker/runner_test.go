@@ -169,6 +169,7 @@ func TestRunner(t *testing.T) {
 		r2 := newRunner(t, e, docker.Options{Binary: bin, Socket: fake.sock, Instance: other, NoNetwork: true})
 		p2 := pipelineSpec("conf", testImage)
 		p2.ResourceRequests = &spec.Resources{CPU: 0.25, Memory: 32 << 20}
+		p2.ResourceLimits = &spec.Resources{Pids: 5000}
 		if err := r2.Ensure(ctx, runner.WorkerSpec{Pipeline: "conf", Version: 1, Workers: 1, Spec: p2}); err != nil {
 			t.Fatal(err)
 		}
@@ -177,8 +178,9 @@ func TestRunner(t *testing.T) {
 			t.Fatalf("the other instance has %d containers, want 1", len(theirs))
 		}
 		hc := theirs[0].HostConfig
-		if hc.NetworkMode != "none" || hc.NanoCpus != 25e7 || hc.Memory != 32<<20 {
-			t.Errorf("network %q, cpu %d, memory %d; want none, 25e7 (requests), 32 MiB (requests)", hc.NetworkMode, hc.NanoCpus, hc.Memory)
+		if hc.NetworkMode != "none" || hc.NanoCpus != 25e7 || hc.Memory != 32<<20 || hc.PidsLimit != 5000 {
+			t.Errorf("network %q, cpu %d, memory %d, pids %d; want none, 25e7 (requests), 32 MiB (requests), 5000 (resource_limits.pids)",
+				hc.NetworkMode, hc.NanoCpus, hc.Memory, hc.PidsLimit)
 		}
 		if err := r2.Stop(ctx, "conf"); err != nil {
 			t.Fatal(err)
@@ -245,8 +247,9 @@ func checkContainer(t *testing.T, c inspection, imageID, bin, sock string) {
 		t.Errorf("%s: entrypoint %q cmd %q, want [/.tusk/tusk] %q", c.Name, c.Config.Entrypoint, c.Config.Cmd, wantCmd)
 	}
 	hc := c.HostConfig
-	if hc.NanoCpus != 5e8 || hc.Memory != 64<<20 || hc.Privileged || hc.NetworkMode == "none" || !strings.Contains(hc.Tmpfs["/pfs"], "exec") {
-		t.Errorf("%s: host config %+v, want 0.5 CPU, 64 MiB, not privileged, a network, an exec tmpfs at /pfs", c.Name, hc)
+	if hc.NanoCpus != 5e8 || hc.Memory != 64<<20 || hc.PidsLimit != docker.DefaultPidsLimit || hc.Privileged || hc.NetworkMode == "none" ||
+		!strings.Contains(hc.Tmpfs["/pfs"], "exec") {
+		t.Errorf("%s: host config %+v, want 0.5 CPU, 64 MiB, the default pids limit, not privileged, a network, an exec tmpfs at /pfs", c.Name, hc)
 	}
 	mounts := map[string]string{}
 	for _, m := range c.Mounts {
