@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -20,8 +21,20 @@ func commitCells(p printer) func(tusk.Commit) []string {
 		if c.Finished != nil {
 			finished = p.ago(*c.Finished)
 		}
-		return []string{c.Repo, orDash(c.Branch), c.ID, finished, humanSize(c.SizeBytes), c.Origin, c.Description}
+		return []string{c.Repo, orDash(c.Branch), c.ID, finished, humanSize(c.SizeBytes), c.Origin, commitDescription(c)}
 	}
+}
+
+// commitDescription is a commit's description, followed by its error if
+// it has one (the reason its job failed).
+func commitDescription(c tusk.Commit) string {
+	switch {
+	case c.Error == "":
+		return c.Description
+	case c.Description == "":
+		return "error: " + c.Error
+	}
+	return c.Description + "; error: " + c.Error
 }
 
 // isCommitSetID reports whether s looks like a bare commit (set) ID.
@@ -85,6 +98,10 @@ func newWaitCommitCommand(g *globals) *cobra.Command {
 every commit of that commit set, such as the output commits of the pipelines
 a change started.
 
+If a commit waited for has an error (the job making it failed, was killed or
+could not run), the command prints the commits, then each error, and exits
+with status 1.
+
 ` + outputHelp + ".",
 		Args: exactArgs(1, "repo@ref or a commit ID"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
@@ -92,11 +109,44 @@ a change started.
 			if err != nil {
 				return err
 			}
-			return printAll(p, commitHeader, commitCells(p), cs)
+			if err := printAll(p, commitHeader, commitCells(p), cs); err != nil {
+				return err
+			}
+			return commitErrors(cs)
 		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
+}
+
+// commitErrors returns an error naming every commit of cs that has one,
+// or nil. Its hint points at the job of a commit that failed of itself,
+// not because a commit it was computed from failed.
+func commitErrors(cs []tusk.Commit) error {
+	failed := map[string]bool{}
+	var lines []string
+	for _, c := range cs {
+		if c.Error != "" {
+			failed[c.Repo+"@"+c.ID] = true
+			lines = append(lines, c.Repo+"@"+c.ID+": "+c.Error)
+		}
+	}
+	if lines == nil {
+		return nil
+	}
+	msg := lines[0]
+	if len(lines) > 1 {
+		msg = fmt.Sprintf("%d commits failed:\n    %s", len(lines), strings.Join(lines, "\n    "))
+	}
+	err := tusk.Errorf(tusk.KindInternal, "%s", msg)
+	for _, c := range cs {
+		if c.Error == "" || c.Origin != tusk.OriginAuto || slices.ContainsFunc(c.Provenance, func(p tusk.CommitRef) bool { return failed[p.Repo+"@"+p.ID] }) {
+			continue
+		}
+		ref := c.Repo + "@" + c.ID
+		return err.WithHint("see why: tusk inspect job %s; tusk list datum %s; tusk logs -j %s", ref, ref, ref)
+	}
+	return err
 }
 
 // subscribeOptions are the flags of `subscribe commit`.

@@ -31,8 +31,18 @@ func jobCells(p printer) func(tusk.JobInfo) []string {
 		if j.Started != nil {
 			started = p.ago(*j.Started)
 		}
-		return []string{j.ID, j.Pipeline, started, jobDuration(j), "-", jobProgress(j), "-", "-", strings.ToLower(j.State)}
+		return []string{j.ID, j.Pipeline, started, jobDuration(j), "-", jobProgress(j), "-", "-", jobState(j)}
 	}
+}
+
+// jobState is a job's state, with the reason it failed, was killed or
+// could not run.
+func jobState(j tusk.JobInfo) string {
+	s := strings.ToLower(j.State)
+	if j.Reason != "" && j.State != tusk.JobSuccess {
+		s += ": " + j.Reason
+	}
+	return s
 }
 
 // jobDuration is how long a finished job ran, else "-".

@@ -232,7 +232,8 @@ func printPipeline(p printer, pi tusk.PipelineInfo) error {
 }
 
 // specValue is a stored spec ready to print: decoded, so that it prints
-// without the escapes the server's JSON has (\u003c for <), else as is.
+// without the escapes (\u003c for <) of specs stored by earlier versions,
+// else as is.
 func specValue(raw json.RawMessage) any {
 	var p spec.Pipeline
 	if json.Unmarshal(raw, &p) != nil {

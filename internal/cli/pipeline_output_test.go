@@ -17,7 +17,7 @@ var (
 	datumEnd   = datumStart.Add(2 * time.Second)
 
 	edgesSpec   = json.RawMessage(`{"pipeline":{"name":"edges"},"description":"find edges","transform":{"image":"ubuntu:20.04","cmd":["python3","/edges.py"]},"input":{"pfs":{"name":"images","repo":"images","branch":"master","glob":"/*"}},"output_branch":"master","datum_tries":3,"salt":"6f1d"}`)
-	montageSpec = json.RawMessage(`{"pipeline":{"name":"montage"},"transform":{"cmd":["sh","-c","montage *.png \u003e /pfs/out/all.png"]},"input":{"cross":[{"pfs":{"name":"edges","repo":"edges","branch":"master","glob":"/"}},{"pfs":{"name":"images","repo":"images","branch":"master","glob":"/"}}]},"output_branch":"master","salt":"77aa"}`)
+	montageSpec = json.RawMessage(`{"pipeline":{"name":"montage"},"transform":{"cmd":["sh","-c","montage *.png > /pfs/out/all.png"]},"input":{"cross":[{"pfs":{"name":"edges","repo":"edges","branch":"master","glob":"/"}},{"pfs":{"name":"images","repo":"images","branch":"master","glob":"/"}}]},"output_branch":"master","salt":"77aa"}`)
 
 	testPipelines = []tusk.PipelineInfo{
 		{Name: "montage", Version: 1, State: tusk.PipelinePaused, Stopped: true, Created: created, Updated: created,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -29,6 +30,8 @@ type upOptions struct {
 	runner     string
 	egressDirs []string
 	noNetwork  bool
+	// workerStart is how long a job waits for its pipeline's workers.
+	workerStart time.Duration
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -76,6 +79,8 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker or process")
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
+	f.DurationVar(&opts.workerStart, "worker-start-timeout", pps.DefaultWorkerStartTimeout,
+		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
 	return cmd
 }
 
@@ -127,7 +132,8 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 		Runner:     opts.runner,
 		EgressDirs: opts.egressDirs,
 
-		NoWorkerNetwork: opts.noNetwork,
+		NoWorkerNetwork:    opts.noNetwork,
+		WorkerStartTimeout: opts.workerStart,
 	}
 	if cfg.Storage == "" {
 		cfg.Storage = filepath.Join(cfg.DataDir, "objects")

@@ -1,6 +1,7 @@
 package pps
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +24,10 @@ type Options struct {
 	LeaseTTL time.Duration
 	// EgressDirs are the directories file:// egress may write under.
 	EgressDirs []string
+	// WorkerStartTimeout is how long a running job waits for a first
+	// worker of its pipeline before it fails (default
+	// DefaultWorkerStartTimeout).
+	WorkerStartTimeout time.Duration
 }
 
 // API is the pipeline system.
@@ -43,6 +48,11 @@ type API struct {
 	logSeq map[string]int64
 	// lastCount is when each running job's datums were last counted.
 	lastCount map[string]time.Time
+	// Per pipeline: since when its running job waits for workers, and
+	// when one of its workers last asked for work (starts.go).
+	startTimeout time.Duration
+	waits        map[string]workerWait
+	seen         map[string]time.Time
 }
 
 // New returns the pipeline system over a file system and a runner.
@@ -53,9 +63,13 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = 30 * time.Second
 	}
+	if opts.WorkerStartTimeout <= 0 {
+		opts.WorkerStartTimeout = DefaultWorkerStartTimeout
+	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
 		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: newSignals(), logs: newSignals(), jobs: newSignals(),
-		logSeq: map[string]int64{}, lastCount: map[string]time.Time{}}
+		logSeq: map[string]int64{}, lastCount: map[string]time.Time{},
+		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{}}
 }
 
 const project = tusk.DefaultProject
@@ -88,11 +102,24 @@ func loadPipeline(ctx context.Context, tx *meta.Tx, name string) (*record, error
 }
 
 func storePipeline(ctx context.Context, tx *meta.Tx, r *record) error {
-	b, err := json.Marshal(r)
+	b, err := marshalText(r)
 	if err != nil {
 		return err
 	}
 	return tx.PutPipeline(ctx, project, r.Name, b)
+}
+
+// marshalText encodes v as JSON without escaping <, > and &. Specs hold
+// commands such as "echo hi >&2", and their stored JSON is what users see
+// (inspect pipeline -o json, the console).
+func marshalText(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // wake nudges a pipeline's controller.

@@ -88,6 +88,8 @@ func (a *API) stopController(name string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.wakers, name)
+	delete(a.waits, name)
+	delete(a.seen, name)
 }
 
 func (a *API) control(ctx context.Context, name string, wake chan struct{}) {

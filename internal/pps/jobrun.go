@@ -83,8 +83,9 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 	}
 	a.signalJobs()
 	if j.DataTotal > j.DataSkipped {
+		a.awaitWorkers(j)
 		if err := a.ensureWorkers(ctx, r); err != nil {
-			return 0, err
+			return 0, a.setState(ctx, r.Name, tusk.PipelineCrashing, err.Error())
 		}
 	}
 	a.setState(ctx, r.Name, tusk.PipelineRunning, "")
@@ -160,12 +161,27 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 				return 0, err
 			}
 		}
-		if err := a.ensureWorkers(ctx, r); err != nil {
-			a.setState(ctx, r.Name, tusk.PipelineCrashing, err.Error())
+		runnerErr := a.ensureWorkers(ctx, r)
+		if runnerErr != nil {
+			a.setState(ctx, r.Name, tusk.PipelineCrashing, runnerErr.Error())
+		}
+		late, left := a.workersLate(j)
+		if late {
+			return 0, a.endJob(ctx, j, tusk.JobFailure, a.startFailure(j.Pipeline, runnerErr))
 		}
 		// Leases of dead workers expire: let waiting workers look again.
 		a.signalTasks(j.Pipeline)
-		return a.lease, nil
+		wait := a.lease
+		if left > 0 {
+			wait = min(wait, left)
+		}
+		if counts == nil {
+			// Counted less than a second ago: count again when the
+			// second is up, so that the job's progress shows what
+			// changed since.
+			wait = min(wait, time.Second-time.Since(a.counted(j.ID)))
+		}
+		return wait, nil
 	}
 	if j.DataFailed > 0 {
 		reason := "datums failed"

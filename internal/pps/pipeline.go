@@ -129,7 +129,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		p.Salt = newSalt()
 	}
 	r.Updated = now()
-	if r.Spec, err = json.Marshal(p); err != nil {
+	if r.Spec, err = marshalText(p); err != nil {
 		return tusk.PipelineInfo{}, err
 	}
 	if old == nil {

@@ -42,6 +42,7 @@ func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.
 	for {
 		signal := a.taskSignal(pipeline)
 		tasks, failed, err := a.claim(ctx, pipeline, worker)
+		a.workerSeen(pipeline)
 		if err != nil || len(tasks) > 0 {
 			return tasks, err
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -51,7 +52,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(statusOf(te.Kind))
-	json.NewEncoder(w).Encode(errorBody{te})
+	newEncoder(w).Encode(errorBody{te})
 }
 
 // reply answers with v as JSON, or with err.
@@ -74,7 +75,16 @@ func replyList[T any](w http.ResponseWriter, r *http.Request, items []T, err err
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
+	newEncoder(w).Encode(v)
+}
+
+// newEncoder returns a JSON encoder that leaves <, > and & as they are:
+// the API's JSON is read by programs and people (curl, the CLI's -o json),
+// never embedded in HTML, and a command like "echo hi >&2" should read so.
+func newEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }
 
 func readJSON(r *http.Request, v any) error {
@@ -98,7 +108,7 @@ type stream struct {
 
 func newStream(w http.ResponseWriter) *stream {
 	f, _ := w.(http.Flusher)
-	return &stream{w: w, enc: json.NewEncoder(w), flusher: f}
+	return &stream{w: w, enc: newEncoder(w), flusher: f}
 }
 
 func (s *stream) send(v any) error {

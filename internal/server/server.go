@@ -47,6 +47,9 @@ type Config struct {
 	// NoWorkerNetwork cuts containers of pipeline workers off the network
 	// (it is on by default, as in Pachyderm).
 	NoWorkerNetwork bool
+	// WorkerStartTimeout is how long a running job waits for a first
+	// worker of its pipeline before it fails; default 2 minutes.
+	WorkerStartTimeout time.Duration
 }
 
 // Server is a running Tusk: stores, services and the HTTP API.
@@ -99,7 +102,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs})
+	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs,
+		WorkerStartTimeout: cfg.WorkerStartTimeout})
 	s.metrics = newMetrics()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)

@@ -1,0 +1,67 @@
+package pps
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// A running job waits for its pipeline's workers: the runner starts them
+// and they come asking for work. Workers that cannot start (an image that
+// does not exist, a runner error) never come; the job then fails after the
+// start timeout, with the runner's error as its reason, instead of running
+// for ever while its pipeline is CRASHING.
+
+// DefaultWorkerStartTimeout is how long a job waits for a first worker of
+// its pipeline when Options.WorkerStartTimeout is not set.
+const DefaultWorkerStartTimeout = 2 * time.Minute
+
+// workerWait is when a pipeline's running job began waiting for workers.
+type workerWait struct {
+	job   string
+	since time.Time
+}
+
+// awaitWorkers notes that job j begins waiting for its workers, now.
+func (a *API) awaitWorkers(j *tusk.JobInfo) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.waits[j.Pipeline] = workerWait{job: j.ID, since: time.Now()}
+}
+
+// workerSeen notes that a worker of pipeline asked for work.
+func (a *API) workerSeen(pipeline string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.seen[pipeline] = time.Now()
+}
+
+// workersLate reports whether no worker of j's pipeline has asked for work
+// since j began waiting, for longer than the start timeout; if not late
+// yet and still waiting, left is how long until it would be.
+func (a *API) workersLate(j *tusk.JobInfo) (late bool, left time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	w, ok := a.waits[j.Pipeline]
+	if !ok || w.job != j.ID {
+		// Waiting since before a restart of this server, whose workers
+		// started again with it.
+		w = workerWait{job: j.ID, since: time.Now()}
+		a.waits[j.Pipeline] = w
+	}
+	if a.seen[j.Pipeline].After(w.since) {
+		return false, 0
+	}
+	left = a.startTimeout - time.Since(w.since)
+	return left <= 0, left
+}
+
+// startFailure is the reason a job fails when its workers did not start:
+// the runner's error, if it reported one.
+func (a *API) startFailure(pipeline string, runnerErr error) string {
+	if runnerErr != nil {
+		return fmt.Sprintf("workers did not start within %v: %v", a.startTimeout, runnerErr)
+	}
+	return fmt.Sprintf("no worker of pipeline %s asked for work within %v (see the server's log)", pipeline, a.startTimeout)
+}
