@@ -19,6 +19,7 @@ func TestE2EPutFileFromS3(t *testing.T) {
 		t.Fatalf("TUSK_TEST_S3: %v", err)
 	}
 	cfg.Bucket, cfg.Prefix = fmt.Sprintf("put-src-%d", time.Now().UnixNano()), ""
+	cfg.CreateBucket = true
 	st, err := s3.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

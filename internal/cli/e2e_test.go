@@ -39,6 +39,7 @@ type e2e struct {
 	addr string
 	dir  string // working directory of tusk commands: local files go here
 	env  []string
+	logs *tusktest.Buffer // what the server printed
 }
 
 // startServer runs `tusk up` on a free port with a fresh data directory
@@ -51,7 +52,7 @@ func startServer(t *testing.T, extra ...string) *e2e {
 	}
 	addr, logs := tusktest.StartUp(t, tuskBin, extra...)
 	home := t.TempDir()
-	e := &e2e{t: t, addr: addr, dir: t.TempDir(),
+	e := &e2e{t: t, addr: addr, dir: t.TempDir(), logs: logs,
 		env: append(os.Environ(), "TUSK_ADDRESS="+addr, "HOME="+home, "TUSK_CONFIG="+filepath.Join(home, "config.json"))}
 	// The announcement reaches us through a pipe; give it a moment.
 	for i := 0; i < 100 && !strings.Contains(logs.String(), "tusk is listening on http://"+addr); i++ {

@@ -32,6 +32,8 @@ type upOptions struct {
 	noNetwork  bool
 	// workerStart is how long a job waits for its pipeline's workers.
 	workerStart time.Duration
+	createBkt   bool
+	storeRetry  time.Duration
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -40,7 +42,13 @@ By default everything lives in the data directory ($TUSK_DATA_DIR, else
 ~/.tusk/data): objects in DIR/objects and metadata in DIR/meta.db (SQLite).
 --storage puts objects elsewhere (a directory, file:///path,
 s3://bucket/prefix?endpoint=...&region=..., or mem:// for a throwaway store);
---metadata takes a SQLite path or a postgres:// DSN.
+--metadata takes a SQLite path or a postgres:// DSN. An S3 bucket must exist
+unless --create-bucket is given. Calls to S3 that fail for a transient
+reason (connection refused, timeout, 5xx, SlowDown) are retried for up to
+--store-retry, and the outage is logged.
+
+One server at a time uses a data directory: it holds DIR/tusk.lock while it
+runs, and a second one refuses to start.
 
 The server listens on 127.0.0.1:1650. It refuses an address reachable from
 other machines unless --insecure is given: tusk has no authentication yet,
@@ -81,6 +89,8 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
 	f.DurationVar(&opts.workerStart, "worker-start-timeout", pps.DefaultWorkerStartTimeout,
 		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
+	f.BoolVar(&opts.createBkt, "create-bucket", false, "create the --storage S3 bucket if it does not exist")
+	f.DurationVar(&opts.storeRetry, "store-retry", 30*time.Second, "how long a call to an S3 store retries transient errors before it fails (0: no retries)")
 	return cmd
 }
 
@@ -134,6 +144,8 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 
 		NoWorkerNetwork:    opts.noNetwork,
 		WorkerStartTimeout: opts.workerStart,
+		CreateBucket:       opts.createBkt,
+		StoreRetry:         opts.storeRetry,
 	}
 	if cfg.Storage == "" {
 		cfg.Storage = filepath.Join(cfg.DataDir, "objects")

@@ -62,7 +62,7 @@ func TestTwoServersSharePostgresAndS3(t *testing.T) {
 		u = strings.TrimSuffix(u, "/") + "/" + prefix
 	}
 	open := func() Objects {
-		st, err := blobopen.Open(context.Background(), u)
+		st, err := blobopen.Open(context.Background(), u, blobopen.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,9 +25,14 @@ func (s *Server) startRunner(ctx context.Context) error {
 		if dir, err = os.MkdirTemp("", "tusk-"); err != nil {
 			return err
 		}
+		s.tempDir = dir
 	}
+	// A socket left in the data directory is a dead server's: this one
+	// holds the directory's lock.
 	sock := filepath.Join(dir, "tusk.sock")
-	os.Remove(sock)
+	if err := os.Remove(sock); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the stale worker socket: %w", err)
+	}
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		return fmt.Errorf("listen for workers on %s: %w", sock, err)

@@ -50,6 +50,12 @@ type Config struct {
 	// WorkerStartTimeout is how long a running job waits for a first
 	// worker of its pipeline before it fails; default 2 minutes.
 	WorkerStartTimeout time.Duration
+	// CreateBucket lets the server create a missing S3 bucket; without it
+	// a missing bucket stops the server from starting.
+	CreateBucket bool
+	// StoreRetry is how long a call to a network object store (S3) keeps
+	// retrying transient errors before it fails; 0 means no retries.
+	StoreRetry time.Duration
 }
 
 // Server is a running Tusk: stores, services and the HTTP API.
@@ -61,23 +67,22 @@ type Server struct {
 	pfs     *pfs.API
 	pps     *pps.API
 	runner  runner.Runner
+	lock    *os.File // holds the data directory's lock; nil without one
+	tempDir string   // made for the worker socket when there is no data directory
 	socket  net.Listener
 	metrics *metrics
 	handler http.Handler
 }
 
-// New opens the stores and builds the services.
+// New opens the stores and builds the services. With a data directory it
+// creates the directory if needed and locks it, so that a second server
+// on it refuses to start.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Storage == "" || cfg.Metadata == "" {
-		if cfg.DataDir == "" {
-			return nil, errors.New("no data directory: give --data-dir, or both --storage and --metadata")
-		}
-		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
+	if cfg.DataDir == "" && (cfg.Storage == "" || cfg.Metadata == "") {
+		return nil, errors.New("no data directory: give --data-dir, or both --storage and --metadata")
 	}
 	if cfg.Storage == "" {
 		cfg.Storage = filepath.Join(cfg.DataDir, "objects")
@@ -86,12 +91,24 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Metadata = filepath.Join(cfg.DataDir, "meta.db")
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		lock, err := lockDir(cfg.DataDir, cfg.Listen)
+		if err != nil {
+			return nil, err
+		}
+		s.lock = lock
+	}
 	var err error
-	if s.objects, err = blobopen.Open(ctx, cfg.Storage); err != nil {
+	s.objects, err = blobopen.Open(ctx, cfg.Storage, blobopen.Options{CreateBucket: cfg.CreateBucket, Retry: cfg.StoreRetry, Logger: cfg.Logger})
+	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
 	if s.db, err = meta.Open(ctx, cfg.Metadata); err != nil {
-		s.objects.Close()
+		s.Close()
 		return nil, err
 	}
 	if s.pfs, err = pfs.Open(ctx, s.db, s.objects, pfs.Options{LeaseTTL: cfg.LeaseTTL, Logger: cfg.Logger}); err != nil {
@@ -138,6 +155,12 @@ func (s *Server) Close() error {
 	}
 	if s.objects != nil {
 		errs = append(errs, s.objects.Close())
+	}
+	if s.tempDir != "" {
+		errs = append(errs, os.RemoveAll(s.tempDir))
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -2,23 +2,27 @@ package open_test
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/blob/local"
 	"github.com/tuskdata/tusk/internal/blob/open"
 	"github.com/tuskdata/tusk/internal/blob/s3"
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func TestOpenLocal(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	for _, rawurl := range []string{filepath.Join(dir, "plain"), "file://" + filepath.Join(dir, "url")} {
-		s, err := open.Open(ctx, rawurl)
+		s, err := open.Open(ctx, rawurl, open.Options{})
 		if err != nil {
 			t.Fatalf("Open(%q): %v", rawurl, err)
 		}
@@ -40,7 +44,7 @@ func TestOpenLocal(t *testing.T) {
 }
 
 func TestOpenMemory(t *testing.T) {
-	s, err := open.Open(context.Background(), "mem://")
+	s, err := open.Open(context.Background(), "mem://", open.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +54,34 @@ func TestOpenMemory(t *testing.T) {
 }
 
 func TestOpenS3(t *testing.T) {
-	s, err := open.Open(context.Background(), testenv.Require(t, "s3", "TUSK_TEST_S3"))
+	s, err := open.Open(context.Background(), testenv.Require(t, "s3", "TUSK_TEST_S3"), open.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	if _, ok := s.(*s3.Store); !ok {
 		t.Errorf("Open(TUSK_TEST_S3) = %T, want *s3.Store", s)
+	}
+}
+
+func TestOpenS3Options(t *testing.T) {
+	ctx := context.Background()
+	raw := testenv.Require(t, "s3", "TUSK_TEST_S3")
+	s, err := open.Open(ctx, raw, open.Options{Retry: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := s.(*blob.Retry); !ok {
+		t.Errorf("Open(TUSK_TEST_S3) with a retry limit = %T, want *blob.Retry", s)
+	}
+	bucket := "tusk-missing-" + strings.ToLower(rand.Text())
+	missing := "s3://" + bucket + raw[strings.Index(raw, "?"):]
+	if s, err := open.Open(ctx, missing, open.Options{}); !errors.Is(err, tusk.ErrNotFound) || !strings.Contains(err.Error(), bucket) {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Open of a missing bucket = %v, want a not-found error naming it", err)
 	}
 }
 
@@ -71,7 +96,7 @@ func TestOpenErrors(t *testing.T) {
 		{"s3://bucket", "AWS_ACCESS_KEY_ID"},
 	}
 	for _, tt := range tests {
-		_, err := open.Open(context.Background(), tt.url)
+		_, err := open.Open(context.Background(), tt.url, open.Options{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Open(%q) error = %v, want one mentioning %q", tt.url, err, tt.want)
 		}

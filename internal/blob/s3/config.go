@@ -15,8 +15,11 @@ type Config struct {
 	Insecure bool
 	// Region is the bucket's region. Default: us-east-1.
 	Region string
-	// Bucket holds the objects; New creates it if it is missing.
+	// Bucket holds the objects. New fails if it is missing, unless
+	// CreateBucket is set.
 	Bucket string
+	// CreateBucket lets New create a missing bucket.
+	CreateBucket bool
 	// Prefix is prepended, with a slash, to every key. Optional.
 	Prefix string
 

@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/tuskdata/tusk/internal/blob"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // Store is a blob.Store in an S3 bucket. It lists in lexical order, as
@@ -27,9 +28,13 @@ type Store struct {
 
 var _ blob.Store = (*Store)(nil)
 
-// New connects to the bucket of cfg, creating the bucket if it is missing.
+// New connects to the bucket of cfg. A missing bucket is an error of kind
+// tusk.KindNotFound unless cfg.CreateBucket is set, so that a typo in the
+// bucket's name does not start an empty store.
 func New(ctx context.Context, cfg Config) (*Store, error) {
-	client, transport, err := newClient(cfg)
+	// One attempt per call: blob.Retry retries transient errors, within a
+	// limit and with logs.
+	client, transport, err := newClient(cfg, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -37,15 +42,16 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if p := strings.Trim(cfg.Prefix, "/"); p != "" {
 		s.prefix = p + "/"
 	}
-	if err := s.ensureBucket(ctx, cfg.Region); err != nil {
+	if err := s.ensureBucket(ctx, cfg.Region, cfg.CreateBucket); err != nil {
 		transport.CloseIdleConnections()
 		return nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
 	}
 	return s, nil
 }
 
-// newClient connects to the server of cfg.
-func newClient(cfg Config) (*minio.Client, *http.Transport, error) {
+// newClient connects to the server of cfg; a call makes up to retries
+// attempts, or minio-go's default number if retries is 0.
+func newClient(cfg Config, retries int) (*minio.Client, *http.Transport, error) {
 	transport, err := minio.DefaultTransport(!cfg.Insecure)
 	if err != nil {
 		return nil, nil, fmt.Errorf("s3 %s: %w", cfg.Bucket, err)
@@ -56,6 +62,7 @@ func newClient(cfg Config) (*minio.Client, *http.Transport, error) {
 		Region:       cfg.Region,
 		BucketLookup: minio.BucketLookupPath,
 		Transport:    transport,
+		MaxRetries:   retries,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
@@ -63,13 +70,17 @@ func newClient(cfg Config) (*minio.Client, *http.Transport, error) {
 	return client, transport, nil
 }
 
-func (s *Store) ensureBucket(ctx context.Context, region string) error {
+func (s *Store) ensureBucket(ctx context.Context, region string, create bool) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
 		return fmt.Errorf("check bucket: %w", err)
 	}
 	if ok {
 		return nil
+	}
+	if !create {
+		return tusk.Errorf(tusk.KindNotFound, "bucket %s does not exist", s.bucket).
+			WithHint("check the bucket's name, or add --create-bucket to create it")
 	}
 	err = s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{Region: region})
 	switch minio.ToErrorResponse(err).Code {

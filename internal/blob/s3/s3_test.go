@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"os"
 	"path"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/blob/blobtest"
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // testConfig returns the Config of the server named by TUSK_TEST_S3, with a
@@ -99,10 +101,30 @@ func TestPrefixesIsolateStores(t *testing.T) {
 	}
 }
 
+func TestNewRefusesMissingBucket(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(t)
+	cfg.Bucket = "tusk-missing-" + strings.ToLower(rand.Text())
+	s, err := New(ctx, cfg)
+	if err == nil {
+		s.Close()
+		t.Fatalf("New with a missing bucket and no CreateBucket succeeded")
+	}
+	if !errors.Is(err, tusk.ErrNotFound) || !strings.Contains(err.Error(), cfg.Bucket) || !strings.Contains(err.Error(), "--create-bucket") {
+		t.Errorf("New with a missing bucket = %v; want a not-found error naming the bucket and --create-bucket", err)
+	}
+	probe := newTestStore(t, testConfig(t))
+	defer probe.Close()
+	if ok, err := probe.client.BucketExists(ctx, cfg.Bucket); err != nil || ok {
+		t.Errorf("BucketExists(%q) after the refusal = %v, %v; want false", cfg.Bucket, ok, err)
+	}
+}
+
 func TestNewCreatesBucket(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig(t)
 	cfg.Bucket = "tusk-new-" + strings.ToLower(rand.Text())
+	cfg.CreateBucket = true
 	s, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("New with a missing bucket: %v", err)
@@ -122,7 +144,10 @@ func TestNewCreatesBucket(t *testing.T) {
 	if ok, err := s.client.BucketExists(ctx, cfg.Bucket); err != nil || !ok {
 		t.Errorf("BucketExists(%q) = %v, %v; want true", cfg.Bucket, ok, err)
 	}
-	if _, err := New(ctx, cfg); err != nil {
-		t.Errorf("New with the bucket now there: %v", err)
+	cfg.CreateBucket = false
+	again, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatalf("New without CreateBucket, with the bucket now there: %v", err)
 	}
+	again.Close()
 }

@@ -20,7 +20,7 @@ type Source struct {
 
 // OpenSource connects to the bucket of cfg; cfg.Prefix is not used.
 func OpenSource(cfg Config) (*Source, error) {
-	client, transport, err := newClient(cfg)
+	client, transport, err := newClient(cfg, 0)
 	if err != nil {
 		return nil, err
 	}
