@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"net"
 	"net/url"
 	"os"
@@ -188,4 +189,31 @@ func TestE2EPutSurvivesS3Outage(t *testing.T) {
 	defer proxy.Start()
 	stderr := e2.fail(1, "put", "file", "r@master:/small", "-f", "small.txt")
 	wantContains(t, "put file with S3 down past --store-retry", stderr, "object store unavailable for 1s, the retry limit", "connection refused")
+}
+
+const tmpSpec = `{
+  "pipeline": {"name": "tmp"},
+  "transform": {"cmd": ["sh", "-c", "echo \"$TMPDIR\" > /pfs/out/tmpdir; ls \"$TMPDIR\" > /pfs/out/ls; touch \"$TMPDIR/left-by-user-code\""]},
+  "input": {"pfs": {"repo": "in", "glob": "/"}}
+}`
+
+func TestE2EWorkerTempDirIsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	e := startServer(t, append(processRunner, "--data-dir", dir)...)
+	e.run("create", "repo", "in")
+	e.runIn(strings.NewReader("x"), "put", "file", "in@master:/x")
+	e.run("create", "pipeline", "-f", e.writeFile("tmp.json", []byte(tmpSpec)))
+	e.waitJobs(e.headJob("tmp"))
+	tmp := strings.TrimSpace(e.run("get", "file", "tmp@master:/tmpdir"))
+	if want := filepath.Join(dir, "workers", "tmp-v1-0.tmp"); tmp != want {
+		t.Fatalf("the worker's $TMPDIR is %q, want %q, a directory of the worker's own", tmp, want)
+	}
+	if ls := e.run("get", "file", "tmp@master:/ls"); !strings.HasPrefix(ls, "tusk-bin-") {
+		t.Errorf("the worker's $TMPDIR holds %q, want its shim directory tusk-bin-…", ls)
+	}
+	e.run("delete", "pipeline", "tmp")
+	e.eventually("the worker's $TMPDIR removed after it stopped", func() bool {
+		_, err := os.Stat(tmp)
+		return errors.Is(err, os.ErrNotExist)
+	})
 }

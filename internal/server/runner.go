@@ -27,11 +27,15 @@ func (s *Server) startRunner(ctx context.Context) error {
 		}
 		s.tempDir = dir
 	}
-	// A socket left in the data directory is a dead server's: this one
-	// holds the directory's lock.
-	sock := filepath.Join(dir, "tusk.sock")
+	// A socket or worker directories left in the data directory are a
+	// dead server's (its workers died with it): this one holds the
+	// directory's lock.
+	sock, scratch := filepath.Join(dir, "tusk.sock"), filepath.Join(dir, "workers")
 	if err := os.Remove(sock); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove the stale worker socket: %w", err)
+	}
+	if err := os.RemoveAll(scratch); err != nil {
+		return fmt.Errorf("remove the directories of dead workers: %w", err)
 	}
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -44,7 +48,7 @@ func (s *Server) startRunner(ctx context.Context) error {
 			return fmt.Errorf("find the tusk binary for workers: %w", err)
 		}
 	}
-	newProcess := func() runner.Runner { return process.New(exe, "unix://"+sock, filepath.Join(dir, "workers"), s.log) }
+	newProcess := func() runner.Runner { return process.New(exe, "unix://"+sock, scratch, s.log) }
 	switch s.cfg.Runner {
 	case "", "process":
 		s.runner = newProcess()

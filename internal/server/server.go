@@ -67,6 +67,7 @@ type Server struct {
 	pfs     *pfs.API
 	pps     *pps.API
 	runner  runner.Runner
+	started time.Time
 	lock    *os.File // holds the data directory's lock; nil without one
 	tempDir string   // made for the worker socket when there is no data directory
 	socket  net.Listener
@@ -90,7 +91,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metadata == "" {
 		cfg.Metadata = filepath.Join(cfg.DataDir, "meta.db")
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now()}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
@@ -172,6 +173,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		go s.pfs.RunGC(ctx, s.cfg.GCInterval)
 	}
 	go s.pfs.RelayEvents(ctx)
+	go s.cleanTemp(ctx)
 	go func() {
 		if err := s.pps.Run(ctx); err != nil {
 			s.log.Error("pipeline system stopped", "err", err)

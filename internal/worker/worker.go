@@ -37,7 +37,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: binDir()}
+	bin, removeBin := binDir()
+	defer removeBin()
+	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin}
 	w.log.Info("worker started", "root", cfg.Root)
 	done := make(chan struct{})
 	close(done)

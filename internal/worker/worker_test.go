@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -45,5 +47,23 @@ func TestWithPath(t *testing.T) {
 	}
 	if got := withPath([]string{"HOME=/root"}, ""); !slices.Equal(got, []string{"HOME=/root"}) {
 		t.Errorf("withPath without a directory = %v", got)
+	}
+}
+
+func TestBinDirIsRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir, remove := binDir()
+	if filepath.Dir(dir) != tmp {
+		t.Fatalf("binDir() = %q, want a directory in $TMPDIR %s", dir, tmp)
+	}
+	for _, name := range []string{"tusk", "pachctl"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("shim link: %v", err)
+		}
+	}
+	remove()
+	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
+		t.Errorf("$TMPDIR after the removal holds %v, %v; want nothing", entries, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -122,7 +123,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 				default:
 					t.Fatalf("step %d: after the crash Get = %q, %v; want the old or the new content", step, got, err)
 				}
-				if _, err := s.CleanTemp(ctx); err != nil {
+				if _, err := s.CleanTemp(ctx, time.Now().Add(time.Minute)); err != nil {
 					t.Fatalf("step %d: CleanTemp: %v", step, err)
 				}
 				if err := s.Put(ctx, "chunks/zz/after", []byte("x")); err != nil {
@@ -161,7 +162,7 @@ func TestCrashLeftoverTempIgnoredAndCleaned(t *testing.T) {
 	if diff := cmp.Diff([]string{"chunks/ab/kept"}, listKeys(t, s)); diff != "" {
 		t.Errorf("List after crash (-want +got):\n%s", diff)
 	}
-	if n, err := s.CleanTemp(ctx); err != nil || n != 1 {
+	if n, err := s.CleanTemp(ctx, time.Now().Add(time.Minute)); err != nil || n != 1 {
 		t.Errorf("CleanTemp = %d, %v; want 1, nil", n, err)
 	}
 	entries, err := fsys.ReadDir(root + "/chunks/ab")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/blob"
 )
@@ -50,13 +51,24 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(blob.Info) erro
 }
 
 // CleanTemp removes the temporary files that a crash left behind in the
-// store and returns how many it removed. Call it when no Put is running,
-// for instance at startup: it would remove the files of Puts under way.
-func (s *Store) CleanTemp(ctx context.Context) (int, error) {
+// store, those last modified before before, and returns how many it
+// removed. A Put under way writes its temporary file after it starts, so
+// CleanTemp may run alongside the Puts that started after before.
+func (s *Store) CleanTemp(ctx context.Context, before time.Time) (int, error) {
 	removed := 0
 	all := func(string) bool { return true }
 	err := s.walk(ctx, "", all, func(dirKey string, e fs.DirEntry) error {
 		if !strings.HasPrefix(e.Name(), tempPrefix) {
+			return nil
+		}
+		fi, err := e.Info()
+		if isNotExist(err) {
+			return nil // renamed or removed by its Put meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.ModTime().Before(before) {
 			return nil
 		}
 		if err := s.fs.Remove(s.dirPath(dirKey, e.Name())); err != nil && !isNotExist(err) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -52,7 +53,7 @@ func TestTempFilesIgnoredAndCleaned(t *testing.T) {
 	if diff := cmp.Diff([]string{"chunks/ab/abc"}, listKeys(t, s)); diff != "" {
 		t.Errorf("List with a leftover temporary file (-want +got):\n%s", diff)
 	}
-	n, err := s.CleanTemp(ctx)
+	n, err := s.CleanTemp(ctx, time.Now().Add(time.Minute))
 	if err != nil || n != 1 {
 		t.Errorf("CleanTemp = %d, %v; want 1, nil", n, err)
 	}
@@ -61,6 +62,35 @@ func TestTempFilesIgnoredAndCleaned(t *testing.T) {
 	}
 	if _, err := s.Get(ctx, "chunks/ab/abc"); err != nil {
 		t.Errorf("CleanTemp removed an object: %v", err)
+	}
+}
+
+func TestCleanTempKeepsRecentFiles(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	s, err := local.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, recent := filepath.Join(root, ".tmp-OLD"), filepath.Join(root, ".tmp-RECENT")
+	for _, name := range []string{old, recent} {
+		if err := os.WriteFile(name, []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hourAgo := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(old, hourAgo, hourAgo); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.CleanTemp(ctx, time.Now().Add(-time.Minute))
+	if err != nil || n != 1 {
+		t.Errorf("CleanTemp = %d, %v; want 1, nil", n, err)
+	}
+	if _, err := os.Stat(old); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the hour-old temporary file is still there: %v", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("CleanTemp removed a temporary file a Put may be writing: %v", err)
 	}
 }
 

@@ -4,7 +4,8 @@
 // runs as root, each worker gets a private mount namespace in which its
 // scratch directory is bind-mounted at /pfs, so commands that name /pfs
 // paths run unchanged; otherwise the datum directory is given in $PFS and
-// the input variables point into it.
+// the input variables point into it. Each worker gets a $TMPDIR of its own
+// under the scratch directory, removed when the worker exits.
 package process
 
 import (
@@ -104,9 +105,26 @@ func (r *Runner) supervise(ctx context.Context, pipeline, id, dir string) {
 	}
 }
 
+// runWorker runs one worker process until it exits or ctx ends. The
+// worker's $TMPDIR is a directory of its own next to its datum directory,
+// made empty before it starts and removed after it exits, so that nothing
+// the worker or user code leaves there outlives it, even if it is killed.
 func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error {
+	tmp := dir + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("clear the worker's temporary directory: %w", err)
+	}
+	// Like /tmp: user code may run as another user.
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return fmt.Errorf("make the worker's temporary directory: %w", err)
+	}
+	if err := os.Chmod(tmp, os.ModeSticky|0o777); err != nil {
+		return fmt.Errorf("make the worker's temporary directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
 	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
 	cmd := exec.Command(r.exe, args...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	// A worker dies with the server: one that outlived a killed server
 	// would pull work from the next one on the same socket, unknown to it.
