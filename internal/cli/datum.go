@@ -15,7 +15,7 @@ import (
 
 var datumHeader = []string{"ID", "FILES", "STATUS", "TIME"}
 
-var datumStates = []string{tusk.DatumQueued, tusk.DatumRunning, tusk.DatumSuccess, tusk.DatumSkipped, tusk.DatumFailed, tusk.DatumRecovered}
+var datumStates = []string{tusk.DatumQueued, tusk.DatumStarting, tusk.DatumRunning, tusk.DatumSuccess, tusk.DatumSkipped, tusk.DatumFailed, tusk.DatumRecovered}
 
 func datumCells(d tusk.DatumInfo) []string {
 	return []string{d.ID, datumFiles(d), strings.ToLower(orDash(d.State)), datumTime(d)}

@@ -173,15 +173,15 @@ func (c *Client) Heartbeat(ctx context.Context, tasks []tusk.Task, worker string
 	if len(tasks) == 0 {
 		return nil, nil
 	}
-	attempts := make(map[string]int, len(tasks))
+	claims := make(map[string]int, len(tasks))
 	for _, t := range tasks {
-		attempts[t.Datum] = t.Attempt
+		claims[t.Datum] = t.Claim
 	}
 	var out struct {
 		Cancel []string `json:"cancel"`
 	}
 	err = c.call(ctx, http.MethodPost, "/v1/workers/heartbeat", nil, map[string]any{
-		"pipeline": tasks[0].Pipeline, "job": tasks[0].Job, "worker": worker, "attempts": attempts}, &out)
+		"pipeline": tasks[0].Pipeline, "job": tasks[0].Job, "worker": worker, "claims": claims}, &out)
 	return out.Cancel, err
 }
 

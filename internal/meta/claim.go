@@ -11,8 +11,8 @@ import (
 // stays cheap in jobs of a million datums.
 
 // ClaimableDatums returns up to n datums of a job that a worker may claim:
-// queued ones in index order, then running ones whose lease expired
-// before now (their worker died).
+// queued ones in index order, then claimed ones (STARTING or RUNNING)
+// whose lease expired before now (their worker died).
 func (t *Tx) ClaimableDatums(ctx context.Context, project, pipeline, job string, now time.Time, n int) ([][]byte, error) {
 	if n <= 0 {
 		return nil, nil
@@ -26,7 +26,7 @@ func (t *Tx) ClaimableDatums(ctx context.Context, project, pipeline, job string,
 		return out, nil
 	}
 	expired, err := t.docs(ctx, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ?
-		AND state = 'RUNNING' AND lease_until < ? ORDER BY idx LIMIT ?`, project, pipeline, job, nanos(now), n-len(out))
+		AND state IN ('STARTING', 'RUNNING') AND lease_until < ? ORDER BY idx LIMIT ?`, project, pipeline, job, nanos(now), n-len(out))
 	if err != nil {
 		return nil, fmt.Errorf("expired datums of %s@%s: %w", pipeline, job, err)
 	}
@@ -46,21 +46,9 @@ func (t *Tx) CountClaimableDatums(ctx context.Context, project, pipeline, job st
 		return queued, nil
 	}
 	err = t.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM datums WHERE project = ? AND pipeline = ? AND job = ?
-		AND state = 'RUNNING' AND lease_until < ? LIMIT ?) AS q`, project, pipeline, job, nanos(now), limit-queued).Scan(&expired)
+		AND state IN ('STARTING', 'RUNNING') AND lease_until < ? LIMIT ?) AS q`, project, pipeline, job, nanos(now), limit-queued).Scan(&expired)
 	if err != nil {
 		return 0, fmt.Errorf("count expired datums of %s@%s: %w", pipeline, job, err)
 	}
 	return queued + expired, nil
-}
-
-// ExpireLeases ends the lease of every running datum, so that workers
-// may claim them at once, and returns how many there were. It is for a
-// scheduler that starts when none of the workers it leased to can be
-// alive: the runners' workers die with the server that started them.
-func (t *Tx) ExpireLeases(ctx context.Context, project string) (int64, error) {
-	res, err := t.exec(ctx, `UPDATE datums SET lease_until = 0 WHERE project = ? AND state = 'RUNNING' AND lease_until > 0`, project)
-	if err != nil {
-		return 0, fmt.Errorf("expire datum leases: %w", err)
-	}
-	return res.RowsAffected()
 }

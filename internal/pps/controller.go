@@ -2,7 +2,9 @@ package pps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
@@ -18,19 +20,8 @@ func (a *API) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	events, stop := a.pfs.Subscribe()
 	defer stop()
-	// The workers of a previous run of the server died with it: their
-	// datums need not wait for their leases to run out.
-	var resumed int64
-	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		var err error
-		resumed, err = tx.ExpireLeases(ctx, project)
+	if err := a.giveBack(ctx); err != nil {
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	if resumed > 0 {
-		a.log.Info("datums of stopped workers are claimable again", "datums", resumed)
 	}
 	pipelines, err := a.ListPipelines(ctx)
 	if err != nil {
@@ -48,6 +39,60 @@ func (a *API) Run(ctx context.Context) error {
 			a.onCommitEvent(ctx, ev)
 		}
 	}
+}
+
+// giveBack queues again, at no cost to their tries, the datums that
+// workers of a previous run of the server held: those workers died with
+// it (the runners' workers do), and the restart is no fault of the
+// datums'. It is for a scheduler that starts when none of the workers it
+// leased to can be alive.
+func (a *API) giveBack(ctx context.Context) error {
+	n := 0
+	// Volatile: after a power loss the datums are given back again.
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+		n = 0
+		docs, err := tx.Pipelines(ctx, project)
+		if err != nil {
+			return err
+		}
+		for _, doc := range docs {
+			var r record
+			if err := json.Unmarshal(doc, &r); err != nil {
+				return fmt.Errorf("pipeline record: %w", err)
+			}
+			docs, err := tx.UnfinishedJobs(ctx, project, r.Name)
+			if err != nil {
+				return err
+			}
+			jobs, err := decodeJobs(docs)
+			if err != nil {
+				return err
+			}
+			for _, j := range jobs {
+				for _, state := range []string{tusk.DatumStarting, tusk.DatumRunning} {
+					ds, err := datumsIn(ctx, tx, r.Name, j.ID, state, 0)
+					if err != nil {
+						return err
+					}
+					for _, d := range ds {
+						applyResult(d, tusk.TaskResult{State: tusk.DatumQueued, Reason: "given back: the server restarted"}, nil, 0)
+						if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
+							return err
+						}
+						n++
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("give back the datums of stopped workers: %w", err)
+	}
+	if n > 0 {
+		a.log.Info("datums of stopped workers queued again", "datums", n)
+	}
+	return nil
 }
 
 // onCommitEvent makes a job for a new output commit and wakes the

@@ -25,19 +25,25 @@ func TestMain(m *testing.M) {
 }
 
 type env struct {
-	t    *testing.T
-	ctx  context.Context
-	c    *client.Client
-	dir  string
-	stop func()
+	t     *testing.T
+	ctx   context.Context
+	c     *client.Client
+	dir   string
+	lease time.Duration
+	stop  func()
 }
 
 // newEnv runs a server with the process runner on a fresh data directory.
 func newEnv(t *testing.T) *env {
+	return newEnvLease(t, 0)
+}
+
+// newEnvLease is newEnv with datum leases of lease (0: the default).
+func newEnvLease(t *testing.T, lease time.Duration) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	e := &env{t: t, ctx: ctx, dir: t.TempDir()}
+	e := &env{t: t, ctx: ctx, dir: t.TempDir(), lease: lease}
 	e.start()
 	return e
 }
@@ -46,7 +52,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) start() {
 	e.t.Helper()
 	_, e.c, e.stop = tusktest.StartServer(e.t, server.Config{DataDir: e.dir, Runner: "process", WorkerBinary: tuskBin,
-		EgressDirs: []string{filepath.Join(e.dir, "egress")}})
+		EgressDirs: []string{filepath.Join(e.dir, "egress")}, DatumLease: e.lease})
 }
 
 func (e *env) repo(name string) {

@@ -19,6 +19,19 @@ type datumRecord struct {
 	tusk.DatumInfo
 	Env   []string       `json:"env,omitempty"`
 	Files []fileset.File `json:"files,omitempty"`
+	// Claim counts the claims of the datum by workers; the current one is
+	// the only one whose heartbeats and results count. Claimed is when it
+	// was made.
+	Claim   int        `json:"claim,omitempty"`
+	Claimed *time.Time `json:"claimed,omitempty"`
+	// Lost counts the claims in a row whose worker was lost: its lease
+	// ran out (see maxLostLeases).
+	Lost int `json:"lost,omitempty"`
+}
+
+// leased reports whether a datum is claimed by a worker.
+func leased(d *datumRecord) bool {
+	return d.State == tusk.DatumStarting || d.State == tusk.DatumRunning
 }
 
 func storeDatum(ctx context.Context, tx *meta.Tx, d *datumRecord, lease time.Time) error {
@@ -133,7 +146,7 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 	refresh := time.Since(a.counted(j.ID)) >= time.Second
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
-		if pending, err = tx.HasDatums(ctx, project, j.Pipeline, j.ID, tusk.DatumQueued, tusk.DatumRunning); err != nil {
+		if pending, err = tx.HasDatums(ctx, project, j.Pipeline, j.ID, tusk.DatumQueued, tusk.DatumStarting, tusk.DatumRunning); err != nil {
 			return err
 		}
 		if refresh || !pending {

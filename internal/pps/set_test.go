@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,8 +36,12 @@ func (noWorkers) Close() error                                    { return nil }
 type apiEnv struct {
 	t   *testing.T
 	ctx context.Context
+	db  *meta.DB
 	fs  *pfs.API
 	pps *pps.API
+	// stop stops the pipeline system (not the stores) and waits for it.
+	stop  func()
+	lease time.Duration
 }
 
 // forStores runs test on each metadata store: SQLite, and PostgreSQL
@@ -64,17 +69,26 @@ func newAPIEnv(t *testing.T, dsn string, lease time.Duration) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := pps.New(db, fs, noWorkers{}, pps.Options{LeaseTTL: lease})
+	e := &apiEnv{t: t, ctx: ctx, db: db, fs: fs, lease: lease}
+	e.start()
+	return e
+}
+
+// start runs a pipeline system on e's stores until e.stop or the end of
+// the test, as a server starting would.
+func (e *apiEnv) start() {
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.pps = pps.New(e.db, e.fs, noWorkers{}, pps.Options{LeaseTTL: e.lease})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.Run(ctx)
+		e.pps.Run(ctx)
 	}()
-	t.Cleanup(func() {
+	e.stop = sync.OnceFunc(func() {
 		cancel()
 		<-done
 	})
-	return &apiEnv{t: t, ctx: ctx, fs: fs, pps: a}
+	e.t.Cleanup(e.stop)
 }
 
 // ops stores the contents of path=content pairs as a client would and
@@ -146,7 +160,7 @@ func (e *apiEnv) claim(pipeline, worker string) []tusk.Task {
 // result reports task t of worker: success with outputs (path=content
 // pairs), or failure when outputs is nil.
 func (e *apiEnv) result(t tusk.Task, worker string, outputs ...string) tusk.TaskResult {
-	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Attempt: t.Attempt, Worker: worker, State: tusk.DatumFailed,
+	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Claim: t.Claim, Worker: worker, State: tusk.DatumFailed,
 		Reason: "told to fail"}
 	if outputs != nil {
 		res.State, res.Reason, res.Outputs = tusk.DatumSuccess, "", e.ops(outputs...)
@@ -306,17 +320,18 @@ func TestDeadWorkersSetIsRetried(t *testing.T) {
 		e := newAPIEnv(t, dsn, time.Second)
 		e.input("in", "a", "b", "c")
 		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
-			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 3}}`)
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 3}, "datum_tries": 1}`)
 		dead := e.claim("p", "dead")
 		// The dead worker never renews its leases: once they run out, the
-		// whole set goes to another worker.
+		// whole set goes to another worker, as the same attempt: losing a
+		// worker uses up none of the datums' tries.
 		alive := e.claim("p", "alive")
 		if !slices.Equal(datumIDs(alive), datumIDs(dead)) {
 			t.Fatalf("the live worker got %v, want the dead one's %v", datumIDs(alive), datumIDs(dead))
 		}
 		for _, ta := range alive {
-			if ta.Attempt != 2 {
-				t.Errorf("datum %s: attempt %d, want 2", ta.Datum, ta.Attempt)
+			if ta.Attempt != 1 || ta.Claim != 2 {
+				t.Errorf("datum %s: attempt %d, claim %d; want attempt 1, claim 2", ta.Datum, ta.Attempt, ta.Claim)
 			}
 		}
 		var results []tusk.TaskResult

@@ -35,6 +35,14 @@ const (
 	maxSetSize    = 100
 )
 
+// maxLostLeases is how many times in a row a datum may lose its worker
+// (the worker is killed, runs out of memory, or stops answering, so that
+// its lease runs out) before it fails. Such a loss uses up none of the
+// datum's datum_tries, which count failures of its command only; this
+// bound stops a datum that kills every worker it runs on from doing so
+// forever. A restart of the server costs nothing at all: see giveBack.
+const maxLostLeases = 10
+
 // NextTasks hands a set of datums of the pipeline's running job to a
 // worker, waiting up to wait for one. It returns nil when there is none.
 func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
@@ -59,9 +67,10 @@ func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.
 	}
 }
 
-// claim claims a set of datums for worker. Datums whose worker died on
-// their last attempt are failed instead; failed says whether there were
-// any.
+// claim claims a set of datums for worker. A datum whose lease ran out
+// (its worker was lost) is claimed again at no cost to its tries, unless
+// that happened maxLostLeases times in a row: then it fails; failed says
+// whether any did.
 func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.Task, failed bool, err error) {
 	// Volatile: after a power loss the datums simply run again.
 	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
@@ -105,17 +114,24 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 				break
 			}
 			size += d.SizeBytes
-			if d.State == tusk.DatumRunning && d.Attempts >= int(p.DatumTries) {
-				// Its worker died on the last attempt.
-				d.State, d.Reason, d.Finished = tusk.DatumFailed, "worker "+d.Worker+" stopped answering", &t
-				if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
-					return err
+			if leased(d) {
+				// Its lease ran out: the worker was lost. That is no failure
+				// of the datum's command, so the attempt is not charged.
+				if d.Lost++; d.Lost >= maxLostLeases {
+					d.State, d.Finished = tusk.DatumFailed, &t
+					d.Reason = fmt.Sprintf("its worker was lost %d times in a row, the last time %s: the datum may be what kills "+
+						"it (out of memory?); see the worker's logs", d.Lost, d.Worker)
+					if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
+						return err
+					}
+					failed = true
+					continue
 				}
-				failed = true
-				continue
+			} else {
+				d.Attempts++
 			}
-			d.State, d.Worker, d.Started, d.Finished = tusk.DatumRunning, worker, &t, nil
-			d.Attempts++
+			d.Claim++
+			d.State, d.Worker, d.Claimed, d.Started, d.Finished = tusk.DatumStarting, worker, &t, nil, nil
 			if err := storeDatum(ctx, tx, d, t.Add(a.lease)); err != nil {
 				return err
 			}
@@ -162,18 +178,18 @@ func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int
 	for _, k := range slices.Sorted(maps.Keys(p.Transform.Env)) {
 		env = append(env, k+"="+p.Transform.Env[k])
 	}
-	return tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Inputs: d.Inputs, Env: env,
+	return tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Claim: d.Claim, Inputs: d.Inputs, Env: env,
 		Cmd: p.Transform.Cmd, Stdin: p.Transform.Stdin, ErrCmd: p.Transform.ErrCmd, ErrStdin: p.Transform.ErrStdin,
 		AcceptReturnCode: p.Transform.AcceptReturnCode, WorkingDir: p.Transform.WorkingDir, User: p.Transform.User,
 		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds, DatumBatching: p.Transform.DatumBatching}
 }
 
 // Heartbeat extends the leases of a worker's datums of a job, given as
-// datum ID → attempt, and returns those whose attempt the worker should
+// datum ID → claim, and returns those whose attempt the worker should
 // stop: the job ended, or the datum was restarted or given to another
 // worker.
-func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, attempts map[string]int) (cancel []string, err error) {
-	ids := slices.Sorted(maps.Keys(attempts))
+func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claims map[string]int) (cancel []string, err error) {
+	ids := slices.Sorted(maps.Keys(claims))
 	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		cancel = nil
 		j, err := loadJob(ctx, tx, pipeline, job)
@@ -198,7 +214,7 @@ func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, attem
 			if err != nil {
 				return err
 			}
-			if d.State != tusk.DatumRunning || d.Attempts != attempts[id] || d.Worker != worker {
+			if !leased(d) || d.Claim != claims[id] || d.Worker != worker {
 				cancel = append(cancel, id)
 				continue
 			}
@@ -211,12 +227,12 @@ func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, attem
 	return cancel, err
 }
 
-// Done records the ends of datum attempts, usually those of a set, in one
-// transaction. A failed attempt is retried until the pipeline's
-// datum_tries are used up; a datum given back (QUEUED) is queued again
-// without using up an attempt. A result for an attempt that is no longer
-// current (the datum went to another worker, or its job is gone) is
-// dropped: its output never lands.
+// Done records, in one transaction and in order, the starts (RUNNING) and
+// ends of datum attempts of a worker. A failed attempt is retried until
+// the pipeline's datum_tries are used up; a datum given back (QUEUED) is
+// queued again without using up an attempt. A result for an attempt that
+// is no longer current (the datum went to another worker, or its job is
+// gone) is dropped: its output never lands.
 func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 	files, rejected := a.stageOutputs(ctx, results)
 	pipelines := map[string]bool{}
@@ -250,14 +266,18 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 			if err != nil {
 				return err
 			}
-			if d.State != tusk.DatumRunning || d.Attempts != res.Attempt || d.Worker != res.Worker {
+			if !leased(d) || d.Claim != res.Claim || d.Worker != res.Worker {
 				continue // stale
 			}
 			if rejected[i] != nil {
 				res.State, res.Reason = tusk.DatumFailed, fmt.Sprintf("output rejected: %v", rejected[i])
 			}
 			applyResult(d, res, files[i], int(p.DatumTries))
-			if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
+			var lease time.Time
+			if leased(d) {
+				lease = now().Add(a.lease)
+			}
+			if err := storeDatum(ctx, tx, d, lease); err != nil {
 				return err
 			}
 			pipelines[res.Pipeline] = true
@@ -277,19 +297,24 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 // applyResult applies a current attempt's result to its datum.
 func applyResult(d *datumRecord, res tusk.TaskResult, files []fileset.File, tries int) {
 	t := now()
-	if res.State == tusk.DatumQueued {
-		d.State, d.Reason, d.Worker, d.Started, d.Finished = tusk.DatumQueued, res.Reason, "", nil, nil
+	switch res.State {
+	case tusk.DatumRunning:
+		if d.State == tusk.DatumStarting {
+			d.State, d.Started = tusk.DatumRunning, workerTime(d, res.Started, t)
+		}
+		return
+	case tusk.DatumQueued:
+		d.State, d.Reason, d.Worker, d.Claimed, d.Started, d.Finished = tusk.DatumQueued, res.Reason, "", nil, nil, nil
 		d.Attempts--
 		return
 	}
-	// The worker's own times of the attempt, if they fit between the
-	// claim and now (clocks may differ).
-	if d.Started != nil && res.Started != nil && res.Finished != nil &&
-		!res.Started.Before(*d.Started) && !res.Finished.Before(*res.Started) && !res.Finished.After(t) {
-		started := res.Started.UTC()
-		d.Started, t = &started, res.Finished.UTC()
+	if res.Started != nil || d.Started == nil {
+		d.Started = workerTime(d, res.Started, t)
 	}
-	d.Finished, d.Reason, d.ImageID = &t, res.Reason, res.ImageID
+	if finished := workerTime(d, res.Finished, t); !finished.Before(*d.Started) {
+		t = *finished
+	}
+	d.Finished, d.Reason, d.ImageID, d.Lost = &t, res.Reason, res.ImageID, 0
 	switch res.State {
 	case tusk.DatumSuccess:
 		d.State, d.Files, d.Outputs = tusk.DatumSuccess, files, nil
@@ -300,10 +325,20 @@ func applyResult(d *datumRecord, res tusk.TaskResult, files []fileset.File, trie
 		d.State, d.Files = tusk.DatumRecovered, nil
 	default:
 		d.State = tusk.DatumFailed
-		if d.Attempts < tries {
+		if d.Attempts < tries && !res.InputError {
 			d.State = tusk.DatumQueued
 		}
 	}
+}
+
+// workerTime returns a time the worker reported for datum d, if it fits
+// between the claim and now (clocks may differ), else now.
+func workerTime(d *datumRecord, at *time.Time, now time.Time) *time.Time {
+	if at == nil || d.Claimed != nil && at.Before(*d.Claimed) || at.After(now) {
+		return &now
+	}
+	t := at.UTC()
+	return &t
 }
 
 // stageOutputs stages the outputs of the successful results: the files of
@@ -388,9 +423,9 @@ func ownerOf(owner map[string]int, p string) (int, bool) {
 	}
 }
 
-// RestartDatum stops the running attempt of the datums of a job whose
-// ID or input paths match; the stop counts as a failed attempt, so a
-// datum on its last try (datum_tries) fails.
+// RestartDatum stops the attempt in progress (STARTING or RUNNING) of
+// the datums of a job whose ID or input paths match; the stop counts as
+// a failed attempt, so a datum on its last try (datum_tries) fails.
 func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []string) (int, error) {
 	n := 0
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
@@ -407,6 +442,11 @@ func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []st
 		if err != nil {
 			return err
 		}
+		starting, err := datumsIn(ctx, tx, pipeline, job, tusk.DatumStarting, 0)
+		if err != nil {
+			return err
+		}
+		ds = append(ds, starting...)
 		for _, d := range ds {
 			if !datumMatches(d, match) {
 				continue

@@ -271,13 +271,13 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		Pipeline string         `json:"pipeline"`
 		Job      string         `json:"job"`
 		Worker   string         `json:"worker"`
-		Attempts map[string]int `json:"attempts"` // datum ID → attempt
+		Claims   map[string]int `json:"claims"` // datum ID → claim
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	cancel, err := s.pps.Heartbeat(r.Context(), req.Pipeline, req.Job, req.Worker, req.Attempts)
+	cancel, err := s.pps.Heartbeat(r.Context(), req.Pipeline, req.Job, req.Worker, req.Claims)
 	if err != nil {
 		writeError(w, r, err)
 		return

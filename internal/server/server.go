@@ -35,6 +35,9 @@ type Config struct {
 	// GCInterval is how often garbage is collected; 0 disables it.
 	GCInterval time.Duration
 	LeaseTTL   time.Duration
+	// DatumLease is how long a worker may go without a heartbeat before
+	// its datums go to another worker; default 30 s.
+	DatumLease time.Duration
 	Logger     *slog.Logger
 	// Runner hosts pipeline workers: "process", "docker", or "auto"
 	// (docker when an engine answers, else process).
@@ -121,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs,
-		WorkerStartTimeout: cfg.WorkerStartTimeout})
+		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease})
 	s.metrics = newMetrics()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)

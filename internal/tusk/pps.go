@@ -37,9 +37,12 @@ func JobDone(state string) bool {
 	return false
 }
 
-// Datum states.
+// Datum states. A datum is STARTING from the moment a worker claims it
+// (its inputs download, or it waits its turn in the worker's set) until
+// its command starts: then it is RUNNING.
 const (
 	DatumQueued    = "QUEUED"
+	DatumStarting  = "STARTING"
 	DatumRunning   = "RUNNING"
 	DatumSuccess   = "SUCCESS"
 	DatumSkipped   = "SKIPPED"
@@ -135,10 +138,13 @@ type LogLine struct {
 // (several Tasks of one job at once), runs them one after the other and
 // reports their results together.
 type Task struct {
-	Pipeline         string       `json:"pipeline"`
-	Job              string       `json:"job"`
-	Datum            string       `json:"datum"`
-	Attempt          int          `json:"attempt"`
+	Pipeline string `json:"pipeline"`
+	Job      string `json:"job"`
+	Datum    string `json:"datum"`
+	Attempt  int    `json:"attempt"`
+	// Claim numbers this claim of the datum: a heartbeat or result that
+	// gives another is stale (the datum went to another worker meanwhile).
+	Claim            int          `json:"claim"`
 	Inputs           []DatumInput `json:"inputs"`
 	Env              []string     `json:"env"`
 	Cmd              []string     `json:"cmd"`
@@ -177,15 +183,20 @@ type TaskResult struct {
 	Pipeline string `json:"pipeline"`
 	Job      string `json:"job"`
 	Datum    string `json:"datum"`
-	Attempt  int    `json:"attempt"`
+	Claim    int    `json:"claim"`
 	Worker   string `json:"worker"`
-	// State is SUCCESS, FAILED or RECOVERED; QUEUED gives back a datum the
-	// worker did not get to (it stopped first): it is queued again
-	// without using up an attempt.
+	// State is RUNNING when the datum's command starts (at Started), then
+	// SUCCESS, FAILED or RECOVERED when the attempt ends. Only FAILED uses
+	// up one of the datum's tries: it means the user's command failed
+	// (exit code, datum timeout). QUEUED gives the datum back without
+	// using up a try: the worker is stopping, or did not get to it.
 	State   string   `json:"state"`
 	Reason  string   `json:"reason,omitempty"`
 	Outputs []FileOp `json:"outputs,omitempty"`
 	ImageID string   `json:"image_id,omitempty"`
+	// InputError says the inputs could not be read (the server sent an
+	// error instead of them): the job fails at once with Reason.
+	InputError bool `json:"input_error,omitempty"`
 	// Started and Finished bound the attempt's work on the worker (its
 	// set was claimed earlier, and is reported later).
 	Started  *time.Time `json:"started,omitempty"`

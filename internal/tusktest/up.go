@@ -17,46 +17,95 @@ import (
 // fails.
 func StartUp(t testing.TB, binary string, args ...string) (addr string, logs *Buffer) {
 	t.Helper()
-	addr = freeAddr(t)
-	cmd := exec.Command(binary, append([]string{"up", "--data-dir", t.TempDir(), "--listen", addr, "--log-level", "warn"}, args...)...)
-	logs = &Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
+	u := StartUpOn(t, binary, t.TempDir(), args...)
+	return u.Addr, u.Logs
+}
+
+// An UpProcess is a `tusk up` subprocess that a test may kill and start
+// again on the same data directory and address.
+type UpProcess struct {
+	Addr string
+	Logs *Buffer // what every run wrote to its standard output and error
+
+	t      testing.TB
+	args   []string
+	cmd    *exec.Cmd
+	exited chan error // nil when not running
+}
+
+// StartUpOn is StartUp on the data directory dir; the process it returns
+// may be killed and started again.
+func StartUpOn(t testing.TB, binary, dir string, args ...string) *UpProcess {
+	t.Helper()
+	u := &UpProcess{Addr: freeAddr(t), Logs: &Buffer{}, t: t}
+	u.args = append([]string{binary, "up", "--data-dir", dir, "--listen", u.Addr, "--log-level", "warn"}, args...)
+	t.Cleanup(func() {
+		if u.exited == nil {
+			return
+		}
+		u.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-u.exited:
+			if err != nil {
+				t.Errorf("tusk up did not exit cleanly on SIGTERM: %v\n%s", err, u.Logs)
+			}
+		case <-time.After(15 * time.Second):
+			u.cmd.Process.Kill()
+			<-u.exited
+			t.Errorf("tusk up did not stop within 15s of SIGTERM; killed it\n%s", u.Logs)
+		}
+	})
+	u.Start()
+	return u
+}
+
+// Start starts the server again, after Kill, and waits until /healthz
+// answers.
+func (u *UpProcess) Start() {
+	t := u.t
+	t.Helper()
+	if u.exited != nil {
+		t.Fatal("tusk up is already running")
+	}
+	u.cmd = exec.Command(u.args[0], u.args[1:]...)
+	u.cmd.Stdout, u.cmd.Stderr = u.Logs, u.Logs
+	if err := u.cmd.Start(); err != nil {
 		t.Fatalf("start tusk up: %v", err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("tusk up did not exit cleanly on SIGTERM: %v\n%s", err, logs)
-			}
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-			t.Errorf("tusk up did not stop within 15s of SIGTERM; killed it\n%s", logs)
-		}
-	})
+	u.exited = exited
+	go func() { exited <- u.cmd.Wait() }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := http.Get("http://" + u.Addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return addr, logs
+				return
 			}
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("tusk up exited early: %v\n%s", err, logs)
+			u.exited = nil
+			t.Fatalf("tusk up exited early: %v\n%s", err, u.Logs)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("tusk up not healthy after 20s\n%s", logs)
+			t.Fatalf("tusk up not healthy after 20s\n%s", u.Logs)
 		}
 	}
+}
+
+// Kill kills the server with SIGKILL, as a crash would, and waits for it
+// to be gone.
+func (u *UpProcess) Kill() {
+	u.t.Helper()
+	if u.exited == nil {
+		u.t.Fatal("tusk up is not running")
+	}
+	u.cmd.Process.Signal(syscall.SIGKILL)
+	<-u.exited
+	u.exited = nil
 }
 
 // freeAddr returns a loopback address with a port that was free a moment

@@ -37,7 +37,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	if err != nil {
 		s.start(ctx, 0)
 		s.end(0, tusk.DatumFailed, fmt.Sprintf("datum batching: listen on %s: %v", sock, err))
-		s.finish(ctx)
+		s.finish()
 		return
 	}
 	defer os.Remove(sock)
@@ -58,7 +58,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 		stderr.Close()
 		s.start(ctx, 0)
 		s.end(0, tusk.DatumFailed, fmt.Sprintf("start %s: %v", first.Cmd[0], err))
-		s.finish(ctx)
+		s.finish()
 		return
 	}
 	exited := make(chan error, 1)
@@ -82,7 +82,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 		if current >= 0 {
 			if msg, failed := strings.CutPrefix(req, "error"); failed {
 				s.end(current, tusk.DatumFailed, "user code reported an error:"+msg)
-			} else if err := s.collect(ctx, current); err != nil {
+			} else if err := s.collect(current); err != nil {
 				s.end(current, tusk.DatumFailed, "upload output: "+err.Error())
 			} else {
 				s.end(current, tusk.DatumSuccess, "")
@@ -107,6 +107,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 			current = -1
 			continue
 		}
+		s.running(current)
 		fmt.Fprintln(conn, "ok")
 		conn.Close()
 	}
@@ -115,6 +116,8 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 		return
 	}
 	switch {
+	case current >= 0 && ctx.Err() != nil:
+		s.end(current, tusk.DatumQueued, "given back by worker "+w.cfg.ID+", which is stopping")
 	case current >= 0:
 		reason := "the command exited while processing the datum"
 		if err != nil {
@@ -125,7 +128,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 		s.start(ctx, 0)
 		s.end(0, tusk.DatumFailed, "the command exited without asking for a datum (datum_batching needs `tusk next datum`)")
 	}
-	s.finish(ctx)
+	s.finish()
 }
 
 // nextInBatch starts the attempt of datum i of set s or, past the set's
@@ -139,7 +142,7 @@ func (w *worker) nextInBatch(ctx context.Context, s *datumSet, i int) (*datumSet
 				return s, i
 			}
 		}
-		s.finish(ctx)
+		s.finish()
 		if s, _ = w.claim(ctx); s == nil {
 			return nil, -1
 		}

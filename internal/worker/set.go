@@ -2,19 +2,18 @@ package worker
 
 import (
 	"context"
-	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // A datumSet is the datums a worker claimed together. It runs them one
 // after the other, each with its own layout, command and result, but
-// their leases are renewed by one heartbeat, their inputs come in few
-// downloads, their outputs are staged by one upload (small files share
-// chunks) and their results go back in one report.
+// their leases are renewed by one heartbeat and their inputs come in few
+// downloads; their starts and ends go to the worker's reporter, which
+// sends them as they come, few at a time.
 type datumSet struct {
 	w       *worker
 	tasks   []tusk.Task
@@ -26,16 +25,14 @@ type datumSet struct {
 	ahead      map[int][]aheadFile // inputs of datums downloaded before their turn
 	prefetched chan struct{}       // closed once the first download of ahead is over
 
-	up    *client.Upload // of every datum's output; nil until the first
-	upErr error          // why up could not be made
-	ops   int            // operations added to up so far
-	spans [][2]int       // datum i's operations are up's [spans[i][0], spans[i][1])
+	group *group // that takes the next ends (guarded by the reporter's mutex)
 
 	stopBeat func()
 	beatDone chan struct{}
 
 	mu        sync.Mutex
 	cancelled map[string]bool // datums the server took back
+	settled   []bool          // datum i's end was reported
 	current   int             // the datum in hand, or -1
 	stop      func()          // ends the attempt of the datum in hand
 }
@@ -46,8 +43,7 @@ type datumSet struct {
 func (w *worker) newSet(ctx context.Context, tasks []tusk.Task) *datumSet {
 	s := &datumSet{w: w, tasks: tasks, logs: newLogSink(ctx, w), results: make([]tusk.TaskResult, len(tasks)),
 		started: make([]time.Time, len(tasks)), paths: map[string]string{}, ahead: map[int][]aheadFile{}, prefetched: make(chan struct{}),
-		spans: make([][2]int, len(tasks)), cancelled: map[string]bool{}, current: -1, stop: func() {},
-		beatDone: make(chan struct{})}
+		cancelled: map[string]bool{}, settled: make([]bool, len(tasks)), current: -1, stop: func() {}, beatDone: make(chan struct{})}
 	bctx, cancel := context.WithCancel(ctx)
 	s.stopBeat = cancel
 	go s.heartbeat(bctx)
@@ -60,8 +56,8 @@ func (w *worker) newSet(ctx context.Context, tasks []tusk.Task) *datumSet {
 	return s
 }
 
-// heartbeat renews the leases of the set's datums until ctx ends, and
-// stops the attempts the server cancels.
+// heartbeat renews the leases of the set's datums not yet reported until
+// ctx ends, and stops the attempts the server cancels.
 func (s *datumSet) heartbeat(ctx context.Context) {
 	defer close(s.beatDone)
 	every := time.Duration(max(s.tasks[0].LeaseSeconds, 3)) * time.Second / 3
@@ -73,17 +69,32 @@ func (s *datumSet) heartbeat(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		cancel, err := s.w.cfg.Client.Heartbeat(ctx, s.tasks, s.w.cfg.ID)
+		var tasks []tusk.Task
+		s.mu.Lock()
+		for i, t := range s.tasks {
+			if !s.settled[i] {
+				tasks = append(tasks, t)
+			}
+		}
+		s.mu.Unlock()
+		if len(tasks) == 0 {
+			continue
+		}
+		cancel, err := s.w.cfg.Client.Heartbeat(ctx, tasks, s.w.cfg.ID)
 		if err != nil {
 			continue
 		}
 		s.mu.Lock()
 		for _, id := range cancel {
+			i := slices.IndexFunc(s.tasks, func(t tusk.Task) bool { return t.Datum == id })
+			if i < 0 || s.settled[i] {
+				continue // reported meanwhile
+			}
 			if !s.cancelled[id] {
 				s.w.log.Info("attempt cancelled by the server", "datum", id)
 			}
 			s.cancelled[id] = true
-			if s.current >= 0 && s.tasks[s.current].Datum == id {
+			if s.current == i {
 				s.stop()
 			}
 		}
@@ -102,87 +113,72 @@ func (s *datumSet) start(ctx context.Context, i int) (context.Context, bool) {
 	}
 	actx, cancel := context.WithCancel(ctx)
 	s.current, s.stop = i, cancel
-	s.started[i] = time.Now().UTC()
 	return actx, true
 }
 
-// end records the result of datum i's attempt; a failure's reason goes to
-// the datum's logs too.
+// running tells the server that the command of datum i starts now: the
+// datum is RUNNING from then on (it was STARTING since its claim).
+func (s *datumSet) running(i int) {
+	t := &s.tasks[i]
+	s.started[i] = time.Now().UTC()
+	s.w.rep.started(tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Claim: t.Claim, Worker: s.w.cfg.ID,
+		State: tusk.DatumRunning, Started: &s.started[i]})
+}
+
+// end records the result of datum i's attempt and queues its report; a
+// failure's reason goes to the datum's logs too.
 func (s *datumSet) end(i int, state, reason string) {
 	s.mu.Lock()
-	s.stop()
-	s.current, s.stop = -1, func() {}
+	if s.current == i {
+		s.stop()
+		s.current, s.stop = -1, func() {}
+	}
 	s.mu.Unlock()
 	t := &s.tasks[i]
-	finished := time.Now().UTC()
-	s.results[i] = tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Attempt: t.Attempt,
-		Worker: s.w.cfg.ID, ImageID: s.w.cfg.ImageID, State: state, Reason: reason, Started: &s.started[i], Finished: &finished}
+	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Claim: t.Claim,
+		Worker: s.w.cfg.ID, ImageID: s.w.cfg.ImageID, State: state, Reason: reason}
+	if !s.started[i].IsZero() {
+		finished := time.Now().UTC()
+		res.Started, res.Finished = &s.started[i], &finished
+	}
+	s.results[i] = res
 	if state == tusk.DatumFailed {
 		s.logs.note(t, reason)
 	}
+	s.w.rep.ended(s, i)
 }
 
-// collect adds the output of datum i, laid out under the root, to the
-// set's upload.
-func (s *datumSet) collect(ctx context.Context, i int) error {
-	if s.up == nil && s.upErr == nil {
-		s.up, s.upErr = s.w.cfg.Client.NewUpload(ctx)
-	}
-	if s.upErr != nil {
-		return s.upErr
-	}
-	c := &countingUploader{up: s.up}
-	err := s.w.walkOut(c, &s.tasks[i], filepath.Join(s.w.cfg.Root, "out"), "/", 0)
-	s.spans[i] = [2]int{s.ops, s.ops + c.n}
-	s.ops += c.n
-	return err
+// collect adds the output of datum i, laid out under the root, to what
+// the reporter uploads with its result.
+func (s *datumSet) collect(i int) error {
+	return s.w.rep.collect(s, i)
 }
 
-// finish ends the set: it sends the datums' logs, stages their outputs and
-// reports every result in one request. Datums that did not get their turn (the worker is stopping,
-// or a batching command exited) go back to the queue; those the server
-// cancelled are left out.
-func (s *datumSet) finish(ctx context.Context) {
-	defer func() {
-		s.stopBeat()
-		<-s.beatDone
-	}()
+// settle records that the ends of datums were reported.
+func (s *datumSet) settle(ends []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, i := range ends {
+		s.settled[i] = true
+	}
+}
+
+// finish ends the set: datums that did not get their turn (the worker is
+// stopping, or a batching command exited) go back to the queue, at no
+// cost to their tries; those the server cancelled are left out. It
+// returns once every end of the set was reported and its logs sent.
+func (s *datumSet) finish() {
 	<-s.prefetched
-	stopping := ctx.Err() != nil
-	rctx := context.WithoutCancel(ctx)
-	if stopping {
-		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeout(rctx, 5*time.Second)
-		defer cancel()
-	}
-	var ops []tusk.FileOp
-	var upErr error
-	if s.up != nil {
-		if stopping {
-			s.up.Abort()
-		} else {
-			ops, upErr = s.up.Stage()
+	for i, t := range s.tasks {
+		s.mu.Lock()
+		left := s.results[i].State == "" && !s.cancelled[t.Datum]
+		s.mu.Unlock()
+		if left {
+			s.end(i, tusk.DatumQueued, "given back by worker "+s.w.cfg.ID+" before its turn")
 		}
 	}
-	results := make([]tusk.TaskResult, 0, len(s.tasks))
-	for i, res := range s.results {
-		t := &s.tasks[i]
-		switch {
-		case stopping || res.State == "" && !s.cancelled[t.Datum]:
-			res = tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Attempt: t.Attempt, Worker: s.w.cfg.ID,
-				State: tusk.DatumQueued, Reason: "given back by worker " + s.w.cfg.ID + " before its turn"}
-		case res.State == "":
-			continue
-		case res.State == tusk.DatumSuccess && upErr != nil:
-			res.State, res.Reason = tusk.DatumFailed, "upload output: "+upErr.Error()
-			s.logs.note(t, res.Reason)
-		case res.State == tusk.DatumSuccess:
-			res.Outputs = ops[s.spans[i][0]:s.spans[i][1]]
-		}
-		results = append(results, res)
-	}
+	<-s.w.rep.sent()
 	s.logs.close()
-	if err := s.w.cfg.Client.Done(rctx, results); err != nil {
-		s.w.log.Error("report datums", "datums", len(results), "err", err)
-	}
+	s.stopBeat()
+	<-s.beatDone
 }

@@ -40,21 +40,21 @@ func Run(ctx context.Context, cfg Config) error {
 	bin, removeBin := binDir()
 	defer removeBin()
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin}
+	w.rep = newReporter(ctx, w)
 	w.log.Info("worker started", "root", cfg.Root)
-	done := make(chan struct{})
-	close(done)
-	var reported <-chan struct{} = done
+	var finishing sync.WaitGroup
 	s, err := w.claim(ctx)
 	for s != nil {
 		if s.tasks[0].DatumBatching {
-			<-reported
+			finishing.Wait()
 			w.batch(ctx, s)
 			s, err = w.claim(ctx)
 			continue
 		}
-		s, reported, err = w.runSet(ctx, s, reported)
+		s, err = w.runSet(ctx, s, &finishing)
 	}
-	<-reported
+	finishing.Wait()
+	w.rep.close()
 	return err
 }
 
@@ -98,14 +98,14 @@ type worker struct {
 	log  *slog.Logger
 	bin  string // directory with the shim as tusk and pachctl, put first on PATH
 	lazy lazyFiles
+	rep  *reporter
 }
 
 // runSet processes the datums of a set one after the other. So that the
 // worker does not wait between sets, it claims the next set halfway
-// through, and reports this one in the background, once the report of
-// the set before is in (prev is closed). It returns the next set (nil
-// when ctx ends) and a channel closed once this set's report is in.
-func (w *worker) runSet(ctx context.Context, s *datumSet, prev <-chan struct{}) (*datumSet, <-chan struct{}, error) {
+// through, and finishes this one in the background (finishing counts it).
+// It returns the next set, nil when ctx ends.
+func (w *worker) runSet(ctx context.Context, s *datumSet, finishing *sync.WaitGroup) (*datumSet, error) {
 	type claim struct {
 		s   *datumSet
 		err error
@@ -127,18 +127,14 @@ func (w *worker) runSet(ctx context.Context, s *datumSet, prev <-chan struct{}) 
 		s.process(ctx, i)
 	}
 	ask()
-	reported := make(chan struct{})
-	go func() {
-		defer close(reported)
-		<-prev
-		s.finish(ctx)
-	}()
+	finishing.Go(s.finish)
 	c := <-claimed
-	return c.s, reported, c.err
+	return c.s, c.err
 }
 
 // process runs datum i of the set: its command, then, if that fails, its
-// err_cmd.
+// err_cmd. Only a failure of the command counts as a failed attempt: a
+// datum in hand when the worker stops is given back.
 func (s *datumSet) process(ctx context.Context, i int) {
 	t := &s.tasks[i]
 	actx, ok := s.start(ctx, i)
@@ -146,23 +142,28 @@ func (s *datumSet) process(ctx context.Context, i int) {
 		return // cancelled by the server before its turn
 	}
 	if err := s.layOut(actx, i); err != nil {
-		s.end(i, tusk.DatumFailed, err.Error())
+		s.endEarly(ctx, i, err)
 		return
 	}
+	s.running(i)
 	code, err := s.run(actx, t, t.Cmd, t.Stdin)
 	if err == nil && accepted(code, t.AcceptReturnCode) {
-		if err := s.collect(ctx, i); err != nil {
+		if err := s.collect(i); err != nil {
 			s.end(i, tusk.DatumFailed, "upload output: "+err.Error())
 			return
 		}
 		s.end(i, tusk.DatumSuccess, "")
 		return
 	}
+	if ctx.Err() != nil {
+		s.end(i, tusk.DatumQueued, "given back by worker "+s.w.cfg.ID+", which is stopping")
+		return
+	}
 	reason := fmt.Sprintf("command exited with code %d", code)
 	if err != nil {
 		reason = err.Error()
 	}
-	if actx.Err() != nil && ctx.Err() == nil {
+	if actx.Err() != nil {
 		reason = "attempt cancelled (job stopped, datum restarted or lease lost)"
 	}
 	if len(t.ErrCmd) > 0 && actx.Err() == nil {
@@ -172,6 +173,17 @@ func (s *datumSet) process(ctx context.Context, i int) {
 		}
 	}
 	s.end(i, tusk.DatumFailed, reason)
+}
+
+// endEarly ends the attempt of datum i, whose inputs could not be laid
+// out: given back if the worker is stopping, else failed, and marked so
+// if the server could not read them.
+func (s *datumSet) endEarly(ctx context.Context, i int, err error) {
+	if ctx.Err() != nil {
+		s.end(i, tusk.DatumQueued, "given back by worker "+s.w.cfg.ID+", which is stopping")
+		return
+	}
+	s.end(i, tusk.DatumFailed, err.Error())
 }
 
 func accepted(code int, extra []int64) bool {

@@ -52,7 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"ObjectClaimForDeletion", testObjectClaimForDeletion},
 		{"ObjectForget", testObjectForget},
 		{"ObjectKnown", testObjectKnown},
-		{"ExpireLeases", testExpireLeases},
+		{"ClaimableDatums", testClaimableDatums},
 		{"LineageGenerations", testLineageGenerations},
 		{"LineageKeyOrder", testLineageKeyOrder},
 		{"LineageStaleBase", testLineageStaleBase},
