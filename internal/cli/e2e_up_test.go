@@ -217,3 +217,23 @@ func TestE2EWorkerTempDirIsRemoved(t *testing.T) {
 		return errors.Is(err, os.ErrNotExist)
 	})
 }
+
+func TestE2ECommandSurvivesPostgresOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	u, err := url.Parse(testenv.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.StartProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	e := startServer(t, "--metadata", u.String(), "--store-retry", "30s", "--log-level", "info")
+	e.run("create", "repo", "before")
+
+	proxy.Stop()
+	time.AfterFunc(2*time.Second, proxy.Start)
+	e.run("create", "repo", "during")
+	wantContains(t, "list repo", e.run("list", "repo"), "before", "during")
+	wantContains(t, "server log", e.logs.String(), `msg="metadata store unavailable; retrying"`, `msg="metadata store available again"`)
+}

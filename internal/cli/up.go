@@ -44,8 +44,9 @@ By default everything lives in the data directory ($TUSK_DATA_DIR, else
 s3://bucket/prefix?endpoint=...&region=..., or mem:// for a throwaway store);
 --metadata takes a SQLite path or a postgres:// DSN. An S3 bucket must exist
 unless --create-bucket is given. Calls to S3 that fail for a transient
-reason (connection refused, timeout, 5xx, SlowDown) are retried for up to
---store-retry, and the outage is logged.
+reason (connection refused, timeout, 5xx, SlowDown), and transactions that
+cannot reach PostgreSQL, are retried for up to --store-retry, and the
+outage is logged.
 
 One server at a time uses a data directory: it holds DIR/tusk.lock while it
 runs, and a second one refuses to start.
@@ -90,7 +91,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.DurationVar(&opts.workerStart, "worker-start-timeout", pps.DefaultWorkerStartTimeout,
 		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
 	f.BoolVar(&opts.createBkt, "create-bucket", false, "create the --storage S3 bucket if it does not exist")
-	f.DurationVar(&opts.storeRetry, "store-retry", 30*time.Second, "how long a call to an S3 store retries transient errors before it fails (0: no retries)")
+	f.DurationVar(&opts.storeRetry, "store-retry", 30*time.Second, "how long a call to S3 or PostgreSQL retries transient errors before it fails (0: no retries)")
 	return cmd
 }
 

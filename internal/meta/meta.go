@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,6 +30,10 @@ type DB struct {
 	stmts     map[string]*sql.Stmt // nil while being prepared
 	closed    bool
 	preparing sync.WaitGroup // background prepares, which Close waits for
+
+	outageLimit time.Duration // see RetryOutages
+	log         *slog.Logger
+	outage      atomic.Int64 // start of the current outage in Unix nanoseconds; 0 when there is none
 }
 
 // maxStmts bounds the prepared statements kept; queries past it (only
@@ -141,7 +147,8 @@ const (
 
 // Update runs fn in a read-write transaction that is durable once it
 // returns, retrying it when the database reports a serialization
-// conflict. fn must not have side effects outside the transaction.
+// conflict or cannot be reached to begin (see RetryOutages). fn must not
+// have side effects outside the transaction.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return d.run(ctx, durable, fn)
 }
@@ -165,7 +172,7 @@ func (d *DB) run(ctx context.Context, m mode, fn func(*Tx) error) error {
 	}
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
-		err = d.try(ctx, opts, m, fn)
+		err = d.tryThroughOutage(ctx, opts, m, fn)
 		if !retryable(err) {
 			return err
 		}
@@ -181,7 +188,7 @@ func (d *DB) run(ctx context.Context, m mode, fn func(*Tx) error) error {
 func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) error) error {
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return &beginError{fmt.Errorf("begin transaction: %w", err)}
 	}
 	defer conn.Close()
 	if !d.postgres {
@@ -202,7 +209,7 @@ func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) 
 	}
 	sqlTx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return &beginError{fmt.Errorf("begin transaction: %w", err)}
 	}
 	tx := &Tx{tx: sqlTx, d: d, postgres: d.postgres}
 	if d.postgres && m == volatile {

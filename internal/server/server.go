@@ -56,8 +56,9 @@ type Config struct {
 	// CreateBucket lets the server create a missing S3 bucket; without it
 	// a missing bucket stops the server from starting.
 	CreateBucket bool
-	// StoreRetry is how long a call to a network object store (S3) keeps
-	// retrying transient errors before it fails; 0 means no retries.
+	// StoreRetry is how long a call to a store on the network (S3,
+	// PostgreSQL) keeps retrying transient errors before it fails; 0
+	// means no retries.
 	StoreRetry time.Duration
 }
 
@@ -115,6 +116,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	s.db.RetryOutages(cfg.StoreRetry, cfg.Logger)
 	if s.pfs, err = pfs.Open(ctx, s.db, s.objects, pfs.Options{LeaseTTL: cfg.LeaseTTL, Logger: cfg.Logger}); err != nil {
 		s.Close()
 		return nil, err
