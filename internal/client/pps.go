@@ -63,6 +63,13 @@ func (c *Client) ListJobs(ctx context.Context, pipeline, id string, limit int) (
 	return collect[tusk.JobInfo](ctx, c, "/v1/jobs", q)
 }
 
+// SubscribeJobs calls fn with every job event the server pushes (a
+// "subscribed" event, then the jobs whose state or progress changes) until
+// ctx ends or fn returns an error.
+func (c *Client) SubscribeJobs(ctx context.Context, fn func(tusk.JobEvent) error) error {
+	return stream(ctx, c, "/v1/events/jobs", nil, fn)
+}
+
 // InspectJob describes a job.
 func (c *Client) InspectJob(ctx context.Context, pipeline, id string) (tusk.JobInfo, error) {
 	var j tusk.JobInfo

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // screenshotDir is where TUSK_SCREENSHOTS=1 saves the pages' pictures.
@@ -153,3 +154,41 @@ func TestConsoleInABrowser(t *testing.T) {
 }
 
 func short(id string) string { return id[:10] }
+
+// A running job shows live: the DAG and the pipelines table mark it
+// running, and its page's progress moves as its datums finish, without a
+// reload.
+func TestConsoleShowsARunningJob(t *testing.T) {
+	e := start(t)
+	b := newBrowser(t, e)
+	e.startSlow()
+	b.do("open the DAG", chromedp.Navigate(b.base+"/"), chromedp.WaitVisible(chromedp.CSS(`a.node[data-name="slow"]`)))
+	c := e.putSlow()
+	b.do("see the job run on the DAG", chromedp.Poll[chromedp.Void](`document.querySelector('a.node[data-name="slow"] .sub').textContent.includes("job running")`))
+	b.contains(`#pipelines tbody tr:has(a[href="/pipelines/slow"]) td:nth-child(3)`, tusk.JobRunning)
+
+	b.do("open the job", chromedp.Navigate(b.base+"/jobs/slow/"+c.ID), chromedp.WaitVisible(chromedp.CSS("#job-summary .counts")))
+	var shown []string // the progress shown while the job runs, each change once
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job page did not show SUCCESS in a minute; it showed %q", shown)
+		}
+		// One evaluation reads both, as a live update may swap the
+		// summary between two queries.
+		now, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+			`[document.querySelector("#job-summary .state").textContent, document.querySelector("#job-summary .counts").textContent]`))
+		if err != nil {
+			t.Fatalf("read the job's state and progress: %v", err)
+		}
+		if now[0] == tusk.JobSuccess {
+			break
+		}
+		if len(shown) == 0 || shown[len(shown)-1] != now[1] {
+			shown = append(shown, now[1])
+		}
+	}
+	if len(shown) < 4 {
+		t.Errorf("while the job ran its page showed %q: want its progress to change at least 3 times", shown)
+	}
+	b.contains("#job-summary .counts", "20 processed · 0 skipped · 0 failed / 20")
+}

@@ -8,9 +8,10 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// progressInterval is how often the event stream checks for running jobs,
-// whose datum progress makes no commit event.
-const progressInterval = 2 * time.Second
+// pingInterval is how often an idle event stream sends a comment, which
+// keeps proxies from closing it and tells the server when the browser has
+// gone.
+const pingInterval = 15 * time.Second
 
 // commitNote is what a "commit" event tells the page.
 type commitNote struct {
@@ -21,10 +22,22 @@ type commitNote struct {
 	State  string `json:"state"`
 }
 
-// events streams a "ready" event once subscribed to the API's commit
-// events, then a "commit" event for each commit, and a "progress" event
-// every few seconds while some pipeline's last job runs, so that pages
-// refresh their live parts.
+// jobNote is what a "job" event tells the page: a job's state and
+// progress.
+type jobNote struct {
+	Pipeline  string `json:"pipeline"`
+	ID        string `json:"id"`
+	State     string `json:"state"`
+	Total     int64  `json:"total"`
+	Processed int64  `json:"processed"`
+	Skipped   int64  `json:"skipped"`
+	Failed    int64  `json:"failed"`
+}
+
+// events streams a "ready" event once subscribed to the API's commit and
+// job events, then a "commit" event for each commit and a "job" event
+// each time a job's state or progress changes, so that pages refresh
+// their live parts.
 func (c *console) events(w http.ResponseWriter, r *http.Request) {
 	s, err := startSSE(w)
 	if err != nil {
@@ -33,50 +46,52 @@ func (c *console) events(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	commits, done := feed(ctx, func(fn func(tusk.CommitEvent) error) error { return c.api.SubscribeCommits(ctx, fn) })
-	tick := time.NewTicker(progressInterval)
+	commits, commitsDone := feed(ctx, func(fn func(tusk.CommitEvent) error) error { return c.api.SubscribeCommits(ctx, fn) })
+	jobs, jobsDone := feed(ctx, func(fn func(tusk.JobEvent) error) error { return c.api.SubscribeJobs(ctx, fn) })
+	subscribed := 0 // to commits, to jobs
+	tick := time.NewTicker(pingInterval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case err := <-done:
+		case err := <-commitsDone:
 			if ctx.Err() == nil {
 				c.log.Warn("commit events ended", "err", err)
+			}
+			return
+		case err := <-jobsDone:
+			if ctx.Err() == nil {
+				c.log.Warn("job events ended", "err", err)
 			}
 			return
 		case ev := <-commits:
 			switch ev.Type {
 			case "heartbeat":
 			case "subscribed": // from now on no commit goes unreported
-				err = s.send("ready", "", nil)
+				if subscribed++; subscribed == 2 {
+					err = s.send("ready", "", nil)
+				}
 			default:
 				cm := ev.Commit
 				err = s.send("commit", "", commitNote{Type: ev.Type, Repo: cm.Repo, ID: cm.ID, Branch: cm.Branch, State: cm.State})
 			}
-		case <-tick.C:
-			if c.jobsRunning(ctx) {
-				err = s.send("progress", "", nil)
-			} else {
-				err = s.ping()
+		case ev := <-jobs:
+			switch ev.Type {
+			case "subscribed":
+				if subscribed++; subscribed == 2 {
+					err = s.send("ready", "", nil)
+				}
+			case "job":
+				j := ev.Job
+				err = s.send("job", "", jobNote{Pipeline: j.Pipeline, ID: j.ID, State: j.State,
+					Total: j.DataTotal, Processed: j.DataProcessed, Skipped: j.DataSkipped, Failed: j.DataFailed})
 			}
+		case <-tick.C:
+			err = s.ping()
 		}
 		if err != nil {
 			return
 		}
 	}
-}
-
-// jobsRunning reports whether some pipeline's last job is not done.
-func (c *console) jobsRunning(ctx context.Context) bool {
-	pipes, err := c.api.ListPipelines(ctx)
-	if err != nil {
-		return false
-	}
-	for _, p := range pipes {
-		if p.LastJobState != "" && !tusk.JobDone(p.LastJobState) {
-			return true
-		}
-	}
-	return false
 }

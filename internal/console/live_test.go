@@ -3,7 +3,10 @@ package console_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +136,72 @@ func TestLogsAreFollowedWhileTheJobRuns(t *testing.T) {
 	onPage := strings.Contains(page, "</time> start</span>")
 	if onPage == strings.Contains(all, `"message":"start"`) {
 		t.Errorf("the start line must be on the page or in the stream, once:\npage has it: %v\nstream: %s", onPage, all)
+	}
+}
+
+// slowSpec's 20-datum jobs run one datum at a time, each for a moment,
+// and report each datum on its own: their progress moves for seconds.
+const slowSpec = `{"pipeline": {"name": "slow"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+ "parallelism_spec": {"constant": 1}, "datum_set_spec": {"number": 1},
+ "transform": {"cmd": ["sh", "-c", "sleep 0.2; cp $in /pfs/out/"]}}`
+
+// startSlow makes repo in and pipeline slow.
+func (e *env) startSlow() {
+	e.t.Helper()
+	if _, err := e.api.CreateRepo(e.ctx, "in", ""); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.api.CreatePipeline(e.ctx, []byte(slowSpec), false, false, false); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// putSlow commits 20 files to in, for a 20-datum job of slow.
+func (e *env) putSlow() tusk.Commit {
+	e.t.Helper()
+	var files []string
+	for i := range 20 {
+		files = append(files, fmt.Sprintf("/%02d", i), strconv.Itoa(i))
+	}
+	return e.put("in", files...)
+}
+
+func TestEventsReportJobProgress(t *testing.T) {
+	e := start(t)
+	ctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	e.startSlow()
+	events := e.openSSE(ctx, "/events")
+	next(t, events, "ready")
+	c := e.putSlow()
+	var seen []string // the job's states and processed counts, as reported
+	for {
+		var j struct {
+			Pipeline, ID, State string
+			Total, Processed    int64
+		}
+		ev := next(t, events, "job")
+		if err := json.Unmarshal([]byte(ev.Data), &j); err != nil {
+			t.Fatalf("job event %s: %v", ev.Data, err)
+		}
+		if j.Pipeline != "slow" || j.ID != c.ID {
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s %d/%d", j.State, j.Processed, j.Total))
+		if tusk.JobDone(j.State) {
+			break
+		}
+	}
+	if last := seen[len(seen)-1]; last != "SUCCESS 20/20" {
+		t.Errorf("the last job event is %q, want SUCCESS 20/20", last)
+	}
+	running := 0
+	for _, s := range seen {
+		if strings.HasPrefix(s, tusk.JobRunning+" ") {
+			running++
+		}
+	}
+	if running < 3 {
+		t.Errorf("job events %q: want at least 3 of the running job's progress", seen)
 	}
 }

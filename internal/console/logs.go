@@ -17,6 +17,10 @@ type logNote struct {
 	User    bool   `json:"user"`
 }
 
+// jobCheckInterval is how often a log stream checks whether its job has
+// ended.
+const jobCheckInterval = 2 * time.Second
+
 // followLogs streams a datum's log lines as "line" events, skipping the
 // first ?skip= (the page has them) or, when the browser reconnects, the
 // lines up to its Last-Event-ID. When the job is done it sends the last
@@ -35,7 +39,7 @@ func (c *console) followLogs(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	lines, _ := feed(ctx, func(fn func(tusk.LogLine) error) error { return c.api.Logs(ctx, pipeline, id, datum, true, fn) })
-	tick := time.NewTicker(progressInterval)
+	tick := time.NewTicker(jobCheckInterval)
 	defer tick.Stop()
 	n, ending := 0, false
 	for {

@@ -71,7 +71,11 @@ func TestPagesShowTheScenario(t *testing.T) {
 <td><span class="change added">added</span>`)
 	})
 	t.Run("pipeline", func(t *testing.T) {
-		e.page("/pipelines/count", "Spec (version 1)", "wc -w", `href="/jobs/count/`+set+`"`, "2 processed · 0 skipped · 0 failed / 2")
+		body := e.page("/pipelines/count", "Spec (version 1)", "wc -w &lt; $words &gt; /pfs/out/", `href="/jobs/count/`+set+`"`,
+			"2 processed · 0 skipped · 0 failed / 2")
+		if strings.Contains(body, `\u003c`) || strings.Contains(body, `\u003e`) {
+			t.Errorf("the spec view shows HTML escapes of JSON:\n%s", body)
+		}
 	})
 	t.Run("job", func(t *testing.T) {
 		body := e.page("/jobs/count/"+set, "2 processed · 0 skipped · 0 failed / 2", "<code>sh -c &#39;wc -w &lt; $words")

@@ -84,6 +84,7 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 				if err := a.saveJob(ctx, j); err != nil {
 					return 0, err
 				}
+				a.setLastJobState(ctx, j.Pipeline, j.State)
 			}
 			return time.Minute, nil // woken by the commit's event
 		}
@@ -95,6 +96,7 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 		return 0, err
 	}
 	a.signalJobs()
+	a.setLastJobState(ctx, j.Pipeline, j.State)
 	if j.DataTotal > j.DataSkipped {
 		a.awaitWorkers(j)
 		if err := a.ensureWorkers(ctx, r); err != nil {

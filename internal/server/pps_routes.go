@@ -27,6 +27,7 @@ func (s *Server) ppsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/pipelines/{name}/{action}", s.pipelineAction)
 	mux.HandleFunc("GET /v1/jobs", s.listJobs)
 	mux.HandleFunc("GET /v1/jobs/wait", s.waitJob)
+	mux.HandleFunc("GET /v1/events/jobs", s.jobEvents)
 	mux.HandleFunc("GET /v1/jobs/{pipeline}/{id}", s.inspectJob)
 	mux.HandleFunc("POST /v1/jobs/{pipeline}/{id}/stop", s.stopJob)
 	mux.HandleFunc("DELETE /v1/jobs/{pipeline}/{id}", s.deleteJob)
@@ -141,6 +142,48 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 func (s *Server) waitJob(w http.ResponseWriter, r *http.Request) {
 	js, err := s.pps.WaitJob(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("id"))
 	reply(w, r, js, err)
+}
+
+// jobEvents pushes the jobs whose state or progress changes as they do
+// (newline-delimited tusk.JobEvent), until the client goes.
+func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	st := newStream(w)
+	events := make(chan tusk.JobEvent)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.pps.WatchJobs(ctx, func(ev tusk.JobEvent) error {
+			select {
+			case events <- ev:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	beat := time.NewTicker(15 * time.Second)
+	defer beat.Stop()
+	for {
+		var err error
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-done:
+			if ctx.Err() == nil {
+				st.finish(r, err)
+			}
+			return
+		case ev := <-events:
+			err = st.send(ev)
+		case <-beat.C:
+			err = st.send(tusk.JobEvent{Type: "heartbeat"})
+		}
+		if err != nil {
+			return
+		}
+		st.flush()
+	}
 }
 
 func (s *Server) inspectJob(w http.ResponseWriter, r *http.Request) {

@@ -90,6 +90,14 @@ type JobInfo struct {
 	ShimVersion     string      `json:"shim_version,omitempty"`
 }
 
+// JobEvent is pushed to subscribers of job events: "subscribed" once
+// changes are watched, then "job" with each job whose state or progress
+// changed, and "heartbeat" now and then.
+type JobEvent struct {
+	Type string   `json:"type"`
+	Job  *JobInfo `json:"job,omitempty"`
+}
+
 // DatumInput is one input of a datum: a path of an input commit.
 type DatumInput struct {
 	Name       string `json:"name"`

@@ -1,8 +1,9 @@
 // Tusk console: live updates without reloading the page.
 //
 // Parts of a page marked data-live are fetched again and swapped in when
-// the server's /events stream reports a commit or job progress. A <pre>
-// with data-follow appends the log lines its event stream sends.
+// the server's /events stream reports a commit, or a job whose state or
+// progress changed. A <pre> with data-follow appends the log lines its
+// event stream sends.
 "use strict";
 
 (function () {
@@ -48,7 +49,7 @@
 	if (document.querySelector("[data-live]")) {
 		var events = new EventSource("/events");
 		events.addEventListener("commit", refresh);
-		events.addEventListener("progress", refresh);
+		events.addEventListener("job", refresh);
 	}
 
 	var logs = document.querySelector("pre[data-follow]");
