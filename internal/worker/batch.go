@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -46,14 +45,17 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	cmd := exec.Command(first.Cmd[0], first.Cmd[1:]...)
 	cmd.Env = append(w.env(&tusk.Task{}), NextSocketEnv+"="+sock)
 	cmd.Dir = first.WorkingDir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the worker
 	if len(first.Stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(first.Stdin, "\n") + "\n")
 	}
 	stdout, _ := logs.writer()
 	stderr, _ := logs.writer()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	if err := cmd.Start(); err != nil {
+	tree, err := w.procs.New("batch")
+	if err == nil {
+		err = tree.Start(cmd)
+	}
+	if err != nil {
 		stdout.Close()
 		stderr.Close()
 		s.start(ctx, 0)
@@ -63,12 +65,12 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	}
 	exited := make(chan error, 1)
 	go func() {
-		exited <- cmd.Wait()
+		exited <- tree.Wait() // the command, and whatever it left running
 		stdout.Close()
 		stderr.Close()
 		ln.Close()
 	}()
-	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	defer tree.Kill()
 
 	current, asked := -1, false // the datum in hand, as an index into s.tasks
 	for {

@@ -16,10 +16,11 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// run runs a command of a datum of the set in its own process group,
-// feeding it stdin lines and streaming its output as the datum's logs.
-// The whole process tree is killed when ctx ends or the datum timeout
-// passes. It returns the exit code once every line of output is in the
+// run runs a command of a datum of the set as a process tree of its own
+// (see package proctree), feeding it stdin lines and streaming its output
+// as the datum's logs. The whole tree is killed when ctx ends or the
+// datum timeout passes, and whatever the command leaves running when it
+// exits. It returns the exit code once every line of output is in the
 // logs.
 func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (int, error) {
 	if len(argv) == 0 {
@@ -38,13 +39,17 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	}
 	cmd.Env = w.env(t)
 	cmd.Dir = t.WorkingDir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the worker
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if t.User != "" && !w.cfg.UserApplied {
 		cred, err := credential(t.User)
 		if err != nil {
 			return -1, err
 		}
 		cmd.SysProcAttr.Credential = cred
+	}
+	tree, err := w.procs.New("datum")
+	if err != nil {
+		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	if len(stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(stdin, "\n") + "\n")
@@ -55,9 +60,9 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	// A background process that keeps the output open must not hold the
 	// datum: after the command exits, give its output 2 s, then move on
-	// (the group kill below ends such stragglers).
+	// (the tree's end kills such stragglers).
 	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
+	if err := tree.Start(cmd); err != nil {
 		stdout.Close()
 		stderr.Close()
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
@@ -66,17 +71,16 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	go func() {
 		select {
 		case <-ctx.Done():
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			tree.Kill()
 		case <-done:
 		}
 	}()
-	err = cmd.Wait()
+	// Whatever the command started ends with it.
+	err = tree.Wait()
 	if errors.Is(err, exec.ErrWaitDelay) {
 		err = nil
 	}
 	close(done)
-	// Whatever the command left behind in its group goes too.
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	stdout.Close()
 	stderr.Close()
 	if ctx.Err() == context.DeadlineExceeded {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/proctree"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -41,6 +42,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer removeBin()
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin}
 	w.rep = newReporter(ctx, w)
+	w.procs = proctree.Open(w.log)
 	w.log.Info("worker started", "root", cfg.Root)
 	var finishing sync.WaitGroup
 	s, err := w.claim(ctx)
@@ -94,11 +96,12 @@ func (w *worker) next(ctx context.Context) ([]tusk.Task, error) {
 }
 
 type worker struct {
-	cfg  Config
-	log  *slog.Logger
-	bin  string // directory with the shim as tusk and pachctl, put first on PATH
-	lazy lazyFiles
-	rep  *reporter
+	cfg   Config
+	log   *slog.Logger
+	bin   string // directory with the shim as tusk and pachctl, put first on PATH
+	lazy  lazyFiles
+	rep   *reporter
+	procs *proctree.Host // where each command runs as a tree that ends with it
 }
 
 // runSet processes the datums of a set one after the other. So that the

@@ -141,14 +141,15 @@ func TestDatumTimeoutInContainer(t *testing.T) {
 	}
 }
 
-// TestOrphansAreReapedInContainer: the shim is the container's init, so
-// what user code leaves running is killed after its datum and reaped.
+// TestOrphansAreReapedInContainer: what user code leaves running, in its
+// process group or a new session, is killed after its datum (the worker
+// is a subreaper) and reaped.
 func TestOrphansAreReapedInContainer(t *testing.T) {
 	e := newE2E(t)
 	e.setup(`{"pipeline": {"name": "ps"},
 		"input": {"pfs": {"repo": "words", "glob": "/*"}},
 		"transform": {"image": "` + testImage + `",
-			"cmd": ["sh", "-c", "ps -o stat,args > /pfs/out/$(basename $words); sleep 1000 >/dev/null 2>&1 &"]}}`)
+			"cmd": ["sh", "-c", "ps -o stat,args > /pfs/out/$(basename $words); sleep 1000 >/dev/null 2>&1 & setsid sleep 1001 >/dev/null 2>&1 &"]}}`)
 	for _, path := range []string{"/a.txt", "/b.txt"} {
 		c := e.put("words", path, "x\n")
 		if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/proctree"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
@@ -28,6 +29,11 @@ type Runner struct {
 	address string // where workers reach the server
 	scratch string // parent of the workers' datum directories
 	log     *slog.Logger
+
+	// cgroups keeps each worker and all it starts in a cgroup, where this
+	// process may make them, so that what the worker's datums started
+	// ends when the worker does, killed or not.
+	cgroups *proctree.Host
 
 	mu     sync.Mutex
 	groups map[string]*group
@@ -45,8 +51,10 @@ var _ runner.Runner = (*Runner)(nil)
 // New returns a runner that starts `exe worker …` processes talking to the
 // server at address, with their datum directories under scratch.
 func New(exe, address, scratch string, log *slog.Logger) *Runner {
-	return &Runner{exe: exe, address: address, scratch: scratch, log: log.WithGroup("process-runner"),
-		groups: map[string]*group{}, warned: map[string]bool{}}
+	log = log.WithGroup("process-runner")
+	return &Runner{exe: exe, address: address, scratch: scratch, log: log,
+		cgroups: proctree.Open(log, proctree.CgroupV2, proctree.CgroupV1),
+		groups:  map[string]*group{}, warned: map[string]bool{}}
 }
 
 // Name returns "process".
@@ -126,18 +134,23 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 	cmd := exec.Command(r.exe, args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	// A worker dies with the server: one that outlived a killed server
-	// would pull work from the next one on the same socket, unknown to it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if os.Geteuid() == 0 {
 		cmd.Args = append(cmd.Args, "--mount-pfs")
 		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
 	}
-	if err := cmd.Start(); err != nil {
+	// A worker dies with the server (the tree's Pdeathsig): one that
+	// outlived a killed server would pull work from the next one on the
+	// same socket, unknown to it.
+	tree, err := r.cgroups.New("worker-" + id)
+	if err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	if err := tree.Start(cmd); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- tree.Wait() }()
 	select {
 	case err := <-done:
 		return err
@@ -146,7 +159,7 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			tree.Kill()
 			<-done
 		}
 		return ctx.Err()

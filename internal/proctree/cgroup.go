@@ -1,0 +1,228 @@
+package proctree
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A cgroup is a directory of a mounted cgroup hierarchy, of version 2 (the
+// unified hierarchy) or 1 (the freezer or pids hierarchy).
+type cgroup struct {
+	version int
+	dir     string
+}
+
+// v1Controllers are the version 1 hierarchies a tree may live in, best
+// first: any hierarchy lists its processes, and these two are the ones
+// meant for keeping track of groups of processes.
+var v1Controllers = []string{"freezer", "pids"}
+
+// ownCgroup returns the cgroup of this process in the hierarchy of the
+// given version, as a directory of the mounted file system.
+func ownCgroup(version int) (*cgroup, error) {
+	own, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return nil, err
+	}
+	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	if version == 2 {
+		path, ok := cgroupPath(string(own), "")
+		if !ok {
+			return nil, errors.New("this process is in no cgroup v2")
+		}
+		return cgroupDir(2, string(mounts), path, "")
+	}
+	for _, ctrl := range v1Controllers {
+		if path, ok := cgroupPath(string(own), ctrl); ok {
+			return cgroupDir(1, string(mounts), path, ctrl)
+		}
+	}
+	return nil, fmt.Errorf("this process is in no cgroup v1 of the %s controllers", strings.Join(v1Controllers, " or "))
+}
+
+// cgroupPath finds, in the text of /proc/self/cgroup, the path of the
+// cgroup in the hierarchy of controller ctrl, or with ctrl empty in the
+// unified hierarchy.
+func cgroupPath(procCgroup, ctrl string) (string, bool) {
+	for line := range strings.Lines(procCgroup) {
+		id, rest, _ := strings.Cut(strings.TrimSuffix(line, "\n"), ":")
+		ctrls, path, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		if ctrl == "" && id == "0" && ctrls == "" || ctrl != "" && slices.Contains(strings.Split(ctrls, ","), ctrl) {
+			return path, true
+		}
+	}
+	return "", false
+}
+
+// cgroupDir finds, in the text of /proc/self/mountinfo, where the cgroup
+// at path of a hierarchy (of version 2, or version 1 with controller ctrl)
+// is mounted.
+func cgroupDir(version int, mountinfo, path, ctrl string) (*cgroup, error) {
+	for line := range strings.Lines(mountinfo) {
+		pre, post, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(f) < 5 || len(g) < 3 {
+			continue
+		}
+		root, mountpoint, fstype, opts := unescape(f[3]), unescape(f[4]), g[0], strings.Split(g[2], ",")
+		switch {
+		case version == 2 && fstype != "cgroup2":
+			continue
+		case version == 1 && (fstype != "cgroup" || !slices.Contains(opts, ctrl)):
+			continue
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			continue // a mount of another part of the hierarchy
+		}
+		return &cgroup{version: version, dir: filepath.Join(mountpoint, rel)}, nil
+	}
+	if version == 2 {
+		return nil, fmt.Errorf("cgroup v2 %s is not mounted here", path)
+	}
+	return nil, fmt.Errorf("cgroup v1 %s of the %s controller is not mounted here", path, ctrl)
+}
+
+// unescape undoes the octal escapes (\040 for a space) of mountinfo.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// child makes a child cgroup.
+func (c *cgroup) child(name string) (*cgroup, error) {
+	dir := filepath.Join(c.dir, name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("make cgroup: %w", err)
+	}
+	return &cgroup{version: c.version, dir: dir}, nil
+}
+
+// enter moves the thread tid into the cgroup (version 1 only: version 2
+// moves whole processes).
+func (c *cgroup) enter(tid int) error {
+	if err := os.WriteFile(filepath.Join(c.dir, "tasks"), []byte(strconv.Itoa(tid)), 0); err != nil {
+		return fmt.Errorf("move thread %d into cgroup %s: %w", tid, c.dir, err)
+	}
+	return nil
+}
+
+// dirs returns the cgroup and its descendants, deepest first.
+func (c *cgroup) dirs() []string {
+	var out []string
+	filepath.WalkDir(c.dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			out = append(out, path)
+		}
+		return nil
+	})
+	slices.Reverse(out)
+	return out
+}
+
+// procs returns the processes of the cgroup and of its descendants,
+// leaving this process out.
+func (c *cgroup) procs() []int {
+	self := os.Getpid()
+	var out []int
+	for _, dir := range c.dirs() {
+		f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if pid, err := strconv.Atoi(sc.Text()); err == nil && pid != self {
+				out = append(out, pid)
+			}
+		}
+		f.Close()
+	}
+	return out
+}
+
+// kill kills every process of the cgroup and of its descendants, and
+// returns once none is left: with cgroup.kill where the kernel has it
+// (5.14 and later, version 2), else by killing the processes listed until
+// none is, which also ends those forked meanwhile.
+func (c *cgroup) kill() error {
+	if c.version == 2 {
+		err := os.WriteFile(filepath.Join(c.dir, "cgroup.kill"), []byte("1"), 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(c.dir); serr != nil {
+				return nil // the cgroup is gone, and its processes with it
+			}
+		}
+	}
+	return settle(func() []int {
+		pids := c.procs()
+		for _, pid := range pids {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+		return pids
+	}, "cgroup "+c.dir)
+}
+
+// remove removes the cgroup and its descendants, which must hold no
+// process. A cgroup already gone is not an error.
+func (c *cgroup) remove() error {
+	var errs []error
+	for _, dir := range c.dirs() {
+		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove cgroup: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// settleTime is how long settle waits for killed processes to end.
+const settleTime = 10 * time.Second
+
+// settle calls kill, which kills the processes it finds and returns them,
+// until it finds none. Processes killed with SIGKILL end within moments,
+// but one in an uninterruptible sleep (a hung NFS read) may take longer:
+// after settleTime, settle gives up and says which processes remain.
+func settle(kill func() []int, what string) error {
+	deadline := time.Now().Add(settleTime)
+	pause := time.Millisecond
+	for {
+		pids := kill()
+		if len(pids) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d processes of %s survive SIGKILL (pids %v)", len(pids), what, pids[:min(len(pids), 10)])
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}

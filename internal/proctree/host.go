@@ -1,0 +1,155 @@
+package proctree
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"syscall"
+)
+
+// A Mode is a way to keep the processes of a tree together.
+type Mode string
+
+// The modes, best first.
+const (
+	// CgroupV2 puts each tree in a cgroup of its own under this process's
+	// in the unified hierarchy, which the command starts in (clone3 into
+	// the cgroup: Linux 5.7), and ends it with cgroup.kill (5.14; before,
+	// by killing its listed processes until none is left). It needs this
+	// process's cgroup to be writable: root, or a delegated subtree.
+	CgroupV2 Mode = "cgroup v2"
+	// CgroupV1 does the same in the version 1 freezer (else pids)
+	// hierarchy. The command starts in the tree's cgroup because the
+	// thread that starts it enters the cgroup for the moment of the fork.
+	CgroupV1 Mode = "cgroup v1"
+	// PIDNamespace starts the command as PID 1 of a new PID namespace
+	// (root only): when it ends, the kernel kills every other process of
+	// the namespace. The command sees /proc of this process's namespace.
+	PIDNamespace Mode = "pid namespace"
+	// Subreaper makes this process a child subreaper, so that processes
+	// orphaned under it are re-parented to it instead of to init, and ends
+	// a tree by killing its process group and every descendant of this
+	// process, found in /proc. Nothing escapes it while this process
+	// lives, a process that calls setsid and forks twice included; but a
+	// process started through a third party (a daemon, sudo or ssh to
+	// this host) is never a descendant, and processes this one is not
+	// allowed to signal (setuid programs) survive. It runs one tree at a
+	// time: ending one kills the orphans of any other.
+	Subreaper Mode = "subreaper"
+	// ProcessGroup, the last resort, only kills the command's process
+	// group: a process that calls setsid (or setpgid) escapes it.
+	ProcessGroup Mode = "process group"
+)
+
+// A Host starts trees in one of the modes.
+type Host struct {
+	mode Mode
+	cg   *cgroup // this process's, under which trees get theirs, in the cgroup modes
+	id   string  // makes the names of this Host's cgroups unique
+	seq  atomic.Int64
+}
+
+// Open returns a Host that keeps trees together in the first of modes
+// this process can use, else by process groups; without modes it tries
+// them all, best first. It logs which mode it picked, and why it passed
+// over the ones before.
+func Open(log *slog.Logger, modes ...Mode) *Host {
+	all := len(modes) == 0
+	if all {
+		modes = []Mode{CgroupV2, CgroupV1, PIDNamespace, Subreaper}
+	}
+	var passed []any
+	for _, m := range modes {
+		h, err := open(m)
+		if err == nil {
+			log.Info("process trees are kept together", append([]any{"by", m}, passed...)...)
+			return h
+		}
+		passed = append(passed, slog.String(string(m), err.Error()))
+	}
+	if all {
+		log.Warn("process trees are kept together by process groups only: a process that calls setsid escapes them", passed...)
+	} else {
+		log.Info("process trees are kept together", append([]any{"by", ProcessGroup}, passed...)...)
+	}
+	return &Host{mode: ProcessGroup}
+}
+
+// open returns a Host of mode m, or an error saying why this process
+// cannot use m.
+func open(m Mode) (*Host, error) {
+	raw := make([]byte, 4)
+	rand.Read(raw)
+	h := &Host{mode: m, id: hex.EncodeToString(raw)}
+	switch m {
+	case CgroupV2, CgroupV1:
+		version := 2
+		if m == CgroupV1 {
+			version = 1
+		}
+		cg, err := ownCgroup(version)
+		if err != nil {
+			return nil, err
+		}
+		probe, err := cg.child("tusk-probe-" + h.id)
+		if err != nil {
+			return nil, err
+		}
+		defer probe.remove()
+		if version == 2 {
+			f, err := os.Open(probe.dir)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			if err := probeClone(&syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(f.Fd())}); err != nil {
+				return nil, fmt.Errorf("start a process in a cgroup: %w", err)
+			}
+		}
+		h.cg = cg
+	case PIDNamespace:
+		if err := probeClone(&syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}); err != nil {
+			return nil, fmt.Errorf("start a process in a new PID namespace: %w", err)
+		}
+	case Subreaper:
+		if err := becomeSubreaper(); err != nil {
+			return nil, err
+		}
+	case ProcessGroup:
+	default:
+		return nil, fmt.Errorf("unknown mode %q", m)
+	}
+	return h, nil
+}
+
+// probeClone tries to start a process with attr: the kernel either
+// refuses the clone, whose error probeClone returns, or makes the process,
+// which then fails to run a program that cannot exist and ends.
+func probeClone(attr *syscall.SysProcAttr) error {
+	_, err := syscall.ForkExec("/dev/null/tusk-probe", nil, &syscall.ProcAttr{Sys: attr})
+	if errors.Is(err, syscall.ENOTDIR) {
+		return nil
+	}
+	return err
+}
+
+// Mode returns the Host's mode.
+func (h *Host) Mode() Mode { return h.mode }
+
+// New makes a tree, named name where the mode gives trees names (their
+// cgroups). Start it, then Wait for it.
+func (h *Host) New(name string) (*Tree, error) {
+	t := &Tree{h: h}
+	if h.cg != nil {
+		cg, err := h.cg.child(fmt.Sprintf("tusk-%s-%d-%s", h.id, h.seq.Add(1), name))
+		if err != nil {
+			return nil, err
+		}
+		t.cg = cg
+	}
+	return t, nil
+}

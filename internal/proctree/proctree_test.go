@@ -1,0 +1,305 @@
+package proctree
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain doubles as a worker for the tests of a dying parent: with
+// PROCTREE_TEST_MODE set, the test binary starts a tree of that mode
+// running the script in PROCTREE_TEST_SCRIPT, prints "ready" once the
+// script's processes run, and waits to be killed.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("PROCTREE_TEST_MODE"); mode != "" {
+		if err := serveTree(Mode(mode), os.Getenv("PROCTREE_TEST_SCRIPT"), os.Getenv("PROCTREE_TEST_READY")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func serveTree(mode Mode, script, ready string) error {
+	h, err := open(mode)
+	if err != nil {
+		return err
+	}
+	tree, err := h.New("test")
+	if err != nil {
+		return err
+	}
+	if err := tree.Start(exec.Command("sh", "-c", script)); err != nil {
+		return err
+	}
+	for !exists(ready) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Println("ready")
+	return tree.Wait()
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// marked returns a path that runs sleep under a name of its own, so that
+// its processes can be told from any other's.
+func marked(t *testing.T) (sleep, marker string) {
+	t.Helper()
+	raw := make([]byte, 6)
+	rand.Read(raw)
+	marker = "tusk-marker-" + hex.EncodeToString(raw)
+	real, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep program")
+	}
+	sleep = filepath.Join(t.TempDir(), marker)
+	if err := os.Symlink(real, sleep); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, pid := range running(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return sleep, marker
+}
+
+// running returns the live processes whose command line holds marker.
+func running(marker string) []int {
+	all, _ := procs()
+	var out []int
+	for _, p := range all {
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/cmdline")
+		if err == nil && !p.zombie && strings.Contains(string(cmdline), marker) {
+			out = append(out, p.pid)
+		}
+	}
+	return out
+}
+
+// detaching is a script that starts sleeps every way a process can leave
+// its parent: in the background, in a new session, in a new session after
+// a double fork. Once they all run, the file ready exists.
+func detaching(sleep, dir string) (script, ready string) {
+	ready = filepath.Join(dir, "ready")
+	return fmt.Sprintf(`
+		%[1]s 400 &
+		setsid %[1]s 400 &
+		setsid sh -c '(%[1]s 400 &); touch %[2]s/a' &
+		setsid sh -c 'touch %[2]s/b; exec %[1]s 400' &
+		until [ -e %[2]s/a ] && [ -e %[2]s/b ]; do %[1]s 0.01; done
+		touch %[3]s`, sleep, dir, ready), ready
+}
+
+// usable opens a Host of mode m, or skips the test where m is not usable.
+func usable(t *testing.T, m Mode) *Host {
+	t.Helper()
+	h, err := open(m)
+	if err != nil {
+		t.Skipf("%s is not usable here: %v", m, err)
+	}
+	return h
+}
+
+var containing = []Mode{CgroupV2, CgroupV1, PIDNamespace, Subreaper}
+
+func TestTreeEndsWithItsCommand(t *testing.T) {
+	for _, m := range containing {
+		t.Run(string(m), func(t *testing.T) {
+			h := usable(t, m)
+			sleep, marker := marked(t)
+			script, ready := detaching(sleep, t.TempDir())
+			tree, err := h.New("ends")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tree.Start(exec.Command("sh", "-c", script)); err != nil {
+				t.Fatal(err)
+			}
+			if err := tree.Wait(); err != nil {
+				t.Fatalf("wait: %v", err)
+			}
+			if !exists(ready) {
+				t.Fatal("the script ended before its processes ran")
+			}
+			if left := running(marker); len(left) > 0 {
+				t.Errorf("%d processes of the tree outlived it: %v", len(left), left)
+			}
+			if tree.cg != nil && exists(tree.cg.dir) {
+				t.Errorf("the tree's cgroup %s is still there", tree.cg.dir)
+			}
+		})
+	}
+}
+
+// TestProcessGroupLeavesSessions shows what the last resort cannot do, and
+// that the test above can see an escape.
+func TestProcessGroupLeavesSessions(t *testing.T) {
+	h := usable(t, ProcessGroup)
+	sleep, marker := marked(t)
+	script, _ := detaching(sleep, t.TempDir())
+	tree, _ := h.New("group")
+	if err := tree.Start(exec.Command("sh", "-c", script)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if left := running(marker); len(left) != 3 {
+		t.Errorf("%d processes outlived a process group tree, want the 3 in new sessions", len(left))
+	}
+}
+
+func TestKillWhileRunning(t *testing.T) {
+	for _, m := range containing {
+		t.Run(string(m), func(t *testing.T) {
+			h := usable(t, m)
+			sleep, marker := marked(t)
+			script, ready := detaching(sleep, t.TempDir())
+			tree, err := h.New("killed")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tree.Start(exec.Command("sh", "-c", script+"\nexec "+sleep+" 400")); err != nil {
+				t.Fatal(err)
+			}
+			for !exists(ready) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			done := make(chan error, 1)
+			go func() { done <- tree.Wait() }()
+			if err := tree.Kill(); err != nil {
+				t.Fatalf("kill: %v", err)
+			}
+			if err := <-done; err == nil || !strings.Contains(err.Error(), "killed") {
+				t.Errorf("wait after kill = %v, want the command killed", err)
+			}
+			if left := running(marker); len(left) > 0 {
+				t.Errorf("%d processes of the tree outlived Kill: %v", len(left), left)
+			}
+		})
+	}
+}
+
+// TestParentDies kills the process that runs a tree, as a worker can be
+// killed: in a cgroup mode, the tree the parent runs in (the runner's)
+// ends everything when it waits; in a PID namespace, the tree's command
+// dies with its parent, and its namespace with it.
+func TestParentDies(t *testing.T) {
+	for _, m := range []Mode{CgroupV2, CgroupV1, PIDNamespace} {
+		t.Run(string(m), func(t *testing.T) {
+			usable(t, m)
+			sleep, marker := marked(t)
+			script, ready := detaching(sleep, t.TempDir())
+			outer := usable(t, m)
+			if m == PIDNamespace {
+				outer = usable(t, ProcessGroup)
+			}
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "PROCTREE_TEST_MODE="+string(m), "PROCTREE_TEST_SCRIPT="+script+"\nexec "+sleep+" 400", "PROCTREE_TEST_READY="+ready)
+			cmd.Stderr = os.Stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			worker, err := outer.New("worker")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := worker.Start(cmd); err != nil {
+				t.Fatal(err)
+			}
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			if line != "ready\n" {
+				worker.Kill()
+				worker.Wait()
+				t.Fatalf("the worker said %q, want ready", line)
+			}
+			go io.Copy(io.Discard, out)
+			if n := len(running(marker)); n < 5 {
+				t.Fatalf("%d processes of the tree run, want at least 5", n)
+			}
+			syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+			worker.Wait()
+			// Pdeathsig is sent as the parent ends, but the kernel kills
+			// the rest of a namespace as its init ends, a moment later.
+			for deadline := time.Now().Add(10 * time.Second); len(running(marker)) > 0 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if left := running(marker); len(left) > 0 {
+				t.Errorf("%d processes outlived the worker that ran them: %v", len(left), left)
+			}
+		})
+	}
+}
+
+func TestOpenFallsBack(t *testing.T) {
+	h := Open(slog.New(slog.NewTextHandler(io.Discard, nil)), "no such mode")
+	if h.Mode() != ProcessGroup {
+		t.Errorf("Open with no usable mode = %s, want %s", h.Mode(), ProcessGroup)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	p, ok := parseStat(42, []byte("42 (a (weird) name) Z 7 42 42 0 -1"))
+	if !ok || p.pid != 42 || p.ppid != 7 || !p.zombie {
+		t.Errorf("parseStat = %+v, %v; want pid 42, ppid 7, a zombie", p, ok)
+	}
+	if _, ok := parseStat(1, []byte("1 (init")); ok {
+		t.Error("parseStat of a cut line succeeded")
+	}
+}
+
+func TestDescendants(t *testing.T) {
+	all := []proc{{pid: 10, ppid: 1}, {pid: 11, ppid: 10}, {pid: 12, ppid: 11}, {pid: 13, ppid: 10, zombie: true},
+		{pid: 14, ppid: 10}, {pid: 15, ppid: 14}, {pid: 20, ppid: 1}}
+	got := descendants(all, 10, map[int]bool{14: true})
+	if fmt.Sprint(got) != "[11 12]" {
+		t.Errorf("descendants = %v, want [11 12]: 13 is a zombie, 14 and 15 are skipped", got)
+	}
+}
+
+func TestCgroupPaths(t *testing.T) {
+	own := "12:pids:/docker/abc\n6:freezer:/a/b\n1:name=systemd:/x\n0::/user.slice/u.service\n"
+	mounts := `25 30 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate
+40 25 0:35 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer
+41 25 0:36 /docker/abc /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids
+42 25 0:37 /a /mnt/with\040space rw - cgroup cgroup rw,freezer
+`
+	for _, tt := range []struct {
+		version int
+		ctrl    string
+		want    string
+	}{{2, "", "/sys/fs/cgroup/user.slice/u.service"}, {1, "freezer", "/sys/fs/cgroup/freezer/a/b"}, {1, "pids", "/sys/fs/cgroup/pids"}} {
+		path, ok := cgroupPath(own, tt.ctrl)
+		if !ok {
+			t.Errorf("no cgroup of %q in %q", tt.ctrl, own)
+			continue
+		}
+		cg, err := cgroupDir(tt.version, mounts, path, tt.ctrl)
+		if err != nil || cg.dir != tt.want {
+			t.Errorf("cgroup v%d %s: %+v, %v; want %s", tt.version, tt.ctrl, cg, err, tt.want)
+		}
+	}
+	if _, err := cgroupDir(1, mounts, "/elsewhere", "pids"); err == nil {
+		t.Error("found a cgroup outside the part of the hierarchy mounted")
+	}
+	if got := unescape(`/mnt/with\040space`); got != "/mnt/with space" {
+		t.Errorf("unescape = %q", got)
+	}
+}

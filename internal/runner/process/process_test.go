@@ -1,0 +1,170 @@
+package process_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
+)
+
+var tuskBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(testenv.RunWithBinary(m, &tuskBin))
+}
+
+// marked returns a path that runs sleep under a name of its own, so that
+// the processes a test's pipeline starts can be found in /proc.
+func marked(t *testing.T) (sleep, marker string) {
+	t.Helper()
+	raw := make([]byte, 6)
+	rand.Read(raw)
+	marker = "tusk-marker-" + hex.EncodeToString(raw)
+	real, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep program")
+	}
+	sleep = filepath.Join(t.TempDir(), marker)
+	if err := os.Symlink(real, sleep); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, pid := range running(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	return sleep, marker
+}
+
+// running returns the live processes whose command line holds s.
+func running(s string) []int {
+	names, _ := filepath.Glob("/proc/[0-9]*")
+	var out []int
+	for _, dir := range names {
+		cmdline, err := os.ReadFile(dir + "/cmdline")
+		stat, _ := os.ReadFile(dir + "/stat")
+		i := bytes.LastIndexByte(stat, ')')
+		if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || !bytes.Contains(cmdline, []byte(s)) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(dir))
+		out = append(out, pid)
+	}
+	return out
+}
+
+type env struct {
+	t   *testing.T
+	ctx context.Context
+	c   *client.Client
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: tuskBin})
+	if _, err := c.CreateRepo(ctx, "words", ""); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, ctx: ctx, c: c}
+}
+
+// pipeline creates a pipeline over words/* that runs script with sh.
+func (e *env) pipeline(name, script string) {
+	e.t.Helper()
+	spec := fmt.Sprintf(`{"pipeline": {"name": %q}, "input": {"pfs": {"repo": "words", "glob": "/*"}},
+		"datum_tries": 1, "transform": {"cmd": ["sh", "-c", %q]}}`, name, script)
+	if _, err := e.c.CreatePipeline(e.ctx, []byte(spec), false, false, false); err != nil {
+		e.t.Fatalf("create pipeline: %v", err)
+	}
+}
+
+// eventually polls cond for up to 30 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not after 30s: %s", what)
+		}
+	}
+}
+
+// TestDatumProcessesEndWithTheDatum: what a datum's command leaves running,
+// in the background or in a new session, is gone when the datum ends, and
+// so cannot write into the next datum's /pfs/out.
+func TestDatumProcessesEndWithTheDatum(t *testing.T) {
+	e := start(t)
+	sleep, marker := marked(t)
+	// Each datum marks its start in /pfs/out; the process it leaves in a
+	// new session waits for another datum's mark and then writes "late".
+	e.pipeline("leaves", fmt.Sprintf(`n=$(basename $words)
+		touch $PFS/out/started-$n
+		%[1]s 400 &
+		setsid %[1]s 400 &
+		setsid sh -c 'i=0; while [ $i -lt 150 ]; do
+			for f in $PFS/out/started-*; do [ "$f" = "$PFS/out/started-'$n'" ] || { echo late > $PFS/out/late; exit 0; }; done
+			i=$((i+1)); %[1]s 0.1; done' &
+		%[1]s 1
+		echo ok > $PFS/out/$n`, sleep))
+	c := tusktest.Put(e.ctx, t, e.c, "words", "/a", "1\n", "/b", "2\n")
+	if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if left := running(marker); len(left) > 0 {
+		t.Errorf("%d processes outlived their datums: %v", len(left), left)
+	}
+	var paths []string
+	err := e.c.GlobFiles(e.ctx, "leaves@master", "/*", func(f tusk.FileInfo) error {
+		paths = append(paths, f.Path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"/a", "/b", "/started-a", "/started-b"}; !slices.Equal(paths, want) {
+		t.Errorf("output files %v, want %v: a datum's leftover wrote into the other's /pfs/out", paths, want)
+	}
+}
+
+// TestDatumProcessesEndWithTheirWorker: when a worker is killed in the
+// middle of a datum, what the datum started goes with it.
+func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
+	e := start(t)
+	sleep, marker := marked(t)
+	once := filepath.Join(t.TempDir(), "once")
+	// The first attempt runs until its worker is killed; the next one,
+	// on the restarted worker, finishes.
+	e.pipeline("holds", fmt.Sprintf(`if [ ! -e %[2]s ]; then
+			touch %[2]s
+			setsid %[1]s 400 &
+			%[1]s 400 &
+			exec %[1]s 400
+		fi
+		echo ok > $PFS/out/$(basename $words)`, sleep, once))
+	tusktest.Put(e.ctx, t, e.c, "words", "/a", "1\n")
+	eventually(t, "the datum's three processes run", func() bool { return len(running(marker)) == 3 })
+	workers := running("worker\x00--pipeline\x00holds\x00")
+	if len(workers) != 1 {
+		t.Fatalf("%d worker processes of pipeline holds, want 1", len(workers))
+	}
+	if err := syscall.Kill(workers[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the processes of the killed worker's datum end", func() bool { return len(running(marker)) == 0 })
+}
