@@ -111,6 +111,13 @@ func TestKill9(t *testing.T) {
 // with SIGKILL.
 func startChild(t *testing.T, dir string, env ...string) (*client.Client, func()) {
 	t.Helper()
+	c, _, kill := startChildProc(t, dir, env...)
+	return c, kill
+}
+
+// startChildProc is startChild that also returns the server's PID.
+func startChildProc(t *testing.T, dir string, env ...string) (*client.Client, int, func()) {
+	t.Helper()
 	os.Remove(filepath.Join(dir, "addr"))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), "TUSK_TEST_SERVE_DIR="+dir), env...)
@@ -134,7 +141,7 @@ func startChild(t *testing.T, dir string, env ...string) (*client.Client, func()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, func() {
+	return c, cmd.Process.Pid, func() {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 	}
