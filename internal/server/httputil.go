@@ -50,8 +50,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if te.Kind == tusk.KindInternal && r.Context().Err() == nil {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	status := statusOf(te.Kind)
+	if tl := (*tooLargeError)(nil); errors.As(err, &tl) {
+		status = http.StatusRequestEntityTooLarge
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(statusOf(te.Kind))
+	w.WriteHeader(status)
 	newEncoder(w).Encode(errorBody{te})
 }
 
@@ -88,10 +92,10 @@ func newEncoder(w io.Writer) *json.Encoder {
 }
 
 func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 16<<20))
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return tusk.Errorf(tusk.KindInvalid, "bad request body: %v", err)
+		return bodyError(r, "bad request body", err)
 	}
 	return nil
 }

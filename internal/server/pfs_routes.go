@@ -300,9 +300,9 @@ func (s *Server) missingChunks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) putChunk(w http.ResponseWriter, r *http.Request) {
-	data, release, err := readBody(w, r, 64<<20, s.pfs.ChunkParams().MaxSize+1)
+	data, release, err := readBody(r, maxChunkBody, s.pfs.ChunkParams().MaxSize+1)
 	if err != nil {
-		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "read chunk: %v", err))
+		writeError(w, r, bodyError(r, "read chunk", err))
 		return
 	}
 	// PutChunk keeps nothing of data once it returns.

@@ -44,9 +44,9 @@ func (s *Server) ppsRoutes(mux *http.ServeMux) {
 }
 
 func readSpecs(r *http.Request) ([]spec.Pipeline, error) {
-	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 16<<20))
+	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, tusk.Errorf(tusk.KindInvalid, "read pipeline spec: %v", err)
+		return nil, bodyError(r, "read pipeline spec", err)
 	}
 	ps, err := spec.Parse(data)
 	if err != nil {
@@ -470,8 +470,8 @@ func (s *Server) writeInputs(ctx context.Context, tw *tar.Writer, datums [][]tus
 
 func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {
 	var lines []tusk.LogLine
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20)).Decode(&lines); err != nil {
-		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad log lines: %v", err))
+	if err := json.NewDecoder(r.Body).Decode(&lines); err != nil {
+		writeError(w, r, bodyError(r, "bad log lines", err))
 		return
 	}
 	reply(w, r, struct{}{}, s.pps.AppendLogs(r.Context(), lines))

@@ -135,7 +135,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.pfsRoutes(mux)
 	s.ppsRoutes(mux)
 	mux.Handle("GET /", console.Handler("unix://"+s.socket.Addr().String(), cfg.Logger))
-	s.handler = s.metrics.wrap(mux)
+	s.handler = s.metrics.wrap(limitBodies(mux, mux))
 	return s, nil
 }
 
