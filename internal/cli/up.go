@@ -34,6 +34,12 @@ type upOptions struct {
 	workerStart time.Duration
 	createBkt   bool
 	storeRetry  time.Duration
+
+	maxParallelism      int
+	maxTotalParallelism int
+	maxDatums           int64
+	minCronInterval     time.Duration
+	maxDatumLogBytes    int64
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -92,6 +98,12 @@ func newUpCommand(g *globals) *cobra.Command {
 		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
 	f.BoolVar(&opts.createBkt, "create-bucket", false, "create the --storage S3 bucket if it does not exist")
 	f.DurationVar(&opts.storeRetry, "store-retry", 30*time.Second, "how long a call to S3 or PostgreSQL retries transient errors before it fails (0: no retries)")
+	limits := server.DefaultLimits()
+	f.IntVar(&opts.maxParallelism, "max-parallelism", limits.MaxParallelism, "most workers one pipeline may run (parallelism_spec)")
+	f.IntVar(&opts.maxTotalParallelism, "max-total-parallelism", limits.MaxTotalParallelism, "most workers all pipelines together may run")
+	f.Int64Var(&opts.maxDatums, "max-datums", limits.MaxDatums, "most datums one job may have")
+	f.DurationVar(&opts.minCronInterval, "min-cron-interval", limits.MinCronInterval, "shortest interval a cron input may tick at")
+	f.Int64Var(&opts.maxDatumLogBytes, "max-datum-log-bytes", limits.MaxDatumLogBytes, "bytes of log kept per datum; the rest is cut with a marker")
 	return cmd
 }
 
@@ -123,8 +135,28 @@ func checkListen(listen string, insecure bool) error {
 		WithHint("listen on 127.0.0.1 (the default), or add --insecure if everyone who can reach this address may run code on this machine")
 }
 
+// checkLimits refuses limits that are not positive.
+func checkLimits(opts upOptions) error {
+	for _, l := range []struct {
+		flag string
+		v    int64
+	}{
+		{"--max-parallelism", int64(opts.maxParallelism)}, {"--max-total-parallelism", int64(opts.maxTotalParallelism)},
+		{"--max-datums", opts.maxDatums}, {"--min-cron-interval", int64(opts.minCronInterval)},
+		{"--max-datum-log-bytes", opts.maxDatumLogBytes},
+	} {
+		if l.v <= 0 {
+			return usagef("%s must be more than 0", l.flag)
+		}
+	}
+	return nil
+}
+
 func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 	if err := checkListen(opts.listen, opts.insecure); err != nil {
+		return err
+	}
+	if err := checkLimits(opts); err != nil {
 		return err
 	}
 	var level slog.Level
@@ -148,6 +180,9 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 		CreateBucket:       opts.createBkt,
 		StoreRetry:         opts.storeRetry,
 	}
+	cfg.Limits.MaxParallelism, cfg.Limits.MaxTotalParallelism = opts.maxParallelism, opts.maxTotalParallelism
+	cfg.Limits.MaxDatums, cfg.Limits.MinCronInterval = opts.maxDatums, opts.minCronInterval
+	cfg.Limits.MaxDatumLogBytes = opts.maxDatumLogBytes
 	if cfg.Storage == "" {
 		cfg.Storage = filepath.Join(cfg.DataDir, "objects")
 	}

@@ -59,3 +59,12 @@ func TestDefaultDataDir(t *testing.T) {
 		t.Errorf("with HOME: %q", got)
 	}
 }
+
+func TestRunUpRefusesLimitsOfZero(t *testing.T) {
+	opts := upOptions{dataDir: t.TempDir(), listen: "127.0.0.1:0", logLevel: "info", maxParallelism: 4, maxTotalParallelism: 8,
+		maxDatums: 10, minCronInterval: 0, maxDatumLogBytes: 100}
+	err := runUp(context.Background(), opts, io.Discard)
+	if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "--min-cron-interval") {
+		t.Fatalf("runUp with --min-cron-interval 0 = %v, want a usage error naming the flag", err)
+	}
+}

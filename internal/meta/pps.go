@@ -262,19 +262,19 @@ func (t *Tx) AppendLog(ctx context.Context, project, pipeline, job, datum string
 	return nil
 }
 
-// LastLogSeq returns the highest sequence number of a datum's log lines,
-// or -1.
-func (t *Tx) LastLogSeq(ctx context.Context, project, pipeline, job, datum string) (int64, error) {
-	var n *int64
-	err := t.queryRow(ctx, `SELECT MAX(seq) FROM logs WHERE project = ? AND pipeline = ? AND job = ? AND datum = ?`,
-		project, pipeline, job, datum).Scan(&n)
+// LogSize returns the highest sequence number of a datum's log lines, or
+// -1, and the bytes of its lines as stored.
+func (t *Tx) LogSize(ctx context.Context, project, pipeline, job, datum string) (last, size int64, err error) {
+	var n, b *int64
+	err = t.queryRow(ctx, `SELECT MAX(seq), SUM(OCTET_LENGTH(data)) FROM logs WHERE project = ? AND pipeline = ? AND job = ? AND datum = ?`,
+		project, pipeline, job, datum).Scan(&n, &b)
 	if err != nil {
-		return 0, fmt.Errorf("read log position: %w", err)
+		return 0, 0, fmt.Errorf("read log position: %w", err)
 	}
 	if n == nil {
-		return -1, nil
+		return -1, 0, nil
 	}
-	return *n, nil
+	return *n, *b, nil
 }
 
 // Logs returns log lines of a pipeline, optionally of one job and datum,

@@ -28,6 +28,8 @@ type Options struct {
 	// worker of its pipeline before it fails (default
 	// DefaultWorkerStartTimeout).
 	WorkerStartTimeout time.Duration
+	// Limits bound what specs may ask for; unset ones are the defaults.
+	Limits Limits
 }
 
 // API is the pipeline system.
@@ -38,6 +40,7 @@ type API struct {
 	log    *slog.Logger
 	lease  time.Duration
 	egress []string
+	limits Limits
 
 	mu     sync.Mutex
 	runCtx context.Context
@@ -45,7 +48,9 @@ type API struct {
 	tasks  *signals                 // per pipeline: new work for workers
 	logs   *signals                 // per pipeline: new log lines
 	jobs   *signals                 // any job changed
-	logSeq map[string]int64
+	logEnd map[string]logEnd        // per pipeline, job and datum: where its log ends
+	// workers is how many workers each pipeline was granted.
+	workers map[string]int
 	// lastCount is when each running job's datums were last counted.
 	lastCount map[string]time.Time
 	// Per pipeline: since when its running job waits for workers, and
@@ -67,8 +72,8 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 		opts.WorkerStartTimeout = DefaultWorkerStartTimeout
 	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
-		egress: opts.EgressDirs, wakers: map[string]chan struct{}{}, tasks: newSignals(), logs: newSignals(), jobs: newSignals(),
-		logSeq: map[string]int64{}, lastCount: map[string]time.Time{},
+		egress: opts.EgressDirs, limits: opts.Limits.orDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
+		tasks: newSignals(), logs: newSignals(), jobs: newSignals(), logEnd: map[string]logEnd{}, lastCount: map[string]time.Time{},
 		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{}}
 }
 

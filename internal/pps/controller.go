@@ -229,7 +229,7 @@ func (a *API) step(ctx context.Context, name string) (time.Duration, error) {
 	}
 	if len(jobs) == 0 {
 		if p.Autoscaling {
-			if err := a.runner.Stop(ctx, name); err != nil {
+			if err := a.stopWorkers(ctx, name); err != nil {
 				return 0, err
 			}
 			return time.Minute, a.setState(ctx, name, tusk.PipelineStandby, "")
@@ -273,9 +273,9 @@ func (a *API) ensureWorkers(ctx context.Context, r *record) error {
 	if err != nil {
 		return err
 	}
-	n := 1
-	if p.ParallelismSpec != nil && p.ParallelismSpec.Constant > 0 {
-		n = int(p.ParallelismSpec.Constant)
+	n, err := a.grantWorkers(r.Name, parallelism(p))
+	if err != nil {
+		return err
 	}
 	return a.runner.Ensure(ctx, runner.WorkerSpec{Pipeline: r.Name, Version: r.Version, Workers: n, Spec: p})
 }

@@ -132,18 +132,10 @@ func (a *API) DryRunDatums(ctx context.Context, p *spec.Pipeline, fn func(tusk.D
 		return tusk.Errorf(tusk.KindInvalid, "%v", err)
 	}
 	spec.SortInput(p.Input)
-	j := &tusk.JobInfo{Pipeline: p.Name()}
-	for _, in := range inputBranches(p) {
-		b, err := a.pfs.InspectBranch(ctx, in.Repo, in.Branch)
-		if err != nil {
-			if tusk.KindOf(err) == tusk.KindNotFound {
-				continue
-			}
-			return err
-		}
-		j.Inputs = append(j.Inputs, tusk.CommitRef{Repo: in.Repo, Branch: in.Branch, ID: b.Head})
+	if err := a.checkDatums(ctx, p); err != nil {
+		return err
 	}
-	in, err := resolvedInput(p, j)
+	in, err := a.headInput(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -154,4 +146,22 @@ func (a *API) DryRunDatums(ctx context.Context, p *spec.Pipeline, fn func(tusk.D
 		info.Inputs, info.SizeBytes = datumInputs(d)
 		return fn(info)
 	})
+}
+
+// headInput returns a copy of the pipeline's input with each pfs and cron
+// input pinned to the head of its branch; inputs whose branch does not
+// exist yet have no datums.
+func (a *API) headInput(ctx context.Context, p *spec.Pipeline) (*spec.Input, error) {
+	j := &tusk.JobInfo{Pipeline: p.Name()}
+	for _, in := range inputBranches(p) {
+		b, err := a.pfs.InspectBranch(ctx, in.Repo, in.Branch)
+		if err != nil {
+			if tusk.KindOf(err) == tusk.KindNotFound {
+				continue
+			}
+			return nil, err
+		}
+		j.Inputs = append(j.Inputs, tusk.CommitRef{Repo: in.Repo, Branch: in.Branch, ID: b.Head})
+	}
+	return resolvedInput(p, j)
 }

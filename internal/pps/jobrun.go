@@ -93,6 +93,9 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 		}
 	}
 	if err := a.planDatums(ctx, p, j); err != nil {
+		if over := (*overLimitError)(nil); errors.As(err, &over) {
+			return 0, a.endJob(ctx, j, tusk.JobFailure, over.Error())
+		}
 		return 0, err
 	}
 	a.signalJobs()

@@ -10,10 +10,19 @@ import (
 )
 
 // maxLogLines bounds the lines kept per datum (and per worker outside
-// datums); later lines are dropped, with one line saying so.
+// datums); later lines are dropped, with one line saying so. The bytes
+// kept are bounded too, by Limits.MaxDatumLogBytes.
 const maxLogLines = 10000
 
-// AppendLogs stores log lines of a pipeline's workers.
+// A logEnd is where the log of a datum ends: the sequence number of its
+// next line, and the bytes stored so far.
+type logEnd struct {
+	seq, size int64
+}
+
+// AppendLogs stores log lines of a pipeline's workers. A datum's log is
+// cut at maxLogLines lines or Limits.MaxDatumLogBytes bytes, whichever
+// comes first, with a last line that says so.
 func (a *API) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
 	if len(lines) == 0 {
 		return nil
@@ -23,37 +32,50 @@ func (a *API) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
 		for _, l := range lines {
 			key := l.Pipeline + "\x00" + l.Job + "\x00" + l.Datum
 			a.mu.Lock()
-			seq, ok := a.logSeq[key]
+			end, ok := a.logEnd[key]
 			a.mu.Unlock()
 			if !ok {
-				last, err := tx.LastLogSeq(ctx, project, l.Pipeline, l.Job, l.Datum)
+				last, size, err := tx.LogSize(ctx, project, l.Pipeline, l.Job, l.Datum)
 				if err != nil {
 					return err
 				}
-				seq = last + 1
+				end = logEnd{seq: last + 1, size: size}
 			}
-			switch {
-			case seq > maxLogLines:
+			if end.seq > maxLogLines || end.size >= a.limits.MaxDatumLogBytes {
 				continue
-			case seq == maxLogLines:
-				l.Message = fmt.Sprintf("(log truncated: more than %d lines)", maxLogLines)
 			}
 			b, err := json.Marshal(l)
 			if err != nil {
 				return err
 			}
-			if err := tx.AppendLog(ctx, project, l.Pipeline, l.Job, l.Datum, seq, b); err != nil {
+			next := logEnd{seq: end.seq + 1, size: end.size + int64(len(b))}
+			cut := ""
+			switch {
+			case end.seq == maxLogLines:
+				cut = fmt.Sprintf("(log truncated: more than %d lines)", maxLogLines)
+			case next.size > a.limits.MaxDatumLogBytes:
+				cut = fmt.Sprintf("(log truncated: more than %d bytes; start the server with a higher --max-datum-log-bytes to keep more)",
+					a.limits.MaxDatumLogBytes)
+				next.size = a.limits.MaxDatumLogBytes // nothing more is kept
+			}
+			if cut != "" {
+				l.Message = cut
+				if b, err = json.Marshal(l); err != nil {
+					return err
+				}
+			}
+			if err := tx.AppendLog(ctx, project, l.Pipeline, l.Job, l.Datum, end.seq, b); err != nil {
 				return err
 			}
 			a.mu.Lock()
-			a.logSeq[key] = seq + 1
+			a.logEnd[key] = next
 			a.mu.Unlock()
 		}
 		return nil
 	})
 	if err != nil {
 		a.mu.Lock()
-		a.logSeq = map[string]int64{}
+		a.logEnd = map[string]logEnd{}
 		a.mu.Unlock()
 		return err
 	}

@@ -60,6 +60,12 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	if p.Pipeline.Project != nil && p.Pipeline.Project.Name != "" && p.Pipeline.Project.Name != project {
 		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q: project %q is not supported yet; Tusk has one project, %q", name, p.Pipeline.Project.Name, project)
 	}
+	if err := a.checkLimits(ctx, p); err != nil {
+		return tusk.PipelineInfo{}, err
+	}
+	if err := a.checkDatums(ctx, p); err != nil {
+		return tusk.PipelineInfo{}, err
+	}
 	inputs := inputBranches(p)
 	for _, in := range inputs {
 		if in.Repo == name {
@@ -224,7 +230,7 @@ func (a *API) DeletePipeline(ctx context.Context, name string, keepRepo bool) er
 		return err
 	}
 	a.killJobs(ctx, name, "pipeline deleted")
-	if err := a.runner.Stop(ctx, name); err != nil {
+	if err := a.stopWorkers(ctx, name); err != nil {
 		a.log.Warn("stop workers", "pipeline", name, "err", err)
 	}
 	err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeletePipeline(ctx, project, name) })
@@ -287,7 +293,7 @@ func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
 		if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, []tusk.BranchRef{}, false); err != nil {
 			return err
 		}
-		return a.runner.Stop(ctx, name)
+		return a.stopWorkers(ctx, name)
 	}
 	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, true); err != nil {
 		return err
@@ -338,5 +344,8 @@ func (a *API) ValidatePipeline(ctx context.Context, p *spec.Pipeline, update boo
 	if _, err := a.InspectPipeline(ctx, name); err == nil && !update {
 		return tusk.Errorf(tusk.KindExists, "pipeline %q already exists", name).WithHint("change it with: tusk update pipeline -f <spec>")
 	}
-	return nil
+	if err := a.checkLimits(ctx, p); err != nil {
+		return err
+	}
+	return a.checkDatums(ctx, p)
 }

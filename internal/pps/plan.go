@@ -24,9 +24,13 @@ import (
 // comparing it with the base's (fullPlan), or, when the input is one PFS
 // or cron input made the same way as the base's, by looking only at the
 // datums over the files that changed between the two input commits
-// (diffPlan): then its cost grows with the change, not the input.
+// (diffPlan): then its cost grows with the change, not the input. The
+// datums are counted first, from the matches of the inputs' globs, and a
+// job with more than the server allows fails before any is made; those
+// listed are stored a batch at a time as they come (planWriter), so
+// listing millions holds little memory.
 
-// plan is what planning a job decided.
+// plan is what planning a job from the changes of its input decided.
 type plan struct {
 	own     []ownDatum // in key order
 	removed []string   // datums of the base the job no longer has
@@ -39,17 +43,6 @@ type plan struct {
 type ownDatum struct {
 	rec *datumRecord
 	key string
-}
-
-// queued is how many datums of the plan need running.
-func (pl *plan) queued() int64 {
-	n := int64(0)
-	for _, d := range pl.own {
-		if d.rec.State == tusk.DatumQueued {
-			n++
-		}
-	}
-	return n
 }
 
 // planDatums decides which datums the job runs and which it skips,
@@ -84,14 +77,32 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 		if pl, err = a.diffPlan(ctx, p, j, in, base); err != nil {
 			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
 		}
+		if pl != nil && pl.total > a.limits.MaxDatums {
+			return a.tooManyDatums(j.Pipeline, pl.total, "the job's input commits")
+		}
 	}
-	if pl == nil {
-		if pl, err = a.fullPlan(ctx, p, j, in, base); err != nil {
+	w := &planWriter{a: a, j: j, gen: base.Gen}
+	if pl != nil {
+		for _, d := range pl.own {
+			if err := w.add(ctx, d); err != nil {
+				return err
+			}
+		}
+	} else {
+		files := a.inputLister(ctx)
+		n, err := datum.Count(in, files)
+		if err != nil {
+			return fmt.Errorf("count datums of %s@%s: %w", j.Pipeline, j.ID, err)
+		}
+		if n > a.limits.MaxDatums {
+			return a.tooManyDatums(j.Pipeline, n, "the job's input commits")
+		}
+		if pl, err = a.fullPlan(ctx, p, j, in, files, base, w); err != nil {
 			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
 		}
 	}
-	j.State, j.DataTotal, j.DataSkipped = tusk.JobRunning, pl.total, pl.total-pl.queued()
-	return a.storePlan(ctx, j, pl, meta.JobLineage{Job: j.ID, Base: base.Gen, Total: pl.total, Signature: sig})
+	j.State, j.DataTotal, j.DataSkipped = tusk.JobRunning, pl.total, pl.total-w.queued
+	return w.finish(ctx, pl.removed, meta.JobLineage{Job: j.ID, Base: base.Gen, Total: pl.total, Signature: sig})
 }
 
 // outputKept reports whether the output commit of job, an earlier job of
@@ -126,48 +137,6 @@ func signature(in *spec.Input, salt string) (string, error) {
 	}
 	h := sha256.Sum256(append(append(b, 0), salt...))
 	return hex.EncodeToString(h[:]), nil
-}
-
-// storePlan stores a job's plan, in batches of datums, replacing any
-// earlier plan of the job (from before a restart); its place in the
-// lineage and the job itself are stored last.
-func (a *API) storePlan(ctx context.Context, j *tusk.JobInfo, pl *plan, l meta.JobLineage) error {
-	rows := make([]meta.PlannedDatum, len(pl.own))
-	for i, d := range pl.own {
-		d.rec.Index = int64(i)
-		b, err := json.Marshal(d.rec)
-		if err != nil {
-			return err
-		}
-		rows[i] = meta.PlannedDatum{ID: d.rec.ID, State: d.rec.State, Hash: d.rec.Hash, Key: d.key, Index: int64(i), Data: b}
-	}
-	const batch = 2000
-	for i := 0; i == 0 || i < len(rows); i += batch {
-		err := a.db.Update(ctx, func(tx *meta.Tx) error {
-			if i == 0 {
-				if err := tx.ClearPlan(ctx, project, j.Pipeline, j.ID); err != nil {
-					return err
-				}
-			}
-			if err := tx.InsertDatums(ctx, project, j.Pipeline, j.ID, rows[i:min(i+batch, len(rows))]); err != nil {
-				return err
-			}
-			if i+batch < len(rows) {
-				return nil
-			}
-			if err := tx.AddRemovedDatums(ctx, project, j.Pipeline, j.ID, pl.removed); err != nil {
-				return err
-			}
-			if err := tx.PutJobLineage(ctx, project, j.Pipeline, l); err != nil {
-				return err
-			}
-			return storeJob(ctx, tx, j)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // newDatum is the record of a datum a job runs.
@@ -222,53 +191,80 @@ func (a *API) inputLister(ctx context.Context) datum.Lister {
 	})
 }
 
-// fullPlan lists every datum of the job and compares it with the datums
-// of the base (generation base.Gen, none when 0).
-func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, base meta.JobLineage) (*plan, error) {
-	before := map[string]meta.DatumRow{}
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+// fullPlan lists every datum of the job, over the files of its inputs,
+// and compares each batch of them with the datums of the base (generation
+// base.Gen, none when 0), handing those the job stores to w. Of the base's
+// datums, it keeps only fingerprints of those the job has too, to find
+// the ones it removes at the end. The plan it returns has no own datums.
+func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, files datum.Lister, base meta.JobLineage, w *planWriter) (*plan, error) {
+	type made struct {
+		d        datum.Datum
+		id, hash string
+	}
+	pl := &plan{}
+	var kept fingerprints // of the base's datums the job has too
+	pending := make([]made, 0, planBatch)
+	decide := func() error {
+		before := map[string]meta.DatumRow{}
+		if base.Gen > 0 && len(pending) > 0 {
+			ids := make([]string, len(pending))
+			for i, m := range pending {
+				ids[i] = m.id
+			}
+			err := a.db.View(ctx, func(tx *meta.Tx) error {
+				rows, err := tx.VisibleDatums(ctx, project, j.Pipeline, base.Gen, ids, false)
+				for _, r := range rows {
+					before[r.ID] = r
+					kept.add(r.ID)
+				}
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, m := range pending {
+			old, had := before[m.id]
+			rec := newDatum(j, m.d, m.id, m.hash)
+			if had && old.Hash == m.hash && skippable(old.State) && p.ReprocessSpec != spec.ReprocessEveryJob {
+				if old.Key == m.d.Key {
+					continue
+				}
+				rec.State, rec.Env = tusk.DatumSkipped, nil
+			}
+			if err := w.add(ctx, ownDatum{rec, m.d.Key}); err != nil {
+				return err
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
+	err := datum.Iterate(in, files, func(d datum.Datum) error {
+		pl.total++
+		id, hash := datum.IDHash(d, p.Salt)
+		pending = append(pending, made{d, id, hash})
+		if len(pending) < planBatch {
+			return nil
+		}
+		return decide()
+	})
+	if err == nil {
+		err = decide()
+	}
+	if err != nil || base.Gen == 0 {
+		return pl, err
+	}
+	kept.sort()
+	err = a.db.View(ctx, func(tx *meta.Tx) error {
 		return tx.VisibleDatumRows(ctx, project, j.Pipeline, base.Gen, "", false, func(r meta.DatumRow) error {
-			before[r.ID] = r
+			if !kept.has(r.ID) {
+				pl.removed = append(pl.removed, r.ID)
+			}
 			return nil
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	pl := &plan{}
-	copies := map[string]*datumRecord{}
-	err = datum.Iterate(in, a.inputLister(ctx), func(d datum.Datum) error {
-		pl.total++
-		id, hash := datum.IDHash(d, p.Salt)
-		old, had := before[id]
-		delete(before, id)
-		if !had {
-			pl.added++
-		}
-		if had && old.Hash == hash && skippable(old.State) && p.ReprocessSpec != spec.ReprocessEveryJob {
-			if old.Key == d.Key {
-				return nil
-			}
-			rec := newDatum(j, d, id, hash)
-			rec.State, rec.Env = tusk.DatumSkipped, nil
-			copies[id] = rec
-			pl.own = append(pl.own, ownDatum{rec, d.Key})
-			return nil
-		}
-		pl.own = append(pl.own, ownDatum{newDatum(j, d, id, hash), d.Key})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for id := range before {
-		pl.removed = append(pl.removed, id)
-	}
 	slices.Sort(pl.removed)
-	if err := a.copyOutputs(ctx, j.Pipeline, base.Gen, copies); err != nil {
-		return nil, err
-	}
-	return pl, nil
+	return pl, err
 }
 
 // copyOutputs gives the skipped datums recs the outputs of their versions

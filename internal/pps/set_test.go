@@ -40,8 +40,9 @@ type apiEnv struct {
 	fs  *pfs.API
 	pps *pps.API
 	// stop stops the pipeline system (not the stores) and waits for it.
-	stop  func()
-	lease time.Duration
+	stop func()
+	run  runner.Runner
+	opts pps.Options
 }
 
 // forStores runs test on each metadata store: SQLite, and PostgreSQL
@@ -58,6 +59,13 @@ func forStores(t *testing.T, test func(t *testing.T, dsn string)) {
 // datum leases of lease.
 func newAPIEnv(t *testing.T, dsn string, lease time.Duration) *apiEnv {
 	t.Helper()
+	return newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{LeaseTTL: lease})
+}
+
+// newAPIEnvWith runs the pipeline system on the metadata store dsn, with
+// run hosting its workers.
+func newAPIEnvWith(t *testing.T, dsn string, run runner.Runner, opts pps.Options) *apiEnv {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	db, err := meta.Open(ctx, dsn)
@@ -69,7 +77,7 @@ func newAPIEnv(t *testing.T, dsn string, lease time.Duration) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &apiEnv{t: t, ctx: ctx, db: db, fs: fs, lease: lease}
+	e := &apiEnv{t: t, ctx: ctx, db: db, fs: fs, run: run, opts: opts}
 	e.start()
 	return e
 }
@@ -78,7 +86,7 @@ func newAPIEnv(t *testing.T, dsn string, lease time.Duration) *apiEnv {
 // the test, as a server starting would.
 func (e *apiEnv) start() {
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.pps = pps.New(e.db, e.fs, noWorkers{}, pps.Options{LeaseTTL: e.lease})
+	e.pps = pps.New(e.db, e.fs, e.run, e.opts)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

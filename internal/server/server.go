@@ -60,7 +60,14 @@ type Config struct {
 	// PostgreSQL) keeps retrying transient errors before it fails; 0
 	// means no retries.
 	StoreRetry time.Duration
+	// Limits bound what pipeline specs may ask for; unset ones are
+	// DefaultLimits.
+	Limits pps.Limits
 }
+
+// DefaultLimits returns the limits of pipeline specs that fit this
+// machine.
+func DefaultLimits() pps.Limits { return pps.DefaultLimits() }
 
 // Server is a running Tusk: stores, services and the HTTP API.
 type Server struct {
@@ -126,7 +133,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs,
-		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease})
+		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits})
 	s.metrics = newMetrics()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)

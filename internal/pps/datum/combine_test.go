@@ -2,6 +2,8 @@ package datum
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -96,11 +98,21 @@ func TestCombinations(t *testing.T) {
 			"/R2_STOREID5.txt",
 		}},
 	}
+	// Count is exact but for the datums a union drops as repeated, and
+	// bounds a group of combinations by its items.
+	counts := map[string]int64{"union drops repeated datums": 6, "group of a join": 8}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := render(mustDatums(t, tt.in, l))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("datums mismatch (-want +got):\n%s", diff)
+			}
+			want, ok := counts[tt.name]
+			if !ok {
+				want = int64(len(tt.want))
+			}
+			if n, err := Count(tt.in, l); err != nil || n != want {
+				t.Errorf("Count = %d, %v; want %d", n, err, want)
 			}
 		})
 	}
@@ -141,5 +153,45 @@ func TestIterateStops(t *testing.T) {
 	}
 	if err := Iterate(nil, repos{}, func(Datum) error { return errStop }); err != nil {
 		t.Errorf("Iterate(nil) = %v, want no datums and no error", err)
+	}
+}
+
+func TestCountSaturates(t *testing.T) {
+	l := repos{"two": files("/1", "/2")}
+	cross := func(n int) *spec.Input {
+		in := &spec.Input{}
+		for i := range n {
+			in.Cross = append(in.Cross, pfsIn(fmt.Sprintf("in%d", i), "two", "/*"))
+		}
+		return in
+	}
+	if n, err := Count(cross(30), l); err != nil || n != 1<<30 {
+		t.Errorf("cross of 30 two-datum inputs: Count = %d, %v; want %d", n, err, 1<<30)
+	}
+	if n, err := Count(cross(70), l); err != nil || n != math.MaxInt64 {
+		t.Errorf("cross of 70 two-datum inputs: Count = %d, %v; want it to saturate at %d", n, err, int64(math.MaxInt64))
+	}
+	union := &spec.Input{Union: []*spec.Input{cross(70), cross(70)}}
+	if n, err := Count(union, l); err != nil || n != math.MaxInt64 {
+		t.Errorf("union of two saturated crosses: Count = %d, %v; want %d", n, err, int64(math.MaxInt64))
+	}
+	join := &spec.Input{Join: []*spec.Input{cross(70), keyed("k", "two", "/(*)", "$1", "", false)}}
+	if n, err := Count(join, l); err != nil || n != math.MaxInt64 {
+		t.Errorf("join of a saturated cross: Count = %d, %v; want %d", n, err, int64(math.MaxInt64))
+	}
+}
+
+func TestCountBoundsJoinAndGroupOfCombinations(t *testing.T) {
+	l := repos{"a": files("/1", "/2"), "b": files("/1", "/3", "/4")}
+	a, b := keyed("a", "a", "/(*)", "$1", "$1", false), keyed("b", "b", "/(*)", "$1", "$1", false)
+	for _, in := range []*spec.Input{
+		{Join: []*spec.Input{{Cross: []*spec.Input{a, b}}, b}},
+		{Group: []*spec.Input{{Cross: []*spec.Input{a, b}}, b}},
+		{Group: []*spec.Input{{Union: []*spec.Input{a, b}}, a}},
+	} {
+		got := len(mustDatums(t, in, l))
+		if n, err := Count(in, l); err != nil || n < int64(got) {
+			t.Errorf("Count = %d, %v; want at least the %d datums", n, err, got)
+		}
 	}
 }

@@ -29,7 +29,9 @@
 // whether a datum must be processed again. A datum's Key sorts as the
 // datum comes in that order, and is stable across commits too, so that
 // datums kept from an earlier job and new ones can be listed in order.
-// Affected tells which datums of a PFS input a change of some files may
-// touch. Env gives the environment variables that describe a datum to the
-// user's code.
+// Count tells how many datums a tree has, or a bound of it, from the
+// matches of its PFS inputs, without making them, so that a tree with too
+// many can be refused first. Affected tells which datums of a PFS input a
+// change of some files may touch. Env gives the environment variables that
+// describe a datum to the user's code.
 package datum

@@ -1,0 +1,134 @@
+package pps
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// planBatch is how many datums planning decides on and stores at once.
+const planBatch = 2000
+
+// planWriter stores the datums of a job's plan as they are decided, a
+// batch at a time in a transaction each, so that planning holds no more
+// than a batch of them however many the job has. The first batch replaces
+// any earlier plan of the job (from before a restart); the last one is
+// stored with the datums the job removes, its place in the lineage and
+// the job itself, so the job is RUNNING only with its whole plan.
+type planWriter struct {
+	a       *API
+	j       *tusk.JobInfo
+	gen     int64 // the base's generation, whose outputs skipped datums copy
+	batch   []ownDatum
+	stored  int64 // datums stored so far
+	cleared bool  // whether an earlier plan of the job was removed
+	queued  int64 // datums added that need running
+}
+
+// add adds a datum the job stores, after those added before it.
+func (w *planWriter) add(ctx context.Context, d ownDatum) error {
+	w.batch = append(w.batch, d)
+	if d.rec.State == tusk.DatumQueued {
+		w.queued++
+	}
+	if len(w.batch) < planBatch {
+		return nil
+	}
+	return w.flush(ctx, nil)
+}
+
+// finish stores the rest of the plan: the last datums, the datums of the
+// base the job removes, its place in the lineage l, and the job.
+func (w *planWriter) finish(ctx context.Context, removed []string, l meta.JobLineage) error {
+	return w.flush(ctx, func(tx *meta.Tx) error {
+		if err := tx.AddRemovedDatums(ctx, project, w.j.Pipeline, w.j.ID, removed); err != nil {
+			return err
+		}
+		if err := tx.PutJobLineage(ctx, project, w.j.Pipeline, l); err != nil {
+			return err
+		}
+		return storeJob(ctx, tx, w.j)
+	})
+}
+
+// flush stores the batch, and calls last, if set, in the same
+// transaction.
+func (w *planWriter) flush(ctx context.Context, last func(*meta.Tx) error) error {
+	copies := map[string]*datumRecord{}
+	for _, d := range w.batch {
+		if d.rec.State == tusk.DatumSkipped {
+			copies[d.rec.ID] = d.rec
+		}
+	}
+	if err := w.a.copyOutputs(ctx, w.j.Pipeline, w.gen, copies); err != nil {
+		return err
+	}
+	rows := make([]meta.PlannedDatum, len(w.batch))
+	for i, d := range w.batch {
+		d.rec.Index = w.stored + int64(i)
+		b, err := json.Marshal(d.rec)
+		if err != nil {
+			return err
+		}
+		rows[i] = meta.PlannedDatum{ID: d.rec.ID, State: d.rec.State, Hash: d.rec.Hash, Key: d.key, Index: d.rec.Index, Data: b}
+	}
+	err := w.a.db.Update(ctx, func(tx *meta.Tx) error {
+		if !w.cleared {
+			if err := tx.ClearPlan(ctx, project, w.j.Pipeline, w.j.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertDatums(ctx, project, w.j.Pipeline, w.j.ID, rows); err != nil {
+			return err
+		}
+		if last != nil {
+			return last(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.cleared = true
+	w.stored += int64(len(rows))
+	clear(w.batch)
+	w.batch = w.batch[:0]
+	return nil
+}
+
+// A fingerprint is 128 bits of a datum ID: enough to tell the datums of a
+// job apart, in a quarter of the memory of the ID.
+type fingerprint [16]byte
+
+func fingerprintOf(id string) fingerprint {
+	var f fingerprint
+	if len(id) >= 2*len(f) {
+		if _, err := hex.Decode(f[:], []byte(id[:2*len(f)])); err == nil {
+			return f
+		}
+	}
+	sum := sha256.Sum256([]byte(id))
+	return fingerprint(sum[:len(f)])
+}
+
+// fingerprints is a set of fingerprints: add them, sort, then look them
+// up with has.
+type fingerprints []fingerprint
+
+func (s *fingerprints) add(id string) { *s = append(*s, fingerprintOf(id)) }
+
+func (s fingerprints) sort() {
+	slices.SortFunc(s, func(a, b fingerprint) int { return bytes.Compare(a[:], b[:]) })
+}
+
+func (s fingerprints) has(id string) bool {
+	f := fingerprintOf(id)
+	_, ok := slices.BinarySearchFunc(s, f, func(a, b fingerprint) int { return bytes.Compare(a[:], b[:]) })
+	return ok
+}
