@@ -97,7 +97,7 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 		if n > a.limits.MaxDatums {
 			return a.tooManyDatums(j.Pipeline, n, "the job's input commits")
 		}
-		if pl, err = a.fullPlan(ctx, p, j, in, files, base, w); err != nil {
+		if pl, err = a.fullPlan(ctx, p, j, in, files, base, n, w); err != nil {
 			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
 		}
 	}
@@ -194,15 +194,19 @@ func (a *API) inputLister(ctx context.Context) datum.Lister {
 // fullPlan lists every datum of the job, over the files of its inputs,
 // and compares each batch of them with the datums of the base (generation
 // base.Gen, none when 0), handing those the job stores to w. Of the base's
-// datums, it keeps only fingerprints of those the job has too, to find
-// the ones it removes at the end. The plan it returns has no own datums.
-func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, files datum.Lister, base meta.JobLineage, w *planWriter) (*plan, error) {
+// datums, it keeps only fingerprints of those the job has too (at most n,
+// the count of the job's datums), to find the ones it removes at the end.
+// The plan it returns has no own datums.
+func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, files datum.Lister, base meta.JobLineage, n int64, w *planWriter) (*plan, error) {
 	type made struct {
 		d        datum.Datum
 		id, hash string
 	}
 	pl := &plan{}
 	var kept fingerprints // of the base's datums the job has too
+	if base.Gen > 0 {
+		kept = make(fingerprints, 0, min(n, base.Total))
+	}
 	pending := make([]made, 0, planBatch)
 	decide := func() error {
 		before := map[string]meta.DatumRow{}
