@@ -268,6 +268,8 @@ func testPipelineErrors(t *testing.T, e *e2e) {
 	if js := lines[tusk.JobInfo](e, "wait", "job", "slow@"+id); len(js) != 1 || js[0].State != tusk.JobKilled {
 		t.Errorf("wait job after stop job = %+v, want one KILLED job", js)
 	}
+	_, stderr := e.failWithin(time.Minute, "wait", "commit", "slow@"+id)
+	wantContains(t, "wait commit of a killed job", stderr, "slow@"+id+": job KILLED: stopped by user")
 	e.run("delete", "job", "slow@"+id)
 	e.fail(1, "inspect", "job", "slow@"+id)
 	wantContains(t, "draw two pipelines", e.run("draw", "pipeline"), "words ─▶ slow\n", "words ─▶ wc\n")

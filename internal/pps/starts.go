@@ -30,7 +30,8 @@ func (a *API) awaitWorkers(j *tusk.JobInfo) {
 	a.waits[j.Pipeline] = workerWait{job: j.ID, since: time.Now()}
 }
 
-// workerSeen notes that a worker of pipeline asked for work.
+// workerSeen notes that a worker of pipeline asked for work or renewed
+// its leases.
 func (a *API) workerSeen(pipeline string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -189,6 +189,7 @@ func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int
 // stop: the job ended, or the datum was restarted or given to another
 // worker.
 func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claims map[string]int) (cancel []string, err error) {
+	a.workerSeen(pipeline)
 	ids := slices.Sorted(maps.Keys(claims))
 	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		cancel = nil
