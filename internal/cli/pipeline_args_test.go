@@ -84,7 +84,7 @@ func TestPipelineUsageErrors(t *testing.T) {
 		{[]string{"inspect", "job", "p"}, "error: \"p\": want pipeline@job-id\nTry: tusk inspect job --help\n"},
 		{[]string{"list", "job", "-n", "-1"}, "error: -n -1: want a positive number of jobs\nTry: tusk list job --help\n"},
 		{[]string{"list", "datum"}, "error: give either pipeline@job-id or -f <spec>\nTry: tusk list datum --help\n"},
-		{[]string{"list", "datum", "p@j", "--state", "done"}, "error: --state \"done\": want one of queued, running, success, skipped, failed, recovered\nTry: tusk list datum --help\n"},
+		{[]string{"list", "datum", "p@j", "--state", "done"}, "error: --state \"done\": want one of queued, starting, running, success, skipped, failed, recovered\nTry: tusk list datum --help\n"},
 		{[]string{"restart", "datum", "p@j", ","}, "error: give datum IDs or input paths to restart, comma-separated\nTry: tusk restart datum --help\n"},
 		{[]string{"logs"}, "error: give the pipeline with -p <pipeline> or the job with -j <pipeline>@<job-id>\nTry: tusk logs --help\n"},
 		{[]string{"logs", "-p", "p", "--tail", "-3"}, "error: --tail -3: want a positive number of lines\nTry: tusk logs --help\n"},
