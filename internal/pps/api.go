@@ -58,6 +58,9 @@ type API struct {
 	startTimeout time.Duration
 	waits        map[string]workerWait
 	seen         map[string]time.Time
+	// inputFailures holds, per job, why its inputs could not be read
+	// (inputs.go).
+	inputFailures map[string]string
 }
 
 // New returns the pipeline system over a file system and a runner.
@@ -74,7 +77,8 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
 		egress: opts.EgressDirs, limits: opts.Limits.orDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
 		tasks: newSignals(), logs: newSignals(), jobs: newSignals(), logEnd: map[string]logEnd{}, lastCount: map[string]time.Time{},
-		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{}}
+		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{},
+		inputFailures: map[string]string{}}
 }
 
 const project = tusk.DefaultProject

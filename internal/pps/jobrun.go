@@ -76,7 +76,11 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 	for _, in := range j.Inputs {
 		c, err := a.pfs.InspectCommit(ctx, refOf(in))
 		if err != nil {
-			return 0, a.endJob(ctx, j, tusk.JobUnrunnable, fmt.Sprintf("input commit %s: %v", in, err))
+			reason := fmt.Sprintf("input commit %s: %v", in, err)
+			if gone, gerr := a.inputsGone(ctx, j); gerr == nil && gone != "" {
+				reason = gone
+			}
+			return 0, a.endJob(ctx, j, tusk.JobUnrunnable, reason)
 		}
 		if c.State != tusk.CommitFinished {
 			if j.State == tusk.JobCreated {
@@ -143,13 +147,23 @@ func resolvedInput(p *spec.Pipeline, j *tusk.JobInfo) (*spec.Input, error) {
 
 // runJob checks on a running job: done when no datum is queued or running.
 func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.JobInfo) (time.Duration, error) {
+	gone, err := a.inputsGone(ctx, j)
+	if err != nil {
+		return 0, err
+	}
+	if gone == "" {
+		gone = a.takeInputFailure(j.ID)
+	}
+	if gone != "" {
+		return 0, a.endJob(ctx, j, tusk.JobFailure, gone)
+	}
 	// Cheap index lookups decide whether the job is done; the counts
 	// (a scan of the job's datums) are refreshed at most every second, so
 	// that a job of a million datums does not cost a scan per datum.
 	var pending bool
 	var counts map[string]int64
 	refresh := time.Since(a.counted(j.ID)) >= time.Second
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+	err = a.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
 		if pending, err = tx.HasDatums(ctx, project, j.Pipeline, j.ID, tusk.DatumQueued, tusk.DatumStarting, tusk.DatumRunning); err != nil {
 			return err

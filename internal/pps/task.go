@@ -237,9 +237,11 @@ func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claim
 func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 	files, rejected := a.stageOutputs(ctx, results)
 	pipelines := map[string]bool{}
+	var unreadable []tusk.TaskResult
 	// Volatile: after a power loss the datums simply run again.
 	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		clear(pipelines)
+		unreadable = unreadable[:0]
 		specs := map[string]*spec.Pipeline{}
 		for i, res := range results {
 			p, ok := specs[res.Pipeline]
@@ -282,11 +284,17 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 				return err
 			}
 			pipelines[res.Pipeline] = true
+			if res.InputError {
+				unreadable = append(unreadable, res)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	for _, res := range unreadable {
+		a.noteInputFailure(res.Job, res.Datum, res.Reason)
 	}
 	for p := range pipelines {
 		a.signalTasks(p)

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -129,6 +130,9 @@ func (s *datumSet) receive(tr *tar.Reader, i, n int, place bool) (int, error) {
 		if err != nil {
 			return max(k, 0), err
 		}
+		if hdr.Name == "error" {
+			return max(k, 0), readInputError(tr)
+		}
 		if hdr.Name == "end" || k+1 < n && hdr.Name == strconv.Itoa(k+1)+"/" && hdr.Typeflag == tar.TypeDir {
 			if k > 0 || k == 0 && !place {
 				s.ahead[i+k] = files
@@ -159,6 +163,29 @@ func (s *datumSet) receive(tr *tar.Reader, i, n int, place bool) (int, error) {
 		}
 		files = append(files, aheadFile{name, data})
 	}
+}
+
+// An inputError is an input the server could not read (its repo was
+// deleted, say): no retry can help, unlike a download cut short.
+type inputError struct {
+	Kind    tusk.Kind
+	Message string
+}
+
+func (e *inputError) Error() string { return "the server could not read an input: " + e.Message }
+
+// readInputError reads the "error" entry that ends an archive of inputs.
+func readInputError(r io.Reader) error {
+	var e inputError
+	var msg struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&msg); err != nil {
+		return fmt.Errorf("the server could not read an input, and its error is garbled: %w", err)
+	}
+	e.Kind, e.Message = tusk.Kind(msg.Kind), msg.Message
+	return &e
 }
 
 func writeFile(dst string, r io.Reader) error {

@@ -3,12 +3,16 @@ package worker
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // archive makes a tar of name=content pairs; a name ending in "/" is a
@@ -77,6 +81,24 @@ func TestReceiveDropsADatumCutShort(t *testing.T) {
 	n, err = s.receive(tar.NewReader(archive(t, false, "0/", "", "0/in/a", "A")), 0, 1, false)
 	if n != 0 || err == nil {
 		t.Errorf("archive without end: %d, %v; want nothing whole and an error", n, err)
+	}
+}
+
+func TestReceiveTellsAnInputTheServerCouldNotRead(t *testing.T) {
+	s := newTestSet(t, t.TempDir())
+	n, err := s.receive(tar.NewReader(archive(t, false, "0/", "", "0/in/a", "A", "1/", "",
+		"error", `{"kind": "not_found", "message": "input in (in@c1:/b): repo in not found"}`)), 0, 3, false)
+	var ie *inputError
+	if n != 1 || !errors.As(err, &ie) || ie.Kind != tusk.KindNotFound || !strings.Contains(err.Error(), "repo in not found") {
+		t.Fatalf("receive = %d, %v; want datum 0 whole, then the server's error about the input", n, err)
+	}
+	if len(s.ahead[0]) != 1 {
+		t.Errorf("kept %v; want datum 0", s.ahead)
+	}
+	// An archive cut short is not the input's fault.
+	_, err = s.receive(tar.NewReader(archive(t, true, "0/", "", "0/in/a", "a file cut in the middle")), 0, 1, false)
+	if err == nil || errors.As(err, &ie) {
+		t.Errorf("archive cut short: %v; want an error that is no input error", err)
 	}
 }
 

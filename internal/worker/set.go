@@ -128,6 +128,12 @@ func (s *datumSet) running(i int) {
 // end records the result of datum i's attempt and queues its report; a
 // failure's reason goes to the datum's logs too.
 func (s *datumSet) end(i int, state, reason string) {
+	s.endWith(i, state, reason, false)
+}
+
+// endWith is end, with inputErr saying that the datum failed because the
+// server could not read its inputs.
+func (s *datumSet) endWith(i int, state, reason string, inputErr bool) {
 	s.mu.Lock()
 	if s.current == i {
 		s.stop()
@@ -136,7 +142,7 @@ func (s *datumSet) end(i int, state, reason string) {
 	s.mu.Unlock()
 	t := &s.tasks[i]
 	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Claim: t.Claim,
-		Worker: s.w.cfg.ID, ImageID: s.w.cfg.ImageID, State: state, Reason: reason}
+		Worker: s.w.cfg.ID, ImageID: s.w.cfg.ImageID, State: state, Reason: reason, InputError: inputErr}
 	if !s.started[i].IsZero() {
 		finished := time.Now().UTC()
 		res.Started, res.Finished = &s.started[i], &finished

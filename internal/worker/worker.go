@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -186,7 +187,8 @@ func (s *datumSet) endEarly(ctx context.Context, i int, err error) {
 		s.end(i, tusk.DatumQueued, "given back by worker "+s.w.cfg.ID+", which is stopping")
 		return
 	}
-	s.end(i, tusk.DatumFailed, err.Error())
+	var ie *inputError
+	s.endWith(i, tusk.DatumFailed, err.Error(), errors.As(err, &ie) || tusk.KindOf(err) == tusk.KindNotFound)
 }
 
 func accepted(code int, extra []int64) bool {
