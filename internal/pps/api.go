@@ -44,6 +44,7 @@ type API struct {
 
 	mu     sync.Mutex
 	runCtx context.Context
+	ready  chan struct{}            // closed once Run gave back the datums of a previous run
 	wakers map[string]chan struct{} // per pipeline: wake its controller
 	tasks  *signals                 // per pipeline: new work for workers
 	logs   *signals                 // per pipeline: new log lines
@@ -78,7 +79,7 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 		egress: opts.EgressDirs, limits: opts.Limits.orDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
 		tasks: newSignals(), logs: newSignals(), jobs: newSignals(), logEnd: map[string]logEnd{}, lastCount: map[string]time.Time{},
 		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{},
-		inputFailures: map[string]string{}}
+		inputFailures: map[string]string{}, ready: make(chan struct{})}
 }
 
 const project = tusk.DefaultProject

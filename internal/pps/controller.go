@@ -23,6 +23,7 @@ func (a *API) Run(ctx context.Context) error {
 	if err := a.giveBack(ctx); err != nil {
 		return err
 	}
+	close(a.ready)
 	pipelines, err := a.ListPipelines(ctx)
 	if err != nil {
 		return err

@@ -47,6 +47,13 @@ const maxLostLeases = 10
 // worker, waiting up to wait for one. It returns nil when there is none.
 func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
 	deadline := time.After(wait)
+	select { // until Run gave back the datums of the workers of a previous run
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-deadline:
+		return nil, nil
+	case <-a.ready:
+	}
 	for {
 		signal := a.taskSignal(pipeline)
 		tasks, failed, err := a.claim(ctx, pipeline, worker)
