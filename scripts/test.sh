@@ -2,7 +2,8 @@
 # Runs Tusk's whole test suite on this machine. It starts what the tests
 # need when it is missing (PostgreSQL from Debian's packages, an S3 server
 # built with `go install`), then vets, lints and tests everything with
-# CGO_ENABLED=0 (the binary must be static).
+# CGO_ENABLED=0 (the binary must be static), and the packages of concurrent
+# code once more under the race detector.
 #
 # Set TUSK_TEST_REQUIRE=postgres,s3,docker,browser to turn a skipped test
 # of such a service into a failure (.ci/run does).
@@ -44,3 +45,9 @@ step "staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 step "go test"
 go test -count=1 -timeout 25m "$@" ./...
+# The packages of concurrent code again, under the race detector (which
+# needs cgo; the shipped binary stays static). -short trims the long
+# randomized loops, which the run above made in full.
+step "go test -race"
+CGO_ENABLED=1 go test -race -short -count=1 -timeout 25m "$@" \
+	./internal/pfs/... ./internal/pps/... ./internal/meta/... ./internal/worker/... ./internal/server/...
