@@ -37,12 +37,7 @@ func TestChaos(t *testing.T) {
 	if s := os.Getenv("TUSK_CHAOS_KILLS"); s != "" {
 		kills, _ = strconv.Atoi(s)
 	}
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("TUSK_TEST_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (rerun with TUSK_TEST_SEED=%d)", seed, seed)
-	rng := rand.New(rand.NewPCG(seed, 10))
+	rng := rand.New(rand.NewPCG(testSeed(t), 10))
 	bin, cleanup, err := testenv.BuildBinary()
 	if err != nil {
 		t.Fatal(err)

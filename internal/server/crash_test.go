@@ -28,12 +28,7 @@ func TestKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a server 50 times")
 	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d (rerun with TUSK_TEST_SEED=%d)", seed, seed)
-	if s := os.Getenv("TUSK_TEST_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	rng := rand.New(rand.NewPCG(seed, 9))
+	rng := rand.New(rand.NewPCG(testSeed(t), 9))
 	dir := t.TempDir()
 	ctx := context.Background()
 	type file struct {
@@ -104,6 +99,16 @@ func TestKill9(t *testing.T) {
 	if len(finished) < 10 {
 		t.Errorf("only %d writes finished between kills: the test exercised too little", len(finished))
 	}
+}
+
+// testSeed returns $TUSK_TEST_SEED, or else a new seed, and logs it.
+func testSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("TUSK_TEST_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("seed %d (rerun with TUSK_TEST_SEED=%d)", seed, seed)
+	return seed
 }
 
 // startChild starts this test binary as a server on dir, with env added
