@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +16,10 @@ import (
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
-// A server killed with SIGKILL in the middle of a job, and started again
-// on the same data, costs the job's datums none of their tries: with
-// datum_tries 1 the job still succeeds, with every output once.
+// A server killed with SIGKILL, or stopped with SIGTERM, in the middle of
+// a job, and started again on the same data, costs the job's datums none
+// of their tries: with datum_tries 1 the job still succeeds, with every
+// output once.
 func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts tusk up during a job")
@@ -50,7 +54,8 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 	if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, false); err != nil {
 		t.Fatal(err)
 	}
-	// Kill the server whenever a datum's command runs, until the job ends.
+	// Kill or stop the server whenever a datum's command runs, until the
+	// job ends.
 	kills := 0
 	var job tusk.JobInfo
 	for kills < 3 && !tusk.JobDone(job.State) {
@@ -65,13 +70,21 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 			if job = js[0]; tusk.JobDone(job.State) {
 				break
 			}
-			running := 0
-			c.ListDatums(ctx, "copy", job.ID, tusk.DatumRunning, func(tusk.DatumInfo) error {
-				running++
+			// A datum in the middle of its command: RUNNING, and its
+			// command has counted its run.
+			midway := false
+			c.ListDatums(ctx, "copy", job.ID, tusk.DatumRunning, func(d tusk.DatumInfo) error {
+				if _, err := os.Stat(filepath.Join(count, path.Base(d.Inputs[0].Path))); err == nil {
+					midway = true
+				}
 				return nil
 			})
-			if running > 0 {
-				u.Kill()
+			if midway {
+				if kills%2 == 0 {
+					u.Kill()
+				} else {
+					u.Stop()
+				}
 				kills++
 				u.Start()
 				break
@@ -79,7 +92,7 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 		}
 	}
 	if kills < 2 {
-		t.Fatalf("the job ended after %d kills; the test exercised too little", kills)
+		t.Fatalf("the job ended after %d kills and stops; the test exercised too little", kills)
 	}
 	done, err := c.WaitJob(ctx, "copy", job.ID)
 	if err != nil || len(done) != 1 {
@@ -118,5 +131,8 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 	if got := len(runs(t, count)); got != n {
 		t.Errorf("%d datums ran, want %d", got, n)
 	}
-	t.Logf("%d kills, %d datums ran more than once", kills, reruns)
+	if reruns == 0 {
+		t.Errorf("no datum ran twice after %d kills and stops in the middle of commands", kills)
+	}
+	t.Logf("%d kills and stops, %d datums ran more than once", kills, reruns)
 }

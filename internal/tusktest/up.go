@@ -40,19 +40,8 @@ func StartUpOn(t testing.TB, binary, dir string, args ...string) *UpProcess {
 	u := &UpProcess{Addr: freeAddr(t), Logs: &Buffer{}, t: t}
 	u.args = append([]string{binary, "up", "--data-dir", dir, "--listen", u.Addr, "--log-level", "warn"}, args...)
 	t.Cleanup(func() {
-		if u.exited == nil {
-			return
-		}
-		u.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-u.exited:
-			if err != nil {
-				t.Errorf("tusk up did not exit cleanly on SIGTERM: %v\n%s", err, u.Logs)
-			}
-		case <-time.After(15 * time.Second):
-			u.cmd.Process.Kill()
-			<-u.exited
-			t.Errorf("tusk up did not stop within 15s of SIGTERM; killed it\n%s", u.Logs)
+		if u.exited != nil {
+			u.Stop()
 		}
 	})
 	u.Start()
@@ -94,6 +83,27 @@ func (u *UpProcess) Start() {
 			t.Fatalf("tusk up not healthy after 20s\n%s", u.Logs)
 		}
 	}
+}
+
+// Stop stops the server with SIGTERM, as an operator would, and fails the
+// test unless it exits cleanly within 15 seconds.
+func (u *UpProcess) Stop() {
+	u.t.Helper()
+	if u.exited == nil {
+		u.t.Fatal("tusk up is not running")
+	}
+	u.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-u.exited:
+		if err != nil {
+			u.t.Errorf("tusk up did not exit cleanly on SIGTERM: %v\n%s", err, u.Logs)
+		}
+	case <-time.After(15 * time.Second):
+		u.cmd.Process.Kill()
+		<-u.exited
+		u.t.Errorf("tusk up did not stop within 15s of SIGTERM; killed it\n%s", u.Logs)
+	}
+	u.exited = nil
 }
 
 // Kill kills the server with SIGKILL, as a crash would, and waits for it
