@@ -1,27 +1,38 @@
 package worker
 
 import (
-	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"github.com/tuskdata/tusk/internal/proctree"
 )
 
-// RunAsInit is what the shim does when it starts as PID 1 in a container:
-// it starts the worker again as its child, forwards signals to it, and
-// reaps every process that ends up re-parented to PID 1 (orphans of user
-// code), which an ordinary process never has to do. It returns when the
-// worker exits.
+// initChildEnv marks the worker that RunAsInit starts.
+const initChildEnv = "TUSK_INIT_CHILD"
+
+// RunAsInit starts the worker again as its child and watches over it: it
+// forwards signals to it, as a child subreaper reaps every process that
+// ends up re-parented to it (orphans of user code), and when the worker
+// ends, killed or not, kills whatever it left running. It returns when
+// the worker exits.
 func RunAsInit(args []string) error {
+	h := proctree.Open(slog.New(slog.NewTextHandler(io.Discard, nil)), proctree.Subreaper)
+	tree, err := h.New("worker")
+	if err != nil {
+		return fmt.Errorf("start worker under init: %w", err)
+	}
 	cmd := exec.Command("/proc/self/exe", args...)
-	cmd.Env = append(os.Environ(), "TUSK_INIT_CHILD=1")
+	cmd.Env = append(os.Environ(), initChildEnv+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
+	if err := tree.Start(cmd); err != nil {
 		return fmt.Errorf("start worker under init: %w", err)
 	}
 	go func() {
@@ -29,27 +40,20 @@ func RunAsInit(args []string) error {
 			cmd.Process.Signal(s)
 		}
 	}()
-	for {
-		var ws syscall.WaitStatus
-		pid, err := syscall.Wait4(-1, &ws, 0, nil)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("wait for worker: %w", err)
-		}
-		if pid != cmd.Process.Pid {
-			continue // an orphan, now reaped
-		}
-		if ws.Exited() && ws.ExitStatus() == 0 {
-			return nil
-		}
-		return fmt.Errorf("worker ended: %v", ws)
+	if err := tree.Wait(); err != nil {
+		return fmt.Errorf("worker ended: %w", err)
 	}
+	return nil
 }
 
-// IsInit reports whether this process should act as the container's init:
-// it is PID 1 and not already the child RunAsInit started.
+// IsInit reports whether this process should start the worker under
+// RunAsInit rather than be the worker: as PID 1 of a container, which
+// must reap orphans; and where the worker could keep its datums'
+// processes together only as a subreaper, which a killed worker no
+// longer is, so that they end with it all the same.
 func IsInit() bool {
-	return os.Getpid() == 1 && os.Getenv("TUSK_INIT_CHILD") == ""
+	if os.Getenv(initChildEnv) != "" {
+		return false
+	}
+	return os.Getpid() == 1 || proctree.Open(slog.New(slog.NewTextHandler(io.Discard, nil))).Mode() == proctree.Subreaper
 }

@@ -5,7 +5,11 @@
 // scratch directory is bind-mounted at /pfs, so commands that name /pfs
 // paths run unchanged; otherwise the datum directory is given in $PFS and
 // the input variables point into it. Each worker gets a $TMPDIR of its own
-// under the scratch directory, removed when the worker exits.
+// under the scratch directory, removed when the worker exits. Where the
+// server may make cgroups (root, or a delegated cgroup), each worker runs
+// in a cgroup of its own, killed with all it holds when the worker exits,
+// so that a killed worker's datums leave nothing running; elsewhere the
+// worker sees to that itself (see worker.IsInit).
 package process
 
 import (

@@ -1,0 +1,99 @@
+package worker
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain doubles as the worker RunAsInit starts: with WORKER_TEST_SCRIPT
+// set, the test binary runs that script as a datum's command would be
+// (in a process group of its own) and waits for it.
+func TestMain(m *testing.M) {
+	if script := os.Getenv("WORKER_TEST_SCRIPT"); script != "" && os.Getenv(initChildEnv) != "" {
+		cmd := exec.Command("sh", "-c", script)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Run(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// running returns the live processes whose command line holds s.
+func running(s string) []int {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []int
+	for _, dir := range dirs {
+		cmdline, err := os.ReadFile(dir + "/cmdline")
+		stat, _ := os.ReadFile(dir + "/stat")
+		i := bytes.LastIndexByte(stat, ')')
+		if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || !bytes.Contains(cmdline, []byte(s)) {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(dir))
+		out = append(out, pid)
+	}
+	return out
+}
+
+// TestKilledWorkerUnderInit: when the worker RunAsInit watches over is
+// killed, what its datum started, in a new session too, ends with it.
+func TestKilledWorkerUnderInit(t *testing.T) {
+	real, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep program")
+	}
+	raw := make([]byte, 6)
+	rand.Read(raw)
+	marker := "tusk-marker-" + hex.EncodeToString(raw)
+	dir := t.TempDir()
+	sleep := filepath.Join(dir, marker)
+	if err := os.Symlink(real, sleep); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, pid := range running(marker) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	t.Setenv("WORKER_TEST_SCRIPT", strings.ReplaceAll(`setsid M 400 &
+		setsid sh -c '(M 400 &)' &
+		M 400 &
+		exec M 400`, "M", sleep))
+	done := make(chan error, 1)
+	go func() { done <- RunAsInit([]string{"-test.run=^$"}) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(running(marker)) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the datum's 4 processes run after 30s", len(running(marker)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var worker int
+	for _, pid := range running("-test.run=^$") {
+		stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
+			worker = pid
+		}
+	}
+	if worker == 0 {
+		t.Fatal("found no worker among the children of this process")
+	}
+	syscall.Kill(worker, syscall.SIGKILL)
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("RunAsInit = %v, want the worker killed", err)
+	}
+	if left := running(marker); len(left) > 0 {
+		t.Errorf("%d processes outlived the killed worker: %v", len(left), left)
+	}
+}
