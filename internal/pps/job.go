@@ -213,11 +213,11 @@ func (a *API) endJob(ctx context.Context, j *tusk.JobInfo, state, reason string)
 	t := now()
 	j.State, j.Reason, j.Finished = state, reason, &t
 	_, err := a.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason),
-		func(tx *meta.Tx) error { return storeJob(ctx, tx, j) })
+		func(tx *meta.Tx) error { return storeEndedJob(ctx, tx, j) })
 	if tusk.KindOf(err) == tusk.KindConflict || tusk.KindOf(err) == tusk.KindNotFound {
 		// The output commit is already finished, or gone: record the job
 		// on its own.
-		err = a.saveJob(ctx, j)
+		err = a.db.Update(ctx, func(tx *meta.Tx) error { return storeEndedJob(ctx, tx, j) })
 	}
 	a.signalJobs()
 	if errors.Is(err, errJobEnded) {
@@ -226,23 +226,41 @@ func (a *API) endJob(ctx context.Context, j *tusk.JobInfo, state, reason string)
 	if err != nil {
 		return err
 	}
-	a.setLastJobState(ctx, j.Pipeline, state)
 	a.signalTasks(j.Pipeline)
 	a.wake(j.Pipeline)
 	a.log.Info("job ended", "pipeline", j.Pipeline, "job", j.ID, "state", state, "reason", reason)
 	return nil
 }
 
+// setLastJobState records state as its pipeline's last job state.
 func (a *API) setLastJobState(ctx context.Context, pipeline, state string) {
-	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		r, err := loadPipeline(ctx, tx, pipeline)
-		if err != nil {
-			return err
-		}
-		r.LastJobState = state
-		return storePipeline(ctx, tx, r)
-	})
-	if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return storeLastJobState(ctx, tx, pipeline, state) })
+	if err != nil {
 		a.log.Error("record last job state", "pipeline", pipeline, "err", err)
 	}
+}
+
+// storeEndedJob records a job that ended and its state as its pipeline's
+// last job state, in the transaction that finishes its output commit: so
+// that whoever sees the commit finished sees the pipeline's last job
+// ended too.
+func storeEndedJob(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo) error {
+	if err := storeJob(ctx, tx, j); err != nil {
+		return err
+	}
+	return storeLastJobState(ctx, tx, j.Pipeline, j.State)
+}
+
+// storeLastJobState records a pipeline's last job state, unless the
+// pipeline is gone.
+func storeLastJobState(ctx context.Context, tx *meta.Tx, pipeline, state string) error {
+	r, err := loadPipeline(ctx, tx, pipeline)
+	if tusk.KindOf(err) == tusk.KindNotFound {
+		return nil
+	}
+	if err != nil || r.LastJobState == state {
+		return err
+	}
+	r.LastJobState = state
+	return storePipeline(ctx, tx, r)
 }

@@ -265,15 +265,15 @@ func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) 
 	if err != nil {
 		return err
 	}
-	// The job's success, its place in the lineage and its output commit
-	// change together.
+	// The job's success, its place in the lineage, its output commit and
+	// its pipeline's last job state change together.
 	succeed := func(tx *meta.Tx) error {
 		t := now()
 		j.State, j.Finished = tusk.JobSuccess, &t
 		if _, err := tx.PromoteJob(ctx, project, j.Pipeline, j.ID); err != nil {
 			return err
 		}
-		return storeJob(ctx, tx, j)
+		return storeEndedJob(ctx, tx, j)
 	}
 	done := false
 	if p.Egress == nil && l.Base > 0 && l.Base == head.Gen {
@@ -307,7 +307,6 @@ func (a *API) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) 
 			return a.endJob(ctx, j, tusk.JobFailure, err.Error())
 		}
 	}
-	a.setLastJobState(ctx, j.Pipeline, tusk.JobSuccess)
 	a.log.Info("job finished", "pipeline", j.Pipeline, "job", j.ID, "datums", j.DataTotal, "processed", j.DataProcessed, "skipped", j.DataSkipped)
 	return nil
 }

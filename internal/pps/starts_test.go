@@ -41,6 +41,10 @@ func TestJobFailsWhenNoWorkerStarts(t *testing.T) {
 	if !strings.Contains(out.Error, "job FAILURE: "+why) {
 		t.Errorf("output commit %+v, want the error %q", out, why)
 	}
+	// The pipeline's last job state changes with the output commit.
+	if p, err := e.c.InspectPipeline(e.ctx, "p"); err != nil || p.LastJobState != tusk.JobFailure {
+		t.Errorf("pipeline p once its output commit failed: last job %q, %v; want FAILURE", p.LastJobState, err)
+	}
 	if j := e.lastJob("p"); j.State != tusk.JobFailure || !strings.HasPrefix(j.Reason, why) {
 		t.Errorf("job %s: %s %q, want FAILURE %q", j.ID, j.State, j.Reason, why)
 	}
@@ -59,6 +63,9 @@ func TestSlowWorkersAreNotAStartFailure(t *testing.T) {
 			if c.Error != "" {
 				t.Fatalf("job %d: commit %s@%s: %s", i+1, c.Repo, c.ID, c.Error)
 			}
+		}
+		if p, err := e.c.InspectPipeline(e.ctx, "slow"); err != nil || p.LastJobState != tusk.JobSuccess {
+			t.Errorf("pipeline slow once job %d's output commit finished: last job %q, %v; want SUCCESS", i+1, p.LastJobState, err)
 		}
 	}
 	if got := e.files("slow@master"); len(got) != 2 {
