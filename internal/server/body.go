@@ -20,8 +20,9 @@ const (
 )
 
 // bodyLimits are the routes whose bodies are not bounded by maxJSONBody:
-// chunk uploads, and the streams of file operations and of worker
-// results, which are read as they come and bounded by what they hold.
+// chunk uploads; file operations, a stream applied as it is read; and
+// the results of a worker's datum set, whose list of output files grows
+// with the set and which a refusal would leave unreported.
 var bodyLimits = map[string]int64{
 	"PUT /v1/chunks/{id}":   maxChunkBody,
 	"POST /v1/files/modify": -1,
