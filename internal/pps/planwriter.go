@@ -3,12 +3,11 @@ package pps
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"slices"
 
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pps/datum"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -102,33 +101,17 @@ func (w *planWriter) flush(ctx context.Context, last func(*meta.Tx) error) error
 	return nil
 }
 
-// A fingerprint is 128 bits of a datum ID: enough to tell the datums of a
-// job apart, in a quarter of the memory of the ID.
-type fingerprint [16]byte
+// fingerprints is a set of datum fingerprints: add them, sort, then look
+// them up with has.
+type fingerprints []datum.Fingerprint
 
-func fingerprintOf(id string) fingerprint {
-	var f fingerprint
-	if len(id) >= 2*len(f) {
-		if _, err := hex.Decode(f[:], []byte(id[:2*len(f)])); err == nil {
-			return f
-		}
-	}
-	sum := sha256.Sum256([]byte(id))
-	return fingerprint(sum[:len(f)])
-}
+func (s *fingerprints) add(id string) { *s = append(*s, datum.FingerprintOf(id)) }
 
-// fingerprints is a set of fingerprints: add them, sort, then look them
-// up with has.
-type fingerprints []fingerprint
-
-func (s *fingerprints) add(id string) { *s = append(*s, fingerprintOf(id)) }
-
-func (s fingerprints) sort() {
-	slices.SortFunc(s, func(a, b fingerprint) int { return bytes.Compare(a[:], b[:]) })
-}
+func (s fingerprints) sort() { slices.SortFunc(s, compareFingerprints) }
 
 func (s fingerprints) has(id string) bool {
-	f := fingerprintOf(id)
-	_, ok := slices.BinarySearchFunc(s, f, func(a, b fingerprint) int { return bytes.Compare(a[:], b[:]) })
+	_, ok := slices.BinarySearchFunc(s, datum.FingerprintOf(id), compareFingerprints)
 	return ok
 }
+
+func compareFingerprints(a, b datum.Fingerprint) int { return bytes.Compare(a[:], b[:]) }

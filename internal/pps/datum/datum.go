@@ -71,15 +71,21 @@ func Iterate(in *spec.Input, l Lister, fn func(Datum) error) error {
 		}
 		return cross(lists, nil, nil, func(inputs []Input, keys []string) error { return fn(product(inputs, keys)) })
 	case in.Union != nil:
-		seen := map[string]bool{}
+		// The fingerprints of the datums of all children but the last,
+		// which no later child can repeat: no child repeats its own.
+		seen := map[Fingerprint]struct{}{}
 		for i, child := range in.Union {
+			last := i == len(in.Union)-1
 			err := Iterate(child, l, func(d Datum) error {
-				if id := ID(d); !seen[id] {
-					seen[id] = true
-					d.Key = tuple(childKey(i), d.Key)
-					return fn(d)
+				f := FingerprintOf(ID(d))
+				if _, dup := seen[f]; dup {
+					return nil
 				}
-				return nil
+				if !last {
+					seen[f] = struct{}{}
+				}
+				d.Key = tuple(childKey(i), d.Key)
+				return fn(d)
 			})
 			if err != nil {
 				return err

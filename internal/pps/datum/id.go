@@ -60,6 +60,23 @@ func IDHash(d Datum, salt string) (id, hash string) {
 	return id, hex.EncodeToString(h.Sum(nil))
 }
 
+// A Fingerprint is 128 bits of a datum ID: enough to tell the datums of
+// a job apart, in a quarter of the memory of the ID.
+type Fingerprint [16]byte
+
+// FingerprintOf returns the fingerprint of a datum ID: its first 128
+// bits, or those of its SHA-256 if it is not an ID made by ID.
+func FingerprintOf(id string) Fingerprint {
+	var f Fingerprint
+	if len(id) >= 2*len(f) {
+		if _, err := hex.Decode(f[:], []byte(id[:2*len(f)])); err == nil {
+			return f
+		}
+	}
+	sum := sha256.Sum256([]byte(id))
+	return Fingerprint(sum[:len(f)])
+}
+
 func writeInt(h hash.Hash, n uint64) {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], n)

@@ -1,6 +1,7 @@
 package datum
 
 import (
+	"encoding/hex"
 	"regexp"
 	"testing"
 )
@@ -123,5 +124,20 @@ func TestHashReference(t *testing.T) {
 	plain.Inputs[0].Reference = false
 	if Hash(plain, "s") == Hash(ref("v1"), "s") {
 		t.Error("Hash is the same whether or not an input is a reference")
+	}
+}
+
+func TestFingerprintOf(t *testing.T) {
+	a := ID(Datum{Inputs: []Input{{Name: "in", Repo: "r", Branch: "master", Path: "/a"}}})
+	b := ID(Datum{Inputs: []Input{{Name: "in", Repo: "r", Branch: "master", Path: "/b"}}})
+	fa := FingerprintOf(a)
+	if hex.EncodeToString(fa[:]) != a[:32] {
+		t.Errorf("FingerprintOf(%s) = %x, want the ID's first 128 bits", a, fa)
+	}
+	if FingerprintOf(b) == fa {
+		t.Errorf("two datums share the fingerprint %x", fa)
+	}
+	if odd, other := FingerprintOf("not an ID"), FingerprintOf("not an ID either"); odd == other || odd == (Fingerprint{}) {
+		t.Errorf("fingerprints of strings other than IDs: %x and %x, want two different hashes", odd, other)
 	}
 }
