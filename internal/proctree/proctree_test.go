@@ -303,3 +303,33 @@ func TestCgroupPaths(t *testing.T) {
 		t.Errorf("unescape = %q", got)
 	}
 }
+
+// TestSubreaperLeavesTreesAlone: a subreaper reaps the orphans that end,
+// but never the command of a tree, of any mode, which os/exec waits for.
+func TestSubreaperLeavesTreesAlone(t *testing.T) {
+	usable(t, Subreaper)
+	h := usable(t, ProcessGroup)
+	// Two loops at once, so that the reaper runs while commands end.
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for range 100 {
+				tree, _ := h.New("quick")
+				if err := tree.Start(exec.Command("true")); err != nil {
+					errs <- err
+					return
+				}
+				if err := tree.Wait(); err != nil {
+					errs <- fmt.Errorf("wait for a tree's command in a subreaper: %w", err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

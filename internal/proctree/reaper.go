@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"os/signal"
 	"sync"
 	"syscall"
@@ -14,16 +13,18 @@ import (
 )
 
 // reaper is this process's state as a subreaper: being one is a property
-// of the process, not of a Host.
-var reaper struct {
+// of the process, not of a Host. A subreaper reaps every child of its
+// that ends but the commands of trees (of any Host), which os/exec waits
+// for: a process that becomes one must start its children as trees.
+var reaper = struct {
 	once sync.Once
 	err  error // why this process cannot be a subreaper
 
 	// mu serializes the start of tree commands with reaping, so that
-	// reapOrphans never waits for a command, which os/exec waits for.
+	// reapOrphans never reaps a command.
 	mu    sync.Mutex
 	roots map[int]bool // the commands of live trees
-}
+}{roots: map[int]bool{}}
 
 // becomeSubreaper makes this process a child subreaper, which reaps the
 // orphans re-parented to it as they end.
@@ -37,7 +38,6 @@ func becomeSubreaper() error {
 			reaper.err = fmt.Errorf("become a child subreaper: %w", err)
 			return
 		}
-		reaper.roots = map[int]bool{}
 		ended := make(chan os.Signal, 1)
 		signal.Notify(ended, syscall.SIGCHLD)
 		go func() {
@@ -47,24 +47,6 @@ func becomeSubreaper() error {
 		}()
 	})
 	return reaper.err
-}
-
-// startRoot starts the command of a tree.
-func startRoot(cmd *exec.Cmd) error {
-	reaper.mu.Lock()
-	defer reaper.mu.Unlock()
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	reaper.roots[cmd.Process.Pid] = true
-	return nil
-}
-
-// rootDone says the command of a tree has been waited for.
-func rootDone(pid int) {
-	reaper.mu.Lock()
-	delete(reaper.roots, pid)
-	reaper.mu.Unlock()
 }
 
 // reapOrphans reaps the ended children of this process that are not

@@ -25,6 +25,10 @@ func (t *Tree) Start(cmd *exec.Cmd) error {
 	a := cmd.SysProcAttr
 	a.Setpgid, a.Pgid, a.Pdeathsig = true, 0, syscall.SIGKILL
 	t.cmd = cmd
+	// A subreaper reaps every child that is not a tree's command: hold
+	// it off until this one is known.
+	reaper.mu.Lock()
+	defer reaper.mu.Unlock()
 	var err error
 	switch t.h.mode {
 	case CgroupV2:
@@ -34,15 +38,17 @@ func (t *Tree) Start(cmd *exec.Cmd) error {
 	case PIDNamespace:
 		a.Cloneflags |= syscall.CLONE_NEWPID
 		err = cmd.Start()
-	case Subreaper:
-		err = startRoot(cmd)
 	default:
 		err = cmd.Start()
 	}
-	if err != nil && t.cg != nil {
-		t.cg.remove()
+	if err != nil {
+		if t.cg != nil {
+			t.cg.remove()
+		}
+		return err
 	}
-	return err
+	reaper.roots[cmd.Process.Pid] = true
+	return nil
 }
 
 // startV2 starts the command right in the tree's cgroup.
@@ -116,9 +122,9 @@ func (t *Tree) Kill() error {
 // survive SIGKILL, an error that says so.
 func (t *Tree) Wait() error {
 	err := t.cmd.Wait()
-	if t.h.mode == Subreaper {
-		rootDone(t.cmd.Process.Pid)
-	}
+	reaper.mu.Lock()
+	delete(reaper.roots, t.cmd.Process.Pid)
+	reaper.mu.Unlock()
 	left := t.Kill()
 	if t.cg != nil && left == nil {
 		left = t.cg.remove()
