@@ -205,16 +205,18 @@ func TestE2EWorkerTempDirIsRemoved(t *testing.T) {
 	e.run("create", "pipeline", "-f", e.writeFile("tmp.json", []byte(tmpSpec)))
 	e.waitJobs(e.headJob("tmp"))
 	tmp := strings.TrimSpace(e.run("get", "file", "tmp@master:/tmpdir"))
-	if want := filepath.Join(dir, "workers", "tmp-v1-0.tmp"); tmp != want {
-		t.Fatalf("the worker's $TMPDIR is %q, want %q, a directory of the worker's own", tmp, want)
+	link := filepath.Join(dir, "workers", "tmp-v1-0.tmp")
+	if got, err := os.Readlink(link); err != nil || got != tmp || !strings.HasPrefix(filepath.Base(tmp), "tusk-worker-") {
+		t.Fatalf("the worker's $TMPDIR is %q, and %s links to %q (%v); want a tusk-worker-* directory of the worker's own, recorded there", tmp, link, got, err)
 	}
 	if ls := e.run("get", "file", "tmp@master:/ls"); !strings.HasPrefix(ls, "tusk-bin-") {
 		t.Errorf("the worker's $TMPDIR holds %q, want its shim directory tusk-bin-…", ls)
 	}
 	e.run("delete", "pipeline", "tmp")
-	e.eventually("the worker's $TMPDIR removed after it stopped", func() bool {
+	e.eventually("the worker's $TMPDIR and its link removed after it stopped", func() bool {
 		_, err := os.Stat(tmp)
-		return errors.Is(err, os.ErrNotExist)
+		_, lerr := os.Lstat(link)
+		return errors.Is(err, os.ErrNotExist) && errors.Is(lerr, os.ErrNotExist)
 	})
 }
 

@@ -34,8 +34,8 @@ func (s *Server) startRunner(ctx context.Context) error {
 	if err := os.Remove(sock); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove the stale worker socket: %w", err)
 	}
-	if err := os.RemoveAll(scratch); err != nil {
-		return fmt.Errorf("remove the directories of dead workers: %w", err)
+	if err := process.RemoveLeftovers(scratch); err != nil {
+		return err
 	}
 	ln, err := net.Listen("unix", sock)
 	if err != nil {

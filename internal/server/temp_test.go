@@ -52,7 +52,14 @@ func TestStartupRemovesWhatDeadServersLeft(t *testing.T) {
 	oldTemp := write("objects/chunks/ab/.tmp-DEAD", time.Hour)
 	newTemp := write("objects/chunks/ab/.tmp-MINE", -time.Second) // as if a Put of the new server wrote it
 	write("workers/p-v1-0/in/file", time.Hour)
-	write("workers/p-v1-0.tmp/tusk-bin-1/tusk", time.Hour)
+	// A dead worker's $TMPDIR, recorded next to its datum directory.
+	deadTmp := filepath.Join(t.TempDir(), "tusk-worker-1")
+	if err := os.MkdirAll(filepath.Join(deadTmp, "tusk-bin-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(deadTmp, filepath.Join(dir, "workers", "p-v1-0.tmp")); err != nil {
+		t.Fatal(err)
+	}
 	write("tusk.sock", time.Hour)
 
 	logs := &lockedBuffer{}
@@ -79,8 +86,10 @@ func TestStartupRemovesWhatDeadServersLeft(t *testing.T) {
 		}
 	}()
 
-	if _, err := os.Stat(filepath.Join(dir, "workers")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the dead workers' directories are still there: %v", err)
+	for _, path := range []string{filepath.Join(dir, "workers"), deadTmp} {
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the dead workers' %s is still there: %v", path, err)
+		}
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "tusk.sock")); err != nil || fi.Mode()&os.ModeSocket == 0 {
 		t.Errorf("tusk.sock is not this server's socket: %v, %v", fi, err)

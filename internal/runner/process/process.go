@@ -4,12 +4,13 @@
 // runs as root, each worker gets a private mount namespace in which its
 // scratch directory is bind-mounted at /pfs, so commands that name /pfs
 // paths run unchanged; otherwise the datum directory is given in $PFS and
-// the input variables point into it. Each worker gets a $TMPDIR of its own
-// under the scratch directory, removed when the worker exits. Where the
-// server may make cgroups (root, or a delegated cgroup), each worker runs
-// in a cgroup of its own, killed with all it holds when the worker exits,
-// so that a killed worker's datums leave nothing running; elsewhere the
-// worker sees to that itself (see worker.IsInit).
+// the input variables point into it. Each worker gets a $TMPDIR of its own,
+// removed when the worker exits, or at the next start if the runner dies
+// first (RemoveLeftovers). Where the server may make cgroups (root, or a
+// delegated cgroup), each worker runs in a cgroup of its own, killed with
+// all it holds when the worker exits, so that a killed worker's datums
+// leave nothing running; elsewhere the worker sees to that itself (see
+// worker.IsInit).
 package process
 
 import (
@@ -117,23 +118,14 @@ func (r *Runner) supervise(ctx context.Context, pipeline, id, dir string) {
 	}
 }
 
-// runWorker runs one worker process until it exits or ctx ends. The
-// worker's $TMPDIR is a directory of its own next to its datum directory,
-// made empty before it starts and removed after it exits, so that nothing
-// the worker or user code leaves there outlives it, even if it is killed.
+// runWorker runs one worker process until it exits or ctx ends, with a
+// $TMPDIR of its own (see tempDir).
 func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error {
-	tmp := dir + ".tmp"
-	if err := os.RemoveAll(tmp); err != nil {
-		return fmt.Errorf("clear the worker's temporary directory: %w", err)
+	tmp, err := tempDir(dir)
+	if err != nil {
+		return err
 	}
-	// Like /tmp: user code may run as another user.
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return fmt.Errorf("make the worker's temporary directory: %w", err)
-	}
-	if err := os.Chmod(tmp, os.ModeSticky|0o777); err != nil {
-		return fmt.Errorf("make the worker's temporary directory: %w", err)
-	}
-	defer os.RemoveAll(tmp)
+	defer removeTempDir(dir, tmp)
 	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
 	cmd := exec.Command(r.exe, args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
