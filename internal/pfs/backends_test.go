@@ -86,13 +86,61 @@ func TestTwoServersSharePostgresAndS3(t *testing.T) {
 }
 
 func TestEventsCrossServersOnPostgres(t *testing.T) {
+	defer func(d time.Duration) { waitPoll = d }(waitPoll)
+	waitPoll = time.Hour // only an event may end the wait
 	dsn := testenv.PostgresDatabase(t)
 	st := blob.NewMemory()
 	a1 := openTestAPI(t, st, dsn)
 	a2 := openTestAPI(t, st, dsn)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	go a2.RelayEvents(ctx)
+	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	// The relay listens once it has connected: write on the first server
+	// until the second hears of it.
+	events, stop := a2.Subscribe()
+	for heard := false; !heard; {
+		put(t, a1, "data@master", "/warm", "up")
+		select {
+		case <-events:
+			heard = true
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("the other server heard of no commit")
+		}
+	}
+	stop()
+	c, err := a1.StartCommit(ctx, "data", "master", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() {
+		_, err := a2.WaitCommit(ctx, &Ref{Repo: "data", ID: c.ID}, "")
+		waited <- err
+	}()
+	if _, err := a1.FinishCommit(ctx, mustRef(t, "data@master"), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("wait commit on the other server: %v", err)
+	}
+}
+
+// TestWaitCommitLooksAgain finishes a commit behind the back of a server
+// that waits for it, as when an event from another server is lost: the
+// wait must still end.
+func TestWaitCommitLooksAgain(t *testing.T) {
+	defer func(d time.Duration) { waitPoll = d }(waitPoll)
+	waitPoll = 50 * time.Millisecond
+	st := blob.NewMemory()
+	dsn := filepath.Join(t.TempDir(), "meta.db")
+	a1 := openTestAPI(t, st, dsn)
+	a2 := openTestAPI(t, st, dsn) // SQLite: no events between the two
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
 	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +153,10 @@ func TestEventsCrossServersOnPostgres(t *testing.T) {
 		_, err := a2.WaitCommit(ctx, &Ref{Repo: "data", ID: c.ID}, "")
 		waited <- err
 	}()
-	// Give the listener time to connect, then finish on the other server.
-	time.Sleep(500 * time.Millisecond)
 	if _, err := a1.FinishCommit(ctx, mustRef(t, "data@master"), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-waited; err != nil {
-		t.Fatalf("wait commit on the other server: %v", err)
+		t.Fatalf("wait commit: %v", err)
 	}
 }

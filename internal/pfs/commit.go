@@ -3,6 +3,7 @@ package pfs
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -288,6 +289,12 @@ func (a *API) WaitCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commi
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-events:
+		case <-time.After(waitPoll):
+			// An event from another server may be lost (its listener
+			// reconnecting, say): look again now and then.
 		}
 	}
 }
+
+// waitPoll is how often WaitCommit looks again without an event.
+var waitPoll = 2 * time.Second
