@@ -10,7 +10,7 @@ import (
 )
 
 // datumStates are the states the job page filters datums by.
-var datumStates = []string{tusk.DatumQueued, tusk.DatumRunning, tusk.DatumSuccess, tusk.DatumSkipped, tusk.DatumFailed, tusk.DatumRecovered}
+var datumStates = []string{tusk.DatumQueued, tusk.DatumStarting, tusk.DatumRunning, tusk.DatumSuccess, tusk.DatumSkipped, tusk.DatumFailed, tusk.DatumRecovered}
 
 type jobData struct {
 	Job     tusk.JobInfo

@@ -83,6 +83,7 @@ func TestPagesShowTheScenario(t *testing.T) {
 			t.Errorf("job page links %d datums, want 2", n)
 		}
 		e.page("/jobs/count/"+set+"?state=FAILED", `aria-current="page">FAILED</a>`, "No datums in state FAILED.")
+		e.page("/jobs/count/"+set+"?state=STARTING", `aria-current="page">STARTING</a>`, "No datums in state STARTING.")
 		if code, _ := e.get("/jobs/count/" + set + "?state=BOGUS"); code != http.StatusBadRequest {
 			t.Errorf("bogus datum state: status %d, want 400", code)
 		}
