@@ -13,6 +13,9 @@ import (
 // once (2000): the datums a job skips, runs and removes are those of its
 // base, batch after batch.
 func TestPlanOfManyBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs thousands of datums; skipped with -short")
+	}
 	forStores(t, func(t *testing.T, dsn string) {
 		e := newAPIEnv(t, dsn, time.Minute)
 		var as, bs []string
