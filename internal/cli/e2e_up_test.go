@@ -20,6 +20,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob/s3"
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -238,4 +239,51 @@ func TestE2ECommandSurvivesPostgresOutage(t *testing.T) {
 	e.run("create", "repo", "during")
 	wantContains(t, "list repo", e.run("list", "repo"), "before", "during")
 	wantContains(t, "server log", e.logs.String(), `msg="metadata store unavailable; retrying"`, `msg="metadata store available again"`)
+}
+
+const copySpec = `{
+  "pipeline": {"name": "copy"},
+  "transform": {"cmd": ["sh", "-c", "sleep 2; tr a-z A-Z < $in > /pfs/out/upper.bin"]},
+  "input": {"pfs": {"repo": "in", "glob": "/*"}}
+}`
+
+func TestE2EJobSurvivesS3Outage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; skipped with -short")
+	}
+	cfg, err := s3.ParseURL(testenv.Require(t, "s3", "TUSK_TEST_S3"), os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.StartProxy(t, cfg.Endpoint)
+	e := startServer(t, append(processRunner, "--storage", testS3URL(t, "", proxy.Addr()), "--store-retry", "30s", "--log-level", "info")...)
+	e.run("create", "repo", "in")
+	data := randomBytes(11, 8<<20)
+	e.writeFile("in.bin", data)
+	e.run("put", "file", "in@master:/in.bin", "-f", "in.bin")
+	e.run("create", "pipeline", "-f", e.writeFile("copy.json", []byte(copySpec)))
+	job := e.headJob("copy")
+
+	// S3 goes down while the datum's command runs, so its output (new
+	// chunks) and the job's output commit are written during the outage.
+	e.eventually("the datum running", func() bool {
+		ds := lines[tusk.DatumInfo](e, "list", "datum", "copy@"+job)
+		return len(ds) == 1 && ds[0].State == tusk.DatumRunning
+	})
+	proxy.Stop()
+	time.AfterFunc(4*time.Second, proxy.Start)
+	e.waitJobs(job)
+	if j := object[tusk.JobInfo](e, "inspect", "job", "copy@"+job); j.State != tusk.JobSuccess {
+		t.Fatalf("job across an S3 outage: %+v, want success", j)
+	}
+	upper := bytes.Clone(data) // as tr a-z A-Z makes it
+	for i, b := range upper {
+		if 'a' <= b && b <= 'z' {
+			upper[i] = b - 'a' + 'A'
+		}
+	}
+	if got := e.run("get", "file", "copy@master:/upper.bin"); got != string(upper) {
+		t.Errorf("the job's output: %d bytes, want its input's %d in upper case", len(got), len(data))
+	}
+	wantContains(t, "server log", e.logs.String(), `msg="object store unavailable; retrying" op=put`, `msg="object store available again"`)
 }
