@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -241,6 +242,43 @@ func TestDatumLogsAreCappedInBytes(t *testing.T) {
 		other, err := e.pps.Logs(e.ctx, "p", "j", "other")
 		if err != nil || len(other) != len(logs) {
 			t.Errorf("the other datum kept %d lines, %v; want its own %d", len(other), err, len(logs))
+		}
+	})
+}
+
+func TestPipelineWithoutWorkersLeftSaysWhy(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{})
+		e.input("in", "a", "b")
+		for _, name := range []string{"p", "q"} {
+			if err := e.create(parallel(name, 2), false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.stop()
+		// A server whose limit of workers in all fits one of the two.
+		rec := &recordingRunner{workers: map[string]int{}}
+		e.run, e.opts = rec, pps.Options{Limits: pps.Limits{MaxParallelism: 2, MaxTotalParallelism: 2}}
+		e.start()
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			rec.mu.Lock()
+			got := maps.Clone(rec.workers)
+			rec.mu.Unlock()
+			starved := "q"
+			if got["q"] > 0 {
+				starved = "p"
+			}
+			info, err := e.pps.InspectPipeline(e.ctx, starved)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 1 && info.State == tusk.PipelineCrashing && strings.Contains(info.Reason, "--max-total-parallelism") {
+				break
+			}
+			if len(got) > 1 || time.Now().After(deadline) {
+				t.Fatalf("workers = %v, %s is %s (%q); want one pipeline with 2 workers, the other CRASHING naming --max-total-parallelism",
+					got, starved, info.State, info.Reason)
+			}
 		}
 	})
 }
