@@ -64,7 +64,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 			root = "/pfs"
 		}
 	}
-	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, UserApplied: opts.userApplied, Logger: log})
+	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, UserApplied: opts.userApplied, Subreaper: true, Logger: log})
 }
 
 // newNextDatumCommand is `tusk next datum`, which the command of a

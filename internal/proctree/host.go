@@ -58,8 +58,7 @@ type Host struct {
 // them all, best first. It logs which mode it picked, and why it passed
 // over the ones before.
 func Open(log *slog.Logger, modes ...Mode) *Host {
-	all := len(modes) == 0
-	if all {
+	if len(modes) == 0 {
 		modes = []Mode{CgroupV2, CgroupV1, PIDNamespace, Subreaper}
 	}
 	var passed []any
@@ -71,11 +70,7 @@ func Open(log *slog.Logger, modes ...Mode) *Host {
 		}
 		passed = append(passed, slog.String(string(m), err.Error()))
 	}
-	if all {
-		log.Warn("process trees are kept together by process groups only: a process that calls setsid escapes them", passed...)
-	} else {
-		log.Info("process trees are kept together", append([]any{"by", ProcessGroup}, passed...)...)
-	}
+	log.Info("process trees are kept together", append([]any{"by", ProcessGroup}, passed...)...)
 	return &Host{mode: ProcessGroup}
 }
 

@@ -2,8 +2,12 @@ package worker
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,12 +16,21 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tuskdata/tusk/internal/client"
 )
 
 // TestMain doubles as the worker RunAsInit starts: with WORKER_TEST_SCRIPT
 // set, the test binary runs that script as a datum's command would be
 // (in a process group of its own) and waits for it.
 func TestMain(m *testing.M) {
+	if v := os.Getenv("WORKER_TEST_SUBREAPER"); v != "" {
+		fmt.Println(subreaperAfterRun(v == "yes"))
+		return
+	}
 	if script := os.Getenv("WORKER_TEST_SCRIPT"); script != "" && os.Getenv(initChildEnv) != "" {
 		cmd := exec.Command("sh", "-c", script)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -27,6 +40,41 @@ func TestMain(m *testing.M) {
 		return
 	}
 	os.Exit(m.Run())
+}
+
+// subreaperAfterRun runs a worker with Config.Subreaper set to allow, in
+// a process where neither cgroups nor PID namespaces are usable to it as
+// an unprivileged process is, and says whether it made this process a
+// child subreaper.
+func subreaperAfterRun(allow bool) string {
+	if os.Geteuid() == 0 {
+		if err := syscall.Setgid(65534); err != nil {
+			return err.Error()
+		}
+		if err := syscall.Setuid(65534); err != nil {
+			return err.Error()
+		}
+	}
+	c, err := client.New("unix:///nonexistent/tusk.sock")
+	if err != nil {
+		return err.Error()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir, err := os.MkdirTemp("/tmp", "tusk-worker-test-")
+	if err != nil {
+		return err.Error()
+	}
+	defer os.RemoveAll(dir)
+	if err := Run(ctx, Config{Client: c, Pipeline: "p", ID: "w", Root: dir, Subreaper: allow,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err != nil {
+		return err.Error()
+	}
+	var is int32
+	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&is)), 0, 0, 0); err != nil {
+		return err.Error()
+	}
+	return strconv.Itoa(int(is))
 }
 
 // running returns the live processes whose command line holds s.
@@ -44,6 +92,21 @@ func running(s string) []int {
 		out = append(out, pid)
 	}
 	return out
+}
+
+// TestSubreaperOnlyWhenAllowed: a worker run inside another program (a
+// test's, say) leaves that process's orphans alone; `tusk worker`, a
+// process of its own, may reap them. Run unprivileged, both workers fall
+// back past cgroups and PID namespaces.
+func TestSubreaperOnlyWhenAllowed(t *testing.T) {
+	for allow, want := range map[string]string{"no": "0", "yes": "1"} {
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "WORKER_TEST_SUBREAPER="+allow)
+		out, err := cmd.Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != want {
+			t.Errorf("worker with Subreaper %s: this process a subreaper: %q, %v; want %s", allow, got, err, want)
+		}
+	}
 }
 
 // TestKilledWorkerUnderInit: when the worker RunAsInit watches over is

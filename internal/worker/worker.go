@@ -28,7 +28,12 @@ type Config struct {
 	// UserApplied says the container already runs as transform.user, so
 	// the worker must not switch users itself.
 	UserApplied bool
-	Logger      *slog.Logger
+	// Subreaper lets the worker make its process a child subreaper, where
+	// it has neither cgroups nor PID namespaces to keep its datums'
+	// processes together: a property of the whole process, for a process
+	// that is a worker and nothing else, as `tusk worker` is.
+	Subreaper bool
+	Logger    *slog.Logger
 }
 
 // Run processes datums until ctx ends.
@@ -43,7 +48,14 @@ func Run(ctx context.Context, cfg Config) error {
 	defer removeBin()
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin}
 	w.rep = newReporter(ctx, w)
-	w.procs = proctree.Open(w.log)
+	modes := []proctree.Mode{proctree.CgroupV2, proctree.CgroupV1, proctree.PIDNamespace}
+	if cfg.Subreaper {
+		modes = append(modes, proctree.Subreaper)
+	}
+	w.procs = proctree.Open(w.log, modes...)
+	if w.procs.Mode() == proctree.ProcessGroup {
+		w.log.Warn("a process a datum starts in a new session (setsid) can outlive the datum: run the worker as root, in a cgroup it may write, or as its own process")
+	}
 	w.log.Info("worker started", "root", cfg.Root)
 	var finishing sync.WaitGroup
 	s, err := w.claim(ctx)
