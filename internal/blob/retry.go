@@ -33,15 +33,17 @@ type RetryOptions struct {
 // the network: a call that fails with a transient error is repeated, with
 // exponential backoff, until it succeeds, fails for good, or has been
 // failing for the limit. The first transient error of an outage is logged
-// as a warning and the first answer after it at info level, so that an
-// outage that calls survived still shows in the log. A call that gives up
+// as a warning, the first call to give up as an error, and the first
+// answer after it at info level, so that an outage shows in the log
+// whether calls survived it or not. A call that gives up
 // returns an error of kind tusk.KindUnavailable. Retry is safe for
 // concurrent use.
 type Retry struct {
 	store Store
 	opts  RetryOptions
 
-	down atomic.Int64 // start of the current outage in Unix nanoseconds; 0 when there is none
+	down   atomic.Int64 // start of the current outage in Unix nanoseconds; 0 when there is none
+	gaveUp atomic.Bool  // a call gave up during the current outage
 }
 
 var _ Store = (*Retry)(nil)
@@ -147,6 +149,9 @@ func (r *Retry) do(ctx context.Context, op, key string, f func() error) error {
 		}
 		left := r.opts.Limit - now.Sub(first)
 		if left <= 0 {
+			if r.gaveUp.CompareAndSwap(false, true) {
+				r.opts.Logger.Error("object store still unavailable; calls fail", "op", op, "key", key, "err", err, "limit", r.opts.Limit)
+			}
 			gaveUp := tusk.Errorf(tusk.KindUnavailable, "object store unavailable for %s, the retry limit", r.opts.Limit)
 			return fmt.Errorf("%w: %w", gaveUp, err)
 		}
@@ -171,6 +176,7 @@ func (r *Retry) fail(op, key string, err error) {
 // up notes an answer of the store, logging the end of an outage.
 func (r *Retry) up() {
 	if down := r.down.Load(); down != 0 && r.down.CompareAndSwap(down, 0) {
+		r.gaveUp.Store(false)
 		r.opts.Logger.Info("object store available again", "outage", time.Since(time.Unix(0, down)).Round(time.Millisecond))
 	}
 }

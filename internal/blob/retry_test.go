@@ -81,7 +81,8 @@ func TestRetrySurvivesOutage(t *testing.T) {
 func TestRetryGivesUpAtLimit(t *testing.T) {
 	ctx := context.Background()
 	faulty := blob.NewFaulty(blob.NewMemory())
-	r := newRetry(faulty, 300*time.Millisecond, newLogBuffer())
+	log := newLogBuffer()
+	r := newRetry(faulty, 300*time.Millisecond, log)
 	faulty.FailAfter(0)
 	start := time.Now()
 	_, err := r.Get(ctx, "k")
@@ -90,6 +91,12 @@ func TestRetryGivesUpAtLimit(t *testing.T) {
 	}
 	if !errors.Is(err, tusk.ErrUnavailable) || !errors.Is(err, blob.ErrInjected) || !strings.Contains(err.Error(), "unavailable for 300ms") {
 		t.Errorf("Get past the limit = %v; want an unavailable error wrapping the store's, naming the limit", err)
+	}
+	if err := r.Put(ctx, "k", nil); !errors.Is(err, tusk.ErrUnavailable) {
+		t.Errorf("a second call past the limit = %v, want an unavailable error", err)
+	}
+	if n := strings.Count(log.String(), `level=ERROR msg="object store still unavailable; calls fail" op=get key=k`); n != 1 {
+		t.Errorf("%d errors logged for two calls that gave up in one outage, want 1:\n%s", n, log)
 	}
 }
 

@@ -31,9 +31,10 @@ type DB struct {
 	closed    bool
 	preparing sync.WaitGroup // background prepares, which Close waits for
 
-	outageLimit time.Duration // see RetryOutages
-	log         *slog.Logger
-	outage      atomic.Int64 // start of the current outage in Unix nanoseconds; 0 when there is none
+	outageLimit  time.Duration // see RetryOutages
+	log          *slog.Logger
+	outage       atomic.Int64 // start of the current outage in Unix nanoseconds; 0 when there is none
+	outageGaveUp atomic.Bool  // a transaction gave up during the current outage
 }
 
 // maxStmts bounds the prepared statements kept; queries past it (only

@@ -28,8 +28,8 @@ const (
 )
 
 // RetryOutages makes transactions on PostgreSQL wait out an outage of up
-// to limit, logging its start and end to log; without it a transaction
-// fails at once. Call it before the store is used.
+// to limit, logging its start, the first transaction that gives up, and
+// its end to log; without it a transaction fails at once. Call it before the store is used.
 func (d *DB) RetryOutages(limit time.Duration, log *slog.Logger) {
 	d.outageLimit, d.log = limit, log
 }
@@ -62,6 +62,9 @@ func (d *DB) tryThroughOutage(ctx context.Context, opts *sql.TxOptions, m mode, 
 		}
 		left := d.outageLimit - now.Sub(first)
 		if left <= 0 {
+			if d.outageGaveUp.CompareAndSwap(false, true) {
+				d.log.Error("metadata store still unavailable; transactions fail", "err", err, "limit", d.outageLimit)
+			}
 			gaveUp := tusk.Errorf(tusk.KindUnavailable, "metadata store unavailable for %s, the retry limit", d.outageLimit)
 			return fmt.Errorf("%w: %w", gaveUp, err)
 		}
@@ -102,6 +105,7 @@ func (d *DB) down(err error) {
 // up notes an answer of the database, logging the end of an outage.
 func (d *DB) up() {
 	if down := d.outage.Load(); down != 0 && d.outage.CompareAndSwap(down, 0) {
+		d.outageGaveUp.Store(false)
 		d.log.Info("metadata store available again", "outage", time.Since(time.Unix(0, down)).Round(time.Millisecond))
 	}
 }

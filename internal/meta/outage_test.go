@@ -96,7 +96,7 @@ func TestPostgresOutageIsWaitedOut(t *testing.T) {
 
 func TestPostgresOutageLimit(t *testing.T) {
 	ctx := context.Background()
-	db, proxy, _ := proxiedPostgres(t, time.Second)
+	db, proxy, logs := proxiedPostgres(t, time.Second)
 	proxy.Stop()
 	defer proxy.Start() // for the database's cleanup
 	start := time.Now()
@@ -106,6 +106,9 @@ func TestPostgresOutageLimit(t *testing.T) {
 	}
 	if !errors.Is(err, tusk.ErrUnavailable) || !strings.Contains(err.Error(), "metadata store unavailable for 1s, the retry limit") {
 		t.Errorf("View with the database down past the limit = %v; want an unavailable error naming the limit", err)
+	}
+	if !strings.Contains(logs.String(), `level=ERROR msg="metadata store still unavailable; transactions fail"`) {
+		t.Errorf("the transaction that gave up is not logged:\n%s", logs)
 	}
 	// A failure inside the transaction is not retried.
 	proxy.Start()
