@@ -2,6 +2,7 @@ package proctree
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -225,4 +226,56 @@ func settle(kill func() []int, what string) error {
 		time.Sleep(pause)
 		pause = min(2*pause, 50*time.Millisecond)
 	}
+}
+
+// cgroupName names a cgroup of this process's: "tusk-PID-START-SEQ-name",
+// where START is when the process started, so that sweep can tell the
+// cgroups of a process that has ended (a server killed with SIGKILL
+// leaves its workers' cgroups behind) from those of one alive.
+func cgroupName(name string) string {
+	return fmt.Sprintf("tusk-%d-%d-%d-%s", os.Getpid(), startTime(os.Getpid()), seq.Add(1), name)
+}
+
+// startTime returns when process pid started, in clock ticks since boot,
+// or 0 if there is no such process.
+func startTime(pid int) uint64 {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0
+	}
+	f := bytes.Fields(stat[i+1:])
+	if len(f) < 20 {
+		return 0
+	}
+	t, _ := strconv.ParseUint(string(f[19]), 10, 64)
+	return t
+}
+
+// sweep kills the processes of, and removes, the child cgroups of c that
+// processes that have ended made, and returns how many it removed.
+func (c *cgroup) sweep() int {
+	entries, err := os.ReadDir(c.dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		var pid int
+		var start uint64
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := fmt.Sscanf(e.Name(), "tusk-%d-%d-", &pid, &start); err != nil || startTime(pid) == start {
+			continue
+		}
+		stale := &cgroup{version: c.version, dir: filepath.Join(c.dir, e.Name())}
+		if stale.kill() == nil && stale.remove() == nil {
+			n++
+		}
+	}
+	return n
 }

@@ -1,8 +1,6 @@
 package proctree
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,9 +47,12 @@ const (
 type Host struct {
 	mode Mode
 	cg   *cgroup // this process's, under which trees get theirs, in the cgroup modes
-	id   string  // makes the names of this Host's cgroups unique
-	seq  atomic.Int64
+	// swept counts the cgroups of ended processes that open removed.
+	swept int
 }
+
+// seq makes the names of this process's cgroups unique.
+var seq atomic.Int64
 
 // Open returns a Host that keeps trees together in the first of modes
 // this process can use, else by process groups; without modes it tries
@@ -66,6 +67,9 @@ func Open(log *slog.Logger, modes ...Mode) *Host {
 		h, err := open(m)
 		if err == nil {
 			log.Info("process trees are kept together", append([]any{"by", m}, passed...)...)
+			if h.swept > 0 {
+				log.Info("removed the cgroups, and killed the processes, of trees of ended processes", "cgroups", h.swept, "under", h.cg.dir)
+			}
 			return h
 		}
 		passed = append(passed, slog.String(string(m), err.Error()))
@@ -77,9 +81,7 @@ func Open(log *slog.Logger, modes ...Mode) *Host {
 // open returns a Host of mode m, or an error saying why this process
 // cannot use m.
 func open(m Mode) (*Host, error) {
-	raw := make([]byte, 4)
-	rand.Read(raw)
-	h := &Host{mode: m, id: hex.EncodeToString(raw)}
+	h := &Host{mode: m}
 	switch m {
 	case CgroupV2, CgroupV1:
 		version := 2
@@ -90,10 +92,11 @@ func open(m Mode) (*Host, error) {
 		if err != nil {
 			return nil, err
 		}
-		probe, err := cg.child("tusk-probe-" + h.id)
+		probe, err := cg.child(cgroupName("probe"))
 		if err != nil {
 			return nil, err
 		}
+		h.swept = cg.sweep()
 		defer probe.remove()
 		if version == 2 {
 			f, err := os.Open(probe.dir)
@@ -140,7 +143,7 @@ func (h *Host) Mode() Mode { return h.mode }
 func (h *Host) New(name string) (*Tree, error) {
 	t := &Tree{h: h}
 	if h.cg != nil {
-		cg, err := h.cg.child(fmt.Sprintf("tusk-%s-%d-%s", h.id, h.seq.Add(1), name))
+		cg, err := h.cg.child(cgroupName(name))
 		if err != nil {
 			return nil, err
 		}
