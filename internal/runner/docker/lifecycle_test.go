@@ -45,7 +45,7 @@ func TestMissingImage(t *testing.T) {
 	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance()})
 	w := runner.WorkerSpec{Pipeline: "p", Version: 1, Workers: 1, Spec: pipelineSpec("p", "tusk-test/missing:latest")}
 	err := r.Ensure(context.Background(), w)
-	want := `image "tusk-test/missing:latest" not found in the local Docker engine; build or load it (docker build -t tusk-test/missing:latest .)`
+	want := `image "tusk-test/missing:latest" not found in the local Docker engine; build or load it (docker build -t tusk-test/missing:latest .), or start tusk up --runner process to run pipelines with the host's tools`
 	if err == nil || err.Error() != want {
 		t.Errorf("Ensure = %v, want %s", err, want)
 	}

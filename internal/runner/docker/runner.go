@@ -139,7 +139,7 @@ func (r *Runner) imageID(ctx context.Context, w runner.WorkerSpec) (string, erro
 	image := w.Spec.Transform.Image
 	id, err := r.eng.imageID(ctx, image)
 	if isStatus(err, http.StatusNotFound) {
-		return "", fmt.Errorf("image %q not found in the local Docker engine; build or load it (docker build -t %s .)", image, image)
+		return "", fmt.Errorf("image %q not found in the local Docker engine; build or load it (docker build -t %s .), or start tusk up --runner process to run pipelines with the host's tools", image, image)
 	}
 	if err != nil {
 		return "", fmt.Errorf("inspect image %q: %w", image, err)
