@@ -353,8 +353,11 @@ func TestOpenSweepsCgroupsOfEndedProcesses(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer live.cg.remove()
+			// A tree, as every child of a subreaper (an earlier test
+			// made this process one) must be.
 			cmd := exec.Command(sleep, "400")
-			if err := cmd.Start(); err != nil {
+			sleeper, _ := usable(t, ProcessGroup).New("sleeper")
+			if err := sleeper.Start(cmd); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(filepath.Join(stale.dir, "cgroup.procs"), []byte(strconv.Itoa(cmd.Process.Pid)), 0); err != nil {
@@ -363,7 +366,7 @@ func TestOpenSweepsCgroupsOfEndedProcesses(t *testing.T) {
 			if h2 := usable(t, m); h2.swept < 1 {
 				t.Errorf("opening swept %d cgroups, want the stale one", h2.swept)
 			}
-			if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+			if err := sleeper.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
 				t.Errorf("the process in the stale cgroup: %v, want it killed", err)
 			}
 			if exists(stale.dir) || !exists(live.cg.dir) {

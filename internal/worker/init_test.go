@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/proctree"
 )
 
 // TestMain doubles as the worker RunAsInit starts: with WORKER_TEST_SCRIPT
@@ -102,8 +103,16 @@ func TestSubreaperOnlyWhenAllowed(t *testing.T) {
 	for allow, want := range map[string]string{"no": "0", "yes": "1"} {
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), "WORKER_TEST_SUBREAPER="+allow)
-		out, err := cmd.Output()
-		if got := strings.TrimSpace(string(out)); err != nil || got != want {
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		// A tree, as every child of a subreaper (RunAsInit's test makes
+		// this process one) must be.
+		tree, _ := proctree.Open(slog.New(slog.NewTextHandler(io.Discard, nil)), proctree.ProcessGroup).New("probe")
+		err := tree.Start(cmd)
+		if err == nil {
+			err = tree.Wait()
+		}
+		if got := strings.TrimSpace(out.String()); err != nil || got != want {
 			t.Errorf("worker with Subreaper %s: this process a subreaper: %q, %v; want %s", allow, got, err, want)
 		}
 	}
