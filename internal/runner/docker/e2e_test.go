@@ -26,10 +26,11 @@ type e2e struct {
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	eng := needDocker(t)
+	bin := tuskBinary(t) // built before the test's deadline starts
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	dir := t.TempDir()
-	_, c, stop := tusktest.StartServer(t, server.Config{DataDir: dir, Runner: "docker", WorkerBinary: tuskBinary(t)})
+	_, c, stop := tusktest.StartServer(t, server.Config{DataDir: dir, Runner: "docker", WorkerBinary: bin})
 	id, err := os.ReadFile(filepath.Join(dir, "instance"))
 	if err != nil {
 		t.Fatal(err)
