@@ -53,7 +53,10 @@ func TestReleasedBuffersAreReusedAndKeptChunksStay(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc
 	}
-	if got := allocated(true); got > uint64(len(data))/2 {
+	// Without reuse the run allocates a block per 16 MiB, all of the data;
+	// with it, a few blocks in flight, more of them when the machine is
+	// busy and releases lag.
+	if got := allocated(true); got > uint64(len(data))*3/4 {
 		t.Errorf("packing %d MiB with every chunk released allocated %d MiB: buffers are not reused",
 			len(data)>>20, got>>20)
 	}
