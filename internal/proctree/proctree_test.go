@@ -2,8 +2,6 @@ package proctree
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/testenv"
 )
 
 // TestMain doubles as a worker for the tests of a dying parent: with
@@ -44,8 +44,8 @@ func serveTree(mode Mode, script, ready string) error {
 	if err := tree.Start(exec.Command("sh", "-c", script)); err != nil {
 		return err
 	}
-	for !exists(ready) {
-		time.Sleep(10 * time.Millisecond)
+	if err := waitFile(ready); err != nil {
+		return err
 	}
 	fmt.Println("ready")
 	return tree.Wait()
@@ -56,40 +56,14 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// marked returns a path that runs sleep under a name of its own, so that
-// its processes can be told from any other's.
-func marked(t *testing.T) (sleep, marker string) {
-	t.Helper()
-	raw := make([]byte, 6)
-	rand.Read(raw)
-	marker = "tusk-marker-" + hex.EncodeToString(raw)
-	real, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep program")
-	}
-	sleep = filepath.Join(t.TempDir(), marker)
-	if err := os.Symlink(real, sleep); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, pid := range running(marker) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
-	return sleep, marker
-}
-
-// running returns the live processes whose command line holds marker.
-func running(marker string) []int {
-	all, _ := procs()
-	var out []int
-	for _, p := range all {
-		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/cmdline")
-		if err == nil && !p.zombie && strings.Contains(string(cmdline), marker) {
-			out = append(out, p.pid)
+// waitFile waits for a script to make path, its sign that it is ready.
+func waitFile(path string) error {
+	for deadline := time.Now().Add(30 * time.Second); !exists(path); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no %s after 30s: the script never got ready", path)
 		}
 	}
-	return out
+	return nil
 }
 
 // detaching is a script that starts sleeps every way a process can leave
@@ -122,7 +96,7 @@ func TestTreeEndsWithItsCommand(t *testing.T) {
 	for _, m := range containing {
 		t.Run(string(m), func(t *testing.T) {
 			h := usable(t, m)
-			sleep, marker := marked(t)
+			sleep, marker := testenv.Marked(t)
 			script, ready := detaching(sleep, t.TempDir())
 			tree, err := h.New("ends")
 			if err != nil {
@@ -137,7 +111,7 @@ func TestTreeEndsWithItsCommand(t *testing.T) {
 			if !exists(ready) {
 				t.Fatal("the script ended before its processes ran")
 			}
-			if left := running(marker); len(left) > 0 {
+			if left := testenv.Running(marker); len(left) > 0 {
 				t.Errorf("%d processes of the tree outlived it: %v", len(left), left)
 			}
 			if tree.cg != nil && exists(tree.cg.dir) {
@@ -151,7 +125,7 @@ func TestTreeEndsWithItsCommand(t *testing.T) {
 // that the test above can see an escape.
 func TestProcessGroupLeavesSessions(t *testing.T) {
 	h := usable(t, ProcessGroup)
-	sleep, marker := marked(t)
+	sleep, marker := testenv.Marked(t)
 	script, _ := detaching(sleep, t.TempDir())
 	tree, _ := h.New("group")
 	if err := tree.Start(exec.Command("sh", "-c", script)); err != nil {
@@ -161,7 +135,7 @@ func TestProcessGroupLeavesSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The shell that double-forked may not have exited yet: at least 3.
-	if left := running(marker); len(left) < 3 {
+	if left := testenv.Running(marker); len(left) < 3 {
 		t.Errorf("%d processes outlived a process group tree, want the 3 in new sessions", len(left))
 	}
 }
@@ -170,7 +144,7 @@ func TestKillWhileRunning(t *testing.T) {
 	for _, m := range containing {
 		t.Run(string(m), func(t *testing.T) {
 			h := usable(t, m)
-			sleep, marker := marked(t)
+			sleep, marker := testenv.Marked(t)
 			script, ready := detaching(sleep, t.TempDir())
 			tree, err := h.New("killed")
 			if err != nil {
@@ -179,8 +153,8 @@ func TestKillWhileRunning(t *testing.T) {
 			if err := tree.Start(exec.Command("sh", "-c", script+"\nexec "+sleep+" 400")); err != nil {
 				t.Fatal(err)
 			}
-			for !exists(ready) {
-				time.Sleep(10 * time.Millisecond)
+			if err := waitFile(ready); err != nil {
+				t.Fatal(err)
 			}
 			done := make(chan error, 1)
 			go func() { done <- tree.Wait() }()
@@ -190,7 +164,7 @@ func TestKillWhileRunning(t *testing.T) {
 			if err := <-done; err == nil || !strings.Contains(err.Error(), "killed") {
 				t.Errorf("wait after kill = %v, want the command killed", err)
 			}
-			if left := running(marker); len(left) > 0 {
+			if left := testenv.Running(marker); len(left) > 0 {
 				t.Errorf("%d processes of the tree outlived Kill: %v", len(left), left)
 			}
 		})
@@ -205,7 +179,7 @@ func TestParentDies(t *testing.T) {
 	for _, m := range []Mode{CgroupV2, CgroupV1, PIDNamespace} {
 		t.Run(string(m), func(t *testing.T) {
 			usable(t, m)
-			sleep, marker := marked(t)
+			sleep, marker := testenv.Marked(t)
 			script, ready := detaching(sleep, t.TempDir())
 			outer := usable(t, m)
 			if m == PIDNamespace {
@@ -232,17 +206,17 @@ func TestParentDies(t *testing.T) {
 				t.Fatalf("the worker said %q, want ready", line)
 			}
 			go io.Copy(io.Discard, out)
-			if n := len(running(marker)); n < 5 {
+			if n := len(testenv.Running(marker)); n < 5 {
 				t.Fatalf("%d processes of the tree run, want at least 5", n)
 			}
 			syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
 			worker.Wait()
 			// Pdeathsig is sent as the parent ends, but the kernel kills
 			// the rest of a namespace as its init ends, a moment later.
-			for deadline := time.Now().Add(10 * time.Second); len(running(marker)) > 0 && time.Now().Before(deadline); {
+			for deadline := time.Now().Add(10 * time.Second); len(testenv.Running(marker)) > 0 && time.Now().Before(deadline); {
 				time.Sleep(10 * time.Millisecond)
 			}
-			if left := running(marker); len(left) > 0 {
+			if left := testenv.Running(marker); len(left) > 0 {
 				t.Errorf("%d processes outlived the worker that ran them: %v", len(left), left)
 			}
 		})
@@ -342,7 +316,7 @@ func TestOpenSweepsCgroupsOfEndedProcesses(t *testing.T) {
 	for _, m := range []Mode{CgroupV2, CgroupV1} {
 		t.Run(string(m), func(t *testing.T) {
 			h := usable(t, m)
-			sleep, marker := marked(t)
+			sleep, marker := testenv.Marked(t)
 			// This process's pid, but another start: a process that ended.
 			stale, err := h.cg.child(fmt.Sprintf("tusk-%d-%d-1-worker", os.Getpid(), startTime(os.Getpid())+1))
 			if err != nil {
@@ -372,7 +346,7 @@ func TestOpenSweepsCgroupsOfEndedProcesses(t *testing.T) {
 			if exists(stale.dir) || !exists(live.cg.dir) {
 				t.Errorf("stale cgroup there: %v, live one there: %v; want only the live one", exists(stale.dir), exists(live.cg.dir))
 			}
-			if left := running(marker); len(left) > 0 {
+			if left := testenv.Running(marker); len(left) > 0 {
 				t.Errorf("%d processes left", len(left))
 			}
 		})

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/proctree"
+	"github.com/tuskdata/tusk/internal/testenv"
 )
 
 // TestMain doubles as the worker RunAsInit starts: with WORKER_TEST_SCRIPT
@@ -78,23 +79,6 @@ func subreaperAfterRun(allow bool) string {
 	return strconv.Itoa(int(is))
 }
 
-// running returns the live processes whose command line holds s.
-func running(s string) []int {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	var out []int
-	for _, dir := range dirs {
-		cmdline, err := os.ReadFile(dir + "/cmdline")
-		stat, _ := os.ReadFile(dir + "/stat")
-		i := bytes.LastIndexByte(stat, ')')
-		if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || !bytes.Contains(cmdline, []byte(s)) {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(dir))
-		out = append(out, pid)
-	}
-	return out
-}
-
 // TestSubreaperOnlyWhenAllowed: a worker run inside another program (a
 // test's, say) leaves that process's orphans alone; `tusk worker`, a
 // process of its own, may reap them. Run unprivileged, both workers fall
@@ -134,7 +118,7 @@ func TestKilledWorkerUnderInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for _, pid := range running(marker) {
+		for _, pid := range testenv.Running(marker) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
@@ -145,14 +129,14 @@ func TestKilledWorkerUnderInit(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- RunAsInit([]string{"-test.run=^$"}) }()
 	deadline := time.Now().Add(30 * time.Second)
-	for len(running(marker)) < 4 {
+	for len(testenv.Running(marker)) < 4 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of the datum's 4 processes run after 30s", len(running(marker)))
+			t.Fatalf("%d of the datum's 4 processes run after 30s", len(testenv.Running(marker)))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	var worker int
-	for _, pid := range running("-test.run=^$") {
+	for _, pid := range testenv.Running("-test.run=^$") {
 		stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) {
 			worker = pid
@@ -165,7 +149,7 @@ func TestKilledWorkerUnderInit(t *testing.T) {
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Errorf("RunAsInit = %v, want the worker killed", err)
 	}
-	if left := running(marker); len(left) > 0 {
+	if left := testenv.Running(marker); len(left) > 0 {
 		t.Errorf("%d processes outlived the killed worker: %v", len(left), left)
 	}
 }

@@ -3,11 +3,8 @@ package process_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -26,46 +23,6 @@ var tuskBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.RunWithBinary(m, &tuskBin))
-}
-
-// marked returns a path that runs sleep under a name of its own, so that
-// the processes a test's pipeline starts can be found in /proc.
-func marked(t *testing.T) (sleep, marker string) {
-	t.Helper()
-	raw := make([]byte, 6)
-	rand.Read(raw)
-	marker = "tusk-marker-" + hex.EncodeToString(raw)
-	real, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep program")
-	}
-	sleep = filepath.Join(t.TempDir(), marker)
-	if err := os.Symlink(real, sleep); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, pid := range running(marker) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	})
-	return sleep, marker
-}
-
-// running returns the live processes whose command line holds s.
-func running(s string) []int {
-	names, _ := filepath.Glob("/proc/[0-9]*")
-	var out []int
-	for _, dir := range names {
-		cmdline, err := os.ReadFile(dir + "/cmdline")
-		stat, _ := os.ReadFile(dir + "/stat")
-		i := bytes.LastIndexByte(stat, ')')
-		if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || !bytes.Contains(cmdline, []byte(s)) {
-			continue
-		}
-		pid, _ := strconv.Atoi(filepath.Base(dir))
-		out = append(out, pid)
-	}
-	return out
 }
 
 // parent returns the parent of process pid, or 0.
@@ -125,7 +82,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // so cannot write into the next datum's /pfs/out.
 func TestDatumProcessesEndWithTheDatum(t *testing.T) {
 	e := start(t)
-	sleep, marker := marked(t)
+	sleep, marker := testenv.Marked(t)
 	// Each datum marks its start in /pfs/out; the process it leaves in a
 	// new session waits for another datum's mark and then writes "late".
 	e.pipeline("leaves", fmt.Sprintf(`n=$(basename $words)
@@ -141,7 +98,7 @@ func TestDatumProcessesEndWithTheDatum(t *testing.T) {
 	if _, err := e.c.WaitCommit(e.ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if left := running(marker); len(left) > 0 {
+	if left := testenv.Running(marker); len(left) > 0 {
 		t.Errorf("%d processes outlived their datums: %v", len(left), left)
 	}
 	var paths []string
@@ -161,7 +118,7 @@ func TestDatumProcessesEndWithTheDatum(t *testing.T) {
 // middle of a datum, what the datum started goes with it.
 func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
 	e := start(t)
-	sleep, marker := marked(t)
+	sleep, marker := testenv.Marked(t)
 	once := filepath.Join(t.TempDir(), "once")
 	// The first attempt runs until its worker is killed; the next one,
 	// on the restarted worker, finishes.
@@ -173,12 +130,12 @@ func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
 		fi
 		echo ok > $PFS/out/$(basename $words)`, sleep, once))
 	tusktest.Put(e.ctx, t, e.c, "words", "/a", "1\n")
-	eventually(t, "the datum's three processes run", func() bool { return len(running(marker)) == 3 })
+	eventually(t, "the datum's three processes run", func() bool { return len(testenv.Running(marker)) == 3 })
 	// The worker is the parent of the datum's command (an unprivileged
 	// worker without cgroups runs under another `tusk worker`, its init).
 	var worker int
-	for _, pid := range running("worker\x00--pipeline\x00holds\x00") {
-		for _, m := range running(marker) {
+	for _, pid := range testenv.Running("worker\x00--pipeline\x00holds\x00") {
+		for _, m := range testenv.Running(marker) {
 			if parent(m) == pid {
 				worker = pid
 			}
@@ -190,5 +147,5 @@ func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
 	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the processes of the killed worker's datum end", func() bool { return len(running(marker)) == 0 })
+	eventually(t, "the processes of the killed worker's datum end", func() bool { return len(testenv.Running(marker)) == 0 })
 }
