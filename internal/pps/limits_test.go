@@ -193,9 +193,7 @@ func TestDatumsAreCountedBeforeTheyAreMade(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, err := e.pps.InspectJob(e.ctx, "u", c.ID); tusk.KindOf(err) == tusk.KindNotFound; _, err = e.pps.InspectJob(e.ctx, "u", c.ID) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		e.awaitJob("u", c.ID)
 		j := e.job("u", c.ID)
 		if j.State != tusk.JobFailure || !strings.Contains(j.Reason, "6 datums") || !strings.Contains(j.Reason, "--max-datums") {
 			t.Errorf("job over the limit = %s %q, want it failed with the count and the flag", j.State, j.Reason)

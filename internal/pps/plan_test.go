@@ -68,9 +68,7 @@ func TestPlanOfManyBatches(t *testing.T) {
 // success and no output, and returns the job once it is done.
 func (e *apiEnv) runAll(pipeline, id string, want int) tusk.JobInfo {
 	e.t.Helper()
-	for _, err := e.pps.InspectJob(e.ctx, pipeline, id); tusk.KindOf(err) == tusk.KindNotFound; _, err = e.pps.InspectJob(e.ctx, pipeline, id) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	e.awaitJob(pipeline, id)
 	ran := 0
 	for ran < want {
 		ts := e.claim(pipeline, "w")

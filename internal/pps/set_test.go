@@ -192,6 +192,19 @@ func (e *apiEnv) job(pipeline, id string) tusk.JobInfo {
 	return js[0]
 }
 
+// awaitJob waits until the job id of pipeline exists: its controller makes
+// it a moment after the commit it is for.
+func (e *apiEnv) awaitJob(pipeline, id string) {
+	e.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for _, err := e.pps.InspectJob(e.ctx, pipeline, id); tusk.KindOf(err) == tusk.KindNotFound; _, err = e.pps.InspectJob(e.ctx, pipeline, id) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("no job %s of %s after a minute", id, pipeline)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // files returns the paths of a commit.
 func (e *apiEnv) files(repo, id string) []string {
 	e.t.Helper()

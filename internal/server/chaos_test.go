@@ -108,6 +108,8 @@ func TestChaos(t *testing.T) {
 		})
 		lifetime := time.Duration(300+rng.IntN(900)) * time.Millisecond
 		for end := time.Now().Add(lifetime); time.Now().Before(end); {
+			// Random moments are the point: a kill may land anywhere in a
+			// put, an append or a datum.
 			time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
 			if ws := workers(srv); len(ws) > 0 && rng.IntN(2) == 0 {
 				syscall.Kill(ws[rng.IntN(len(ws))], syscall.SIGKILL)
