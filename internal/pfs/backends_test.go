@@ -112,21 +112,7 @@ func TestEventsCrossServersOnPostgres(t *testing.T) {
 		}
 	}
 	stop()
-	c, err := a1.StartCommit(ctx, "data", "master", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() {
-		_, err := a2.WaitCommit(ctx, &Ref{Repo: "data", ID: c.ID}, "")
-		waited <- err
-	}()
-	if _, err := a1.FinishCommit(ctx, mustRef(t, "data@master"), "", ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-waited; err != nil {
-		t.Fatalf("wait commit on the other server: %v", err)
-	}
+	waitWhileAnotherFinishes(ctx, t, a1, a2)
 }
 
 // TestWaitCommitLooksAgain finishes a commit behind the back of a server
@@ -144,6 +130,13 @@ func TestWaitCommitLooksAgain(t *testing.T) {
 	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
 		t.Fatal(err)
 	}
+	waitWhileAnotherFinishes(ctx, t, a1, a2)
+}
+
+// waitWhileAnotherFinishes starts a commit of data@master on a1, waits
+// for it on a2 while a1 finishes it, and fails t unless the wait ends.
+func waitWhileAnotherFinishes(ctx context.Context, t *testing.T, a1, a2 *API) {
+	t.Helper()
 	c, err := a1.StartCommit(ctx, "data", "master", "")
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +150,6 @@ func TestWaitCommitLooksAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := <-waited; err != nil {
-		t.Fatalf("wait commit: %v", err)
+		t.Fatalf("wait commit on the other server: %v", err)
 	}
 }
