@@ -19,31 +19,18 @@ const (
 	maxChunkBody = 64 << 20 // one chunk upload
 )
 
-// bodyLimits are the routes whose bodies are not bounded by maxJSONBody:
-// chunk uploads; file operations, a stream applied as it is read; and
-// the results of a worker's datum set, whose list of output files grows
-// with the set and which a refusal would leave unreported.
-var bodyLimits = map[string]int64{
-	"PUT /v1/chunks/{id}":   maxChunkBody,
-	"POST /v1/files/modify": -1,
-	"POST /v1/workers/done": -1,
-}
-
-// limitBodies bounds the request bodies of the routes of mux.
-func limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
+// limitBody bounds the request bodies of next to limit bytes; a negative
+// limit leaves them unbounded.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	if limit < 0 {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, pattern := mux.Handler(r)
-		limit, ok := bodyLimits[pattern]
-		if !ok {
-			limit = maxJSONBody
+		if r.ContentLength > limit {
+			writeError(w, r, tooLarge(r, limit))
+			return
 		}
-		if limit >= 0 {
-			if r.ContentLength > limit {
-				writeError(w, r, tooLarge(r, limit))
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
-		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,28 +56,15 @@ func (w *statusWriter) Flush() {
 	}
 }
 
-// route names a request by its first path elements, without IDs, so the
-// label set stays small.
-func route(r *http.Request) string {
-	if !strings.HasPrefix(r.URL.Path, "/v1/") {
-		return r.Method + " console"
-	}
-	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 4)
-	if len(parts) > 2 && parts[0] == "v1" && (parts[1] == "repos" || parts[1] == "chunks" || parts[1] == "commitsets") {
-		parts = parts[:2]
-	} else if len(parts) > 3 {
-		parts = parts[:3]
-	}
-	return r.Method + " /" + strings.Join(parts, "/")
-}
-
-func (m *metrics) wrap(next http.Handler) http.Handler {
+// wrap counts and times the requests of the route pattern; the pattern,
+// not the path, is the label, so that the label set stays small.
+func (m *metrics) wrap(pattern string, next http.Handler) http.Handler {
+	latency := m.latency.WithLabelValues(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		rt := route(r)
-		m.requests.WithLabelValues(rt, strconv.Itoa(sw.code)).Inc()
-		m.latency.WithLabelValues(rt).Observe(time.Since(start).Seconds())
+		m.requests.WithLabelValues(pattern, strconv.Itoa(sw.code)).Inc()
+		latency.Observe(time.Since(start).Seconds())
 	})
 }

@@ -18,42 +18,6 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func (s *Server) pfsRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/repos", s.createRepo)
-	mux.HandleFunc("GET /v1/repos", s.listRepos)
-	mux.HandleFunc("GET /v1/repos/{repo}", s.inspectRepo)
-	mux.HandleFunc("PATCH /v1/repos/{repo}", s.updateRepo)
-	mux.HandleFunc("DELETE /v1/repos/{repo}", s.deleteRepo)
-	mux.HandleFunc("POST /v1/repos/{repo}/branches", s.createBranch)
-	mux.HandleFunc("GET /v1/repos/{repo}/branches", s.listBranches)
-	mux.HandleFunc("GET /v1/repos/{repo}/branches/{branch}", s.inspectBranch)
-	mux.HandleFunc("DELETE /v1/repos/{repo}/branches/{branch}", s.deleteBranch)
-
-	mux.HandleFunc("POST /v1/commits/start", s.startCommit)
-	mux.HandleFunc("POST /v1/commits/finish", s.finishCommit)
-	mux.HandleFunc("GET /v1/commits/inspect", s.inspectCommit)
-	mux.HandleFunc("GET /v1/commits", s.listCommits)
-	mux.HandleFunc("GET /v1/commits/wait", s.waitCommit)
-	mux.HandleFunc("POST /v1/commits/delete", s.deleteCommit)
-	mux.HandleFunc("POST /v1/commits/squash", s.squashCommit)
-	mux.HandleFunc("GET /v1/commitsets/{id}", s.commitSet)
-	mux.HandleFunc("GET /v1/events/commits", s.commitEvents)
-
-	mux.HandleFunc("POST /v1/chunks/missing", s.missingChunks)
-	mux.HandleFunc("PUT /v1/chunks/{id}", s.putChunk)
-	mux.HandleFunc("POST /v1/files/modify", s.modifyFiles)
-	mux.HandleFunc("GET /v1/files/content", s.getFile)
-	mux.HandleFunc("GET /v1/files/tar", s.getTar)
-	mux.HandleFunc("GET /v1/files/list", s.listFiles)
-	mux.HandleFunc("GET /v1/files/walk", s.walkFiles)
-	mux.HandleFunc("GET /v1/files/inspect", s.inspectFile)
-	mux.HandleFunc("GET /v1/files/glob", s.globFiles)
-	mux.HandleFunc("GET /v1/files/diff", s.diffFiles)
-
-	mux.HandleFunc("POST /v1/gc", s.gc)
-	mux.HandleFunc("POST /v1/fsck", s.fsck)
-}
-
 // ref parses the reference in a query parameter.
 func refParam(r *http.Request, name string) (pfs.Ref, error) {
 	v := r.URL.Query().Get(name)

@@ -18,31 +18,6 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func (s *Server) ppsRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/pipelines", s.createPipeline)
-	mux.HandleFunc("GET /v1/pipelines", s.listPipelines)
-	mux.HandleFunc("GET /v1/pipelines/{name}", s.inspectPipeline)
-	mux.HandleFunc("GET /v1/pipelines/{name}/history", s.pipelineHistory)
-	mux.HandleFunc("DELETE /v1/pipelines/{name}", s.deletePipeline)
-	mux.HandleFunc("POST /v1/pipelines/{name}/{action}", s.pipelineAction)
-	mux.HandleFunc("GET /v1/jobs", s.listJobs)
-	mux.HandleFunc("GET /v1/jobs/wait", s.waitJob)
-	mux.HandleFunc("GET /v1/events/jobs", s.jobEvents)
-	mux.HandleFunc("GET /v1/jobs/{pipeline}/{id}", s.inspectJob)
-	mux.HandleFunc("POST /v1/jobs/{pipeline}/{id}/stop", s.stopJob)
-	mux.HandleFunc("DELETE /v1/jobs/{pipeline}/{id}", s.deleteJob)
-	mux.HandleFunc("GET /v1/jobs/{pipeline}/{id}/datums", s.listDatums)
-	mux.HandleFunc("GET /v1/jobs/{pipeline}/{id}/datums/{datum}", s.inspectDatum)
-	mux.HandleFunc("POST /v1/jobs/{pipeline}/{id}/restart", s.restartDatum)
-	mux.HandleFunc("POST /v1/datums/dry-run", s.dryRunDatums)
-	mux.HandleFunc("GET /v1/logs", s.logs)
-	mux.HandleFunc("POST /v1/workers/next", s.nextTask)
-	mux.HandleFunc("POST /v1/workers/heartbeat", s.heartbeat)
-	mux.HandleFunc("POST /v1/workers/done", s.taskDone)
-	mux.HandleFunc("POST /v1/workers/inputs", s.taskInputs)
-	mux.HandleFunc("POST /v1/workers/logs", s.appendLogs)
-}
-
 func readSpecs(r *http.Request) ([]spec.Pipeline, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
-	"github.com/tuskdata/tusk/internal/console"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
@@ -135,14 +134,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs,
 		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits})
 	s.metrics = newMetrics()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.HandleFunc("GET /v1/info", s.info)
-	s.pfsRoutes(mux)
-	s.ppsRoutes(mux)
-	mux.Handle("GET /", console.Handler("unix://"+s.socket.Addr().String(), cfg.Logger))
-	s.handler = s.metrics.wrap(limitBodies(mux, mux))
+	s.handler = s.newHandler(s.endpoints())
 	return s, nil
 }
 
