@@ -132,6 +132,8 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusBadRequest
 	case tusk.KindUnavailable:
 		status = http.StatusServiceUnavailable
+	case tusk.KindForbidden:
+		status = http.StatusForbidden
 	}
 	if status == http.StatusInternalServerError && !errors.Is(err, r.Context().Err()) {
 		c.log.Error("console page failed", "path", r.URL.Path, "err", err)

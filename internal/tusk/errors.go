@@ -18,6 +18,9 @@ const (
 	KindInvalid     Kind = "invalid"
 	KindConflict    Kind = "conflict"
 	KindUnavailable Kind = "unavailable"
+	// KindForbidden is a request the server understood and will not
+	// carry out for this caller.
+	KindForbidden Kind = "forbidden"
 )
 
 // Sentinels for errors.Is: errors.Is(err, tusk.ErrNotFound) is true for any
@@ -28,6 +31,7 @@ var (
 	ErrInvalid     = &Error{Kind: KindInvalid}
 	ErrConflict    = &Error{Kind: KindConflict}
 	ErrUnavailable = &Error{Kind: KindUnavailable}
+	ErrForbidden   = &Error{Kind: KindForbidden}
 )
 
 // Error is an error with a kind, a message and an optional hint that tells
