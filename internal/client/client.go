@@ -82,11 +82,30 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 			Hint: "start one with `tusk up`, or point TUSK_ADDRESS at a running server"}
 	}
 	if resp.StatusCode >= 400 {
-		defer resp.Body.Close()
+		defer closeBody(resp.Body)
 		return nil, decodeError(resp)
 	}
 	return resp, nil
 }
+
+// drainLimit is how much of a response body a client reads past what it
+// wanted before closing it, so that the connection goes back to the pool:
+// a body closed before its end closes the connection, and a JSON value
+// leaves its trailing newline unread. A longer rest (a stream given up
+// part-way) is cheaper to cut off with its connection.
+const drainLimit = 64 << 10
+
+// closeBody reads what is left of body, up to drainLimit, and closes it.
+func closeBody(body io.ReadCloser) error {
+	io.Copy(io.Discard, io.LimitReader(body, drainLimit))
+	return body.Close()
+}
+
+// drainingBody is a response body of a known end handed to a caller;
+// closing it drains it as closeBody does.
+type drainingBody struct{ io.ReadCloser }
+
+func (b drainingBody) Close() error { return closeBody(b.ReadCloser) }
 
 func unwrapURLError(err error) error {
 	if ue, ok := err.(*url.Error); ok {
@@ -121,7 +140,7 @@ func (c *Client) call(ctx context.Context, method, path string, q url.Values, in
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer closeBody(resp.Body)
 	if out == nil {
 		return nil
 	}

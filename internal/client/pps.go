@@ -22,7 +22,7 @@ func (c *Client) CreatePipeline(ctx context.Context, specData []byte, update, re
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
+	defer closeBody(resp.Body)
 	return out, json.NewDecoder(resp.Body).Decode(&out)
 }
 
@@ -112,7 +112,7 @@ func (c *Client) DryRunDatums(ctx context.Context, specData []byte, fn func(tusk
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer closeBody(resp.Body)
 	return decodeStream(resp, "/v1/datums/dry-run", fn)
 }
 
@@ -146,7 +146,7 @@ func (c *Client) NextTasks(ctx context.Context, pipeline, worker string, wait ti
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
+	defer closeBody(resp.Body)
 	if resp.StatusCode == http.StatusNoContent {
 		return nil, nil
 	}
@@ -171,7 +171,7 @@ func (c *Client) TaskInputs(ctx context.Context, datums [][]tusk.DatumInput, bud
 	if err != nil {
 		return nil, err
 	}
-	return resp.Body, nil
+	return drainingBody{resp.Body}, nil
 }
 
 // Heartbeat extends the leases of a worker's datums of one job; it

@@ -160,7 +160,6 @@ func (u *Upload) put(ch chunk.Chunk) error {
 	if err != nil {
 		return fmt.Errorf("upload chunk %s: %w", ch.ID, err)
 	}
-	io.Copy(io.Discard, r.Body)
 	r.Body.Close()
 	u.Sent.Add(int64(body.n))
 	return nil
@@ -271,7 +270,7 @@ func (u *Upload) Commit(ref string) (tusk.Commit, error) {
 	if err != nil {
 		return tusk.Commit{}, err
 	}
-	defer resp.Body.Close()
+	defer closeBody(resp.Body)
 	var c tusk.Commit
 	if err := json.NewDecoder(resp.Body).Decode(&c); err != nil {
 		return tusk.Commit{}, fmt.Errorf("decode commit: %w", err)
