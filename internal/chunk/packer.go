@@ -41,15 +41,16 @@ type File struct {
 
 // Buffer sizes of a Packer. Reads go straight into the buffer, at most
 // readSize at a time so that the file hash reads them from cache; the
-// buffer grows from minBuffer to maxBuffer, so a small upload stays small.
+// buffer starts at firstBuffer (room for one read) and grows to
+// maxBuffer, so a small upload stays small.
 // A full buffer is replaced by another (a reused one, see block.go),
 // because emitted chunks point into it: only the bytes not yet in a
 // chunk move.
 const (
-	readSize  = 1 << 20
-	minRead   = 64 << 10
-	minBuffer = 256 << 10
-	maxBuffer = 16 << 20
+	readSize    = 1 << 20
+	minRead     = 64 << 10
+	firstBuffer = readSize
+	maxBuffer   = 16 << 20
 )
 
 // maxHashers bounds the goroutines hashing chunks, each holding one: a
@@ -276,8 +277,7 @@ func (pk *Packer) cutBefore(end int) error {
 // yet cut. Chunks already emitted keep the old one until released.
 func (pk *Packer) grow() {
 	rest := pk.buf[pk.cut:]
-	size := min(max(2*cap(pk.buf), minBuffer), maxBuffer)
-	size = max(size, len(rest)+readSize)
+	size := max(min(2*cap(pk.buf), maxBuffer), len(rest)+readSize)
 	blk := newBlock(size, pk.free)
 	buf := blk.data[:len(rest)]
 	copy(buf, rest)
