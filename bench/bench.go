@@ -11,6 +11,8 @@ import (
 	"runtime/pprof"
 	"runtime/trace"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/cli"
 )
 
 // scenario is one benchmark: run returns the rows it adds to the table.
@@ -113,6 +115,8 @@ func (b *bench) runScenario(ctx context.Context, sc scenario) []row {
 		defer b.record(fmt.Sprintf("%s-%s.pprof", b.cfg.cpuprofile, sc.name), "CPU profile", pprof.StartCPUProfile, pprof.StopCPUProfile)()
 		os.Setenv(serverProfileEnv, fmt.Sprintf("%s-%s-server", b.cfg.cpuprofile, sc.name))
 		defer os.Unsetenv(serverProfileEnv)
+		os.Setenv(cli.WorkerProfileEnv, fmt.Sprintf("%s-%s-worker", b.cfg.cpuprofile, sc.name))
+		defer os.Unsetenv(cli.WorkerProfileEnv)
 	}
 	if b.cfg.trace != "" {
 		defer b.record(fmt.Sprintf("%s-%s.trace", b.cfg.trace, sc.name), "execution trace", trace.Start, trace.Stop)()

@@ -66,7 +66,7 @@ func parseFlags(args []string) (config, error) {
 	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames(), ",")+"); default all")
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
-	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof; where the server runs as a process of its own (put, smallfiles, rss), that file profiles the client and each server process writes PREFIX-SCENARIO-server-PID.pprof")
+	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof; where the server runs as a process of its own (put, smallfiles, rss), that file profiles the client and each server process writes PREFIX-SCENARIO-server-PID.pprof; workers of the process runner write PREFIX-SCENARIO-worker-PID.pprof")
 	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace of each scenario (go tool trace) to PREFIX-SCENARIO.trace")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -44,10 +46,27 @@ func newWorkerCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
+// WorkerProfileEnv, when set in a worker's environment, makes it write a
+// CPU profile of its life to the value followed by "-PID.pprof"; the
+// process runner passes the server's environment on, so the benchmarks
+// profile workers with it.
+const WorkerProfileEnv = "TUSK_WORKER_CPUPROFILE"
+
 func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if opts.pipeline == "" || opts.address == "" {
 		return usagef("tusk worker needs --pipeline and --address")
+	}
+	if prefix := os.Getenv(WorkerProfileEnv); prefix != "" {
+		f, err := os.Create(fmt.Sprintf("%s-%d.pprof", prefix, os.Getpid()))
+		if err != nil {
+			return fmt.Errorf("worker CPU profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("worker CPU profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if opts.id == "" {
 		opts.id, _ = os.Hostname()
