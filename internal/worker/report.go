@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -88,7 +87,7 @@ func (r *reporter) collect(s *datumSet, i int) error {
 		return g.upErr
 	}
 	c := &countingUploader{up: g.up}
-	err := r.w.walkOut(c, &s.tasks[i], filepath.Join(r.w.cfg.Root, "out"), "/", 0)
+	err := r.w.walkOut(c, &s.tasks[i], "out", "/", 0)
 	g.spans[i] = [2]int{g.ops, g.ops + c.n}
 	g.ops += c.n
 	return err

@@ -44,9 +44,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
+	root, err := os.OpenRoot(cfg.Root)
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	defer root.Close()
 	bin, removeBin := binDir()
 	defer removeBin()
-	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin}
+	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin,
+		root: root, rootPaths: rootPaths(cfg.Root)}
 	w.rep = newReporter(ctx, w)
 	modes := []proctree.Mode{proctree.CgroupV2, proctree.CgroupV1, proctree.PIDNamespace}
 	if cfg.Subreaper {
@@ -109,12 +115,16 @@ func (w *worker) next(ctx context.Context) ([]tusk.Task, error) {
 }
 
 type worker struct {
-	cfg   Config
-	log   *slog.Logger
-	bin   string // directory with the shim as tusk and pachctl, put first on PATH
-	lazy  lazyFiles
-	rep   *reporter
-	procs *proctree.Host // where each command runs as a tree that ends with it
+	cfg Config
+	log *slog.Logger
+	bin string // directory with the shim as tusk and pachctl, put first on PATH
+	// root is the datum root, through which the output is read (see
+	// walkOut); rootPaths are the absolute paths that name it.
+	root      *os.Root
+	rootPaths []string
+	lazy      lazyFiles
+	rep       *reporter
+	procs     *proctree.Host // where each command runs as a tree that ends with it
 }
 
 // runSet processes the datums of a set one after the other. So that the

@@ -48,9 +48,16 @@ type env struct {
 
 func start(t *testing.T) *env {
 	t.Helper()
+	return startIn(t, t.TempDir())
+}
+
+// startIn starts a server with the process runner on data directory dir,
+// and makes the repo words.
+func startIn(t *testing.T, dir string) *env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: tuskBin})
+	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: dir, Runner: "process", WorkerBinary: tuskBin})
 	if _, err := c.CreateRepo(ctx, "words", ""); err != nil {
 		t.Fatal(err)
 	}
