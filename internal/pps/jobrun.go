@@ -207,12 +207,10 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 		if left > 0 {
 			wait = min(wait, left)
 		}
-		if counts == nil {
-			// Counted less than a second ago: count again when the
-			// second is up, so that the job's progress shows what
-			// changed since.
-			wait = min(wait, time.Second-time.Since(a.counted(j.ID)))
-		}
+		// Count again when the second is up, so that the job's progress
+		// shows what changed since (results wake the controller only
+		// when they may end the job; see mayEnd).
+		wait = min(wait, time.Second-time.Since(a.counted(j.ID)))
 		return wait, nil
 	}
 	if j.DataFailed > 0 {

@@ -24,15 +24,24 @@ const stopGrace = 4 * time.Second
 //
 // Order is what keeps the states true: a datum's end is sent before the
 // next one's start, so that a worker never has two datums RUNNING.
+//
+// A start is queued only once the command has run for startDelay: a datum
+// that ends sooner is reported once, its end carrying its start time, so
+// that short datums cost the server one report each, not two.
 type reporter struct {
 	w      *worker
 	ctx    context.Context // of the worker; its end is a stop
 	mu     sync.Mutex
 	cond   *sync.Cond
 	queue  []*report
+	starts map[string]*time.Timer // by datum: starts waiting out startDelay
 	closed bool
 	done   chan struct{}
 }
+
+// startDelay is how long a datum's command runs before the server hears
+// that it started; until then the datum shows STARTING.
+const startDelay = 50 * time.Millisecond
 
 // A report is one item of the queue: a datum's start, the ends of datums
 // of a set (a group, whose outputs are staged together), or a marker that
@@ -58,7 +67,7 @@ type group struct {
 }
 
 func newReporter(ctx context.Context, w *worker) *reporter {
-	r := &reporter{w: w, ctx: ctx, done: make(chan struct{})}
+	r := &reporter{w: w, ctx: ctx, starts: map[string]*time.Timer{}, done: make(chan struct{})}
 	r.cond = sync.NewCond(&r.mu)
 	go r.loop()
 	return r
@@ -93,15 +102,33 @@ func (r *reporter) collect(s *datumSet, i int) error {
 	return err
 }
 
-// started queues the start of a datum's command.
+// started queues the start of a datum's command once it has run for
+// startDelay, unless its end comes first.
 func (r *reporter) started(res tusk.TaskResult) {
-	r.push(&report{start: &res})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var t *time.Timer
+	t = time.AfterFunc(startDelay, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.starts[res.Datum] != t {
+			return // ended meanwhile
+		}
+		delete(r.starts, res.Datum)
+		r.queue = append(r.queue, &report{start: &res})
+		r.cond.Broadcast()
+	})
+	r.starts[res.Datum] = t
 }
 
 // ended queues the end of datum i of s, whose result s holds.
 func (r *reporter) ended(s *datumSet, i int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if t := r.starts[s.tasks[i].Datum]; t != nil {
+		t.Stop()
+		delete(r.starts, s.tasks[i].Datum)
+	}
 	g := r.openGroup(s)
 	g.ends, g.adding = append(g.ends, i), false
 	if !g.queued {

@@ -1,0 +1,64 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// TestShortDatumIsReportedOnce checks that a datum whose command ends
+// within startDelay is reported once, its end carrying its start, while
+// a longer one is reported RUNNING first.
+func TestShortDatumIsReportedOnce(t *testing.T) {
+	var mu sync.Mutex
+	var got []tusk.TaskResult
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var rs []tusk.TaskResult
+		if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, rs...)
+		mu.Unlock()
+		w.Write([]byte("{}\n"))
+	}))
+	defer srv.Close()
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{cfg: Config{Client: c, ID: "w"}, log: slog.New(slog.DiscardHandler)}
+	w.rep = newReporter(context.Background(), w)
+	s := &datumSet{w: w, tasks: []tusk.Task{{Datum: "short"}, {Datum: "long"}}, results: make([]tusk.TaskResult, 2),
+		started: make([]time.Time, 2), settled: make([]bool, 2), cancelled: map[string]bool{}, current: -1, stop: func() {}}
+	s.running(0)
+	s.end(0, tusk.DatumSuccess, "")
+	s.running(1)
+	time.Sleep(3 * startDelay)
+	s.end(1, tusk.DatumSuccess, "")
+	w.rep.close()
+
+	states := map[string][]string{}
+	for _, res := range got {
+		states[res.Datum] = append(states[res.Datum], res.State)
+		if res.State == tusk.DatumSuccess && res.Started == nil {
+			t.Errorf("the end of %s does not carry its start", res.Datum)
+		}
+	}
+	if want := []string{tusk.DatumSuccess}; !slices.Equal(states["short"], want) {
+		t.Errorf("short datum reported as %v, want %v", states["short"], want)
+	}
+	if want := []string{tusk.DatumRunning, tusk.DatumSuccess}; !slices.Equal(states["long"], want) {
+		t.Errorf("long datum reported as %v, want %v", states["long"], want)
+	}
+}
