@@ -283,3 +283,55 @@ func TestConcurrentAppendsAllLand(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAfterAPutOfTheSameContentReplaysAsAWrite checks a modification
+// in batches that puts a file with the content it already had, then
+// appends to it, while another writer changes the file: in the serial
+// order the put came after the other write, so the file is the put and
+// the append, not the other writer's content and the append.
+func TestAppendAfterAPutOfTheSameContentReplaysAsAWrite(t *testing.T) {
+	defer func(n int) { opBatch = n }(opBatch)
+	opBatch = 1
+	ctx := context.Background()
+	a := newTestAPI(t)
+	if _, err := a.CreateRepo(ctx, "r", ""); err != nil {
+		t.Fatal(err)
+	}
+	ref := Ref{Repo: "r", Branch: "master"}
+	modify := func(path, content string, appendTo bool) {
+		ops, err := tryUpload(a, [][2]string{{path, content}}, appendTo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.ModifyFiles(ctx, ref, ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	modify("/a", "x\n", false)
+	put, err := tryUpload(a, [][2]string{{"/a", "x\n"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appended, err := tryUpload(a, [][2]string{{"/a", "y\n"}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := append(put, appended...)
+	n := 0
+	_, err = a.modifyStream(ctx, ref, func() (tusk.FileOp, bool, error) {
+		if n == len(ops) {
+			return tusk.FileOp{}, false, nil
+		}
+		if n == 1 {
+			modify("/a", "z\n", false) // the other writer, between the batches
+		}
+		n++
+		return ops[n-1], true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := read(t, a, "r@master:/a"), "x\ny\n"; got != want {
+		t.Errorf("/a = %q, want %q", got, want)
+	}
+}

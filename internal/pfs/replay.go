@@ -26,6 +26,10 @@ type replay struct {
 	// appends holds, for each path whose new content is its content in
 	// from followed by appended data, the appended pieces in order.
 	appends map[string][]fileset.File
+	// written holds the paths an earlier batch wrote whole (a put): an
+	// append to one of them extends that write, whatever content it
+	// had, and so is a whole write too.
+	written map[string]bool
 	// deletes holds every path deleted (with everything under it); "/"
 	// means the modification began by clearing the tree.
 	deletes map[string]bool
@@ -37,17 +41,21 @@ type replay struct {
 }
 
 func newReplay(from string) *replay {
-	return &replay{from: from, appends: map[string][]fileset.File{}, deletes: map[string]bool{}, reads: map[string]bool{}}
+	return &replay{from: from, appends: map[string][]fileset.File{}, written: map[string]bool{}, deletes: map[string]bool{},
+		reads: map[string]bool{}}
 }
 
 // relativeBase reports whether an append to p that finds base (ok: that
 // p exists) in the working tree extends the content p had in from, and
 // so must extend whatever a concurrent writer left at p instead.
 func (r *replay) relativeBase(ctx context.Context, st fileset.NodeStore, root, p string, base fileset.File, ok bool) (bool, error) {
-	if root == r.from {
+	if _, ok := r.appends[p]; ok {
 		return true, nil
 	}
-	if _, ok := r.appends[p]; ok {
+	if r.written[p] {
+		return false, nil
+	}
+	if root == r.from {
 		return true, nil
 	}
 	old, had, err := fileset.Get(ctx, st, r.from, p)
@@ -83,6 +91,7 @@ func (r *replay) merge(cs changeSet) {
 			r.appends[c.Path] = append(r.appends[c.Path], more...)
 		} else {
 			delete(r.appends, c.Path)
+			r.written[c.Path] = true
 		}
 	}
 	for p := range cs.reads {
