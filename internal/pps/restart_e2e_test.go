@@ -136,3 +136,61 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 	}
 	t.Logf("%d kills and stops, %d datums ran more than once", kills, reruns)
 }
+
+// A server stopped with SIGTERM stops its workers while its API still
+// answers them, so that the results they report on the way out (the
+// datums they finished, those they give back) land instead of being
+// done again after a restart.
+func TestStoppedServerHearsItsWorkersLastReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stops tusk up during a job")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	u := tusktest.StartUpOn(t, tuskBin, t.TempDir(), "--runner", "process")
+	c, err := client.New(u.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateRepo(ctx, "in", ""); err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.NewUpload(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		if err := up.PutFile(fmt.Sprintf("/f%d", i), strings.NewReader(fmt.Sprint(i)), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := up.Commit("in@master"); err != nil {
+		t.Fatal(err)
+	}
+	spec := `{"pipeline": {"name": "slow"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"datum_set_spec": {"number": 6}, "transform": {"cmd": ["sh", "-c", "sleep 0.5; cp $in /pfs/out/"]}}`
+	if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no datum succeeded and another running within a minute\n%s", u.Logs)
+		}
+		js, err := c.ListJobs(ctx, "slow", "", 1)
+		if err != nil || len(js) == 0 {
+			continue
+		}
+		states := map[string]int{}
+		c.ListDatums(ctx, "slow", js[0].ID, "", func(d tusk.DatumInfo) error {
+			states[d.State]++
+			return nil
+		})
+		if states[tusk.DatumSuccess] > 0 && states[tusk.DatumRunning] > 0 {
+			break
+		}
+	}
+	u.Stop()
+	if logs := u.Logs.String(); strings.Contains(logs, "report datums") {
+		t.Errorf("a worker could not report to the stopping server:\n%s", logs)
+	}
+}

@@ -172,13 +172,19 @@ func (s *Server) Close() error {
 
 // Serve serves the API on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	// Requests outlive ctx until the workers are stopped, so that the
+	// results the workers hold when the server stops are reported.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
 	if s.cfg.GCInterval > 0 {
 		go s.pfs.RunGC(ctx, s.cfg.GCInterval)
 	}
 	go s.pfs.RelayEvents(ctx)
 	go s.cleanTemp(ctx)
+	ppsDone := make(chan struct{})
 	go func() {
+		defer close(ppsDone)
 		if err := s.pps.Run(ctx); err != nil {
 			s.log.Error("pipeline system stopped", "err", err)
 		}
@@ -191,6 +197,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	// Stop the workers while the API still answers them: they report
+	// what they finished and give back the datums they hold, so that
+	// nothing they did is done again after a restart. The scheduler stops
+	// first, so that it starts none meanwhile.
+	<-ppsDone
+	if err := s.runner.Close(); err != nil {
+		s.log.Error("stop workers", "err", err)
+	}
+	cancelBase()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
