@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -89,6 +90,16 @@ func (r *report) markdown() string {
 	sb.WriteString("\n## What is measured\n\n")
 	for _, sc := range r.ran {
 		fmt.Fprintf(&sb, "- **%s** (`-only %s`): %s\n", sc.title, sc.name, sc.note)
+	}
+	var left []string
+	for _, sc := range scenarios {
+		if !slices.ContainsFunc(r.ran, func(ran scenario) bool { return ran.name == sc.name }) {
+			left = append(left, fmt.Sprintf("%s (`-only %s`)", sc.title, sc.name))
+		}
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(&sb, "\nNot in this run: %s. A scenario that takes long at scale 1 runs on its own, into a "+
+			"report of its own: `go run ./bench -only NAME -out docs/benchmarks-NAME.md`.\n", strings.Join(left, "; "))
 	}
 	sb.WriteString("\nThe Tusk server runs in the bench process (on a data directory in the work directory, " +
 		"listening on 127.0.0.1:0, garbage collection off) except in the RSS scenario. Before each timed phase " +
