@@ -19,6 +19,8 @@
 //	jobs(project, pipeline, id, state, created, data)  id is the commit set of the output commit
 //	datums(project, pipeline, job, id, idx, state, lease_until, data)  also the work queue
 //	logs(project, pipeline, job, datum, seq, data)
+//	auth_tokens(hash, subject, created, expires)  SHA-256 of each token, never the token
+//	role_bindings(kind, project, name, subject, role)  kind "cluster" or "repo"
 //
 // Times are stored as Unix nanoseconds so both dialects agree.
 package meta

@@ -69,7 +69,8 @@ func (t *Tx) Repos(ctx context.Context, project string) ([]tusk.Repo, error) {
 	return out, rows.Err()
 }
 
-// DeleteRepo removes a repo with its branches, commits and provenance.
+// DeleteRepo removes a repo with its branches, commits, provenance and
+// role bindings.
 func (t *Tx) DeleteRepo(ctx context.Context, project, name string) error {
 	for _, q := range []string{
 		`DELETE FROM repos WHERE project = ? AND name = ?`,
@@ -77,6 +78,7 @@ func (t *Tx) DeleteRepo(ctx context.Context, project, name string) error {
 		`DELETE FROM branch_provenance WHERE project = ? AND repo = ?`,
 		`DELETE FROM commits WHERE project = ? AND repo = ?`,
 		`DELETE FROM commit_provenance WHERE project = ? AND repo = ?`,
+		`DELETE FROM role_bindings WHERE kind = 'repo' AND project = ? AND name = ?`,
 	} {
 		if _, err := t.exec(ctx, q, project, name); err != nil {
 			return fmt.Errorf("delete repo %s: %w", name, err)

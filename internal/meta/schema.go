@@ -80,6 +80,15 @@ var schema = []string{
 		project TEXT NOT NULL, pipeline TEXT NOT NULL, job TEXT NOT NULL, datum TEXT NOT NULL,
 		seq BIGINT NOT NULL, data TEXT NOT NULL,
 		PRIMARY KEY (project, pipeline, job, datum, seq))`,
+	`CREATE TABLE IF NOT EXISTS auth_tokens (
+		hash TEXT PRIMARY KEY, subject TEXT NOT NULL,
+		created BIGINT NOT NULL, expires BIGINT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS auth_tokens_by_subject ON auth_tokens (subject)`,
+	`CREATE TABLE IF NOT EXISTS role_bindings (
+		kind TEXT NOT NULL, project TEXT NOT NULL, name TEXT NOT NULL,
+		subject TEXT NOT NULL, role TEXT NOT NULL,
+		PRIMARY KEY (kind, project, name, subject, role))`,
+	`CREATE INDEX IF NOT EXISTS role_bindings_by_subject ON role_bindings (subject)`,
 }
 
 // bytewise marks a text column that must sort bytewise, as SQLite's

@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"LineageStaleBase", testLineageStaleBase},
 		{"LineageDeleteJob", testLineageDeleteJob},
 		{"LineageClearPlan", testLineageClearPlan},
+		{"Tokens", testTokens},
+		{"RoleBindings", testRoleBindings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
