@@ -27,6 +27,8 @@ func statusOf(k tusk.Kind) int {
 		return http.StatusBadRequest
 	case tusk.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case tusk.KindUnauthenticated:
+		return http.StatusUnauthorized
 	case tusk.KindForbidden:
 		return http.StatusForbidden
 	}

@@ -21,6 +21,8 @@ const (
 	// KindForbidden is a request the server understood and will not
 	// carry out for this caller.
 	KindForbidden Kind = "forbidden"
+	// KindUnauthenticated is a request without a valid token.
+	KindUnauthenticated Kind = "unauthenticated"
 )
 
 // Sentinels for errors.Is: errors.Is(err, tusk.ErrNotFound) is true for any
@@ -32,6 +34,8 @@ var (
 	ErrConflict    = &Error{Kind: KindConflict}
 	ErrUnavailable = &Error{Kind: KindUnavailable}
 	ErrForbidden   = &Error{Kind: KindForbidden}
+	// ErrUnauthenticated matches errors of kind KindUnauthenticated.
+	ErrUnauthenticated = &Error{Kind: KindUnauthenticated}
 )
 
 // Error is an error with a kind, a message and an optional hint that tells

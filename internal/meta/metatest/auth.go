@@ -69,6 +69,10 @@ func testTokens(t *testing.T, db *meta.DB) {
 	}
 }
 
+func bind(res meta.Resource, subject, role string) meta.RoleBinding {
+	return meta.RoleBinding{Resource: res, Subject: subject, Role: role}
+}
+
 func testRoleBindings(t *testing.T, db *meta.DB) {
 	ctx := t.Context()
 	cluster := meta.Resource{Kind: "cluster"}
@@ -77,10 +81,10 @@ func testRoleBindings(t *testing.T, db *meta.DB) {
 	createRepos(t, db, newRepo("images"), newRepo("edges"))
 	update(t, db, func(tx *meta.Tx) error {
 		for _, b := range []meta.RoleBinding{
-			{cluster, "user:admin", "clusterAdmin"},
-			{images, "user:alice", "repoOwner"},
-			{images, "user:bob", "repoReader"},
-			{edges, "user:alice", "repoReader"},
+			bind(cluster, "user:admin", "clusterAdmin"),
+			bind(images, "user:alice", "repoOwner"),
+			bind(images, "user:bob", "repoReader"),
+			bind(edges, "user:alice", "repoReader"),
 		} {
 			if err := tx.SetRoles(ctx, b.Resource, b.Subject, []string{b.Role}); err != nil {
 				return err
@@ -95,18 +99,18 @@ func testRoleBindings(t *testing.T, db *meta.DB) {
 		return get(t, db, func(tx *meta.Tx) ([]meta.RoleBinding, error) { return tx.RoleBindingsOf(ctx, subject) })
 	}
 	diff(t, "bindings on images", []meta.RoleBinding{
-		{images, "user:alice", "repoOwner"}, {images, "user:bob", "repoReader"},
+		bind(images, "user:alice", "repoOwner"), bind(images, "user:bob", "repoReader"),
 	}, bindings(images))
 	diff(t, "bindings of alice", []meta.RoleBinding{
-		{edges, "user:alice", "repoReader"}, {images, "user:alice", "repoOwner"},
+		bind(edges, "user:alice", "repoReader"), bind(images, "user:alice", "repoOwner"),
 	}, of("user:alice"))
-	diff(t, "bindings on the cluster", []meta.RoleBinding{{cluster, "user:admin", "clusterAdmin"}}, bindings(cluster))
+	diff(t, "bindings on the cluster", []meta.RoleBinding{bind(cluster, "user:admin", "clusterAdmin")}, bindings(cluster))
 
 	// Setting replaces; setting none removes; setting twice is the same.
 	update(t, db, func(tx *meta.Tx) error {
 		return tx.SetRoles(ctx, images, "user:bob", []string{"repoWriter", "repoReader", "repoWriter"})
 	})
-	diff(t, "bob's roles", []meta.RoleBinding{{images, "user:bob", "repoReader"}, {images, "user:bob", "repoWriter"}}, of("user:bob"))
+	diff(t, "bob's roles", []meta.RoleBinding{bind(images, "user:bob", "repoReader"), bind(images, "user:bob", "repoWriter")}, of("user:bob"))
 	update(t, db, func(tx *meta.Tx) error { return tx.SetRoles(ctx, images, "user:bob", nil) })
 	diff(t, "bob's roles after removing them", []meta.RoleBinding(nil), of("user:bob"))
 
@@ -114,5 +118,5 @@ func testRoleBindings(t *testing.T, db *meta.DB) {
 	// same name does not inherit them.
 	update(t, db, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, project, "images") })
 	diff(t, "bindings on the deleted repo", []meta.RoleBinding(nil), bindings(images))
-	diff(t, "bindings of alice after the delete", []meta.RoleBinding{{edges, "user:alice", "repoReader"}}, of("user:alice"))
+	diff(t, "bindings of alice after the delete", []meta.RoleBinding{bind(edges, "user:alice", "repoReader")}, of("user:alice"))
 }

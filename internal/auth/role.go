@@ -1,0 +1,99 @@
+package auth
+
+import (
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// Role names, as in Pachyderm.
+const (
+	RepoReader   = "repoReader"
+	RepoWriter   = "repoWriter"
+	RepoOwner    = "repoOwner"
+	ClusterAdmin = "clusterAdmin"
+)
+
+// A Level is what a role allows on a repo; each includes the ones below.
+type Level int
+
+// The levels of access to a repo.
+const (
+	None Level = iota
+	Read
+	Write
+	Own
+)
+
+var repoRoles = map[string]Level{RepoReader: Read, RepoWriter: Write, RepoOwner: Own}
+
+// LevelOf returns what a repo role allows.
+func LevelOf(role string) Level { return repoRoles[role] }
+
+// RoleOf returns the repo role of a level.
+func RoleOf(l Level) string {
+	for r, rl := range repoRoles {
+		if rl == l {
+			return r
+		}
+	}
+	return ""
+}
+
+func (l Level) String() string {
+	if r := RoleOf(l); r != "" {
+		return r
+	}
+	return "none"
+}
+
+// Cluster is the resource clusterAdmin is bound on.
+var Cluster = meta.Resource{Kind: "cluster"}
+
+// Repo returns the resource of a repo.
+func Repo(name string) meta.Resource {
+	return meta.Resource{Kind: "repo", Project: tusk.DefaultProject, Name: name}
+}
+
+// ParseRoles checks a comma-separated list of roles for a kind of
+// resource; "none" (or nothing) is no role.
+func ParseRoles(kind, list string) ([]string, error) {
+	var out []string
+	for _, r := range strings.Split(list, ",") {
+		r = strings.TrimSpace(r)
+		switch {
+		case r == "" || r == "none":
+		case kind == "repo" && repoRoles[r] != None, kind == "cluster" && r == ClusterAdmin:
+			out = append(out, r)
+		case kind == "repo":
+			return nil, tusk.Errorf(tusk.KindInvalid, "%q is not a repo role: want repoReader, repoWriter, repoOwner or none", r)
+		default:
+			return nil, tusk.Errorf(tusk.KindInvalid, "%q is not a cluster role: want clusterAdmin or none", r)
+		}
+	}
+	return out, nil
+}
+
+// Grants are what one subject may do.
+type Grants struct {
+	Subject string
+	Admin   bool
+	Repos   map[string]Level // repo → the highest level of its roles
+}
+
+// Can reports whether the grants allow level on repo.
+func (g Grants) Can(repo string, l Level) bool { return g.Admin || g.Repos[repo] >= l }
+
+func grantsOf(subject string, bs []meta.RoleBinding) Grants {
+	g := Grants{Subject: subject, Repos: map[string]Level{}}
+	for _, b := range bs {
+		switch b.Resource.Kind {
+		case "cluster":
+			g.Admin = g.Admin || b.Role == ClusterAdmin
+		case "repo":
+			g.Repos[b.Resource.Name] = max(g.Repos[b.Resource.Name], LevelOf(b.Role))
+		}
+	}
+	return g
+}

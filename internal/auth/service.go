@@ -1,0 +1,210 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// Service keeps identities, tokens and roles in a metadata store.
+type Service struct {
+	db  *meta.DB
+	now func() time.Time
+}
+
+// New returns the service over db.
+func New(db *meta.DB) *Service { return &Service{db: db, now: time.Now} }
+
+// configInactive is the config key that, set to "true", turns
+// authentication off (auth deactivate). It is on otherwise.
+const configInactive = "auth_inactive"
+
+// Active reports whether authentication is on.
+func (s *Service) Active(ctx context.Context) (bool, error) {
+	var off bool
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
+		v, ok, err := tx.Config(ctx, configInactive)
+		off = ok && v == "true"
+		return err
+	})
+	return !off, err
+}
+
+// Activate turns authentication on and returns a new token of Admin,
+// which is given clusterAdmin: whoever activates holds the first key.
+func (s *Service) Activate(ctx context.Context) (string, error) {
+	var token string
+	err := s.db.Update(ctx, func(tx *meta.Tx) error {
+		v, _, err := tx.Config(ctx, configInactive)
+		if err != nil {
+			return err
+		}
+		if v != "true" {
+			return tusk.Errorf(tusk.KindConflict, "authentication is already active").
+				WithHint("log in with: tusk auth login --token TOKEN")
+		}
+		if err := tx.SetConfig(ctx, configInactive, "false"); err != nil {
+			return err
+		}
+		token, err = s.issueAdmin(ctx, tx)
+		return err
+	})
+	return token, err
+}
+
+// Deactivate turns authentication off: every request may then do
+// anything. Tokens and roles are kept for when it is activated again.
+func (s *Service) Deactivate(ctx context.Context) error {
+	return s.db.Update(ctx, func(tx *meta.Tx) error { return tx.SetConfig(ctx, configInactive, "true") })
+}
+
+// EnsureAdmin returns a token of a cluster admin for the server's own
+// CLI configuration: existing if it is still a valid token of a cluster
+// admin, else a new token of Admin (made a cluster admin). created says
+// which. Whoever starts the server owns its data directory, so it may
+// always hand itself this key.
+func (s *Service) EnsureAdmin(ctx context.Context, existing string) (token string, created bool, err error) {
+	if existing != "" {
+		if g, err := s.Authenticate(ctx, existing); err == nil && g.Admin {
+			return existing, false, nil
+		}
+	}
+	err = s.db.Update(ctx, func(tx *meta.Tx) (err error) {
+		token, err = s.issueAdmin(ctx, tx)
+		return err
+	})
+	return token, err == nil, err
+}
+
+func (s *Service) issueAdmin(ctx context.Context, tx *meta.Tx) (string, error) {
+	if err := tx.SetRoles(ctx, Cluster, Admin, []string{ClusterAdmin}); err != nil {
+		return "", err
+	}
+	return s.issue(ctx, tx, Admin, 0)
+}
+
+// Issue returns a new token of subject, valid for ttl (0: until revoked).
+func (s *Service) Issue(ctx context.Context, subject string, ttl time.Duration) (string, error) {
+	var token string
+	err := s.db.Update(ctx, func(tx *meta.Tx) (err error) {
+		token, err = s.issue(ctx, tx, subject, ttl)
+		return err
+	})
+	return token, err
+}
+
+func (s *Service) issue(ctx context.Context, tx *meta.Tx, subject string, ttl time.Duration) (string, error) {
+	token, now := newToken(), s.now()
+	row := meta.TokenRow{Hash: hashToken(token), Subject: subject, Created: now}
+	if ttl > 0 {
+		row.Expires = now.Add(ttl)
+	}
+	return token, tx.InsertToken(ctx, row)
+}
+
+// Authenticate returns the grants of the subject token speaks for. An
+// unknown, revoked or expired token is an error of kind unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (Grants, error) {
+	var g Grants
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
+		row, ok, err := tx.Token(ctx, hashToken(token))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tusk.Errorf(tusk.KindUnauthenticated, "the token is not valid (revoked, or never issued by this server)").
+				WithHint("run tusk auth login")
+		}
+		if !row.Expires.IsZero() && s.now().After(row.Expires) {
+			return tusk.Errorf(tusk.KindUnauthenticated, "the token of %s expired at %s", row.Subject, row.Expires.Format(time.RFC3339)).
+				WithHint("run tusk auth login with a new token")
+		}
+		bs, err := tx.RoleBindingsOf(ctx, row.Subject)
+		g = grantsOf(row.Subject, bs)
+		return err
+	})
+	return g, err
+}
+
+// Grants returns what subject may do.
+func (s *Service) Grants(ctx context.Context, subject string) (Grants, error) {
+	var bs []meta.RoleBinding
+	err := s.db.View(ctx, func(tx *meta.Tx) (err error) {
+		bs, err = tx.RoleBindingsOf(ctx, subject)
+		return err
+	})
+	return grantsOf(subject, bs), err
+}
+
+// Revoke revokes a token; revoking an unknown token is not found.
+func (s *Service) Revoke(ctx context.Context, token string) error {
+	return s.db.Update(ctx, func(tx *meta.Tx) error {
+		ok, err := tx.DeleteToken(ctx, hashToken(token))
+		if err == nil && !ok {
+			err = tusk.Errorf(tusk.KindNotFound, "no such token (already revoked, or expired)")
+		}
+		return err
+	})
+}
+
+// RevokeAll revokes every token of subject and returns how many there
+// were.
+func (s *Service) RevokeAll(ctx context.Context, subject string) (int, error) {
+	var n int
+	err := s.db.Update(ctx, func(tx *meta.Tx) (err error) {
+		n, err = tx.DeleteTokensOf(ctx, subject)
+		return err
+	})
+	return n, err
+}
+
+// Forget removes subject: its tokens and every role it has.
+func (s *Service) Forget(ctx context.Context, subject string) error {
+	return s.db.Update(ctx, func(tx *meta.Tx) error {
+		if _, err := tx.DeleteTokensOf(ctx, subject); err != nil {
+			return err
+		}
+		bs, err := tx.RoleBindingsOf(ctx, subject)
+		if err != nil {
+			return err
+		}
+		for _, b := range bs {
+			if err := tx.SetRoles(ctx, b.Resource, subject, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveExpired deletes the tokens that have expired.
+func (s *Service) RemoveExpired(ctx context.Context) error {
+	return s.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeleteExpiredTokens(ctx, s.now()) })
+}
+
+// SetRoles replaces the roles subject has on res.
+func (s *Service) SetRoles(ctx context.Context, res meta.Resource, subject string, roles []string) error {
+	return s.db.Update(ctx, func(tx *meta.Tx) error { return s.SetRolesTx(ctx, tx, res, subject, roles) })
+}
+
+// SetRolesTx is SetRoles within a transaction, for a caller that changes
+// roles together with what they are on (creating a repo).
+func (s *Service) SetRolesTx(ctx context.Context, tx *meta.Tx, res meta.Resource, subject string, roles []string) error {
+	if err := tx.SetRoles(ctx, res, subject, roles); err != nil {
+		return fmt.Errorf("set roles on %s %s: %w", res.Kind, res.Name, err)
+	}
+	return nil
+}
+
+// Bindings returns the role bindings on res.
+func (s *Service) Bindings(ctx context.Context, res meta.Resource) ([]meta.RoleBinding, error) {
+	var bs []meta.RoleBinding
+	err := s.db.View(ctx, func(tx *meta.Tx) (err error) {
+		bs, err = tx.RoleBindings(ctx, res)
+		return err
+	})
+	return bs, err
+}
