@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tlscert"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -23,6 +24,11 @@ type config struct {
 // contextConfig is one named server.
 type contextConfig struct {
 	Address string `json:"address"`
+	// ServerCA holds, in PEM, the server's certificate or the CA's that
+	// signed it, trusted in place of the system's CAs.
+	ServerCA string `json:"server_ca,omitempty"`
+	// ServerFingerprint pins the server's certificate ("SHA256:…").
+	ServerFingerprint string `json:"server_fingerprint,omitempty"`
 }
 
 // configPath returns $TUSK_CONFIG, else ~/.config/tusk/config.json.
@@ -90,27 +96,58 @@ func (c config) contextNames() []string {
 	return names
 }
 
-// resolveAddress returns the server address: $TUSK_ADDRESS, else the
-// address of the config's active context, else client.DefaultAddress.
-func resolveAddress(getenv func(string) string) (string, error) {
+// resolveServer returns the server the environment points at:
+// $TUSK_ADDRESS (trusting $TUSK_SERVER_CA, a PEM file, and
+// $TUSK_SERVER_FINGERPRINT), else the config's active context, else
+// client.DefaultAddress.
+func resolveServer(getenv func(string) string) (contextConfig, error) {
 	if a := getenv("TUSK_ADDRESS"); a != "" {
-		return a, nil
+		c := contextConfig{Address: a, ServerFingerprint: getenv("TUSK_SERVER_FINGERPRINT")}
+		if f := getenv("TUSK_SERVER_CA"); f != "" {
+			pem, err := os.ReadFile(f)
+			if err != nil {
+				return c, fmt.Errorf("read $TUSK_SERVER_CA: %w", err)
+			}
+			c.ServerCA = string(pem)
+		}
+		return c, nil
 	}
 	path, err := configPath(getenv)
 	if err != nil {
-		return client.DefaultAddress, nil
+		return contextConfig{Address: client.DefaultAddress}, nil
 	}
 	c, err := loadConfig(path)
 	if err != nil {
-		return "", err
+		return contextConfig{}, err
 	}
 	if c.ActiveContext == "" {
-		return client.DefaultAddress, nil
+		return contextConfig{Address: client.DefaultAddress}, nil
 	}
 	ctx, ok := c.Contexts[c.ActiveContext]
 	if !ok || ctx.Address == "" {
-		return "", tusk.Errorf(tusk.KindInvalid, "the active context %q in %s has no address", c.ActiveContext, path).
+		return contextConfig{}, tusk.Errorf(tusk.KindInvalid, "the active context %q in %s has no address", c.ActiveContext, path).
 			WithHint("set one with: tusk config set context %s --address HOST:PORT", c.ActiveContext)
 	}
-	return ctx.Address, nil
+	return ctx, nil
+}
+
+// clientOptions returns the options of a client of the context's server:
+// whom to trust over https.
+func (c contextConfig) clientOptions() ([]client.Option, error) {
+	var opts []client.Option
+	if c.ServerCA != "" {
+		pool, err := tlscert.Pool([]byte(c.ServerCA))
+		if err != nil {
+			return nil, fmt.Errorf("the server CA of %s: %w", c.Address, err)
+		}
+		opts = append(opts, client.ServerCA(pool))
+	}
+	if c.ServerFingerprint != "" {
+		f, err := tlscert.ParseFingerprint(c.ServerFingerprint)
+		if err != nil {
+			return nil, fmt.Errorf("the server fingerprint of %s: %w", c.Address, err)
+		}
+		opts = append(opts, client.ServerFingerprint(f))
+	}
+	return opts, nil
 }

@@ -15,7 +15,7 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-func TestResolveAddress(t *testing.T) {
+func TestResolveServer(t *testing.T) {
 	dir := t.TempDir()
 	withContext := filepath.Join(dir, "with.json")
 	noActive := filepath.Join(dir, "noactive.json")
@@ -42,16 +42,16 @@ func TestResolveAddress(t *testing.T) {
 		{"nothing set", map[string]string{}, client.DefaultAddress},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := resolveAddress(envOf(tc.env))
+			got, err := resolveServer(envOf(tc.env))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tc.want {
-				t.Errorf("address = %q, want %q", got, tc.want)
+			if got.Address != tc.want {
+				t.Errorf("address = %q, want %q", got.Address, tc.want)
 			}
 		})
 	}
-	_, err := resolveAddress(envOf(map[string]string{"TUSK_CONFIG": broken}))
+	_, err := resolveServer(envOf(map[string]string{"TUSK_CONFIG": broken}))
 	if err == nil || !strings.Contains(err.Error(), `active context "gone"`) {
 		t.Errorf("an active context that does not exist: err = %v", err)
 	}

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tuskdata/tusk/internal/tlscert"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -13,7 +16,9 @@ const configLong = `Manage the servers tusk talks to, as named contexts.
 The configuration lives in $TUSK_CONFIG, else ~/.config/tusk/config.json:
   {"active_context": "local", "contexts": {"local": {"address": "127.0.0.1:1650"}}}
 
-$TUSK_ADDRESS, when set, overrides the active context.`
+$TUSK_ADDRESS, when set, overrides the active context; a server it names
+over https is trusted as the system's CAs, $TUSK_SERVER_CA (a PEM file) and
+$TUSK_SERVER_FINGERPRINT say.`
 
 func newConfigCommand(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "config", Short: "Manage server contexts", Long: configLong}
@@ -54,28 +59,85 @@ func noContext(name string) error {
 		WithHint("create it with: tusk config set context %s --address HOST:PORT", name)
 }
 
+const setContextLong = `Create a context, or change the settings given of an existing one.
+
+--address is the server: host:port or http://host:port for a server on
+this machine, https://host:port for one that serves TLS. A server whose
+certificate no system CA signed (tusk up's self-signed one) is trusted with
+--server-ca FILE (its certificate, DATA_DIR/tls/cert.pem, or its CA's, in
+PEM) or --server-fingerprint (the SHA256:… tusk up prints); with both, the
+certificate must pass both. An empty value removes a setting.`
+
 func newConfigSetContextCommand(g *globals) *cobra.Command {
-	var address string
+	var address, caFile, fingerprint string
 	cmd := &cobra.Command{
-		Use:     "context <name> --address <host:port>",
-		Short:   "Create or change a context",
-		Example: "  tusk config set context lab --address 10.0.0.5:1650\n  tusk config set active-context lab",
-		Args:    exactArgs(1, "a context name"),
+		Use:   "context <name> [--address <host:port|URL>] [--server-ca FILE] [--server-fingerprint SHA256:…]",
+		Short: "Create or change a context",
+		Long:  setContextLong,
+		Example: `  tusk config set context lab --address 10.0.0.5:1650
+  tusk config set context lab --address https://10.0.0.5:1650 --server-fingerprint SHA256:9Gg…
+  tusk config set context lab --address https://tusk.example:1650 --server-ca tusk-ca.pem
+  tusk config set active-context lab`,
+		Args: exactArgs(1, "a context name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if address == "" {
-				return usagef("give the context's server with --address HOST:PORT")
-			}
+			f := cmd.Flags()
 			return editConfig(g, func(c *config) error {
+				ctx, exists := c.Contexts[args[0]]
+				if !exists && address == "" {
+					return usagef("give the new context's server with --address HOST:PORT")
+				}
+				if f.Changed("address") {
+					ctx.Address = address
+				}
+				if f.Changed("server-ca") {
+					ca, err := readServerCA(caFile)
+					if err != nil {
+						return err
+					}
+					ctx.ServerCA = ca
+				}
+				if f.Changed("server-fingerprint") {
+					ctx.ServerFingerprint = ""
+					if fingerprint != "" {
+						fp, err := tlscert.ParseFingerprint(fingerprint)
+						if err != nil {
+							return err
+						}
+						ctx.ServerFingerprint = fp.String()
+					}
+				}
+				if (ctx.ServerCA != "" || ctx.ServerFingerprint != "") && !strings.HasPrefix(ctx.Address, "https://") {
+					return tusk.Errorf(tusk.KindInvalid, "context %s: --server-ca and --server-fingerprint apply to https servers, and the address is %s", args[0], ctx.Address).
+						WithHint("give the address as https://HOST:PORT")
+				}
 				if c.Contexts == nil {
 					c.Contexts = map[string]contextConfig{}
 				}
-				c.Contexts[args[0]] = contextConfig{Address: address}
+				c.Contexts[args[0]] = ctx
 				return nil
 			})
 		},
 	}
-	cmd.Flags().StringVar(&address, "address", "", "the server's address: host:port or a URL")
+	f := cmd.Flags()
+	f.StringVar(&address, "address", "", "the server's address: host:port or a URL (https:// for TLS)")
+	f.StringVar(&caFile, "server-ca", "", "PEM file of the server's certificate or its CA, trusted in place of the system's CAs")
+	f.StringVar(&fingerprint, "server-fingerprint", "", "the SHA-256 fingerprint of the server's certificate, as tusk up prints it")
 	return cmd
+}
+
+// readServerCA returns the PEM certificates in file, "" for no file.
+func readServerCA(file string) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--server-ca: %w", err)
+	}
+	if _, err := tlscert.Pool(data); err != nil {
+		return "", fmt.Errorf("--server-ca %s: %w", file, err)
+	}
+	return string(data), nil
 }
 
 func newConfigSetActiveContextCommand(g *globals) *cobra.Command {

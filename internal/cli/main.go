@@ -55,11 +55,15 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 // client returns a client of the server the environment points at.
 func (g *globals) client() (*client.Client, error) {
-	addr, err := resolveAddress(g.getenv)
+	server, err := resolveServer(g.getenv)
 	if err != nil {
 		return nil, err
 	}
-	return client.New(addr)
+	opts, err := server.clientOptions()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(server.Address, opts...)
 }
 
 // serverFunc is the work of a command that talks to the server: ctx is the

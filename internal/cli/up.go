@@ -40,6 +40,9 @@ type upOptions struct {
 	maxDatums           int64
 	minCronInterval     time.Duration
 	maxDatumLogBytes    int64
+
+	tlsCert, tlsKey string
+	serverNames     []string
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -59,7 +62,16 @@ runs, and a second one refuses to start.
 
 The server listens on 127.0.0.1:1650. It refuses an address reachable from
 other machines unless --insecure is given: tusk has no authentication yet,
-and pipelines run arbitrary code.`
+and pipelines run arbitrary code.
+
+TLS: with --tls-cert and --tls-key the API is served over https with that
+certificate. Beyond loopback it is always served over https, unless
+--insecure is given: without a certificate given, with a self-signed one
+(ECDSA P-256) made at the first start and kept in DATA_DIR/tls, for the
+listen address, the --server-name names and loopback. Its SHA-256
+fingerprint is printed at startup, for clients to pin
+(tusk config set context NAME --server-fingerprint SHA256:…). The workers'
+Unix socket stays plain.`
 
 func newUpCommand(g *globals) *cobra.Command {
 	var opts upOptions
@@ -104,6 +116,9 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.Int64Var(&opts.maxDatums, "max-datums", limits.MaxDatums, "most datums one job may have")
 	f.DurationVar(&opts.minCronInterval, "min-cron-interval", limits.MinCronInterval, "shortest interval a cron input may tick at")
 	f.Int64Var(&opts.maxDatumLogBytes, "max-datum-log-bytes", limits.MaxDatumLogBytes, "bytes of log kept per datum; the rest is cut with a marker")
+	f.StringVar(&opts.tlsCert, "tls-cert", "", "serve https with this PEM certificate (and its chain); needs --tls-key")
+	f.StringVar(&opts.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	f.StringSliceVar(&opts.serverNames, "server-name", nil, "a name clients reach this server by, host or host:port (repeatable); a self-signed certificate names it")
 	return cmd
 }
 
@@ -135,6 +150,22 @@ func checkListen(listen string, insecure bool) error {
 		WithHint("listen on 127.0.0.1 (the default), or add --insecure if everyone who can reach this address may run code on this machine")
 }
 
+// serverTLS says how tusk up serves its API: with the certificate given,
+// else with a self-signed one beyond loopback, else (on loopback, or with
+// --insecure) plain HTTP.
+func serverTLS(opts upOptions) (server.TLSConfig, error) {
+	if (opts.tlsCert == "") != (opts.tlsKey == "") {
+		return server.TLSConfig{}, usagef("give both --tls-cert and --tls-key, or neither")
+	}
+	if opts.tlsCert != "" {
+		return server.TLSConfig{CertFile: opts.tlsCert, KeyFile: opts.tlsKey}, nil
+	}
+	if opts.insecure || checkListen(opts.listen, false) == nil {
+		return server.TLSConfig{}, nil
+	}
+	return server.TLSConfig{SelfSigned: true}, nil
+}
+
 // checkLimits refuses limits that are not positive.
 func checkLimits(opts upOptions) error {
 	for _, l := range []struct {
@@ -159,6 +190,10 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 	if err := checkLimits(opts); err != nil {
 		return err
 	}
+	tlsConfig, err := serverTLS(opts)
+	if err != nil {
+		return err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
 		return usagef("--log-level %q: want debug, info, warn or error", opts.logLevel)
@@ -179,6 +214,8 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 		WorkerStartTimeout: opts.workerStart,
 		CreateBucket:       opts.createBkt,
 		StoreRetry:         opts.storeRetry,
+		ServerNames:        opts.serverNames,
+		TLS:                tlsConfig,
 	}
 	cfg.Limits.MaxParallelism, cfg.Limits.MaxTotalParallelism = opts.maxParallelism, opts.maxTotalParallelism
 	cfg.Limits.MaxDatums, cfg.Limits.MinCronInterval = opts.maxDatums, opts.minCronInterval
@@ -198,8 +235,7 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("tusk up: %w", err)
 	}
-	fmt.Fprintf(stderr, "tusk is listening on http://%s\n  console:  http://%s/\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
-		ln.Addr(), ln.Addr(), cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
+	announce(stderr, srv, ln.Addr().String(), cfg)
 	if checkListen(opts.listen, false) != nil {
 		log.Warn("listening without authentication; anyone who can reach this address can run code here", "listen", ln.Addr().String())
 	}
@@ -212,6 +248,33 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 	}
 	log.Info("tusk stopped")
 	return nil
+}
+
+// announce prints where the server listens, where it keeps its data and,
+// under TLS, the certificate clients should trust and how.
+func announce(w io.Writer, srv *server.Server, addr string, cfg server.Config) {
+	cert, secure := srv.Certificate()
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	fmt.Fprintf(w, "tusk is listening on %s://%s\n  console:  %s://%s/\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
+		scheme, addr, scheme, addr, cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
+	if !secure {
+		return
+	}
+	kind := "given"
+	if cert.SelfSigned {
+		kind = "self-signed"
+	}
+	fmt.Fprintf(w, "  certificate: %s (%s, %s)\n  trust it:    tusk config set context NAME --address https://HOST:%s --server-fingerprint %s\n",
+		cert.Fingerprint, kind, cert.File, portOf(addr), cert.Fingerprint)
+}
+
+// portOf returns the port of a host:port address.
+func portOf(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return port
 }
 
 // redact hides a password in a store URL or DSN.

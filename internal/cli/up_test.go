@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -48,6 +49,32 @@ func TestRunUpRefusesNonLoopback(t *testing.T) {
 	err := runUp(context.Background(), upOptions{dataDir: dir, listen: "0.0.0.0:0", logLevel: "info"}, io.Discard)
 	if !errors.Is(err, tusk.ErrInvalid) {
 		t.Fatalf("runUp on 0.0.0.0 = %v, want a refusal", err)
+	}
+}
+
+func TestServerTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts upOptions
+		want server.TLSConfig
+	}{
+		{"loopback", upOptions{listen: "127.0.0.1:1650"}, server.TLSConfig{}},
+		{"localhost", upOptions{listen: "localhost:1650"}, server.TLSConfig{}},
+		{"beyond loopback", upOptions{listen: "0.0.0.0:1650"}, server.TLSConfig{SelfSigned: true}},
+		{"a remote address", upOptions{listen: "10.1.2.3:1650"}, server.TLSConfig{SelfSigned: true}},
+		{"beyond loopback, insecure", upOptions{listen: "0.0.0.0:1650", insecure: true}, server.TLSConfig{}},
+		{"given, on loopback", upOptions{listen: "127.0.0.1:1650", tlsCert: "c.pem", tlsKey: "k.pem"}, server.TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"}},
+		{"given, insecure", upOptions{listen: "0.0.0.0:1650", insecure: true, tlsCert: "c.pem", tlsKey: "k.pem"}, server.TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"}},
+	} {
+		got, err := serverTLS(tc.opts)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: serverTLS = %+v, %v; want %+v", tc.name, got, err, tc.want)
+		}
+	}
+	for _, opts := range []upOptions{{listen: "127.0.0.1:1650", tlsCert: "c.pem"}, {listen: "127.0.0.1:1650", tlsKey: "k.pem"}} {
+		if _, err := serverTLS(opts); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "--tls-cert and --tls-key") {
+			t.Errorf("serverTLS(%+v) = %v, want a usage error naming both flags", opts, err)
+		}
 	}
 }
 

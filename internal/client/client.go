@@ -26,15 +26,24 @@ type Client struct {
 	base string
 	http *http.Client
 
+	trust trust // which server certificates to trust over https
+
 	mu     sync.Mutex
 	params *chunk.Params // the server's chunking parameters, once known
 }
 
+// An Option changes how a client reaches its server.
+type Option func(*Client)
+
 // New returns a client of the server at addr: "host:port", a URL
-// ("http://host:port"), or "unix:///path/to.sock".
-func New(addr string) (*Client, error) {
-	tr := &http.Transport{MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second}
-	c := &Client{http: &http.Client{Transport: tr}}
+// ("http://host:port", "https://host:port"), or "unix:///path/to.sock".
+func New(addr string, opts ...Option) (*Client, error) {
+	c := &Client{}
+	for _, o := range opts {
+		o(c)
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second, TLSClientConfig: c.trust.config()}
+	c.http = &http.Client{Transport: tr}
 	switch {
 	case strings.HasPrefix(addr, "unix://"):
 		sock := strings.TrimPrefix(addr, "unix://")
@@ -77,6 +86,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+		}
+		if terr := untrusted(c.base, err); terr != nil {
+			return nil, terr
 		}
 		return nil, &tusk.Error{Kind: tusk.KindUnavailable, Message: fmt.Sprintf("cannot reach the tusk server at %s: %v", c.base, unwrapURLError(err)),
 			Hint: "start one with `tusk up`, or point TUSK_ADDRESS at a running server"}
@@ -121,6 +133,10 @@ func decodeError(resp *http.Response) error {
 	}
 	if json.Unmarshal(data, &body) == nil && body.Error != nil {
 		return body.Error
+	}
+	if bytes.Contains(data, []byte("HTTP request to an HTTPS server")) {
+		return tusk.Errorf(tusk.KindInvalid, "the server at %s serves https, and tusk spoke plain http to it", resp.Request.URL.Host).
+			WithHint("use the address https://%s (tusk config set context NAME --address https://%s, or TUSK_ADDRESS)", resp.Request.URL.Host, resp.Request.URL.Host)
 	}
 	return &tusk.Error{Kind: tusk.KindInternal, Message: fmt.Sprintf("server answered %s: %s", resp.Status, bytes.TrimSpace(data))}
 }

@@ -25,9 +25,10 @@ type browser struct {
 	base string
 }
 
-func newBrowser(t *testing.T, e *env) *browser {
+// newBrowser starts Chromium, with extra options, on e's server.
+func newBrowser(t *testing.T, e *env, extra ...chromedp.ExecAllocatorOption) *browser {
 	exe := testenv.Require(t, "browser", "TUSK_TEST_BROWSER")
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(e.ctx,
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(e.ctx, append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -36,7 +37,7 @@ func newBrowser(t *testing.T, e *env) *browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
-	)
+	}, extra...)...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(func() {

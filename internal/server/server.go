@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,13 @@ type Config struct {
 	// Limits bound what pipeline specs may ask for; unset ones are
 	// DefaultLimits.
 	Limits pps.Limits
+	// ServerNames are the names, besides the address it listens on and
+	// localhost, that requests may give as their Host: a host on any
+	// port, or host:port.
+	ServerNames []string
+	// TLS says whether the API is served over TLS, and with which
+	// certificate.
+	TLS TLSConfig
 }
 
 // DefaultLimits returns the limits of pipeline specs that fit this
@@ -81,6 +89,8 @@ type Server struct {
 	lock    *os.File // holds the data directory's lock; nil without one
 	tempDir string   // made for the worker socket when there is no data directory
 	socket  net.Listener
+	tls     *tls.Config  // nil: plain HTTP
+	cert    *Certificate // the certificate tls presents
 	metrics *metrics
 	handler http.Handler
 }
@@ -111,6 +121,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 		s.lock = lock
+	}
+	if err := s.loadTLS(); err != nil {
+		s.Close()
+		return nil, err
 	}
 	var err error
 	s.objects, err = blobopen.Open(ctx, cfg.Storage, blobopen.Options{CreateBucket: cfg.CreateBucket, Retry: cfg.StoreRetry, Logger: cfg.Logger})
@@ -170,8 +184,12 @@ func (s *Server) Close() error {
 	return errors.Join(errs...)
 }
 
-// Serve serves the API on ln until ctx ends, then shuts down gracefully.
+// Serve serves the API on ln, over TLS if the server has a certificate,
+// until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
 	// Requests outlive ctx until the workers are stopped, so that the
 	// results the workers hold when the server stops are reported.
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))

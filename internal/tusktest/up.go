@@ -1,9 +1,11 @@
 package tusktest
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -49,7 +51,8 @@ func StartUpOn(t testing.TB, binary, dir string, args ...string) *UpProcess {
 }
 
 // Start starts the server again, after Kill, and waits until /healthz
-// answers.
+// answers (over https, trusting any certificate, if it was given
+// --tls-cert).
 func (u *UpProcess) Start() {
 	t := u.t
 	t.Helper()
@@ -64,9 +67,15 @@ func (u *UpProcess) Start() {
 	exited := make(chan error, 1)
 	u.exited = exited
 	go func() { exited <- u.cmd.Wait() }()
+	probe, health := http.DefaultClient, "http://"+u.Addr+"/healthz"
+	if slices.Contains(u.args, "--tls-cert") {
+		// Whether the certificate is trusted is for the test to check.
+		probe = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+		health = "https://" + u.Addr + "/healthz"
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + u.Addr + "/healthz")
+		resp, err := probe.Get(health)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
