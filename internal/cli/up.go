@@ -30,6 +30,7 @@ type upOptions struct {
 	runner     string
 	egressDirs []string
 	noNetwork  bool
+	workerUser string
 	// workerStart is how long a job waits for its pipeline's workers.
 	workerStart time.Duration
 	createBkt   bool
@@ -105,6 +106,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker or process")
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
+	f.StringVar(&opts.workerUser, "worker-user", "", "as root: who pipelines' code runs as on the process runner where transform.user does not say, a name or uid[:gid] (default "+server.DefaultWorkerUser+", nobody); its group may use the worker socket")
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
 	f.DurationVar(&opts.workerStart, "worker-start-timeout", pps.DefaultWorkerStartTimeout,
 		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
@@ -210,6 +212,7 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 		Runner:     opts.runner,
 		EgressDirs: opts.egressDirs,
 
+		WorkerUser:         opts.workerUser,
 		NoWorkerNetwork:    opts.noNetwork,
 		WorkerStartTimeout: opts.workerStart,
 		CreateBucket:       opts.createBkt,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/pprof"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -17,8 +18,9 @@ import (
 // workerOptions are the flags of the hidden `tusk worker`, which runners
 // start: it is the shim that runs user code.
 type workerOptions struct {
-	pipeline, id, address, root, imageID string
-	mountPFS, userApplied                bool
+	pipeline, id, address, root, imageID, runAs string
+	groups                                      []uint
+	mountPFS, userApplied                       bool
 }
 
 func newWorkerCommand(g *globals) *cobra.Command {
@@ -43,6 +45,8 @@ func newWorkerCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.imageID, "image-id", "", "ID of the image the worker runs in, recorded with each datum")
 	f.BoolVar(&opts.mountPFS, "mount-pfs", false, "bind-mount --root at /pfs (needs root and a private mount namespace)")
 	f.BoolVar(&opts.userApplied, "user-applied", false, "the container already runs as transform.user; do not switch users")
+	f.StringVar(&opts.runAs, "run-as", "", "uid:gid that commands run as where transform.user does not say; set, transform.user may not be root")
+	f.UintSliceVar(&opts.groups, "group", nil, "with --run-as: a supplementary group of every command (repeatable)")
 	return cmd
 }
 
@@ -83,7 +87,19 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 			root = "/pfs"
 		}
 	}
-	return worker.Run(ctx, worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID, UserApplied: opts.userApplied, Subreaper: true, Logger: log})
+	cfg := worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID,
+		UserApplied: opts.userApplied, Subreaper: true, Logger: log}
+	if opts.runAs != "" {
+		uid, gid, err := worker.LookupUser(opts.runAs)
+		if err != nil {
+			return fmt.Errorf("--run-as: %w", err)
+		}
+		cfg.RunAs = &syscall.Credential{Uid: uid, Gid: gid}
+		for _, g := range opts.groups {
+			cfg.RunAs.Groups = append(cfg.RunAs.Groups, uint32(g))
+		}
+	}
+	return worker.Run(ctx, cfg)
 }
 
 // newNextDatumCommand is `tusk next datum`, which the command of a

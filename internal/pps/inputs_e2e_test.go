@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -14,7 +15,7 @@ import (
 // at once, saying so, instead of failing datum after datum.
 func TestJobWhoseInputRepoIsDeletedFailsFast(t *testing.T) {
 	e := newEnv(t)
-	count := t.TempDir()
+	count := testenv.OpenDir(t, os.ModeSticky|0o777)
 	e.repo("in")
 	var kv []string
 	const n = 40

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -61,16 +63,20 @@ func runs(t *testing.T, dir string) map[string]int {
 // again, and the lost one runs again without using up a try.
 func TestKilledWorkerKeepsFinishedDatums(t *testing.T) {
 	e := newEnvLease(t, 3*time.Second)
-	tmp := t.TempDir()
+	tmp := testenv.OpenDir(t, os.ModeSticky|0o777)
 	count, gate, killed := filepath.Join(tmp, "runs"), filepath.Join(tmp, "go"), filepath.Join(tmp, "killed")
-	if err := os.Mkdir(count, 0o755); err != nil {
+	if err := os.Mkdir(count, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(count, os.ModeSticky|0o777); err != nil { // whatever the umask
 		t.Fatal(err)
 	}
 	e.repo("in")
 	e.put("in", "/a", "A", "/b", "B", "/c", "C", "/d", "D", "/e", "E", "/f", "F")
-	// d, on its first run, waits for the test's go, then kills its worker.
+	// d, on its first run, waits for the test's go, then for the test to
+	// kill its worker.
 	e.pipeline(fmt.Sprintf(`{"pipeline": {"name": "kill"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
-		"transform": {"cmd": ["sh", "-c", "n=$(basename $in); echo >> %[1]s/$n; if [ $n = d ] && [ ! -e %[3]s ]; then while [ ! -e %[2]s ]; do sleep 0.02; done; touch %[3]s; kill -9 $PPID; sleep 30; fi; cp $in /pfs/out/$n"]},
+		"transform": {"cmd": ["sh", "-c", "n=$(basename $in); echo >> %[1]s/$n; if [ $n = d ] && [ ! -e %[3]s ]; then while [ ! -e %[2]s ]; do sleep 0.02; done; touch %[3]s; sleep 30; fi; cp $in /pfs/out/$n"]},
 		"datum_set_spec": {"number": 6}, "datum_tries": 1}`, count, gate, killed))
 	var job string
 	e.eventually("a, b and c done and d running, in one set", func() bool {
@@ -85,12 +91,21 @@ func TestKilledWorkerKeepsFinishedDatums(t *testing.T) {
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	e.eventually("d waits to be killed", func() bool {
+		_, err := os.Stat(killed)
+		return err == nil
+	})
+	// The worker is the process whose datum directory is the pipeline's.
+	workers := testenv.Running(filepath.Join(e.dir, "workers", "kill-"))
+	if len(workers) == 0 {
+		t.Fatal("no worker of pipeline kill runs")
+	}
+	for _, pid := range workers {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
 	j := e.lastJob("kill")
 	if j.State != tusk.JobSuccess || j.DataProcessed != 6 {
 		t.Fatalf("job = %s (%s), %d processed; want success with datum_tries 1", j.State, j.Reason, j.DataProcessed)
-	}
-	if _, err := os.Stat(killed); err != nil {
-		t.Fatalf("datum d never killed its worker: %v", err)
 	}
 	want := map[string]int{"a": 1, "b": 1, "c": 1, "d": 2, "e": 1, "f": 1}
 	if got := runs(t, count); fmt.Sprint(got) != fmt.Sprint(want) {

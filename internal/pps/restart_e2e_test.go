@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
@@ -31,7 +32,7 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := t.TempDir()
+	count := testenv.OpenDir(t, os.ModeSticky|0o777)
 	if _, err := c.CreateRepo(ctx, "in", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,13 @@ package pps_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -15,7 +17,7 @@ func TestWorkerRunsDatumsInSets(t *testing.T) {
 	e.repo("in")
 	e.put("in", "/a", "one", "/b", "two words", "/c", "bad", "/d/x", "x y z", "/e", "")
 	// c fails its first attempt; the other datums of its set do not.
-	flag := filepath.Join(t.TempDir(), "failed-once")
+	flag := filepath.Join(testenv.OpenDir(t, os.ModeSticky|0o777), "failed-once")
 	e.pipeline(fmt.Sprintf(`{"pipeline": {"name": "sets"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
 		"transform": {"cmd": ["sh", "-c",
 		"echo processing $in; if grep -q bad $in && [ ! -e %[1]s ]; then touch %[1]s; exit 1; fi; n=$(basename $in); find $in -type f -exec cat {} + | wc -w | tr -d ' ' > /pfs/out/$n; echo $PACH_DATUM_ID > /pfs/out/$n.id"]},

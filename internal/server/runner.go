@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,10 +12,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/runner/docker"
 	"github.com/tuskdata/tusk/internal/runner/process"
+	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/worker"
 )
 
 // startRunner opens the Unix socket workers talk to and picks the runner.
@@ -42,18 +46,22 @@ func (s *Server) startRunner(ctx context.Context) error {
 		return fmt.Errorf("listen for workers on %s: %w", sock, err)
 	}
 	s.socket = ln
+	runAs, group, err := s.workerAccess(sock)
+	if err != nil {
+		return err
+	}
 	exe := s.cfg.WorkerBinary
 	if exe == "" {
 		if exe, err = os.Executable(); err != nil {
 			return fmt.Errorf("find the tusk binary for workers: %w", err)
 		}
 	}
-	newProcess := func() runner.Runner { return process.New(exe, "unix://"+sock, scratch, s.log) }
+	newProcess := func() runner.Runner { return process.New(exe, "unix://"+sock, scratch, runAs, s.log) }
 	switch s.cfg.Runner {
 	case "", "process":
 		s.runner = newProcess()
 	case "docker":
-		r, err := s.dockerRunner(ctx, exe, sock, dir)
+		r, err := s.dockerRunner(ctx, exe, sock, group, dir)
 		if err != nil {
 			return err
 		}
@@ -62,7 +70,7 @@ func (s *Server) startRunner(ctx context.Context) error {
 		if err := docker.Ping(ctx, ""); err != nil {
 			s.log.Info("no Docker engine answers", "err", err)
 			s.runner = newProcess()
-		} else if r, err := s.dockerRunner(ctx, exe, sock, dir); err != nil {
+		} else if r, err := s.dockerRunner(ctx, exe, sock, group, dir); err != nil {
 			s.log.Warn("a Docker engine answers, but the docker runner cannot start", "err", err)
 			s.runner = newProcess()
 		} else {
@@ -75,18 +83,55 @@ func (s *Server) startRunner(ctx context.Context) error {
 	return nil
 }
 
-// dockerRunner starts the docker runner. The worker socket is opened to
-// every user, because containers may run as any transform.user; it serves
-// the same API as the TCP listener.
-func (s *Server) dockerRunner(ctx context.Context, exe, sock, dir string) (*docker.Runner, error) {
-	if err := os.Chmod(sock, 0o666); err != nil {
-		return nil, fmt.Errorf("open the worker socket to container users: %w", err)
+// DefaultWorkerUser is who user code runs as on the process runner when
+// tusk up runs as root and transform.user does not say: nobody.
+const DefaultWorkerUser = "65534:65534"
+
+// workerAccess decides who runs pipelines' code on the process runner and
+// who may use the worker socket (sock), which serves the whole API. The
+// socket is the server's, mode 0660, and its group is the one workers
+// get: as root, the group of the worker user (Config.WorkerUser), which
+// process runner commands run as (transform.user's get it as a
+// supplementary group) and which every container gets as a supplementary
+// group, whatever its user; otherwise the server's own group, as the
+// process runner's commands run as the server's user. It returns the
+// process runner's user (nil: the server's own) and the socket's group.
+func (s *Server) workerAccess(sock string) (*syscall.Credential, int, error) {
+	var runAs *syscall.Credential
+	group := os.Getegid()
+	if os.Geteuid() == 0 {
+		spec := cmp.Or(s.cfg.WorkerUser, DefaultWorkerUser)
+		uid, gid, err := worker.LookupUser(spec)
+		if err != nil {
+			return nil, 0, fmt.Errorf("worker user: %w", err)
+		}
+		if uid == 0 {
+			return nil, 0, tusk.Errorf(tusk.KindInvalid, "worker user %q is root: user code never runs as root on the host", spec).
+				WithHint("give --worker-user an unprivileged user, such as a system user made for tusk's workers")
+		}
+		runAs, group = &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{gid}}, int(gid)
+	} else if s.cfg.WorkerUser != "" {
+		return nil, 0, tusk.Errorf(tusk.KindInvalid, "worker user %q: tusk up runs as uid %d and cannot run user code as another user", s.cfg.WorkerUser, os.Geteuid()).
+			WithHint("leave --worker-user out (user code then runs as you), or run tusk up as root")
 	}
+	if err := os.Chown(sock, -1, group); err != nil {
+		return nil, 0, fmt.Errorf("give the worker socket to group %d: %w", group, err)
+	}
+	if err := os.Chmod(sock, 0o660); err != nil {
+		return nil, 0, fmt.Errorf("open the worker socket to group %d: %w", group, err)
+	}
+	return runAs, group, nil
+}
+
+// dockerRunner starts the docker runner, whose containers get the worker
+// socket's group.
+func (s *Server) dockerRunner(ctx context.Context, exe, sock string, group int, dir string) (*docker.Runner, error) {
 	id, err := instanceID(dir)
 	if err != nil {
 		return nil, err
 	}
-	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, Instance: id, NoNetwork: s.cfg.NoWorkerNetwork, Logger: s.log})
+	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, SocketGroup: group, Instance: id,
+		NoNetwork: s.cfg.NoWorkerNetwork, Logger: s.log})
 }
 
 // instanceID returns the ID of the server instance that owns dir, made up

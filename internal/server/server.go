@@ -47,6 +47,12 @@ type Config struct {
 	WorkerBinary string
 	// EgressDirs are the directories file:// egress may write under.
 	EgressDirs []string
+	// WorkerUser is who pipelines' code runs as on the process runner when
+	// the server runs as root and transform.user does not say: a name or
+	// uid[:gid] (default DefaultWorkerUser). Its group may use the worker
+	// socket. Without root, code runs as the server's user and this must
+	// be empty.
+	WorkerUser string
 	// NoWorkerNetwork cuts containers of pipeline workers off the network
 	// (it is on by default, as in Pachyderm).
 	NoWorkerNetwork bool

@@ -9,14 +9,20 @@ import (
 )
 
 // BuildBinary builds the static tusk binary (CGO_ENABLED=0, so that it
-// also runs in a scratch container) into a new temporary directory;
-// cleanup removes the directory.
+// also runs in a scratch container) into a new temporary directory that
+// every user may read; cleanup removes the directory.
 func BuildBinary() (path string, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "tusk-test-bin-")
 	if err != nil {
 		return "", nil, err
 	}
 	cleanup = func() { os.RemoveAll(dir) }
+	// Commands that run as another user (the process runner's, as root)
+	// run it too, as `tusk next datum`.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
 	path = filepath.Join(dir, "tusk")
 	build := exec.Command("go", "build", "-o", path, "github.com/tuskdata/tusk/cmd/tusk")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

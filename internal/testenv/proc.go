@@ -24,7 +24,7 @@ func Marked(t testing.TB) (sleep, marker string) {
 	if err != nil {
 		t.Skip("no sleep program")
 	}
-	sleep = filepath.Join(t.TempDir(), marker)
+	sleep = filepath.Join(OpenDir(t, 0o755), marker) // commands may run as another user
 	if err := os.Symlink(real, sleep); err != nil {
 		t.Fatal(err)
 	}

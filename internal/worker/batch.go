@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -41,9 +40,27 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	}
 	defer os.Remove(sock)
 	defer ln.Close()
+	as, err := w.runAs(first)
+	if err == nil && as != nil {
+		// Only the command may ask for datums.
+		err = os.Chown(sock, int(as.cred.Uid), int(as.cred.Gid))
+	}
+	if err != nil {
+		s.start(ctx, 0)
+		s.end(0, tusk.DatumFailed, "datum batching: "+err.Error())
+		s.finish()
+		return
+	}
 
-	cmd := exec.Command(first.Cmd[0], first.Cmd[1:]...)
+	cmd, err := command(first.Cmd, as)
+	if err != nil {
+		s.start(ctx, 0)
+		s.end(0, tusk.DatumFailed, fmt.Sprintf("start %s: %v", first.Cmd[0], err))
+		s.finish()
+		return
+	}
 	cmd.Env = append(w.env(&tusk.Task{}), NextSocketEnv+"="+sock)
+	as.apply(cmd)
 	cmd.Dir = first.WorkingDir
 	if len(first.Stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(first.Stdin, "\n") + "\n")

@@ -50,11 +50,15 @@ func (s *datumSet) layOut(ctx context.Context, i int) error {
 		return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
 	}
 	for _, name := range keep {
-		perm := os.FileMode(0o755)
-		if name == "out" {
-			perm = 0o777
+		if err := os.MkdirAll(filepath.Join(w.cfg.Root, name), 0o755); err != nil {
+			return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
 		}
-		if err := os.MkdirAll(filepath.Join(w.cfg.Root, name), perm); err != nil {
+	}
+	// The command may write /pfs/out, and nothing else of /pfs.
+	if as, err := w.runAs(t); err != nil {
+		return err
+	} else if as != nil {
+		if err := os.Chown(filepath.Join(w.cfg.Root, "out"), int(as.cred.Uid), int(as.cred.Gid)); err != nil {
 			return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
 		}
 	}

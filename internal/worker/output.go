@@ -62,7 +62,7 @@ func (w *worker) walkOut(up uploader, t *tusk.Task, dir, dst string, depth int) 
 		case d.Type()&fs.ModeSymlink != 0:
 			return w.stageLink(up, t, p, target, depth)
 		case d.Type().IsRegular():
-			return w.putLocal(up, p, target)
+			return w.putLocal(up, t, p, target)
 		}
 		return nil // sockets, devices, pipes: not data
 	})
@@ -71,8 +71,10 @@ func (w *worker) walkOut(up uploader, t *tusk.Task, dir, dst string, depth int) 
 // putLocal uploads the regular file at p, a path under the datum root, as
 // target. A file that is no longer regular (user code replaced it) is
 // skipped, as the walk would have; opening without blocking keeps a named
-// pipe from holding the worker.
-func (w *worker) putLocal(up uploader, p, target string) error {
+// pipe from holding the worker. When the command ran as another user than
+// the worker, a file it does not own is refused: user code cannot make
+// one but by a hard link, to a file outside /pfs.
+func (w *worker) putLocal(up uploader, t *tusk.Task, p, target string) error {
 	f, err := w.root.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", target, err)
@@ -84,6 +86,14 @@ func (w *worker) putLocal(up uploader, p, target string) error {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil
+	}
+	as, err := w.runAs(t)
+	if err != nil {
+		return err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && as != nil && st.Uid != as.cred.Uid {
+		return fmt.Errorf("output %s belongs to uid %d, not to uid %d that the command ran as: /pfs/out may hold only files the command made, not hard links to others'",
+			target, st.Uid, as.cred.Uid)
 	}
 	return up.PutFile(target, f, false)
 }
@@ -110,7 +120,7 @@ func (w *worker) stageLink(up uploader, t *tusk.Task, p, target string, depth in
 		return fmt.Errorf("output %s: %w", target, err)
 	}
 	if !fi.IsDir() {
-		return w.putLocal(up, to, target)
+		return w.putLocal(up, t, to, target)
 	}
 	if to == "out" || strings.HasPrefix(p, to+"/") {
 		return fmt.Errorf("output %s is a symbolic link to %s, a directory that holds the link itself", target, w.shown(to))

@@ -22,7 +22,12 @@ func binDir() (string, func()) {
 	dir, err := os.MkdirTemp("", "tusk-bin-")
 	if err == nil {
 		remove = func() { os.RemoveAll(dir) }
-	} else {
+		if err = os.Chmod(dir, 0o755); err != nil { // commands may run as another user
+			remove()
+			remove = none
+		}
+	}
+	if err != nil {
 		// Images FROM scratch have no /tmp.
 		dir = "/.tusk-bin"
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -33,20 +31,17 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(t.DatumTimeout))
 		defer cancel()
 	}
-	cmd, err := s.command(argv)
+	as, err := w.runAs(t)
+	if err != nil {
+		return -1, err
+	}
+	cmd, err := s.command(argv, as)
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	cmd.Env = w.env(t)
 	cmd.Dir = t.WorkingDir
-	cmd.SysProcAttr = &syscall.SysProcAttr{}
-	if t.User != "" && !w.cfg.UserApplied {
-		cred, err := credential(t.User)
-		if err != nil {
-			return -1, err
-		}
-		cmd.SysProcAttr.Credential = cred
-	}
+	as.apply(cmd)
 	tree, err := w.procs.New("datum")
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
@@ -96,40 +91,38 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	return 0, nil
 }
 
-// command is exec.Command, but for the search of the program in $PATH,
-// which the set remembers: its datums run the same commands.
-func (s *datumSet) command(argv []string) (*exec.Cmd, error) {
+// command is command, but remembers the search of the program in $PATH:
+// the datums of a set run the same commands, as the same user.
+func (s *datumSet) command(argv []string, as *runAs) (*exec.Cmd, error) {
+	if p, ok := s.paths[argv[0]]; ok {
+		return commandAt(p, argv), nil
+	}
+	cmd, err := command(argv, as)
+	if err == nil && !strings.Contains(argv[0], "/") {
+		s.paths[argv[0]] = cmd.Path
+	}
+	return cmd, err
+}
+
+// command is exec.Command, but finds the program in $PATH among those that
+// as (nil: this process) may run.
+func command(argv []string, as *runAs) (*exec.Cmd, error) {
 	name := argv[0]
 	if strings.Contains(name, "/") {
 		return exec.Command(name, argv[1:]...), nil // relative to the working directory, if not absolute
 	}
-	p, ok := s.paths[name]
-	if !ok {
-		var err error
-		if p, err = exec.LookPath(name); err != nil {
-			return nil, err
-		}
-		s.paths[name] = p
+	p, err := as.lookPath(name)
+	if err != nil {
+		return nil, err
 	}
-	cmd := exec.Command(p, argv[1:]...)
-	cmd.Args[0] = name
-	return cmd, nil
+	return commandAt(p, argv), nil
 }
 
-// credential parses "uid" or "uid:gid".
-func credential(user string) (*syscall.Credential, error) {
-	u, g, hasGroup := strings.Cut(user, ":")
-	uid, err := strconv.ParseUint(u, 10, 32)
-	if err != nil {
-		return nil, fmt.Errorf("transform.user %q: give a numeric uid or uid:gid", user)
-	}
-	gid := uid
-	if hasGroup {
-		if gid, err = strconv.ParseUint(g, 10, 32); err != nil {
-			return nil, fmt.Errorf("transform.user %q: give a numeric uid or uid:gid", user)
-		}
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+// commandAt runs argv with the program at p.
+func commandAt(p string, argv []string) *exec.Cmd {
+	cmd := exec.Command(p, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	return cmd
 }
 
 // logSink batches lines of user output and worker notes and sends them as

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/client"
@@ -28,6 +29,12 @@ type Config struct {
 	// UserApplied says the container already runs as transform.user, so
 	// the worker must not switch users itself.
 	UserApplied bool
+	// RunAs is who commands run as when the spec's transform.user does not
+	// say, nil for the worker itself; its Groups are given to every
+	// command, transform.user's too (the group of the worker socket). Set,
+	// it forbids root as transform.user: the process runner sets it when
+	// it runs as root.
+	RunAs *syscall.Credential
 	// Subreaper lets the worker make its process a child subreaper, where
 	// it has neither cgroups nor PID namespaces to keep its datums'
 	// processes together: a property of the whole process, for a process
@@ -53,6 +60,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer removeBin()
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin,
 		root: root, rootPaths: rootPaths(cfg.Root)}
+	defer w.users.removeHomes()
 	w.rep = newReporter(ctx, w)
 	modes := []proctree.Mode{proctree.CgroupV2, proctree.CgroupV1, proctree.PIDNamespace}
 	if cfg.Subreaper {
@@ -122,6 +130,7 @@ type worker struct {
 	// walkOut); rootPaths are the absolute paths that name it.
 	root      *os.Root
 	rootPaths []string
+	users     users // who commands run as, when not as the worker
 	lazy      lazyFiles
 	rep       *reporter
 	procs     *proctree.Host // where each command runs as a tree that ends with it

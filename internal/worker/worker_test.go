@@ -5,7 +5,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/tuskdata/tusk/internal/testenv"
 )
 
 func TestNextDatumOutsideABatch(t *testing.T) {
@@ -20,16 +23,17 @@ func TestNextDatumOutsideABatch(t *testing.T) {
 	}
 }
 
-func TestCredential(t *testing.T) {
-	for user, want := range map[string][2]uint32{"1000": {1000, 1000}, "1000:50": {1000, 50}} {
-		c, err := credential(user)
-		if err != nil || c.Uid != want[0] || c.Gid != want[1] {
-			t.Errorf("credential(%q) = %+v, %v; want uid %d gid %d", user, c, err, want[0], want[1])
+func TestLookupUser(t *testing.T) {
+	for spec, want := range map[string][2]uint32{"1000": {1000, 1000}, "1000:50": {1000, 50},
+		"root": {0, 0}, "root:65534": {0, 65534}, "0:root": {0, 0}} {
+		uid, gid, err := LookupUser(spec)
+		if err != nil || uid != want[0] || gid != want[1] {
+			t.Errorf("LookupUser(%q) = %d, %d, %v; want uid %d gid %d", spec, uid, gid, err, want[0], want[1])
 		}
 	}
-	for _, bad := range []string{"root", "1000:staff", "", "-1"} {
-		if _, err := credential(bad); err == nil || !strings.Contains(err.Error(), "numeric uid") {
-			t.Errorf("credential(%q) = %v, want an error asking for a numeric uid", bad, err)
+	for _, bad := range []string{"no-such-user-here", "1000:no-such-group-here", "", ":0", "-1"} {
+		if _, _, err := LookupUser(bad); err == nil || !strings.Contains(err.Error(), "uid:gid") {
+			t.Errorf("LookupUser(%q) = %v, want an error asking for a user of this system or a numeric uid:gid", bad, err)
 		}
 	}
 }
@@ -65,5 +69,26 @@ func TestBinDirIsRemoved(t *testing.T) {
 	remove()
 	if entries, err := os.ReadDir(tmp); err != nil || len(entries) != 0 {
 		t.Errorf("$TMPDIR after the removal holds %v, %v; want nothing", entries, err)
+	}
+}
+
+func TestLookPathSkipsWhatTheUserMayNotRun(t *testing.T) {
+	closed, open := testenv.OpenDir(t, 0o700), testenv.OpenDir(t, 0o755)
+	for _, dir := range []string{closed, open} {
+		if err := os.WriteFile(filepath.Join(dir, "prog"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", closed+":"+open)
+	other := &runAs{cred: &syscall.Credential{Uid: 4242, Gid: 4242}}
+	if p, err := other.lookPath("prog"); err != nil || p != filepath.Join(open, "prog") {
+		t.Errorf("lookPath as another user = %q, %v; want the program in the directory it may enter, %s", p, err, open)
+	}
+	var self *runAs
+	if p, err := self.lookPath("prog"); err != nil || p != filepath.Join(closed, "prog") {
+		t.Errorf("lookPath as this process = %q, %v; want the first, %s", p, err, closed)
+	}
+	if _, err := other.lookPath("no-such-program"); err == nil {
+		t.Error("lookPath found a program that does not exist")
 	}
 }

@@ -48,7 +48,23 @@ type hostConfig struct {
 	// Privileged is always false: it is spelled out so that no default
 	// of the engine can change it.
 	Privileged bool
+	// SecurityOpt holds no-new-privileges: no program the container runs
+	// (a setuid one, one with file capabilities) gains privileges.
+	SecurityOpt []string
+	// CapDrop and CapAdd leave a container's root only capabilities that
+	// ordinary programs use on their own files (capabilities).
+	CapDrop, CapAdd []string
+	// GroupAdd gives every container the worker socket's group.
+	GroupAdd []string
 }
+
+// capabilities are those a container keeps of the engine's defaults: what
+// a program running as root uses on files and processes of its own
+// container (chown, writing others' files, setuid to drop to a user,
+// signalling its processes). Dropped are raw sockets (spoofing on the
+// engine's network), making devices, binding ports below 1024, chroot,
+// writing the audit log and setting file capabilities.
+var capabilities = []string{"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"}
 
 type mount struct {
 	Type     string
@@ -88,8 +104,9 @@ func nameSafe(s string) string {
 
 // request returns the create request of one worker of w: the image by ID,
 // the shim as entrypoint, the binary and the socket bind-mounted, /pfs a
-// tmpfs, transform.user as the user, the resource and pids limits, and labels that
-// say which instance, pipeline and version the container belongs to.
+// tmpfs, transform.user as the user with the socket's group, the resource
+// and pids limits, no new privileges and few capabilities, and labels
+// that say which instance, pipeline and version the container belongs to.
 func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createRequest {
 	cpu, memory := limits(w.Spec)
 	req := &createRequest{
@@ -109,10 +126,14 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 				{Type: "bind", Source: r.opts.Binary, Target: binPath, ReadOnly: true},
 				{Type: "bind", Source: r.opts.Socket, Target: sockPath, ReadOnly: true},
 			},
-			Tmpfs:     map[string]string{pfsPath: pfsOptions},
-			NanoCPUs:  int64(cpu * 1e9),
-			Memory:    memory,
-			PidsLimit: pidsLimit(w.Spec),
+			Tmpfs:       map[string]string{pfsPath: pfsOptions},
+			NanoCPUs:    int64(cpu * 1e9),
+			Memory:      memory,
+			PidsLimit:   pidsLimit(w.Spec),
+			SecurityOpt: []string{"no-new-privileges"},
+			CapDrop:     []string{"ALL"},
+			CapAdd:      capabilities,
+			GroupAdd:    []string{strconv.Itoa(r.opts.SocketGroup)},
 		},
 	}
 	if r.opts.NoNetwork {

@@ -122,6 +122,41 @@ func TestPipelineInContainers(t *testing.T) {
 	}
 }
 
+// TestContainerIsContained: a container that runs as any user reaches the
+// worker socket (its datums succeed) and gains no privileges; a link out
+// of /pfs in /pfs/out fails its datum there as on the process runner.
+func TestContainerIsContained(t *testing.T) {
+	e := newE2E(t)
+	e.setup(`{"pipeline": {"name": "status"},
+		"input": {"pfs": {"repo": "words", "glob": "/*"}},
+		"transform": {"image": "` + testImage + `", "user": "1000:1000",
+			"cmd": ["sh", "-c", "grep -E '^(NoNewPrivs|CapBnd)' /proc/self/status > /pfs/out/status"]}}`)
+	spec := `{"pipeline": {"name": "escape"},
+		"input": {"pfs": {"repo": "words", "glob": "/*"}}, "datum_tries": 1,
+		"transform": {"image": "` + testImage + `", "cmd": ["sh", "-c", "ln -s /etc/passwd /pfs/out/passwd"]}}`
+	if _, err := e.c.CreatePipeline(e.ctx, []byte(spec), false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	c := e.put("words", "/a", "x\n")
+	e.c.WaitCommit(e.ctx, c.ID) // escape fails
+
+	status := e.read("status@master:/status")
+	fields := map[string]string{}
+	for line := range strings.Lines(status) {
+		k, v, _ := strings.Cut(line, ":")
+		fields[k] = strings.TrimSpace(v)
+	}
+	// CapBnd holds CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID and
+	// SETUID: capabilities 0 to 7 but DAC_READ_SEARCH, 2.
+	if fields["NoNewPrivs"] != "1" || fields["CapBnd"] != "00000000000000fb" {
+		t.Errorf("in the container: %q; want NoNewPrivs 1, CapBnd 00000000000000fb (no raw sockets, devices, chroot)", status)
+	}
+	ds := e.datums("escape")
+	if len(ds) != 1 || ds[0].State != tusk.DatumFailed || !strings.Contains(ds[0].Reason, "/passwd") || !strings.Contains(ds[0].Reason, "leads out of /pfs") {
+		t.Errorf("datums of escape: %+v, want one failed naming /passwd, a link out of /pfs", ds)
+	}
+}
+
 func TestDatumTimeoutInContainer(t *testing.T) {
 	e := newE2E(t)
 	e.setup(`{"pipeline": {"name": "sleeper"},

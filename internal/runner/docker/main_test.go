@@ -146,6 +146,10 @@ type inspection struct {
 		PidsLimit   int64
 		Privileged  bool
 		Tmpfs       map[string]string
+		SecurityOpt []string
+		CapDrop     []string
+		CapAdd      []string
+		GroupAdd    []string
 	}
 	Mounts []struct {
 		Type        string

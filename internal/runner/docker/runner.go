@@ -21,8 +21,10 @@ type Options struct {
 	// container as its entrypoint.
 	Binary string
 	// Socket is the server's worker socket, mounted into every container.
-	// Non-root users (transform.user) can only connect if its mode allows.
 	Socket string
+	// SocketGroup is the group that may use the socket, a supplementary
+	// group of every container, so that it connects whatever its user.
+	SocketGroup int
 	// Instance identifies the server instance (stable across restarts of
 	// a data directory). Containers are labelled with it; a runner only
 	// ever removes containers carrying its own instance ID.

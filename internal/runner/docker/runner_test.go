@@ -115,7 +115,7 @@ func TestRunner(t *testing.T) {
 	fake := newFakeServer(t)
 	bin := tuskBinary(t)
 	instance := newInstance()
-	r := newRunner(t, e, docker.Options{Binary: bin, Socket: fake.sock, Instance: instance})
+	r := newRunner(t, e, docker.Options{Binary: bin, Socket: fake.sock, SocketGroup: 4321, Instance: instance})
 	imageID := e.imageID(testImage)
 	p := pipelineSpec("conf", testImage)
 	p.Transform.User = "1000:1000"
@@ -233,8 +233,8 @@ func TestRunner(t *testing.T) {
 	})
 }
 
-// checkContainer checks a worker container's image, user, limits,
-// entrypoint, mounts and privileges.
+// checkContainer checks a worker container's image, user, groups,
+// limits, entrypoint, mounts and privileges.
 func checkContainer(t *testing.T, c inspection, imageID, bin, sock string) {
 	t.Helper()
 	worker := c.Config.Labels["tusk.worker"]
@@ -250,6 +250,14 @@ func checkContainer(t *testing.T, c inspection, imageID, bin, sock string) {
 	if hc.NanoCpus != 5e8 || hc.Memory != 64<<20 || hc.PidsLimit != docker.DefaultPidsLimit || hc.Privileged || hc.NetworkMode == "none" ||
 		!strings.Contains(hc.Tmpfs["/pfs"], "exec") {
 		t.Errorf("%s: host config %+v, want 0.5 CPU, 64 MiB, the default pids limit, not privileged, a network, an exec tmpfs at /pfs", c.Name, hc)
+	}
+	if !slices.Equal(hc.GroupAdd, []string{"4321"}) {
+		t.Errorf("%s: supplementary groups %q, want the worker socket's, 4321", c.Name, hc.GroupAdd)
+	}
+	if !slices.Equal(hc.SecurityOpt, []string{"no-new-privileges"}) || !slices.Equal(hc.CapDrop, []string{"ALL"}) ||
+		slices.Contains(hc.CapAdd, "NET_RAW") || slices.Contains(hc.CapAdd, "SYS_ADMIN") || len(hc.CapAdd) == 0 {
+		t.Errorf("%s: security options %q, capabilities dropped %q, added %q; want no-new-privileges, all dropped but a few that hold no raw sockets nor admin",
+			c.Name, hc.SecurityOpt, hc.CapDrop, hc.CapAdd)
 	}
 	mounts := map[string]string{}
 	for _, m := range c.Mounts {

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -33,6 +34,7 @@ type Runner struct {
 	exe     string // the tusk binary
 	address string // where workers reach the server
 	scratch string // parent of the workers' datum directories
+	runAs   *syscall.Credential
 	log     *slog.Logger
 
 	// cgroups keeps each worker and all it starts in a cgroup, where this
@@ -54,10 +56,13 @@ type group struct {
 var _ runner.Runner = (*Runner)(nil)
 
 // New returns a runner that starts `exe worker …` processes talking to the
-// server at address, with their datum directories under scratch.
-func New(exe, address, scratch string, log *slog.Logger) *Runner {
+// server at address, with their datum directories under scratch. Their
+// commands run as runAs (with its supplementary groups) where the spec's
+// transform.user does not say, and never as root; nil runs them as this
+// process's user, which is then all they may run as.
+func New(exe, address, scratch string, runAs *syscall.Credential, log *slog.Logger) *Runner {
 	log = log.WithGroup("process-runner")
-	return &Runner{exe: exe, address: address, scratch: scratch, log: log,
+	return &Runner{exe: exe, address: address, scratch: scratch, runAs: runAs, log: log,
 		cgroups: proctree.Open(log, proctree.CgroupV2, proctree.CgroupV1),
 		groups:  map[string]*group{}, warned: map[string]bool{}}
 }
@@ -134,6 +139,12 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 	if os.Geteuid() == 0 {
 		cmd.Args = append(cmd.Args, "--mount-pfs")
 		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+	}
+	if r.runAs != nil {
+		cmd.Args = append(cmd.Args, "--run-as", fmt.Sprintf("%d:%d", r.runAs.Uid, r.runAs.Gid))
+		for _, g := range r.runAs.Groups {
+			cmd.Args = append(cmd.Args, "--group", strconv.FormatUint(uint64(g), 10))
+		}
 	}
 	// A worker dies with the server (the tree's Pdeathsig): one that
 	// outlived a killed server would pull work from the next one on the

@@ -126,7 +126,7 @@ func TestDatumProcessesEndWithTheDatum(t *testing.T) {
 func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
 	e := start(t)
 	sleep, marker := testenv.Marked(t)
-	once := filepath.Join(t.TempDir(), "once")
+	once := filepath.Join(testenv.OpenDir(t, os.ModeSticky|0o777), "once")
 	// The first attempt runs until its worker is killed; the next one,
 	// on the restarted worker, finishes.
 	e.pipeline("holds", fmt.Sprintf(`if [ ! -e %[2]s ]; then
