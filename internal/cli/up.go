@@ -44,6 +44,7 @@ type upOptions struct {
 
 	tlsCert, tlsKey string
 	serverNames     []string
+	allowOrigins    []string
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -72,7 +73,13 @@ certificate. Beyond loopback it is always served over https, unless
 listen address, the --server-name names and loopback. Its SHA-256
 fingerprint is printed at startup, for clients to pin
 (tusk config set context NAME --server-fingerprint SHA256:…). The workers'
-Unix socket stays plain.`
+Unix socket stays plain.
+
+Web pages cannot use the server: it answers only requests for the address
+it is reached at, localhost or a --server-name (so a page whose DNS turns to
+this machine is refused), and it takes requests that change data only from
+its own pages or a page of an --allow-origin, with a body type that pages
+cannot send to other sites unasked (JSON, NDJSON, octet-stream).`
 
 func newUpCommand(g *globals) *cobra.Command {
 	var opts upOptions
@@ -120,7 +127,8 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.Int64Var(&opts.maxDatumLogBytes, "max-datum-log-bytes", limits.MaxDatumLogBytes, "bytes of log kept per datum; the rest is cut with a marker")
 	f.StringVar(&opts.tlsCert, "tls-cert", "", "serve https with this PEM certificate (and its chain); needs --tls-key")
 	f.StringVar(&opts.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
-	f.StringSliceVar(&opts.serverNames, "server-name", nil, "a name clients reach this server by, host or host:port (repeatable); a self-signed certificate names it")
+	f.StringSliceVar(&opts.serverNames, "server-name", nil, "a name clients reach this server by, besides its address and localhost: host (any port) or host:port (repeatable); the server answers to it, and a self-signed certificate names it")
+	f.StringSliceVar(&opts.allowOrigins, "allow-origin", nil, "origin (scheme://host[:port]) of web pages that may change data through the API (repeatable)")
 	return cmd
 }
 
@@ -219,6 +227,7 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 		StoreRetry:         opts.storeRetry,
 		ServerNames:        opts.serverNames,
 		TLS:                tlsConfig,
+		AllowOrigins:       opts.allowOrigins,
 	}
 	cfg.Limits.MaxParallelism, cfg.Limits.MaxTotalParallelism = opts.maxParallelism, opts.maxTotalParallelism
 	cfg.Limits.MaxDatums, cfg.Limits.MinCronInterval = opts.maxDatums, opts.minCronInterval

@@ -141,16 +141,21 @@ func decodeError(resp *http.Response) error {
 	return &tusk.Error{Kind: tusk.KindInternal, Message: fmt.Sprintf("server answered %s: %s", resp.Status, bytes.TrimSpace(data))}
 }
 
-// call sends a JSON request and decodes a JSON response into out.
+// call sends a JSON request and decodes a JSON response into out. A
+// request that changes state says it is JSON even with no body in: the
+// server refuses those that do not say what their body is.
 func (c *Client) call(ctx context.Context, method, path string, q url.Values, in, out any) error {
 	var body io.Reader
-	ct := ""
+	ct := "application/json"
+	if method == http.MethodGet {
+		ct = ""
+	}
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
 		}
-		body, ct = bytes.NewReader(b), "application/json"
+		body = bytes.NewReader(b)
 	}
 	resp, err := c.do(ctx, method, path, q, body, ct)
 	if err != nil {

@@ -25,7 +25,9 @@ type browser struct {
 	base string
 }
 
-// newBrowser starts Chromium, with extra options, on e's server.
+// newBrowser starts Chromium, with extra options, on e's server, and
+// fails the test at its end if the content policy of a page refused
+// anything in it.
 func newBrowser(t *testing.T, e *env, extra ...chromedp.ExecAllocatorOption) *browser {
 	exe := testenv.Require(t, "browser", "TUSK_TEST_BROWSER")
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(e.ctx, append([]chromedp.ExecAllocatorOption{
@@ -40,10 +42,28 @@ func newBrowser(t *testing.T, e *env, extra ...chromedp.ExecAllocatorOption) *br
 	}, extra...)...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	var refused []string // read once done is closed
+	done := make(chan struct{})
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if strings.Contains(m.Text, "Content Security Policy") {
+				refused = append(refused, m.Text)
+			}
+		}
+	}()
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
 		cancelAlloc()
+		<-done
+		for _, r := range refused {
+			t.Errorf("the page's content policy refused: %s", r)
+		}
 	})
 	return &browser{t: t, ctx: ctx, base: e.baseURL}
 }

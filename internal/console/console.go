@@ -60,7 +60,7 @@ func Handler(addr string, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, tusk.Errorf(tusk.KindNotFound, "no page at %s", r.URL.Path))
 	})
-	return mux
+	return withPagePolicy(mux)
 }
 
 // cacheable lets browsers keep the embedded assets for a while.

@@ -6,8 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -44,24 +44,41 @@ func start(t *testing.T) *env {
 	return &env{t: t, ctx: t.Context(), srv: srv, api: api, baseURL: api.Address()}
 }
 
-// get serves a console page through the server's handler and returns its
-// status and body.
+// get gets a console page from the server and returns its status and
+// body.
 func (e *env) get(path string) (int, string) {
 	e.t.Helper()
-	rec := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(e.ctx, http.MethodGet, path, nil))
-	return rec.Code, rec.Body.String()
+	resp, body := e.fetch(path)
+	return resp.StatusCode, body
 }
 
-// raw serves a file through the console's raw route.
-func (e *env) raw(path string) *httptest.ResponseRecorder {
+// fetch gets path from the server and returns its response and body.
+func (e *env) fetch(path string) (*http.Response, string) {
 	e.t.Helper()
-	rec := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(rec, httptest.NewRequestWithContext(e.ctx, http.MethodGet, path, nil))
-	if rec.Code != http.StatusOK {
-		e.t.Fatalf("GET %s: status %d: %s", path, rec.Code, rec.Body)
+	req, err := http.NewRequestWithContext(e.ctx, http.MethodGet, e.baseURL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	return rec
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	return resp, string(body)
+}
+
+// raw gets a file through the console's raw route.
+func (e *env) raw(path string) (http.Header, string) {
+	e.t.Helper()
+	resp, body := e.fetch(path)
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("GET %s: %s: %s", path, resp.Status, body)
+	}
+	return resp.Header, body
 }
 
 // page gets a page that must answer 200 and contain every string of want.

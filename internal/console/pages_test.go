@@ -54,15 +54,15 @@ func TestPagesShowTheScenario(t *testing.T) {
 		e.page("/repos/tables/commits/master/files/blob.bin", "No preview", `raw/blob.bin?download=1`)
 	})
 	t.Run("raw", func(t *testing.T) {
-		rec := e.raw("/repos/tables/commits/master/raw/dot.png")
-		if ct := rec.Header().Get("Content-Type"); ct != "image/png" || !strings.HasPrefix(rec.Body.String(), "\x89PNG") {
-			t.Errorf("raw image: type %q, %d bytes", ct, rec.Body.Len())
+		h, body := e.raw("/repos/tables/commits/master/raw/dot.png")
+		if ct := h.Get("Content-Type"); ct != "image/png" || !strings.HasPrefix(body, "\x89PNG") {
+			t.Errorf("raw image: type %q, %d bytes", ct, len(body))
 		}
-		if csp := rec.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
+		if csp := h.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
 			t.Errorf("raw content is not sandboxed: %q", csp)
 		}
-		rec = e.raw("/repos/tables/commits/master/raw/blob.bin?download=1")
-		if cd := rec.Header().Get("Content-Disposition"); cd != "attachment; filename=blob.bin" {
+		h, _ = e.raw("/repos/tables/commits/master/raw/blob.bin?download=1")
+		if cd := h.Get("Content-Disposition"); cd != "attachment; filename=blob.bin" {
 			t.Errorf("download disposition = %q", cd)
 		}
 	})
@@ -102,6 +102,26 @@ func TestPagesShowTheScenario(t *testing.T) {
 		}
 		if code, body := e.get("/v1/nope"); code != http.StatusNotFound || !strings.Contains(body, `"kind":"not_found"`) {
 			t.Errorf("unknown API route: status %d: %s", code, body)
+		}
+	})
+	t.Run("headers", func(t *testing.T) {
+		for _, path := range []string{"/", "/repos/nope", "/static/console.js"} {
+			resp, _ := e.fetch(path)
+			csp := resp.Header.Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'none';", "script-src 'self';", "frame-ancestors 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("GET %s: Content-Security-Policy %q, want %s", path, csp, want)
+				}
+			}
+			for name, want := range map[string]string{
+				"X-Content-Type-Options": "nosniff",
+				"X-Frame-Options":        "DENY",
+				"Referrer-Policy":        "no-referrer",
+			} {
+				if got := resp.Header.Get(name); got != want {
+					t.Errorf("GET %s: %s %q, want %q", path, name, got, want)
+				}
+			}
 		}
 	})
 }

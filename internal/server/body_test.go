@@ -20,19 +20,20 @@ func TestBodyOverTheLimitIsRefusedUnread(t *testing.T) {
 	addr := newTestServer(t)
 	for _, tc := range []struct {
 		method, path string
+		contentType  string
 		length       int64
 		limit        string
 	}{
-		{"PUT", "/v1/chunks/0123", 1 << 40, "67108864"},
-		{"POST", "/v1/repos", 16<<20 + 1, "16777216"},
-		{"POST", "/v1/pipelines", 1 << 30, "16777216"},
+		{"PUT", "/v1/chunks/0123", "application/octet-stream", 1 << 40, "67108864"},
+		{"POST", "/v1/repos", "application/json", 16<<20 + 1, "16777216"},
+		{"POST", "/v1/pipelines", "application/yaml", 1 << 30, "16777216"},
 	} {
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
-		fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: tusk\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", tc.method, tc.path, tc.length)
+		fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", tc.method, tc.path, addr, tc.contentType, tc.length)
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatalf("%s %s with Content-Length %d and no body: %v (want an answer before the body)", tc.method, tc.path, tc.length, err)
@@ -61,6 +62,7 @@ func TestBodyWithoutLengthIsCutAtTheLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -51,12 +51,21 @@ func serveForever(dir string) error {
 	return s.Serve(ctx, ln)
 }
 
-// newTestServer runs a server in this process over an httptest-like
-// listener and returns its address.
+// newTestServer runs a server in this process on a loopback port and
+// returns its address.
 func newTestServer(t *testing.T) string {
 	t.Helper()
+	_, addr := startTestServer(t, Config{})
+	return addr
+}
+
+// startTestServer runs a server with cfg, in a temporary data directory,
+// on a loopback port, and returns it with its address.
+func startTestServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := New(ctx, Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cfg.DataDir, cfg.Logger = t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,5 +83,5 @@ func newTestServer(t *testing.T) string {
 		<-done
 		s.Close()
 	})
-	return ln.Addr().String()
+	return s, ln.Addr().String()
 }

@@ -92,7 +92,8 @@ func (s *Server) endpoints() []endpoint {
 	}
 }
 
-// newHandler serves endpoints, each with its body limit and metrics.
+// newHandler serves endpoints, each with its body limit, metrics and the
+// checks of the browser guard.
 func (s *Server) newHandler(endpoints []endpoint) http.Handler {
 	mux := http.NewServeMux()
 	for _, e := range endpoints {
@@ -100,7 +101,7 @@ func (s *Server) newHandler(endpoints []endpoint) http.Handler {
 		if limit == 0 {
 			limit = maxJSONBody
 		}
-		mux.Handle(e.pattern, s.metrics.wrap(e.pattern, limitBody(limit, e.handler)))
+		mux.Handle(e.pattern, s.metrics.wrap(e.pattern, s.browser.wrap(e.pattern, limitBody(limit, e.handler))))
 	}
 	return mux
 }

@@ -76,6 +76,9 @@ type Config struct {
 	// TLS says whether the API is served over TLS, and with which
 	// certificate.
 	TLS TLSConfig
+	// AllowOrigins are the origins (scheme://host[:port]) of web pages
+	// that may change state through the API, besides the server's own.
+	AllowOrigins []string
 }
 
 // DefaultLimits returns the limits of pipeline specs that fit this
@@ -98,6 +101,7 @@ type Server struct {
 	tls     *tls.Config  // nil: plain HTTP
 	cert    *Certificate // the certificate tls presents
 	metrics *metrics
+	browser *browserGuard
 	handler http.Handler
 }
 
@@ -117,7 +121,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Metadata == "" {
 		cfg.Metadata = filepath.Join(cfg.DataDir, "meta.db")
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now()}
+	browser, err := newBrowserGuard(cfg.ServerNames, cfg.AllowOrigins)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), browser: browser}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
@@ -132,7 +140,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	var err error
 	s.objects, err = blobopen.Open(ctx, cfg.Storage, blobopen.Options{CreateBucket: cfg.CreateBucket, Retry: cfg.StoreRetry, Logger: cfg.Logger})
 	if err != nil {
 		s.Close()
