@@ -38,7 +38,7 @@ func runDatums(ctx context.Context, b *bench) ([]row, error) {
 	var wall, job, busy, xargs samples
 	for round := 1; round <= b.cfg.rounds; round++ {
 		b.log.Info("tusk pipeline", "round", round, "datums", n)
-		r, d, err := datumsOnce(ctx, t.client, round, in, n)
+		r, d, err := datumsOnce(ctx, t.client, round, in, n, "/pfs/out")
 		if err != nil {
 			return nil, err
 		}
@@ -76,13 +76,14 @@ func datumsTitle(n int) string {
 // datumsOnce creates repo and pipeline number round, commits the files of
 // dir and times the job, and returns the median time of a datum on its
 // worker too; the pipeline is deleted afterwards, so that its workers
-// stop.
-func datumsOnce(ctx context.Context, c *client.Client, round int, dir string, n int) (jobRun, time.Duration, error) {
+// stop. The command writes its count to out: "/pfs/out", or "$PFS/out"
+// where a worker may have no /pfs mount.
+func datumsOnce(ctx context.Context, c *client.Client, round int, dir string, n int, out string) (jobRun, time.Duration, error) {
 	repo, pipeline := fmt.Sprintf("words%d", round), fmt.Sprintf("wc%d", round)
 	if _, err := c.CreateRepo(ctx, repo, ""); err != nil {
 		return jobRun{}, 0, fmt.Errorf("create repo: %w", err)
 	}
-	err := createPipeline(ctx, c, pipeline, repo, "/*", busybox, 2, "sh", "-c", "wc -w < $in > /pfs/out/${in##*/}")
+	err := createPipeline(ctx, c, pipeline, repo, "/*", busybox, 2, "sh", "-c", "wc -w < $in > "+out+"/${in##*/}")
 	if err != nil {
 		return jobRun{}, 0, err
 	}
