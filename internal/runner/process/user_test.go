@@ -1,6 +1,7 @@
 package process_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
@@ -124,5 +126,27 @@ func TestWorkerSocketIsTheWorkersOnly(t *testing.T) {
 	}
 	if out, err := list(65534, 65534); err != nil || !strings.Contains(out, "words") {
 		t.Errorf("the worker user could not list repos through the worker socket: %v\n%s", err, out)
+	}
+}
+
+// TestWorkerUserIsNeverRoot: tusk up --worker-user root is refused, and a
+// name is looked up.
+func TestWorkerUserIsNeverRoot(t *testing.T) {
+	needRoot(t)
+	for _, user := range []string{"root", "0:0"} {
+		s, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: tuskBin, WorkerUser: user})
+		if err == nil {
+			s.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "never runs as root") {
+			t.Errorf("worker user %q: %v, want a refusal", user, err)
+		}
+	}
+	s, err := server.New(context.Background(), server.Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: tuskBin, WorkerUser: "no-such-user-here"})
+	if err == nil {
+		s.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "no-such-user-here") {
+		t.Errorf("worker user no-such-user-here: %v, want an error naming it", err)
 	}
 }
