@@ -97,6 +97,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newVerbCommand("copy", "Copy files between commits without moving data",
 			newCopyFileCommand(g)),
 		newLogsCommand(g),
+		newAuditCommand(g),
 		newGCCommand(g),
 		newFsckCommand(g),
 		newWorkerCommand(g),

@@ -51,6 +51,7 @@ func asTuskError(err error) *tusk.Error {
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	te := asTuskError(err)
+	noteError(r, te)
 	if te.Kind == tusk.KindInternal && r.Context().Err() == nil {
 		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -101,6 +102,7 @@ func readJSON(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return bodyError(r, "bad request body", err)
 	}
+	noteBody(r, v)
 	return nil
 }
 

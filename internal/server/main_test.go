@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -63,14 +64,27 @@ func newTestServer(t *testing.T) string {
 // on a loopback port, and returns it with its address.
 func startTestServer(t *testing.T, cfg Config) (*Server, string) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg.DataDir, cfg.Logger = t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(ctx, cfg)
+	cfg.DataDir = t.TempDir()
+	s, addr, _ := serveWith(t, cfg)
+	return s, addr
+}
+
+// serveWith runs a server with cfg, logging nowhere, on a free loopback
+// port and returns it with its address; it stops when stop is called or
+// the test ends.
+func serveWith(t *testing.T, cfg Config) (s *Server, addr string, stop func()) {
+	t.Helper()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cfg.Listen = ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err = New(ctx, cfg)
 	if err != nil {
+		cancel()
+		ln.Close()
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -78,10 +92,16 @@ func startTestServer(t *testing.T, cfg Config) (*Server, string) {
 		s.Serve(ctx, ln)
 		close(done)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		s.Close()
-	})
-	return s, ln.Addr().String()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if err := s.Close(); err != nil {
+				t.Errorf("close the server: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return s, ln.Addr().String(), stop
 }

@@ -27,6 +27,11 @@ func readSpecs(r *http.Request) ([]spec.Pipeline, error) {
 	if err != nil {
 		return nil, tusk.Errorf(tusk.KindInvalid, "%v", err)
 	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Pipeline.Name
+	}
+	noteArg(r, "pipeline", strings.Join(names, ","))
 	return ps, nil
 }
 

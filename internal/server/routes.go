@@ -78,6 +78,7 @@ func (s *Server) endpoints() []endpoint {
 		h("POST /v1/jobs/{pipeline}/{id}/restart", s.restartDatum),
 		h("POST /v1/datums/dry-run", s.dryRunDatums),
 		h("GET /v1/logs", s.logs),
+		h("GET /v1/audit", s.auditLog),
 
 		// The worker protocol. The results of a datum set are unbounded:
 		// their list of output files grows with the set, and a refusal
@@ -93,7 +94,7 @@ func (s *Server) endpoints() []endpoint {
 }
 
 // newHandler serves endpoints, each with its body limit, metrics and the
-// checks of the browser guard.
+// checks of the browser guard, and records requests in the audit log.
 func (s *Server) newHandler(endpoints []endpoint) http.Handler {
 	mux := http.NewServeMux()
 	for _, e := range endpoints {
@@ -103,5 +104,8 @@ func (s *Server) newHandler(endpoints []endpoint) http.Handler {
 		}
 		mux.Handle(e.pattern, s.metrics.wrap(e.pattern, s.browser.wrap(e.pattern, limitBody(limit, e.handler))))
 	}
-	return mux
+	if s.audit == nil {
+		return mux
+	}
+	return s.audited(mux)
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/audit"
 	"github.com/tuskdata/tusk/internal/blob"
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
 	"github.com/tuskdata/tusk/internal/meta"
@@ -99,6 +100,7 @@ type Server struct {
 	tempDir string   // made for the worker socket when there is no data directory
 	socket  net.Listener
 	tls     *tls.Config  // nil: plain HTTP
+	audit   *audit.Log   // nil without a data directory
 	cert    *Certificate // the certificate tls presents
 	metrics *metrics
 	browser *browserGuard
@@ -139,6 +141,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.loadTLS(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if cfg.DataDir != "" {
+		if s.audit, err = audit.Open(filepath.Join(cfg.DataDir, "audit"), audit.Options{Logger: cfg.Logger}); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	s.objects, err = blobopen.Open(ctx, cfg.Storage, blobopen.Options{CreateBucket: cfg.CreateBucket, Retry: cfg.StoreRetry, Logger: cfg.Logger})
 	if err != nil {
@@ -190,6 +198,9 @@ func (s *Server) Close() error {
 	}
 	if s.tempDir != "" {
 		errs = append(errs, os.RemoveAll(s.tempDir))
+	}
+	if s.audit != nil {
+		errs = append(errs, s.audit.Close())
 	}
 	if s.lock != nil {
 		errs = append(errs, s.lock.Close())

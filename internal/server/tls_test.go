@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,43 +17,6 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// serveTLS runs a server with cfg on a free loopback port and returns it
-// with its address; it stops when stop is called or the test ends.
-func serveTLS(t *testing.T, cfg Config) (s *Server, addr string, stop func()) {
-	t.Helper()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Listen = ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	s, err = New(ctx, cfg)
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		s.Serve(ctx, ln)
-		close(done)
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		<-done
-		if err := s.Close(); err != nil {
-			t.Errorf("close the server: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return s, ln.Addr().String(), stop
-}
 
 func newClient(t *testing.T, addr string, opts ...client.Option) *client.Client {
 	t.Helper()
@@ -110,7 +71,7 @@ func wantUntrusted(t *testing.T, err error, fp tlscert.Fingerprint, hints ...str
 func TestTLSWithGivenCertificate(t *testing.T) {
 	ctx := context.Background()
 	files := tlscerttest.Issue(t, t.TempDir(), "127.0.0.1", "localhost")
-	s, addr, _ := serveTLS(t, Config{DataDir: t.TempDir(), TLS: TLSConfig{CertFile: files.Cert, KeyFile: files.Key}})
+	s, addr, _ := serveWith(t, Config{DataDir: t.TempDir(), TLS: TLSConfig{CertFile: files.Cert, KeyFile: files.Key}})
 	cert, ok := s.Certificate()
 	if want := fingerprintOfFile(t, files.Cert); !ok || cert.SelfSigned || !cert.Fingerprint.Equal(want) || cert.File != files.Cert {
 		t.Fatalf("Certificate() = %+v, %v; want the given one, %s", cert, ok, want)
@@ -136,7 +97,7 @@ func TestTLSWithGivenCertificate(t *testing.T) {
 func TestTLSSelfSigned(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, addr, stop := serveTLS(t, Config{DataDir: dir, ServerNames: []string{"tusk.example:1650"}, TLS: TLSConfig{SelfSigned: true}})
+	s, addr, stop := serveWith(t, Config{DataDir: dir, ServerNames: []string{"tusk.example:1650"}, TLS: TLSConfig{SelfSigned: true}})
 	cert, ok := s.Certificate()
 	if !ok || !cert.SelfSigned || cert.Made == "" || cert.File != filepath.Join(dir, "tls", tlscert.CertFile) {
 		t.Fatalf("Certificate() = %+v, %v; want a self-signed one made now in %s/tls", cert, ok, dir)
@@ -170,7 +131,7 @@ func TestTLSSelfSigned(t *testing.T) {
 
 	// A restart serves the kept certificate, so pins hold.
 	stop()
-	s, addr, _ = serveTLS(t, Config{DataDir: dir, ServerNames: []string{"tusk.example:1650"}, TLS: TLSConfig{SelfSigned: true}})
+	s, addr, _ = serveWith(t, Config{DataDir: dir, ServerNames: []string{"tusk.example:1650"}, TLS: TLSConfig{SelfSigned: true}})
 	again, _ := s.Certificate()
 	if again.Made != "" || !again.Fingerprint.Equal(cert.Fingerprint) {
 		t.Errorf("after a restart: %+v; want the kept certificate %s", again, cert.Fingerprint)
