@@ -17,7 +17,6 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-
 func newClient(t *testing.T, addr string, opts ...client.Option) *client.Client {
 	t.Helper()
 	c, err := client.New(addr, opts...)
