@@ -58,12 +58,23 @@ func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// A read that the browser guard refuses: a rebound Host.
+	req, err = http.NewRequest(http.MethodGet, "http://"+addr+"/v1/repos", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "evil.example"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 
 	got := auditEvents(t, c, time.Time{})
-	if len(got) != 5 {
-		t.Fatalf("audit log holds %d events, want 5 (the list of repos and the audit reads are not changes):\n%+v", len(got), got)
+	if len(got) != 6 {
+		t.Fatalf("audit log holds %d events, want 6 (the list of repos and the audit reads are not changes):\n%+v", len(got), got)
 	}
-	create, del, pipeline, socket, secret := got[0], got[1], got[2], got[3], got[4]
+	create, del, pipeline, socket, secret, refused := got[0], got[1], got[2], got[3], got[4], got[5]
 	if create.Method != "POST" || create.Path != "/v1/repos" || create.Route != "POST /v1/repos" || create.Args["name"] != "images" ||
 		create.Status != 200 || create.Result != tusk.AuditOK || !strings.HasPrefix(create.Remote, "127.0.0.1:") ||
 		create.Time.Before(before.Add(-time.Second)) {
@@ -82,8 +93,12 @@ func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 		t.Errorf("a token in the query is kept: %q", secret.Query)
 	}
 
-	if got := auditEvents(t, c, socket.Time); len(got) != 2 || got[0].Args["name"] != "from-socket" {
-		t.Errorf("since the socket's request: %d events, want it and the next", len(got))
+	if refused.Method != "GET" || refused.Status != http.StatusForbidden || refused.Result != tusk.AuditDenied || !strings.Contains(refused.Error, "evil.example") {
+		t.Errorf("a refused read: %+v", refused)
+	}
+
+	if got := auditEvents(t, c, socket.Time); len(got) != 3 || got[0].Args["name"] != "from-socket" {
+		t.Errorf("since the socket's request: %d events, want it and the two next", len(got))
 	}
 	fi, err := os.Stat(filepath.Join(dir, "audit", "audit.log"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
