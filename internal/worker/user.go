@@ -62,7 +62,7 @@ type runAs struct {
 // users finds and remembers who the commands of a worker run as.
 type users struct {
 	mu   sync.Mutex
-	seen map[string]*runAs // by transform.user
+	seen map[string]*runAs // by transform.user; nil: as the worker itself
 }
 
 // runAs returns who t's commands run as: transform.user (unless the
@@ -93,10 +93,14 @@ func (w *worker) runAs(t *tusk.Task) (*runAs, error) {
 			cred.Groups = w.cfg.RunAs.Groups
 		}
 	}
+	if w.users.seen == nil {
+		w.users.seen = map[string]*runAs{}
+	}
 	euid := os.Geteuid()
 	switch {
 	case euid != 0 && cred.Uid == uint32(euid):
-		return nil, nil // no switch: this is who the worker is
+		w.users.seen[spec] = nil // no switch: this is who the worker is
+		return nil, nil
 	case w.cfg.RunAs != nil && cred.Uid == 0:
 		return nil, tusk.Errorf(tusk.KindInvalid, "transform.user %q is root, and the process runner never runs user code as root", spec).
 			WithHint("name another user, or leave transform.user out to run as %d:%d (tusk up --worker-user)", w.cfg.RunAs.Uid, w.cfg.RunAs.Gid)
@@ -112,9 +116,6 @@ func (w *worker) runAs(t *tusk.Task) (*runAs, error) {
 		return nil, fmt.Errorf("make a home directory for uid %d: %w", cred.Uid, err)
 	}
 	r := &runAs{cred: cred, home: home}
-	if w.users.seen == nil {
-		w.users.seen = map[string]*runAs{}
-	}
 	w.users.seen[spec] = r
 	return r, nil
 }
@@ -124,7 +125,9 @@ func (u *users) removeHomes() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, r := range u.seen {
-		os.RemoveAll(r.home)
+		if r != nil {
+			os.RemoveAll(r.home)
+		}
 	}
 }
 
