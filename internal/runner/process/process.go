@@ -133,7 +133,7 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 	defer removeTempDir(dir, tmp)
 	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
 	cmd := exec.Command(r.exe, args...)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.Env = append(hostEnv(), "TMPDIR="+tmp)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if os.Geteuid() == 0 {
