@@ -1,6 +1,7 @@
 package pfs
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -94,11 +95,11 @@ func (r Ref) String() string {
 	} else {
 		s += r.ID
 	}
-	if r.Up > 0 {
-		s += "~" + strconv.Itoa(r.Up)
-	}
 	if r.At > 0 {
 		s += "." + strconv.Itoa(r.At)
+	}
+	if r.Up > 0 {
+		s += "~" + strconv.Itoa(r.Up)
 	}
 	return s
 }
@@ -145,6 +146,9 @@ func ParseRef(s string) (Ref, error) {
 			rest = rest[j:]
 			switch op {
 			case '^', '~':
+				if n > math.MaxInt-r.Up {
+					return bad("too many ancestors")
+				}
 				r.Up += n
 			case '.':
 				if n < 1 || r.At > 0 || r.Up > 0 {
@@ -162,6 +166,9 @@ func ParseRef(s string) (Ref, error) {
 		r.ID = base
 	} else {
 		r.Branch = base
+	}
+	if r.Branch == "" && r.ID == "" {
+		return bad("name a branch or a commit ID after '@'")
 	}
 	if r.Branch != "" {
 		if err := ValidateBranchName(r.Branch); err != nil {

@@ -62,7 +62,7 @@ func newTestServer(t *testing.T) string {
 
 // startTestServer runs a server with cfg, in a temporary data directory,
 // on a loopback port, and returns it with its address.
-func startTestServer(t *testing.T, cfg Config) (*Server, string) {
+func startTestServer(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
 	cfg.DataDir = t.TempDir()
 	s, addr, _ := serveWith(t, cfg)
