@@ -72,7 +72,7 @@ func startTestServer(t testing.TB, cfg Config) (*Server, string) {
 // serveWith runs a server with cfg, logging nowhere, on a free loopback
 // port and returns it with its address; it stops when stop is called or
 // the test ends.
-func serveWith(t *testing.T, cfg Config) (s *Server, addr string, stop func()) {
+func serveWith(t testing.TB, cfg Config) (s *Server, addr string, stop func()) {
 	t.Helper()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
