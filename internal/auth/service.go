@@ -161,22 +161,53 @@ func (s *Service) RevokeAll(ctx context.Context, subject string) (int, error) {
 	return n, err
 }
 
+// SetPipelineRoles gives the identity of pipeline reader on its inputs
+// and writer on its output, and no other role.
+func (s *Service) SetPipelineRoles(ctx context.Context, pipeline string, inputs []string, output string) error {
+	subject := Pipeline(pipeline)
+	return s.db.Update(ctx, func(tx *meta.Tx) error {
+		if err := dropRoles(ctx, tx, subject); err != nil {
+			return err
+		}
+		for _, in := range inputs {
+			if err := tx.SetRoles(ctx, Repo(in), subject, []string{RepoReader}); err != nil {
+				return err
+			}
+		}
+		return tx.SetRoles(ctx, Repo(output), subject, []string{RepoWriter})
+	})
+}
+
 // Forget removes subject: its tokens and every role it has.
 func (s *Service) Forget(ctx context.Context, subject string) error {
 	return s.db.Update(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.DeleteTokensOf(ctx, subject); err != nil {
 			return err
 		}
-		bs, err := tx.RoleBindingsOf(ctx, subject)
-		if err != nil {
+		return dropRoles(ctx, tx, subject)
+	})
+}
+
+// dropRoles removes every role of subject.
+func dropRoles(ctx context.Context, tx *meta.Tx, subject string) error {
+	bs, err := tx.RoleBindingsOf(ctx, subject)
+	if err != nil {
+		return err
+	}
+	for _, b := range bs {
+		if err := tx.SetRoles(ctx, b.Resource, subject, nil); err != nil {
 			return err
 		}
-		for _, b := range bs {
-			if err := tx.SetRoles(ctx, b.Resource, subject, nil); err != nil {
-				return err
-			}
-		}
-		return nil
+	}
+	return nil
+}
+
+// RevokeWorkers revokes the tokens of every pipeline's workers: at
+// startup, those of the workers of a previous run.
+func (s *Service) RevokeWorkers(ctx context.Context) error {
+	return s.db.Update(ctx, func(tx *meta.Tx) error {
+		_, err := tx.DeleteTokensWithPrefix(ctx, PipelinePrefix)
+		return err
 	})
 }
 

@@ -146,3 +146,21 @@ func TestGrantsAndRoles(t *testing.T) {
 		t.Error("a forgotten subject keeps its roles")
 	}
 }
+
+func TestCodesWorkOnce(t *testing.T) {
+	c := NewCodes()
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	code := c.New(Admin)
+	if subject, err := c.Redeem(code); err != nil || subject != Admin {
+		t.Fatalf("Redeem = %q, %v; want %s", subject, err, Admin)
+	}
+	if _, err := c.Redeem(code); !errors.Is(err, tusk.ErrUnauthenticated) {
+		t.Errorf("a code used twice: %v, want unauthenticated", err)
+	}
+	late := c.New(Admin)
+	now = now.Add(CodeTTL + time.Second)
+	if _, err := c.Redeem(late); !errors.Is(err, tusk.ErrUnauthenticated) {
+		t.Errorf("an expired code: %v, want unauthenticated", err)
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tlscert"
@@ -21,7 +23,7 @@ type config struct {
 	Contexts      map[string]contextConfig `json:"contexts,omitempty"`
 }
 
-// contextConfig is one named server.
+// contextConfig is one named server, and the token to send it.
 type contextConfig struct {
 	Address string `json:"address"`
 	// ServerCA holds, in PEM, the server's certificate or the CA's that
@@ -29,6 +31,8 @@ type contextConfig struct {
 	ServerCA string `json:"server_ca,omitempty"`
 	// ServerFingerprint pins the server's certificate ("SHA256:…").
 	ServerFingerprint string `json:"server_fingerprint,omitempty"`
+	// Token is sent to the server as a bearer token.
+	Token string `json:"token,omitempty"`
 }
 
 // configPath returns $TUSK_CONFIG, else ~/.config/tusk/config.json.
@@ -99,8 +103,15 @@ func (c config) contextNames() []string {
 // resolveServer returns the server the environment points at:
 // $TUSK_ADDRESS (trusting $TUSK_SERVER_CA, a PEM file, and
 // $TUSK_SERVER_FINGERPRINT), else the config's active context, else
-// client.DefaultAddress.
+// client.DefaultAddress. The token is $TUSK_TOKEN, else that of the
+// context: the active one, or for $TUSK_ADDRESS one of that address.
 func resolveServer(getenv func(string) string) (contextConfig, error) {
+	c, err := resolveContext(getenv)
+	c.Token = cmp.Or(getenv("TUSK_TOKEN"), c.Token)
+	return c, err
+}
+
+func resolveContext(getenv func(string) string) (contextConfig, error) {
 	if a := getenv("TUSK_ADDRESS"); a != "" {
 		c := contextConfig{Address: a, ServerFingerprint: getenv("TUSK_SERVER_FINGERPRINT")}
 		if f := getenv("TUSK_SERVER_CA"); f != "" {
@@ -109,6 +120,13 @@ func resolveServer(getenv func(string) string) (contextConfig, error) {
 				return c, fmt.Errorf("read $TUSK_SERVER_CA: %w", err)
 			}
 			c.ServerCA = string(pem)
+		}
+		if path, err := configPath(getenv); err == nil {
+			if cfg, err := loadConfig(path); err == nil {
+				if name, ok := cfg.contextOf(a); ok {
+					c.Token = cfg.Contexts[name].Token
+				}
+			}
 		}
 		return c, nil
 	}
@@ -132,9 +150,12 @@ func resolveServer(getenv func(string) string) (contextConfig, error) {
 }
 
 // clientOptions returns the options of a client of the context's server:
-// whom to trust over https.
+// the token to send, and whom to trust over https.
 func (c contextConfig) clientOptions() ([]client.Option, error) {
 	var opts []client.Option
+	if c.Token != "" {
+		opts = append(opts, client.WithToken(c.Token))
+	}
 	if c.ServerCA != "" {
 		pool, err := tlscert.Pool([]byte(c.ServerCA))
 		if err != nil {
@@ -150,4 +171,19 @@ func (c contextConfig) clientOptions() ([]client.Option, error) {
 		opts = append(opts, client.ServerFingerprint(f))
 	}
 	return opts, nil
+}
+
+// contextOf returns the name of a context of addr ("host:port" and
+// "http://host:port" being the same), the active one first.
+func (c config) contextOf(addr string) (string, bool) {
+	same := func(a string) bool { return strings.TrimPrefix(a, "http://") == strings.TrimPrefix(addr, "http://") }
+	if ctx, ok := c.Contexts[c.ActiveContext]; ok && same(ctx.Address) {
+		return c.ActiveContext, true
+	}
+	for _, n := range c.contextNames() {
+		if same(c.Contexts[n].Address) {
+			return n, true
+		}
+	}
+	return "", false
 }

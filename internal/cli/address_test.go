@@ -21,7 +21,7 @@ func TestResolveServer(t *testing.T) {
 	noActive := filepath.Join(dir, "noactive.json")
 	broken := filepath.Join(dir, "broken.json")
 	for path, c := range map[string]config{
-		withContext: {ActiveContext: "lab", Contexts: map[string]contextConfig{"lab": {Address: "10.0.0.5:1650"}, "other": {Address: "x:1"}}},
+		withContext: {ActiveContext: "lab", Contexts: map[string]contextConfig{"lab": {Address: "10.0.0.5:1650", Token: "tlab"}, "other": {Address: "x:1", Token: "tx"}}},
 		noActive:    {Contexts: map[string]contextConfig{"lab": {Address: "10.0.0.5:1650"}}},
 		broken:      {ActiveContext: "gone", Contexts: map[string]contextConfig{"lab": {Address: "10.0.0.5:1650"}}},
 	} {
@@ -30,24 +30,26 @@ func TestResolveServer(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		name string
-		env  map[string]string
-		want string
+		name        string
+		env         map[string]string
+		want, token string
 	}{
-		{"environment wins over the context", map[string]string{"TUSK_ADDRESS": "http://h:9", "TUSK_CONFIG": withContext}, "http://h:9"},
-		{"active context", map[string]string{"TUSK_CONFIG": withContext}, "10.0.0.5:1650"},
-		{"no active context", map[string]string{"TUSK_CONFIG": noActive}, client.DefaultAddress},
-		{"no config file", map[string]string{"TUSK_CONFIG": filepath.Join(dir, "missing.json")}, client.DefaultAddress},
-		{"config under HOME", map[string]string{"HOME": t.TempDir()}, client.DefaultAddress},
-		{"nothing set", map[string]string{}, client.DefaultAddress},
+		{"environment wins over the context", map[string]string{"TUSK_ADDRESS": "http://h:9", "TUSK_CONFIG": withContext}, "http://h:9", ""},
+		{"the token of a context of TUSK_ADDRESS", map[string]string{"TUSK_ADDRESS": "http://x:1", "TUSK_CONFIG": withContext}, "http://x:1", "tx"},
+		{"TUSK_TOKEN wins", map[string]string{"TUSK_TOKEN": "mine", "TUSK_CONFIG": withContext}, "10.0.0.5:1650", "mine"},
+		{"active context", map[string]string{"TUSK_CONFIG": withContext}, "10.0.0.5:1650", "tlab"},
+		{"no active context", map[string]string{"TUSK_CONFIG": noActive}, client.DefaultAddress, ""},
+		{"no config file", map[string]string{"TUSK_CONFIG": filepath.Join(dir, "missing.json")}, client.DefaultAddress, ""},
+		{"config under HOME", map[string]string{"HOME": t.TempDir()}, client.DefaultAddress, ""},
+		{"nothing set", map[string]string{}, client.DefaultAddress, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := resolveServer(envOf(tc.env))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Address != tc.want {
-				t.Errorf("address = %q, want %q", got.Address, tc.want)
+			if got.Address != tc.want || got.Token != tc.token {
+				t.Errorf("address, token = %q, %q; want %q, %q", got.Address, got.Token, tc.want, tc.token)
 			}
 		})
 	}

@@ -14,7 +14,12 @@ import (
 const configLong = `Manage the servers tusk talks to, as named contexts.
 
 The configuration lives in $TUSK_CONFIG, else ~/.config/tusk/config.json:
-  {"active_context": "local", "contexts": {"local": {"address": "127.0.0.1:1650"}}}
+  {"active_context": "local", "contexts": {"local": {"address": "127.0.0.1:1650", "token": "tusk_…"}}}
+
+The file is readable by its owner only: it holds tokens. tusk up writes
+the admin's token into the context of the address it listens on (making a
+context "local" if there is none), and tusk auth login and logout change
+the active context's. $TUSK_TOKEN overrides the token.
 
 $TUSK_ADDRESS, when set, overrides the active context; a server it names
 over https is trusted as the system's CAs, $TUSK_SERVER_CA (a PEM file) and
@@ -87,6 +92,9 @@ func newConfigSetContextCommand(g *globals) *cobra.Command {
 					return usagef("give the new context's server with --address HOST:PORT")
 				}
 				if f.Changed("address") {
+					if ctx.Address != address {
+						ctx.Token = "" // a token goes with the server it was for
+					}
 					ctx.Address = address
 				}
 				if f.Changed("server-ca") {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -97,7 +96,7 @@ func TestE2EJobFailsWhenWorkersCannotStart(t *testing.T) {
 	if p := object[tusk.PipelineInfo](e, "inspect", "pipeline", "ghost"); p.State != tusk.PipelineCrashing || !strings.Contains(p.Reason, "no-such-image") {
 		t.Errorf("pipeline ghost is %s (%q), want CRASHING for its missing image", p.State, p.Reason)
 	}
-	resp, err := http.Get("http://" + e.addr + "/jobs/ghost/" + id)
+	resp, err := e.console().Get("http://" + e.addr + "/jobs/ghost/" + id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +43,8 @@ type e2e struct {
 	dir  string // working directory of tusk commands: local files go here
 	env  []string
 	logs *tusktest.Buffer // what the server printed
+	// upConfig is the CLI configuration that tusk up wrote its token in.
+	upConfig string
 }
 
 // startServer runs `tusk up` on a free port with a fresh data directory
@@ -50,10 +55,11 @@ func startServer(t *testing.T, extra ...string) *e2e {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
-	addr, logs := tusktest.StartUp(t, tuskBin, extra...)
+	u := tusktest.StartUp(t, tuskBin, extra...)
+	addr, logs := u.Addr, u.Logs
 	home := t.TempDir()
-	e := &e2e{t: t, addr: addr, dir: t.TempDir(), logs: logs,
-		env: append(os.Environ(), "TUSK_ADDRESS="+addr, "HOME="+home, "TUSK_CONFIG="+filepath.Join(home, "config.json"))}
+	e := &e2e{t: t, addr: addr, dir: t.TempDir(), logs: logs, upConfig: u.Config,
+		env: append(os.Environ(), "TUSK_ADDRESS="+addr, "TUSK_TOKEN="+u.Token, "HOME="+home, "TUSK_CONFIG="+filepath.Join(home, "config.json"))}
 	// The announcement reaches us through a pipe; give it a moment.
 	for i := 0; i < 100 && !strings.Contains(logs.String(), "tusk is listening on http://"+addr); i++ {
 		time.Sleep(20 * time.Millisecond)
@@ -157,4 +163,31 @@ func wantContains(t *testing.T, what, s string, subs ...string) {
 			t.Errorf("%s: missing %q in:\n%s", what, sub, s)
 		}
 	}
+}
+
+// loginLink finds the one-time console login link tusk up printed.
+var loginLink = regexp.MustCompile(`console:  (\S+) \(a one-time login link\)`)
+
+// console returns an HTTP client logged in to the console: it follows the
+// login link that tusk up printed and keeps the session cookie.
+func (e *e2e) console() *http.Client {
+	e.t.Helper()
+	m := loginLink.FindStringSubmatch(e.logs.String())
+	if m == nil {
+		e.t.Fatalf("tusk up printed no console login link:\n%s", e.logs)
+	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar}
+	resp, err := c.Get(m[1])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || len(jar.Cookies(resp.Request.URL)) == 0 {
+		e.t.Fatalf("the login link %s: %s, cookies %v", m[1], resp.Status, jar.Cookies(resp.Request.URL))
+	}
+	return c
 }

@@ -13,11 +13,11 @@ import (
 )
 
 // tlsCLI is a scratch home for tusk commands with a config file of
-// their own, and no $TUSK_ADDRESS.
-func tlsCLI(t *testing.T, addr string) *e2e {
+// their own, and no $TUSK_ADDRESS; they send token.
+func tlsCLI(t *testing.T, addr, token string) *e2e {
 	t.Helper()
 	home := t.TempDir()
-	env := []string{"HOME=" + home, "TUSK_CONFIG=" + filepath.Join(home, "config.json"), "PATH=" + os.Getenv("PATH")}
+	env := []string{"HOME=" + home, "TUSK_CONFIG=" + filepath.Join(home, "config.json"), "PATH=" + os.Getenv("PATH"), "TUSK_TOKEN=" + token}
 	return &e2e{t: t, addr: addr, dir: t.TempDir(), env: env}
 }
 
@@ -26,7 +26,8 @@ func TestE2ETLSWithGivenCertificate(t *testing.T) {
 		t.Skip("end-to-end test; skipped with -short")
 	}
 	files := tlscerttest.Issue(t, t.TempDir(), "127.0.0.1")
-	addr, logs := tusktest.StartUp(t, tuskBin, "--tls-cert", files.Cert, "--tls-key", files.Key)
+	u := tusktest.StartUp(t, tuskBin, "--tls-cert", files.Cert, "--tls-key", files.Key)
+	addr, logs := u.Addr, u.Logs
 	for i := 0; i < 100 && !strings.Contains(logs.String(), "trust it:"); i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -34,7 +35,7 @@ func TestE2ETLSWithGivenCertificate(t *testing.T) {
 		t.Fatalf("tusk up did not announce https and its certificate:\n%s", logs)
 	}
 
-	e := tlsCLI(t, addr)
+	e := tlsCLI(t, addr, u.Token)
 	e.run("config", "set", "context", "lab", "--address", "https://"+addr)
 	e.run("config", "set", "active-context", "lab")
 	errs := e.fail(1, "list", "repo")
@@ -60,8 +61,12 @@ func TestE2ETLSSelfSignedPinning(t *testing.T) {
 	s, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), TLS: server.TLSConfig{SelfSigned: true}})
 	cert, _ := s.Certificate()
 	addr := strings.TrimPrefix(c.Address(), "https://")
+	token, _, err := s.AdminToken(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	e := tlsCLI(t, addr)
+	e := tlsCLI(t, addr, token)
 	e.run("config", "set", "context", "lab", "--address", "https://"+addr)
 	e.run("config", "set", "active-context", "lab")
 	errs := e.fail(1, "list", "repo")

@@ -51,6 +51,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newUpCommand(g),
 		newVersionCommand(g),
 		newConfigCommand(g),
+		newAuthCommand(g),
 		newVerbCommand("create", "Create a repo, branch or pipeline",
 			newCreateRepoCommand(g), newCreateBranchCommand(g), newCreatePipelineCommand(g)),
 		newVerbCommand("update", "Update a repo or pipeline",

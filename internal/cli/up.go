@@ -62,9 +62,14 @@ outage is logged.
 One server at a time uses a data directory: it holds DIR/tusk.lock while it
 runs, and a second one refuses to start.
 
+Every request needs a token (see tusk auth). At first start tusk up makes
+an admin identity with the clusterAdmin role, and on every start it makes
+sure that the CLI configuration of the user who runs it ($TUSK_CONFIG, else
+~/.config/tusk/config.json, mode 0600) holds a valid admin token for the
+address it listens on, so tusk commands on this machine just work.
+
 The server listens on 127.0.0.1:1650. It refuses an address reachable from
-other machines unless --insecure is given: tusk has no authentication yet,
-and pipelines run arbitrary code.
+other machines unless --insecure is given: pipelines run arbitrary code.
 
 TLS: with --tls-cert and --tls-key the API is served over https with that
 certificate. Beyond loopback it is always served over https, unless
@@ -99,7 +104,7 @@ func newUpCommand(g *globals) *cobra.Command {
 				}
 				opts.dataDir = dir
 			}
-			return runUp(cmd.Context(), opts, g.stderr)
+			return runUp(cmd.Context(), g, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -156,7 +161,7 @@ func checkListen(listen string, insecure bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return tusk.Errorf(tusk.KindInvalid, "refusing to listen on %s: other machines could reach it, tusk has no authentication yet, and pipelines run arbitrary code", listen).
+	return tusk.Errorf(tusk.KindInvalid, "refusing to listen on %s: other machines could reach it, and pipelines run arbitrary code", listen).
 		WithHint("listen on 127.0.0.1 (the default), or add --insecure if everyone who can reach this address may run code on this machine")
 }
 
@@ -193,7 +198,8 @@ func checkLimits(opts upOptions) error {
 	return nil
 }
 
-func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
+func runUp(ctx context.Context, g *globals, opts upOptions) error {
+	stderr := g.stderr
 	if err := checkListen(opts.listen, opts.insecure); err != nil {
 		return err
 	}
@@ -247,9 +253,13 @@ func runUp(ctx context.Context, opts upOptions, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("tusk up: %w", err)
 	}
+	if err := saveAdminToken(ctx, g, srv, localContext(srv, ln.Addr().String()), stderr); err != nil {
+		srv.Close()
+		return fmt.Errorf("tusk up: %w", err)
+	}
 	announce(stderr, srv, ln.Addr().String(), cfg)
 	if checkListen(opts.listen, false) != nil {
-		log.Warn("listening without authentication; anyone who can reach this address can run code here", "listen", ln.Addr().String())
+		log.Warn("listening beyond loopback with --insecure; whoever holds a token can run code here", "listen", ln.Addr().String())
 	}
 	err = srv.Serve(ctx, ln)
 	if cerr := srv.Close(); err == nil && cerr != nil {
@@ -270,8 +280,8 @@ func announce(w io.Writer, srv *server.Server, addr string, cfg server.Config) {
 	if secure {
 		scheme = "https"
 	}
-	fmt.Fprintf(w, "tusk is listening on %s://%s\n  console:  %s://%s/\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
-		scheme, addr, scheme, addr, cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
+	fmt.Fprintf(w, "tusk is listening on %s://%s\n  console:  %s (a one-time login link)\n  data dir: %s\n  objects:  %s\n  metadata: %s\n",
+		scheme, addr, srv.LoginLink(scheme+"://"+addr), cfg.DataDir, redact(cfg.Storage), redact(cfg.Metadata))
 	if !secure {
 		return
 	}
@@ -281,6 +291,20 @@ func announce(w io.Writer, srv *server.Server, addr string, cfg server.Config) {
 	}
 	fmt.Fprintf(w, "  certificate: %s (%s, %s)\n  trust it:    tusk config set context NAME --address https://HOST:%s --server-fingerprint %s\n",
 		cert.Fingerprint, kind, cert.File, portOf(addr), cert.Fingerprint)
+}
+
+// localContext is the context of this server for its own machine: its
+// address, over https under TLS, pinning a self-signed certificate.
+func localContext(srv *server.Server, addr string) contextConfig {
+	cert, secure := srv.Certificate()
+	if !secure {
+		return contextConfig{Address: addr}
+	}
+	c := contextConfig{Address: "https://" + addr}
+	if cert.SelfSigned {
+		c.ServerFingerprint = cert.Fingerprint.String()
+	}
+	return c
 }
 
 // portOf returns the port of a host:port address.

@@ -46,7 +46,7 @@ func TestCheckListen(t *testing.T) {
 
 func TestRunUpRefusesNonLoopback(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	err := runUp(context.Background(), upOptions{dataDir: dir, listen: "0.0.0.0:0", logLevel: "info"}, io.Discard)
+	err := runUp(context.Background(), &globals{stderr: io.Discard, getenv: envOf(nil)}, upOptions{dataDir: dir, listen: "0.0.0.0:0", logLevel: "info"})
 	if !errors.Is(err, tusk.ErrInvalid) {
 		t.Fatalf("runUp on 0.0.0.0 = %v, want a refusal", err)
 	}
@@ -90,7 +90,7 @@ func TestDefaultDataDir(t *testing.T) {
 func TestRunUpRefusesLimitsOfZero(t *testing.T) {
 	opts := upOptions{dataDir: t.TempDir(), listen: "127.0.0.1:0", logLevel: "info", maxParallelism: 4, maxTotalParallelism: 8,
 		maxDatums: 10, minCronInterval: 0, maxDatumLogBytes: 100}
-	err := runUp(context.Background(), opts, io.Discard)
+	err := runUp(context.Background(), &globals{stderr: io.Discard, getenv: envOf(nil)}, opts)
 	if !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "--min-cron-interval") {
 		t.Fatalf("runUp with --min-cron-interval 0 = %v, want a usage error naming the flag", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/worker"
 )
 
@@ -75,7 +76,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	if opts.id == "" {
 		opts.id, _ = os.Hostname()
 	}
-	c, err := client.New(opts.address)
+	c, err := client.New(opts.address, client.WithToken(os.Getenv(runner.WorkerTokenEnv)))
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,9 @@ const DefaultAddress = "127.0.0.1:1650"
 
 // Client talks to one Tusk server.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	token string // sent as a bearer token; "" sends none
 
 	trust trust // which server certificates to trust over https
 
@@ -64,6 +65,15 @@ func New(addr string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// WithToken makes the client send token (as "Authorization: Bearer").
+func WithToken(token string) Option { return func(c *Client) { c.token = token } }
+
+// As returns a client of the same server, over the same connections,
+// that sends token instead (the console acts as each of its users).
+func (c *Client) As(token string) *Client {
+	return &Client{base: c.base, http: c.http, trust: c.trust, token: token}
+}
+
 // Address returns the server's base URL.
 func (c *Client) Address() string { return c.base }
 
@@ -81,6 +91,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -65,7 +65,9 @@ func newBrowser(t *testing.T, e *env, extra ...chromedp.ExecAllocatorOption) *br
 			t.Errorf("the page's content policy refused: %s", r)
 		}
 	})
-	return &browser{t: t, ctx: ctx, base: e.baseURL}
+	b := &browser{t: t, ctx: ctx, base: e.baseURL}
+	b.do("log in through a login link", chromedp.Navigate(e.srv.LoginLink(e.baseURL)))
+	return b
 }
 
 // do runs steps, failing the test on error.

@@ -19,17 +19,17 @@ type commitData struct {
 func (c *console) commit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ref := r.PathValue("repo") + "@" + r.PathValue("id")
-	cm, err := c.api.InspectCommit(ctx, ref)
+	cm, err := c.as(r).InspectCommit(ctx, ref)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("inspect commit %s: %w", ref, err))
 		return
 	}
 	d := commitData{Commit: cm}
-	if d.Set, err = c.api.CommitSet(ctx, cm.ID); err != nil {
+	if d.Set, err = c.as(r).CommitSet(ctx, cm.ID); err != nil {
 		c.fail(w, r, fmt.Errorf("commit set %s: %w", cm.ID, err))
 		return
 	}
-	if d.Jobs, err = c.api.ListJobs(ctx, "", cm.ID, 0); err != nil {
+	if d.Jobs, err = c.as(r).ListJobs(ctx, "", cm.ID, 0); err != nil {
 		c.fail(w, r, fmt.Errorf("jobs of commit set %s: %w", cm.ID, err))
 		return
 	}

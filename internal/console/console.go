@@ -45,19 +45,22 @@ func Handler(addr string, log *slog.Logger) http.Handler {
 	c := &console{api: api, log: log, pages: parsePages()}
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", cacheable(http.FileServerFS(staticFS)))
-	mux.HandleFunc("GET /{$}", c.home)
-	mux.HandleFunc("GET /events", c.events)
-	mux.HandleFunc("GET /repos/{repo}", c.repo)
-	mux.HandleFunc("GET /repos/{repo}/commits/{id}", c.commit)
-	mux.HandleFunc("GET /repos/{repo}/commits/{id}/diff", c.diff)
-	mux.HandleFunc("GET /repos/{repo}/commits/{id}/files/{path...}", c.files)
-	mux.HandleFunc("GET /repos/{repo}/commits/{id}/raw/{path...}", c.raw)
-	mux.HandleFunc("GET /pipelines/{name}", c.pipeline)
-	mux.HandleFunc("GET /jobs/{pipeline}/{id}", c.job)
-	mux.HandleFunc("GET /jobs/{pipeline}/{id}/datums/{datum}", c.datum)
-	mux.HandleFunc("GET /jobs/{pipeline}/{id}/datums/{datum}/logs", c.followLogs)
+	mux.HandleFunc("GET /login", c.login)
+	pages := http.NewServeMux()
+	mux.Handle("GET /", c.loggedIn(pages))
+	pages.HandleFunc("GET /{$}", c.home)
+	pages.HandleFunc("GET /events", c.events)
+	pages.HandleFunc("GET /repos/{repo}", c.repo)
+	pages.HandleFunc("GET /repos/{repo}/commits/{id}", c.commit)
+	pages.HandleFunc("GET /repos/{repo}/commits/{id}/diff", c.diff)
+	pages.HandleFunc("GET /repos/{repo}/commits/{id}/files/{path...}", c.files)
+	pages.HandleFunc("GET /repos/{repo}/commits/{id}/raw/{path...}", c.raw)
+	pages.HandleFunc("GET /pipelines/{name}", c.pipeline)
+	pages.HandleFunc("GET /jobs/{pipeline}/{id}", c.job)
+	pages.HandleFunc("GET /jobs/{pipeline}/{id}/datums/{datum}", c.datum)
+	pages.HandleFunc("GET /jobs/{pipeline}/{id}/datums/{datum}/logs", c.followLogs)
 	mux.HandleFunc("GET /v1/", apiNotFound)
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+	pages.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, tusk.Errorf(tusk.KindNotFound, "no page at %s", r.URL.Path))
 	})
 	return withPagePolicy(mux)
@@ -134,6 +137,9 @@ func (c *console) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusServiceUnavailable
 	case tusk.KindForbidden:
 		status = http.StatusForbidden
+	case tusk.KindUnauthenticated:
+		c.loginPage(w, r, err) // the session ended
+		return
 	}
 	if status == http.StatusInternalServerError && !errors.Is(err, r.Context().Err()) {
 		c.log.Error("console page failed", "path", r.URL.Path, "err", err)

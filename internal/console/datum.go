@@ -20,17 +20,17 @@ type datumData struct {
 func (c *console) datum(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	pipeline, id, datum := r.PathValue("pipeline"), r.PathValue("id"), r.PathValue("datum")
-	j, err := c.api.InspectJob(ctx, pipeline, id)
+	j, err := c.as(r).InspectJob(ctx, pipeline, id)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("inspect job %s@%s: %w", pipeline, id, err))
 		return
 	}
 	d := datumData{Job: j}
-	if d.Datum, err = c.api.InspectDatum(ctx, pipeline, id, datum); err != nil {
+	if d.Datum, err = c.as(r).InspectDatum(ctx, pipeline, id, datum); err != nil {
 		c.fail(w, r, fmt.Errorf("inspect datum %s of job %s@%s: %w", datum, pipeline, id, err))
 		return
 	}
-	err = c.api.Logs(ctx, pipeline, id, datum, false, func(l tusk.LogLine) error {
+	err = c.as(r).Logs(ctx, pipeline, id, datum, false, func(l tusk.LogLine) error {
 		d.Logs = append(d.Logs, l)
 		return nil
 	})

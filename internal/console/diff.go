@@ -29,7 +29,7 @@ func (c *console) diff(w http.ResponseWriter, r *http.Request) {
 	}
 	d := diffData{Commit: cm}
 	from, n := offset(r), 0
-	err := c.api.DiffFiles(r.Context(), cm.Repo+"@"+cm.ID, "", func(fd tusk.FileDiff) error {
+	err := c.as(r).DiffFiles(r.Context(), cm.Repo+"@"+cm.ID, "", func(fd tusk.FileDiff) error {
 		if n++; n <= from {
 			return nil
 		}

@@ -46,8 +46,8 @@ func (c *console) events(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	commits, commitsDone := feed(ctx, func(fn func(tusk.CommitEvent) error) error { return c.api.SubscribeCommits(ctx, fn) })
-	jobs, jobsDone := feed(ctx, func(fn func(tusk.JobEvent) error) error { return c.api.SubscribeJobs(ctx, fn) })
+	commits, commitsDone := feed(ctx, func(fn func(tusk.CommitEvent) error) error { return c.as(r).SubscribeCommits(ctx, fn) })
+	jobs, jobsDone := feed(ctx, func(fn func(tusk.JobEvent) error) error { return c.as(r).SubscribeJobs(ctx, fn) })
 	subscribed := 0 // to commits, to jobs
 	tick := time.NewTicker(pingInterval)
 	defer tick.Stop()

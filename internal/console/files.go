@@ -39,7 +39,7 @@ func (c *console) files(w http.ResponseWriter, r *http.Request) {
 	d := filesData{Commit: cm, Path: path.Clean("/" + r.PathValue("path"))}
 	ref := cm.Repo + "@" + cm.ID + ":" + d.Path
 	var err error
-	if d.Info, err = c.api.InspectFile(ctx, ref); err != nil {
+	if d.Info, err = c.as(r).InspectFile(ctx, ref); err != nil {
 		c.fail(w, r, fmt.Errorf("inspect file %s: %w", ref, err))
 		return
 	}
@@ -50,7 +50,7 @@ func (c *console) files(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Info.Type == "dir" {
 		after := r.URL.Query().Get("after")
-		err = c.api.ListFiles(ctx, ref, after, pageSize+1, func(fi tusk.FileInfo) error {
+		err = c.as(r).ListFiles(ctx, ref, after, pageSize+1, func(fi tusk.FileInfo) error {
 			d.Entries = append(d.Entries, fi)
 			return nil
 		})
@@ -76,7 +76,7 @@ func (c *console) preview(r *http.Request, ref string, fi tusk.FileInfo) (previe
 	if previewKind(fi.Path, nil) == kindImage {
 		return preview{Kind: kindImage}, nil
 	}
-	rc, _, err := c.api.GetFile(r.Context(), ref, 0)
+	rc, _, err := c.as(r).GetFile(r.Context(), ref, 0)
 	if err != nil {
 		return preview{}, err
 	}
@@ -88,7 +88,7 @@ func (c *console) preview(r *http.Request, ref string, fi tusk.FileInfo) (previe
 // branch), showing an error page if it cannot.
 func (c *console) inspectCommit(w http.ResponseWriter, r *http.Request) (tusk.Commit, bool) {
 	ref := r.PathValue("repo") + "@" + r.PathValue("id")
-	cm, err := c.api.InspectCommit(r.Context(), ref)
+	cm, err := c.as(r).InspectCommit(r.Context(), ref)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("inspect commit %s: %w", ref, err))
 		return tusk.Commit{}, false

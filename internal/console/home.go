@@ -20,17 +20,17 @@ type homeData struct {
 // home shows the DAG of repos and pipelines, and the latest jobs.
 func (c *console) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	repos, err := c.api.ListRepos(ctx)
+	repos, err := c.as(r).ListRepos(ctx)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("list repos: %w", err))
 		return
 	}
-	pipes, err := c.api.ListPipelines(ctx)
+	pipes, err := c.as(r).ListPipelines(ctx)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("list pipelines: %w", err))
 		return
 	}
-	jobs, err := c.api.ListJobs(ctx, "", "", recentJobs)
+	jobs, err := c.as(r).ListJobs(ctx, "", "", recentJobs)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("list jobs: %w", err))
 		return

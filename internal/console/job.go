@@ -31,7 +31,7 @@ type filter struct {
 func (c *console) job(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	pipeline, id := r.PathValue("pipeline"), r.PathValue("id")
-	j, err := c.api.InspectJob(ctx, pipeline, id)
+	j, err := c.as(r).InspectJob(ctx, pipeline, id)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("inspect job %s@%s: %w", pipeline, id, err))
 		return
@@ -46,7 +46,7 @@ func (c *console) job(w http.ResponseWriter, r *http.Request) {
 		d.Filters = append(d.Filters, filter{Label: s, URL: jobURL(pipeline, id) + "?state=" + s, Current: d.State == s})
 	}
 	from := offset(r)
-	err = c.api.ListDatumsPage(ctx, pipeline, id, d.State, from, pageSize+1, func(di tusk.DatumInfo) error {
+	err = c.as(r).ListDatumsPage(ctx, pipeline, id, d.State, from, pageSize+1, func(di tusk.DatumInfo) error {
 		if len(d.Datums) == pageSize {
 			return errPageFull
 		}

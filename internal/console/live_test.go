@@ -27,6 +27,7 @@ func (e *env) openSSE(ctx context.Context, path string) <-chan sseEvent {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	req.AddCookie(e.session)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)

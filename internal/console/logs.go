@@ -38,7 +38,7 @@ func (c *console) followLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	lines, _ := feed(ctx, func(fn func(tusk.LogLine) error) error { return c.api.Logs(ctx, pipeline, id, datum, true, fn) })
+	lines, _ := feed(ctx, func(fn func(tusk.LogLine) error) error { return c.as(r).Logs(ctx, pipeline, id, datum, true, fn) })
 	tick := time.NewTicker(jobCheckInterval)
 	defer tick.Stop()
 	n, ending := 0, false
@@ -58,7 +58,7 @@ func (c *console) followLogs(w http.ResponseWriter, r *http.Request) {
 				s.send("end", "", nil)
 				return
 			}
-			j, jerr := c.api.InspectJob(ctx, pipeline, id)
+			j, jerr := c.as(r).InspectJob(ctx, pipeline, id)
 			ending = jerr != nil || tusk.JobDone(j.State)
 			err = s.ping()
 		}

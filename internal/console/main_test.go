@@ -35,13 +35,23 @@ type env struct {
 	srv     *server.Server
 	api     *client.Client
 	baseURL string
+	session *http.Cookie // a console session of a cluster admin
 }
 
 // start runs a server in this process on a loopback port.
 func start(t *testing.T) *env {
 	t.Helper()
 	srv, api, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: workerBinary})
-	return &env{t: t, ctx: t.Context(), srv: srv, api: api, baseURL: api.Address()}
+	code, err := api.LoginCode(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	session, err := api.Session(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, ctx: t.Context(), srv: srv, api: api, baseURL: api.Address(),
+		session: &http.Cookie{Name: "tusk_session", Value: session.Token}}
 }
 
 // get gets a console page from the server and returns its status and
@@ -59,6 +69,7 @@ func (e *env) fetch(path string) (*http.Response, string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	req.AddCookie(e.session)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)

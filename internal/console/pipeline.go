@@ -30,13 +30,13 @@ type version struct {
 func (c *console) pipeline(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("name")
-	p, err := c.api.InspectPipeline(ctx, name)
+	p, err := c.as(r).InspectPipeline(ctx, name)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("inspect pipeline %s: %w", name, err))
 		return
 	}
 	d := pipelineData{Pipeline: p, Tone: pipelineTone(p)}
-	specs, err := c.api.PipelineHistory(ctx, name, historyDepth+1)
+	specs, err := c.as(r).PipelineHistory(ctx, name, historyDepth+1)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("history of pipeline %s: %w", name, err))
 		return
@@ -47,7 +47,7 @@ func (c *console) pipeline(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	from := offset(r)
-	jobs, err := c.api.ListJobs(ctx, name, "", from+pageSize+1)
+	jobs, err := c.as(r).ListJobs(ctx, name, "", from+pageSize+1)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("jobs of pipeline %s: %w", name, err))
 		return

@@ -22,7 +22,7 @@ func (c *console) raw(w http.ResponseWriter, r *http.Request) {
 	}
 	p := path.Clean("/" + r.PathValue("path"))
 	ref := cm.Repo + "@" + cm.ID + ":" + p
-	rc, size, err := c.api.GetFile(r.Context(), ref, 0)
+	rc, size, err := c.as(r).GetFile(r.Context(), ref, 0)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("get file %s: %w", ref, err))
 		return

@@ -22,19 +22,19 @@ type repoData struct {
 func (c *console) repo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("repo")
-	repo, err := c.api.InspectRepo(ctx, name)
+	repo, err := c.as(r).InspectRepo(ctx, name)
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("inspect repo %s: %w", name, err))
 		return
 	}
 	d := repoData{Repo: repo, Branch: r.URL.Query().Get("branch")}
-	if _, err := c.api.InspectPipeline(ctx, name); err == nil {
+	if _, err := c.as(r).InspectPipeline(ctx, name); err == nil {
 		d.Pipeline = name
 	} else if !errors.Is(err, tusk.ErrNotFound) {
 		c.fail(w, r, fmt.Errorf("inspect pipeline %s: %w", name, err))
 		return
 	}
-	if d.Branches, err = c.api.ListBranches(ctx, name); err != nil {
+	if d.Branches, err = c.as(r).ListBranches(ctx, name); err != nil {
 		c.fail(w, r, fmt.Errorf("list branches of %s: %w", name, err))
 		return
 	}
@@ -43,7 +43,7 @@ func (c *console) repo(w http.ResponseWriter, r *http.Request) {
 		history += "@" + d.Branch
 	}
 	after := r.URL.Query().Get("after")
-	err = c.api.ListCommits(ctx, history, after, pageSize+1, func(cm tusk.Commit) error {
+	err = c.as(r).ListCommits(ctx, history, after, pageSize+1, func(cm tusk.Commit) error {
 		d.Commits = append(d.Commits, cm)
 		return nil
 	})

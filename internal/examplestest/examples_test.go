@@ -57,10 +57,12 @@ func runExample(t *testing.T, name string) *example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, logs := tusktest.StartUp(t, tuskBin, "--runner", "process")
+	u := tusktest.StartUp(t, tuskBin, "--runner", "process")
+	addr, logs := u.Addr, u.Logs
 	home := t.TempDir()
 	e := &example{t: t, dir: t.TempDir(), env: append(os.Environ(),
 		"TUSK_ADDRESS="+addr,
+		"TUSK_TOKEN="+u.Token,
 		"PATH="+filepath.Dir(tuskBin)+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"HOME="+home,
 		"TUSK_CONFIG="+filepath.Join(home, "config.json"),

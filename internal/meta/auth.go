@@ -68,6 +68,17 @@ func (t *Tx) DeleteTokensOf(ctx context.Context, subject string) (int, error) {
 	return int(n), err
 }
 
+// DeleteTokensWithPrefix removes the tokens of every subject that starts
+// with prefix and returns how many there were.
+func (t *Tx) DeleteTokensWithPrefix(ctx context.Context, prefix string) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM auth_tokens WHERE substr(subject, 1, ?) = ?`, len(prefix), prefix)
+	if err != nil {
+		return 0, fmt.Errorf("revoke the tokens of %s*: %w", prefix, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // DeleteExpiredTokens removes the tokens that expired before now.
 func (t *Tx) DeleteExpiredTokens(ctx context.Context, now time.Time) error {
 	if _, err := t.exec(ctx, `DELETE FROM auth_tokens WHERE expires <> 0 AND expires < ?`, nanos(now)); err != nil {

@@ -28,7 +28,7 @@ func TestServerKilledMidJobCostsNoTry(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	u := tusktest.StartUpOn(t, tuskBin, t.TempDir(), "--runner", "process")
-	c, err := client.New(u.Addr)
+	c, err := client.New(u.Addr, client.WithToken(u.Token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestStoppedServerHearsItsWorkersLastReports(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	u := tusktest.StartUpOn(t, tuskBin, t.TempDir(), "--runner", "process")
-	c, err := client.New(u.Addr)
+	c, err := client.New(u.Addr, client.WithToken(u.Token))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func TestErrorKindsSurviveTheWire(t *testing.T) {
-	c, _ := client.New(newTestServer(t))
+	c := newTestClient(t)
 	ctx := context.Background()
 	if _, err := c.CreateRepo(ctx, "imgs", ""); err != nil {
 		t.Fatal(err)
@@ -38,7 +37,7 @@ func TestErrorKindsSurviveTheWire(t *testing.T) {
 }
 
 func TestUploadSkipsChunksTheServerHas(t *testing.T) {
-	c, _ := client.New(newTestServer(t))
+	c := newTestClient(t)
 	ctx := context.Background()
 	c.CreateRepo(ctx, "data", "")
 	data := make([]byte, 6<<20)
@@ -68,7 +67,7 @@ func TestUploadSkipsChunksTheServerHas(t *testing.T) {
 }
 
 func TestCommitEventsArePushed(t *testing.T) {
-	c, _ := client.New(newTestServer(t))
+	c := newTestClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c.CreateRepo(ctx, "data", "")

@@ -21,14 +21,14 @@ var fuzzQueries = map[string]url.Values{
 
 // FuzzRouteBodies sends arbitrary bodies, of the type each route takes,
 // to every route that takes one (POST, PUT, PATCH) of a server with a
-// repo "kept": none may panic or answer with a server error. The route is
+// repo "kept", as its cluster admin: none may panic or answer with a server error. The route is
 // the one the first argument names, else one picked by it. Requests go
 // straight to the server's handler, so that a panic fails the test
 // rather than being caught by net/http.
 func FuzzRouteBodies(f *testing.F) {
 	// Workers of the pipelines the fuzzer creates cannot start: no binary.
-	s, addr := startTestServer(f, Config{Runner: "process", WorkerBinary: "/nonexistent/tusk"})
-	c, err := client.New(addr)
+	s, addr, token := startTestServer(f, Config{Runner: "process", WorkerBinary: "/nonexistent/tusk"})
+	c, err := client.New(addr, client.WithToken(token))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -58,6 +58,7 @@ func FuzzRouteBodies(f *testing.F) {
 		req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(body))
 		req.Host = addr
 		req.Header.Set("Content-Type", bodyTypesOf(e.pattern)[0])
+		req.Header.Set("Authorization", "Bearer "+token)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, req)
 		if rec.Code >= 500 {

@@ -17,7 +17,7 @@ import (
 // whose Content-Length is over their route's limit: the server must
 // answer 413 at once, from the headers, rather than wait for the body.
 func TestBodyOverTheLimitIsRefusedUnread(t *testing.T) {
-	addr := newTestServer(t)
+	addr, _ := newTestServer(t)
 	for _, tc := range []struct {
 		method, path string
 		contentType  string
@@ -56,13 +56,14 @@ func TestBodyOverTheLimitIsRefusedUnread(t *testing.T) {
 // Content-Length past the limit: the server stops reading it there and
 // answers 413.
 func TestBodyWithoutLengthIsCutAtTheLimit(t *testing.T) {
-	addr := newTestServer(t)
+	addr, token := newTestServer(t)
 	body := io.MultiReader(strings.NewReader(`{"name": "`), bytes.NewReader(bytes.Repeat([]byte("a"), 16<<20)), strings.NewReader(`"}`))
 	req, err := http.NewRequest("POST", "http://"+addr+"/v1/repos", body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -41,9 +41,9 @@ func requestOf(pattern string) (method, path string) {
 // that need no CORS preflight. Each is refused with 403 and a hint, and
 // nothing changes; a request as the CLI sends it passes the checks.
 func TestBrowserChecksCoverEveryRoute(t *testing.T) {
-	s, addr := startTestServer(t, Config{})
+	s, addr, token := startTestServer(t, Config{})
 	_, port, _ := net.SplitHostPort(addr)
-	c, err := client.New(addr)
+	c, err := client.New(addr, client.WithToken(token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestBrowserFlagsAreChecked(t *testing.T) {
 // workers' Unix socket, which no browser can open: a foreign Host and
 // Origin pass, a simple body type does not.
 func TestWorkerSocketSkipsHostAndOriginChecks(t *testing.T) {
-	s, _ := startTestServer(t, Config{})
+	s, _, token := startTestServer(t, Config{})
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", s.socket.Addr().String())
 	}}}
@@ -255,6 +255,7 @@ func TestWorkerSocketSkipsHostAndOriginChecks(t *testing.T) {
 		}
 		req.Header.Set("Origin", "http://rebound.example")
 		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -273,7 +274,7 @@ func TestWorkerSocketSkipsHostAndOriginChecks(t *testing.T) {
 // TestAPIResponsesCarrySecurityHeaders checks that an API answer cannot be
 // framed, sniffed into a document, or run as one.
 func TestAPIResponsesCarrySecurityHeaders(t *testing.T) {
-	addr := newTestServer(t)
+	addr, _ := newTestServer(t)
 	resp, err := http.Get("http://" + addr + "/v1/info")
 	if err != nil {
 		t.Fatal(err)

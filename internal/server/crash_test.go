@@ -142,7 +142,11 @@ func startChildProc(t *testing.T, dir string, env ...string) (*client.Client, in
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	c, err := client.New(string(addr))
+	token, err := os.ReadFile(filepath.Join(dir, "token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(string(addr), client.WithToken(string(token)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,11 +10,14 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/tuskdata/tusk/internal/client"
 )
 
 // TestMain doubles as a server process for the crash tests: with
 // TUSK_TEST_SERVE_DIR set, the test binary runs a server on that
-// directory, writes its address to DIR/addr and serves until killed. With
+// directory, writes a cluster admin's token to DIR/token and its address
+// to DIR/addr, and serves until killed. With
 // TUSK_TEST_WORKER_BINARY set too, pipelines run on the process runner
 // with that tusk binary.
 func TestMain(m *testing.M) {
@@ -38,6 +41,14 @@ func serveForever(dir string) error {
 	if err != nil {
 		return err
 	}
+	old, _ := os.ReadFile(filepath.Join(dir, "token"))
+	token, _, err := s.AdminToken(ctx, string(old))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(token), 0o600); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -53,20 +64,39 @@ func serveForever(dir string) error {
 }
 
 // newTestServer runs a server in this process on a loopback port and
-// returns its address.
-func newTestServer(t *testing.T) string {
+// returns its address and a cluster admin's token.
+func newTestServer(t *testing.T) (addr, token string) {
 	t.Helper()
-	_, addr := startTestServer(t, Config{})
-	return addr
+	_, addr, token = startTestServer(t, Config{})
+	return addr, token
 }
 
-// startTestServer runs a server with cfg, in a temporary data directory,
-// on a loopback port, and returns it with its address.
-func startTestServer(t testing.TB, cfg Config) (*Server, string) {
+// startTestServer runs a server with cfg, in a temporary data directory
+// unless cfg names one, on a loopback port, logging nowhere, and returns
+// it with its address and a cluster admin's token.
+func startTestServer(t testing.TB, cfg Config) (s *Server, addr, token string) {
 	t.Helper()
-	cfg.DataDir = t.TempDir()
-	s, addr, _ := serveWith(t, cfg)
-	return s, addr
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	s, addr, _ = serveWith(t, cfg)
+	token, _, err := s.AdminToken(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, addr, token
+}
+
+// newTestClient runs a server as newTestServer does and returns a client
+// of a cluster admin.
+func newTestClient(t *testing.T) *client.Client {
+	t.Helper()
+	addr, token := newTestServer(t)
+	c, err := client.New(addr, client.WithToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // serveWith runs a server with cfg, logging nowhere, on a free loopback

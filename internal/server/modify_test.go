@@ -16,7 +16,7 @@ import (
 // TestModifyAppliesOperationsInOrder puts 1000 files in one upload,
 // writing one path twice, and reads back what the last operation said.
 func TestModifyAppliesOperationsInOrder(t *testing.T) {
-	c, _ := client.New(newTestServer(t))
+	c := newTestClient(t)
 	ctx := context.Background()
 	if _, err := c.CreateRepo(ctx, "many", ""); err != nil {
 		t.Fatal(err)
@@ -60,15 +60,18 @@ func TestModifyAppliesOperationsInOrder(t *testing.T) {
 // TestModifyRejectsBadLines says which operation does not decode, and
 // applies none of them, not even the valid one before it.
 func TestModifyRejectsBadLines(t *testing.T) {
-	addr := newTestServer(t)
-	c, _ := client.New(addr)
+	addr, token := newTestServer(t)
+	c, _ := client.New(addr, client.WithToken(token))
 	ctx := context.Background()
 	if _, err := c.CreateRepo(ctx, "bad", ""); err != nil {
 		t.Fatal(err)
 	}
 	modify := func(body string) (int, []byte) {
 		t.Helper()
-		resp, err := http.Post("http://"+addr+"/v1/files/modify?ref=bad@master", "application/x-ndjson", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", "http://"+addr+"/v1/files/modify?ref=bad@master", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

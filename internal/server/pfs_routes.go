@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -49,7 +50,22 @@ func (s *Server) createRepo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	repo, err := s.pfs.CreateRepo(r.Context(), req.Name, req.Description)
+	if err == nil {
+		err = s.makeOwner(r, repo.Name)
+	}
 	reply(w, r, repo, err)
+}
+
+// makeOwner makes the caller of r the owner of a repo they created.
+func (s *Server) makeOwner(r *http.Request, repo string) error {
+	subject := caller(r).Subject
+	if subject == "" {
+		return nil
+	}
+	if err := s.auth.SetRoles(r.Context(), auth.Repo(repo), subject, []string{auth.RepoOwner}); err != nil {
+		return fmt.Errorf("repo %s was made, but making %s its owner failed: %w", repo, subject, err)
+	}
+	return nil
 }
 
 func (s *Server) updateRepo(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +85,7 @@ func (s *Server) updateRepo(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listRepos(w http.ResponseWriter, r *http.Request) {
 	repos, err := s.pfs.ListRepos(r.Context())
-	replyList(w, r, repos, err)
+	replyList(w, r, readable(r, repos, func(r tusk.Repo) string { return r.Name }), err)
 }
 
 func (s *Server) inspectRepo(w http.ResponseWriter, r *http.Request) {
@@ -96,6 +112,12 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, r, err)
 		return
+	}
+	for _, p := range req.Provenance {
+		if err := require(r, p.Repo, auth.Read); err != nil {
+			writeError(w, r, err)
+			return
+		}
 	}
 	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance)
 	reply(w, r, b, err)
@@ -223,6 +245,7 @@ func (s *Server) squashCommit(w http.ResponseWriter, r *http.Request) {
 // commitEvents pushes commit events as they happen (newline-delimited
 // JSON), with a heartbeat so proxies keep the connection open.
 func (s *Server) commitEvents(w http.ResponseWriter, r *http.Request) {
+	g := caller(r)
 	events, stop := s.pfs.Subscribe()
 	defer stop()
 	st := newStream(w)
@@ -235,6 +258,9 @@ func (s *Server) commitEvents(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case ev := <-events:
+			if !g.Can(ev.Commit.Repo, auth.Read) {
+				continue
+			}
 			if st.send(ev) != nil {
 				return
 			}

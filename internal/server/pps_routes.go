@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/spec"
@@ -41,6 +42,12 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	for i := range ps {
+		if err := s.authorizeSpec(r, &ps[i]); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	if queryBool(r, "dry_run") {
 		for i := range ps {
 			if err := s.pps.ValidatePipeline(r.Context(), &ps[i], queryBool(r, "update")); err != nil {
@@ -54,6 +61,9 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 	var out []tusk.PipelineInfo
 	for i := range ps {
 		info, err := s.pps.CreatePipeline(r.Context(), &ps[i], queryBool(r, "update"), queryBool(r, "reprocess"))
+		if err == nil {
+			err = s.grantPipeline(r.Context(), caller(r), &ps[i])
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -65,7 +75,7 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.pps.ListPipelines(r.Context())
-	replyList(w, r, ps, err)
+	replyList(w, r, readable(r, ps, func(p tusk.PipelineInfo) string { return p.Name }), err)
 }
 
 func (s *Server) inspectPipeline(w http.ResponseWriter, r *http.Request) {
@@ -84,7 +94,12 @@ func (s *Server) pipelineHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deletePipeline(w http.ResponseWriter, r *http.Request) {
-	reply(w, r, struct{}{}, s.pps.DeletePipeline(r.Context(), r.PathValue("name"), queryBool(r, "keep_repo")))
+	name := r.PathValue("name")
+	err := s.pps.DeletePipeline(r.Context(), name, queryBool(r, "keep_repo"))
+	if err == nil {
+		err = s.auth.Forget(r.Context(), auth.Pipeline(name))
+	}
+	reply(w, r, struct{}{}, err)
 }
 
 func (s *Server) pipelineAction(w http.ResponseWriter, r *http.Request) {
@@ -116,13 +131,15 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	js, err := s.pps.ListJobs(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("id"), limit)
-	replyList(w, r, js, err)
+	replyList(w, r, readable(r, js, jobPipeline), err)
 }
 
 func (s *Server) waitJob(w http.ResponseWriter, r *http.Request) {
 	js, err := s.pps.WaitJob(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("id"))
-	reply(w, r, js, err)
+	reply(w, r, readable(r, js, jobPipeline), err)
 }
+
+func jobPipeline(j tusk.JobInfo) string { return j.Pipeline }
 
 // jobEvents pushes the jobs whose state or progress changes as they do
 // (newline-delimited tusk.JobEvent), until the client goes.
@@ -132,8 +149,12 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 	st := newStream(w)
 	events := make(chan tusk.JobEvent)
 	done := make(chan error, 1)
+	g := caller(r)
 	go func() {
 		done <- s.pps.WatchJobs(ctx, func(ev tusk.JobEvent) error {
+			if ev.Job != nil && !g.Can(ev.Job.Pipeline, auth.Read) {
+				return nil
+			}
 			select {
 			case events <- ev:
 				return nil
@@ -225,6 +246,10 @@ func (s *Server) dryRunDatums(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(ps) != 1 {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "give one pipeline spec, not %d", len(ps)))
+		return
+	}
+	if err := s.authorizeSpec(r, &ps[0]); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	st := newStream(w)

@@ -7,12 +7,13 @@ import (
 )
 
 // An endpoint is one entry of the API: its pattern (as http.ServeMux takes
-// it), its handler, and the most a request body may hold. Every route the
-// server answers is in the list endpoints returns, so that checks that apply
-// to all of them (body limits, and the tests that go over every route)
-// cannot miss one.
+// it), the permission a caller needs, its handler, and the most a request
+// body may hold. Every route the server answers is in the list endpoints
+// returns, so that checks that apply to all of them (permissions, body
+// limits, and the tests that go over every route) cannot miss one.
 type endpoint struct {
 	pattern string
+	access  access
 	handler http.Handler
 	// maxBody bounds the request body: 0 means maxJSONBody, -1 no bound
 	// (a stream applied as it is read).
@@ -21,80 +22,102 @@ type endpoint struct {
 
 // endpoints lists every endpoint of the server.
 func (s *Server) endpoints() []endpoint {
-	h := func(pattern string, f http.HandlerFunc) endpoint { return endpoint{pattern: pattern, handler: f} }
+	h := func(pattern string, a access, f http.HandlerFunc) endpoint {
+		return endpoint{pattern: pattern, access: a, handler: f}
+	}
+	repo, pipeline := inPath("repo"), inPath("name")
 	return []endpoint{
-		h("GET /healthz", s.healthz),
-		{pattern: "GET /metrics", handler: s.metrics.handler()},
-		h("GET /v1/info", s.info),
+		h("GET /healthz", publicAccess, s.healthz),
+		{pattern: "GET /metrics", access: publicAccess, handler: s.metrics.handler()},
+		h("GET /v1/info", publicAccess, s.info),
 
-		h("POST /v1/repos", s.createRepo),
-		h("GET /v1/repos", s.listRepos),
-		h("GET /v1/repos/{repo}", s.inspectRepo),
-		h("PATCH /v1/repos/{repo}", s.updateRepo),
-		h("DELETE /v1/repos/{repo}", s.deleteRepo),
-		h("POST /v1/repos/{repo}/branches", s.createBranch),
-		h("GET /v1/repos/{repo}/branches", s.listBranches),
-		h("GET /v1/repos/{repo}/branches/{branch}", s.inspectBranch),
-		h("DELETE /v1/repos/{repo}/branches/{branch}", s.deleteBranch),
+		h("POST /v1/auth/activate", publicAccess, s.activateAuth),
+		h("POST /v1/auth/deactivate", adminAccess, s.deactivateAuth),
+		h("GET /v1/auth/whoami", anyoneAccess, s.whoAmI),
+		h("POST /v1/auth/robots/{name}/tokens", adminAccess, s.robotToken),
+		h("DELETE /v1/auth/robots/{name}/tokens", adminAccess, s.revokeRobot),
+		h("POST /v1/auth/revoke", anyoneAccess, s.revokeToken),
+		h("POST /v1/auth/login-codes", anyoneAccess, s.loginCode),
+		h("POST /v1/auth/sessions", publicAccess, s.session),
+		h("GET /v1/auth/cluster/roles", adminAccess, s.clusterRoles),
+		h("PUT /v1/auth/cluster/roles", adminAccess, s.setClusterRoles),
+		h("GET /v1/auth/repos/{repo}/roles", read(repo), s.repoRoles),
+		h("PUT /v1/auth/repos/{repo}/roles", own(repo), s.setRepoRoles),
 
-		h("POST /v1/commits/start", s.startCommit),
-		h("POST /v1/commits/finish", s.finishCommit),
-		h("GET /v1/commits/inspect", s.inspectCommit),
-		h("GET /v1/commits", s.listCommits),
-		h("GET /v1/commits/wait", s.waitCommit),
-		h("POST /v1/commits/delete", s.deleteCommit),
-		h("POST /v1/commits/squash", s.squashCommit),
-		h("GET /v1/commitsets/{id}", s.commitSet),
-		h("GET /v1/events/commits", s.commitEvents),
+		h("POST /v1/repos", memberAccess, s.createRepo),
+		h("GET /v1/repos", anyoneAccess, s.listRepos),
+		h("GET /v1/repos/{repo}", read(repo), s.inspectRepo),
+		h("PATCH /v1/repos/{repo}", write(repo), s.updateRepo),
+		h("DELETE /v1/repos/{repo}", own(repo), s.deleteRepo),
+		h("POST /v1/repos/{repo}/branches", write(repo), s.createBranch),
+		h("GET /v1/repos/{repo}/branches", read(repo), s.listBranches),
+		h("GET /v1/repos/{repo}/branches/{branch}", read(repo), s.inspectBranch),
+		h("DELETE /v1/repos/{repo}/branches/{branch}", write(repo), s.deleteBranch),
 
-		h("POST /v1/chunks/missing", s.missingChunks),
-		{pattern: "PUT /v1/chunks/{id}", handler: http.HandlerFunc(s.putChunk), maxBody: maxChunkBody},
-		{pattern: "POST /v1/files/modify", handler: http.HandlerFunc(s.modifyFiles), maxBody: -1},
-		h("GET /v1/files/content", s.getFile),
-		h("GET /v1/files/tar", s.getTar),
-		h("GET /v1/files/list", s.listFiles),
-		h("GET /v1/files/walk", s.walkFiles),
-		h("GET /v1/files/inspect", s.inspectFile),
-		h("GET /v1/files/glob", s.globFiles),
-		h("GET /v1/files/diff", s.diffFiles),
+		h("POST /v1/commits/start", write(bodyRepo), s.startCommit),
+		h("POST /v1/commits/finish", write(bodyRef), s.finishCommit),
+		h("GET /v1/commits/inspect", read(queryRefs("ref")), s.inspectCommit),
+		h("GET /v1/commits", read(queryRepoOrRef), s.listCommits),
+		h("GET /v1/commits/wait", read(queryRefs("ref")), s.waitCommit),
+		h("POST /v1/commits/delete", write(bodyRef), s.deleteCommit),
+		h("POST /v1/commits/squash", write(bodyRef), s.squashCommit),
+		h("GET /v1/commitsets/{id}", read(pathCommitSet), s.commitSet),
+		h("GET /v1/events/commits", anyoneAccess, s.commitEvents),
 
-		h("POST /v1/gc", s.gc),
-		h("POST /v1/fsck", s.fsck),
+		h("POST /v1/chunks/missing", anyoneAccess, s.missingChunks),
+		{pattern: "PUT /v1/chunks/{id}", access: anyoneAccess, handler: http.HandlerFunc(s.putChunk), maxBody: maxChunkBody},
+		{pattern: "POST /v1/files/modify", access: write(queryRefs("ref")), handler: http.HandlerFunc(s.modifyFiles), maxBody: -1},
+		h("GET /v1/files/content", read(queryRefs("ref")), s.getFile),
+		h("GET /v1/files/tar", read(queryRefs("ref")), s.getTar),
+		h("GET /v1/files/list", read(queryRefs("ref")), s.listFiles),
+		h("GET /v1/files/walk", read(queryRefs("ref")), s.walkFiles),
+		h("GET /v1/files/inspect", read(queryRefs("ref")), s.inspectFile),
+		h("GET /v1/files/glob", read(queryRefs("ref")), s.globFiles),
+		h("GET /v1/files/diff", read(queryRefs("new", "old")), s.diffFiles),
 
-		h("POST /v1/pipelines", s.createPipeline),
-		h("GET /v1/pipelines", s.listPipelines),
-		h("GET /v1/pipelines/{name}", s.inspectPipeline),
-		h("GET /v1/pipelines/{name}/history", s.pipelineHistory),
-		h("DELETE /v1/pipelines/{name}", s.deletePipeline),
-		h("POST /v1/pipelines/{name}/{action}", s.pipelineAction),
-		h("GET /v1/jobs", s.listJobs),
-		h("GET /v1/jobs/wait", s.waitJob),
-		h("GET /v1/events/jobs", s.jobEvents),
-		h("GET /v1/jobs/{pipeline}/{id}", s.inspectJob),
-		h("POST /v1/jobs/{pipeline}/{id}/stop", s.stopJob),
-		h("DELETE /v1/jobs/{pipeline}/{id}", s.deleteJob),
-		h("GET /v1/jobs/{pipeline}/{id}/datums", s.listDatums),
-		h("GET /v1/jobs/{pipeline}/{id}/datums/{datum}", s.inspectDatum),
-		h("POST /v1/jobs/{pipeline}/{id}/restart", s.restartDatum),
-		h("POST /v1/datums/dry-run", s.dryRunDatums),
-		h("GET /v1/logs", s.logs),
-		h("GET /v1/audit", s.auditLog),
+		h("POST /v1/gc", adminAccess, s.gc),
+		h("POST /v1/fsck", adminAccess, s.fsck),
 
-		// The worker protocol. The results of a datum set are unbounded:
-		// their list of output files grows with the set, and a refusal
-		// would leave them unreported.
-		h("POST /v1/workers/next", s.nextTask),
-		h("POST /v1/workers/heartbeat", s.heartbeat),
-		{pattern: "POST /v1/workers/done", handler: http.HandlerFunc(s.taskDone), maxBody: -1},
-		h("POST /v1/workers/inputs", s.taskInputs),
-		h("POST /v1/workers/logs", s.appendLogs),
+		// A pipeline's permissions are those on its output repo, which
+		// has its name; creating one checks its inputs (authorizeSpec).
+		h("POST /v1/pipelines", memberAccess, s.createPipeline),
+		h("GET /v1/pipelines", anyoneAccess, s.listPipelines),
+		h("GET /v1/pipelines/{name}", read(pipeline), s.inspectPipeline),
+		h("GET /v1/pipelines/{name}/history", read(pipeline), s.pipelineHistory),
+		h("DELETE /v1/pipelines/{name}", own(pipeline), s.deletePipeline),
+		h("POST /v1/pipelines/{name}/{action}", write(pipeline), s.pipelineAction),
+		h("GET /v1/jobs", read(query("pipeline")), s.listJobs),
+		h("GET /v1/jobs/wait", read(query("pipeline")), s.waitJob),
+		h("GET /v1/events/jobs", anyoneAccess, s.jobEvents),
+		h("GET /v1/jobs/{pipeline}/{id}", read(inPath("pipeline")), s.inspectJob),
+		h("POST /v1/jobs/{pipeline}/{id}/stop", write(inPath("pipeline")), s.stopJob),
+		h("DELETE /v1/jobs/{pipeline}/{id}", write(inPath("pipeline")), s.deleteJob),
+		h("GET /v1/jobs/{pipeline}/{id}/datums", read(inPath("pipeline")), s.listDatums),
+		h("GET /v1/jobs/{pipeline}/{id}/datums/{datum}", read(inPath("pipeline")), s.inspectDatum),
+		h("POST /v1/jobs/{pipeline}/{id}/restart", write(inPath("pipeline")), s.restartDatum),
+		h("POST /v1/datums/dry-run", memberAccess, s.dryRunDatums),
+		h("GET /v1/logs", read(query("pipeline")), s.logs),
+		h("GET /v1/audit", adminAccess, s.auditLog),
 
-		{pattern: "GET /", handler: console.Handler("unix://"+s.socket.Addr().String(), s.log)},
+		// The worker protocol, for the workers of each pipeline only.
+		// The results of a datum set are unbounded: their list of output
+		// files grows with the set, and a refusal would leave them
+		// unreported.
+		h("POST /v1/workers/next", forWorkers(queryPipeline), s.nextTask),
+		h("POST /v1/workers/heartbeat", forWorkers(bodyPipeline), s.heartbeat),
+		{pattern: "POST /v1/workers/done", access: forWorkers(bodyPipelines), handler: http.HandlerFunc(s.taskDone), maxBody: -1},
+		h("POST /v1/workers/inputs", read(bodyInputs), s.taskInputs),
+		h("POST /v1/workers/logs", forWorkers(bodyPipelines), s.appendLogs),
+
+		// The console checks its own sessions and calls the API as the
+		// user of each.
+		{pattern: "GET /", access: publicAccess, handler: console.Handler("unix://"+s.socket.Addr().String(), s.log)},
 	}
 }
 
-// newHandler serves endpoints, each with its body limit, metrics and the
-// checks of the browser guard, and records requests in the audit log.
+// newHandler serves endpoints, each with its permission, body limit,
+// metrics and the checks of the browser guard, and records requests in
+// the audit log.
 func (s *Server) newHandler(endpoints []endpoint) http.Handler {
 	mux := http.NewServeMux()
 	for _, e := range endpoints {
@@ -102,7 +125,7 @@ func (s *Server) newHandler(endpoints []endpoint) http.Handler {
 		if limit == 0 {
 			limit = maxJSONBody
 		}
-		mux.Handle(e.pattern, s.metrics.wrap(e.pattern, s.browser.wrap(e.pattern, limitBody(limit, e.handler))))
+		mux.Handle(e.pattern, s.metrics.wrap(e.pattern, s.browser.wrap(e.pattern, limitBody(limit, s.authorize(e.access, e.handler)))))
 	}
 	if s.audit == nil {
 		return mux

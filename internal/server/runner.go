@@ -56,7 +56,9 @@ func (s *Server) startRunner(ctx context.Context) error {
 			return fmt.Errorf("find the tusk binary for workers: %w", err)
 		}
 	}
-	newProcess := func() runner.Runner { return process.New(exe, "unix://"+sock, scratch, runAs, s.log) }
+	newProcess := func() runner.Runner {
+		return process.New(exe, "unix://"+sock, workerCredentials{s.auth}, scratch, runAs, s.log)
+	}
 	switch s.cfg.Runner {
 	case "", "process":
 		s.runner = newProcess()
@@ -131,7 +133,7 @@ func (s *Server) dockerRunner(ctx context.Context, exe, sock string, group int, 
 		return nil, err
 	}
 	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, SocketGroup: group, Instance: id,
-		NoNetwork: s.cfg.NoWorkerNetwork, Logger: s.log})
+		NoNetwork: s.cfg.NoWorkerNetwork, Credentials: workerCredentials{s.auth}, Logger: s.log})
 }
 
 // instanceID returns the ID of the server instance that owns dir, made up

@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/audit"
+	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/blob"
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
 	"github.com/tuskdata/tusk/internal/meta"
@@ -105,6 +107,11 @@ type Server struct {
 	metrics *metrics
 	browser *browserGuard
 	handler http.Handler
+	auth    *auth.Service
+	codes   *auth.Codes // one-time console login codes
+	// authActive caches whether authentication is on; the auth routes
+	// that turn it on and off set it.
+	authActive atomic.Bool
 }
 
 // New opens the stores and builds the services. With a data directory it
@@ -127,7 +134,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), browser: browser}
+	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), browser: browser, codes: auth.NewCodes()}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
@@ -158,6 +165,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.db.RetryOutages(cfg.StoreRetry, cfg.Logger)
+	if err := s.openAuth(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if s.pfs, err = pfs.Open(ctx, s.db, s.objects, pfs.Options{LeaseTTL: cfg.LeaseTTL, Logger: cfg.Logger}); err != nil {
 		s.Close()
 		return nil, err

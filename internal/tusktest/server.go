@@ -13,8 +13,9 @@ import (
 )
 
 // StartServer runs a server with cfg in this process on a free loopback
-// port and returns it with a client of its API (over https, pinning the
-// server's certificate, if cfg.TLS asks for TLS); a nil cfg.Logger logs
+// port and returns it with a client of its API that acts as a cluster
+// admin (over https, pinning the server's certificate, if cfg.TLS asks
+// for TLS); a nil cfg.Logger logs
 // nowhere. stop shuts the server down and closes it, failing t if closing
 // fails; it runs when t ends too, and only once.
 func StartServer(t testing.TB, cfg server.Config) (s *server.Server, c *client.Client, stop func()) {
@@ -49,9 +50,13 @@ func StartServer(t testing.TB, cfg server.Config) (s *server.Server, c *client.C
 		})
 	}
 	t.Cleanup(stop)
-	addr, opts := ln.Addr().String(), []client.Option(nil)
+	token, _, err := s.AdminToken(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, opts := ln.Addr().String(), []client.Option{client.WithToken(token)}
 	if cert, ok := s.Certificate(); ok {
-		addr, opts = "https://"+addr, []client.Option{client.ServerFingerprint(cert.Fingerprint)}
+		addr, opts = "https://"+addr, append(opts, client.ServerFingerprint(cert.Fingerprint))
 	}
 	if c, err = client.New(addr, opts...); err != nil {
 		t.Fatal(err)

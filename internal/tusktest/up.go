@@ -2,10 +2,14 @@ package tusktest
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -13,21 +17,25 @@ import (
 
 // StartUp runs `binary up` as a subprocess on a free loopback port with a
 // fresh data directory, logging warnings, and args after those flags. It
-// returns the server's address once /healthz answers, and what the server
-// writes to its standard output and error. When t ends the server gets
-// SIGTERM and must exit cleanly within 15 seconds, else it is killed and t
-// fails.
-func StartUp(t testing.TB, binary string, args ...string) (addr string, logs *Buffer) {
+// returns the server once /healthz answers: its address, the admin token
+// it wrote into its CLI configuration, and what it writes to its standard
+// output and error. When t ends the server gets SIGTERM and must exit
+// cleanly within 15 seconds, else it is killed and t fails.
+func StartUp(t testing.TB, binary string, args ...string) *UpProcess {
 	t.Helper()
-	u := StartUpOn(t, binary, t.TempDir(), args...)
-	return u.Addr, u.Logs
+	return StartUpOn(t, binary, t.TempDir(), args...)
 }
 
 // An UpProcess is a `tusk up` subprocess that a test may kill and start
 // again on the same data directory and address.
 type UpProcess struct {
-	Addr string
-	Logs *Buffer // what every run wrote to its standard output and error
+	Addr  string
+	Token string  // a cluster admin's token, from the server's CLI configuration
+	Logs  *Buffer // what every run wrote to its standard output and error
+
+	// Config is the CLI configuration file the server writes its admin
+	// token into ($TUSK_CONFIG), private to the test.
+	Config string
 
 	t      testing.TB
 	args   []string
@@ -39,7 +47,7 @@ type UpProcess struct {
 // may be killed and started again.
 func StartUpOn(t testing.TB, binary, dir string, args ...string) *UpProcess {
 	t.Helper()
-	u := &UpProcess{Addr: freeAddr(t), Logs: &Buffer{}, t: t}
+	u := &UpProcess{Addr: freeAddr(t), Logs: &Buffer{}, Config: filepath.Join(t.TempDir(), "config.json"), t: t}
 	u.args = append([]string{binary, "up", "--data-dir", dir, "--listen", u.Addr, "--log-level", "warn"}, args...)
 	t.Cleanup(func() {
 		if u.exited != nil {
@@ -60,6 +68,7 @@ func (u *UpProcess) Start() {
 		t.Fatal("tusk up is already running")
 	}
 	u.cmd = exec.Command(u.args[0], u.args[1:]...)
+	u.cmd.Env = append(os.Environ(), "TUSK_CONFIG="+u.Config)
 	u.cmd.Stdout, u.cmd.Stderr = u.Logs, u.Logs
 	if err := u.cmd.Start(); err != nil {
 		t.Fatalf("start tusk up: %v", err)
@@ -79,6 +88,7 @@ func (u *UpProcess) Start() {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				u.readToken()
 				return
 			}
 		}
@@ -92,6 +102,31 @@ func (u *UpProcess) Start() {
 			t.Fatalf("tusk up not healthy after 20s\n%s", u.Logs)
 		}
 	}
+}
+
+// readToken reads the admin token the server wrote for its address.
+func (u *UpProcess) readToken() {
+	u.t.Helper()
+	data, err := os.ReadFile(u.Config)
+	if err != nil {
+		u.t.Fatalf("read the admin token tusk up wrote: %v", err)
+	}
+	var c struct {
+		Contexts map[string]struct {
+			Address string `json:"address"`
+			Token   string `json:"token"`
+		} `json:"contexts"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		u.t.Fatalf("read the admin token tusk up wrote: %v", err)
+	}
+	for _, ctx := range c.Contexts {
+		if strings.TrimPrefix(ctx.Address, "https://") == u.Addr {
+			u.Token = ctx.Token
+			return
+		}
+	}
+	u.t.Fatalf("tusk up wrote no token for %s into %s:\n%s", u.Addr, u.Config, data)
 }
 
 // Stop stops the server with SIGTERM, as an operator would, and fails the

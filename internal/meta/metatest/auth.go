@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -66,6 +67,18 @@ func testTokens(t *testing.T, db *meta.DB) {
 	update(t, db, func(tx *meta.Tx) (err error) { n, err = tx.DeleteTokensOf(ctx, "robot:ci"); return err })
 	if _, ok := token(t, db, "h3"); ok || n != 1 {
 		t.Errorf("DeleteTokensOf removed %d token(s); h3 still found: %v", n, ok)
+	}
+
+	update(t, db, func(tx *meta.Tx) error {
+		return errors.Join(tx.InsertToken(ctx, meta.TokenRow{Hash: "p1", Subject: "pipeline:edges", Created: t0}),
+			tx.InsertToken(ctx, meta.TokenRow{Hash: "p2", Subject: "pipeline:montage", Created: t0}),
+			tx.InsertToken(ctx, meta.TokenRow{Hash: "u1", Subject: "user:pipeline:x", Created: t0}))
+	})
+	update(t, db, func(tx *meta.Tx) (err error) { n, err = tx.DeleteTokensWithPrefix(ctx, "pipeline:"); return err })
+	_, p1 := token(t, db, "p1")
+	_, u1 := token(t, db, "u1")
+	if n != 2 || p1 || !u1 {
+		t.Errorf("DeleteTokensWithPrefix(pipeline:) removed %d; p1 left: %v, u1 left: %v; want 2, false, true", n, p1, u1)
 	}
 }
 

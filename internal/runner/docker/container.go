@@ -33,7 +33,8 @@ type createRequest struct {
 	Image      string
 	Entrypoint []string
 	Cmd        []string
-	User       string `json:",omitempty"`
+	User       string   `json:",omitempty"`
+	Env        []string `json:",omitempty"`
 	Labels     map[string]string
 	HostConfig hostConfig
 }

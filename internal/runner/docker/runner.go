@@ -35,7 +35,10 @@ type Options struct {
 	// NoNetwork runs workers with network mode "none". By default they
 	// have the engine's default network, as on Pachyderm.
 	NoNetwork bool
-	Logger    *slog.Logger
+	// Credentials gives each container its own token; nil gives none
+	// (a server without authentication).
+	Credentials runner.Credentials
+	Logger      *slog.Logger
 }
 
 // Runner runs each worker as a long-lived container of the pipeline's

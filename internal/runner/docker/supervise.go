@@ -24,12 +24,14 @@ type group struct {
 
 // slot is one worker: a container that its supervisor keeps running.
 type slot struct {
-	worker string // worker ID, given to the shim
-	name   string // container name
-	req    *createRequest
+	worker   string // worker ID, given to the shim
+	name     string // container name
+	req      *createRequest
+	pipeline string
 
 	mu        sync.Mutex
 	container string    // ID of the current container, "" when none
+	token     string    // the current container's token, "" when none
 	up        bool      // the container was started and has not died
 	started   time.Time // when it was started
 	failure   error     // why the last container died or could not start
@@ -45,7 +47,7 @@ func (r *Runner) startGroup(ctx context.Context, w runner.WorkerSpec) (*group, e
 	g := &group{version: w.Version, workers: w.Workers}
 	for i := range w.Workers {
 		id := workerID(w, i)
-		g.slots = append(g.slots, &slot{worker: id, name: containerName(r.opts.Instance, id), req: r.request(w, imageID, id)})
+		g.slots = append(g.slots, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, imageID, id)})
 	}
 	errs := make([]error, len(g.slots))
 	var wg sync.WaitGroup
@@ -92,10 +94,22 @@ func (g *group) err() error {
 	return nil
 }
 
-// start creates and starts the slot's container.
+// start creates and starts the slot's container, with a token of its own.
 func (r *Runner) start(ctx context.Context, s *slot) error {
-	id, warnings, err := r.eng.create(ctx, s.name, s.req)
+	req := *s.req
+	if r.opts.Credentials != nil {
+		token, err := r.opts.Credentials.Issue(ctx, s.pipeline, s.worker)
+		if err != nil {
+			return fmt.Errorf("create container %s: %w", s.name, err)
+		}
+		s.mu.Lock()
+		s.token = token
+		s.mu.Unlock()
+		req.Env = append(req.Env[:len(req.Env):len(req.Env)], runner.WorkerTokenEnv+"="+token)
+	}
+	id, warnings, err := r.eng.create(ctx, s.name, &req)
 	if err != nil {
+		r.revoke(s)
 		return fmt.Errorf("create container %s: %w", s.name, err)
 	}
 	for _, w := range warnings {
@@ -169,8 +183,25 @@ func (r *Runner) waitDeath(ctx context.Context, id string) error {
 	return errors.New(msg)
 }
 
-// discard removes the slot's container, if any.
+// revoke revokes the token of the slot's container, if any.
+func (r *Runner) revoke(s *slot) {
+	s.mu.Lock()
+	token := s.token
+	s.token = ""
+	s.mu.Unlock()
+	if token == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	if err := r.opts.Credentials.Revoke(ctx, token); err != nil {
+		r.log.Warn("revoke a worker's token", "worker", s.worker, "err", err)
+	}
+}
+
+// discard removes the slot's container, if any, and revokes its token.
 func (r *Runner) discard(s *slot) {
+	r.revoke(s)
 	s.mu.Lock()
 	id := s.container
 	s.container, s.up = "", false

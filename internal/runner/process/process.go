@@ -33,6 +33,7 @@ import (
 type Runner struct {
 	exe     string // the tusk binary
 	address string // where workers reach the server
+	creds   runner.Credentials
 	scratch string // parent of the workers' datum directories
 	runAs   *syscall.Credential
 	log     *slog.Logger
@@ -56,13 +57,14 @@ type group struct {
 var _ runner.Runner = (*Runner)(nil)
 
 // New returns a runner that starts `exe worker …` processes talking to the
-// server at address, with their datum directories under scratch. Their
-// commands run as runAs (with its supplementary groups) where the spec's
-// transform.user does not say, and never as root; nil runs them as this
-// process's user, which is then all they may run as.
-func New(exe, address, scratch string, runAs *syscall.Credential, log *slog.Logger) *Runner {
+// server at address, each with its own token from creds, with their datum
+// directories under scratch. Their commands run as runAs (with its
+// supplementary groups) where the spec's transform.user does not say, and
+// never as root; nil runs them as this process's user, which is then all
+// they may run as.
+func New(exe, address string, creds runner.Credentials, scratch string, runAs *syscall.Credential, log *slog.Logger) *Runner {
 	log = log.WithGroup("process-runner")
-	return &Runner{exe: exe, address: address, scratch: scratch, runAs: runAs, log: log,
+	return &Runner{exe: exe, address: address, creds: creds, scratch: scratch, runAs: runAs, log: log,
 		cgroups: proctree.Open(log, proctree.CgroupV2, proctree.CgroupV1),
 		groups:  map[string]*group{}, warned: map[string]bool{}}
 }
@@ -131,9 +133,18 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 		return err
 	}
 	defer removeTempDir(dir, tmp)
+	token, err := r.creds.Issue(ctx, pipeline, id)
+	if err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer func() {
+		if err := r.creds.Revoke(context.WithoutCancel(ctx), token); err != nil {
+			r.log.Warn("revoke a worker's token", "worker", id, "err", err)
+		}
+	}()
 	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
 	cmd := exec.Command(r.exe, args...)
-	cmd.Env = append(hostEnv(), "TMPDIR="+tmp)
+	cmd.Env = append(hostEnv(), "TMPDIR="+tmp, runner.WorkerTokenEnv+"="+token)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if os.Geteuid() == 0 {

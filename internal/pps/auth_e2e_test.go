@@ -1,0 +1,57 @@
+package pps_test
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// TestWorkersActWithTheLeastTheyNeed runs a pipeline whose command uses
+// its worker's own socket and token to read a repo that is not its input,
+// delete a repo and create a pipeline: each is refused, and the other
+// repo is untouched, while reading its own input works.
+func TestWorkersActWithTheLeastTheyNeed(t *testing.T) {
+	e := newEnv(t)
+	e.repo("in")
+	e.repo("secret")
+	e.put("secret", "/s", "top secret")
+	script := `export TUSK_ADDRESS=unix://` + filepath.Join(e.dir, "tusk.sock") + ` TUSK_TOKEN=$TUSK_WORKER_TOKEN TUSK_CONFIG=$TMPDIR/none.json
+printf '{"pipeline": {"name": "evil"}, "transform": {"cmd": ["true"]}, "input": {"pfs": {"repo": "in", "glob": "/*"}}}' > $TMPDIR/evil.json
+for args in "get file in@master:/x" "get file secret@master:/s" "delete repo secret" "create pipeline -f $TMPDIR/evil.json" "put file secret@master:/s -f $TMPDIR/evil.json"; do
+  if tusk $args > $TMPDIR/o 2>&1; then echo "ALLOWED: $args"; else echo "refused: $args: $(cat $TMPDIR/o)"; fi
+done > /pfs/out/report`
+	spec, err := json.Marshal(map[string]any{
+		"pipeline":  map[string]string{"name": "nosy"},
+		"transform": map[string]any{"cmd": []string{"sh", "-c", script}},
+		"input":     map[string]any{"pfs": map[string]string{"repo": "in", "glob": "/*"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pipeline(string(spec))
+	c := e.put("in", "/x", "mine")
+	e.wait(c.ID)
+	report := e.files("nosy@master")["/report"]
+	for _, want := range []string{
+		"ALLOWED: get file in@master:/x",
+		`refused: get file secret@master:/s: error: pipeline:nosy needs repoReader on repo "secret"`,
+		`refused: delete repo secret: error: pipeline:nosy needs repoOwner on repo "secret"`,
+		"refused: create pipeline",
+		"pipelines and their workers may only read their inputs and write their output",
+		`refused: put file secret@master:/s`,
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the pipeline's report lacks %q:\n%s", want, report)
+		}
+	}
+	if got := e.files("secret@master"); got["/s"] != "top secret" || len(got) != 1 {
+		t.Errorf("secret after the pipeline ran: %v", got)
+	}
+	if _, err := e.c.InspectPipeline(e.ctx, "evil"); !errors.Is(err, tusk.ErrNotFound) {
+		t.Errorf("the pipeline the worker tried to create: %v, want not found", err)
+	}
+}

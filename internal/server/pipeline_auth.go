@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// authorizeSpec says why the caller of r may not create (or update) the
+// pipeline of p: they need reader on every input repo, writer on cron
+// repos that exist (ticks are written there), and owner of the output
+// repo if it exists (an update, or a repo of that name).
+func (s *Server) authorizeSpec(r *http.Request, p *spec.Pipeline) error {
+	var err error
+	spec.Walk(p.Input, func(in *spec.Input) {
+		switch {
+		case err != nil:
+		case in.PFS != nil:
+			err = require(r, in.PFS.Repo, auth.Read)
+		case in.Cron != nil && in.Cron.Repo != "":
+			if _, ierr := s.pfs.InspectRepo(r.Context(), in.Cron.Repo); ierr == nil {
+				err = require(r, in.Cron.Repo, auth.Write)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if name := p.Name(); name != "" {
+		if _, ierr := s.pfs.InspectRepo(r.Context(), name); ierr == nil {
+			return require(r, name, auth.Own)
+		}
+	}
+	return nil
+}
+
+// grantPipeline gives the creator of a pipeline ownership of its output
+// repo (and of the cron repos it made), and the pipeline's own identity
+// reader on its inputs and writer on its output.
+func (s *Server) grantPipeline(ctx context.Context, creator auth.Grants, p *spec.Pipeline) error {
+	name := p.Name()
+	var inputs []string
+	spec.Walk(p.Input, func(in *spec.Input) {
+		switch {
+		case in.PFS != nil:
+			inputs = append(inputs, in.PFS.Repo)
+		case in.Cron != nil:
+			inputs = append(inputs, in.Cron.Repo)
+		}
+	})
+	if err := s.auth.SetPipelineRoles(ctx, name, inputs, name); err != nil {
+		return err
+	}
+	if creator.Subject == "" {
+		return nil
+	}
+	owned := []string{name}
+	spec.Walk(p.Input, func(in *spec.Input) {
+		if in.Cron != nil && creator.Repos[in.Cron.Repo] == auth.None {
+			owned = append(owned, in.Cron.Repo)
+		}
+	})
+	for _, repo := range owned {
+		if err := s.auth.SetRoles(ctx, auth.Repo(repo), creator.Subject, []string{auth.RepoOwner}); err != nil {
+			return tusk.Errorf(tusk.KindInternal, "pipeline %s was made, but making %s its owner failed: %v", name, creator.Subject, err)
+		}
+	}
+	return nil
+}
