@@ -27,8 +27,8 @@ func auditEvents(t *testing.T, c *client.Client, since time.Time) []tusk.AuditEv
 func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	_, addr, _ := serveWith(t, Config{DataDir: dir})
-	c := newClient(t, addr)
+	s, addr, _ := serveWith(t, Config{DataDir: dir})
+	c := newClient(t, s, addr)
 	before := time.Now()
 
 	if _, err := c.CreateRepo(ctx, "images", ""); err != nil {
@@ -44,7 +44,7 @@ func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 	if err == nil {
 		t.Fatal("a pipeline over a missing repo was created")
 	}
-	worker := newClient(t, "unix://"+filepath.Join(dir, "tusk.sock"))
+	worker := newClient(t, s, "unix://"+filepath.Join(dir, "tusk.sock"))
 	if _, err := worker.CreateRepo(ctx, "from-socket", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 	create, del, pipeline, socket, secret, refused := got[0], got[1], got[2], got[3], got[4], got[5]
 	if create.Method != "POST" || create.Path != "/v1/repos" || create.Route != "POST /v1/repos" || create.Args["name"] != "images" ||
 		create.Status != 200 || create.Result != tusk.AuditOK || !strings.HasPrefix(create.Remote, "127.0.0.1:") ||
-		create.Time.Before(before.Add(-time.Second)) {
+		create.Time.Before(before.Add(-time.Second)) || create.Who != "user:admin" {
 		t.Errorf("create repo: %+v", create)
 	}
 	if del.Method != "DELETE" || del.Path != "/v1/repos/missing" || del.Status != 404 || del.Result != tusk.AuditFailed || !strings.Contains(del.Error, "not found") {
@@ -91,6 +91,9 @@ func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 	}
 	if strings.Contains(secret.Query, "s3cret") || secret.Query != "token=REDACTED" {
 		t.Errorf("a token in the query is kept: %q", secret.Query)
+	}
+	if secret.Status != http.StatusUnauthorized || secret.Result != tusk.AuditDenied || secret.Who != "" {
+		t.Errorf("a request without a bearer token: %+v, want denied with 401", secret)
 	}
 
 	if refused.Method != "GET" || refused.Status != http.StatusForbidden || refused.Result != tusk.AuditDenied || !strings.Contains(refused.Error, "evil.example") {

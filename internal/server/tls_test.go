@@ -17,9 +17,14 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func newClient(t *testing.T, addr string, opts ...client.Option) *client.Client {
+// newClient returns a client of a cluster admin of s at addr.
+func newClient(t *testing.T, s *Server, addr string, opts ...client.Option) *client.Client {
 	t.Helper()
-	c, err := client.New(addr, opts...)
+	token, _, err := s.AdminToken(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New(addr, append(opts, client.WithToken(token))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,18 +81,18 @@ func TestTLSWithGivenCertificate(t *testing.T) {
 		t.Fatalf("Certificate() = %+v, %v; want the given one, %s", cert, ok, want)
 	}
 
-	trusting := newClient(t, "https://"+addr, client.ServerCA(poolOf(t, files.CA)))
+	trusting := newClient(t, s, "https://"+addr, client.ServerCA(poolOf(t, files.CA)))
 	if _, err := trusting.CreateRepo(ctx, "images", ""); err != nil {
 		t.Fatalf("a client trusting the CA: %v", err)
 	}
-	if _, err := newClient(t, "https://localhost:"+portOf(addr), client.ServerCA(poolOf(t, files.CA))).InspectRepo(ctx, "images"); err != nil {
+	if _, err := newClient(t, s, "https://localhost:"+portOf(addr), client.ServerCA(poolOf(t, files.CA))).InspectRepo(ctx, "images"); err != nil {
 		t.Errorf("a client trusting the CA, by name: %v", err)
 	}
 
-	_, err := newClient(t, "https://"+addr).ListRepos(ctx)
+	_, err := newClient(t, s, "https://"+addr).ListRepos(ctx)
 	wantUntrusted(t, err, cert.Fingerprint, "--server-ca", "--server-fingerprint "+cert.Fingerprint.String())
 
-	_, err = newClient(t, "http://"+addr).ListRepos(ctx)
+	_, err = newClient(t, s, "http://"+addr).ListRepos(ctx)
 	if te := (*tusk.Error)(nil); !errors.As(err, &te) || !strings.Contains(te.Hint, "https://"+addr) {
 		t.Errorf("plain http to a TLS server = %v, want a hint to use https://%s", err, addr)
 	}
@@ -108,23 +113,23 @@ func TestTLSSelfSigned(t *testing.T) {
 		t.Errorf("the kept certificate is %s, the server presents %s", got, cert.Fingerprint)
 	}
 
-	pinned := newClient(t, "https://"+addr, client.ServerFingerprint(cert.Fingerprint))
+	pinned := newClient(t, s, "https://"+addr, client.ServerFingerprint(cert.Fingerprint))
 	if _, err := pinned.CreateRepo(ctx, "images", ""); err != nil {
 		t.Fatalf("a client pinning the fingerprint: %v", err)
 	}
 	// The certificate is its own CA, for the names it holds.
-	if _, err := newClient(t, "https://"+addr, client.ServerCA(poolOf(t, cert.File))).InspectRepo(ctx, "images"); err != nil {
+	if _, err := newClient(t, s, "https://"+addr, client.ServerCA(poolOf(t, cert.File))).InspectRepo(ctx, "images"); err != nil {
 		t.Errorf("a client trusting the certificate as its CA: %v", err)
 	}
-	_, err := newClient(t, "https://"+addr).ListRepos(ctx)
+	_, err := newClient(t, s, "https://"+addr).ListRepos(ctx)
 	wantUntrusted(t, err, cert.Fingerprint, "--server-ca", "--server-fingerprint")
 
 	other := tlscert.FingerprintOf([]byte("another certificate"))
-	_, err = newClient(t, "https://"+addr, client.ServerFingerprint(other)).ListRepos(ctx)
+	_, err = newClient(t, s, "https://"+addr, client.ServerFingerprint(other)).ListRepos(ctx)
 	wantUntrusted(t, err, cert.Fingerprint, "--server-fingerprint "+cert.Fingerprint.String())
 
 	// The workers' socket stays plain HTTP.
-	if _, err := newClient(t, "unix://"+filepath.Join(dir, "tusk.sock")).InspectRepo(ctx, "images"); err != nil {
+	if _, err := newClient(t, s, "unix://"+filepath.Join(dir, "tusk.sock")).InspectRepo(ctx, "images"); err != nil {
 		t.Errorf("the worker socket: %v", err)
 	}
 
@@ -135,7 +140,7 @@ func TestTLSSelfSigned(t *testing.T) {
 	if again.Made != "" || !again.Fingerprint.Equal(cert.Fingerprint) {
 		t.Errorf("after a restart: %+v; want the kept certificate %s", again, cert.Fingerprint)
 	}
-	if _, err := newClient(t, "https://"+addr, client.ServerFingerprint(cert.Fingerprint)).InspectRepo(ctx, "images"); err != nil {
+	if _, err := newClient(t, s, "https://"+addr, client.ServerFingerprint(cert.Fingerprint)).InspectRepo(ctx, "images"); err != nil {
 		t.Errorf("the pinned client after a restart: %v", err)
 	}
 }
