@@ -1,12 +1,15 @@
 package pps_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -15,7 +18,12 @@ import (
 // delete a repo and create a pipeline: each is refused, and the other
 // repo is untouched, while reading its own input works.
 func TestWorkersActWithTheLeastTheyNeed(t *testing.T) {
-	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	// The data directory, which holds the worker socket, is one that the
+	// command may reach when it runs as another user.
+	e := &env{t: t, ctx: ctx, dir: testenv.OpenDir(t, 0o755)}
+	e.start()
 	e.repo("in")
 	e.repo("secret")
 	e.put("secret", "/s", "top secret")
