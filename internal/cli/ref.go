@@ -21,7 +21,7 @@ func splitFileArg(s string) (commit, path string, hasPath bool) {
 func splitBranchArg(s string, defaultMaster bool) (repo, branch string, err error) {
 	repo, branch, ok := strings.Cut(s, "@")
 	switch {
-	case repo == "":
+	case repo == "" || strings.Contains(repo, ":"):
 		return "", "", usagef("%q: want repo@branch", s)
 	case !ok && defaultMaster:
 		return repo, "master", nil
