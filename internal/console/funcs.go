@@ -23,7 +23,7 @@ var funcs = template.FuncMap{
 	"tone":         tone,
 	"pipelineTone": pipelineTone,
 	"argv":         argv,
-	"percent":      percent,
+	"bar":          bar,
 	"pretty":       pretty,
 	"jobDone":      tusk.JobDone,
 	"repoURL":      repoURL,
@@ -132,12 +132,29 @@ func argv(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// percent is n out of total as a CSS width.
+// percent is n out of total as a length in percent.
 func percent(n, total int64) string {
 	if total <= 0 {
 		return "0%"
 	}
 	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
+}
+
+// segment is one part of a progress bar: its class, where it starts and
+// how wide it is, in percent of the bar.
+type segment struct {
+	Class, X, Width string
+}
+
+// bar returns the segments of a job's progress bar, drawn as SVG
+// rectangles, which take their sizes as attributes: the pages' content
+// policy allows no style attributes.
+func bar(processed, skipped, failed, total int64) []segment {
+	return []segment{
+		{"ok", "0%", percent(processed, total)},
+		{"idle", percent(processed, total), percent(skipped, total)},
+		{"bad", percent(processed+skipped, total), percent(failed, total)},
+	}
 }
 
 // pretty indents JSON.

@@ -113,6 +113,9 @@ func TestPagesShowTheScenario(t *testing.T) {
 					t.Errorf("GET %s: Content-Security-Policy %q, want %s", path, csp, want)
 				}
 			}
+			if strings.Contains(csp, "unsafe") {
+				t.Errorf("GET %s: Content-Security-Policy %q allows what is unsafe", path, csp)
+			}
 			for name, want := range map[string]string{
 				"X-Content-Type-Options": "nosniff",
 				"X-Frame-Options":        "DENY",
