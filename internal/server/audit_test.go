@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -106,5 +107,42 @@ func TestAuditRecordsChangesAndTheirResults(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(dir, "audit", "audit.log"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("DATA_DIR/audit/audit.log: %v; want mode 0600", err)
+	}
+}
+
+func TestAuditRecordsWhoWasDenied(t *testing.T) {
+	ctx := context.Background()
+	s, addr, _ := serveWith(t, Config{DataDir: t.TempDir()})
+	admin := newClient(t, s, addr)
+	if _, err := admin.CreateRepo(ctx, "images", ""); err != nil {
+		t.Fatal(err)
+	}
+	bob := robots(t, addr, admin, "bob")[0]
+	if err := bob.DeleteRepo(ctx, "images", false); !errors.Is(err, tusk.ErrForbidden) {
+		t.Fatalf("bob deletes a repo he has no role on: %v", err)
+	}
+	err := bob.Audit(ctx, time.Time{}, func(tusk.AuditEvent) error { return nil })
+	if !errors.Is(err, tusk.ErrForbidden) {
+		t.Fatalf("bob reads the audit log: %v, want forbidden to all but cluster admins", err)
+	}
+
+	var denied []tusk.AuditEvent
+	for _, e := range auditEvents(t, admin, time.Time{}) {
+		if e.Result == tusk.AuditDenied {
+			denied = append(denied, e)
+		}
+	}
+	if len(denied) != 2 {
+		t.Fatalf("%d denials recorded, want 2: %+v", len(denied), denied)
+	}
+	del, read := denied[0], denied[1]
+	if del.Who != "robot:bob" || del.Method != "DELETE" || del.Path != "/v1/repos/images" || del.Status != http.StatusForbidden || del.Error == "" {
+		t.Errorf("bob's delete: %+v", del)
+	}
+	if read.Who != "robot:bob" || read.Method != "GET" || read.Path != "/v1/audit" || read.Status != http.StatusForbidden {
+		t.Errorf("bob's read of the audit log: %+v", read)
+	}
+	if _, err := admin.InspectRepo(ctx, "images"); err != nil {
+		t.Errorf("the repo bob could not delete: %v", err)
 	}
 }
