@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
@@ -13,10 +14,44 @@ import (
 type Service struct {
 	db  *meta.DB
 	now func() time.Time
+
+	// What tokens were found to speak for, for cacheTTL: every request
+	// is authenticated, and most come in runs from the same caller.
+	// Any change made through this service empties the cache, so a
+	// revocation or a new role takes effect at once on this server; on
+	// another server sharing the store, within cacheTTL.
+	mu    sync.Mutex
+	gen   uint64 // counts the changes
+	cache map[string]cachedGrants
+}
+
+// cacheTTL is how long an authentication is reused.
+const cacheTTL = 2 * time.Second
+
+// maxCached bounds the cache; past it, it is emptied.
+const maxCached = 10000
+
+type cachedGrants struct {
+	grants  Grants
+	expires time.Time // the token's; zero never
+	at      time.Time
 }
 
 // New returns the service over db.
-func New(db *meta.DB) *Service { return &Service{db: db, now: time.Now} }
+func New(db *meta.DB) *Service {
+	return &Service{db: db, now: time.Now, cache: map[string]cachedGrants{}}
+}
+
+// update runs fn in a transaction, then forgets every cached
+// authentication.
+func (s *Service) update(ctx context.Context, fn func(*meta.Tx) error) error {
+	err := s.db.Update(ctx, fn)
+	s.mu.Lock()
+	s.gen++
+	clear(s.cache)
+	s.mu.Unlock()
+	return err
+}
 
 // configInactive is the config key that, set to "true", turns
 // authentication off (auth deactivate). It is on otherwise.
@@ -37,7 +72,7 @@ func (s *Service) Active(ctx context.Context) (bool, error) {
 // which is given clusterAdmin: whoever activates holds the first key.
 func (s *Service) Activate(ctx context.Context) (string, error) {
 	var token string
-	err := s.db.Update(ctx, func(tx *meta.Tx) error {
+	err := s.update(ctx, func(tx *meta.Tx) error {
 		v, _, err := tx.Config(ctx, configInactive)
 		if err != nil {
 			return err
@@ -58,7 +93,7 @@ func (s *Service) Activate(ctx context.Context) (string, error) {
 // Deactivate turns authentication off: every request may then do
 // anything. Tokens and roles are kept for when it is activated again.
 func (s *Service) Deactivate(ctx context.Context) error {
-	return s.db.Update(ctx, func(tx *meta.Tx) error { return tx.SetConfig(ctx, configInactive, "true") })
+	return s.update(ctx, func(tx *meta.Tx) error { return tx.SetConfig(ctx, configInactive, "true") })
 }
 
 // EnsureAdmin returns a token of a cluster admin for the server's own
@@ -72,7 +107,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, existing string) (token strin
 			return existing, false, nil
 		}
 	}
-	err = s.db.Update(ctx, func(tx *meta.Tx) (err error) {
+	err = s.update(ctx, func(tx *meta.Tx) (err error) {
 		token, err = s.issueAdmin(ctx, tx)
 		return err
 	})
@@ -89,7 +124,7 @@ func (s *Service) issueAdmin(ctx context.Context, tx *meta.Tx) (string, error) {
 // Issue returns a new token of subject, valid for ttl (0: until revoked).
 func (s *Service) Issue(ctx context.Context, subject string, ttl time.Duration) (string, error) {
 	var token string
-	err := s.db.Update(ctx, func(tx *meta.Tx) (err error) {
+	err := s.update(ctx, func(tx *meta.Tx) (err error) {
 		token, err = s.issue(ctx, tx, subject, ttl)
 		return err
 	})
@@ -108,9 +143,18 @@ func (s *Service) issue(ctx context.Context, tx *meta.Tx, subject string, ttl ti
 // Authenticate returns the grants of the subject token speaks for. An
 // unknown, revoked or expired token is an error of kind unauthenticated.
 func (s *Service) Authenticate(ctx context.Context, token string) (Grants, error) {
+	hash, now := hashToken(token), s.now()
+	s.mu.Lock()
+	c, ok := s.cache[hash]
+	gen := s.gen
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < cacheTTL && (c.expires.IsZero() || !now.After(c.expires)) {
+		return c.grants, nil
+	}
 	var g Grants
+	var expires time.Time
 	err := s.db.View(ctx, func(tx *meta.Tx) error {
-		row, ok, err := tx.Token(ctx, hashToken(token))
+		row, ok, err := tx.Token(ctx, hash)
 		if err != nil {
 			return err
 		}
@@ -123,10 +167,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Grants, error
 				WithHint("run tusk auth login with a new token")
 		}
 		bs, err := tx.RoleBindingsOf(ctx, row.Subject)
-		g = grantsOf(row.Subject, bs)
+		g, expires = grantsOf(row.Subject, bs), row.Expires
 		return err
 	})
-	return g, err
+	if err != nil {
+		return g, err
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		if len(s.cache) >= maxCached {
+			clear(s.cache)
+		}
+		s.cache[hash] = cachedGrants{grants: g, expires: expires, at: now}
+	}
+	s.mu.Unlock()
+	return g, nil
 }
 
 // Grants returns what subject may do.
@@ -141,7 +196,7 @@ func (s *Service) Grants(ctx context.Context, subject string) (Grants, error) {
 
 // Revoke revokes a token; revoking an unknown token is not found.
 func (s *Service) Revoke(ctx context.Context, token string) error {
-	return s.db.Update(ctx, func(tx *meta.Tx) error {
+	return s.update(ctx, func(tx *meta.Tx) error {
 		ok, err := tx.DeleteToken(ctx, hashToken(token))
 		if err == nil && !ok {
 			err = tusk.Errorf(tusk.KindNotFound, "no such token (already revoked, or expired)")
@@ -154,7 +209,7 @@ func (s *Service) Revoke(ctx context.Context, token string) error {
 // were.
 func (s *Service) RevokeAll(ctx context.Context, subject string) (int, error) {
 	var n int
-	err := s.db.Update(ctx, func(tx *meta.Tx) (err error) {
+	err := s.update(ctx, func(tx *meta.Tx) (err error) {
 		n, err = tx.DeleteTokensOf(ctx, subject)
 		return err
 	})
@@ -165,7 +220,7 @@ func (s *Service) RevokeAll(ctx context.Context, subject string) (int, error) {
 // and writer on its output, and no other role.
 func (s *Service) SetPipelineRoles(ctx context.Context, pipeline string, inputs []string, output string) error {
 	subject := Pipeline(pipeline)
-	return s.db.Update(ctx, func(tx *meta.Tx) error {
+	return s.update(ctx, func(tx *meta.Tx) error {
 		if err := dropRoles(ctx, tx, subject); err != nil {
 			return err
 		}
@@ -180,7 +235,7 @@ func (s *Service) SetPipelineRoles(ctx context.Context, pipeline string, inputs 
 
 // Forget removes subject: its tokens and every role it has.
 func (s *Service) Forget(ctx context.Context, subject string) error {
-	return s.db.Update(ctx, func(tx *meta.Tx) error {
+	return s.update(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.DeleteTokensOf(ctx, subject); err != nil {
 			return err
 		}
@@ -205,7 +260,7 @@ func dropRoles(ctx context.Context, tx *meta.Tx, subject string) error {
 // RevokeWorkers revokes the tokens of every pipeline's workers: at
 // startup, those of the workers of a previous run.
 func (s *Service) RevokeWorkers(ctx context.Context) error {
-	return s.db.Update(ctx, func(tx *meta.Tx) error {
+	return s.update(ctx, func(tx *meta.Tx) error {
 		_, err := tx.DeleteTokensWithPrefix(ctx, PipelinePrefix)
 		return err
 	})
@@ -213,21 +268,17 @@ func (s *Service) RevokeWorkers(ctx context.Context) error {
 
 // RemoveExpired deletes the tokens that have expired.
 func (s *Service) RemoveExpired(ctx context.Context) error {
-	return s.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeleteExpiredTokens(ctx, s.now()) })
+	return s.update(ctx, func(tx *meta.Tx) error { return tx.DeleteExpiredTokens(ctx, s.now()) })
 }
 
 // SetRoles replaces the roles subject has on res.
 func (s *Service) SetRoles(ctx context.Context, res meta.Resource, subject string, roles []string) error {
-	return s.db.Update(ctx, func(tx *meta.Tx) error { return s.SetRolesTx(ctx, tx, res, subject, roles) })
-}
-
-// SetRolesTx is SetRoles within a transaction, for a caller that changes
-// roles together with what they are on (creating a repo).
-func (s *Service) SetRolesTx(ctx context.Context, tx *meta.Tx, res meta.Resource, subject string, roles []string) error {
-	if err := tx.SetRoles(ctx, res, subject, roles); err != nil {
-		return fmt.Errorf("set roles on %s %s: %w", res.Kind, res.Name, err)
-	}
-	return nil
+	return s.update(ctx, func(tx *meta.Tx) error {
+		if err := tx.SetRoles(ctx, res, subject, roles); err != nil {
+			return fmt.Errorf("set roles on %s %s: %w", res.Kind, res.Name, err)
+		}
+		return nil
+	})
 }
 
 // Bindings returns the role bindings on res.

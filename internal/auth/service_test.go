@@ -164,3 +164,32 @@ func TestCodesWorkOnce(t *testing.T) {
 		t.Errorf("an expired code: %v, want unauthenticated", err)
 	}
 }
+
+// TestAnotherServersRevocationTakesEffectWithinTheCacheTTL: a server
+// reuses an authentication for cacheTTL, so a token that another server
+// (sharing the store) revoked works there until then, and not after;
+// on the server that revoked it, it stops at once.
+func TestAnotherServersRevocationTakesEffectWithinTheCacheTTL(t *testing.T) {
+	ctx := t.Context()
+	one := newService(t)
+	other := New(one.db)
+	now := time.Now()
+	one.now = func() time.Time { return now }
+	tok, err := other.Issue(ctx, "robot:ci", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Authenticate(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Revoke(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Authenticate(ctx, tok); !errors.Is(err, tusk.ErrUnauthenticated) {
+		t.Errorf("on the server that revoked it: %v, want unauthenticated", err)
+	}
+	now = now.Add(cacheTTL + time.Millisecond)
+	if _, err := one.Authenticate(ctx, tok); !errors.Is(err, tusk.ErrUnauthenticated) {
+		t.Errorf("on another server after %v: %v, want unauthenticated", cacheTTL, err)
+	}
+}
