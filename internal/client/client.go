@@ -240,6 +240,8 @@ type Info struct {
 	FormatVersion int             `json:"format_version"`
 	ChunkParams   json.RawMessage `json:"chunk_params"`
 	Metadata      string          `json:"metadata"`
+	// OIDCIssuer is the OpenID Provider users may log in at, if any.
+	OIDCIssuer string `json:"oidc_issuer,omitempty"`
 }
 
 // Info returns the server's version and settings.

@@ -60,7 +60,11 @@ func (c *console) loginPage(w http.ResponseWriter, r *http.Request, why error) {
 	data := struct {
 		Error       string
 		SessionDays int
+		OIDCIssuer  string // the provider of the "Log in with" link
 	}{SessionDays: int(auth.SessionTTL / (24 * time.Hour))}
+	if info, err := c.api.Info(r.Context()); err == nil {
+		data.OIDCIssuer = info.OIDCIssuer
+	}
 	if why != nil {
 		var te *tusk.Error
 		if errors.As(why, &te) {

@@ -59,7 +59,7 @@ func (a *attempt) finish(r Result, err error) {
 func (rp *RelyingParty) Begin(next string) (authURL, key, state string, err error) {
 	a := &attempt{
 		state: rand.Text(), nonce: rand.Text(), verifier: oauth2.GenerateVerifier(), key: rand.Text(),
-		next: next, expires: rp.now().Add(attemptTTL), done: make(chan struct{}),
+		next: next, expires: rp.now().Add(AttemptTTL), done: make(chan struct{}),
 	}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()

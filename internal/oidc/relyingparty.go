@@ -26,8 +26,8 @@ type Config struct {
 
 // Timeouts of a login.
 const (
-	// attemptTTL is how long a user has to log in at the provider.
-	attemptTTL = 10 * time.Minute
+	// AttemptTTL is how long a user has to log in at the provider.
+	AttemptTTL = 10 * time.Minute
 	// maxAttempts bounds the logins in progress: beginning one needs no
 	// credential.
 	maxAttempts = 10000

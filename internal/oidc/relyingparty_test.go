@@ -257,7 +257,7 @@ func TestExpiredAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.rp.now = func() time.Time { return time.Now().Add(attemptTTL + time.Minute) }
+	f.rp.now = func() time.Time { return time.Now().Add(AttemptTTL + time.Minute) }
 	resp, body, err := f.op.LogIn(context.Background(), nil, authURL, alice.Subject, alice.Password)
 	if err != nil {
 		t.Fatal(err)

@@ -110,6 +110,9 @@ func serveWith(t testing.TB, cfg Config) (s *Server, addr string, stop func()) {
 		t.Fatal(err)
 	}
 	cfg.Listen = ln.Addr().String()
+	if cfg.OIDC.Issuer != "" && cfg.OIDC.RedirectURL == "" {
+		cfg.OIDC.RedirectURL = "http://" + cfg.Listen + "/auth/callback" // as tusk up has it
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err = New(ctx, cfg)
 	if err != nil {

@@ -39,6 +39,11 @@ func (s *Server) endpoints() []endpoint {
 		h("POST /v1/auth/revoke", anyoneAccess, s.revokeToken),
 		h("POST /v1/auth/login-codes", anyoneAccess, s.loginCode),
 		h("POST /v1/auth/sessions", publicAccess, s.session),
+		// OIDC logins: before them the caller has no token.
+		h("POST /v1/auth/oidc/login", publicAccess, s.beginOIDCLogin),
+		h("POST /v1/auth/oidc/wait", publicAccess, s.waitOIDCLogin),
+		h("GET /auth/login", publicAccess, s.beginBrowserLogin),
+		h("GET /auth/callback", publicAccess, s.oidcCallback),
 		h("GET /v1/auth/cluster/roles", adminAccess, s.clusterRoles),
 		h("PUT /v1/auth/cluster/roles", adminAccess, s.setClusterRoles),
 		h("GET /v1/auth/repos/{repo}/roles", read(repo), s.repoRoles),

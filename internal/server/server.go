@@ -72,6 +72,8 @@ type Config struct {
 	// Limits bound what pipeline specs may ask for; unset ones are
 	// DefaultLimits.
 	Limits pps.Limits
+	// OIDC, with an issuer, lets users log in at an OpenID Provider.
+	OIDC OIDCConfig
 	// ServerNames are the names, besides the address it listens on and
 	// localhost, that requests may give as their Host: a host on any
 	// port, or host:port.
@@ -109,6 +111,7 @@ type Server struct {
 	handler http.Handler
 	auth    *auth.Service
 	codes   *auth.Codes // one-time console login codes
+	oidc    *oidcLogins // nil without an OpenID Provider
 	// authActive caches whether authentication is on; the auth routes
 	// that turn it on and off set it.
 	authActive atomic.Bool
@@ -166,6 +169,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.db.RetryOutages(cfg.StoreRetry, cfg.Logger)
 	if err := s.openAuth(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.openOIDC(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -276,11 +283,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) info(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, map[string]any{
+	info := map[string]any{
 		"version":        Version,
 		"api_version":    APIVersion,
 		"format_version": pfs.FormatVersion,
 		"chunk_params":   s.pfs.ChunkParams(),
 		"metadata":       s.db.Dialect(),
-	})
+	}
+	if s.oidc != nil {
+		info["oidc_issuer"] = s.oidc.rp.Issuer()
+	}
+	writeJSON(w, info)
 }
