@@ -88,12 +88,17 @@ func (g *globals) saveToken(token string) (string, error) {
 
 func newAuthLoginCommand(g *globals) *cobra.Command {
 	var token string
-	var console bool
+	var console, noBrowser bool
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Log in with a token, or open the console",
 		Long: `Log in: check a token with the server and keep it in the CLI configuration
 for the server's context. Give it with --token, or paste it when asked.
+
+Without --token, at a server with an OpenID Provider (tusk up --oidc-issuer),
+log in there instead: tusk prints the provider's URL and opens it in a
+browser if this is a desktop session; once you have logged in, the server
+hands tusk a token of your user.
 
 With --console, print a one-time link that opens the console in a browser
 as whoever your current token speaks for.`,
@@ -113,6 +118,18 @@ as whoever your current token speaks for.`,
 				return nil
 			}
 			if token == "" {
+				res, ok, err := loginOIDC(cmd.Context(), g, c, !noBrowser)
+				if err != nil {
+					return err
+				}
+				if ok {
+					name, err := g.saveToken(res.Token)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(g.stdout, "logged in as %s (context %s)\n", res.Subject, name)
+					return nil
+				}
 				fmt.Fprint(g.stderr, "Token: ")
 				line, err := bufio.NewReader(g.stdin).ReadString('\n')
 				if token = strings.TrimSpace(line); token == "" {
@@ -133,6 +150,7 @@ as whoever your current token speaks for.`,
 	}
 	cmd.Flags().StringVar(&token, "token", "", "the token to log in with")
 	cmd.Flags().BoolVar(&console, "console", false, "print a one-time link that opens the console")
+	cmd.Flags().BoolVar(&noBrowser, "no-browser", false, "print the OpenID Provider's URL without opening a browser")
 	return cmd
 }
 

@@ -45,6 +45,8 @@ type upOptions struct {
 	tlsCert, tlsKey string
 	serverNames     []string
 	allowOrigins    []string
+
+	oidc oidcOptions
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -67,6 +69,14 @@ an admin identity with the clusterAdmin role, and on every start it makes
 sure that the CLI configuration of the user who runs it ($TUSK_CONFIG, else
 ~/.config/tusk/config.json, mode 0600) holds a valid admin token for the
 address it listens on, so tusk commands on this machine just work.
+
+OIDC: with --oidc-issuer, --oidc-client-id and the client secret (in
+--oidc-client-secret-file, or $TUSK_OIDC_CLIENT_SECRET) users log in at that
+OpenID Provider with tusk auth login, or the console's "Log in with" link.
+Register the server there as a confidential client whose redirect URI is
+http(s)://LISTEN/auth/callback, or --oidc-redirect-url. A user is
+user:EMAIL (a verified email) with no roles until granted; --oidc-admin
+users get clusterAdmin. The provider must answer when the server starts.
 
 The server listens on 127.0.0.1:1650. It refuses an address reachable from
 other machines unless --insecure is given: pipelines run arbitrary code.
@@ -94,6 +104,7 @@ func newUpCommand(g *globals) *cobra.Command {
 		Long:  upLong,
 		Example: `  tusk up
   tusk up --data-dir /srv/tusk --gc-interval 1h
+  TUSK_OIDC_CLIENT_SECRET=… tusk up --oidc-issuer https://id.example.com --oidc-client-id tusk --oidc-admin alice@example.com
   tusk up --storage 's3://tusk/data?endpoint=http://127.0.0.1:9000&region=us-east-1' --metadata postgres://tusk@db/tusk`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -130,6 +141,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.Int64Var(&opts.maxDatums, "max-datums", limits.MaxDatums, "most datums one job may have")
 	f.DurationVar(&opts.minCronInterval, "min-cron-interval", limits.MinCronInterval, "shortest interval a cron input may tick at")
 	f.Int64Var(&opts.maxDatumLogBytes, "max-datum-log-bytes", limits.MaxDatumLogBytes, "bytes of log kept per datum; the rest is cut with a marker")
+	addOIDCFlags(f, &opts.oidc)
 	f.StringVar(&opts.tlsCert, "tls-cert", "", "serve https with this PEM certificate (and its chain); needs --tls-key")
 	f.StringVar(&opts.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringSliceVar(&opts.serverNames, "server-name", nil, "a name clients reach this server by, besides its address and localhost: host (any port) or host:port (repeatable); the server answers to it, and a self-signed certificate names it")
@@ -249,6 +261,13 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		return fmt.Errorf("tusk up: %w", err)
 	}
 	defer ln.Close()
+	if cfg.OIDC, err = opts.oidc.config(g.getenv, ln.Addr(), tlsConfig != (server.TLSConfig{})); err != nil {
+		return err
+	}
+	if u, err := url.Parse(cfg.OIDC.RedirectURL); err == nil && u.Host != "" {
+		// Browsers come back from the provider by this name.
+		cfg.ServerNames = append(cfg.ServerNames, u.Host)
+	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("tusk up: %w", err)
