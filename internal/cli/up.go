@@ -272,11 +272,11 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 	if err != nil {
 		return fmt.Errorf("tusk up: %w", err)
 	}
+	announce(stderr, srv, ln.Addr().String(), cfg)
 	if err := saveAdminToken(ctx, g, srv, localContext(srv, ln.Addr().String()), stderr); err != nil {
 		srv.Close()
 		return fmt.Errorf("tusk up: %w", err)
 	}
-	announce(stderr, srv, ln.Addr().String(), cfg)
 	if checkListen(opts.listen, false) != nil {
 		log.Warn("listening beyond loopback with --insecure; whoever holds a token can run code here", "listen", ln.Addr().String())
 	}
