@@ -135,6 +135,7 @@ type inspection struct {
 	State  struct{ Running bool }
 	Config struct {
 		User       string
+		Env        []string
 		Entrypoint []string
 		Cmd        []string
 		Labels     map[string]string
