@@ -2,13 +2,13 @@ package cli
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 func TestE2ERepo(t *testing.T) {
@@ -150,7 +150,15 @@ func TestE2EUpRefusesNonLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test; skipped with -short")
 	}
-	e := &e2e{t: t, dir: t.TempDir(), env: os.Environ()}
-	stderr := e.fail(1, "up", "--data-dir", filepath.Join(t.TempDir(), "data"), "--listen", "0.0.0.0:0")
-	wantContains(t, "up on 0.0.0.0", stderr, "refusing to listen on 0.0.0.0:0", "pipelines run arbitrary code", "--insecure")
+	// Beyond loopback, authentication must be on: turn it off on loopback
+	// first.
+	dir := t.TempDir()
+	u := tusktest.StartUpOn(t, tuskBin, dir)
+	home := t.TempDir()
+	e := &e2e{t: t, dir: t.TempDir(), env: append(os.Environ(), "HOME="+home, "TUSK_CONFIG="+u.Config)}
+	e.run("auth", "deactivate", "--yes-i-understand")
+	u.Stop()
+	stderr := e.fail(1, "up", "--data-dir", dir, "--listen", "0.0.0.0:0")
+	wantContains(t, "up on 0.0.0.0", stderr, "refusing to listen on 0.0.0.0:0", "authentication is deactivated", "pipelines run arbitrary code",
+		"tusk auth activate", "--insecure")
 }

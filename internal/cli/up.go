@@ -121,7 +121,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&opts.dataDir, "data-dir", "", "directory of the default object store and metadata (default $TUSK_DATA_DIR or ~/.tusk/data)")
 	f.StringVar(&opts.listen, "listen", "127.0.0.1:1650", "address to listen on (host:port)")
-	f.BoolVar(&opts.insecure, "insecure", false, "allow listening on an address other machines can reach")
+	f.BoolVar(&opts.insecure, "insecure", false, "beyond loopback, serve plain HTTP (unless --tls-cert), with authentication on or off")
 	f.StringVar(&opts.storage, "storage", "", "object store URL (default DATA_DIR/objects)")
 	f.StringVar(&opts.metadata, "metadata", "", "metadata store: SQLite path or postgres:// DSN (default DATA_DIR/meta.db)")
 	f.DurationVar(&opts.gcInterval, "gc-interval", 10*time.Minute, "how often to collect garbage (0 disables it)")
@@ -160,21 +160,29 @@ func defaultDataDir(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".tusk", "data"), nil
 }
 
-// checkListen refuses an address reachable from other machines unless
-// insecure is set.
-func checkListen(listen string, insecure bool) error {
+// beyondLoopback reports whether other machines may reach listen.
+func beyondLoopback(listen string) (bool, error) {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
-		return usagef("--listen %q: want host:port, such as 127.0.0.1:1650", listen)
+		return false, usagef("--listen %q: want host:port, such as 127.0.0.1:1650", listen)
 	}
-	if insecure || host == "localhost" {
-		return nil
+	if host == "localhost" {
+		return false, nil
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback(), nil
+}
+
+// checkExposure refuses to serve other machines without authentication
+// unless insecure is set. (Beyond loopback, serverTLS serves TLS unless
+// insecure is set.)
+func checkExposure(listen string, insecure, authActive bool) error {
+	far, err := beyondLoopback(listen)
+	if err != nil || !far || insecure || authActive {
+		return err
 	}
-	return tusk.Errorf(tusk.KindInvalid, "refusing to listen on %s: other machines could reach it, and pipelines run arbitrary code", listen).
-		WithHint("listen on 127.0.0.1 (the default), or add --insecure if everyone who can reach this address may run code on this machine")
+	return tusk.Errorf(tusk.KindInvalid, "refusing to listen on %s: other machines could reach it, authentication is deactivated, and pipelines run arbitrary code", listen).
+		WithHint("turn authentication on (tusk auth activate, with the server on 127.0.0.1), listen on 127.0.0.1 (the default), or add --insecure if everyone who can reach this address may run code on this machine")
 }
 
 // serverTLS says how tusk up serves its API: with the certificate given,
@@ -187,8 +195,9 @@ func serverTLS(opts upOptions) (server.TLSConfig, error) {
 	if opts.tlsCert != "" {
 		return server.TLSConfig{CertFile: opts.tlsCert, KeyFile: opts.tlsKey}, nil
 	}
-	if opts.insecure || checkListen(opts.listen, false) == nil {
-		return server.TLSConfig{}, nil
+	far, err := beyondLoopback(opts.listen)
+	if err != nil || opts.insecure || !far {
+		return server.TLSConfig{}, err
 	}
 	return server.TLSConfig{SelfSigned: true}, nil
 }
@@ -212,9 +221,6 @@ func checkLimits(opts upOptions) error {
 
 func runUp(ctx context.Context, g *globals, opts upOptions) error {
 	stderr := g.stderr
-	if err := checkListen(opts.listen, opts.insecure); err != nil {
-		return err
-	}
 	if err := checkLimits(opts); err != nil {
 		return err
 	}
@@ -272,13 +278,19 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 	if err != nil {
 		return fmt.Errorf("tusk up: %w", err)
 	}
+	// Nothing is served before this check: the listener only waits.
+	if err := checkExposure(opts.listen, opts.insecure, srv.AuthActive()); err != nil {
+		srv.Close()
+		return err
+	}
 	announce(stderr, srv, ln.Addr().String(), cfg)
 	if err := saveAdminToken(ctx, g, srv, localContext(srv, ln.Addr().String()), stderr); err != nil {
 		srv.Close()
 		return fmt.Errorf("tusk up: %w", err)
 	}
-	if checkListen(opts.listen, false) != nil {
-		log.Warn("listening beyond loopback with --insecure; whoever holds a token can run code here", "listen", ln.Addr().String())
+	if far, _ := beyondLoopback(opts.listen); far && opts.insecure {
+		_, secure := srv.Certificate()
+		log.Warn("listening beyond loopback with --insecure", "listen", ln.Addr().String(), "tls", secure, "authentication", srv.AuthActive())
 	}
 	err = srv.Serve(ctx, ln)
 	if cerr := srv.Close(); err == nil && cerr != nil {

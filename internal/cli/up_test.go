@@ -12,43 +12,38 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func TestCheckListen(t *testing.T) {
+func TestCheckExposure(t *testing.T) {
 	for _, tc := range []struct {
-		listen   string
-		insecure bool
-		ok       bool
+		listen         string
+		insecure, auth bool
+		ok             bool
 	}{
-		{"127.0.0.1:1650", false, true},
-		{"127.0.0.2:0", false, true},
-		{"localhost:1650", false, true},
-		{"[::1]:1650", false, true},
-		{"0.0.0.0:1650", false, false},
-		{":1650", false, false},
-		{"[::]:1650", false, false},
-		{"10.1.2.3:1650", false, false},
-		{"example.com:1650", false, false},
-		{"0.0.0.0:1650", true, true},
-		{":1650", true, true},
+		{"127.0.0.1:1650", false, false, true},
+		{"127.0.0.2:0", false, false, true},
+		{"localhost:1650", false, false, true},
+		{"[::1]:1650", false, false, true},
+		{"0.0.0.0:1650", false, true, true},
+		{"10.1.2.3:1650", false, true, true},
+		{"0.0.0.0:1650", false, false, false},
+		{":1650", false, false, false},
+		{"[::]:1650", false, false, false},
+		{"10.1.2.3:1650", false, false, false},
+		{"example.com:1650", false, false, false},
+		{"0.0.0.0:1650", true, false, true},
+		{":1650", true, false, true},
 	} {
-		err := checkListen(tc.listen, tc.insecure)
+		err := checkExposure(tc.listen, tc.insecure, tc.auth)
 		if (err == nil) != tc.ok {
-			t.Errorf("checkListen(%q, insecure=%v) = %v, want ok=%v", tc.listen, tc.insecure, err, tc.ok)
+			t.Errorf("checkExposure(%q, insecure=%v, auth=%v) = %v, want ok=%v", tc.listen, tc.insecure, tc.auth, err, tc.ok)
 			continue
 		}
-		if err != nil && !(errors.Is(err, tusk.ErrInvalid) && strings.Contains(err.Error(), "pipelines run arbitrary code") && strings.Contains(err.Error(), "--insecure")) {
-			t.Errorf("checkListen(%q): the refusal should explain the risk and name --insecure: %v", tc.listen, err)
+		if err != nil && !(errors.Is(err, tusk.ErrInvalid) && strings.Contains(err.Error(), "pipelines run arbitrary code") &&
+			strings.Contains(err.Error(), "tusk auth activate") && strings.Contains(err.Error(), "--insecure")) {
+			t.Errorf("checkExposure(%q): the refusal should explain the risk and name tusk auth activate and --insecure: %v", tc.listen, err)
 		}
 	}
-	if err := checkListen("no-port", false); !errors.As(err, new(usageError)) {
-		t.Errorf("checkListen without a port = %v, want a usage error", err)
-	}
-}
-
-func TestRunUpRefusesNonLoopback(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
-	err := runUp(context.Background(), &globals{stderr: io.Discard, getenv: envOf(nil)}, upOptions{dataDir: dir, listen: "0.0.0.0:0", logLevel: "info"})
-	if !errors.Is(err, tusk.ErrInvalid) {
-		t.Fatalf("runUp on 0.0.0.0 = %v, want a refusal", err)
+	if err := checkExposure("no-port", false, true); !errors.As(err, new(usageError)) {
+		t.Errorf("checkExposure without a port = %v, want a usage error", err)
 	}
 }
 

@@ -156,6 +156,9 @@ func (s *Server) openAuth(ctx context.Context) error {
 	return s.auth.RemoveExpired(ctx)
 }
 
+// AuthActive reports whether the server asks requests for a token.
+func (s *Server) AuthActive() bool { return s.authActive.Load() }
+
 // workerCredentials gives each worker a token of its pipeline's identity,
 // which holds reader on the pipeline's inputs and writer on its output.
 type workerCredentials struct{ auth *auth.Service }
