@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -114,18 +115,45 @@ func (b *bench) startUnprivileged(ctx context.Context, dir string) (*upProcess, 
 		return nil, fmt.Errorf("start tusk up as uid %d: %w", unprivileged, err)
 	}
 	p := &upProcess{cmd: cmd}
-	if p.client, err = client.New(addr); err != nil {
-		p.stop()
-		return nil, err
-	}
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if _, err := p.client.ListRepos(ctx); err == nil {
-			return p, nil
-		} else if time.Now().After(deadline) {
+		// tusk up writes the admin's token into the CLI config of its
+		// user (HOME is dir) once it listens.
+		token, err := configToken(filepath.Join(dir, ".config", "tusk", "config.json"))
+		if err == nil {
+			if p.client, err = client.New(addr, client.WithToken(token)); err != nil {
+				p.stop()
+				return nil, err
+			}
+			if _, err = p.client.ListRepos(ctx); err == nil {
+				return p, nil
+			}
+		}
+		if time.Now().After(deadline) {
 			p.stop()
 			return nil, fmt.Errorf("tusk up as uid %d does not answer on %s: %w", unprivileged, addr, err)
 		}
 	}
+}
+
+// configToken reads the token of the active context of a CLI config file.
+func configToken(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		Active   string `json:"active_context"`
+		Contexts map[string]struct {
+			Token string `json:"token"`
+		} `json:"contexts"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	if t := c.Contexts[c.Active].Token; t != "" {
+		return t, nil
+	}
+	return "", fmt.Errorf("%s: no token in context %q", path, c.Active)
 }
 
 // stop terminates tusk up and waits for it.

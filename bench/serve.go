@@ -22,8 +22,8 @@ import (
 const serverProfileEnv = "TUSK_BENCH_SERVER_PROFILE"
 
 // serveChild is a server process: it serves dataDir on a free loopback
-// port, prints the address on stdout and serves until interrupted or
-// terminated.
+// port, prints the address and an admin's token on a line of stdout and
+// serves until interrupted or terminated.
 func serveChild(ctx context.Context, dataDir string) error {
 	if prefix := os.Getenv(serverProfileEnv); prefix != "" {
 		f, err := os.Create(fmt.Sprintf("%s-%d.pprof", prefix, os.Getpid()))
@@ -45,7 +45,12 @@ func serveChild(ctx context.Context, dataDir string) error {
 		srv.Close()
 		return fmt.Errorf("serve: %w", err)
 	}
-	fmt.Println(ln.Addr().String())
+	token, _, err := srv.AdminToken(ctx, "")
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Println(ln.Addr().String(), token)
 	err = srv.Serve(ctx, ln)
 	if cerr := srv.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("serve: close stores: %w", cerr)
@@ -77,13 +82,14 @@ func startChild(ctx context.Context, dataDir string) (*childServer, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server process: %w", err)
 	}
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, token, ok := strings.Cut(strings.TrimSpace(line), " ")
+	if err != nil || !ok {
 		cmd.Process.Kill()
 		cmd.Wait()
-		return nil, fmt.Errorf("server process gave no address: %w", err)
+		return nil, fmt.Errorf("server process gave no address and token: %q, %v", line, err)
 	}
-	c, err := client.New(strings.TrimSpace(addr))
+	c, err := client.New(addr, client.WithToken(token))
 	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()

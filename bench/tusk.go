@@ -46,7 +46,14 @@ func startServer(ctx context.Context, cfg server.Config) (*tuskServer, error) {
 		srv.Close()
 		return nil, fmt.Errorf("start tusk: %w", err)
 	}
-	c, err := client.New(ln.Addr().String())
+	token, _, err := srv.AdminToken(ctx, "")
+	if err != nil {
+		cancel()
+		ln.Close()
+		srv.Close()
+		return nil, fmt.Errorf("start tusk: %w", err)
+	}
+	c, err := client.New(ln.Addr().String(), client.WithToken(token))
 	if err != nil {
 		cancel()
 		ln.Close()
