@@ -18,6 +18,7 @@ import (
 // tuskServer is a Tusk server running in this process.
 type tuskServer struct {
 	dataDir string
+	addr    string // as client.New takes it
 	client  *client.Client
 	srv     *server.Server
 	cancel  context.CancelFunc
@@ -53,14 +54,18 @@ func startServer(ctx context.Context, cfg server.Config) (*tuskServer, error) {
 		srv.Close()
 		return nil, fmt.Errorf("start tusk: %w", err)
 	}
-	c, err := client.New(ln.Addr().String(), client.WithToken(token))
+	addr, opts := ln.Addr().String(), []client.Option{client.WithToken(token)}
+	if cert, ok := srv.Certificate(); ok {
+		addr, opts = "https://"+addr, append(opts, client.ServerFingerprint(cert.Fingerprint))
+	}
+	c, err := client.New(addr, opts...)
 	if err != nil {
 		cancel()
 		ln.Close()
 		srv.Close()
 		return nil, err
 	}
-	t := &tuskServer{dataDir: cfg.DataDir, client: c, srv: srv, cancel: cancel, done: make(chan error, 1)}
+	t := &tuskServer{dataDir: cfg.DataDir, addr: addr, client: c, srv: srv, cancel: cancel, done: make(chan error, 1)}
 	go func() { t.done <- srv.Serve(ctx, ln) }()
 	return t, nil
 }
