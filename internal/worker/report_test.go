@@ -41,10 +41,17 @@ func TestShortDatumIsReportedOnce(t *testing.T) {
 	w.rep = newReporter(context.Background(), w)
 	s := &datumSet{w: w, tasks: []tusk.Task{{Datum: "short"}, {Datum: "long"}}, results: make([]tusk.TaskResult, 2),
 		started: make([]time.Time, 2), settled: make([]bool, 2), cancelled: map[string]bool{}, current: -1, stop: func() {}}
+	// The short datum ends at once, well within startDelay: time is what
+	// decides whether its start is reported on its own.
 	s.running(0)
 	s.end(0, tusk.DatumSuccess, "")
 	s.running(1)
-	time.Sleep(3 * startDelay)
+	// The long datum's command runs on until the server hears it started.
+	for deadline := time.Now().Add(30 * time.Second); !reported(&mu, &got, "long", tusk.DatumRunning); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the start of the long datum was not reported within 30s")
+		}
+	}
 	s.end(1, tusk.DatumSuccess, "")
 	w.rep.close()
 
@@ -61,4 +68,11 @@ func TestShortDatumIsReportedOnce(t *testing.T) {
 	if want := []string{tusk.DatumRunning, tusk.DatumSuccess}; !slices.Equal(states["long"], want) {
 		t.Errorf("long datum reported as %v, want %v", states["long"], want)
 	}
+}
+
+// reported says whether got holds a result of datum in state.
+func reported(mu *sync.Mutex, got *[]tusk.TaskResult, datum, state string) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.ContainsFunc(*got, func(r tusk.TaskResult) bool { return r.Datum == datum && r.State == state })
 }
