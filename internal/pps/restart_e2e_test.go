@@ -173,23 +173,18 @@ func TestStoppedServerHearsItsWorkersLastReports(t *testing.T) {
 	if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, false); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no datum succeeded and another running within a minute\n%s", u.Logs)
-		}
+	testenv.Eventually(t, time.Minute, "a datum succeeds while another runs", func() bool {
 		js, err := c.ListJobs(ctx, "slow", "", 1)
 		if err != nil || len(js) == 0 {
-			continue
+			return false
 		}
 		states := map[string]int{}
 		c.ListDatums(ctx, "slow", js[0].ID, "", func(d tusk.DatumInfo) error {
 			states[d.State]++
 			return nil
 		})
-		if states[tusk.DatumSuccess] > 0 && states[tusk.DatumRunning] > 0 {
-			break
-		}
-	}
+		return states[tusk.DatumSuccess] > 0 && states[tusk.DatumRunning] > 0
+	})
 	u.Stop()
 	if logs := u.Logs.String(); strings.Contains(logs, "report datums") {
 		t.Errorf("a worker could not report to the stopping server:\n%s", logs)

@@ -196,13 +196,10 @@ func (e *apiEnv) job(pipeline, id string) tusk.JobInfo {
 // it a moment after the commit it is for.
 func (e *apiEnv) awaitJob(pipeline, id string) {
 	e.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for _, err := e.pps.InspectJob(e.ctx, pipeline, id); tusk.KindOf(err) == tusk.KindNotFound; _, err = e.pps.InspectJob(e.ctx, pipeline, id) {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no job %s of %s after a minute", id, pipeline)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testenv.Eventually(e.t, time.Minute, fmt.Sprintf("job %s of %s appears", id, pipeline), func() bool {
+		_, err := e.pps.InspectJob(e.ctx, pipeline, id)
+		return tusk.KindOf(err) != tusk.KindNotFound
+	})
 }
 
 // files returns the paths of a commit.

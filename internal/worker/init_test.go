@@ -128,13 +128,7 @@ func TestKilledWorkerUnderInit(t *testing.T) {
 		exec M 400`, "M", sleep))
 	done := make(chan error, 1)
 	go func() { done <- RunAsInit([]string{"-test.run=^$"}) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(testenv.Running(marker)) < 4 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of the datum's 4 processes run after 30s", len(testenv.Running(marker)))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testenv.Eventually(t, 30*time.Second, "the datum's 4 processes run", func() bool { return len(testenv.Running(marker)) >= 4 })
 	var worker int
 	for _, pid := range testenv.Running("-test.run=^$") {
 		stat, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")

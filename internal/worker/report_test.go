@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -47,11 +48,8 @@ func TestShortDatumIsReportedOnce(t *testing.T) {
 	s.end(0, tusk.DatumSuccess, "")
 	s.running(1)
 	// The long datum's command runs on until the server hears it started.
-	for deadline := time.Now().Add(30 * time.Second); !reported(&mu, &got, "long", tusk.DatumRunning); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the start of the long datum was not reported within 30s")
-		}
-	}
+	testenv.Eventually(t, 30*time.Second, "the start of the long datum is reported",
+		func() bool { return reported(&mu, &got, "long", tusk.DatumRunning) })
 	s.end(1, tusk.DatumSuccess, "")
 	w.rep.close()
 

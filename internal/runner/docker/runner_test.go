@@ -17,6 +17,7 @@ import (
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/runner/docker"
+	"github.com/tuskdata/tusk/internal/testenv"
 )
 
 // fakeServer stands for the server on the worker socket: it answers every
@@ -90,16 +91,6 @@ func pipelineSpec(name, image string) *spec.Pipeline {
 	return &spec.Pipeline{Pipeline: spec.PipelineRef{Name: name}, Transform: &spec.Transform{Image: image, Cmd: []string{"true"}}}
 }
 
-// eventually polls cond for up to a minute.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-	}
-}
-
 func ids(cs []inspection) []string {
 	var out []string
 	for _, c := range cs {
@@ -138,7 +129,7 @@ func TestRunner(t *testing.T) {
 		started = ids(cs)
 		// The shim runs in a FROM scratch image as uid 1000 and reaches
 		// the server through the mounted socket.
-		eventually(t, "both workers ask for work", func() bool { return fake.asked("conf-v1-0", "conf-v1-1") })
+		testenv.Eventually(t, time.Minute, "both workers ask for work", func() bool { return fake.asked("conf-v1-0", "conf-v1-1") })
 	})
 
 	t.Run("ensure again is a no-op", func(t *testing.T) {
@@ -153,7 +144,7 @@ func TestRunner(t *testing.T) {
 	t.Run("a killed container is replaced", func(t *testing.T) {
 		victim := e.containers(append(ours, "tusk.worker=conf-v1-0")...)[0]
 		e.call(http.MethodPost, "/containers/"+victim.ID+"/kill", nil, nil, nil)
-		eventually(t, "a new container runs worker conf-v1-0", func() bool {
+		testenv.Eventually(t, time.Minute, "a new container runs worker conf-v1-0", func() bool {
 			cs := e.containers(append(ours, "tusk.worker=conf-v1-0")...)
 			return len(cs) == 1 && cs[0].ID != victim.ID && cs[0].State.Running
 		})

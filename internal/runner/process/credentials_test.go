@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
@@ -62,7 +63,7 @@ func TestEachWorkerHasItsOwnToken(t *testing.T) {
 		data, _ := os.ReadFile(seen)
 		return strings.Fields(string(data))
 	}
-	eventually(t, "both workers note their token", func() bool { return len(tokens()) == 2 })
+	testenv.Eventually(t, 30*time.Second, "both workers note their token", func() bool { return len(tokens()) == 2 })
 	got := slices.Sorted(slices.Values(tokens()))
 	creds.mu.Lock()
 	issued := slices.Sorted(slices.Values(creds.issued))

@@ -74,16 +74,6 @@ func (e *env) pipeline(name, script string) {
 	}
 }
 
-// eventually polls cond for up to 30 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("not after 30s: %s", what)
-		}
-	}
-}
-
 // TestDatumProcessesEndWithTheDatum: what a datum's command leaves running,
 // in the background or in a new session, is gone when the datum ends, and
 // so cannot write into the next datum's /pfs/out.
@@ -137,7 +127,7 @@ func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
 		fi
 		echo ok > $PFS/out/$(basename $words)`, sleep, once))
 	tusktest.Put(e.ctx, t, e.c, "words", "/a", "1\n")
-	eventually(t, "the datum's three processes run", func() bool { return len(testenv.Running(marker)) == 3 })
+	testenv.Eventually(t, 30*time.Second, "the datum's three processes run", func() bool { return len(testenv.Running(marker)) == 3 })
 	// The worker is the parent of the datum's command (an unprivileged
 	// worker without cgroups runs under another `tusk worker`, its init).
 	var worker int
@@ -154,5 +144,5 @@ func TestDatumProcessesEndWithTheirWorker(t *testing.T) {
 	if err := syscall.Kill(worker, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the processes of the killed worker's datum end", func() bool { return len(testenv.Running(marker)) == 0 })
+	testenv.Eventually(t, 30*time.Second, "the processes of the killed worker's datum end", func() bool { return len(testenv.Running(marker)) == 0 })
 }
