@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/testenv"
 )
 
 func TestOpenBrowser(t *testing.T) {
@@ -22,18 +24,13 @@ func TestOpenBrowser(t *testing.T) {
 	if !openBrowser(envOf(map[string]string{"DISPLAY": ":0"}), url) {
 		t.Fatal("did not open a browser on a display")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, err := os.ReadFile(opened)
-		if err == nil {
-			if string(b) != url+"\n" {
-				t.Errorf("the browser was given %q, want %q", b, url)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("xdg-open was not run within 10 s")
-		}
-		time.Sleep(20 * time.Millisecond)
+	var b []byte
+	testenv.Eventually(t, 10*time.Second, "xdg-open is run", func() bool {
+		var err error
+		b, err = os.ReadFile(opened)
+		return err == nil
+	})
+	if string(b) != url+"\n" {
+		t.Errorf("the browser was given %q, want %q", b, url)
 	}
 }

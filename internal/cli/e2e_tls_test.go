@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tlscert/tlscerttest"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
@@ -28,9 +29,8 @@ func TestE2ETLSWithGivenCertificate(t *testing.T) {
 	files := tlscerttest.Issue(t, t.TempDir(), "127.0.0.1")
 	u := tusktest.StartUp(t, tuskBin, "--tls-cert", files.Cert, "--tls-key", files.Key)
 	addr, logs := u.Addr, u.Logs
-	for i := 0; i < 100 && !strings.Contains(logs.String(), "trust it:"); i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, "tusk up prints how to trust its certificate",
+		func() bool { return strings.Contains(logs.String(), "trust it:") })
 	if !strings.Contains(logs.String(), "tusk is listening on https://"+addr) || !strings.Contains(logs.String(), "certificate: SHA256:") {
 		t.Fatalf("tusk up did not announce https and its certificate:\n%s", logs)
 	}
