@@ -37,11 +37,12 @@ func (s *Server) authorizeSpec(r *http.Request, p *spec.Pipeline) error {
 	return nil
 }
 
-// grantPipeline gives the creator of a pipeline ownership of its output
-// repo (and of the cron repos it made), and the pipeline's own identity
-// reader on its inputs and writer on its output.
-func (s *Server) grantPipeline(ctx context.Context, creator auth.Grants, p *spec.Pipeline) error {
-	name := p.Name()
+// grantPipelineIdentity gives the pipeline's own identity reader on its
+// inputs and writer on its output. It comes before the pipeline is made:
+// its workers start, and read their inputs, as soon as it is. (Roles of a
+// pipeline that then fails to be made are of an identity no token speaks
+// for.)
+func (s *Server) grantPipelineIdentity(ctx context.Context, p *spec.Pipeline) error {
 	var inputs []string
 	spec.Walk(p.Input, func(in *spec.Input) {
 		switch {
@@ -51,9 +52,13 @@ func (s *Server) grantPipeline(ctx context.Context, creator auth.Grants, p *spec
 			inputs = append(inputs, in.Cron.Repo)
 		}
 	})
-	if err := s.auth.SetPipelineRoles(ctx, name, inputs, name); err != nil {
-		return err
-	}
+	return s.auth.SetPipelineRoles(ctx, p.Name(), inputs, p.Name())
+}
+
+// grantCreator gives the creator of a pipeline ownership of its output
+// repo (and of the cron repos it made).
+func (s *Server) grantCreator(ctx context.Context, creator auth.Grants, p *spec.Pipeline) error {
+	name := p.Name()
 	if creator.Subject == "" {
 		return nil
 	}

@@ -60,9 +60,18 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 	}
 	var out []tusk.PipelineInfo
 	for i := range ps {
-		info, err := s.pps.CreatePipeline(r.Context(), &ps[i], queryBool(r, "update"), queryBool(r, "reprocess"))
+		// Validated first, so that a spec refused does not change the
+		// roles of a pipeline it would have updated.
+		err := s.pps.ValidatePipeline(r.Context(), &ps[i], queryBool(r, "update"))
 		if err == nil {
-			err = s.grantPipeline(r.Context(), caller(r), &ps[i])
+			err = s.grantPipelineIdentity(r.Context(), &ps[i])
+		}
+		var info tusk.PipelineInfo
+		if err == nil {
+			info, err = s.pps.CreatePipeline(r.Context(), &ps[i], queryBool(r, "update"), queryBool(r, "reprocess"))
+		}
+		if err == nil {
+			err = s.grantCreator(r.Context(), caller(r), &ps[i])
 		}
 		if err != nil {
 			writeError(w, r, err)
