@@ -15,8 +15,9 @@ import (
 
 // TestWorkersActWithTheLeastTheyNeed runs a pipeline whose command uses
 // its worker's own socket and token to read a repo that is not its input,
-// delete a repo and create a pipeline: each is refused, and the other
-// repo is untouched, while reading its own input works.
+// delete a repo and create a pipeline, and to read its input beyond its
+// job's commit: each is refused, and the other repo is untouched, while
+// reading its job's input commit works.
 func TestWorkersActWithTheLeastTheyNeed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -27,9 +28,11 @@ func TestWorkersActWithTheLeastTheyNeed(t *testing.T) {
 	e.repo("in")
 	e.repo("secret")
 	e.put("secret", "/s", "top secret")
+	old := e.put("in", "/x", "an earlier commit, which no job of the pipeline reads")
+	c := e.put("in", "/x", "mine")
 	script := `export TUSK_ADDRESS=unix://` + filepath.Join(e.dir, "tusk.sock") + ` TUSK_TOKEN=$TUSK_WORKER_TOKEN TUSK_CONFIG=$TMPDIR/none.json
 printf '{"pipeline": {"name": "evil"}, "transform": {"cmd": ["true"]}, "input": {"pfs": {"repo": "in", "glob": "/*"}}}' > $TMPDIR/evil.json
-for args in "get file in@master:/x" "get file secret@master:/s" "delete repo secret" "create pipeline -f $TMPDIR/evil.json" "put file secret@master:/s -f $TMPDIR/evil.json"; do
+for args in "get file in@master:/x" "get file in@` + old.ID + `:/x" "get file in@master^:/x" "list commit in" "get file secret@master:/s" "delete repo secret" "create pipeline -f $TMPDIR/evil.json" "put file secret@master:/s -f $TMPDIR/evil.json"; do
   if tusk $args > $TMPDIR/o 2>&1; then echo "ALLOWED: $args"; else echo "refused: $args: $(cat $TMPDIR/o)"; fi
 done > /pfs/out/report`
 	spec, err := json.Marshal(map[string]any{
@@ -41,11 +44,15 @@ done > /pfs/out/report`
 		t.Fatal(err)
 	}
 	e.pipeline(string(spec))
-	c := e.put("in", "/x", "mine")
-	e.wait(c.ID)
+	if j := e.lastJob("nosy"); len(j.Inputs) != 1 || j.Inputs[0].ID != c.ID {
+		t.Fatalf("the pipeline's job reads %v, want in@%s", j.Inputs, c.ID)
+	}
 	report := e.files("nosy@master")["/report"]
 	for _, want := range []string{
 		"ALLOWED: get file in@master:/x",
+		"refused: get file in@" + old.ID + `:/x: error: the workers of pipeline "nosy" may not read commit in@` + old.ID + ":",
+		"refused: get file in@master^:/x: error: the workers of pipeline \"nosy\" may not read commit in@master~1:",
+		`refused: list commit in: error: the workers of pipeline "nosy" may not read repo in as a whole`,
 		`refused: get file secret@master:/s: error: pipeline:nosy needs repoReader on repo "secret"`,
 		`refused: delete repo secret: error: pipeline:nosy needs repoOwner on repo "secret"`,
 		"refused: create pipeline",

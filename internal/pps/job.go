@@ -264,3 +264,27 @@ func storeLastJobState(ctx context.Context, tx *meta.Tx, pipeline, state string)
 	r.LastJobState = state
 	return storePipeline(ctx, tx, r)
 }
+
+// JobInputs returns the input commits of a pipeline's unfinished jobs,
+// keyed by repo and commit ID (Branch empty): what its workers may read.
+func (a *API) JobInputs(ctx context.Context, pipeline string) (map[tusk.CommitRef]bool, error) {
+	var jobs []tusk.JobInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		docs, err := tx.UnfinishedJobs(ctx, project, pipeline)
+		if err != nil {
+			return err
+		}
+		jobs, err = decodeJobs(docs)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("input commits of pipeline %s's jobs: %w", pipeline, err)
+	}
+	out := make(map[tusk.CommitRef]bool)
+	for _, j := range jobs {
+		for _, in := range j.Inputs {
+			out[tusk.CommitRef{Repo: in.Repo, ID: in.ID}] = true
+		}
+	}
+	return out, nil
+}

@@ -20,6 +20,10 @@ type access struct {
 	// request is about. None means the request names none, and its
 	// handler shows only what the caller may read.
 	names func(s *Server, r *http.Request) ([]string, error)
+	// commits returns the commits a read names, for routes that read
+	// commits rather than repos: the only reads a pipeline's workers may
+	// make of repos other than their output (see jobScope).
+	commits func(s *Server, r *http.Request) ([]pfs.Ref, error)
 }
 
 // audience is who may call an endpoint at all.
@@ -48,6 +52,15 @@ func repoAccess(level auth.Level, names func(*Server, *http.Request) ([]string, 
 
 func read(names func(*Server, *http.Request) ([]string, error)) access {
 	return repoAccess(auth.Read, names)
+}
+
+// readRefs needs reader on the repos of the references in the query
+// parameters names, which name commits that workers may read if their
+// jobs read them.
+func readRefs(names ...string) access {
+	a := read(queryRefs(names...))
+	a.commits = queryCommits(names...)
+	return a
 }
 
 func write(names func(*Server, *http.Request) ([]string, error)) access {

@@ -104,6 +104,9 @@ func (s *Server) check(r *http.Request, g auth.Grants, a access) error {
 			return err
 		}
 	}
+	if p, ok := auth.PipelineOf(g.Subject); ok && a.level == auth.Read {
+		return s.jobScope(r, p, names, a)
+	}
 	return nil
 }
 
