@@ -228,6 +228,10 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 	if err != nil {
 		return err
 	}
+	far, err := beyondLoopback(opts.listen)
+	if err != nil {
+		return err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(opts.logLevel)); err != nil {
 		return usagef("--log-level %q: want debug, info, warn or error", opts.logLevel)
@@ -252,6 +256,7 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		ServerNames:        opts.serverNames,
 		TLS:                tlsConfig,
 		AllowOrigins:       opts.allowOrigins,
+		KeepAuth:           far && !opts.insecure,
 	}
 	cfg.Limits.MaxParallelism, cfg.Limits.MaxTotalParallelism = opts.maxParallelism, opts.maxTotalParallelism
 	cfg.Limits.MaxDatums, cfg.Limits.MinCronInterval = opts.maxDatums, opts.minCronInterval

@@ -29,6 +29,11 @@ func (s *Server) activateAuth(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deactivateAuth(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.KeepAuth {
+		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "authentication stays on: this server listens on %s, where other machines may reach it, and pipelines run arbitrary code", s.cfg.Listen).
+			WithHint("restart tusk up on 127.0.0.1 (the default), or with --insecure if everyone who can reach it may run code on this machine, then deactivate"))
+		return
+	}
 	if err := s.auth.Deactivate(r.Context()); err != nil {
 		writeError(w, r, err)
 		return

@@ -113,3 +113,24 @@ func TestRolesAsInPachyderm(t *testing.T) {
 		t.Errorf("a revoked robot lists repos: %v, want unauthenticated", err)
 	}
 }
+
+// TestKeepAuthRefusesDeactivation: a server that other machines may
+// reach (tusk up beyond loopback, without --insecure) keeps its
+// authentication on, whoever asks.
+func TestKeepAuthRefusesDeactivation(t *testing.T) {
+	ctx := context.Background()
+	srv, addr, token := startTestServer(t, Config{DataDir: t.TempDir(), Runner: "process", WorkerBinary: "/bin/false", KeepAuth: true})
+	admin, _ := client.New(addr, client.WithToken(token))
+	err := admin.DeactivateAuth(ctx)
+	var te *tusk.Error
+	if !errors.As(err, &te) || te.Kind != tusk.KindInvalid || !strings.Contains(te.Message, "authentication stays on") || !strings.Contains(te.Hint, "--insecure") {
+		t.Fatalf("deactivate on a server that keeps authentication: %v, want invalid, naming --insecure", err)
+	}
+	if !srv.AuthActive() {
+		t.Fatal("authentication is off after a refused deactivation")
+	}
+	anon, _ := client.New(addr)
+	if _, err := anon.ListRepos(ctx); !errors.Is(err, tusk.ErrUnauthenticated) {
+		t.Errorf("a request without a token after the refused deactivation: %v, want unauthenticated", err)
+	}
+}

@@ -84,6 +84,10 @@ type Config struct {
 	// AllowOrigins are the origins (scheme://host[:port]) of web pages
 	// that may change state through the API, besides the server's own.
 	AllowOrigins []string
+	// KeepAuth refuses to deactivate authentication while the server
+	// runs: tusk up sets it when other machines may reach the server and
+	// --insecure was not given.
+	KeepAuth bool
 }
 
 // DefaultLimits returns the limits of pipeline specs that fit this
