@@ -38,9 +38,25 @@ type oidcLogins struct {
 	ttl    time.Duration
 }
 
-// openOIDC discovers the provider, if the server has one.
+// openOIDC discovers the provider, if the server has one, and takes
+// clusterAdmin back from the users that --oidc-admin made admins and no
+// longer names.
 func (s *Server) openOIDC(ctx context.Context) error {
 	c := s.cfg.OIDC
+	admins := map[string]bool{}
+	var subjects []string
+	for _, a := range c.Admins {
+		name := strings.ToLower(strings.TrimPrefix(a, auth.UserPrefix))
+		admins[name] = true
+		subjects = append(subjects, auth.UserPrefix+name)
+	}
+	revoked, err := s.auth.RevokeUnconfiguredAdmins(ctx, subjects)
+	if err != nil {
+		return err
+	}
+	for _, subject := range revoked {
+		s.log.Warn("no longer a cluster admin: --oidc-admin stopped naming this user", "subject", subject)
+	}
 	if c.Issuer == "" {
 		return nil
 	}
@@ -48,12 +64,9 @@ func (s *Server) openOIDC(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l := &oidcLogins{rp: rp, admins: map[string]bool{}, ttl: c.TokenTTL}
+	l := &oidcLogins{rp: rp, admins: admins, ttl: c.TokenTTL}
 	if l.ttl <= 0 {
 		l.ttl = DefaultOIDCTokenTTL
-	}
-	for _, a := range c.Admins {
-		l.admins[strings.ToLower(strings.TrimPrefix(a, auth.UserPrefix))] = true
 	}
 	s.oidc = l
 	s.log.Info("OIDC login on", "issuer", c.Issuer, "redirect_url", c.RedirectURL)
@@ -178,7 +191,7 @@ func (s *Server) oidcUser(ctx context.Context, id oidc.Identity) (string, error)
 	}
 	admin := s.oidc.admins[name]
 	if admin {
-		if err := s.auth.SetRoles(ctx, auth.Cluster, subject, []string{auth.ClusterAdmin}); err != nil {
+		if err := s.auth.GrantConfiguredAdmin(ctx, subject); err != nil {
 			return "", err
 		}
 	}
