@@ -23,4 +23,9 @@
 //	role_bindings(kind, project, name, subject, role)  kind "cluster" or "repo"
 //
 // Times are stored as Unix nanoseconds so both dialects agree.
+//
+// Servers sharing one PostgreSQL database elect the one that runs the
+// scheduler, and tell which of them are alive, with advisory locks held
+// on a connection of each server's own (lead.go); notify.go carries
+// events between them.
 package meta
