@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
-	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -278,7 +277,7 @@ func (a *API) ensureWorkers(ctx context.Context, r *record) error {
 	if err != nil {
 		return err
 	}
-	return a.runner.Ensure(ctx, runner.WorkerSpec{Pipeline: r.Name, Version: r.Version, Workers: n, Spec: p})
+	return a.runner.Ensure(ctx, workerSpec(r.Name, r.Version, n, p))
 }
 
 func (a *API) saveJob(ctx context.Context, j *tusk.JobInfo) error {

@@ -19,17 +19,22 @@ import (
 )
 
 // recordingRunner remembers the most workers it was asked to run for
-// each pipeline, and runs none.
+// each pipeline, and the last spec of each, and runs none.
 type recordingRunner struct {
 	noWorkers
 	mu      sync.Mutex
 	workers map[string]int
+	last    map[string]runner.WorkerSpec
 }
 
 func (r *recordingRunner) Ensure(_ context.Context, w runner.WorkerSpec) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.workers[w.Pipeline] = max(r.workers[w.Pipeline], w.Workers)
+	if r.last == nil {
+		r.last = map[string]runner.WorkerSpec{}
+	}
+	r.last[w.Pipeline] = w
 	return nil
 }
 

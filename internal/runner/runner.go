@@ -5,11 +5,7 @@
 // only sees this interface, so new runners need no scheduler change.
 package runner
 
-import (
-	"context"
-
-	"github.com/tuskdata/tusk/internal/pps/spec"
-)
+import "context"
 
 // Runner starts and stops the workers of pipelines.
 type Runner interface {
@@ -25,12 +21,35 @@ type Runner interface {
 	Close() error
 }
 
-// WorkerSpec describes the workers a pipeline version needs.
+// WorkerSpec describes the workers a pipeline version needs: what a
+// runner must know to host them, and nothing more. What a worker runs
+// (command, stdin, environment, working directory, datum timeout) comes
+// with each datum it claims from the server, so runners never see it.
 type WorkerSpec struct {
 	Pipeline string
 	Version  int
-	Workers  int
-	Spec     *spec.Pipeline
+	// Workers is how many workers run at once.
+	Workers int
+	// Image is the pipeline's transform.image, which a runner with
+	// containers runs the worker in.
+	Image string
+	// User is transform.user ("name", "uid" or "uid:gid"), or "" for the
+	// image's default user.
+	User string
+	// Requests and Limits are the pipeline's resource_requests and
+	// resource_limits; zero fields are not set.
+	Requests, Limits Resources
+}
+
+// Resources are the resources of one worker.
+type Resources struct {
+	// CPU is in cores, possibly fractional.
+	CPU float64
+	// Memory is in bytes.
+	Memory int64
+	// Pids is the most processes and threads a worker may hold, set only
+	// in Limits.
+	Pids int64
 }
 
 // Credentials gives each worker a token of its own when it starts,

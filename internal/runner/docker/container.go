@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
@@ -109,13 +108,13 @@ func nameSafe(s string) string {
 // and pids limits, no new privileges and few capabilities, and labels
 // that say which instance, pipeline and version the container belongs to.
 func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createRequest {
-	cpu, memory := limits(w.Spec)
+	cpu, memory := limits(w)
 	req := &createRequest{
 		Image:      imageID,
 		Entrypoint: []string{binPath},
 		Cmd: []string{"worker", "--pipeline", w.Pipeline, "--id", worker,
 			"--address", "unix://" + sockPath, "--root", pfsPath, "--image-id", imageID},
-		User: w.Spec.Transform.User,
+		User: w.User,
 		Labels: map[string]string{
 			labelInstance: r.opts.Instance,
 			labelPipeline: w.Pipeline,
@@ -130,7 +129,7 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 			Tmpfs:       map[string]string{pfsPath: pfsOptions},
 			NanoCPUs:    int64(cpu * 1e9),
 			Memory:      memory,
-			PidsLimit:   pidsLimit(w.Spec),
+			PidsLimit:   pidsLimit(w.Limits),
 			SecurityOpt: []string{"no-new-privileges"},
 			CapDrop:     []string{"ALL"},
 			CapAdd:      capabilities,
@@ -140,7 +139,7 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 	if r.opts.NoNetwork {
 		req.HostConfig.NetworkMode = "none"
 	}
-	if w.Spec.Transform.User != "" {
+	if w.User != "" {
 		req.Cmd = append(req.Cmd, "--user-applied")
 	}
 	return req
@@ -149,26 +148,22 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 // limits returns the CPU (cores) and memory (bytes) a worker is limited
 // to: resource_limits, or where it does not say, resource_requests. Zero
 // means no limit.
-func limits(p *spec.Pipeline) (cpu float64, memory int64) {
-	for _, res := range []*spec.Resources{p.ResourceLimits, p.ResourceRequests} {
-		if res == nil {
-			continue
-		}
-		if cpu == 0 {
-			cpu = float64(res.CPU)
-		}
-		if memory == 0 {
-			memory = int64(res.Memory)
-		}
+func limits(w runner.WorkerSpec) (cpu float64, memory int64) {
+	cpu, memory = w.Limits.CPU, w.Limits.Memory
+	if cpu == 0 {
+		cpu = w.Requests.CPU
+	}
+	if memory == 0 {
+		memory = w.Requests.Memory
 	}
 	return cpu, memory
 }
 
 // pidsLimit returns the most processes and threads a worker may hold:
 // resource_limits.pids, or DefaultPidsLimit.
-func pidsLimit(p *spec.Pipeline) int64 {
-	if r := p.ResourceLimits; r != nil && r.Pids > 0 {
-		return r.Pids
+func pidsLimit(limits runner.Resources) int64 {
+	if limits.Pids > 0 {
+		return limits.Pids
 	}
 	return DefaultPidsLimit
 }

@@ -5,25 +5,24 @@ import (
 	"encoding/binary"
 	"testing"
 
-	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
 func TestLimits(t *testing.T) {
 	tests := []struct {
 		name             string
-		limits, requests *spec.Resources
+		limits, requests runner.Resources
 		cpu              float64
 		memory           int64
 	}{
 		{name: "none"},
-		{name: "limits", limits: &spec.Resources{CPU: 2, Memory: 1 << 30}, requests: &spec.Resources{CPU: 1, Memory: 1 << 20}, cpu: 2, memory: 1 << 30},
-		{name: "requests", requests: &spec.Resources{CPU: 0.5, Memory: 1 << 20}, cpu: 0.5, memory: 1 << 20},
-		{name: "each from where it is set", limits: &spec.Resources{Memory: 1 << 30}, requests: &spec.Resources{CPU: 0.25}, cpu: 0.25, memory: 1 << 30},
+		{name: "limits", limits: runner.Resources{CPU: 2, Memory: 1 << 30}, requests: runner.Resources{CPU: 1, Memory: 1 << 20}, cpu: 2, memory: 1 << 30},
+		{name: "requests", requests: runner.Resources{CPU: 0.5, Memory: 1 << 20}, cpu: 0.5, memory: 1 << 20},
+		{name: "each from where it is set", limits: runner.Resources{Memory: 1 << 30}, requests: runner.Resources{CPU: 0.25}, cpu: 0.25, memory: 1 << 30},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cpu, memory := limits(&spec.Pipeline{ResourceLimits: tt.limits, ResourceRequests: tt.requests})
+			cpu, memory := limits(runner.WorkerSpec{Limits: tt.limits, Requests: tt.requests})
 			if cpu != tt.cpu || memory != tt.memory {
 				t.Errorf("limits = %v, %d; want %v, %d", cpu, memory, tt.cpu, tt.memory)
 			}
@@ -33,8 +32,7 @@ func TestLimits(t *testing.T) {
 
 func TestRequest(t *testing.T) {
 	r := &Runner{opts: Options{Binary: "/usr/local/bin/tusk", Socket: "/data/tusk.sock", Instance: "i1", NoNetwork: true}}
-	p := &spec.Pipeline{Transform: &spec.Transform{Image: "img", User: "nobody"}, ResourceLimits: &spec.Resources{CPU: 1.5, Memory: 256 << 20}}
-	w := runner.WorkerSpec{Pipeline: "edges", Version: 3, Workers: 2, Spec: p}
+	w := runner.WorkerSpec{Pipeline: "edges", Version: 3, Workers: 2, Image: "img", User: "nobody", Limits: runner.Resources{CPU: 1.5, Memory: 256 << 20}}
 	id := workerID(w, 1)
 	req := r.request(w, "sha256:abc", id)
 	if id != "edges-v3-1" || containerName("i1", id) != "tusk-i1-edges-v3-1" {
@@ -58,13 +56,10 @@ func TestRequest(t *testing.T) {
 }
 
 func TestPidsLimit(t *testing.T) {
-	if got := pidsLimit(&spec.Pipeline{}); got != DefaultPidsLimit {
-		t.Errorf("pids limit without resource_limits = %d, want the default %d", got, DefaultPidsLimit)
-	}
-	if got := pidsLimit(&spec.Pipeline{ResourceLimits: &spec.Resources{Memory: 1 << 30}}); got != DefaultPidsLimit {
+	if got := pidsLimit(runner.Resources{Memory: 1 << 30}); got != DefaultPidsLimit {
 		t.Errorf("pids limit without resource_limits.pids = %d, want the default %d", got, DefaultPidsLimit)
 	}
-	if got := pidsLimit(&spec.Pipeline{ResourceLimits: &spec.Resources{Pids: 50000}}); got != 50000 {
+	if got := pidsLimit(runner.Resources{Pids: 50000}); got != 50000 {
 		t.Errorf("pids limit with resource_limits.pids 50000 = %d", got)
 	}
 }

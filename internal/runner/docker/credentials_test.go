@@ -44,7 +44,7 @@ func TestEachContainerHasItsOwnToken(t *testing.T) {
 	creds := &recordingCredentials{}
 	instance := newInstance()
 	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, Credentials: creds})
-	if err := r.Ensure(ctx, runner.WorkerSpec{Pipeline: "creds", Version: 1, Workers: 2, Spec: pipelineSpec("creds", testImage)}); err != nil {
+	if err := r.Ensure(ctx, runner.WorkerSpec{Pipeline: "creds", Version: 1, Workers: 2, Image: testImage}); err != nil {
 		t.Fatal(err)
 	}
 	var seen []string

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/runner/docker"
 )
 
@@ -43,7 +42,7 @@ func TestMissingImage(t *testing.T) {
 	e := needDocker(t)
 	fake := newFakeServer(t)
 	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance()})
-	w := runner.WorkerSpec{Pipeline: "p", Version: 1, Workers: 1, Spec: pipelineSpec("p", "tusk-test/missing:latest")}
+	w := workers("p", "tusk-test/missing:latest")
 	err := r.Ensure(context.Background(), w)
 	want := `image "tusk-test/missing:latest" not found in the local Docker engine; build or load it (docker build -t tusk-test/missing:latest .), or start tusk up --runner process to run pipelines with the host's tools`
 	if err == nil || err.Error() != want {

@@ -138,10 +138,10 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 
 // imageID looks the pipeline's image up in the local engine.
 func (r *Runner) imageID(ctx context.Context, w runner.WorkerSpec) (string, error) {
-	if w.Spec == nil || w.Spec.Transform == nil || w.Spec.Transform.Image == "" {
+	image := w.Image
+	if image == "" {
 		return "", fmt.Errorf("pipeline %s names no transform.image", w.Pipeline)
 	}
-	image := w.Spec.Transform.Image
 	id, err := r.eng.imageID(ctx, image)
 	if isStatus(err, http.StatusNotFound) {
 		return "", fmt.Errorf("image %q not found in the local Docker engine; build or load it (docker build -t %s .), or start tusk up --runner process to run pipelines with the host's tools", image, image)

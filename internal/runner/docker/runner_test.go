@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/runner/docker"
 	"github.com/tuskdata/tusk/internal/testenv"
@@ -87,8 +86,9 @@ func newRunner(t *testing.T, e *testEngine, opts docker.Options) *docker.Runner 
 	return r
 }
 
-func pipelineSpec(name, image string) *spec.Pipeline {
-	return &spec.Pipeline{Pipeline: spec.PipelineRef{Name: name}, Transform: &spec.Transform{Image: image, Cmd: []string{"true"}}}
+// workers is one worker of version 1 of pipeline name, in image.
+func workers(name, image string) runner.WorkerSpec {
+	return runner.WorkerSpec{Pipeline: name, Version: 1, Workers: 1, Image: image}
 }
 
 func ids(cs []inspection) []string {
@@ -108,10 +108,8 @@ func TestRunner(t *testing.T) {
 	instance := newInstance()
 	r := newRunner(t, e, docker.Options{Binary: bin, Socket: fake.sock, SocketGroup: 4321, Instance: instance})
 	imageID := e.imageID(testImage)
-	p := pipelineSpec("conf", testImage)
-	p.Transform.User = "1000:1000"
-	p.ResourceLimits = &spec.Resources{CPU: 0.5, Memory: 64 << 20}
-	w := runner.WorkerSpec{Pipeline: "conf", Version: 1, Workers: 2, Spec: p}
+	w := workers("conf", testImage)
+	w.Workers, w.User, w.Limits = 2, "1000:1000", runner.Resources{CPU: 0.5, Memory: 64 << 20}
 	ours := []string{"tusk.instance=" + instance, "tusk.pipeline=conf"}
 	var started []string
 
@@ -158,10 +156,9 @@ func TestRunner(t *testing.T) {
 		before := ids(e.containers(ours...))
 		other := newInstance()
 		r2 := newRunner(t, e, docker.Options{Binary: bin, Socket: fake.sock, Instance: other, NoNetwork: true})
-		p2 := pipelineSpec("conf", testImage)
-		p2.ResourceRequests = &spec.Resources{CPU: 0.25, Memory: 32 << 20}
-		p2.ResourceLimits = &spec.Resources{Pids: 5000}
-		if err := r2.Ensure(ctx, runner.WorkerSpec{Pipeline: "conf", Version: 1, Workers: 1, Spec: p2}); err != nil {
+		w2 := workers("conf", testImage)
+		w2.Requests, w2.Limits = runner.Resources{CPU: 0.25, Memory: 32 << 20}, runner.Resources{Pids: 5000}
+		if err := r2.Ensure(ctx, w2); err != nil {
 			t.Fatal(err)
 		}
 		theirs := e.containers("tusk.instance="+other, "tusk.pipeline=conf")
@@ -188,7 +185,9 @@ func TestRunner(t *testing.T) {
 	})
 
 	t.Run("a new version replaces the workers", func(t *testing.T) {
-		if err := r.Ensure(ctx, runner.WorkerSpec{Pipeline: "conf", Version: 2, Workers: 1, Spec: p}); err != nil {
+		v2 := w
+		v2.Version, v2.Workers = 2, 1
+		if err := r.Ensure(ctx, v2); err != nil {
 			t.Fatal(err)
 		}
 		cs := e.containers(ours...)
@@ -208,7 +207,7 @@ func TestRunner(t *testing.T) {
 
 	t.Run("close removes every worker", func(t *testing.T) {
 		for _, name := range []string{"conf", "other"} {
-			if err := r.Ensure(ctx, runner.WorkerSpec{Pipeline: name, Version: 1, Workers: 1, Spec: pipelineSpec(name, testImage)}); err != nil {
+			if err := r.Ensure(ctx, workers(name, testImage)); err != nil {
 				t.Fatal(err)
 			}
 		}

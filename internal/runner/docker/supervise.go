@@ -67,7 +67,7 @@ func (r *Runner) startGroup(ctx context.Context, w runner.WorkerSpec) (*group, e
 		g.wg.Go(func() { r.supervise(gctx, s) })
 	}
 	r.log.Info("worker containers started", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers,
-		"image", w.Spec.Transform.Image, "image_id", imageID)
+		"image", w.Image, "image_id", imageID)
 	return g, nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/runner/process"
 	"github.com/tuskdata/tusk/internal/testenv"
@@ -56,7 +55,7 @@ func TestEachWorkerHasItsOwnToken(t *testing.T) {
 	r := process.New(exe, "unix:///nonexistent.sock", creds, filepath.Join(dir, "workers"), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer r.Close()
 	ctx := context.Background()
-	if err := r.Ensure(ctx, runner.WorkerSpec{Pipeline: "creds", Version: 1, Workers: 2, Spec: &spec.Pipeline{Pipeline: spec.PipelineRef{Name: "creds"}, Transform: &spec.Transform{Cmd: []string{"true"}}}}); err != nil {
+	if err := r.Ensure(ctx, runner.WorkerSpec{Pipeline: "creds", Version: 1, Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
 	tokens := func() []string {

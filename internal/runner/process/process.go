@@ -85,7 +85,7 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 	if !r.warned[w.Pipeline] {
 		r.warned[w.Pipeline] = true
 		r.log.Warn("the process runner does not apply transform.image or resource limits; the command runs with the host's tools",
-			"pipeline", w.Pipeline, "image", w.Spec.Transform.Image)
+			"pipeline", w.Pipeline, "image", w.Image)
 	}
 	gctx, cancel := context.WithCancel(context.Background())
 	g := &group{version: w.Version, workers: w.Workers, cancel: cancel}
