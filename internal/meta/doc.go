@@ -21,6 +21,8 @@
 //	logs(project, pipeline, job, datum, seq, data)
 //	auth_tokens(hash, subject, created, expires)  SHA-256 of each token, never the token
 //	role_bindings(kind, project, name, subject, role)  kind "cluster" or "repo"
+//	oidc_attempts(key_hash, state_hash, secrets, expires, redeemed, outcome)  OIDC logins in
+//	                                           progress: hashes and sealed bytes, never a secret
 //
 // Times are stored as Unix nanoseconds so both dialects agree.
 //

@@ -89,6 +89,10 @@ var schema = []string{
 		subject TEXT NOT NULL, role TEXT NOT NULL,
 		PRIMARY KEY (kind, project, name, subject, role))`,
 	`CREATE INDEX IF NOT EXISTS role_bindings_by_subject ON role_bindings (subject)`,
+	`CREATE TABLE IF NOT EXISTS oidc_attempts (
+		key_hash TEXT PRIMARY KEY, state_hash TEXT NOT NULL UNIQUE, secrets TEXT NOT NULL,
+		expires BIGINT NOT NULL, redeemed INTEGER NOT NULL, outcome TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS oidc_attempts_by_expiry ON oidc_attempts (expires)`,
 }
 
 // bytewise marks a text column that must sort bytewise, as SQLite's

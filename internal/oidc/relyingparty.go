@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
@@ -44,14 +43,14 @@ type RelyingParty struct {
 	client   *http.Client
 	now      func() time.Time
 
-	mu      sync.Mutex
-	byState map[string]*attempt
-	byKey   map[string]*attempt
+	attempts    Attempts
+	maxAttempts int
 }
 
 // New discovers the provider at cfg.Issuer and returns a relying party
-// of it. An issuer that does not answer is an error of kind unavailable.
-func New(ctx context.Context, cfg Config) (*RelyingParty, error) {
+// of it that keeps its logins in progress in attempts. An issuer that
+// does not answer is an error of kind unavailable.
+func New(ctx context.Context, cfg Config, attempts Attempts) (*RelyingParty, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
@@ -67,12 +66,12 @@ func New(ctx context.Context, cfg Config) (*RelyingParty, error) {
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: cfg.RedirectURL,
 			Endpoint: p.Endpoint(), Scopes: []string{gooidc.ScopeOpenID, "email", "profile"},
 		},
-		provider: p,
-		verifier: p.Verifier(&gooidc.Config{ClientID: cfg.ClientID}),
-		client:   client,
-		now:      time.Now,
-		byState:  map[string]*attempt{},
-		byKey:    map[string]*attempt{},
+		provider:    p,
+		verifier:    p.Verifier(&gooidc.Config{ClientID: cfg.ClientID}),
+		client:      client,
+		now:         time.Now,
+		attempts:    attempts,
+		maxAttempts: maxAttempts,
 	}, nil
 }
 
@@ -105,9 +104,9 @@ func (rp *RelyingParty) providerContext(ctx context.Context) context.Context {
 
 // exchange redeems code with the PKCE verifier and verifies the ID token
 // that comes with the access token.
-func (rp *RelyingParty) exchange(ctx context.Context, a *attempt, code string) (Identity, error) {
+func (rp *RelyingParty) exchange(ctx context.Context, s secrets, code string) (Identity, error) {
 	ctx = rp.providerContext(ctx)
-	tok, err := rp.oauth.Exchange(ctx, code, oauth2.VerifierOption(a.verifier))
+	tok, err := rp.oauth.Exchange(ctx, code, oauth2.VerifierOption(s.Verifier))
 	if err != nil {
 		return Identity{}, refused("the provider would not redeem the code: %v", err)
 	}
@@ -119,7 +118,7 @@ func (rp *RelyingParty) exchange(ctx context.Context, a *attempt, code string) (
 	if err != nil {
 		return Identity{}, refused("the ID token is not valid: %v", err)
 	}
-	if idt.Nonce != a.nonce {
+	if idt.Nonce != s.Nonce {
 		return Identity{}, refused("the ID token's nonce is not this login's")
 	}
 	var c claims

@@ -1,19 +1,24 @@
 package oidc
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
+	"encoding/base64"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/oidctest"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -29,6 +34,8 @@ var (
 type fixture struct {
 	op       *oidctest.Provider
 	rp       *RelyingParty
+	db       *meta.DB // where rp keeps its logins in progress
+	dir      string   // db's directory
 	callback string
 	// results receives what each callback did.
 	results chan error
@@ -53,7 +60,10 @@ func newFixture(t *testing.T, opts oidctest.Options) *fixture {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		l.Finish(Result{Subject: "user:" + l.Identity.UserName(f.rp.Issuer()), Token: "token-of-" + l.Identity.Subject}, nil)
+		if err := l.Finish(r.Context(), Result{Subject: "user:" + l.Identity.UserName(f.rp.Issuer()), Token: "token-of-" + l.Identity.Subject}, nil); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		w.Write([]byte("logged in as " + l.Identity.UserName(f.rp.Issuer())))
 	}))
 	t.Cleanup(srv.Close)
@@ -64,19 +74,33 @@ func newFixture(t *testing.T, opts oidctest.Options) *fixture {
 		opts.Users = []oidctest.User{alice, bob}
 	}
 	f.op = oidctest.New(t, opts)
-	rp, err := New(context.Background(), Config{Issuer: f.op.Issuer, ClientID: "tusk", ClientSecret: "tusk-secret", RedirectURL: f.callback})
+	f.dir = t.TempDir()
+	db, err := meta.Open(context.Background(), filepath.Join(f.dir, "meta.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.rp = rp
+	t.Cleanup(func() { db.Close() })
+	f.db = db
+	f.rp = f.relyingParty(t)
 	return f
+}
+
+// relyingParty returns a relying party of the fixture's provider, as
+// another server sharing its store would have.
+func (f *fixture) relyingParty(t *testing.T) *RelyingParty {
+	t.Helper()
+	rp, err := New(context.Background(), Config{Issuer: f.op.Issuer, ClientID: "tusk", ClientSecret: "tusk-secret", RedirectURL: f.callback}, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rp
 }
 
 // login begins a CLI login and logs in at the provider as u; it returns
 // the key to wait with and the callback's response.
 func (f *fixture) login(t *testing.T, u oidctest.User) (key string, resp *http.Response, body string) {
 	t.Helper()
-	authURL, key, _, err := f.rp.Begin("")
+	authURL, key, _, err := f.rp.Begin(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +229,7 @@ func TestCodeIsBoundToVerifier(t *testing.T) {
 
 func TestBrowserLoginNeedsItsState(t *testing.T) {
 	f := newFixture(t, oidctest.Options{})
-	authURL, _, _, err := f.rp.Begin("/repos")
+	authURL, _, _, err := f.rp.Begin(context.Background(), "/repos")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +242,7 @@ func TestBrowserLoginNeedsItsState(t *testing.T) {
 		t.Errorf("callback without the state cookie answered %d %q", resp.StatusCode, body)
 	}
 	// The one that began it, with its cookie, gets in.
-	authURL, _, state, err := f.rp.Begin("/repos")
+	authURL, _, state, err := f.rp.Begin(context.Background(), "/repos")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +266,7 @@ func TestBrowserLoginNeedsItsState(t *testing.T) {
 
 func TestWrongPassword(t *testing.T) {
 	f := newFixture(t, oidctest.Options{})
-	authURL, _, _, err := f.rp.Begin("")
+	authURL, _, _, err := f.rp.Begin(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +277,7 @@ func TestWrongPassword(t *testing.T) {
 
 func TestExpiredAttempt(t *testing.T) {
 	f := newFixture(t, oidctest.Options{})
-	authURL, key, _, err := f.rp.Begin("")
+	authURL, key, _, err := f.rp.Begin(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +296,7 @@ func TestExpiredAttempt(t *testing.T) {
 
 func TestWaitEndsWithItsContext(t *testing.T) {
 	f := newFixture(t, oidctest.Options{})
-	authURL, key, _, err := f.rp.Begin("")
+	authURL, key, _, err := f.rp.Begin(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,12 +320,12 @@ func TestDiscoveryFailure(t *testing.T) {
 	}
 	issuer := "http://" + ln.Addr().String()
 	ln.Close()
-	_, err = New(context.Background(), Config{Issuer: issuer, ClientID: "tusk", ClientSecret: "s", RedirectURL: "http://127.0.0.1:1650/auth/callback"})
+	_, err = New(context.Background(), Config{Issuer: issuer, ClientID: "tusk", ClientSecret: "s", RedirectURL: "http://127.0.0.1:1650/auth/callback"}, nil)
 	if !errors.Is(err, tusk.ErrUnavailable) || !strings.Contains(err.Error(), issuer+"/.well-known/openid-configuration") {
 		t.Errorf("an issuer that does not answer: %v", err)
 	}
 	op := oidctest.New(t, oidctest.Options{ClientID: "tusk"})
-	_, err = New(context.Background(), Config{Issuer: strings.Replace(op.Issuer, "127.0.0.1", "localhost", 1), ClientID: "tusk", ClientSecret: "s", RedirectURL: "http://127.0.0.1:1650/auth/callback"})
+	_, err = New(context.Background(), Config{Issuer: strings.Replace(op.Issuer, "127.0.0.1", "localhost", 1), ClientID: "tusk", ClientSecret: "s", RedirectURL: "http://127.0.0.1:1650/auth/callback"}, nil)
 	if !errors.Is(err, tusk.ErrUnavailable) || !strings.Contains(err.Error(), "did not match") {
 		t.Errorf("an issuer that calls itself by another name: %v", err)
 	}
@@ -320,8 +344,101 @@ func TestConfigErrors(t *testing.T) {
 	} {
 		c := good
 		tc.edit(&c)
-		if _, err := New(context.Background(), c); !errors.Is(err, tusk.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+		if _, err := New(context.Background(), c, nil); !errors.Is(err, tusk.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("config %+v: %v, want an invalid error naming %s", c, err, tc.want)
 		}
+	}
+}
+
+// TestLoginAcrossServers begins a login at one relying party, has the
+// provider's redirect reach another, and waits at a third, as servers
+// sharing a store behind a load balancer would.
+func TestLoginAcrossServers(t *testing.T) {
+	f := newFixture(t, oidctest.Options{})
+	begin, waiter := f.relyingParty(t), f.relyingParty(t)
+	authURL, key, _, err := begin.Begin(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body, err := f.op.LogIn(context.Background(), nil, authURL, alice.Subject, alice.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("callback answered %d %q", resp.StatusCode, body)
+	}
+	r, err := wait(t, waiter, key)
+	if err != nil || r.Token != "token-of-alice-sub" {
+		t.Fatalf("the result at another server: %+v, %v", r, err)
+	}
+	if _, err := wait(t, begin, key); !errors.Is(err, tusk.ErrNotFound) {
+		t.Errorf("a second wait, at the server that began the login: %v, want not found", err)
+	}
+}
+
+// TestStoreHoldsNoSecret reads the stored login, once the provider sent
+// the user back and before the CLI took its token, as someone who can
+// read the database would: it holds neither the CLI's key, the state,
+// the nonce nor the token, in clear or in base64.
+func TestStoreHoldsNoSecret(t *testing.T) {
+	f := newFixture(t, oidctest.Options{})
+	authURL, key, state, err := f.rp.Begin(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce := u.Query().Get("nonce")
+	if _, _, err := f.op.LogIn(context.Background(), nil, authURL, alice.Subject, alice.Password); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(f.dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var cols [6]string
+	if err := db.QueryRow(`SELECT key_hash, state_hash, secrets, expires, redeemed, outcome FROM oidc_attempts`).
+		Scan(&cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5]); err != nil {
+		t.Fatal(err)
+	}
+	if cols[5] == "" {
+		t.Fatal("the login has no outcome stored")
+	}
+	r, err := wait(t, f.rp, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{key, state, nonce, r.Token} {
+		if secret == "" {
+			t.Fatal("a secret to look for is empty")
+		}
+		for i, c := range cols {
+			raw, _ := base64.StdEncoding.DecodeString(c)
+			if strings.Contains(c, secret) || bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("column %d of the stored login holds %q", i, secret)
+			}
+		}
+	}
+}
+
+// TestTooManyAttempts bounds the logins in progress; expired ones make
+// room.
+func TestTooManyAttempts(t *testing.T) {
+	f := newFixture(t, oidctest.Options{})
+	f.rp.maxAttempts = 2
+	for range 2 {
+		if _, _, _, err := f.rp.Begin(context.Background(), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, _, err := f.rp.Begin(context.Background(), ""); !errors.Is(err, tusk.ErrUnavailable) {
+		t.Fatalf("a login past the bound: %v, want unavailable", err)
+	}
+	f.rp.now = func() time.Time { return time.Now().Add(AttemptTTL + time.Minute) }
+	if _, _, _, err := f.rp.Begin(context.Background(), ""); err != nil {
+		t.Errorf("a login once the others expired: %v", err)
 	}
 }

@@ -60,7 +60,7 @@ func (s *Server) openOIDC(ctx context.Context) error {
 	if c.Issuer == "" {
 		return nil
 	}
-	rp, err := oidc.New(ctx, c.Config)
+	rp, err := oidc.New(ctx, c.Config, s.db)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) beginOIDCLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, noOIDC())
 		return
 	}
-	authURL, key, _, err := s.oidc.rp.Begin("")
+	authURL, key, _, err := s.oidc.rp.Begin(r.Context(), "")
 	reply(w, r, map[string]string{"url": authURL, "key": key, "issuer": s.oidc.rp.Issuer()}, err)
 }
 
@@ -126,7 +126,7 @@ func (s *Server) beginBrowserLogin(w http.ResponseWriter, r *http.Request) {
 		loginPage(w, http.StatusNotFound, loginResult{Err: noOIDC()})
 		return
 	}
-	authURL, _, state, err := s.oidc.rp.Begin("/")
+	authURL, _, state, err := s.oidc.rp.Begin(r.Context(), "/")
 	if err != nil {
 		loginPage(w, http.StatusServiceUnavailable, loginResult{Err: err})
 		return
@@ -171,7 +171,10 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		tok, err = s.auth.Issue(r.Context(), subject, s.oidc.ttl)
 	}
-	login.Finish(oidc.Result{Subject: subject, Token: tok}, err)
+	if ferr := login.Finish(r.Context(), oidc.Result{Subject: subject, Token: tok}, err); ferr != nil {
+		s.log.Warn("OIDC login not handed to the waiting CLI", "subject", subject, "err", ferr)
+		err = errors.Join(err, ferr)
+	}
 	if err != nil {
 		loginPage(w, http.StatusForbidden, loginResult{Err: err})
 		return

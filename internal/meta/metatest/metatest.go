@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"LineageClearPlan", testLineageClearPlan},
 		{"Tokens", testTokens},
 		{"RoleBindings", testRoleBindings},
+		{"OIDCAttempts", testOIDCAttempts},
+		{"OIDCRaces", testOIDCRaces},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
