@@ -14,6 +14,7 @@ import (
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/oidc"
 	"github.com/tuskdata/tusk/internal/oidctest"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -264,5 +265,59 @@ func TestOIDCIssuerDown(t *testing.T) {
 		OIDC: OIDCConfig{Config: oidc.Config{Issuer: issuer, ClientID: "tusk", ClientSecret: "s", RedirectURL: "http://127.0.0.1:1650/auth/callback"}}})
 	if !errors.Is(err, tusk.ErrUnavailable) || !strings.Contains(err.Error(), issuer) {
 		t.Errorf("a server whose issuer is down: %v", err)
+	}
+}
+
+// TestOIDCLoginAcrossServers runs two servers on one PostgreSQL and one
+// object store, as behind a load balancer: a login begins at A, the
+// provider sends the browser back to B's callback (the one redirect URL
+// both are configured with), and the CLI waits at A, or at B.
+func TestOIDCLoginAcrossServers(t *testing.T) {
+	dsn := testenv.PostgresDatabase(t)
+	storage := t.TempDir()
+	op := oidctest.New(t, oidctest.Options{ClientID: "tusk", ClientSecret: "tusk-secret", Users: []oidctest.User{alice}})
+	cfg := Config{Metadata: dsn, Storage: storage,
+		OIDC: OIDCConfig{Config: oidc.Config{Issuer: op.Issuer, ClientID: "tusk", ClientSecret: "tusk-secret"}}}
+	_, addrB, _ := startTestServer(t, cfg)
+	callback := "http://" + addrB + "/auth/callback"
+	op.AllowRedirect(callback)
+	cfg.OIDC.RedirectURL = callback
+	_, addrA, _ := startTestServer(t, cfg)
+	a := &oidcServer{op: op, addr: addrA}
+	b := &oidcServer{op: op, addr: addrB}
+
+	for _, waiter := range []struct {
+		name string
+		at   *oidcServer
+	}{{"wait at A", a}, {"wait at B", b}} {
+		t.Run(waiter.name, func(t *testing.T) {
+			ctx := context.Background()
+			l, err := a.client(t, "").BeginOIDCLogin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, body, err := op.LogIn(ctx, nil, l.URL, alice.Subject, alice.Password)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Request.URL.Host != addrB || resp.StatusCode != http.StatusOK || !strings.Contains(body, "Logged in as user:alice@example.com") {
+				t.Fatalf("the browser's last page, at %s: %d %s", resp.Request.URL.Host, resp.StatusCode, body)
+			}
+			res, err := waiter.at.client(t, "").WaitOIDCLogin(ctx, l.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Subject != "user:alice@example.com" {
+				t.Fatalf("login result %+v", res)
+			}
+			for _, s := range []*oidcServer{a, b} {
+				if who, err := s.client(t, res.Token).WhoAmI(ctx); err != nil || who.Subject != res.Subject {
+					t.Errorf("whoami at %s with the login's token: %+v, %v", s.addr, who, err)
+				}
+			}
+			if _, err := b.client(t, "").WaitOIDCLogin(ctx, l.Key); !errors.Is(err, tusk.ErrNotFound) {
+				t.Errorf("a second wait for the taken result: %v, want not found", err)
+			}
+		})
 	}
 }
