@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -173,3 +174,8 @@ func (c workerCredentials) Issue(ctx context.Context, pipeline, _ string) (strin
 func (c workerCredentials) Revoke(ctx context.Context, token string) error {
 	return c.auth.Revoke(ctx, token)
 }
+
+// WorkerCredentials returns what the server's runner gives its workers
+// their tokens with, for a runner run beside the server's (the runner
+// conformance suite, runnertest).
+func (s *Server) WorkerCredentials() runner.Credentials { return workerCredentials{s.auth} }

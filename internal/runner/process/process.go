@@ -15,6 +15,7 @@ package process
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -46,12 +47,30 @@ type Runner struct {
 	mu     sync.Mutex
 	groups map[string]*group
 	warned map[string]bool
+	closed bool
 }
 
+// group is the workers of a pipeline version: workers[i] runs worker i.
 type group struct {
-	version, workers int
-	cancel           context.CancelFunc
-	wg               sync.WaitGroup
+	version int
+	workers []*supervisor
+}
+
+// supervisor is the goroutine that keeps one worker running.
+type supervisor struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// stopAll ends the supervisors and their workers, all at once, and waits
+// for them.
+func stopAll(ss []*supervisor) {
+	for _, s := range ss {
+		s.cancel()
+	}
+	for _, s := range ss {
+		<-s.done
+	}
 }
 
 var _ runner.Runner = (*Runner)(nil)
@@ -72,33 +91,43 @@ func New(exe, address string, creds runner.Credentials, scratch string, runAs *s
 // Name returns "process".
 func (r *Runner) Name() string { return "process" }
 
-// Ensure starts the pipeline version's workers if they are not running.
+// Ensure makes the pipeline version's workers run: it replaces the
+// workers of another version, and scaling starts or ends only the
+// difference, so that the workers that stay keep their datums.
 func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if g, ok := r.groups[w.Pipeline]; ok {
-		if g.version == w.Version && g.workers == w.Workers {
-			return nil
-		}
+	if r.closed {
+		return errors.New("process runner: closed")
+	}
+	g, ok := r.groups[w.Pipeline]
+	if ok && g.version != w.Version {
 		r.stopLocked(w.Pipeline)
+		ok = false
 	}
-	if !r.warned[w.Pipeline] {
-		r.warned[w.Pipeline] = true
-		r.log.Warn("the process runner does not apply transform.image or resource limits; the command runs with the host's tools",
-			"pipeline", w.Pipeline, "image", w.Image)
+	if !ok {
+		if !r.warned[w.Pipeline] {
+			r.warned[w.Pipeline] = true
+			r.log.Warn("the process runner does not apply transform.image or resource limits; the command runs with the host's tools",
+				"pipeline", w.Pipeline, "image", w.Image)
+		}
+		g = &group{version: w.Version}
+		r.groups[w.Pipeline] = g
 	}
-	gctx, cancel := context.WithCancel(context.Background())
-	g := &group{version: w.Version, workers: w.Workers, cancel: cancel}
-	for i := range w.Workers {
+	if n := max(w.Workers, 0); len(g.workers) > n {
+		stopAll(g.workers[n:])
+		g.workers = g.workers[:n]
+	}
+	for i := len(g.workers); i < w.Workers; i++ {
 		id := fmt.Sprintf("%s-v%d-%d", w.Pipeline, w.Version, i)
-		dir := filepath.Join(r.scratch, id)
-		g.wg.Add(1)
+		sctx, cancel := context.WithCancel(context.Background())
+		s := &supervisor{cancel: cancel, done: make(chan struct{})}
 		go func() {
-			defer g.wg.Done()
-			r.supervise(gctx, w.Pipeline, id, dir)
+			defer close(s.done)
+			r.supervise(sctx, w.Pipeline, id, filepath.Join(r.scratch, id))
 		}()
+		g.workers = append(g.workers, s)
 	}
-	r.groups[w.Pipeline] = g
 	return nil
 }
 
@@ -198,20 +227,19 @@ func (r *Runner) stopLocked(pipeline string) {
 		return
 	}
 	delete(r.groups, pipeline)
-	g.cancel()
-	g.wg.Wait()
+	stopAll(g.workers)
 }
 
-// Close ends every worker, all pipelines at once.
+// Close ends every worker, all pipelines at once; Ensure then fails.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, g := range r.groups {
-		g.cancel()
-	}
+	r.closed = true
+	var all []*supervisor
 	for p, g := range r.groups {
-		g.wg.Wait()
+		all = append(all, g.workers...)
 		delete(r.groups, p)
 	}
+	stopAll(all)
 	return nil
 }

@@ -1,0 +1,164 @@
+package runnertest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/server"
+	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusktest"
+)
+
+// timeout bounds each wait for workers to start, register or come back:
+// a container or pod may take a while to start on a loaded machine.
+const timeout = 2 * time.Minute
+
+// env is one check's server, API and runner under test.
+type env struct {
+	t      *testing.T
+	ctx    context.Context
+	target Target
+	creds  *credentials
+	asks   *asks
+}
+
+// setup starts a server with the pipelines p and q, serves its API to
+// workers, and makes the runner under test.
+func setup(t *testing.T, newTarget Factory) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	t.Cleanup(cancel)
+	srv, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir()})
+	if !srv.AuthActive() {
+		t.Fatal("the server does not check tokens, so a worker's asking for work would not show that it holds a valid one")
+	}
+	if _, err := c.CreateRepo(ctx, "in", ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"p", "q"} {
+		// Autoscaling with no input commit: the server's own runner runs
+		// no worker of it.
+		js := fmt.Sprintf(`{"pipeline": {"name": %q}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "autoscaling": true}`, p)
+		if _, err := c.CreatePipeline(ctx, []byte(js), false, false, false); err != nil {
+			t.Fatalf("create pipeline %s: %v", p, err)
+		}
+	}
+	e := &env{t: t, ctx: ctx, creds: &credentials{server: srv.WorkerCredentials()}, asks: newAsks()}
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Workers may run as any user.
+	if err := os.Chmod(sock, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: e.asks.wrap(srv.Handler())}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	e.target = newTarget(t, API{Socket: sock, Credentials: e.creds})
+	t.Cleanup(func() {
+		if err := e.target.Runner.Close(); err != nil {
+			t.Errorf("close the runner: %v", err)
+		}
+	})
+	return e
+}
+
+// spec is the WorkerSpec of n workers of version v of pipeline p.
+func (e *env) spec(p string, v, n int) runner.WorkerSpec {
+	return runner.WorkerSpec{Pipeline: p, Version: v, Workers: n, Image: e.target.Image}
+}
+
+// ensure calls Ensure and fails the test on an error.
+func (e *env) ensure(p string, v, n int) {
+	e.t.Helper()
+	if err := e.target.Runner.Ensure(e.ctx, e.spec(p, v, n)); err != nil {
+		e.t.Fatalf("Ensure %d workers of %s version %d: %v", n, p, v, err)
+	}
+}
+
+// workers returns the workers of pipeline p that exist now, by worker ID.
+func (e *env) workers(p string) map[string]string {
+	e.t.Helper()
+	out := map[string]string{}
+	for id, inst := range e.target.Workers(e.t) {
+		if strings.HasPrefix(id, p+"-v") {
+			out[id] = inst
+		}
+	}
+	return out
+}
+
+// ids names workers 0 to n-1 of version v of pipeline p.
+func ids(p string, v, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-v%d-%d", p, v, i)
+	}
+	return out
+}
+
+// registered waits until exactly the n workers of version v of pipeline
+// p exist and each has asked the API for work with the last token
+// issued to it, and returns their instances.
+func (e *env) registered(p string, v, n int) map[string]string {
+	e.t.Helper()
+	return e.registeredWhen(p, v, n, func(map[string]string) bool { return true })
+}
+
+// registeredWhen is registered, waiting until cond holds too.
+func (e *env) registeredWhen(p string, v, n int, cond func(map[string]string) bool) map[string]string {
+	e.t.Helper()
+	want := ids(p, v, n)
+	var got map[string]string
+	testenv.Eventually(e.t, timeout, fmt.Sprintf("workers %v run and ask for work with their tokens", want), func() bool {
+		if r := e.asks.refusals(); len(r) > 0 {
+			e.t.Fatalf("the server refused the tokens of workers: %v", r)
+		}
+		got = e.workers(p)
+		if !slices.Equal(slices.Sorted(maps.Keys(got)), want) {
+			return false
+		}
+		for _, id := range want {
+			tok, revoked := e.creds.last(id)
+			if tok == "" || revoked || !e.asks.asked(tok) {
+				return false
+			}
+		}
+		return cond(got)
+	})
+	return got
+}
+
+// gone checks that no worker of p is among those keep accepts, and that
+// none of them holds a token not revoked.
+func (e *env) gone(what, p string, keep func(id string) bool) {
+	e.t.Helper()
+	var left []string
+	for id := range e.workers(p) {
+		if keep(id) {
+			left = append(left, id)
+		}
+	}
+	if len(left) > 0 {
+		e.t.Errorf("%s: workers %v still exist", what, slices.Sorted(slices.Values(left)))
+	}
+	if held := e.creds.unrevoked(func(id string) bool { return strings.HasPrefix(id, p+"-v") && keep(id) }); len(held) > 0 {
+		e.t.Errorf("%s: workers %v hold tokens not revoked", what, held)
+	}
+}
+
+// all accepts every worker.
+func all(string) bool { return true }
