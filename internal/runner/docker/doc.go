@@ -19,5 +19,7 @@
 // containers on Stop and Close, and at start those a previous run of its
 // instance left; it never touches another instance's containers. A
 // supervisor per container replaces it, after a growing delay, when it
-// dies.
+// dies. A new version replaces every container; scaling starts or removes
+// only the difference, in the image the version started with. The runner
+// passes the conformance suite of runners (runnertest).
 package docker

@@ -114,26 +114,32 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 // Name returns "docker".
 func (r *Runner) Name() string { return "docker" }
 
-// Ensure starts the pipeline version's containers unless they run. When
-// they do, it only reports a worker whose container died lately.
+// Ensure makes the pipeline version's containers run: it replaces the
+// containers of another version, and scaling starts or removes only the
+// difference. It also reports a worker whose container died lately.
 func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return errors.New("docker runner: closed")
 	}
-	if g, ok := r.groups[w.Pipeline]; ok {
-		if g.version == w.Version && g.workers == w.Workers {
-			return g.err()
-		}
+	g, ok := r.groups[w.Pipeline]
+	if ok && g.version != w.Version {
 		r.stopLocked(w.Pipeline)
+		ok = false
 	}
-	g, err := r.startGroup(ctx, w)
-	if err != nil {
+	if !ok {
+		imageID, err := r.imageID(ctx, w)
+		if err != nil {
+			return err
+		}
+		g = &group{version: w.Version, imageID: imageID}
+	}
+	if err := r.scale(ctx, g, w); err != nil {
 		return err
 	}
 	r.groups[w.Pipeline] = g
-	return nil
+	return g.err()
 }
 
 // imageID looks the pipeline's image up in the local engine.
@@ -164,7 +170,7 @@ func (r *Runner) Stop(ctx context.Context, pipeline string) error {
 func (r *Runner) stopLocked(pipeline string) {
 	if g, ok := r.groups[pipeline]; ok {
 		delete(r.groups, pipeline)
-		g.stop()
+		stopSlots(g.slots)
 	}
 }
 

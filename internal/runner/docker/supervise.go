@@ -14,12 +14,12 @@ import (
 // death of its predecessor is no longer reported by Ensure.
 const stableAfter = 30 * time.Second
 
-// group is the containers of one pipeline version.
+// group is the containers of one pipeline version: slots[i] runs worker
+// i, in the image the version's first containers ran.
 type group struct {
-	version, workers int
-	slots            []*slot
-	cancel           context.CancelFunc
-	wg               sync.WaitGroup
+	version int
+	imageID string
+	slots   []*slot
 }
 
 // slot is one worker: a container that its supervisor keeps running.
@@ -28,6 +28,8 @@ type slot struct {
 	name     string // container name
 	req      *createRequest
 	pipeline string
+	cancel   context.CancelFunc // ends the supervisor
+	done     chan struct{}      // closed when the supervisor has ended
 
 	mu        sync.Mutex
 	container string    // ID of the current container, "" when none
@@ -37,44 +39,57 @@ type slot struct {
 	failure   error     // why the last container died or could not start
 }
 
-// startGroup starts the containers of a pipeline version, all or none,
-// and their supervisors.
-func (r *Runner) startGroup(ctx context.Context, w runner.WorkerSpec) (*group, error) {
-	imageID, err := r.imageID(ctx, w)
-	if err != nil {
-		return nil, err
+// scale makes the group run w.Workers containers: it removes the extra
+// ones, and starts the missing ones, all or none, with their
+// supervisors. The containers that stay keep running.
+func (r *Runner) scale(ctx context.Context, g *group, w runner.WorkerSpec) error {
+	if n := max(w.Workers, 0); len(g.slots) > n {
+		stopSlots(g.slots[n:])
+		g.slots = g.slots[:n]
 	}
-	g := &group{version: w.Version, workers: w.Workers}
-	for i := range w.Workers {
+	var added []*slot
+	for i := len(g.slots); i < w.Workers; i++ {
 		id := workerID(w, i)
-		g.slots = append(g.slots, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, imageID, id)})
+		added = append(added, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, g.imageID, id)})
 	}
-	errs := make([]error, len(g.slots))
+	if len(added) == 0 {
+		return nil
+	}
+	errs := make([]error, len(added))
 	var wg sync.WaitGroup
-	for i, s := range g.slots {
+	for i, s := range added {
 		wg.Go(func() { errs[i] = r.start(ctx, s) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		for _, s := range g.slots {
+		for _, s := range added {
 			r.discard(s)
 		}
-		return nil, err
+		return err
 	}
-	gctx, cancel := context.WithCancel(context.Background())
-	g.cancel = cancel
-	for _, s := range g.slots {
-		g.wg.Go(func() { r.supervise(gctx, s) })
+	for _, s := range added {
+		sctx, cancel := context.WithCancel(context.Background())
+		s.cancel, s.done = cancel, make(chan struct{})
+		go func() {
+			defer close(s.done)
+			r.supervise(sctx, s)
+		}()
 	}
+	g.slots = append(g.slots, added...)
 	r.log.Info("worker containers started", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers,
-		"image", w.Image, "image_id", imageID)
-	return g, nil
+		"started", len(added), "image", w.Image, "image_id", g.imageID)
+	return nil
 }
 
-// stop ends the supervisors, which remove their containers.
-func (g *group) stop() {
-	g.cancel()
-	g.wg.Wait()
+// stopSlots ends the supervisors, which remove their containers, all at
+// once, and waits for them.
+func stopSlots(slots []*slot) {
+	for _, s := range slots {
+		s.cancel()
+	}
+	for _, s := range slots {
+		<-s.done
+	}
 }
 
 // err reports a worker whose container died or could not start, until its
