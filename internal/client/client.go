@@ -240,6 +240,9 @@ type Info struct {
 	FormatVersion int             `json:"format_version"`
 	ChunkParams   json.RawMessage `json:"chunk_params"`
 	Metadata      string          `json:"metadata"`
+	// Leader says whether this server runs the scheduler: of several
+	// servers sharing one metadata store, exactly one does.
+	Leader bool `json:"leader"`
 	// OIDCIssuer is the OpenID Provider users may log in at, if any.
 	OIDCIssuer string `json:"oidc_issuer,omitempty"`
 }

@@ -47,10 +47,17 @@ var sessionSettings = []string{
 // opened again. If lead returns while the server still leads (it failed),
 // the server lets go of the lead and competes for it again. Lead returns
 // once ctx ended and lead returned. On SQLite, which one server opens,
-// the server leads at once, until ctx ends.
+// the server leads at once, until ctx ends (lead runs again if it
+// returns before).
 func (d *DB) Lead(ctx context.Context, id string, log *slog.Logger, lead func(context.Context)) {
 	if !d.postgres {
-		lead(ctx)
+		for ctx.Err() == nil {
+			lead(ctx)
+			select {
+			case <-ctx.Done():
+			case <-time.After(leaderRetry):
+			}
+		}
 		return
 	}
 	for ctx.Err() == nil {

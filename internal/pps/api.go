@@ -30,6 +30,9 @@ type Options struct {
 	WorkerStartTimeout time.Duration
 	// Limits bound what specs may ask for; unset ones are the defaults.
 	Limits Limits
+	// Instance names this server among those sharing the metadata store
+	// (the ID it leads and is alive by, meta.DB.Lead); default: made up.
+	Instance string
 }
 
 // API is the pipeline system.
@@ -41,15 +44,18 @@ type API struct {
 	lease  time.Duration
 	egress []string
 	limits Limits
+	// instance names this server; claims record it (giveBack).
+	instance string
+	relay    *relay // signals to the other servers (relay.go)
 
-	mu     sync.Mutex
-	runCtx context.Context
-	ready  chan struct{}            // closed once Run gave back the datums of a previous run
-	wakers map[string]chan struct{} // per pipeline: wake its controller
-	tasks  *signals                 // per pipeline: new work for workers
-	logs   *signals                 // per pipeline: new log lines
-	jobs   *signals                 // any job changed
-	logEnd map[string]logEnd        // per pipeline, job and datum: where its log ends
+	mu      sync.Mutex
+	runCtx  context.Context          // while Run runs: this server leads
+	running sync.WaitGroup           // Run's controllers and cron
+	wakers  map[string]chan struct{} // per pipeline: wake its controller
+	tasks   *signals                 // per pipeline: new work for workers
+	logs    *signals                 // per pipeline: new log lines
+	jobs    *signals                 // any job changed
+	logEnd  map[string]logEnd        // per pipeline, job and datum: where its log ends
 	// workers is how many workers each pipeline was granted.
 	workers map[string]int
 	// lastCount is when each running job's datums were last counted.
@@ -75,11 +81,14 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 	if opts.WorkerStartTimeout <= 0 {
 		opts.WorkerStartTimeout = DefaultWorkerStartTimeout
 	}
+	if opts.Instance == "" {
+		opts.Instance = newSalt()
+	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
 		egress: opts.EgressDirs, limits: opts.Limits.orDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
 		tasks: newSignals(), logs: newSignals(), jobs: newSignals(), logEnd: map[string]logEnd{}, lastCount: map[string]time.Time{},
 		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{},
-		inputFailures: map[string]string{}, ready: make(chan struct{})}
+		inputFailures: map[string]string{}, instance: opts.Instance, relay: newRelay(db.Dialect() == "postgres")}
 }
 
 const project = tusk.DefaultProject
@@ -132,10 +141,25 @@ func marshalText(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// wake nudges a pipeline's controller.
-func (a *API) wake(pipeline string) {
+// leading reports whether this server runs the scheduler (Run).
+func (a *API) leading() bool {
 	a.mu.Lock()
-	ch := a.wakers[pipeline]
+	defer a.mu.Unlock()
+	return a.runCtx != nil
+}
+
+// wake nudges a pipeline's controller, which runs on the leader.
+func (a *API) wake(pipeline string) {
+	if !a.wakeHere(pipeline) {
+		a.relay.send(relayed{Kind: relayWake, Pipeline: pipeline})
+	}
+}
+
+// wakeHere nudges a pipeline's controller if it runs on this server, and
+// reports whether this server leads.
+func (a *API) wakeHere(pipeline string) bool {
+	a.mu.Lock()
+	ch, leads := a.wakers[pipeline], a.runCtx != nil
 	a.mu.Unlock()
 	if ch != nil {
 		select {
@@ -143,13 +167,20 @@ func (a *API) wake(pipeline string) {
 		default:
 		}
 	}
+	return leads
 }
 
 func (a *API) taskSignal(pipeline string) <-chan struct{} { return a.tasks.wait(pipeline) }
 
-func (a *API) signalTasks(pipeline string) { a.tasks.fire(pipeline) }
+func (a *API) signalTasks(pipeline string) {
+	a.tasks.fire(pipeline)
+	a.relay.send(relayed{Kind: relayTasks, Pipeline: pipeline})
+}
 
 // jobsChanged returns a channel closed at the next change of any job.
 func (a *API) jobsChanged() <-chan struct{} { return a.jobs.wait("") }
 
-func (a *API) signalJobs() { a.jobs.fire("") }
+func (a *API) signalJobs() {
+	a.jobs.fire("")
+	a.relay.send(relayed{Kind: relayJobs})
+}

@@ -12,17 +12,26 @@ import (
 )
 
 // Run drives every pipeline until ctx ends: one controller per pipeline,
-// and a watcher that turns new output commits into jobs.
+// cron, and a watcher that turns new output commits into jobs. Exactly one
+// server sharing the metadata store runs it, the leader (meta.DB.Lead); it
+// may run again after it returned, when the server leads again. When it
+// returns, its controllers and cron have stopped.
 func (a *API) Run(ctx context.Context) error {
 	a.mu.Lock()
 	a.runCtx = ctx
 	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		a.runCtx = nil
+		clear(a.wakers)
+		a.mu.Unlock()
+		a.running.Wait()
+	}()
 	events, stop := a.pfs.Subscribe()
 	defer stop()
 	if err := a.giveBack(ctx); err != nil {
 		return err
 	}
-	close(a.ready)
 	pipelines, err := a.ListPipelines(ctx)
 	if err != nil {
 		return err
@@ -30,7 +39,7 @@ func (a *API) Run(ctx context.Context) error {
 	for _, p := range pipelines {
 		a.startController(p.Name)
 	}
-	go a.runCron(ctx)
+	a.running.Go(func() { a.runCron(ctx) })
 	for {
 		select {
 		case <-ctx.Done():
@@ -41,15 +50,36 @@ func (a *API) Run(ctx context.Context) error {
 	}
 }
 
-// giveBack queues again, at no cost to their tries, the datums that
-// workers of a previous run of the server held: those workers died with
-// it (the runners' workers do), and the restart is no fault of the
-// datums'. It is for a scheduler that starts when none of the workers it
-// leased to can be alive.
+// StopWorkers stops the workers of every pipeline, for a server that no
+// longer leads (Run returned) but goes on serving.
+func (a *API) StopWorkers(ctx context.Context) {
+	a.mu.Lock()
+	var names []string
+	for n := range a.workers {
+		names = append(names, n)
+	}
+	a.mu.Unlock()
+	for _, n := range names {
+		if err := a.stopWorkers(ctx, n); err != nil {
+			a.log.Warn("stop workers", "pipeline", n, "err", err)
+		}
+	}
+}
+
+// giveBack queues again, at no cost to their tries, the datums claimed
+// through servers that are gone (a previous run of this one, or a leader
+// that died): their workers died with them, as the runners' workers do,
+// or can no longer reach them, and the restart is no fault of the
+// datums'. Claims made through a server alive are left to their workers
+// and leases. It is for a scheduler that starts: Run.
 func (a *API) giveBack(ctx context.Context) error {
+	alive, err := a.db.AliveServers(ctx)
+	if err != nil {
+		return err
+	}
 	n := 0
 	// Volatile: after a power loss the datums are given back again.
-	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		n = 0
 		docs, err := tx.Pipelines(ctx, project)
 		if err != nil {
@@ -75,7 +105,10 @@ func (a *API) giveBack(ctx context.Context) error {
 						return err
 					}
 					for _, d := range ds {
-						applyResult(d, tusk.TaskResult{State: tusk.DatumQueued, Reason: "given back: the server restarted"}, nil, 0)
+						if d.Server == a.instance || d.Server != "" && alive(d.Server) {
+							continue
+						}
+						applyResult(d, tusk.TaskResult{State: tusk.DatumQueued, Reason: "given back: the server its worker reached stopped"}, nil, 0)
 						if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
 							return err
 						}
@@ -126,7 +159,8 @@ func (a *API) startController(name string) {
 	}
 	wake := make(chan struct{}, 1)
 	a.wakers[name] = wake
-	go a.control(a.runCtx, name, wake)
+	ctx := a.runCtx
+	a.running.Go(func() { a.control(ctx, name, wake) })
 }
 
 func (a *API) stopController(name string) {
@@ -149,6 +183,10 @@ func (a *API) control(ctx context.Context, name string, wake chan struct{}) {
 		wait, err := a.step(ctx, name)
 		if err != nil {
 			if tusk.KindOf(err) == tusk.KindNotFound && a.pipelineGone(ctx, name) {
+				// Deleted, perhaps through another server.
+				if err := a.stopWorkers(ctx, name); err != nil {
+					a.log.Warn("stop workers", "pipeline", name, "err", err)
+				}
 				a.stopController(name)
 				return
 			}
@@ -225,6 +263,13 @@ func (a *API) step(ctx context.Context, name string) (time.Duration, error) {
 		return 0, err
 	}
 	if r.Stopped {
+		// Perhaps stopped through another server, which has none of its
+		// workers.
+		if a.granted(name) {
+			if err := a.stopWorkers(ctx, name); err != nil {
+				return 0, err
+			}
+		}
 		return time.Minute, a.setState(ctx, name, tusk.PipelinePaused, "")
 	}
 	if len(jobs) == 0 {

@@ -31,9 +31,17 @@ func (a *API) inputsGone(ctx context.Context, j *tusk.JobInfo) (string, error) {
 	return "", nil
 }
 
-// noteInputFailure records that a datum of a job failed because its
-// inputs could not be read; the job's controller, woken, fails the job.
-func (a *API) noteInputFailure(job, datum, reason string) {
+// noteInputFailure records that a datum of a pipeline's job failed
+// because its inputs could not be read, and wakes the job's controller,
+// which fails the job: here, or on the leader.
+func (a *API) noteInputFailure(pipeline, job, datum, reason string) {
+	a.noteInputFailureHere(job, datum, reason)
+	if !a.wakeHere(pipeline) {
+		a.relay.send(relayed{Kind: relayInput, Pipeline: pipeline, Job: job, Datum: datum, Reason: reason})
+	}
+}
+
+func (a *API) noteInputFailureHere(job, datum, reason string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.inputFailures[job]; !ok {

@@ -24,6 +24,9 @@ type datumRecord struct {
 	// was made.
 	Claim   int        `json:"claim,omitempty"`
 	Claimed *time.Time `json:"claimed,omitempty"`
+	// Server is the server that made the current claim: its worker
+	// asked that server, and dies with it (giveBack).
+	Server string `json:"server,omitempty"`
 	// Lost counts the claims in a row whose worker was lost: its lease
 	// ran out (see maxLostLeases).
 	Lost int `json:"lost,omitempty"`

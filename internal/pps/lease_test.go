@@ -93,7 +93,7 @@ func TestServerRestartCostsNoTry(t *testing.T) {
 				for id, d := range e.datums("p", ts[0].Job) {
 					if d.State == tusk.DatumQueued {
 						queued++
-						if d.Attempts != 0 || !strings.Contains(d.Reason, "server restarted") {
+						if d.Attempts != 0 || !strings.Contains(d.Reason, "given back: the server") {
 							t.Fatalf("datum %s after a restart: %s (%s), %d attempts; want given back by the restart, no attempt used", id, d.State, d.Reason, d.Attempts)
 						}
 					}

@@ -222,6 +222,14 @@ func (a *API) grantWorkers(pipeline string, want int) (int, error) {
 	return n, nil
 }
 
+// granted reports whether a pipeline was granted workers.
+func (a *API) granted(pipeline string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.workers[pipeline]
+	return ok
+}
+
 // stopWorkers removes a pipeline's workers and their grant.
 func (a *API) stopWorkers(ctx context.Context, pipeline string) error {
 	err := a.runner.Stop(ctx, pipeline)

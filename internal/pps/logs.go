@@ -111,4 +111,7 @@ func (a *API) Logs(ctx context.Context, pipeline, job, datumID string) ([]tusk.L
 // lines, for following logs without polling.
 func (a *API) LogSignal(pipeline string) <-chan struct{} { return a.logs.wait(pipeline) }
 
-func (a *API) signalLogs(pipeline string) { a.logs.fire(pipeline) }
+func (a *API) signalLogs(pipeline string) {
+	a.logs.fire(pipeline)
+	a.relay.send(relayed{Kind: relayLogs, Pipeline: pipeline})
+}

@@ -238,6 +238,7 @@ func (a *API) DeletePipeline(ctx context.Context, name string, keepRepo bool) er
 		return err
 	}
 	a.stopController(name)
+	a.wake(name) // the leader's controller stops its workers
 	if keepRepo {
 		r, err := a.pfs.InspectRepo(ctx, name)
 		if err != nil {
@@ -293,6 +294,7 @@ func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
 		if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, []tusk.BranchRef{}, false); err != nil {
 			return err
 		}
+		a.wake(name) // the leader's controller stops its workers
 		return a.stopWorkers(ctx, name)
 	}
 	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, true); err != nil {

@@ -31,8 +31,15 @@ func (a *API) awaitWorkers(j *tusk.JobInfo) {
 }
 
 // workerSeen notes that a worker of pipeline asked for work or renewed
-// its leases.
+// its leases, here and, when another server leads, there.
 func (a *API) workerSeen(pipeline string) {
+	a.seeWorker(pipeline)
+	if !a.leading() {
+		a.relay.sendSeen(pipeline)
+	}
+}
+
+func (a *API) seeWorker(pipeline string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.seen[pipeline] = time.Now()

@@ -47,13 +47,6 @@ const maxLostLeases = 10
 // worker, waiting up to wait for one. It returns nil when there is none.
 func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
 	deadline := time.After(wait)
-	select { // until Run gave back the datums of the workers of a previous run
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-deadline:
-		return nil, nil
-	case <-a.ready:
-	}
 	for {
 		signal := a.taskSignal(pipeline)
 		tasks, failed, err := a.claim(ctx, pipeline, worker)
@@ -138,7 +131,7 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 				d.Attempts++
 			}
 			d.Claim++
-			d.State, d.Worker, d.Claimed, d.Started, d.Finished = tusk.DatumStarting, worker, &t, nil, nil
+			d.State, d.Worker, d.Server, d.Claimed, d.Started, d.Finished = tusk.DatumStarting, worker, a.instance, &t, nil, nil
 			if err := storeDatum(ctx, tx, d, t.Add(a.lease)); err != nil {
 				return err
 			}
@@ -302,8 +295,7 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 		return err
 	}
 	for _, res := range unreadable {
-		a.noteInputFailure(res.Job, res.Datum, res.Reason)
-		a.wake(res.Pipeline) // to fail the job now
+		a.noteInputFailure(res.Pipeline, res.Job, res.Datum, res.Reason)
 	}
 	for j := range jobs {
 		a.signalTasks(j.pipeline)

@@ -142,8 +142,9 @@ func readable[T any](r *http.Request, items []T, repo func(T) string) []T {
 	return out
 }
 
-// openAuth starts the auth service. Tokens of workers of an earlier run
-// are revoked (those workers died with it) and expired tokens removed.
+// openAuth starts the auth service, and removes expired tokens. The
+// tokens of workers of an earlier leader are revoked when this server
+// begins to lead (lead.go).
 func (s *Server) openAuth(ctx context.Context) error {
 	s.auth = auth.New(s.db)
 	active, err := s.auth.Active(ctx)
@@ -153,9 +154,6 @@ func (s *Server) openAuth(ctx context.Context) error {
 	s.authActive.Store(active)
 	if !active {
 		s.log.Warn("authentication is deactivated: anyone who can reach the server may do anything; turn it on with tusk auth activate")
-	}
-	if err := s.auth.RevokeWorkers(ctx); err != nil {
-		return err
 	}
 	return s.auth.RemoveExpired(ctx)
 }

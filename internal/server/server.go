@@ -104,18 +104,22 @@ type Server struct {
 	pps     *pps.API
 	runner  runner.Runner
 	started time.Time
-	lock    *os.File // holds the data directory's lock; nil without one
-	tempDir string   // made for the worker socket when there is no data directory
-	socket  net.Listener
-	tls     *tls.Config  // nil: plain HTTP
-	audit   *audit.Log   // nil without a data directory
-	cert    *Certificate // the certificate tls presents
-	metrics *metrics
-	browser *browserGuard
-	handler http.Handler
-	auth    *auth.Service
-	codes   *auth.Codes // one-time console login codes
-	oidc    *oidcLogins // nil without an OpenID Provider
+	// instance names this run of the server among the servers sharing
+	// the metadata store (lead.go).
+	instance string
+	leading  atomic.Bool // this server runs the scheduler (lead.go)
+	lock     *os.File    // holds the data directory's lock; nil without one
+	tempDir  string      // made for the worker socket when there is no data directory
+	socket   net.Listener
+	tls      *tls.Config  // nil: plain HTTP
+	audit    *audit.Log   // nil without a data directory
+	cert     *Certificate // the certificate tls presents
+	metrics  *metrics
+	browser  *browserGuard
+	handler  http.Handler
+	auth     *auth.Service
+	codes    *auth.Codes // one-time console login codes
+	oidc     *oidcLogins // nil without an OpenID Provider
 	// authActive caches whether authentication is on; the auth routes
 	// that turn it on and off set it.
 	authActive atomic.Bool
@@ -141,7 +145,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), browser: browser, codes: auth.NewCodes()}
+	s := &Server{cfg: cfg, log: cfg.Logger, started: time.Now(), browser: browser, codes: auth.NewCodes(), instance: newInstance()}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
@@ -189,7 +193,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs,
-		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits})
+		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits, Instance: s.instance})
 	s.metrics = newMetrics()
 	s.handler = s.newHandler(s.endpoints())
 	return s, nil
@@ -241,17 +245,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
-	if s.cfg.GCInterval > 0 {
-		go s.pfs.RunGC(ctx, s.cfg.GCInterval)
-	}
 	go s.pfs.RelayEvents(ctx)
+	go s.pps.RelaySignals(ctx)
 	go s.cleanTemp(ctx)
 	ppsDone := make(chan struct{})
 	go func() {
 		defer close(ppsDone)
-		if err := s.pps.Run(ctx); err != nil {
-			s.log.Error("pipeline system stopped", "err", err)
-		}
+		s.db.Lead(ctx, s.instance, s.log, func(lctx context.Context) { s.lead(ctx, lctx) })
 	}()
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
@@ -264,7 +264,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Stop the workers while the API still answers them: they report
 	// what they finished and give back the datums they hold, so that
 	// nothing they did is done again after a restart. The scheduler stops
-	// first, so that it starts none meanwhile.
+	// first, so that it starts none meanwhile, and only then lets another
+	// server lead.
 	<-ppsDone
 	if err := s.runner.Close(); err != nil {
 		s.log.Error("stop workers", "err", err)
@@ -293,6 +294,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 		"format_version": pfs.FormatVersion,
 		"chunk_params":   s.pfs.ChunkParams(),
 		"metadata":       s.db.Dialect(),
+		"leader":         s.leading.Load(),
 	}
 	if s.oidc != nil {
 		info["oidc_issuer"] = s.oidc.rp.Issuer()

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+)
+
+// Several servers may share one metadata store (PostgreSQL) and one
+// object store: each serves the API and the console, and exactly one, the
+// leader, runs what must run once: the scheduler (pipelines' controllers,
+// cron, the runner's workers) and the garbage collector. Leadership is
+// meta.DB.Lead's; on SQLite the one server leads from its start.
+
+// newInstance names a run of a server: a restarted server is another
+// instance, since its workers died with the one before.
+func newInstance() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// lead runs the leader's work until lctx ends, that is, until this server
+// stops leading or ctx, the server's, ends. It first revokes the tokens
+// of earlier leaders' workers, which died with them, or can no longer
+// reach them, and are being stopped if their server lives on. A server
+// that stops leading but goes on serving stops its workers.
+func (s *Server) lead(ctx, lctx context.Context) {
+	s.log.Info("this server leads: it runs the scheduler", "server", s.instance)
+	s.leading.Store(true)
+	defer s.leading.Store(false)
+	if err := s.auth.RevokeWorkers(lctx); err != nil {
+		s.log.Error("revoke the tokens of earlier workers", "err", err)
+		return
+	}
+	if s.cfg.GCInterval > 0 {
+		go s.pfs.RunGC(lctx, s.cfg.GCInterval)
+	}
+	if err := s.pps.Run(lctx); err != nil {
+		s.log.Error("pipeline system stopped", "err", err)
+	}
+	if ctx.Err() == nil {
+		s.log.Warn("this server no longer leads: it stops its workers", "server", s.instance)
+		s.pps.StopWorkers(ctx)
+	}
+}
