@@ -252,14 +252,19 @@ func (t *Tx) CountDatums(ctx context.Context, project, pipeline, job string) (ma
 	return out, rows.Err()
 }
 
-// AppendLog stores a log line.
-func (t *Tx) AppendLog(ctx context.Context, project, pipeline, job, datum string, seq int64, data []byte) error {
-	_, err := t.exec(ctx, `INSERT INTO logs (project, pipeline, job, datum, seq, data) VALUES (?, ?, ?, ?, ?, ?)
+// AppendLog stores a log line as line seq of its log, and reports whether
+// it did: false if the log has a line seq already.
+func (t *Tx) AppendLog(ctx context.Context, project, pipeline, job, datum string, seq int64, data []byte) (bool, error) {
+	res, err := t.exec(ctx, `INSERT INTO logs (project, pipeline, job, datum, seq, data) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, project, pipeline, job, datum, seq, string(data))
 	if err != nil {
-		return fmt.Errorf("store log line: %w", err)
+		return false, fmt.Errorf("store log line: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store log line: %w", err)
+	}
+	return n == 1, nil
 }
 
 // LogSize returns the highest sequence number of a datum's log lines, or

@@ -30,46 +30,19 @@ func (a *API) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
 	pipeline := lines[0].Pipeline
 	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		for _, l := range lines {
-			key := l.Pipeline + "\x00" + l.Job + "\x00" + l.Datum
-			a.mu.Lock()
-			end, ok := a.logEnd[key]
-			a.mu.Unlock()
-			if !ok {
-				last, size, err := tx.LogSize(ctx, project, l.Pipeline, l.Job, l.Datum)
+			// Where a log ends is remembered, but another server may have
+			// appended to it since (the workers of a pipeline may reach
+			// several): then the line's place is taken, and it goes
+			// where the stored log ends.
+			for fresh := false; ; fresh = true {
+				placed, err := a.appendLog(ctx, tx, l, fresh)
 				if err != nil {
 					return err
 				}
-				end = logEnd{seq: last + 1, size: size}
-			}
-			if end.seq > maxLogLines || end.size >= a.limits.MaxDatumLogBytes {
-				continue
-			}
-			b, err := json.Marshal(l)
-			if err != nil {
-				return err
-			}
-			next := logEnd{seq: end.seq + 1, size: end.size + int64(len(b))}
-			cut := ""
-			switch {
-			case end.seq == maxLogLines:
-				cut = fmt.Sprintf("(log truncated: more than %d lines)", maxLogLines)
-			case next.size > a.limits.MaxDatumLogBytes:
-				cut = fmt.Sprintf("(log truncated: more than %d bytes; start the server with a higher --max-datum-log-bytes to keep more)",
-					a.limits.MaxDatumLogBytes)
-				next.size = a.limits.MaxDatumLogBytes // nothing more is kept
-			}
-			if cut != "" {
-				l.Message = cut
-				if b, err = json.Marshal(l); err != nil {
-					return err
+				if placed || fresh {
+					break
 				}
 			}
-			if err := tx.AppendLog(ctx, project, l.Pipeline, l.Job, l.Datum, end.seq, b); err != nil {
-				return err
-			}
-			a.mu.Lock()
-			a.logEnd[key] = next
-			a.mu.Unlock()
 		}
 		return nil
 	})
@@ -81,6 +54,53 @@ func (a *API) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
 	}
 	a.signalLogs(pipeline)
 	return nil
+}
+
+// appendLog stores line l at the end of its log, as remembered unless
+// fresh, and reports whether its place was free (or the log is full).
+func (a *API) appendLog(ctx context.Context, tx *meta.Tx, l tusk.LogLine, fresh bool) (bool, error) {
+	key := l.Pipeline + "\x00" + l.Job + "\x00" + l.Datum
+	a.mu.Lock()
+	end, ok := a.logEnd[key]
+	a.mu.Unlock()
+	if !ok || fresh {
+		last, size, err := tx.LogSize(ctx, project, l.Pipeline, l.Job, l.Datum)
+		if err != nil {
+			return false, err
+		}
+		end = logEnd{seq: last + 1, size: size}
+	}
+	if end.seq > maxLogLines || end.size >= a.limits.MaxDatumLogBytes {
+		return true, nil
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		return false, err
+	}
+	next := logEnd{seq: end.seq + 1, size: end.size + int64(len(b))}
+	cut := ""
+	switch {
+	case end.seq == maxLogLines:
+		cut = fmt.Sprintf("(log truncated: more than %d lines)", maxLogLines)
+	case next.size > a.limits.MaxDatumLogBytes:
+		cut = fmt.Sprintf("(log truncated: more than %d bytes; start the server with a higher --max-datum-log-bytes to keep more)",
+			a.limits.MaxDatumLogBytes)
+		next.size = a.limits.MaxDatumLogBytes // nothing more is kept
+	}
+	if cut != "" {
+		l.Message = cut
+		if b, err = json.Marshal(l); err != nil {
+			return false, err
+		}
+	}
+	placed, err := tx.AppendLog(ctx, project, l.Pipeline, l.Job, l.Datum, end.seq, b)
+	if err != nil || !placed {
+		return false, err
+	}
+	a.mu.Lock()
+	a.logEnd[key] = next
+	a.mu.Unlock()
+	return true, nil
 }
 
 // Logs returns the stored log lines of a pipeline, of one job and datum

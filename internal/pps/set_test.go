@@ -43,6 +43,9 @@ type apiEnv struct {
 	stop func()
 	run  runner.Runner
 	opts pps.Options
+	// dsn and objects are the stores, which other servers may share.
+	dsn     string
+	objects blob.Store
 }
 
 // forStores runs test on each metadata store: SQLite, and PostgreSQL
@@ -73,11 +76,12 @@ func newAPIEnvWith(t *testing.T, dsn string, run runner.Runner, opts pps.Options
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	fs, err := pfs.Open(ctx, db, blob.NewMemory(), pfs.Options{})
+	objects := blob.NewMemory()
+	fs, err := pfs.Open(ctx, db, objects, pfs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &apiEnv{t: t, ctx: ctx, db: db, fs: fs, run: run, opts: opts}
+	e := &apiEnv{t: t, ctx: ctx, db: db, fs: fs, run: run, opts: opts, dsn: dsn, objects: objects}
 	e.start()
 	return e
 }
