@@ -3,6 +3,8 @@
 // the same worker shim (the tusk binary), as a local process (package
 // process), a container (package docker) or, later, a pod. The scheduler
 // only sees this interface, so new runners need no scheduler change.
+// What a runner promises is checked by the conformance suite that every
+// runner's tests run (package runnertest).
 package runner
 
 import "context"
@@ -11,13 +13,15 @@ import "context"
 type Runner interface {
 	// Name says what kind of runner this is ("process", "docker").
 	Name() string
-	// Ensure makes Workers workers of this pipeline version run,
-	// replacing workers of other versions. It is called often and must be
-	// cheap when nothing changes.
+	// Ensure makes Workers workers of this pipeline version run: the
+	// workers of other versions are gone when it returns, and scaling
+	// starts or removes only the difference. Workers that die come back
+	// by themselves. It is called often and must be cheap when nothing
+	// changes.
 	Ensure(ctx context.Context, w WorkerSpec) error
-	// Stop removes a pipeline's workers.
+	// Stop removes a pipeline's workers before it returns.
 	Stop(ctx context.Context, pipeline string) error
-	// Close removes every worker this runner started.
+	// Close removes every worker this runner started; Ensure then fails.
 	Close() error
 }
 

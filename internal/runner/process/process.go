@@ -10,7 +10,9 @@
 // delegated cgroup), each worker runs in a cgroup of its own, killed with
 // all it holds when the worker exits, so that a killed worker's datums
 // leave nothing running; elsewhere the worker sees to that itself (see
-// worker.IsInit).
+// worker.IsInit). A supervisor per worker restarts it, after a growing
+// delay, when it dies; scaling starts or ends only the difference. The
+// runner passes the conformance suite of runners (runnertest).
 package process
 
 import (
