@@ -257,13 +257,23 @@ func dropRoles(ctx context.Context, tx *meta.Tx, subject string) error {
 	return nil
 }
 
-// RevokeWorkers revokes the tokens of every pipeline's workers: at
-// startup, those of the workers of a previous run.
+// RevokeWorkers revokes the tokens that runners issued to the workers
+// they started: at startup, those of the workers of a previous run.
+// Tokens an admin issued for workers started elsewhere stay.
 func (s *Service) RevokeWorkers(ctx context.Context) error {
 	return s.update(ctx, func(tx *meta.Tx) error {
-		_, err := tx.DeleteTokensWithPrefix(ctx, PipelinePrefix)
+		_, err := tx.DeleteWorkerTokens(ctx)
 		return err
 	})
+}
+
+// IssueWorker returns a new token of pipeline for worker, one its runner
+// starts; RevokeWorkers revokes it.
+func (s *Service) IssueWorker(ctx context.Context, pipeline, worker string) (string, error) {
+	token := newToken()
+	row := meta.TokenRow{Hash: hashToken(token), Subject: Pipeline(pipeline), Created: s.now(), Worker: worker}
+	err := s.update(ctx, func(tx *meta.Tx) error { return tx.InsertToken(ctx, row) })
+	return token, err
 }
 
 // RemoveExpired deletes the tokens that have expired.

@@ -7,12 +7,15 @@ import (
 )
 
 // A TokenRow is a stored credential: the hash of a token, never the token
-// itself, and whom it speaks for. A zero Expires never expires.
+// itself, and whom it speaks for. A zero Expires never expires. Worker
+// is the worker a runner started with the token, "" for the tokens of
+// people, robots and workers started elsewhere.
 type TokenRow struct {
 	Hash    string
 	Subject string
 	Created time.Time
 	Expires time.Time
+	Worker  string
 }
 
 // InsertToken stores a token's hash.
@@ -21,8 +24,8 @@ func (t *Tx) InsertToken(ctx context.Context, r TokenRow) error {
 	if !r.Expires.IsZero() {
 		expires = nanos(r.Expires)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO auth_tokens (hash, subject, created, expires) VALUES (?, ?, ?, ?)`,
-		r.Hash, r.Subject, nanos(r.Created), expires); err != nil {
+	if _, err := t.exec(ctx, `INSERT INTO auth_tokens (hash, subject, created, expires, worker) VALUES (?, ?, ?, ?, ?)`,
+		r.Hash, r.Subject, nanos(r.Created), expires, r.Worker); err != nil {
 		return fmt.Errorf("store a token of %s: %w", r.Subject, err)
 	}
 	return nil
@@ -31,8 +34,8 @@ func (t *Tx) InsertToken(ctx context.Context, r TokenRow) error {
 // Token returns the token with this hash; ok is false if there is none.
 func (t *Tx) Token(ctx context.Context, hash string) (r TokenRow, ok bool, err error) {
 	var created, expires int64
-	err = t.queryRow(ctx, `SELECT subject, created, expires FROM auth_tokens WHERE hash = ?`, hash).
-		Scan(&r.Subject, &created, &expires)
+	err = t.queryRow(ctx, `SELECT subject, created, expires, worker FROM auth_tokens WHERE hash = ?`, hash).
+		Scan(&r.Subject, &created, &expires, &r.Worker)
 	if isNoRows(err) {
 		return r, false, nil
 	}
@@ -68,12 +71,12 @@ func (t *Tx) DeleteTokensOf(ctx context.Context, subject string) (int, error) {
 	return int(n), err
 }
 
-// DeleteTokensWithPrefix removes the tokens of every subject that starts
-// with prefix and returns how many there were.
-func (t *Tx) DeleteTokensWithPrefix(ctx context.Context, prefix string) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM auth_tokens WHERE substr(subject, 1, ?) = ?`, len(prefix), prefix)
+// DeleteWorkerTokens removes the tokens runners issued to the workers
+// they started and returns how many there were.
+func (t *Tx) DeleteWorkerTokens(ctx context.Context) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM auth_tokens WHERE worker <> ''`)
 	if err != nil {
-		return 0, fmt.Errorf("revoke the tokens of %s*: %w", prefix, err)
+		return 0, fmt.Errorf("revoke the tokens of workers: %w", err)
 	}
 	n, err := res.RowsAffected()
 	return int(n), err

@@ -8,10 +8,16 @@ import (
 )
 
 // SchemaVersion is the version of the table layout. Migrations from older
-// versions are added here as the layout changes. Version 2 added the
-// lineage of datums (see lineage.go); stores of version 1 also have an
-// older object format (pfs.FormatVersion), so they are not migrated.
-const SchemaVersion = 2
+// versions are added here as the layout changes (upgrades). Version 2
+// added the lineage of datums (see lineage.go); stores of version 1 also
+// have an older object format (pfs.FormatVersion), so they are not
+// migrated. Version 3 added the worker a token was issued to.
+const SchemaVersion = 3
+
+// upgrades take a store from the version of their key to the next.
+var upgrades = map[int][]string{
+	2: {`ALTER TABLE auth_tokens ADD COLUMN worker TEXT NOT NULL DEFAULT ''`},
+}
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -82,7 +88,8 @@ var schema = []string{
 		PRIMARY KEY (project, pipeline, job, datum, seq))`,
 	`CREATE TABLE IF NOT EXISTS auth_tokens (
 		hash TEXT PRIMARY KEY, subject TEXT NOT NULL,
-		created BIGINT NOT NULL, expires BIGINT NOT NULL)`,
+		created BIGINT NOT NULL, expires BIGINT NOT NULL,
+		worker TEXT NOT NULL DEFAULT '')`,
 	`CREATE INDEX IF NOT EXISTS auth_tokens_by_subject ON auth_tokens (subject)`,
 	`CREATE TABLE IF NOT EXISTS role_bindings (
 		kind TEXT NOT NULL, project TEXT NOT NULL, name TEXT NOT NULL,
@@ -116,7 +123,19 @@ func (d *DB) migrate(ctx context.Context) error {
 		if !ok {
 			return tx.SetConfig(ctx, "schema_version", strconv.Itoa(SchemaVersion))
 		}
-		if v != strconv.Itoa(SchemaVersion) {
+		version, err := strconv.Atoi(v)
+		for err == nil && version < SchemaVersion && upgrades[version] != nil {
+			for _, stmt := range upgrades[version] {
+				if _, err := tx.exec(ctx, stmt); err != nil {
+					return fmt.Errorf("upgrade the schema from version %d: %w", version, err)
+				}
+			}
+			version++
+			if err := tx.SetConfig(ctx, "schema_version", strconv.Itoa(version)); err != nil {
+				return err
+			}
+		}
+		if err != nil || version != SchemaVersion {
 			return fmt.Errorf("metadata schema version %s is not supported by this tusk (it knows version %d); use a matching tusk binary", v, SchemaVersion)
 		}
 		return nil

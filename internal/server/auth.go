@@ -165,8 +165,8 @@ func (s *Server) AuthActive() bool { return s.authActive.Load() }
 // which holds reader on the pipeline's inputs and writer on its output.
 type workerCredentials struct{ auth *auth.Service }
 
-func (c workerCredentials) Issue(ctx context.Context, pipeline, _ string) (string, error) {
-	return c.auth.Issue(ctx, auth.Pipeline(pipeline), 0)
+func (c workerCredentials) Issue(ctx context.Context, pipeline, worker string) (string, error) {
+	return c.auth.IssueWorker(ctx, pipeline, worker)
 }
 
 func (c workerCredentials) Revoke(ctx context.Context, token string) error {

@@ -70,15 +70,18 @@ func testTokens(t *testing.T, db *meta.DB) {
 	}
 
 	update(t, db, func(tx *meta.Tx) error {
-		return errors.Join(tx.InsertToken(ctx, meta.TokenRow{Hash: "p1", Subject: "pipeline:edges", Created: t0}),
-			tx.InsertToken(ctx, meta.TokenRow{Hash: "p2", Subject: "pipeline:montage", Created: t0}),
-			tx.InsertToken(ctx, meta.TokenRow{Hash: "u1", Subject: "user:pipeline:x", Created: t0}))
+		return errors.Join(tx.InsertToken(ctx, meta.TokenRow{Hash: "p1", Subject: "pipeline:edges", Created: t0, Worker: "edges-v1-0"}),
+			tx.InsertToken(ctx, meta.TokenRow{Hash: "p2", Subject: "pipeline:montage", Created: t0, Worker: "montage-v1-0"}),
+			tx.InsertToken(ctx, meta.TokenRow{Hash: "p3", Subject: "pipeline:edges", Created: t0}))
 	})
-	update(t, db, func(tx *meta.Tx) (err error) { n, err = tx.DeleteTokensWithPrefix(ctx, "pipeline:"); return err })
+	if got, _ := token(t, db, "p1"); got.Worker != "edges-v1-0" {
+		t.Errorf("a worker's token reads back with worker %q, want edges-v1-0", got.Worker)
+	}
+	update(t, db, func(tx *meta.Tx) (err error) { n, err = tx.DeleteWorkerTokens(ctx); return err })
 	_, p1 := token(t, db, "p1")
-	_, u1 := token(t, db, "u1")
-	if n != 2 || p1 || !u1 {
-		t.Errorf("DeleteTokensWithPrefix(pipeline:) removed %d; p1 left: %v, u1 left: %v; want 2, false, true", n, p1, u1)
+	_, p3 := token(t, db, "p3")
+	if n != 2 || p1 || !p3 {
+		t.Errorf("DeleteWorkerTokens removed %d; p1 left: %v, p3 (issued to no worker a runner started) left: %v; want 2, false, true", n, p1, p3)
 	}
 }
 
