@@ -29,7 +29,7 @@ func newAuthCommand(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "auth", Short: "Log in, issue tokens and manage roles", Long: authLong}
 	c.AddCommand(
 		newAuthLoginCommand(g), newAuthWhoAmICommand(g), newAuthLogoutCommand(g),
-		newAuthRobotTokenCommand(g), newAuthRevokeCommand(g),
+		newAuthRobotTokenCommand(g), newAuthWorkerTokenCommand(g), newAuthRevokeCommand(g),
 		newAuthActivateCommand(g), newAuthDeactivateCommand(g),
 		newVerbCommand("set", "Set a subject's roles on a repo or the cluster",
 			newAuthSetCommand(g, "repo"), newAuthSetCommand(g, "cluster")),
@@ -212,6 +212,36 @@ func newAuthLogoutCommand(g *globals) *cobra.Command {
 			})
 		},
 	}
+}
+
+func newAuthWorkerTokenCommand(g *globals) *cobra.Command {
+	var ttl, output string
+	cmd := &cobra.Command{
+		Use:   "get-worker-token <pipeline>",
+		Short: "Issue a token for workers of a pipeline started elsewhere (cluster admins)",
+		Long: `Issue a new token of pipeline:NAME for workers that you start yourself on other
+hosts (tusk worker), as with a server started with --runner external. It may
+do what the pipeline's own workers may: claim its datums, read the input
+commits of its running jobs, write its output. It is shown once; revoke it
+with tusk auth revoke, and deleting the pipeline revokes it.`,
+		Example: "  TUSK_WORKER_TOKEN=$(tusk auth get-worker-token edges --ttl 720h) \\\n" +
+			"    tusk worker --pipeline edges --address https://tusk.example.com:1650 --server-ca ca.pem",
+		Args: exactArgs(1, "a pipeline name"),
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			tok, err := c.WorkerToken(ctx, args[0], ttl)
+			if err != nil {
+				return err
+			}
+			if p.json {
+				return p.object(tok)
+			}
+			fmt.Fprintln(p.out, tok.Token)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&ttl, "ttl", "", "how long the token lasts, such as 24h (default: until revoked)")
+	addOutputFlag(cmd, &output)
+	return cmd
 }
 
 func newAuthRobotTokenCommand(g *globals) *cobra.Command {

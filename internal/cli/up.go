@@ -127,7 +127,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.DurationVar(&opts.gcInterval, "gc-interval", 10*time.Minute, "how often to collect garbage (0 disables it)")
 	f.DurationVar(&opts.leaseTTL, "lease-ttl", time.Hour, "how long uploaded data is protected from garbage collection before a commit refers to it")
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker or process")
+	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker, process, or external (tusk worker processes you start elsewhere; see tusk worker --help)")
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
 	f.StringVar(&opts.workerUser, "worker-user", "", "as root: who pipelines' code runs as on the process runner where transform.user does not say, a name or uid[:gid] (default "+server.DefaultWorkerUser+", nobody); its group may use the worker socket")
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")

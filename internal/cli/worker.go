@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -16,21 +17,37 @@ import (
 	"github.com/tuskdata/tusk/internal/worker"
 )
 
-// workerOptions are the flags of the hidden `tusk worker`, which runners
-// start: it is the shim that runs user code.
+// workerOptions are the flags of `tusk worker`, the shim that runs user
+// code: runners start it, and with --runner external people do.
 type workerOptions struct {
 	pipeline, id, address, root, imageID, runAs string
+	serverCA, serverFingerprint                 string
 	groups                                      []uint
 	mountPFS, userApplied                       bool
 }
 
+const workerLong = `Run the datums of a pipeline: ask the server for work, lay each datum's
+inputs out under --root (/pfs), run the pipeline's command, and send its
+output and logs back. Tusk's runners start workers on their own; a server
+started with --runner external waits for workers you start, on any host
+that reaches its API (nothing on the server reaches the worker):
+
+  tusk worker --pipeline edges --address https://tusk.example.com:1650 --server-ca ca.pem
+
+The worker proves who it is with $TUSK_WORKER_TOKEN, a token of the
+pipeline (tusk auth get-worker-token PIPELINE), and trusts the server's
+certificate as the CLI does: --server-ca or --server-fingerprint, else
+$TUSK_SERVER_CA or $TUSK_SERVER_FINGERPRINT. The address is --address, else
+$TUSK_ADDRESS. Run as many as the pipeline's parallelism asks for; each
+needs its own --id (default: the host name).`
+
 func newWorkerCommand(g *globals) *cobra.Command {
 	var opts workerOptions
 	cmd := &cobra.Command{
-		Use:    "worker",
-		Short:  "Run datums of a pipeline (started by tusk's runners)",
-		Hidden: true,
-		Args:   exactArgs(0, "no arguments"),
+		Use:   "worker",
+		Short: "Run the datums of a pipeline (runners start it; with --runner external, you do)",
+		Long:  workerLong,
+		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if worker.IsInit() {
 				return worker.RunAsInit(os.Args[1:])
@@ -41,7 +58,9 @@ func newWorkerCommand(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&opts.pipeline, "pipeline", "", "pipeline to work for")
 	f.StringVar(&opts.id, "id", "", "worker ID")
-	f.StringVar(&opts.address, "address", "", "server address (unix:///path or host:port)")
+	f.StringVar(&opts.address, "address", "", "server address: unix:///path, host:port or https://host:port (default $TUSK_ADDRESS)")
+	f.StringVar(&opts.serverCA, "server-ca", "", "PEM file of the CA that signed the server's certificate (default $TUSK_SERVER_CA)")
+	f.StringVar(&opts.serverFingerprint, "server-fingerprint", "", "the server certificate's SHA-256 fingerprint, SHA256:… (default $TUSK_SERVER_FINGERPRINT)")
 	f.StringVar(&opts.root, "root", "/pfs", "directory where datums are laid out")
 	f.StringVar(&opts.imageID, "image-id", "", "ID of the image the worker runs in, recorded with each datum")
 	f.BoolVar(&opts.mountPFS, "mount-pfs", false, "bind-mount --root at /pfs (needs root and a private mount namespace)")
@@ -59,8 +78,9 @@ const WorkerProfileEnv = "TUSK_WORKER_CPUPROFILE"
 
 func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	opts.address = cmp.Or(opts.address, os.Getenv("TUSK_ADDRESS"))
 	if opts.pipeline == "" || opts.address == "" {
-		return usagef("tusk worker needs --pipeline and --address")
+		return usagef("tusk worker needs --pipeline and --address (or $TUSK_ADDRESS)")
 	}
 	if prefix := os.Getenv(WorkerProfileEnv); prefix != "" {
 		f, err := os.Create(fmt.Sprintf("%s-%d.pprof", prefix, os.Getpid()))
@@ -76,7 +96,20 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	if opts.id == "" {
 		opts.id, _ = os.Hostname()
 	}
-	c, err := client.New(opts.address, client.WithToken(os.Getenv(runner.WorkerTokenEnv)))
+	server := contextConfig{Address: opts.address, Token: os.Getenv(runner.WorkerTokenEnv),
+		ServerFingerprint: cmp.Or(opts.serverFingerprint, os.Getenv("TUSK_SERVER_FINGERPRINT"))}
+	if f := cmp.Or(opts.serverCA, os.Getenv("TUSK_SERVER_CA")); f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("read the server CA: %w", err)
+		}
+		server.ServerCA = string(pem)
+	}
+	copts, err := server.clientOptions()
+	if err != nil {
+		return err
+	}
+	c, err := client.New(opts.address, copts...)
 	if err != nil {
 		return err
 	}

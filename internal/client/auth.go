@@ -36,6 +36,14 @@ func (c *Client) RobotToken(ctx context.Context, name, ttl string) (tusk.Token, 
 	return t, err
 }
 
+// WorkerToken issues a token of pipeline's identity for workers started
+// outside tusk, valid for ttl ("": until revoked; cluster admins only).
+func (c *Client) WorkerToken(ctx context.Context, pipeline, ttl string) (tusk.Token, error) {
+	var t tusk.Token
+	err := c.call(ctx, http.MethodPost, "/v1/auth/pipelines/"+url.PathEscape(pipeline)+"/tokens", nil, map[string]string{"ttl": ttl}, &t)
+	return t, err
+}
+
 // RevokeRobot revokes every token of the robot name and returns how many
 // there were.
 func (c *Client) RevokeRobot(ctx context.Context, name string) (int, error) {

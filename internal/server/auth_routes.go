@@ -57,6 +57,28 @@ func (s *Server) whoAmI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) robotToken(w http.ResponseWriter, r *http.Request) {
+	subject, err := auth.Robot(r.PathValue("name"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.issueToken(w, r, subject)
+}
+
+// workerToken issues a token of a pipeline for workers started outside
+// tusk (tusk worker on another host): it speaks for the pipeline, as the
+// tokens its runner gives the workers it starts do.
+func (s *Server) workerToken(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if _, err := s.pps.InspectPipeline(r.Context(), name); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.issueToken(w, r, auth.Pipeline(name))
+}
+
+// issueToken issues a token of subject, for the ttl in the request body.
+func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, subject string) {
 	var req struct {
 		TTL string `json:"ttl"`
 	}
@@ -72,11 +94,6 @@ func (s *Server) robotToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ttl = d
-	}
-	subject, err := auth.Robot(r.PathValue("name"))
-	if err != nil {
-		writeError(w, r, err)
-		return
 	}
 	tok, err := s.auth.Issue(r.Context(), subject, ttl)
 	if err != nil {

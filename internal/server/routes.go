@@ -36,6 +36,7 @@ func (s *Server) endpoints() []endpoint {
 		h("GET /v1/auth/whoami", anyoneAccess, s.whoAmI),
 		h("POST /v1/auth/robots/{name}/tokens", adminAccess, s.robotToken),
 		h("DELETE /v1/auth/robots/{name}/tokens", adminAccess, s.revokeRobot),
+		h("POST /v1/auth/pipelines/{name}/tokens", adminAccess, s.workerToken),
 		h("POST /v1/auth/revoke", anyoneAccess, s.revokeToken),
 		h("POST /v1/auth/login-codes", anyoneAccess, s.loginCode),
 		h("POST /v1/auth/sessions", publicAccess, s.session),

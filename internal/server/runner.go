@@ -16,6 +16,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/runner/docker"
+	"github.com/tuskdata/tusk/internal/runner/external"
 	"github.com/tuskdata/tusk/internal/runner/process"
 	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/worker"
@@ -68,6 +69,8 @@ func (s *Server) startRunner(ctx context.Context) error {
 			return err
 		}
 		s.runner = r
+	case "external":
+		s.runner = external.New(s.log)
 	case "auto":
 		if err := docker.Ping(ctx, ""); err != nil {
 			s.log.Info("no Docker engine answers", "err", err)
@@ -79,7 +82,7 @@ func (s *Server) startRunner(ctx context.Context) error {
 			s.runner = r
 		}
 	default:
-		return fmt.Errorf("unknown runner %q: want auto, docker or process", s.cfg.Runner)
+		return fmt.Errorf("unknown runner %q: want auto, docker, process or external", s.cfg.Runner)
 	}
 	s.log.Info("pipeline workers run with the "+s.runner.Name()+" runner", "runner", s.runner.Name())
 	return nil

@@ -42,8 +42,9 @@ type Config struct {
 	// its datums go to another worker; default 30 s.
 	DatumLease time.Duration
 	Logger     *slog.Logger
-	// Runner hosts pipeline workers: "process", "docker", or "auto"
-	// (docker when an engine answers, else process).
+	// Runner hosts pipeline workers: "process", "docker", "auto"
+	// (docker when an engine answers, else process), or "external"
+	// (workers started elsewhere, tusk worker).
 	Runner string
 	// WorkerBinary is the static tusk binary workers run; default: this
 	// executable.

@@ -109,7 +109,9 @@ func (w *worker) next(ctx context.Context) ([]tusk.Task, error) {
 		if err == nil || ctx.Err() != nil {
 			continue
 		}
-		if tusk.KindOf(err) == tusk.KindNotFound {
+		switch tusk.KindOf(err) {
+		case tusk.KindNotFound, tusk.KindUnauthenticated, tusk.KindForbidden:
+			// No pipeline, or no right to its work: waiting will not help.
 			return nil, fmt.Errorf("worker: %w", err)
 		}
 		w.log.Warn("ask for work", "err", err)
