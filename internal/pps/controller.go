@@ -280,7 +280,7 @@ func (a *API) step(ctx context.Context, name string) (time.Duration, error) {
 			return time.Minute, a.setState(ctx, name, tusk.PipelineStandby, "")
 		}
 		if err := a.ensureWorkers(ctx, r); err != nil {
-			return 10 * time.Second, a.setState(ctx, name, tusk.PipelineCrashing, err.Error())
+			return a.workersNotUp(ctx, name, err)
 		}
 		return time.Minute, a.setState(ctx, name, tusk.PipelineRunning, "")
 	}

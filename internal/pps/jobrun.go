@@ -110,7 +110,8 @@ func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk
 	if j.DataTotal > j.DataSkipped {
 		a.awaitWorkers(j)
 		if err := a.ensureWorkers(ctx, r); err != nil {
-			return 0, a.setState(ctx, r.Name, tusk.PipelineCrashing, err.Error())
+			_, err = a.workersNotUp(ctx, r.Name, err)
+			return 0, err
 		}
 	}
 	a.setState(ctx, r.Name, tusk.PipelineRunning, "")
@@ -197,8 +198,15 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 			}
 		}
 		runnerErr := a.ensureWorkers(ctx, r)
-		if runnerErr != nil {
-			a.setState(ctx, r.Name, tusk.PipelineCrashing, runnerErr.Error())
+		switch {
+		case runnerErr != nil:
+			if preparing(runnerErr) {
+				// The start timeout counts from when the workers can start.
+				a.awaitWorkers(j)
+			}
+			a.workersNotUp(ctx, r.Name, runnerErr)
+		case r.State != tusk.PipelineRunning:
+			a.setState(ctx, r.Name, tusk.PipelineRunning, "")
 		}
 		late, left := a.workersLate(j)
 		if late {

@@ -1,9 +1,12 @@
 package pps
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -11,7 +14,9 @@ import (
 // and they come asking for work. Workers that cannot start (an image that
 // does not exist, a runner error) never come; the job then fails after the
 // start timeout, with the runner's error as its reason, instead of running
-// for ever while its pipeline is CRASHING.
+// for ever while its pipeline is CRASHING. While the runner prepares the
+// workers (runner.Preparing: it pulls their image), the pipeline is
+// STARTING with the runner's reason, and the start timeout waits.
 
 // DefaultWorkerStartTimeout is how long a job waits for a first worker of
 // its pipeline when Options.WorkerStartTimeout is not set.
@@ -72,4 +77,22 @@ func (a *API) startFailure(pipeline string, runnerErr error) string {
 		return fmt.Sprintf("workers did not start within %v: %v", a.startTimeout, runnerErr)
 	}
 	return fmt.Sprintf("no worker of pipeline %s asked for work within %v (see the server's log)", pipeline, a.startTimeout)
+}
+
+// workersNotUp shows why the runner did not start a pipeline's workers:
+// STARTING with its reason while it prepares them, else CRASHING with its
+// error. It returns how long to wait before asking the runner again.
+func (a *API) workersNotUp(ctx context.Context, pipeline string, runnerErr error) (time.Duration, error) {
+	var prep *runner.Preparing
+	if errors.As(runnerErr, &prep) {
+		return time.Second, a.setState(ctx, pipeline, tusk.PipelineStarting, prep.Reason)
+	}
+	return 10 * time.Second, a.setState(ctx, pipeline, tusk.PipelineCrashing, runnerErr.Error())
+}
+
+// preparing reports whether the runner's error says it prepares the
+// workers.
+func preparing(runnerErr error) bool {
+	var prep *runner.Preparing
+	return errors.As(runnerErr, &prep)
 }

@@ -32,6 +32,12 @@ func checkUnsupported(p *Pipeline) error {
 		{"maximum_expected_uptime", &p.MaximumExpectedUptime},
 	}
 	if t := p.Transform; t != nil {
+		if isSet(t.ImagePullSecrets) {
+			return errorAt("transform.image_pull_secrets", "names Kubernetes secrets, and Tusk has no secrets yet; "+
+				"the docker runner pulls with the registry credentials of the server's docker config "+
+				"($DOCKER_CONFIG/config.json, else ~/.docker/config.json, as docker login writes it): "+
+				"log in there as the server's user and remove the field")
+		}
 		fields = append(fields,
 			rawField{"transform.secrets", &t.Secrets},
 			rawField{"transform.image_pull_secrets", &t.ImagePullSecrets})

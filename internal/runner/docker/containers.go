@@ -13,16 +13,6 @@ import (
 	"strings"
 )
 
-// imageID returns the ID ("sha256:…") of a local image. The engine is never
-// asked to pull.
-func (e *engine) imageID(ctx context.Context, ref string) (string, error) {
-	var img struct{ ID string }
-	if err := e.call(ctx, http.MethodGet, "/images/"+ref+"/json", nil, nil, &img); err != nil {
-		return "", err
-	}
-	return img.ID, nil
-}
-
 // create creates a container named name and returns its ID and the
 // engine's warnings (such as limits the kernel cannot apply).
 func (e *engine) create(ctx context.Context, name string, req *createRequest) (string, []string, error) {

@@ -10,9 +10,10 @@
 // container. Each worker is one long-lived container (parallelism N is N
 // containers) that runs as transform.user, under the pipeline's resource
 // limits and a pids limit (resource_limits.pids, else DefaultPidsLimit),
-// never privileged and never given the engine's socket. Images
-// are taken from the local engine by ID, never pulled, and the ID is
-// recorded with every datum.
+// never privileged and never given the engine's socket. An image the
+// engine lacks is pulled from its registry, with the credentials of the
+// server's docker config, as the pull policy says (pull.go); workers run
+// the image by ID, and the ID is recorded with every datum.
 //
 // Containers are labelled with the server instance that owns them
 // (tusk.instance), the pipeline and its version. A runner removes its

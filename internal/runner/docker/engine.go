@@ -80,6 +80,11 @@ func isStatus(err error, status int) bool {
 // send makes a request; path is versioned with the negotiated prefix. An
 // answer with an error status becomes an *apiError.
 func (e *engine) send(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
+	return e.sendWith(ctx, method, path, query, nil, in)
+}
+
+// sendWith is send with headers of the caller's.
+func (e *engine) sendWith(ctx context.Context, method, path string, query url.Values, header http.Header, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -92,6 +97,9 @@ func (e *engine) send(ctx context.Context, method, path string, query url.Values
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -38,18 +38,6 @@ func TestNewRemovesLeftoversOfItsInstanceOnly(t *testing.T) {
 	}
 }
 
-func TestMissingImage(t *testing.T) {
-	e := needDocker(t)
-	fake := newFakeServer(t)
-	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance()})
-	w := workers("p", "tusk-test/missing:latest")
-	err := r.Ensure(context.Background(), w)
-	want := `image "tusk-test/missing:latest" not found in the local Docker engine; build or load it (docker build -t tusk-test/missing:latest .), or start tusk up --runner process to run pipelines with the host's tools`
-	if err == nil || err.Error() != want {
-		t.Errorf("Ensure = %v, want %s", err, want)
-	}
-}
-
 // TestWorkerBinaryMustBeStatic needs no engine: the binary is checked
 // first.
 func TestWorkerBinaryMustBeStatic(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -35,6 +34,10 @@ type Options struct {
 	// NoNetwork runs workers with network mode "none". By default they
 	// have the engine's default network, as on Pachyderm.
 	NoNetwork bool
+	// DockerConfig is the directory of the docker config (config.json)
+	// whose registry credentials pulls use; default: $DOCKER_CONFIG, else
+	// ~/.docker.
+	DockerConfig string
 	// Credentials gives each container its own token; nil gives none
 	// (a server without authentication).
 	Credentials runner.Credentials
@@ -50,6 +53,7 @@ type Runner struct {
 
 	mu     sync.Mutex
 	groups map[string]*group
+	pulls  map[string]*pullState // by image name, while running and a while after failing
 	closed bool
 }
 
@@ -99,7 +103,7 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{opts: opts, eng: newEngine(sock), log: opts.Logger.WithGroup("docker-runner"), groups: map[string]*group{}}
+	r := &Runner{opts: opts, eng: newEngine(sock), log: opts.Logger.WithGroup("docker-runner"), groups: map[string]*group{}, pulls: map[string]*pullState{}}
 	if err := r.eng.negotiate(ctx); err != nil {
 		r.eng.close()
 		return nil, err
@@ -129,33 +133,17 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 		ok = false
 	}
 	if !ok {
-		imageID, err := r.imageID(ctx, w)
+		img, err := r.image(ctx, w.Pipeline, w.Image)
 		if err != nil {
 			return err
 		}
-		g = &group{version: w.Version, imageID: imageID}
+		g = &group{version: w.Version, image: img}
 	}
 	if err := r.scale(ctx, g, w); err != nil {
 		return err
 	}
 	r.groups[w.Pipeline] = g
 	return g.err()
-}
-
-// imageID looks the pipeline's image up in the local engine.
-func (r *Runner) imageID(ctx context.Context, w runner.WorkerSpec) (string, error) {
-	image := w.Image
-	if image == "" {
-		return "", fmt.Errorf("pipeline %s names no transform.image", w.Pipeline)
-	}
-	id, err := r.eng.imageID(ctx, image)
-	if isStatus(err, http.StatusNotFound) {
-		return "", fmt.Errorf("image %q not found in the local Docker engine; build or load it (docker build -t %s .), or start tusk up --runner process to run pipelines with the host's tools", image, image)
-	}
-	if err != nil {
-		return "", fmt.Errorf("inspect image %q: %w", image, err)
-	}
-	return id, nil
 }
 
 // Stop removes a pipeline's containers, including any a previous run of

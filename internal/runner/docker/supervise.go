@@ -18,7 +18,7 @@ const stableAfter = 30 * time.Second
 // i, in the image the version's first containers ran.
 type group struct {
 	version int
-	imageID string
+	image   localImage
 	slots   []*slot
 }
 
@@ -50,7 +50,7 @@ func (r *Runner) scale(ctx context.Context, g *group, w runner.WorkerSpec) error
 	var added []*slot
 	for i := len(g.slots); i < w.Workers; i++ {
 		id := workerID(w, i)
-		added = append(added, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, g.imageID, id)})
+		added = append(added, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, g.image.ID, id)})
 	}
 	if len(added) == 0 {
 		return nil
@@ -77,7 +77,7 @@ func (r *Runner) scale(ctx context.Context, g *group, w runner.WorkerSpec) error
 	}
 	g.slots = append(g.slots, added...)
 	r.log.Info("worker containers started", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers,
-		"started", len(added), "image", w.Image, "image_id", g.imageID)
+		"started", len(added), "image", w.Image, "image_id", g.image.ID, "digest", g.image.Digest)
 	return nil
 }
 

@@ -1,0 +1,63 @@
+package docker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+)
+
+// image is the part of a local image's inspection the runner reads.
+type image struct {
+	ID string
+	// RepoDigests are the registry references of the image
+	// ("host/name@sha256:…"), one per repository it was pulled from or
+	// pushed to; none for an image built or loaded on this engine.
+	RepoDigests []string
+}
+
+// inspectImage returns the local image that ref names.
+func (e *engine) inspectImage(ctx context.Context, ref string) (image, error) {
+	var img image
+	err := e.call(ctx, http.MethodGet, "/images/"+ref+"/json", nil, nil, &img)
+	return img, err
+}
+
+// pull has the engine pull image name at tag (a tag or a digest) from its
+// registry, with auth, the X-Registry-Auth header, if not "". The engine
+// answers an error status for a failure it sees before the download
+// starts (an unknown manifest, a denied login), and reports one during
+// the download in its stream of progress messages: either is returned
+// with the engine's message, which holds the registry's.
+func (e *engine) pull(ctx context.Context, name, tag, auth string) error {
+	q := url.Values{"fromImage": {name}, "tag": {tag}}
+	var header http.Header
+	if auth != "" {
+		header = http.Header{"X-Registry-Auth": {auth}}
+	}
+	resp, err := e.sendWith(ctx, http.MethodPost, "/images/create", q, header, nil)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var msg struct {
+			Error       string
+			ErrorDetail struct{ Message string }
+		}
+		switch err := dec.Decode(&msg); {
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("read the engine's progress: %w", err)
+		case msg.ErrorDetail.Message != "":
+			return errors.New(msg.ErrorDetail.Message)
+		case msg.Error != "":
+			return errors.New(msg.Error)
+		}
+	}
+}

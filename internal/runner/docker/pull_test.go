@@ -1,0 +1,148 @@
+package docker_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/runner/docker"
+	"github.com/tuskdata/tusk/internal/testenv"
+)
+
+// ensurePulled calls Ensure, which must first say that it pulls the image,
+// until it says anything else, and returns that.
+func ensurePulled(t *testing.T, r *docker.Runner, w runner.WorkerSpec) error {
+	t.Helper()
+	err := r.Ensure(context.Background(), w)
+	var prep *runner.Preparing
+	if want := "pulling image " + w.Image; !errors.As(err, &prep) || prep.Reason != want {
+		t.Fatalf("first Ensure = %v, want runner.Preparing %q", err, want)
+	}
+	testenv.Eventually(t, time.Minute, "the pull of "+w.Image+" ends", func() bool {
+		err = r.Ensure(context.Background(), w)
+		return !errors.As(err, &prep)
+	})
+	return err
+}
+
+// runningImage returns the image of the pipeline's one container.
+func runningImage(t *testing.T, e *testEngine, instance, pipeline string) string {
+	t.Helper()
+	cs := e.containers("tusk.instance="+instance, "tusk.pipeline="+pipeline)
+	if len(cs) != 1 || !cs[0].State.Running {
+		t.Fatalf("containers of %s: %+v, want one running", pipeline, cs)
+	}
+	return cs[0].Image
+}
+
+// TestPullMissingImage: an image the engine lacks is pulled from its
+// registry and its workers run in it; a tag or repository the registry
+// lacks fails with the registry's reason.
+func TestPullMissingImage(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	host := startRegistry(t, "", "")
+	ref := host + "/busybox:1"
+	id := pushImage(t, t.TempDir(), ref)
+	instance := newInstance()
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, DockerConfig: t.TempDir()})
+
+	if err := ensurePulled(t, r, workers("pulled", ref)); err != nil {
+		t.Fatalf("Ensure after the pull = %v", err)
+	}
+	if got := runningImage(t, e, instance, "pulled"); got != id {
+		t.Errorf("the worker runs image %s, want the pushed %s", got, id)
+	}
+	for image, want := range map[string]string{
+		host + "/busybox:nope":   "manifest unknown",
+		host + "/missing:latest": "name unknown",
+	} {
+		err := ensurePulled(t, r, workers("wrong", image))
+		if err == nil || !strings.Contains(err.Error(), "pull image "+image) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Ensure of %s = %v, want the registry's %q", image, err, want)
+		}
+	}
+}
+
+// TestPullPolicy: a tag other than latest is pulled only when missing; a
+// latest tag is pulled each time workers start; an image built on the
+// engine, never pulled or pushed, runs without a pull whatever its tag.
+func TestPullPolicy(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	host := startRegistry(t, "", "")
+	instance := newInstance()
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, DockerConfig: t.TempDir()})
+	ctx := context.Background()
+
+	for _, tt := range []struct {
+		tag    string
+		always bool
+	}{{"1", false}, {"latest", true}} {
+		ref := host + "/policy:" + tt.tag
+		first := pushImage(t, t.TempDir(), ref)
+		w := workers("policy", ref)
+		if err := ensurePulled(t, r, w); err != nil {
+			t.Fatal(err)
+		}
+		// The tag moves in the registry, pushed by another of its names
+		// so that the engine's tag stays.
+		second := pushImage(t, t.TempDir(), strings.Replace(ref, "127.0.0.1:", "localhost:", 1))
+		w.Version = 2
+		var err error
+		if tt.always {
+			err = ensurePulled(t, r, w)
+		} else {
+			err = r.Ensure(ctx, w)
+		}
+		if err != nil {
+			t.Fatalf("%s: Ensure of version 2 = %v", ref, err)
+		}
+		want := first
+		if tt.always {
+			want = second
+		}
+		if got := runningImage(t, e, instance, "policy"); got != want {
+			t.Errorf("%s: version 2 runs %s, want %s (pulled again: %v)", ref, got, want, tt.always)
+		}
+		if err := r.Stop(ctx, "policy"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// testImage is tagged latest but was built here.
+	if err := r.Ensure(ctx, workers("local", testImage)); err != nil {
+		t.Errorf("Ensure of the local %s = %v, want its workers started without a pull", testImage, err)
+	}
+}
+
+// TestPullWithCredentials: a protected repository is pulled with the
+// credentials docker login stored in the docker config, and fails without
+// them with the registry's reason.
+func TestPullWithCredentials(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	host := startRegistry(t, "alice", "s3cret")
+	config := t.TempDir()
+	dockerLogin(t, config, host, "alice", "s3cret")
+	ref := host + "/private:1"
+	id := pushImage(t, config, ref)
+
+	anonymous := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance(), DockerConfig: t.TempDir()})
+	err := ensurePulled(t, anonymous, workers("private", ref))
+	if err == nil || !strings.Contains(err.Error(), "no basic auth credentials") || !strings.Contains(err.Error(), "docker login "+host) {
+		t.Errorf("Ensure without credentials = %v, want the registry's refusal and a hint to log in", err)
+	}
+
+	instance := newInstance()
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, DockerConfig: config})
+	if err := ensurePulled(t, r, workers("private", ref)); err != nil {
+		t.Fatalf("Ensure with credentials = %v", err)
+	}
+	if got := runningImage(t, e, instance, "private"); got != id {
+		t.Errorf("the worker runs image %s, want the pushed %s", got, id)
+	}
+}
