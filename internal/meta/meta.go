@@ -35,6 +35,8 @@ type DB struct {
 	log          *slog.Logger
 	outage       atomic.Int64 // start of the current outage in Unix nanoseconds; 0 when there is none
 	outageGaveUp atomic.Bool  // a transaction gave up during the current outage
+
+	stats stats
 }
 
 // maxStmts bounds the prepared statements kept; queries past it (only
@@ -173,6 +175,7 @@ func (d *DB) run(ctx context.Context, m mode, fn func(*Tx) error) error {
 	}
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
+		d.stats.count(m, attempt)
 		err = d.tryThroughOutage(ctx, opts, m, fn)
 		if !retryable(err) {
 			return err

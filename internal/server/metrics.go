@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tuskdata/tusk/internal/meta"
 )
 
 type metrics struct {
@@ -34,6 +36,25 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.bytesIn, m.bytesOut,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchMeta exports the transactions db has run.
+func (m *metrics) watchMeta(db *meta.DB) {
+	for _, kind := range []string{"read", "write"} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "tusk_meta_transactions_total", Help: "Metadata store transactions begun, retries included.",
+			ConstLabels: prometheus.Labels{"kind": kind},
+		}, func() float64 {
+			st := db.Stats()
+			if kind == "read" {
+				return float64(st.Reads)
+			}
+			return float64(st.Writes)
+		}))
+	}
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "tusk_meta_transaction_retries_total", Help: "Metadata store transactions run again after a conflict.",
+	}, func() float64 { return float64(db.Stats().Retries) }))
 }
 
 func (m *metrics) handler() http.Handler {

@@ -196,6 +196,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs,
 		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits, Instance: s.instance})
 	s.metrics = newMetrics()
+	s.metrics.watchMeta(s.db)
 	s.handler = s.newHandler(s.endpoints())
 	return s, nil
 }
