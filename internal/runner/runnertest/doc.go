@@ -1,7 +1,8 @@
 // Package runnertest is the conformance suite of runners: what every
 // runner.Runner promises the scheduler, checked against the runner's own
 // platform. The process and docker runners pass it; a new runner (the
-// kube runner of pods) is done when it does.
+// kube runner of pods) is done when it does. The external runner, which
+// starts no workers, has nothing to pass it on.
 //
 // A runner's tests call Run with a Factory, which makes the runner under
 // test for each check and says how to see its workers without asking the
