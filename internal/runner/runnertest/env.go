@@ -16,6 +16,7 @@ import (
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -54,6 +55,17 @@ func setup(t *testing.T, newTarget Factory) *env {
 			t.Fatalf("create pipeline %s: %v", p, err)
 		}
 	}
+	// The scheduler puts them in standby once the server leads, which
+	// first revokes every worker token issued before: wait for it, so
+	// that it revokes none of the runner's.
+	testenv.Eventually(t, timeout, "the scheduler puts pipelines p and q in standby", func() bool {
+		for _, p := range []string{"p", "q"} {
+			if info, err := c.InspectPipeline(ctx, p); err != nil || info.State != tusk.PipelineStandby {
+				return false
+			}
+		}
+		return true
+	})
 	e := &env{t: t, ctx: ctx, creds: &credentials{server: srv.WorkerCredentials()}, asks: newAsks()}
 	sock := filepath.Join(t.TempDir(), "api.sock")
 	ln, err := net.Listen("unix", sock)
