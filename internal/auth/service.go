@@ -258,7 +258,8 @@ func dropRoles(ctx context.Context, tx *meta.Tx, subject string) error {
 }
 
 // RevokeWorkers revokes the tokens that runners issued to the workers
-// they started: at startup, those of the workers of a previous run.
+// they started: when a server begins to lead, those of the workers of
+// earlier leaders.
 // Tokens an admin issued for workers started elsewhere stay.
 func (s *Service) RevokeWorkers(ctx context.Context) error {
 	return s.update(ctx, func(tx *meta.Tx) error {

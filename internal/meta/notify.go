@@ -22,13 +22,22 @@ func (d *DB) Notify(ctx context.Context, channel, payload string) error {
 }
 
 // Listen calls fn with every payload sent to channel by Notify until ctx
-// ends, reconnecting after errors. On SQLite it returns at once.
-func (d *DB) Listen(ctx context.Context, channel string, fn func(payload string)) {
+// ends, reconnecting after errors. Payloads sent while it reconnects are
+// lost: it calls resumed, if not nil, each time it listens again after
+// the first time, so that the listener may look again at what it follows.
+// On SQLite it returns at once.
+func (d *DB) Listen(ctx context.Context, channel string, resumed func(), fn func(payload string)) {
 	if !d.postgres {
 		return
 	}
+	listened := false
 	for ctx.Err() == nil {
-		if err := d.listenOnce(ctx, channel, fn); err != nil && ctx.Err() == nil {
+		if err := d.listenOnce(ctx, channel, func() {
+			if listened && resumed != nil {
+				resumed()
+			}
+			listened = true
+		}, fn); err != nil && ctx.Err() == nil {
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -37,7 +46,7 @@ func (d *DB) Listen(ctx context.Context, channel string, fn func(payload string)
 	}
 }
 
-func (d *DB) listenOnce(ctx context.Context, channel string, fn func(string)) error {
+func (d *DB) listenOnce(ctx context.Context, channel string, listening func(), fn func(string)) error {
 	conn, err := pgx.Connect(ctx, d.dsn)
 	if err != nil {
 		return err
@@ -46,6 +55,7 @@ func (d *DB) listenOnce(ctx context.Context, channel string, fn func(string)) er
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
+	listening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -86,8 +86,11 @@ func (a *API) publish(ctx context.Context, evs ...tusk.CommitEvent) {
 
 // RelayEvents passes commit events from other servers sharing the
 // metadata store (PostgreSQL) to this one's subscribers, until ctx ends.
+// Events may be lost while it reconnects: subscribers then get a
+// "resync" event.
 func (a *API) RelayEvents(ctx context.Context) {
-	a.db.Listen(ctx, eventChannel, func(payload string) {
+	resync := func() { a.events.publish(tusk.CommitEvent{Type: "resync"}) }
+	a.db.Listen(ctx, eventChannel, resync, func(payload string) {
 		var re remoteEvent
 		if json.Unmarshal([]byte(payload), &re) != nil || re.Origin == a.instance {
 			return

@@ -32,6 +32,34 @@ func (a *API) Run(ctx context.Context) error {
 	if err := a.giveBack(ctx); err != nil {
 		return err
 	}
+	if err := a.startControllers(ctx); err != nil {
+		return err
+	}
+	a.running.Go(func() { a.runCron(ctx) })
+	// A pipeline created through another server whose signal was lost
+	// gets its controller at the next sweep.
+	sweep := time.NewTicker(controllerSweep)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-events:
+			a.onCommitEvent(ctx, ev)
+		case <-sweep.C:
+			if err := a.startControllers(ctx); err != nil {
+				a.log.Warn("look for new pipelines", "err", err)
+			}
+		}
+	}
+}
+
+// controllerSweep is how often the leader looks for pipelines without a
+// controller.
+const controllerSweep = time.Minute
+
+// startControllers starts a controller for each pipeline without one.
+func (a *API) startControllers(ctx context.Context) error {
 	pipelines, err := a.ListPipelines(ctx)
 	if err != nil {
 		return err
@@ -39,15 +67,7 @@ func (a *API) Run(ctx context.Context) error {
 	for _, p := range pipelines {
 		a.startController(p.Name)
 	}
-	a.running.Go(func() { a.runCron(ctx) })
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev := <-events:
-			a.onCommitEvent(ctx, ev)
-		}
-	}
+	return nil
 }
 
 // StopWorkers stops the workers of every pipeline, for a server that no
@@ -140,6 +160,11 @@ func (a *API) onCommitEvent(ctx context.Context, ev tusk.CommitEvent) {
 			}
 		}
 	}
+	a.wakeAll()
+}
+
+// wakeAll nudges every controller of this server.
+func (a *API) wakeAll() {
 	a.mu.Lock()
 	names := make([]string, 0, len(a.wakers))
 	for n := range a.wakers {
@@ -147,7 +172,7 @@ func (a *API) onCommitEvent(ctx context.Context, ev tusk.CommitEvent) {
 	}
 	a.mu.Unlock()
 	for _, n := range names {
-		a.wake(n)
+		a.wakeHere(n)
 	}
 }
 

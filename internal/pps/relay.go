@@ -139,7 +139,7 @@ func (a *API) RelaySignals(ctx context.Context) {
 		return
 	}
 	go a.sendSignals(ctx)
-	a.db.Listen(ctx, signalChannel, func(payload string) {
+	a.db.Listen(ctx, signalChannel, a.resync, func(payload string) {
 		var b relayBatch
 		if json.Unmarshal([]byte(payload), &b) != nil || b.Origin == a.instance {
 			return
@@ -163,6 +163,25 @@ func (a *API) sendSignals(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// resync acts as on every signal, when some may have been lost: waiters
+// and watchers look again, and the leader's controllers too, and the
+// leader starts those of pipelines made meanwhile.
+func (a *API) resync() {
+	a.tasks.fireAll()
+	a.logs.fireAll()
+	a.jobs.fireAll()
+	a.mu.Lock()
+	if ctx := a.runCtx; ctx != nil {
+		a.running.Go(func() {
+			if err := a.startControllers(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("look for new pipelines", "err", err)
+			}
+		})
+	}
+	a.mu.Unlock()
+	a.wakeAll()
 }
 
 // onRelayed acts on another server's signal as on this server's own,

@@ -31,3 +31,13 @@ func (s *signals) fire(key string) {
 		delete(s.m, key)
 	}
 }
+
+// fireAll fires every key.
+func (s *signals) fireAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, ch := range s.m {
+		close(ch)
+		delete(s.m, k)
+	}
+}
