@@ -55,6 +55,7 @@ type config struct {
 	workdir    string
 	cpuprofile string
 	trace      string
+	postgres   string // DSN of the claims scenario's PostgreSQL
 	args       []string
 }
 
@@ -67,6 +68,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof; where the server runs as a process of its own (put, smallfiles, rss), that file profiles the client and each server process writes PREFIX-SCENARIO-server-PID.pprof; workers of the process runner write PREFIX-SCENARIO-worker-PID.pprof")
+	fs.StringVar(&cfg.postgres, "postgres", os.Getenv("TUSK_TEST_POSTGRES"), "PostgreSQL DSN for the claims scenario, which makes and drops a database of its own on it each round (default $TUSK_TEST_POSTGRES)")
 	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace of each scenario (go tool trace) to PREFIX-SCENARIO.trace")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

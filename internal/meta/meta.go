@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync"
@@ -146,7 +147,12 @@ const (
 	durable  mode = iota // survives a power loss once committed
 	volatile             // survives a process crash, may be lost on power loss
 	readOnly
+	queue // volatile, and takes rows of a queue (UpdateQueue)
 )
+
+// lazy reports whether a transaction of mode m skips the wait for the
+// disk.
+func (m mode) lazy() bool { return m == volatile || m == queue }
 
 // Update runs fn in a read-write transaction that is durable once it
 // returns, retrying it when the database reports a serialization
@@ -163,6 +169,21 @@ func (d *DB) UpdateVolatile(ctx context.Context, fn func(*Tx) error) error {
 	return d.run(ctx, volatile, fn)
 }
 
+// UpdateQueue is UpdateVolatile for a transaction that takes or settles
+// rows of a queue, as workers claiming datums and reporting them do: on
+// PostgreSQL it runs at READ COMMITTED, and locks the rows it means to
+// change instead: ClaimableDatums takes rows FOR UPDATE SKIP LOCKED, so
+// that concurrent claims take different rows, and Datum reads its row
+// FOR UPDATE. At SERIALIZABLE a few concurrent workers failed each
+// other's transactions on false conflicts (predicate locks on shared
+// pages) until the retries gave up. What fn reads besides the rows it
+// locks may have changed by its commit: it must not decide from it
+// anything that another transaction could make wrong meanwhile. On
+// SQLite, whose transactions run one at a time, it is UpdateVolatile.
+func (d *DB) UpdateQueue(ctx context.Context, fn func(*Tx) error) error {
+	return d.run(ctx, queue, fn)
+}
+
 // View runs fn in a read-only transaction.
 func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
 	return d.run(ctx, readOnly, fn)
@@ -172,6 +193,9 @@ func (d *DB) run(ctx context.Context, m mode, fn func(*Tx) error) error {
 	opts := &sql.TxOptions{ReadOnly: m == readOnly}
 	if d.postgres {
 		opts.Isolation = sql.LevelSerializable
+		if m == queue {
+			opts.Isolation = sql.LevelReadCommitted
+		}
 	}
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
@@ -183,7 +207,7 @@ func (d *DB) run(ctx context.Context, m mode, fn func(*Tx) error) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		case <-time.After(retryDelay(attempt)):
 		}
 	}
 	return err
@@ -203,7 +227,7 @@ func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) 
 		// inside a transaction.
 		if m != readOnly {
 			level := "FULL"
-			if m == volatile {
+			if m.lazy() {
 				level = "NORMAL"
 			}
 			if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+level); err != nil {
@@ -215,8 +239,8 @@ func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) 
 	if err != nil {
 		return &beginError{fmt.Errorf("begin transaction: %w", err)}
 	}
-	tx := &Tx{tx: sqlTx, d: d, postgres: d.postgres}
-	if d.postgres && m == volatile {
+	tx := &Tx{tx: sqlTx, d: d, postgres: d.postgres, locking: d.postgres && m == queue}
+	if d.postgres && m.lazy() {
 		if _, err := sqlTx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
 			sqlTx.Rollback()
 			return fmt.Errorf("set durability: %w", err)
@@ -230,6 +254,14 @@ func (d *DB) try(ctx context.Context, opts *sql.TxOptions, m mode, fn func(*Tx) 
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	return nil
+}
+
+// retryDelay is how long to wait before attempt+1 of a transaction that
+// conflicted: a random time up to 5 ms × 2^attempt, at most 200 ms, so
+// that transactions that conflicted with each other do not meet again.
+func retryDelay(attempt int) time.Duration {
+	ceiling := min(5*time.Millisecond<<min(attempt, 6), 200*time.Millisecond)
+	return time.Duration(rand.Int64N(int64(ceiling))) + time.Millisecond
 }
 
 func retryable(err error) bool {
@@ -250,6 +282,9 @@ type Tx struct {
 	tx       *sql.Tx
 	d        *DB
 	postgres bool
+	// locking: the queue's rows are locked where read (UpdateQueue on
+	// PostgreSQL).
+	locking bool
 }
 
 // rebind turns ? placeholders into $N for PostgreSQL.

@@ -187,11 +187,12 @@ func (t *Tx) PutDatum(ctx context.Context, project, pipeline, job, id string, id
 	return nil
 }
 
-// Datum returns a datum's document.
+// Datum returns a datum's document; in a transaction of UpdateQueue, it
+// locks the datum.
 func (t *Tx) Datum(ctx context.Context, project, pipeline, job, id string) ([]byte, error) {
 	nf := tusk.Errorf(tusk.KindNotFound, "datum %s not found in job %s@%s", id, pipeline, job).
 		WithHint("list datums with: tusk list datum %s@%s", pipeline, job)
-	b, err := t.doc(ctx, nf, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id = ?`, project, pipeline, job, id)
+	b, err := t.doc(ctx, nf, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id = ?`+t.locked(), project, pipeline, job, id)
 	if err != nil && err != nf {
 		return nil, fmt.Errorf("read datum %s: %w", id, err)
 	}

@@ -72,8 +72,13 @@ func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.
 // that happened maxLostLeases times in a row: then it fails; failed says
 // whether any did.
 func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.Task, failed bool, err error) {
-	// Volatile: after a power loss the datums simply run again.
-	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+	// Volatile: after a power loss the datums simply run again. A queue:
+	// workers claiming at once take different datums rather than
+	// conflict (on PostgreSQL, whose serializable transactions failed one
+	// another under a few concurrent claims). Reading the pipeline and its
+	// job here at READ COMMITTED is safe: a datum claimed for a job that
+	// ends or a pipeline that stops meanwhile is reported stale.
+	err = a.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		tasks, failed = nil, false
 		r, err := loadPipeline(ctx, tx, pipeline)
 		if err != nil {
@@ -191,7 +196,8 @@ func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int
 func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claims map[string]int) (cancel []string, err error) {
 	a.workerSeen(pipeline)
 	ids := slices.Sorted(maps.Keys(claims))
-	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+	// A queue, as Done: each datum is locked where read.
+	err = a.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		cancel = nil
 		j, err := loadJob(ctx, tx, pipeline, job)
 		if tusk.KindOf(err) == tusk.KindNotFound || err == nil && tusk.JobDone(j.State) {
@@ -239,8 +245,10 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 	type jobKey struct{ pipeline, job string }
 	jobs := map[jobKey]bool{}
 	var unreadable []tusk.TaskResult
-	// Volatile: after a power loss the datums simply run again.
-	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+	// Volatile: after a power loss the datums simply run again. A queue:
+	// each datum is locked where read, so that reports of other datums
+	// run alongside (see claim).
+	err := a.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		clear(jobs)
 		unreadable = unreadable[:0]
 		specs := map[string]*spec.Pipeline{}

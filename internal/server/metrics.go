@@ -89,3 +89,7 @@ func (m *metrics) wrap(pattern string, next http.Handler) http.Handler {
 		latency.Observe(time.Since(start).Seconds())
 	})
 }
+
+// MetadataStats returns the transactions the server's metadata store has
+// run.
+func (s *Server) MetadataStats() meta.Stats { return s.db.Stats() }

@@ -217,7 +217,7 @@ func (r *reporter) send(batch []*report) {
 			ctx, cancel = context.WithTimeout(ctx, stopGrace)
 			defer cancel()
 		}
-		if err := r.w.cfg.Client.Done(ctx, results); err != nil {
+		if err := r.report(ctx, results); err != nil {
 			// The server takes the datums back when their leases run out.
 			r.w.log.Error("report datums", "datums", len(results), "err", err)
 		}
@@ -229,6 +229,37 @@ func (r *reporter) send(batch []*report) {
 	}
 	for _, m := range markers {
 		close(m)
+	}
+}
+
+// reportPatience is how long a report that failed for the server's sake
+// (it was unavailable, or its store too busy) is tried again: about the
+// lease of the datums, after which the server gives them to others.
+const reportPatience = 30 * time.Second
+
+// report sends results, again while the server fails it for reasons of
+// its own: a result is applied once whatever the number of reports (its
+// claim number tells a stale one), and one not reported costs its datum a
+// run again once its lease is out.
+func (r *reporter) report(ctx context.Context, results []tusk.TaskResult) error {
+	deadline := time.Now().Add(reportPatience)
+	wait := 50 * time.Millisecond
+	for {
+		err := r.w.cfg.Client.Done(ctx, results)
+		switch tusk.KindOf(err) {
+		case tusk.KindInvalid, tusk.KindNotFound, tusk.KindForbidden, tusk.KindUnauthenticated:
+			return err
+		}
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		r.w.log.Warn("report datums, trying again", "datums", len(results), "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
 	}
 }
 

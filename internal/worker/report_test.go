@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -73,4 +74,43 @@ func reported(mu *sync.Mutex, got *[]tusk.TaskResult, datum, state string) bool 
 	mu.Lock()
 	defer mu.Unlock()
 	return slices.ContainsFunc(*got, func(r tusk.TaskResult) bool { return r.Datum == datum && r.State == state })
+}
+
+// TestReportIsSentAgainWhileTheServerFails: a report the server fails
+// for reasons of its own (503: its store was too busy) is sent again
+// until it lands; one it refuses (400) is not.
+func TestReportIsSentAgainWhileTheServerFails(t *testing.T) {
+	var mu sync.Mutex
+	calls, fail := 0, 2
+	status, kind := http.StatusServiceUnavailable, "unavailable"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls <= fail {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"error": {"kind": %q, "message": "no"}}`, kind)
+			return
+		}
+		w.Write([]byte("{}\n"))
+	}))
+	defer srv.Close()
+	c, err := client.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{cfg: Config{Client: c, ID: "w"}, log: slog.New(slog.DiscardHandler)}
+	r := newReporter(context.Background(), w)
+	defer r.close()
+	results := []tusk.TaskResult{{Datum: "d", State: tusk.DatumSuccess}}
+	if err := r.report(context.Background(), results); err != nil || calls != 3 {
+		t.Errorf("report through two failures: %v after %d calls, want success at the third", err, calls)
+	}
+	mu.Lock()
+	calls, fail, status, kind = 0, 5, http.StatusBadRequest, "invalid"
+	mu.Unlock()
+	if err := r.report(context.Background(), results); tusk.KindOf(err) != tusk.KindInvalid || calls != 1 {
+		t.Errorf("a refused report: %v after %d calls, want invalid at once", err, calls)
+	}
 }
