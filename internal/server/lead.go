@@ -23,8 +23,12 @@ func newInstance() string {
 // lead runs the leader's work until lctx ends, that is, until this server
 // stops leading or ctx, the server's, ends. It first revokes the tokens
 // of earlier leaders' workers, which died with them, or can no longer
-// reach them, and are being stopped if their server lives on. A server
-// that stops leading but goes on serving stops its workers.
+// reach them, and are being stopped if their server lives on. When it
+// returns, this server's workers are stopped: a server that stops
+// leading but goes on serving stops them, and one that stops (ctx ended)
+// stops them before it lets go of the lead, while its API still answers
+// their last reports, so that the next leader does not give back the
+// datums they are about to finish.
 func (s *Server) lead(ctx, lctx context.Context) {
 	s.log.Info("this server leads: it runs the scheduler", "server", s.instance)
 	s.leading.Store(true)
@@ -39,8 +43,12 @@ func (s *Server) lead(ctx, lctx context.Context) {
 	if err := s.pps.Run(lctx); err != nil {
 		s.log.Error("pipeline system stopped", "err", err)
 	}
-	if ctx.Err() == nil {
-		s.log.Warn("this server no longer leads: it stops its workers", "server", s.instance)
-		s.pps.StopWorkers(ctx)
+	if ctx.Err() != nil {
+		if err := s.runner.Close(); err != nil {
+			s.log.Error("stop workers", "err", err)
+		}
+		return
 	}
+	s.log.Warn("this server no longer leads: it stops its workers", "server", s.instance)
+	s.pps.StopWorkers(ctx)
 }

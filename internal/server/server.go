@@ -266,8 +266,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Stop the workers while the API still answers them: they report
 	// what they finished and give back the datums they hold, so that
 	// nothing they did is done again after a restart. The scheduler stops
-	// first, so that it starts none meanwhile, and only then lets another
-	// server lead.
+	// first, so that it starts none meanwhile, then the workers (lead),
+	// and only then may another server lead.
 	<-ppsDone
 	if err := s.runner.Close(); err != nil {
 		s.log.Error("stop workers", "err", err)
