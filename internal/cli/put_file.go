@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -184,7 +183,7 @@ func putTar(u *client.Upload, r io.Reader, it putItem, appendTo bool, warn func(
 			return tusk.Errorf(tusk.KindInvalid, "untar %s: entry %q is absolute or contains '..'; entries must stay inside the target directory", it.local, hdr.Name)
 		}
 		target := joinTarget(it.target, name)
-		if _, err := pfs.CleanPath(target); err != nil {
+		if _, err := tusk.CleanPath(target); err != nil {
 			return fmt.Errorf("untar %s: %w", it.local, err)
 		}
 		if err := u.PutFile(target, tr, appendTo); err != nil {

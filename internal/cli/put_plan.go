@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -98,7 +97,7 @@ func planPut(opts putOptions, dest string, warn func(format string, args ...any)
 		items = append(items, more...)
 	}
 	for _, it := range items {
-		if _, err := pfs.CleanPath(it.target); err != nil {
+		if _, err := tusk.CleanPath(it.target); err != nil {
 			return nil, fmt.Errorf("put file %s: %w", it.local, err)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // FuzzRefArgs checks how the CLI splits reference arguments: what it
@@ -20,7 +20,7 @@ func FuzzRefArgs(f *testing.F) {
 			if repo == "" || branch == "" || s != repo && s != repo+"@"+branch {
 				t.Fatalf("splitBranchArg(%q) = %q, %q", s, repo, branch)
 			}
-			if r, err := pfs.ParseRef(repo + "@" + branch); err == nil && r.Branch != branch && r.ID != branch {
+			if r, err := tusk.ParseRef(repo + "@" + branch); err == nil && r.Branch != branch && r.ID != branch {
 				t.Fatalf("the CLI reads %q as branch %q, the server as %+v", s, branch, r)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/tuskdata/tusk/internal/blob"
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // sharedScenario writes through one API and collects garbage through
@@ -38,7 +39,7 @@ func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
 	if got := tree(t, a2, "data@master"); !cmp.Equal(got, []string{"/new=uploaded, not yet committed", "/old=old content that becomes garbage"}) {
 		t.Errorf("tree read by the other server = %v", got)
 	}
-	if _, err := a2.SquashCommit(ctx, &Ref{Repo: "data", ID: c.ID}, ""); err != nil {
+	if _, err := a2.SquashCommit(ctx, &tusk.Ref{Repo: "data", ID: c.ID}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if rep, err := a1.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
@@ -143,7 +144,7 @@ func waitWhileAnotherFinishes(ctx context.Context, t *testing.T, a1, a2 *API) {
 	}
 	waited := make(chan error, 1)
 	go func() {
-		_, err := a2.WaitCommit(ctx, &Ref{Repo: "data", ID: c.ID}, "")
+		_, err := a2.WaitCommit(ctx, &tusk.Ref{Repo: "data", ID: c.ID}, "")
 		waited <- err
 	}()
 	if _, err := a1.FinishCommit(ctx, mustRef(t, "data@master"), "", ""); err != nil {

@@ -16,7 +16,7 @@ import (
 // head. provenance, when not nil, replaces the branch's upstream branches.
 // Moving a head propagates to downstream branches in the same transaction.
 func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef) (tusk.Branch, error) {
-	if err := ValidateBranchName(name); err != nil {
+	if err := tusk.ValidateBranchName(name); err != nil {
 		return tusk.Branch{}, err
 	}
 	var evs []tusk.CommitEvent
@@ -42,7 +42,7 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 		t := now()
 		switch {
 		case head != "":
-			ref, err := ParseRef(repo + "@" + head)
+			ref, err := tusk.ParseRef(repo + "@" + head)
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,7 @@ import (
 )
 
 // resolve finds the commit a reference names.
-func (a *API) resolve(ctx context.Context, tx *meta.Tx, ref Ref) (meta.CommitRow, error) {
+func (a *API) resolve(ctx context.Context, tx *meta.Tx, ref tusk.Ref) (meta.CommitRow, error) {
 	if _, err := tx.Repo(ctx, project, ref.Repo); err != nil {
 		return meta.CommitRow{}, err
 	}
@@ -68,7 +68,7 @@ func (a *API) fillCommit(ctx context.Context, tx *meta.Tx, c meta.CommitRow) (tu
 // parent is the branch head. A branch has at most one open commit, and
 // branches fed by provenance get their commits from propagation only.
 func (a *API) StartCommit(ctx context.Context, repo, branch, description string) (tusk.Commit, error) {
-	if err := ValidateBranchName(branch); err != nil {
+	if err := tusk.ValidateBranchName(branch); err != nil {
 		return tusk.Commit{}, err
 	}
 	var out tusk.Commit
@@ -132,7 +132,7 @@ func (a *API) newCommit(ctx context.Context, tx *meta.Tx, repo, branch, descript
 
 // FinishCommit closes an open commit. errMsg, when set, marks the commit
 // as failed (pipelines use this for failed jobs).
-func (a *API) FinishCommit(ctx context.Context, ref Ref, description, errMsg string) (tusk.Commit, error) {
+func (a *API) FinishCommit(ctx context.Context, ref tusk.Ref, description, errMsg string) (tusk.Commit, error) {
 	var out tusk.Commit
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		c, err := a.resolve(ctx, tx, ref)
@@ -161,7 +161,7 @@ func (a *API) FinishCommit(ctx context.Context, ref Ref, description, errMsg str
 }
 
 // InspectCommit returns a commit.
-func (a *API) InspectCommit(ctx context.Context, ref Ref) (tusk.Commit, error) {
+func (a *API) InspectCommit(ctx context.Context, ref tusk.Ref) (tusk.Commit, error) {
 	var out tusk.Commit
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		c, err := a.resolve(ctx, tx, ref)
@@ -178,7 +178,7 @@ func (a *API) InspectCommit(ctx context.Context, ref Ref) (tusk.Commit, error) {
 // the commit a reference names) when ref names one, else every commit of
 // the repo. after, when set, is the ID of the last commit of the previous
 // page.
-func (a *API) ListCommits(ctx context.Context, repo string, ref *Ref, after string, limit int) ([]tusk.Commit, error) {
+func (a *API) ListCommits(ctx context.Context, repo string, ref *tusk.Ref, after string, limit int) ([]tusk.Commit, error) {
 	var out []tusk.Commit
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, repo); err != nil {
@@ -256,7 +256,7 @@ func (a *API) CommitSet(ctx context.Context, id string) ([]tusk.Commit, error) {
 // WaitCommit blocks until the commit a reference names is finished, or,
 // when ref is nil, until every commit of the commit set id is. It returns
 // the finished commits. It waits on pushed events, not by polling.
-func (a *API) WaitCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
+func (a *API) WaitCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tusk.Commit, error) {
 	events, stop := a.Subscribe()
 	defer stop()
 	for {

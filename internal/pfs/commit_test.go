@@ -54,7 +54,7 @@ func TestPutWithoutOpenCommitIsOneCommit(t *testing.T) {
 	if c2.Parent != c1.ID {
 		t.Errorf("parent = %s, want %s", c2.Parent, c1.ID)
 	}
-	cs, err := a.ListCommits(ctx, "data", &Ref{Repo: "data", Branch: "master"}, "", 0)
+	cs, err := a.ListCommits(ctx, "data", &tusk.Ref{Repo: "data", Branch: "master"}, "", 0)
 	if err != nil || len(cs) != 2 {
 		t.Fatalf("list commits = %d, %v", len(cs), err)
 	}
@@ -176,13 +176,13 @@ func TestDeleteAndSquashCommit(t *testing.T) {
 	c1 := put(t, a, "data@master", "/a", "1")
 	c2 := put(t, a, "data@master", "/b", "2")
 	c3 := put(t, a, "data@master", "/c", "3")
-	if _, err := a.DeleteCommit(ctx, &Ref{Repo: "data", ID: c2.ID}, ""); !errors.Is(err, tusk.ErrConflict) {
+	if _, err := a.DeleteCommit(ctx, &tusk.Ref{Repo: "data", ID: c2.ID}, ""); !errors.Is(err, tusk.ErrConflict) {
 		t.Fatalf("delete non-head: %v, want conflict", err)
 	}
-	if _, err := a.SquashCommit(ctx, &Ref{Repo: "data", ID: c3.ID}, ""); !errors.Is(err, tusk.ErrConflict) {
+	if _, err := a.SquashCommit(ctx, &tusk.Ref{Repo: "data", ID: c3.ID}, ""); !errors.Is(err, tusk.ErrConflict) {
 		t.Fatalf("squash head: %v, want conflict", err)
 	}
-	if _, err := a.SquashCommit(ctx, &Ref{Repo: "data", ID: c2.ID}, ""); err != nil {
+	if _, err := a.SquashCommit(ctx, &tusk.Ref{Repo: "data", ID: c2.ID}, ""); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := a.InspectCommit(ctx, mustRef(t, "data@master"))
@@ -192,7 +192,7 @@ func TestDeleteAndSquashCommit(t *testing.T) {
 	if got := tree(t, a, "data@master"); !cmp.Equal(got, []string{"/a=1", "/b=2", "/c=3"}) {
 		t.Errorf("squash lost data: %v", got)
 	}
-	if _, err := a.DeleteCommit(ctx, &Ref{Repo: "data", Branch: "master"}, ""); err != nil {
+	if _, err := a.DeleteCommit(ctx, &tusk.Ref{Repo: "data", Branch: "master"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := tree(t, a, "data@master"); !cmp.Equal(got, []string{"/a=1"}) {

@@ -12,7 +12,7 @@ import (
 // targets returns the commits a delete or squash acts on: the commit a
 // reference names plus the commits of its set downstream of it, or, for a
 // bare ID, the whole commit set.
-func (a *API) targets(ctx context.Context, tx *meta.Tx, ref *Ref, id string) ([]meta.CommitRow, error) {
+func (a *API) targets(ctx context.Context, tx *meta.Tx, ref *tusk.Ref, id string) ([]meta.CommitRow, error) {
 	if ref == nil {
 		rows, err := tx.CommitSet(ctx, project, id)
 		if err == nil && len(rows) == 0 {
@@ -62,7 +62,7 @@ func headsAt(ctx context.Context, tx *meta.Tx, repo, id string) ([]tusk.Branch, 
 
 // DeleteCommit drops commits that have no children, with their data:
 // branch heads that point at them move back to their parents.
-func (a *API) DeleteCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
+func (a *API) DeleteCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tusk.Commit, error) {
 	return a.removeCommits(ctx, "delete commit", ref, id, func(tx *meta.Tx, c meta.CommitRow) error {
 		kids, err := tx.Children(ctx, project, c.Repo, c.ID)
 		if err != nil {
@@ -88,7 +88,7 @@ func (a *API) DeleteCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 // SquashCommit removes finished commits that have children, keeping their
 // data: each child's content already includes its parent's, so the
 // children are simply re-parented.
-func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Commit, error) {
+func (a *API) SquashCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tusk.Commit, error) {
 	return a.removeCommits(ctx, "squash commit", ref, id, func(tx *meta.Tx, c meta.CommitRow) error {
 		if c.State != tusk.CommitFinished {
 			return tusk.Errorf(tusk.KindConflict, "commit %s@%s is still open; finish it first", c.Repo, c.ID)
@@ -126,7 +126,7 @@ func (a *API) SquashCommit(ctx context.Context, ref *Ref, id string) ([]tusk.Com
 // removeCommits removes the commits a delete or squash targets, in one
 // transaction: detach prepares (or refuses) each one's removal. Deletion
 // events are published once it commits.
-func (a *API) removeCommits(ctx context.Context, what string, ref *Ref, id string, detach func(*meta.Tx, meta.CommitRow) error) ([]tusk.Commit, error) {
+func (a *API) removeCommits(ctx context.Context, what string, ref *tusk.Ref, id string, detach func(*meta.Tx, meta.CommitRow) error) ([]tusk.Commit, error) {
 	var gone []tusk.Commit
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		gone = nil

@@ -162,7 +162,7 @@ func concurrentWriters(t *testing.T, apis []*API, writers, steps int) {
 					t.Errorf("writer %d: upload: %v", w, err)
 					return
 				}
-				c, err := api.ModifyFiles(ctx, Ref{Repo: "data", Branch: "master"}, ops)
+				c, err := api.ModifyFiles(ctx, tusk.Ref{Repo: "data", Branch: "master"}, ops)
 				mu.Lock()
 				switch {
 				case err == nil:
@@ -183,9 +183,9 @@ func concurrentWriters(t *testing.T, apis []*API, writers, steps int) {
 
 	var chain []tusk.Commit
 	for id := "head"; id != ""; {
-		ref := Ref{Repo: "data", Branch: "master"}
+		ref := tusk.Ref{Repo: "data", Branch: "master"}
 		if id != "head" {
-			ref = Ref{Repo: "data", ID: id}
+			ref = tusk.Ref{Repo: "data", ID: id}
 		}
 		c, err := a.InspectCommit(ctx, ref)
 		if err != nil {
@@ -260,7 +260,7 @@ func TestConcurrentAppendsAllLand(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := a.ModifyFiles(ctx, Ref{Repo: "r", Branch: "master"}, ops); err != nil {
+				if _, err := a.ModifyFiles(ctx, tusk.Ref{Repo: "r", Branch: "master"}, ops); err != nil {
 					t.Errorf("append: %v", err)
 				}
 			}
@@ -297,7 +297,7 @@ func TestAppendAfterAPutOfTheSameContentReplaysAsAWrite(t *testing.T) {
 	if _, err := a.CreateRepo(ctx, "r", ""); err != nil {
 		t.Fatal(err)
 	}
-	ref := Ref{Repo: "r", Branch: "master"}
+	ref := tusk.Ref{Repo: "r", Branch: "master"}
 	modify := func(path, content string, appendTo bool) {
 		ops, err := tryUpload(a, [][2]string{{path, content}}, appendTo)
 		if err != nil {

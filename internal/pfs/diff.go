@@ -12,7 +12,7 @@ import (
 // DiffFiles streams the files under newRef.Path that differ between two
 // commits, in path order. Without an old reference the new commit is
 // compared with its parent. Cost grows with the changes, not the repo.
-func (a *API) DiffFiles(ctx context.Context, newRef Ref, oldRef *Ref, fn func(tusk.FileDiff) error) error {
+func (a *API) DiffFiles(ctx context.Context, newRef tusk.Ref, oldRef *tusk.Ref, fn func(tusk.FileDiff) error) error {
 	var nc, oc meta.CommitRow
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		var err error

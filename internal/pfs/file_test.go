@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tuskdata/tusk/internal/chunk"
-	"github.com/tuskdata/tusk/internal/fileset"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tuskdata/tusk/internal/tusk"

@@ -8,6 +8,7 @@ import (
 	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // Damage is one problem fsck found.
@@ -72,7 +73,7 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 			return false
 		}, func(f fileset.File) error {
 			rep.Files++
-			if p, err := CleanPath(f.Path); err != nil || p != f.Path || p == "/" {
+			if p, err := tusk.CleanPath(f.Path); err != nil || p != f.Path || p == "/" {
 				rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path,
 					Problem: "a file at a path that is not a canonical file path; delete it with tusk delete file"})
 			}

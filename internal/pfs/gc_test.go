@@ -7,6 +7,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func countKeys(t *testing.T, st blob.Store, prefix string) int {
@@ -81,7 +82,7 @@ func TestGCRacesWithReuse(t *testing.T) {
 	put(t, a, "data@master", "/f", "shared bytes")
 	a.ttl = time.Hour
 	c, _ := a.InspectCommit(ctx, mustRef(t, "data@master"))
-	if _, err := a.DeleteCommit(ctx, &Ref{Repo: "data", ID: c.ID}, ""); err != nil {
+	if _, err := a.DeleteCommit(ctx, &tusk.Ref{Repo: "data", ID: c.ID}, ""); err != nil {
 		t.Fatal(err)
 	}
 	// The data is now garbage once its lease ends. A new upload of the

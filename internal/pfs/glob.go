@@ -12,7 +12,7 @@ import (
 // GlobFiles streams the files and implied directories of a commit that
 // match a glob pattern (the same patterns pipelines use to make datums),
 // in path order, each directory before its contents.
-func (a *API) GlobFiles(ctx context.Context, ref Ref, pattern string, fn func(tusk.FileInfo) error) error {
+func (a *API) GlobFiles(ctx context.Context, ref tusk.Ref, pattern string, fn func(tusk.FileInfo) error) error {
 	if pattern == "" {
 		pattern = ref.Path
 	}

@@ -82,9 +82,9 @@ func tryUpload(a *API, files [][2]string, appendTo bool) ([]tusk.FileOp, error) 
 	return ops, pk.Close()
 }
 
-func mustRef(t *testing.T, s string) Ref {
+func mustRef(t *testing.T, s string) tusk.Ref {
 	t.Helper()
-	r, err := ParseRef(s)
+	r, err := tusk.ParseRef(s)
 	if err != nil {
 		t.Fatal(err)
 	}

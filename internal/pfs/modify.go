@@ -18,7 +18,7 @@ import (
 // operations land in it; on a branch whose head is finished they become
 // exactly one new commit. Either way all of them become visible together,
 // or none.
-func (a *API) ModifyFiles(ctx context.Context, ref Ref, ops []tusk.FileOp) (tusk.Commit, error) {
+func (a *API) ModifyFiles(ctx context.Context, ref tusk.Ref, ops []tusk.FileOp) (tusk.Commit, error) {
 	i := 0
 	return a.ModifyStream(ctx, ref, func() (tusk.FileOp, bool, error) {
 		if i == len(ops) {
@@ -38,7 +38,7 @@ var opBatch = 50_000
 // working tree, which becomes visible only once every operation has been
 // applied. If another writer moves the branch (or the open commit)
 // meanwhile, the changes are replayed onto its result.
-func (a *API) ModifyStream(ctx context.Context, ref Ref, next func() (tusk.FileOp, bool, error)) (tusk.Commit, error) {
+func (a *API) ModifyStream(ctx context.Context, ref tusk.Ref, next func() (tusk.FileOp, bool, error)) (tusk.Commit, error) {
 	if ref.Up > 0 || ref.At > 0 {
 		return tusk.Commit{}, tusk.Errorf(tusk.KindInvalid, "cannot write to %s: write to a branch or an open commit", ref)
 	}
@@ -49,7 +49,7 @@ func (a *API) ModifyStream(ctx context.Context, ref Ref, next func() (tusk.FileO
 	return c, nil
 }
 
-func (a *API) modifyStream(ctx context.Context, ref Ref, next func() (tusk.FileOp, bool, error)) (tusk.Commit, error) {
+func (a *API) modifyStream(ctx context.Context, ref tusk.Ref, next func() (tusk.FileOp, bool, error)) (tusk.Commit, error) {
 	target, err := a.writeTarget(ctx, ref)
 	if err != nil {
 		return tusk.Commit{}, err
@@ -132,7 +132,7 @@ func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
 	var keys []string
 	for i := range ops {
 		op := &ops[i]
-		p, err := CleanPath(op.Path)
+		p, err := tusk.CleanPath(op.Path)
 		if err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ type target struct {
 	open bool
 }
 
-func (a *API) writeTarget(ctx context.Context, ref Ref) (target, error) {
+func (a *API) writeTarget(ctx context.Context, ref tusk.Ref) (target, error) {
 	var t target
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, ref.Repo); err != nil {
@@ -233,7 +233,7 @@ func (a *API) writeTarget(ctx context.Context, ref Ref) (target, error) {
 // commitTree makes root the content of the target in one transaction:
 // the open commit's new root, or a new finished commit that becomes the
 // branch head. It reports errRaced when another writer got there first.
-func (a *API) commitTree(ctx context.Context, ref Ref, tg target, root string, st fileset.NodeStore) (tusk.Commit, error) {
+func (a *API) commitTree(ctx context.Context, ref tusk.Ref, tg target, root string, st fileset.NodeStore) (tusk.Commit, error) {
 	base, open := tg.base, tg.open
 	files, size, err := fileset.Stat(ctx, st, root)
 	if err != nil {
@@ -320,7 +320,7 @@ func (cs changeSet) root(base string) string {
 // indexes, not operations, to keep memory low on million-file batches.
 // ref is the branch or commit written, rp the replay of the modification
 // so far, and base the working tree the batch applies to.
-func (a *API) changes(ctx context.Context, st fileset.NodeStore, ref Ref, rp *replay, base string, ops []tusk.FileOp) (changeSet, error) {
+func (a *API) changes(ctx context.Context, st fileset.NodeStore, ref tusk.Ref, rp *replay, base string, ops []tusk.FileOp) (changeSet, error) {
 	cs := changeSet{appends: map[string][]fileset.File{}, reads: map[string]bool{}}
 	deletes := map[string]int{} // path -> seq of the last delete of it
 	var expanded []tusk.FileOp  // puts made by copies
@@ -443,8 +443,8 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, ref Ref, rp *re
 // is rp. A copy from ref itself reads the tree the modification started
 // from, whatever moved since, and is noted in cs so that a replay onto
 // another head that changed it fails.
-func (a *API) expandCopyFor(ctx context.Context, cs *changeSet, ref Ref, rp *replay, op tusk.FileOp) ([]tusk.FileOp, error) {
-	src, err := ParseRef(op.Src)
+func (a *API) expandCopyFor(ctx context.Context, cs *changeSet, ref tusk.Ref, rp *replay, op tusk.FileOp) ([]tusk.FileOp, error) {
+	src, err := tusk.ParseRef(op.Src)
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +455,7 @@ func (a *API) expandCopyFor(ctx context.Context, cs *changeSet, ref Ref, rp *rep
 		cs.readsHead = true
 		return a.expandCopy(ctx, op)
 	}
-	if src.Path, err = CleanPath(src.Path); err != nil {
+	if src.Path, err = tusk.CleanPath(src.Path); err != nil {
 		return nil, err
 	}
 	cs.reads[src.Path] = true

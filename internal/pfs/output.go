@@ -104,7 +104,7 @@ func (a *API) StageFiles(ctx context.Context, ops []tusk.FileOp, ttl time.Durati
 	if err := a.checkOps(ctx, ops); err != nil {
 		return nil, err
 	}
-	cs, err := a.changes(ctx, a.nodes, Ref{}, newReplay(""), "", ops)
+	cs, err := a.changes(ctx, a.nodes, tusk.Ref{}, newReplay(""), "", ops)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n i
 // making datums.
 func (a *API) InputFiles(ctx context.Context, repo, id string) ([]fileset.File, error) {
 	var out []fileset.File
-	err := a.WalkFiles(ctx, Ref{Repo: repo, ID: id, Path: "/"}, func(f fileset.File) error {
+	err := a.WalkFiles(ctx, tusk.Ref{Repo: repo, ID: id, Path: "/"}, func(f fileset.File) error {
 		f.Refs = nil
 		out = append(out, f)
 		return nil

@@ -13,7 +13,7 @@ import (
 )
 
 // commitRoot resolves a reference for reading.
-func (a *API) commitRoot(ctx context.Context, ref Ref) (meta.CommitRow, error) {
+func (a *API) commitRoot(ctx context.Context, ref tusk.Ref) (meta.CommitRow, error) {
 	var c meta.CommitRow
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
@@ -36,7 +36,7 @@ func fileInfo(f fileset.File, commit string) tusk.FileInfo {
 }
 
 // InspectFile describes a file or directory.
-func (a *API) InspectFile(ctx context.Context, ref Ref) (tusk.FileInfo, error) {
+func (a *API) InspectFile(ctx context.Context, ref tusk.Ref) (tusk.FileInfo, error) {
 	c, err := a.commitRoot(ctx, ref)
 	if err != nil {
 		return tusk.FileInfo{}, err
@@ -70,7 +70,7 @@ func (a *API) inspect(ctx context.Context, c meta.CommitRow, p string) (tusk.Fil
 // ListFiles streams the entries of a directory (one level; directories
 // carry the size of everything under them), in path order, starting after
 // the entry named after when it is set. Listing a file lists just it.
-func (a *API) ListFiles(ctx context.Context, ref Ref, after string, fn func(tusk.FileInfo) error) error {
+func (a *API) ListFiles(ctx context.Context, ref tusk.Ref, after string, fn func(tusk.FileInfo) error) error {
 	c, err := a.commitRoot(ctx, ref)
 	if err != nil {
 		return err
@@ -123,7 +123,7 @@ func (a *API) ListFiles(ctx context.Context, ref Ref, after string, fn func(tusk
 }
 
 // WalkFiles streams every file under a path, in path order.
-func (a *API) WalkFiles(ctx context.Context, ref Ref, fn func(fileset.File) error) error {
+func (a *API) WalkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File) error) error {
 	c, err := a.commitRoot(ctx, ref)
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func walkTree(ctx context.Context, st fileset.NodeStore, root, p string, fn func
 
 // OpenFile returns a reader of a file's content from offset on, and the
 // file's description.
-func (a *API) OpenFile(ctx context.Context, ref Ref, offset int64) (io.Reader, tusk.FileInfo, error) {
+func (a *API) OpenFile(ctx context.Context, ref tusk.Ref, offset int64) (io.Reader, tusk.FileInfo, error) {
 	c, err := a.commitRoot(ctx, ref)
 	if err != nil {
 		return nil, tusk.FileInfo{}, err
@@ -230,7 +230,7 @@ func (r *contentReader) Read(p []byte) (int, error) {
 // expandCopy turns a copy operation into puts that reuse the source's data
 // (no bytes are copied), leasing the source's chunks.
 func (a *API) expandCopy(ctx context.Context, op tusk.FileOp) ([]tusk.FileOp, error) {
-	src, err := ParseRef(op.Src)
+	src, err := tusk.ParseRef(op.Src)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ func (a *API) expandCopy(ctx context.Context, op tusk.FileOp) ([]tusk.FileOp, er
 }
 
 // expandCopyAt is expandCopy with the source read from the tree root.
-func (a *API) expandCopyAt(ctx context.Context, op tusk.FileOp, src Ref, root string) ([]tusk.FileOp, error) {
+func (a *API) expandCopyAt(ctx context.Context, op tusk.FileOp, src tusk.Ref, root string) ([]tusk.FileOp, error) {
 	var out []tusk.FileOp
 	seen := map[string]bool{}
 	var keys []string

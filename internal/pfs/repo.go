@@ -18,7 +18,7 @@ func (a *API) CreateRepo(ctx context.Context, name, description string) (tusk.Re
 }
 
 func (a *API) createRepo(ctx context.Context, name, typ, description string) (tusk.Repo, error) {
-	if err := ValidateRepoName(name); err != nil {
+	if err := tusk.ValidateRepoName(name); err != nil {
 		return tusk.Repo{}, err
 	}
 	r := tusk.Repo{Project: project, Name: name, Type: typ, Description: description, Created: now()}

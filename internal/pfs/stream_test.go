@@ -68,7 +68,7 @@ func TestConcurrentWritersRebase(t *testing.T) {
 	if !cmp.Equal(got, slices.Sorted(slices.Values(want))) {
 		t.Errorf("concurrent writers lost data:\n got %v\nwant %v", got, slices.Sorted(slices.Values(want)))
 	}
-	cs, _ := a.ListCommits(ctx, "data", &Ref{Repo: "data", Branch: "master"}, "", 0)
+	cs, _ := a.ListCommits(ctx, "data", &tusk.Ref{Repo: "data", Branch: "master"}, "", 0)
 	if len(cs) != 20 {
 		t.Errorf("history has %d commits, want one per write (20)", len(cs))
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -97,7 +96,7 @@ func (a *API) tickIfDue(ctx context.Context, info tusk.PipelineInfo, c *spec.Cro
 
 func (a *API) tickFiles(ctx context.Context, repo string) ([]string, error) {
 	var out []string
-	err := a.pfs.ListFiles(ctx, pfs.Ref{Repo: repo, Branch: "master", Path: "/"}, "", func(fi tusk.FileInfo) error {
+	err := a.pfs.ListFiles(ctx, tusk.Ref{Repo: repo, Branch: "master", Path: "/"}, "", func(fi tusk.FileInfo) error {
 		out = append(out, fi.Path)
 		return nil
 	})
@@ -116,7 +115,7 @@ func (a *API) tick(ctx context.Context, c *spec.CronInput, t time.Time) error {
 		ops = append(ops, tusk.FileOp{Op: tusk.OpDelete, Path: "/"})
 	}
 	ops = append(ops, tusk.FileOp{Op: tusk.OpPut, Path: "/" + t.UTC().Format(time.RFC3339)})
-	_, err := a.pfs.ModifyFiles(ctx, pfs.Ref{Repo: c.Repo, Branch: "master", Path: "/"}, ops)
+	_, err := a.pfs.ModifyFiles(ctx, tusk.Ref{Repo: c.Repo, Branch: "master", Path: "/"}, ops)
 	return err
 }
 

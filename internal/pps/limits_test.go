@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
@@ -193,7 +192,7 @@ func TestDatumsAreCountedBeforeTheyAreMade(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A job whose inputs grew past the limit fails, saying why.
-		ref, _ := pfs.ParseRef("b@master")
+		ref, _ := tusk.ParseRef("b@master")
 		c, err := e.fs.ModifyFiles(e.ctx, ref, e.ops("/3", "3"))
 		if err != nil {
 			t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/datum"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -344,7 +343,7 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 	}
 	var changed []string
 	if old != x.Commit {
-		err := a.pfs.DiffFiles(ctx, pfs.Ref{Repo: x.Repo, ID: x.Commit, Path: "/"}, &pfs.Ref{Repo: x.Repo, ID: old, Path: "/"},
+		err := a.pfs.DiffFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: "/"}, &tusk.Ref{Repo: x.Repo, ID: old, Path: "/"},
 			func(d tusk.FileDiff) error {
 				changed = append(changed, d.Path)
 				return nil
@@ -444,7 +443,7 @@ func (a *API) filesUnder(ctx context.Context, x *spec.PFSInput, paths []string) 
 		if at == "" {
 			at = "/"
 		}
-		err := a.pfs.WalkFiles(ctx, pfs.Ref{Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
+		err := a.pfs.WalkFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
 			files = append(files, datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size})
 			return nil
 		})

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -38,7 +37,7 @@ func TestPlanOfManyBatches(t *testing.T) {
 			t.Fatalf("first job = %s", counts(first))
 		}
 		// Replace b00 by b30: 70 datums go, 70 come, 2030 are skipped.
-		ref, _ := pfs.ParseRef("b@master")
+		ref, _ := tusk.ParseRef("b@master")
 		ops := append(e.ops("/b30", "b30"), tusk.FileOp{Op: tusk.OpDelete, Path: "/b00"})
 		c, err := e.fs.ModifyFiles(e.ctx, ref, ops)
 		if err != nil {

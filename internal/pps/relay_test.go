@@ -99,7 +99,7 @@ func TestSignalsCrossServers(t *testing.T) {
 		}
 		claimed <- ts
 	}()
-	ref, _ := pfs.ParseRef("in@master")
+	ref, _ := tusk.ParseRef("in@master")
 	if _, err := f.fs.ModifyFiles(f.ctx, ref, f.ops("/a", "a", "/b", "b")); err != nil {
 		t.Fatal(err)
 	}

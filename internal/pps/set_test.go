@@ -142,7 +142,7 @@ func (e *apiEnv) input(repo string, names ...string) {
 	for _, n := range names {
 		kv = append(kv, "/"+n, n)
 	}
-	ref, _ := pfs.ParseRef(repo + "@master")
+	ref, _ := tusk.ParseRef(repo + "@master")
 	if _, err := e.fs.ModifyFiles(e.ctx, ref, e.ops(kv...)); err != nil {
 		e.t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func (e *apiEnv) awaitJob(pipeline, id string) {
 // files returns the paths of a commit.
 func (e *apiEnv) files(repo, id string) []string {
 	e.t.Helper()
-	ref, _ := pfs.ParseRef(repo + "@" + id + ":/")
+	ref, _ := tusk.ParseRef(repo + "@" + id + ":/")
 	var out []string
 	err := e.fs.WalkFiles(e.ctx, ref, func(f fileset.File) error {
 		out = append(out, f.Path)

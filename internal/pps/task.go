@@ -11,7 +11,6 @@ import (
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -411,7 +410,7 @@ func (a *API) stageTogether(ctx context.Context, results []tusk.TaskResult, idx 
 	var ops []tusk.FileOp
 	for _, i := range idx {
 		for _, op := range results[i].Outputs {
-			p, err := pfs.CleanPath(op.Path)
+			p, err := tusk.CleanPath(op.Path)
 			if err != nil {
 				return nil
 			}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/tuskdata/tusk/internal/auth"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -23,7 +22,7 @@ type access struct {
 	// commits returns the commits a read names, for routes that read
 	// commits rather than repos: the only reads a pipeline's workers may
 	// make of repos other than their output (see jobScope).
-	commits func(s *Server, r *http.Request) ([]pfs.Ref, error)
+	commits func(s *Server, r *http.Request) ([]tusk.Ref, error)
 }
 
 // audience is who may call an endpoint at all.
@@ -105,7 +104,7 @@ func queryRefs(names ...string) func(*Server, *http.Request) ([]string, error) {
 		var out []string
 		for _, n := range names {
 			if v := r.URL.Query().Get(n); v != "" {
-				ref, err := pfs.ParseRef(v)
+				ref, err := tusk.ParseRef(v)
 				if err != nil {
 					return nil, err
 				}
@@ -133,7 +132,7 @@ func pathCommitSet(s *Server, r *http.Request) ([]string, error) {
 }
 
 func (s *Server) commitSetRepos(r *http.Request, id string) ([]string, error) {
-	if !pfs.IsCommitID(id) {
+	if !tusk.IsCommitID(id) {
 		return nil, nil // the handler refuses it
 	}
 	cs, err := s.pfs.CommitSet(r.Context(), id)
@@ -182,7 +181,7 @@ func bodyRef(s *Server, r *http.Request) ([]string, error) {
 	if req.Ref == "" {
 		return s.commitSetRepos(r, req.ID)
 	}
-	ref, err := pfs.ParseRef(req.Ref)
+	ref, err := tusk.ParseRef(req.Ref)
 	if err != nil {
 		return nil, err
 	}

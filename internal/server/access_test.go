@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/auth"
-	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // accessSamples holds a request for each route, as pattern → path (with
@@ -113,7 +113,7 @@ func TestEveryRouteChecksItsPermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.pfs.FinishCommit(ctx, pfs.Ref{Repo: "data", ID: c.ID}, "", ""); err != nil {
+	if _, err := s.pfs.FinishCommit(ctx, tusk.Ref{Repo: "data", ID: c.ID}, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	adminToken, _, err := s.AdminToken(ctx, "")

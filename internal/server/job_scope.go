@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/tuskdata/tusk/internal/auth"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -20,12 +19,12 @@ import (
 var readInputs = access{who: onRepos, level: auth.Read, names: bodyInputs, commits: bodyInputCommits}
 
 // queryCommits is the references in the query parameters names.
-func queryCommits(names ...string) func(*Server, *http.Request) ([]pfs.Ref, error) {
-	return func(_ *Server, r *http.Request) ([]pfs.Ref, error) {
-		var out []pfs.Ref
+func queryCommits(names ...string) func(*Server, *http.Request) ([]tusk.Ref, error) {
+	return func(_ *Server, r *http.Request) ([]tusk.Ref, error) {
+		var out []tusk.Ref
 		for _, n := range names {
 			if v := r.URL.Query().Get(n); v != "" {
-				ref, err := pfs.ParseRef(v)
+				ref, err := tusk.ParseRef(v)
 				if err != nil {
 					return nil, err
 				}
@@ -37,16 +36,16 @@ func queryCommits(names ...string) func(*Server, *http.Request) ([]pfs.Ref, erro
 }
 
 // bodyInputCommits is the commits of the datum inputs a worker asks for.
-func bodyInputCommits(_ *Server, r *http.Request) ([]pfs.Ref, error) {
+func bodyInputCommits(_ *Server, r *http.Request) ([]tusk.Ref, error) {
 	var req struct {
 		Datums [][]tusk.DatumInput `json:"datums"`
 	}
 	err := body(r, &req)
-	seen := make(map[pfs.Ref]bool)
-	var out []pfs.Ref
+	seen := make(map[tusk.Ref]bool)
+	var out []tusk.Ref
 	for _, ins := range req.Datums {
 		for _, in := range ins {
-			ref := pfs.Ref{Repo: in.Repo, ID: in.Commit}
+			ref := tusk.Ref{Repo: in.Repo, ID: in.Commit}
 			if !seen[ref] {
 				seen[ref] = true
 				out = append(out, ref)
@@ -64,7 +63,7 @@ func (s *Server) jobScope(r *http.Request, pipeline string, repos []string, a ac
 		return tusk.Errorf(tusk.KindForbidden, "the workers of pipeline %q may not read %s: workers read only the input commits of their pipeline's running jobs, and its output",
 			pipeline, what).WithHint("read the datum's inputs under /pfs; a pipeline that needs more of a repo takes it as an input")
 	}
-	var refs []pfs.Ref
+	var refs []tusk.Ref
 	if a.commits != nil {
 		var err error
 		if refs, err = a.commits(s, r); err != nil {

@@ -15,26 +15,25 @@ import (
 
 	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/fileset"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // ref parses the reference in a query parameter.
-func refParam(r *http.Request, name string) (pfs.Ref, error) {
+func refParam(r *http.Request, name string) (tusk.Ref, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
-		return pfs.Ref{}, tusk.Errorf(tusk.KindInvalid, "missing query parameter %q", name)
+		return tusk.Ref{}, tusk.Errorf(tusk.KindInvalid, "missing query parameter %q", name)
 	}
-	return pfs.ParseRef(v)
+	return tusk.ParseRef(v)
 }
 
 // refOrID reads "ref" (repo@…) or "id" (a commit set) from a request.
-func refOrID(ref, id string) (*pfs.Ref, string, error) {
+func refOrID(ref, id string) (*tusk.Ref, string, error) {
 	switch {
 	case ref != "":
-		r, err := pfs.ParseRef(ref)
+		r, err := tusk.ParseRef(ref)
 		return &r, "", err
-	case pfs.IsCommitID(id):
+	case tusk.IsCommitID(id):
 		return nil, id, nil
 	}
 	return nil, "", tusk.Errorf(tusk.KindInvalid, "give a commit as repo@branch-or-id, or a commit set ID (32 hex digits)")
@@ -161,7 +160,7 @@ func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ref, err := pfs.ParseRef(req.Ref)
+	ref, err := tusk.ParseRef(req.Ref)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -187,10 +186,10 @@ func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var ref *pfs.Ref
+	var ref *tusk.Ref
 	repo := q.Get("repo")
 	if v := q.Get("ref"); v != "" {
-		p, err := pfs.ParseRef(v)
+		p, err := tusk.ParseRef(v)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -216,7 +215,7 @@ func (s *Server) waitCommit(w http.ResponseWriter, r *http.Request) {
 	reply(w, r, cs, err)
 }
 
-func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*pfs.Ref, string) ([]tusk.Commit, error)) {
+func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*tusk.Ref, string) ([]tusk.Commit, error)) {
 	var req struct {
 		Ref string `json:"ref"`
 		ID  string `json:"id"`
@@ -235,11 +234,11 @@ func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*pfs.R
 }
 
 func (s *Server) deleteCommit(w http.ResponseWriter, r *http.Request) {
-	s.commitOp(w, r, func(ref *pfs.Ref, id string) ([]tusk.Commit, error) { return s.pfs.DeleteCommit(r.Context(), ref, id) })
+	s.commitOp(w, r, func(ref *tusk.Ref, id string) ([]tusk.Commit, error) { return s.pfs.DeleteCommit(r.Context(), ref, id) })
 }
 
 func (s *Server) squashCommit(w http.ResponseWriter, r *http.Request) {
-	s.commitOp(w, r, func(ref *pfs.Ref, id string) ([]tusk.Commit, error) { return s.pfs.SquashCommit(r.Context(), ref, id) })
+	s.commitOp(w, r, func(ref *tusk.Ref, id string) ([]tusk.Commit, error) { return s.pfs.SquashCommit(r.Context(), ref, id) })
 }
 
 // commitEvents pushes commit events as they happen (newline-delimited
@@ -471,9 +470,9 @@ func (s *Server) diffFiles(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var oldRef *pfs.Ref
+	var oldRef *tusk.Ref
 	if v := r.URL.Query().Get("old"); v != "" {
-		o, err := pfs.ParseRef(v)
+		o, err := tusk.ParseRef(v)
 		if err != nil {
 			writeError(w, r, err)
 			return

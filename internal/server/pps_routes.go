@@ -14,7 +14,6 @@ import (
 
 	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/fileset"
-	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -373,14 +372,14 @@ func (s *Server) taskInputs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad datum inputs: %v", err))
 		return
 	}
-	refs := make([][]pfs.Ref, len(req.Datums))
+	refs := make([][]tusk.Ref, len(req.Datums))
 	for k, ins := range req.Datums {
 		for _, in := range ins {
 			p := strings.TrimSuffix(in.Path, "/")
 			if p == "" {
 				p = "/"
 			}
-			ref, err := pfs.ParseRef(in.Repo + "@" + in.Commit + ":" + p)
+			ref, err := tusk.ParseRef(in.Repo + "@" + in.Commit + ":" + p)
 			if err == nil && (in.Name == "" || strings.Contains(in.Name, "/") || in.Name == "." || in.Name == "..") {
 				err = tusk.Errorf(tusk.KindInvalid, "bad input name %q", in.Name)
 			}
@@ -440,7 +439,7 @@ var errOverBudget = errors.New("over budget")
 
 // writeInputs writes the datums of taskInputs, refs being their inputs
 // parsed.
-func (s *Server) writeInputs(ctx context.Context, tw *tar.Writer, datums [][]tusk.DatumInput, refs [][]pfs.Ref, b *inputBudget, forceFirst bool) error {
+func (s *Server) writeInputs(ctx context.Context, tw *tar.Writer, datums [][]tusk.DatumInput, refs [][]tusk.Ref, b *inputBudget, forceFirst bool) error {
 	for k, ins := range datums {
 		// Datums are listed first, to see if they fit.
 		force := k == 0 && forceFirst

@@ -1,4 +1,4 @@
-package pfs
+package tusk
 
 import (
 	"math"
@@ -7,8 +7,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$`)
@@ -17,7 +15,7 @@ var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$`)
 // starting with a letter or digit, at most 63 characters.
 func ValidateRepoName(name string) error {
 	if !nameRE.MatchString(name) {
-		return tusk.Errorf(tusk.KindInvalid, "invalid repo name %q: use letters, digits, '_' and '-', start with a letter or digit, at most 63 characters", name)
+		return Errorf(KindInvalid, "invalid repo name %q: use letters, digits, '_' and '-', start with a letter or digit, at most 63 characters", name)
 	}
 	return nil
 }
@@ -26,7 +24,7 @@ func ValidateRepoName(name string) error {
 // names; a name that looks like a commit ID is refused.
 func ValidateBranchName(name string) error {
 	if !nameRE.MatchString(name) || IsCommitID(name) {
-		return tusk.Errorf(tusk.KindInvalid, "invalid branch name %q: use letters, digits, '_' and '-', start with a letter or digit, at most 63 characters, and not 32 hex digits", name)
+		return Errorf(KindInvalid, "invalid branch name %q: use letters, digits, '_' and '-', start with a letter or digit, at most 63 characters, and not 32 hex digits", name)
 	}
 	return nil
 }
@@ -51,11 +49,11 @@ func IsCommitID(s string) bool {
 // are refused with an error that names the rule. "/" is the root.
 func CleanPath(p string) (string, error) {
 	if !utf8.ValidString(p) {
-		return "", tusk.Errorf(tusk.KindInvalid, "path %q is not valid UTF-8", p)
+		return "", Errorf(KindInvalid, "path %q is not valid UTF-8", p)
 	}
 	for _, r := range p {
 		if unicode.IsControl(r) {
-			return "", tusk.Errorf(tusk.KindInvalid, "path %q contains the control character %U; paths may not contain NUL or other control characters", p, r)
+			return "", Errorf(KindInvalid, "path %q contains the control character %U; paths may not contain NUL or other control characters", p, r)
 		}
 	}
 	var parts []string
@@ -64,7 +62,7 @@ func CleanPath(p string) (string, error) {
 		case "":
 			continue
 		case ".", "..":
-			return "", tusk.Errorf(tusk.KindInvalid, "path %q contains a %q element; paths may not contain '.' or '..' elements", p, el)
+			return "", Errorf(KindInvalid, "path %q contains a %q element; paths may not contain '.' or '..' elements", p, el)
 		}
 		parts = append(parts, el)
 	}
@@ -110,7 +108,7 @@ func (r Ref) String() string {
 func ParseRef(s string) (Ref, error) {
 	var r Ref
 	bad := func(why string) (Ref, error) {
-		return Ref{}, tusk.Errorf(tusk.KindInvalid, "invalid reference %q: %s; expected repo@branch[:/path] or repo@commit-id[:/path]", s, why)
+		return Ref{}, Errorf(KindInvalid, "invalid reference %q: %s; expected repo@branch[:/path] or repo@commit-id[:/path]", s, why)
 	}
 	head, path, hasPath := strings.Cut(s, ":")
 	repo, ref, hasRef := strings.Cut(head, "@")

@@ -1,4 +1,4 @@
-package pfs
+package tusk
 
 import (
 	"strings"

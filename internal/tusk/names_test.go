@@ -1,11 +1,10 @@
-package pfs
+package tusk
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func TestCleanPath(t *testing.T) {
@@ -25,7 +24,7 @@ func TestCleanPath(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"/a/../b", "/./a", "..", "/a\x00b", "/a\nb", "/a\x7fb", "/\xff\xfe"} {
-		if _, err := CleanPath(in); !errors.Is(err, tusk.ErrInvalid) {
+		if _, err := CleanPath(in); !errors.Is(err, ErrInvalid) {
 			t.Errorf("CleanPath(%q) = %v, want an invalid-path error", in, err)
 		}
 	}
