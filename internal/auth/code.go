@@ -10,9 +10,6 @@ import (
 // CodeTTL is how long a login code stays good if unused.
 const CodeTTL = 24 * time.Hour
 
-// SessionTTL is how long a console session lasts.
-const SessionTTL = 7 * 24 * time.Hour
-
 // Codes are one-time login codes, as in the link `tusk up` prints for
 // the console: each opens one session as its subject, once. They live in
 // the memory of the server that made them.

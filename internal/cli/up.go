@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -131,7 +130,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
 	f.StringVar(&opts.workerUser, "worker-user", "", "as root: who pipelines' code runs as on the process runner where transform.user does not say, a name or uid[:gid] (default "+server.DefaultWorkerUser+", nobody); its group may use the worker socket")
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
-	f.DurationVar(&opts.workerStart, "worker-start-timeout", pps.DefaultWorkerStartTimeout,
+	f.DurationVar(&opts.workerStart, "worker-start-timeout", server.DefaultWorkerStartTimeout,
 		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
 	f.BoolVar(&opts.createBkt, "create-bucket", false, "create the --storage S3 bucket if it does not exist")
 	f.DurationVar(&opts.storeRetry, "store-retry", 30*time.Second, "how long a call to S3 or PostgreSQL retries transient errors before it fails (0: no retries)")

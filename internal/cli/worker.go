@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
-	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/worker"
 )
 
@@ -96,7 +96,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	if opts.id == "" {
 		opts.id, _ = os.Hostname()
 	}
-	server := contextConfig{Address: opts.address, Token: os.Getenv(runner.WorkerTokenEnv),
+	server := contextConfig{Address: opts.address, Token: os.Getenv(tusk.WorkerTokenEnv),
 		ServerFingerprint: cmp.Or(opts.serverFingerprint, os.Getenv("TUSK_SERVER_FINGERPRINT"))}
 	if f := cmp.Or(opts.serverCA, os.Getenv("TUSK_SERVER_CA")); f != "" {
 		pem, err := os.ReadFile(f)

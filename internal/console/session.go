@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -61,7 +60,7 @@ func (c *console) loginPage(w http.ResponseWriter, r *http.Request, why error) {
 		Error       string
 		SessionDays int
 		OIDCIssuer  string // the provider of the "Log in with" link
-	}{SessionDays: int(auth.SessionTTL / (24 * time.Hour))}
+	}{SessionDays: int(tusk.SessionTTL / (24 * time.Hour))}
 	if info, err := c.api.Info(r.Context()); err == nil {
 		data.OIDCIssuer = info.OIDCIssuer
 	}

@@ -59,11 +59,8 @@ type Resources struct {
 // Credentials gives each worker a token of its own when it starts,
 // revoked when it stops: the token speaks for the worker's pipeline,
 // which may read its inputs and write its output, and nothing else.
-// Workers find it in $TUSK_WORKER_TOKEN (WorkerTokenEnv).
+// Workers find it in $TUSK_WORKER_TOKEN (tusk.WorkerTokenEnv).
 type Credentials interface {
 	Issue(ctx context.Context, pipeline, worker string) (token string, err error)
 	Revoke(ctx context.Context, token string) error
 }
-
-// WorkerTokenEnv is the environment variable that holds a worker's token.
-const WorkerTokenEnv = "TUSK_WORKER_TOKEN"

@@ -211,7 +211,7 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
 }
 
 // session turns a one-time login code into a token of its subject that
-// lasts auth.SessionTTL.
+// lasts tusk.SessionTTL.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Code string `json:"code"`
@@ -225,6 +225,6 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	tok, err := s.auth.Issue(r.Context(), subject, auth.SessionTTL)
-	reply(w, r, tusk.Token{Token: tok, Subject: subject, Expires: time.Now().Add(auth.SessionTTL).UTC().Format(time.RFC3339)}, err)
+	tok, err := s.auth.Issue(r.Context(), subject, tusk.SessionTTL)
+	reply(w, r, tusk.Token{Token: tok, Subject: subject, Expires: time.Now().Add(tusk.SessionTTL).UTC().Format(time.RFC3339)}, err)
 }

@@ -61,7 +61,8 @@ type Config struct {
 	// (it is on by default, as in Pachyderm).
 	NoWorkerNetwork bool
 	// WorkerStartTimeout is how long a running job waits for a first
-	// worker of its pipeline before it fails; default 2 minutes.
+	// worker of its pipeline before it fails; default
+	// DefaultWorkerStartTimeout.
 	WorkerStartTimeout time.Duration
 	// CreateBucket lets the server create a missing S3 bucket; without it
 	// a missing bucket stops the server from starting.
@@ -94,6 +95,10 @@ type Config struct {
 // DefaultLimits returns the limits of pipeline specs that fit this
 // machine.
 func DefaultLimits() pps.Limits { return pps.DefaultLimits() }
+
+// DefaultWorkerStartTimeout is how long a running job waits for a first
+// worker of its pipeline unless Config.WorkerStartTimeout says otherwise.
+const DefaultWorkerStartTimeout = pps.DefaultWorkerStartTimeout
 
 // Server is a running Tusk: stores, services and the HTTP API.
 type Server struct {

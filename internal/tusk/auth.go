@@ -1,5 +1,15 @@
 package tusk
 
+import "time"
+
+// SessionTTL is how long a console session lasts: the server issues its
+// token for that long, and the console's login page says so.
+const SessionTTL = 7 * 24 * time.Hour
+
+// WorkerTokenEnv is the environment variable in which a runner gives a
+// worker its token.
+const WorkerTokenEnv = "TUSK_WORKER_TOKEN"
+
 // WhoAmI is who a token speaks for and what it may do.
 type WhoAmI struct {
 	// Active is false when authentication is off: everyone may do

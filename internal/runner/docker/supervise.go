@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // stableAfter is how long a restarted container must run before the
@@ -120,7 +121,7 @@ func (r *Runner) start(ctx context.Context, s *slot) error {
 		s.mu.Lock()
 		s.token = token
 		s.mu.Unlock()
-		req.Env = append(req.Env[:len(req.Env):len(req.Env)], runner.WorkerTokenEnv+"="+token)
+		req.Env = append(req.Env[:len(req.Env):len(req.Env)], tusk.WorkerTokenEnv+"="+token)
 	}
 	id, warnings, err := r.eng.create(ctx, s.name, &req)
 	if err != nil {

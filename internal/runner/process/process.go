@@ -30,6 +30,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/proctree"
 	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // Runner starts workers as processes of the tusk binary.
@@ -175,7 +176,7 @@ func (r *Runner) runWorker(ctx context.Context, pipeline, id, dir string) error 
 	}()
 	args := []string{"worker", "--pipeline", pipeline, "--id", id, "--address", r.address, "--root", dir}
 	cmd := exec.Command(r.exe, args...)
-	cmd.Env = append(hostEnv(), "TMPDIR="+tmp, runner.WorkerTokenEnv+"="+token)
+	cmd.Env = append(hostEnv(), "TMPDIR="+tmp, tusk.WorkerTokenEnv+"="+token)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if os.Geteuid() == 0 {
