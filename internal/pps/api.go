@@ -24,6 +24,9 @@ type Options struct {
 	LeaseTTL time.Duration
 	// EgressDirs are the directories file:// egress may write under.
 	EgressDirs []string
+	// EgressBucket opens the targets of s3:// egress; without it, such
+	// egress fails.
+	EgressBucket OpenEgressBucket
 	// WorkerStartTimeout is how long a running job waits for a first
 	// worker of its pipeline before it fails (default
 	// DefaultWorkerStartTimeout).
@@ -43,7 +46,9 @@ type API struct {
 	log    *slog.Logger
 	lease  time.Duration
 	egress []string
-	limits Limits
+	// openBucket opens the targets of s3:// egress (egress.go).
+	openBucket OpenEgressBucket
+	limits     Limits
 	// instance names this server; claims record it (giveBack).
 	instance string
 	relay    *relay // signals to the other servers (relay.go)
@@ -85,7 +90,7 @@ func New(db *meta.DB, fs *pfs.API, run runner.Runner, opts Options) *API {
 		opts.Instance = newSalt()
 	}
 	return &API{db: db, pfs: fs, runner: run, log: opts.Logger.WithGroup("pps"), lease: opts.LeaseTTL,
-		egress: opts.EgressDirs, limits: opts.Limits.orDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
+		egress: opts.EgressDirs, openBucket: opts.EgressBucket, limits: opts.Limits.orDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
 		tasks: newSignals(), logs: newSignals(), jobs: newSignals(), logEnd: map[string]logEnd{}, lastCount: map[string]time.Time{},
 		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{},
 		inputFailures: map[string]string{}, instance: opts.Instance, relay: newRelay(db.Dialect() == "postgres")}

@@ -9,14 +9,21 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
-	"github.com/tuskdata/tusk/internal/blob/s3"
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
+
+// EgressBucket is where s3:// egress writes a job's output files: keys are
+// the files' paths under the egress URL's prefix.
+type EgressBucket interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64) error
+	Close() error
+}
+
+// OpenEgressBucket opens the bucket of an s3:// egress URL, with the
+// credentials the server holds.
+type OpenEgressBucket func(url string) (EgressBucket, error)
 
 // egressFiles copies a job's output to the pipeline's egress URL:
 // s3://bucket/prefix (credentials from the AWS environment variables) or
@@ -73,24 +80,17 @@ func (a *API) egressDir(ctx context.Context, dir string, files []fileset.File) e
 }
 
 func (a *API) egressS3(ctx context.Context, target string, files []fileset.File) error {
-	cfg, err := s3.ParseURL(target, os.Getenv)
+	if a.openBucket == nil {
+		return tusk.Errorf(tusk.KindInvalid, "egress to %s: this server does not egress to S3", target)
+	}
+	b, err := a.openBucket(target)
 	if err != nil {
 		return tusk.Errorf(tusk.KindInvalid, "egress: %v", err)
 	}
-	endpoint := cfg.Endpoint
-	if endpoint == "" {
-		endpoint = "s3.amazonaws.com"
-	}
-	mc, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
-		Secure: !cfg.Insecure, Region: cfg.Region})
-	if err != nil {
-		return fmt.Errorf("egress: %w", err)
-	}
+	defer b.Close()
 	for _, f := range files {
-		key := strings.TrimPrefix(strings.TrimSuffix(cfg.Prefix, "/")+f.Path, "/")
-		_, err := mc.PutObject(ctx, cfg.Bucket, key, a.pfs.Content(ctx, f, 0), f.Size, minio.PutObjectOptions{})
-		if err != nil {
-			return fmt.Errorf("egress %s to s3://%s/%s: %w", f.Path, cfg.Bucket, key, err)
+		if err := b.Put(ctx, f.Path, a.pfs.Content(ctx, f, 0), f.Size); err != nil {
+			return fmt.Errorf("egress %s: %w", f.Path, err)
 		}
 	}
 	return nil

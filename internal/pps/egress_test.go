@@ -1,12 +1,19 @@
 package pps_test
 
 import (
+	"crypto/rand"
+	"io"
+	"maps"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/blob/s3"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -35,6 +42,49 @@ func TestEgressToADirectory(t *testing.T) {
 	}
 	if _, err := os.Stat("/etc/tusk-egress"); err == nil {
 		t.Errorf("egress wrote outside the allowed directories")
+	}
+}
+
+func TestEgressToS3(t *testing.T) {
+	base, err := url.Parse(testenv.Require(t, "s3", "TUSK_TEST_S3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Path = path.Join(base.Path, "egress-"+strings.ToLower(rand.Text()))
+	cfg, err := s3.ParseURL(base.String(), os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	e.repo("in")
+	e.put("in", "/a.txt", "alpha", "/b.txt", "beta")
+	e.pipeline(`{"pipeline": {"name": "up"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["sh", "-c", "mkdir -p /pfs/out/d && tr a-z A-Z < $in > /pfs/out/d/$(basename $in)"]},
+		"egress": {"URL": "` + base.String() + `"}}`)
+	if j := e.lastJob("up"); j.State != tusk.JobSuccess {
+		t.Fatalf("job = %s %s", j.State, j.Reason)
+	}
+	src, err := s3.OpenSource(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	got := map[string]string{}
+	err = src.Walk(e.ctx, cfg.Prefix+"/", func(key string, _ int64) error {
+		r, _, err := src.Open(e.ctx, key)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		b, err := io.ReadAll(r)
+		got[strings.TrimPrefix(key, cfg.Prefix)] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"/d/a.txt": "ALPHA", "/d/b.txt": "BETA"}; !maps.Equal(got, want) {
+		t.Errorf("egressed objects = %v, want %v", got, want)
 	}
 }
 

@@ -28,6 +28,15 @@ type Config struct {
 	SessionToken string // optional
 }
 
+// keyPrefix returns the prefix of the keys of cfg: empty, or Prefix
+// without its outer slashes and with one slash after it.
+func (cfg Config) keyPrefix() string {
+	if p := strings.Trim(cfg.Prefix, "/"); p != "" {
+		return p + "/"
+	}
+	return ""
+}
+
 // URLForm describes the URLs that ParseURL accepts.
 const URLForm = "s3://bucket[/prefix][?endpoint=http(s)://host:port][&region=us-east-1]"
 

@@ -38,10 +38,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{client: client, transport: transport, bucket: cfg.Bucket}
-	if p := strings.Trim(cfg.Prefix, "/"); p != "" {
-		s.prefix = p + "/"
-	}
+	s := &Store{client: client, transport: transport, bucket: cfg.Bucket, prefix: cfg.keyPrefix()}
 	if err := s.ensureBucket(ctx, cfg.Region, cfg.CreateBucket); err != nil {
 		transport.CloseIdleConnections()
 		return nil, fmt.Errorf("s3 %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
