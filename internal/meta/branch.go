@@ -26,8 +26,7 @@ func (t *Tx) Branch(ctx context.Context, project, repo, name string) (tusk.Branc
 	err := t.queryRow(ctx, `SELECT head, created FROM branches WHERE project = ? AND repo = ? AND name = ?`, project, repo, name).
 		Scan(&b.Head, &created)
 	if isNoRows(err) {
-		return b, tusk.Errorf(tusk.KindNotFound, "branch %q not found in repo %q", name, repo).
-			WithHint("list branches with: tusk list branch %s", repo)
+		return b, notFound(NotFound{What: MissingBranch, Repo: repo}, "branch %q not found in repo %q", name, repo)
 	}
 	if err != nil {
 		return b, fmt.Errorf("read branch %s@%s: %w", repo, name, err)

@@ -86,7 +86,7 @@ func (t *Tx) UpdateRootIf(ctx context.Context, project, repo, id, oldRoot, newRo
 func (t *Tx) Commit(ctx context.Context, project, repo, id string) (CommitRow, error) {
 	c, err := scanCommit(t.queryRow(ctx, `SELECT `+commitCols+` FROM commits WHERE project = ? AND repo = ? AND id = ?`, project, repo, id))
 	if isNoRows(err) {
-		return c, tusk.Errorf(tusk.KindNotFound, "commit %s@%s not found", repo, id).WithHint("list commits with: tusk list commit %s", repo)
+		return c, notFound(NotFound{What: MissingCommit, Repo: repo}, "commit %s@%s not found", repo, id)
 	}
 	if err != nil {
 		return c, fmt.Errorf("read commit %s@%s: %w", repo, id, err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // Pipelines, jobs, datums and logs are stored as JSON documents owned by
@@ -49,7 +47,7 @@ func (t *Tx) PutPipeline(ctx context.Context, project, name string, data []byte)
 
 // Pipeline returns a pipeline's document.
 func (t *Tx) Pipeline(ctx context.Context, project, name string) ([]byte, error) {
-	nf := tusk.Errorf(tusk.KindNotFound, "pipeline %q not found", name).WithHint("list pipelines with: tusk list pipeline")
+	nf := notFound(NotFound{What: MissingPipeline, Pipeline: name}, "pipeline %q not found", name)
 	b, err := t.doc(ctx, nf, `SELECT data FROM pipelines WHERE project = ? AND name = ?`, project, name)
 	if err != nil && err != nf {
 		return nil, fmt.Errorf("read pipeline %s: %w", name, err)
@@ -118,7 +116,7 @@ func (t *Tx) PutJob(ctx context.Context, project, pipeline, id, state string, cr
 
 // Job returns a job's document.
 func (t *Tx) Job(ctx context.Context, project, pipeline, id string) ([]byte, error) {
-	nf := tusk.Errorf(tusk.KindNotFound, "job %s@%s not found", pipeline, id).WithHint("list jobs with: tusk list job -p %s", pipeline)
+	nf := notFound(NotFound{What: MissingJob, Pipeline: pipeline}, "job %s@%s not found", pipeline, id)
 	b, err := t.doc(ctx, nf, `SELECT data FROM jobs WHERE project = ? AND pipeline = ? AND id = ?`, project, pipeline, id)
 	if err != nil && err != nf {
 		return nil, fmt.Errorf("read job %s@%s: %w", pipeline, id, err)
@@ -190,8 +188,7 @@ func (t *Tx) PutDatum(ctx context.Context, project, pipeline, job, id string, id
 // Datum returns a datum's document; in a transaction of UpdateQueue, it
 // locks the datum.
 func (t *Tx) Datum(ctx context.Context, project, pipeline, job, id string) ([]byte, error) {
-	nf := tusk.Errorf(tusk.KindNotFound, "datum %s not found in job %s@%s", id, pipeline, job).
-		WithHint("list datums with: tusk list datum %s@%s", pipeline, job)
+	nf := notFound(NotFound{What: MissingDatum, Pipeline: pipeline, Job: job}, "datum %s not found in job %s@%s", id, pipeline, job)
 	b, err := t.doc(ctx, nf, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id = ?`+t.locked(), project, pipeline, job, id)
 	if err != nil && err != nf {
 		return nil, fmt.Errorf("read datum %s: %w", id, err)

@@ -40,7 +40,7 @@ func (t *Tx) Repo(ctx context.Context, project, name string) (tusk.Repo, error) 
 	err := t.queryRow(ctx, `SELECT type, description, created FROM repos WHERE project = ? AND name = ?`, project, name).
 		Scan(&r.Type, &r.Description, &created)
 	if isNoRows(err) {
-		return r, tusk.Errorf(tusk.KindNotFound, "repo %q not found", name).WithHint("create it with: tusk create repo %s", name)
+		return r, notFound(NotFound{What: MissingRepo, Repo: name}, "repo %q not found", name)
 	}
 	if err != nil {
 		return r, fmt.Errorf("read repo %s: %w", name, err)

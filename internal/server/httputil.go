@@ -43,6 +43,8 @@ func asTuskError(err error) *tusk.Error {
 		if te.Hint != "" {
 			// err.Error() already ends with the hint; keep it separate.
 			out.Message = strings.TrimSuffix(out.Message, "; "+te.Hint)
+		} else {
+			out.Hint = notFoundHint(err)
 		}
 		return &out
 	}

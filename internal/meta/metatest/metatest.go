@@ -103,16 +103,17 @@ func get[T any](t *testing.T, db *meta.DB, fn func(*meta.Tx) (T, error)) T {
 	return v
 }
 
-// wantKind checks that err is a *tusk.Error of the given kind and, for
-// kinds the user must act on, that it carries a hint.
-func wantKind(t *testing.T, err error, kind tusk.Kind, hint bool) {
+// wantKind checks that err is a *tusk.Error of the given kind and, for a
+// lookup that found nothing, a *meta.NotFound that says what was sought
+// (from which the server words its hint).
+func wantKind(t *testing.T, err error, kind tusk.Kind, lookup bool) {
 	t.Helper()
 	if got := tusk.KindOf(err); got != kind {
 		t.Fatalf("error %v has kind %q, want %q", err, got, kind)
 	}
-	var e *tusk.Error
-	if hint && (!errors.As(err, &e) || e.Hint == "") {
-		t.Errorf("error %v has no hint", err)
+	var nf *meta.NotFound
+	if lookup && (!errors.As(err, &nf) || nf.What == "") {
+		t.Errorf("error %v is no meta.NotFound that says what was sought", err)
 	}
 }
 
