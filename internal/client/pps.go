@@ -162,8 +162,8 @@ func (c *Client) NextTasks(ctx context.Context, pipeline, worker string, wait ti
 // datums as fit whole within a budget of content bytes and files, and,
 // with forceFirst, at least the first.
 func (c *Client) TaskInputs(ctx context.Context, datums [][]tusk.DatumInput, budgetBytes int64, budgetFiles int, forceFirst bool) (io.ReadCloser, error) {
-	body, err := json.Marshal(map[string]any{"datums": datums, "budget_bytes": budgetBytes, "budget_files": budgetFiles,
-		"force_first": forceFirst})
+	body, err := json.Marshal(tusk.TaskInputsRequest{Datums: datums, BudgetBytes: budgetBytes, BudgetFiles: budgetFiles,
+		ForceFirst: forceFirst})
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,14 @@
 package server
 
 import (
-	"archive/tar"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/auth"
-	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -350,210 +345,26 @@ func (s *Server) taskDone(w http.ResponseWriter, r *http.Request) {
 	reply(w, r, struct{}{}, s.pps.Done(r.Context(), res))
 }
 
-// taskInputs streams the inputs of datums as one tar archive: for the k-th
-// datum an entry "k/", then its files as "k/<input name><path>" (empty
-// with empty_files), and an entry "end" that closes the archive, so that
-// one cut short cannot pass for one that is whole. If an input cannot be
-// read (its repo was deleted, say), an entry "error" holding why (JSON:
-// kind, message) closes the archive instead: the worker then knows the
-// input, not the connection, failed. Datums follow in order
-// as long as they fit whole within a budget of bytes and files, which
-// bounds what a worker holds until their turn; with force_first, the
-// first one is sent whatever its size (the worker writes it straight into
-// place).
+// taskInputs streams the inputs of datums as one tar archive, in the
+// layout of pps.InputsArchive. An archive cut short (the worker went
+// away, a write failed) lacks its "end" entry, which the worker sees.
 func (s *Server) taskInputs(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Datums      [][]tusk.DatumInput `json:"datums"`
-		BudgetBytes int64               `json:"budget_bytes"`
-		BudgetFiles int                 `json:"budget_files"`
-		ForceFirst  bool                `json:"force_first"`
-	}
+	var req tusk.TaskInputsRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad datum inputs: %v", err))
 		return
 	}
-	refs := make([][]tusk.Ref, len(req.Datums))
-	for k, ins := range req.Datums {
-		for _, in := range ins {
-			p := strings.TrimSuffix(in.Path, "/")
-			if p == "" {
-				p = "/"
-			}
-			ref, err := tusk.ParseRef(in.Repo + "@" + in.Commit + ":" + p)
-			if err == nil && (in.Name == "" || strings.Contains(in.Name, "/") || in.Name == "." || in.Name == "..") {
-				err = tusk.Errorf(tusk.KindInvalid, "bad input name %q", in.Name)
-			}
-			if err != nil {
-				writeError(w, r, err)
-				return
-			}
-			refs[k] = append(refs[k], ref)
-		}
+	archive, err := s.pps.TaskInputs(req)
+	if err != nil {
+		writeError(w, r, err)
+		return
 	}
 	w.Header().Set("Content-Type", "application/x-tar")
-	tw := tar.NewWriter(w)
-	b := inputBudget{bytes: req.BudgetBytes, files: req.BudgetFiles}
-	err := s.writeInputs(r.Context(), tw, req.Datums, refs, &b, req.ForceFirst)
-	var readErr inputReadError
-	if errors.As(err, &readErr) {
-		err = writeInputError(tw, readErr.err)
-	} else if err == nil {
-		err = tw.WriteHeader(&tar.Header{Name: "end", Mode: 0o644, Typeflag: tar.TypeReg, Format: tar.FormatPAX})
-	}
-	if err == nil {
-		err = tw.Close()
-	}
+	n, err := archive.Write(r.Context(), w)
+	s.metrics.bytesOut.Add(float64(n))
 	if err != nil {
-		// The archive ends without its "end": the worker sees it cut.
 		s.log.Warn("send datum inputs interrupted", "err", err)
 	}
-}
-
-// inputReadError is an input that could not be read, as opposed to an
-// archive that could not be written.
-type inputReadError struct{ err error }
-
-func (e inputReadError) Error() string { return e.err.Error() }
-
-// writeInputError closes an archive of inputs with an "error" entry that
-// says why an input could not be read.
-func writeInputError(tw *tar.Writer, cause error) error {
-	b, err := json.Marshal(map[string]string{"kind": string(tusk.KindOf(cause)), "message": cause.Error()})
-	if err != nil {
-		return err
-	}
-	if err := tw.WriteHeader(&tar.Header{Name: "error", Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
-		return err
-	}
-	_, err = tw.Write(b)
-	return err
-}
-
-// inputBudget is what is left of the budget of a taskInputs request.
-type inputBudget struct {
-	bytes int64
-	files int
-}
-
-var errOverBudget = errors.New("over budget")
-
-// writeInputs writes the datums of taskInputs, refs being their inputs
-// parsed.
-func (s *Server) writeInputs(ctx context.Context, tw *tar.Writer, datums [][]tusk.DatumInput, refs [][]tusk.Ref, b *inputBudget, forceFirst bool) error {
-	for k, ins := range datums {
-		// Datums are listed first, to see if they fit.
-		force := k == 0 && forceFirst
-		var files [][]fileset.File
-		if !force {
-			files = make([][]fileset.File, len(ins))
-			for i, in := range ins {
-				err := s.pfs.WalkFiles(ctx, refs[k][i], func(f fileset.File) error {
-					if !in.EmptyFiles {
-						b.bytes -= f.Size
-					}
-					if b.files--; b.bytes < 0 || b.files < 0 {
-						return errOverBudget
-					}
-					files[i] = append(files[i], f)
-					return nil
-				})
-				if err == errOverBudget {
-					return nil
-				}
-				if err != nil {
-					return inputReadError{fmt.Errorf("input %s (%s@%s:%s): %w", in.Name, in.Repo, in.Commit, in.Path, err)}
-				}
-			}
-		}
-		dir := strconv.Itoa(k) + "/"
-		if err := tw.WriteHeader(&tar.Header{Name: dir, Mode: 0o755, Typeflag: tar.TypeDir, Format: tar.FormatPAX}); err != nil {
-			return err
-		}
-		for i, in := range ins {
-			put := func(f fileset.File) error {
-				size := f.Size
-				if in.EmptyFiles {
-					size = 0
-				}
-				hdr := &tar.Header{Name: dir + in.Name + f.Path, Mode: 0o644, Size: size, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-				if err := tw.WriteHeader(hdr); err != nil {
-					return fmt.Errorf("%w: %w", errWrite, err)
-				}
-				if size == 0 {
-					return nil
-				}
-				cw := &countingWriter{w: tw}
-				_, err := io.Copy(cw, s.pfs.Content(ctx, f, 0))
-				s.metrics.bytesOut.Add(float64(cw.n))
-				switch {
-				case err == nil:
-					return nil
-				case cw.err != nil:
-					return fmt.Errorf("%w: %w", errWrite, err)
-				}
-				// The content, not the connection, failed: fill the entry
-				// so that an "error" entry may follow it.
-				if _, err := io.CopyN(tw, zeros{}, size-cw.n); err != nil {
-					return fmt.Errorf("%w: %w", errWrite, err)
-				}
-				return inputReadError{fmt.Errorf("%s: %w", f.Path, err)}
-			}
-			var err error
-			if force {
-				err = s.pfs.WalkFiles(ctx, refs[k][i], func(f fileset.File) error {
-					if !in.EmptyFiles {
-						b.bytes -= f.Size
-					}
-					b.files--
-					return put(f)
-				})
-			} else {
-				for _, f := range files[i] {
-					if err = put(f); err != nil {
-						break
-					}
-				}
-			}
-			var readErr inputReadError
-			switch {
-			case errors.As(err, &readErr):
-				return inputReadError{fmt.Errorf("input %s (%s@%s:%s): %w", in.Name, in.Repo, in.Commit, in.Path, readErr.err)}
-			case err != nil && force && !errors.Is(err, errWrite):
-				// The listing of the input failed, not a write.
-				return inputReadError{fmt.Errorf("input %s (%s@%s:%s): %w", in.Name, in.Repo, in.Commit, in.Path, err)}
-			case err != nil:
-				return fmt.Errorf("input %s of datum %d: %w", in.Name, k, err)
-			}
-		}
-	}
-	return nil
-}
-
-// errWrite marks a failure to write the archive (the worker went away).
-var errWrite = errors.New("write datum inputs")
-
-// countingWriter counts what it writes, and keeps the first write error.
-type countingWriter struct {
-	w   io.Writer
-	n   int64
-	err error
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	if err != nil && c.err == nil {
-		c.err = err
-	}
-	return n, err
-}
-
-// zeros reads as endless zero bytes.
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
 }
 
 func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {

@@ -186,6 +186,16 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// TaskInputsRequest asks for the inputs of datums (a list of inputs per
+// datum) as one archive: as many datums as fit whole within a budget of
+// content bytes and files, and, with ForceFirst, at least the first.
+type TaskInputsRequest struct {
+	Datums      [][]DatumInput `json:"datums"`
+	BudgetBytes int64          `json:"budget_bytes"`
+	BudgetFiles int            `json:"budget_files"`
+	ForceFirst  bool           `json:"force_first"`
+}
+
 // TaskResult is what a worker reports when a datum attempt ends.
 type TaskResult struct {
 	Pipeline string `json:"pipeline"`
