@@ -16,6 +16,14 @@ func TestNotFoundHints(t *testing.T) {
 	if _, err := c.CreateRepo(ctx, "imgs", ""); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.CreatePipeline(ctx, []byte(`{"pipeline": {"name": "edges"}, "input": {"pfs": {"repo": "imgs", "glob": "/*"}}, "transform": {"cmd": ["true"]}}`), false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := c.ListJobs(ctx, "edges", "", 1)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs of edges: %v, %v", jobs, err)
+	}
+	job := jobs[0].ID
 	for _, tc := range []struct {
 		what string
 		err  error
@@ -26,6 +34,7 @@ func TestNotFoundHints(t *testing.T) {
 		{"commit", second(c.InspectCommit(ctx, "imgs@0123456789abcdef0123456789abcdef")), "list commits with: tusk list commit imgs"},
 		{"pipeline", second(c.InspectPipeline(ctx, "nope")), "list pipelines with: tusk list pipeline"},
 		{"job", second(c.InspectJob(ctx, "nope", "0123456789abcdef0123456789abcdef")), "list jobs with: tusk list job -p nope"},
+		{"datum", second(c.InspectDatum(ctx, "edges", job, "0123456789abcdef")), "list datums with: tusk list datum edges@" + job},
 	} {
 		var te *tusk.Error
 		if !errors.As(tc.err, &te) || te.Kind != tusk.KindNotFound || te.Hint != tc.hint {
