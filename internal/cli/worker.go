@@ -20,10 +20,10 @@ import (
 // workerOptions are the flags of `tusk worker`, the shim that runs user
 // code: runners start it, and with --runner external people do.
 type workerOptions struct {
-	pipeline, id, address, root, imageID, runAs string
-	serverCA, serverFingerprint                 string
-	groups                                      []uint
-	mountPFS, userApplied                       bool
+	pipeline, id, address, root, imageID, imageDigest, runAs string
+	serverCA, serverFingerprint                              string
+	groups                                                   []uint
+	mountPFS, userApplied                                    bool
 }
 
 const workerLong = `Run the datums of a pipeline: ask the server for work, lay each datum's
@@ -63,6 +63,7 @@ func newWorkerCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.serverFingerprint, "server-fingerprint", "", "the server certificate's SHA-256 fingerprint, SHA256:… (default $TUSK_SERVER_FINGERPRINT)")
 	f.StringVar(&opts.root, "root", "/pfs", "directory where datums are laid out")
 	f.StringVar(&opts.imageID, "image-id", "", "ID of the image the worker runs in, recorded with each datum")
+	f.StringVar(&opts.imageDigest, "image-digest", "", "registry reference (host/name@sha256:…) of the image the worker runs in, recorded with each datum")
 	f.BoolVar(&opts.mountPFS, "mount-pfs", false, "bind-mount --root at /pfs (needs root and a private mount namespace)")
 	f.BoolVar(&opts.userApplied, "user-applied", false, "the container already runs as transform.user; do not switch users")
 	f.StringVar(&opts.runAs, "run-as", "", "uid:gid that commands run as where transform.user does not say; set, transform.user may not be root")
@@ -122,6 +123,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 		}
 	}
 	cfg := worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID,
+		ImageDigest: opts.imageDigest,
 		UserApplied: opts.userApplied, Subreaper: true, Logger: log}
 	if opts.runAs != "" {
 		uid, gid, err := worker.LookupUser(opts.runAs)

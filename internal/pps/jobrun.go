@@ -69,6 +69,28 @@ func datumsIn(ctx context.Context, tx *meta.Tx, pipeline, job, state string, lim
 	return out, nil
 }
 
+// noteImage records on j the image its datums ran in, taken from one that
+// ran, until it has one.
+func noteImage(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, counts map[string]int64) error {
+	if j.ImageID != "" {
+		return nil
+	}
+	for _, state := range []string{tusk.DatumSuccess, tusk.DatumFailed} {
+		if counts[state] == 0 {
+			continue
+		}
+		ds, err := datumsIn(ctx, tx, j.Pipeline, j.ID, state, 1)
+		if err != nil {
+			return err
+		}
+		if len(ds) == 1 && ds[0].ImageID != "" {
+			j.ImageID, j.ImageDigest = ds[0].ImageID, ds[0].ImageDigest
+			return nil
+		}
+	}
+	return nil
+}
+
 // startJob waits for the job's input commits (the job is STARTING
 // meanwhile), then makes its datums and sets it RUNNING.
 func (a *API) startJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.JobInfo) (time.Duration, error) {
@@ -173,9 +195,12 @@ func (a *API) runJob(ctx context.Context, r *record, p *spec.Pipeline, j *tusk.J
 			return err
 		}
 		if refresh || !pending {
-			counts, err = tx.CountDatums(ctx, project, j.Pipeline, j.ID)
+			if counts, err = tx.CountDatums(ctx, project, j.Pipeline, j.ID); err != nil {
+				return err
+			}
+			return noteImage(ctx, tx, j, counts)
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -349,7 +349,7 @@ func applyResult(d *datumRecord, res tusk.TaskResult, files []fileset.File, trie
 	if finished := workerTime(d, res.Finished, t); !finished.Before(*d.Started) {
 		t = *finished
 	}
-	d.Finished, d.Reason, d.ImageID, d.Lost = &t, res.Reason, res.ImageID, 0
+	d.Finished, d.Reason, d.ImageID, d.ImageDigest, d.Lost = &t, res.Reason, res.ImageID, res.ImageDigest, 0
 	switch res.State {
 	case tusk.DatumSuccess:
 		d.State, d.Files, d.Outputs = tusk.DatumSuccess, files, nil

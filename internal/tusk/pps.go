@@ -85,9 +85,12 @@ type JobInfo struct {
 	Inputs          []CommitRef `json:"inputs,omitempty"`
 	Salt            string      `json:"salt,omitempty"`
 	Image           string      `json:"image,omitempty"`
-	ImageID         string      `json:"image_id,omitempty"`
-	Cmd             []string    `json:"cmd,omitempty"`
-	ShimVersion     string      `json:"shim_version,omitempty"`
+	// ImageID and ImageDigest are those of the image the job's datums
+	// ran in (see DatumInfo), once one has run.
+	ImageID     string   `json:"image_id,omitempty"`
+	ImageDigest string   `json:"image_digest,omitempty"`
+	Cmd         []string `json:"cmd,omitempty"`
+	ShimVersion string   `json:"shim_version,omitempty"`
 }
 
 // JobEvent is pushed to subscribers of job events: "subscribed" once
@@ -123,12 +126,16 @@ type DatumInfo struct {
 	Index    int64        `json:"index"`
 	Inputs   []DatumInput `json:"inputs"`
 	// SizeBytes is the size of the datum's input files.
-	SizeBytes int64      `json:"size_bytes,omitempty"`
-	Outputs   []string   `json:"outputs,omitempty"`
-	Worker    string     `json:"worker,omitempty"`
-	ImageID   string     `json:"image_id,omitempty"`
-	Started   *time.Time `json:"started,omitempty"`
-	Finished  *time.Time `json:"finished,omitempty"`
+	SizeBytes int64    `json:"size_bytes,omitempty"`
+	Outputs   []string `json:"outputs,omitempty"`
+	Worker    string   `json:"worker,omitempty"`
+	// ImageID is the local engine's ID of the image the datum ran in;
+	// ImageDigest, where the image came from a registry, is its
+	// registry reference, "host/name@sha256:…".
+	ImageID     string     `json:"image_id,omitempty"`
+	ImageDigest string     `json:"image_digest,omitempty"`
+	Started     *time.Time `json:"started,omitempty"`
+	Finished    *time.Time `json:"finished,omitempty"`
 }
 
 // LogLine is a line of a pipeline's logs.
@@ -212,6 +219,8 @@ type TaskResult struct {
 	Reason  string   `json:"reason,omitempty"`
 	Outputs []FileOp `json:"outputs,omitempty"`
 	ImageID string   `json:"image_id,omitempty"`
+	// ImageDigest is the registry reference of the image, if any.
+	ImageDigest string `json:"image_digest,omitempty"`
 	// InputError says the inputs could not be read (the server sent an
 	// error instead of them): the job fails at once with Reason.
 	InputError bool `json:"input_error,omitempty"`

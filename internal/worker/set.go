@@ -142,7 +142,7 @@ func (s *datumSet) endWith(i int, state, reason string, inputErr bool) {
 	s.mu.Unlock()
 	t := &s.tasks[i]
 	res := tusk.TaskResult{Pipeline: t.Pipeline, Job: t.Job, Datum: t.Datum, Claim: t.Claim,
-		Worker: s.w.cfg.ID, ImageID: s.w.cfg.ImageID, State: state, Reason: reason, InputError: inputErr}
+		Worker: s.w.cfg.ID, ImageID: s.w.cfg.ImageID, ImageDigest: s.w.cfg.ImageDigest, State: state, Reason: reason, InputError: inputErr}
 	if !s.started[i].IsZero() {
 		finished := time.Now().UTC()
 		res.Started, res.Finished = &s.started[i], &finished

@@ -24,8 +24,11 @@ type Config struct {
 	// Root is where datums are laid out: "/pfs" in a container or a
 	// private mount namespace, else a scratch directory (given to user
 	// code as $PFS).
-	Root    string
-	ImageID string
+	Root string
+	// ImageID and ImageDigest are recorded with each datum: the ID of
+	// the image the worker runs in and, where it came from a registry,
+	// its registry reference ("host/name@sha256:…").
+	ImageID, ImageDigest string
 	// UserApplied says the container already runs as transform.user, so
 	// the worker must not switch users itself.
 	UserApplied bool

@@ -102,18 +102,19 @@ func nameSafe(s string) string {
 	}, s)
 }
 
-// request returns the create request of one worker of w: the image by ID,
-// the shim as entrypoint, the binary and the socket bind-mounted, /pfs a
+// request returns the create request of one worker of w: the image by ID
+// (given to the shim with its registry digest, to record with each
+// datum), the shim as entrypoint, the binary and the socket bind-mounted, /pfs a
 // tmpfs, transform.user as the user with the socket's group, the resource
 // and pids limits, no new privileges and few capabilities, and labels
 // that say which instance, pipeline and version the container belongs to.
-func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createRequest {
+func (r *Runner) request(w runner.WorkerSpec, img localImage, worker string) *createRequest {
 	cpu, memory := limits(w)
 	req := &createRequest{
-		Image:      imageID,
+		Image:      img.ID,
 		Entrypoint: []string{binPath},
 		Cmd: []string{"worker", "--pipeline", w.Pipeline, "--id", worker,
-			"--address", "unix://" + sockPath, "--root", pfsPath, "--image-id", imageID},
+			"--address", "unix://" + sockPath, "--root", pfsPath, "--image-id", img.ID},
 		User: w.User,
 		Labels: map[string]string{
 			labelInstance: r.opts.Instance,
@@ -138,6 +139,9 @@ func (r *Runner) request(w runner.WorkerSpec, imageID, worker string) *createReq
 	}
 	if r.opts.NoNetwork {
 		req.HostConfig.NetworkMode = "none"
+	}
+	if img.Digest != "" {
+		req.Cmd = append(req.Cmd, "--image-digest", img.Digest)
 	}
 	if w.User != "" {
 		req.Cmd = append(req.Cmd, "--user-applied")

@@ -3,6 +3,7 @@ package docker
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/runner"
@@ -34,13 +35,18 @@ func TestRequest(t *testing.T) {
 	r := &Runner{opts: Options{Binary: "/usr/local/bin/tusk", Socket: "/data/tusk.sock", Instance: "i1", NoNetwork: true}}
 	w := runner.WorkerSpec{Pipeline: "edges", Version: 3, Workers: 2, Image: "img", User: "nobody", Limits: runner.Resources{CPU: 1.5, Memory: 256 << 20}}
 	id := workerID(w, 1)
-	req := r.request(w, "sha256:abc", id)
+	req := r.request(w, localImage{ID: "sha256:abc", Digest: "reg.example/img@sha256:def"}, id)
 	if id != "edges-v3-1" || containerName("i1", id) != "tusk-i1-edges-v3-1" {
 		t.Errorf("worker %q, container %q", id, containerName("i1", id))
 	}
 	if req.Image != "sha256:abc" || req.User != "nobody" || req.HostConfig.NetworkMode != "none" ||
 		req.HostConfig.NanoCPUs != 15e8 || req.HostConfig.Memory != 256<<20 || req.HostConfig.Privileged {
 		t.Errorf("request %+v", req)
+	}
+	wantCmd := []string{"worker", "--pipeline", "edges", "--id", "edges-v3-1", "--address", "unix:///.tusk/tusk.sock", "--root", "/pfs",
+		"--image-id", "sha256:abc", "--image-digest", "reg.example/img@sha256:def", "--user-applied"}
+	if !slices.Equal(req.Cmd, wantCmd) {
+		t.Errorf("cmd %q, want %q", req.Cmd, wantCmd)
 	}
 	want := map[string]string{"tusk.instance": "i1", "tusk.pipeline": "edges", "tusk.version": "3", "tusk.worker": "edges-v3-1"}
 	for k, v := range want {

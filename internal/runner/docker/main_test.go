@@ -182,6 +182,14 @@ func (e *testEngine) containers(labels ...string) []inspection {
 	return out
 }
 
+// repoDigests returns the registry references of a local image.
+func (e *testEngine) repoDigests(ref string) []string {
+	e.t.Helper()
+	var img struct{ RepoDigests []string }
+	e.call(http.MethodGet, "/images/"+ref+"/json", nil, nil, &img)
+	return img.RepoDigests
+}
+
 // imageID returns the ID of a local image.
 func (e *testEngine) imageID(ref string) string {
 	e.t.Helper()

@@ -10,7 +10,8 @@ import (
 )
 
 // TestPipelinePullsItsImage: a pipeline whose image is only in a registry
-// runs once the server pulled it; one whose tag the registry lacks is
+// runs once the server pulled it, and its job and datums record the
+// image's ID and registry digest; one whose tag the registry lacks is
 // CRASHING with the registry's reason.
 func TestPipelinePullsItsImage(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
@@ -38,9 +39,17 @@ func TestPipelinePullsItsImage(t *testing.T) {
 	if got := e.read("pulled@master:/a.txt"); got != "one\n" {
 		t.Errorf("pulled@master:/a.txt = %q, want one", got)
 	}
+	digests := needDocker(t).repoDigests(ref)
+	if len(digests) != 1 || !strings.HasPrefix(digests[0], host+"/tools@sha256:") {
+		t.Fatalf("the pulled image's registry digests: %q, want one of %s/tools", digests, host)
+	}
 	ds := e.datums("pulled")
-	if len(ds) != 1 || ds[0].State != tusk.DatumSuccess || ds[0].ImageID != id {
-		t.Errorf("datums of pulled: %+v, want one success in image %s", ds, id)
+	if len(ds) != 1 || ds[0].State != tusk.DatumSuccess || ds[0].ImageID != id || ds[0].ImageDigest != digests[0] {
+		t.Errorf("datums of pulled: %+v, want one success in image %s, %s", ds, id, digests[0])
+	}
+	js, err := e.c.ListJobs(e.ctx, "pulled", "", 1)
+	if err != nil || len(js) != 1 || js[0].ImageID != id || js[0].ImageDigest != digests[0] {
+		t.Errorf("job of pulled: %+v, %v; want image %s, %s", js, err, id, digests[0])
 	}
 
 	var info tusk.PipelineInfo

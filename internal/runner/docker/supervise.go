@@ -51,7 +51,7 @@ func (r *Runner) scale(ctx context.Context, g *group, w runner.WorkerSpec) error
 	var added []*slot
 	for i := len(g.slots); i < w.Workers; i++ {
 		id := workerID(w, i)
-		added = append(added, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, g.image.ID, id)})
+		added = append(added, &slot{worker: id, pipeline: w.Pipeline, name: containerName(r.opts.Instance, id), req: r.request(w, g.image, id)})
 	}
 	if len(added) == 0 {
 		return nil

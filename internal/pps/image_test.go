@@ -1,0 +1,42 @@
+package pps_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// TestJobRecordsImage: the image a worker reports with a datum's result,
+// its ID and registry digest, is recorded on the datum and on its job.
+func TestJobRecordsImage(t *testing.T) {
+	e := newAPIEnv(t, filepath.Join(t.TempDir(), "meta.db"), time.Minute)
+	e.input("in", "a")
+	e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"image": "reg.example/img:1", "cmd": ["true"]}}`)
+	const id, digest = "sha256:1d", "reg.example/img@sha256:2d"
+	ts := e.claim("p", "w")
+	var results []tusk.TaskResult
+	for _, task := range ts {
+		res := e.result(task, "w", "/out", "x")
+		res.ImageID, res.ImageDigest = id, digest
+		results = append(results, res)
+	}
+	e.done(results...)
+	j := e.job("p", ts[0].Job)
+	if j.State != tusk.JobSuccess || j.ImageID != id || j.ImageDigest != digest {
+		t.Errorf("job: %s, image %q %q; want SUCCESS, %s %s", j.State, j.ImageID, j.ImageDigest, id, digest)
+	}
+	var ds []tusk.DatumInfo
+	err := e.pps.ListDatums(e.ctx, "p", j.ID, "", 0, 0, func(d tusk.DatumInfo) error {
+		ds = append(ds, d)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].ImageID != id || ds[0].ImageDigest != digest {
+		t.Errorf("datums: %+v, want one in image %s %s", ds, id, digest)
+	}
+}
