@@ -76,25 +76,27 @@ func TestE2EWaitCommitReportsFailedJobs(t *testing.T) {
 	}
 }
 
-// A pipeline whose image does not exist cannot start its workers: its job
-// fails after --worker-start-timeout, saying why, and the pipeline is
-// CRASHING.
+// A pipeline whose image cannot be pulled (its registry, on a port of
+// 127.0.0.1 where nothing listens, refuses the connection) cannot start
+// its workers: its job fails after --worker-start-timeout, saying why, and
+// the pipeline is CRASHING.
 func TestE2EJobFailsWhenWorkersCannotStart(t *testing.T) {
 	testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
 	e := startServer(t, "--runner", "docker", "--worker-start-timeout", "1s")
 	e.run("create", "repo", "in")
-	spec := `{"pipeline": {"name": "ghost"}, "transform": {"image": "tusk-test/no-such-image:1", "cmd": ["true"]},
+	spec := `{"pipeline": {"name": "ghost"}, "transform": {"image": "127.0.0.1:1/no-such-image:1", "cmd": ["true"]},
 	 "input": {"pfs": {"repo": "in", "glob": "/*"}}}`
 	e.run("create", "pipeline", "-f", e.writeFile("ghost.json", []byte(spec)))
 	e.runIn(strings.NewReader("x\n"), "put", "file", "in@master:/x")
 	id := e.headJob("ghost")
 
-	const why = `workers did not start within 1s: image "tusk-test/no-such-image:1" not found in the local Docker engine`
+	// The engine's message, which names the registry's URL, follows.
+	const why = `workers did not start within 1s: pull image 127.0.0.1:1/no-such-image:1: `
 	_, stderr := e.failWithin(time.Minute, "wait", "commit", id)
-	wantContains(t, "wait commit", stderr, "ghost@"+id+": job FAILURE: "+why)
+	wantContains(t, "wait commit", stderr, "ghost@"+id+": job FAILURE: "+why, "127.0.0.1:1: connect: connection refused")
 	wantContains(t, "list job", e.run("list", "job", "-p", "ghost"), id, "failure: "+why)
-	if p := object[tusk.PipelineInfo](e, "inspect", "pipeline", "ghost"); p.State != tusk.PipelineCrashing || !strings.Contains(p.Reason, "no-such-image") {
-		t.Errorf("pipeline ghost is %s (%q), want CRASHING for its missing image", p.State, p.Reason)
+	if p := object[tusk.PipelineInfo](e, "inspect", "pipeline", "ghost"); p.State != tusk.PipelineCrashing || !strings.Contains(p.Reason, "connection refused") {
+		t.Errorf("pipeline ghost is %s (%q), want CRASHING for its registry's refusal", p.State, p.Reason)
 	}
 	resp, err := e.console().Get("http://" + e.addr + "/jobs/ghost/" + id)
 	if err != nil {
@@ -102,5 +104,5 @@ func TestE2EJobFailsWhenWorkersCannotStart(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	page, _ := io.ReadAll(resp.Body)
-	wantContains(t, "the console's job page", string(page), "FAILURE", "workers did not start within 1s", "not found in the local Docker engine")
+	wantContains(t, "the console's job page", string(page), "FAILURE", "workers did not start within 1s", "pull image 127.0.0.1:1/no-such-image:1")
 }
