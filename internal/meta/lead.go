@@ -150,30 +150,48 @@ func serverKey(id string) int32 {
 	return int32(h.Sum32() & 0x7fffffff)
 }
 
-// AliveServers returns a test of whether a server (by the id it gave
-// Lead) holds its session, that is, is alive. On SQLite, which one server
-// opens, no other server is ever alive.
-func (d *DB) AliveServers(ctx context.Context) (func(id string) bool, error) {
+// Servers is the set of servers alive at one time.
+type Servers struct {
+	keys map[int32]bool
+}
+
+// Alive reports whether server id (by the id it gave Lead) was alive.
+func (s Servers) Alive(id string) bool { return s.keys[serverKey(id)] }
+
+// Lost reports whether a server alive in s is not alive in now.
+func (s Servers) Lost(now Servers) bool {
+	for k := range s.keys {
+		if !now.keys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// AliveServers returns the servers that hold their session, that is, are
+// alive. On SQLite, which one server opens, no other server is ever
+// alive.
+func (d *DB) AliveServers(ctx context.Context) (Servers, error) {
+	alive := Servers{keys: map[int32]bool{}}
 	if !d.postgres {
-		return func(string) bool { return false }, nil
+		return alive, nil
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT objid::bigint FROM pg_locks
 		WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND classid::bigint = $1 AND objsubid = 2 AND granted`, lockServer)
 	if err != nil {
-		return nil, fmt.Errorf("find the servers alive: %w", err)
+		return alive, fmt.Errorf("find the servers alive: %w", err)
 	}
 	defer rows.Close()
-	alive := map[int32]bool{}
 	for rows.Next() {
 		var k int64
 		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("find the servers alive: %w", err)
+			return alive, fmt.Errorf("find the servers alive: %w", err)
 		}
-		alive[int32(k)] = true
+		alive.keys[int32(k)] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find the servers alive: %w", err)
+		return alive, fmt.Errorf("find the servers alive: %w", err)
 	}
-	return func(id string) bool { return alive[serverKey(id)] }, nil
+	return alive, nil
 }

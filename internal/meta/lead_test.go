@@ -63,7 +63,7 @@ func alive(t *testing.T, db *meta.DB, id string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return is(id)
+	return is.Alive(id)
 }
 
 // TestPostgresLead runs three servers on one database: exactly one leads
@@ -100,6 +100,10 @@ func TestPostgresLead(t *testing.T) {
 
 	// The leader stops: another leads, and the stopped one is not alive.
 	first := leaderOf(all)
+	before, err := dbs[0].AliveServers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ls[first].ended()
 	rest := []int{}
 	for _, i := range all {
@@ -110,6 +114,13 @@ func TestPostgresLead(t *testing.T) {
 	testenv.Eventually(t, 10*time.Second, "another server leads after the leader stopped", func() bool { return leaderOf(rest) >= 0 })
 	if alive(t, dbs[rest[0]], ids[first]) {
 		t.Errorf("%s is alive after it stopped", ids[first])
+	}
+	after, err := dbs[rest[0]].AliveServers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !before.Lost(after) || after.Lost(before) {
+		t.Errorf("from 3 servers alive to 2: lost = %v, and back = %v; want true, false", before.Lost(after), after.Lost(before))
 	}
 
 	// The new leader's session is cut, as by a crash: it stops leading,

@@ -29,7 +29,11 @@ func (a *API) Run(ctx context.Context) error {
 	}()
 	events, stop := a.pfs.Subscribe()
 	defer stop()
-	if err := a.giveBack(ctx); err != nil {
+	servers, err := a.db.AliveServers(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.giveBack(ctx, servers); err != nil {
 		return err
 	}
 	if err := a.startControllers(ctx); err != nil {
@@ -40,6 +44,8 @@ func (a *API) Run(ctx context.Context) error {
 	// gets its controller at the next sweep.
 	sweep := time.NewTicker(controllerSweep)
 	defer sweep.Stop()
+	watch := time.NewTicker(serverWatch)
+	defer watch.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -50,8 +56,32 @@ func (a *API) Run(ctx context.Context) error {
 			if err := a.startControllers(ctx); err != nil {
 				a.log.Warn("look for new pipelines", "err", err)
 			}
+		case <-watch.C:
+			servers = a.watchServers(ctx, servers)
 		}
 	}
+}
+
+// serverWatch is how often the leader looks for servers that died.
+const serverWatch = 2 * time.Second
+
+// watchServers gives back the datums claimed through servers that died
+// since before, the servers alive then, and returns those alive now.
+func (a *API) watchServers(ctx context.Context, before meta.Servers) meta.Servers {
+	now, err := a.db.AliveServers(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("look for servers that died", "err", err)
+		}
+		return before
+	}
+	if before.Lost(now) {
+		if err := a.giveBack(ctx, now); err != nil {
+			a.log.Warn("give back the datums of a server that died", "err", err)
+			return before // try again
+		}
+	}
+	return now
 }
 
 // controllerSweep is how often the leader looks for pipelines without a
@@ -87,19 +117,16 @@ func (a *API) StopWorkers(ctx context.Context) {
 }
 
 // giveBack queues again, at no cost to their tries, the datums claimed
-// through servers that are gone (a previous run of this one, or a leader
-// that died): their workers died with them, as the runners' workers do,
-// or can no longer reach them, and the restart is no fault of the
-// datums'. Claims made through a server alive are left to their workers
-// and leases. It is for a scheduler that starts: Run.
-func (a *API) giveBack(ctx context.Context) error {
-	alive, err := a.db.AliveServers(ctx)
-	if err != nil {
-		return err
-	}
+// through servers that are gone, not in alive (a previous run of this
+// one, a leader or another server that died): their workers died with
+// them, as the runners' workers do, or can no longer reach them, and the
+// loss is no fault of the datums'. Claims made through a server alive
+// are left to their workers and leases. The leader calls it when it
+// begins to lead, and when a server dies.
+func (a *API) giveBack(ctx context.Context, alive meta.Servers) error {
 	n := 0
 	// Volatile: after a power loss the datums are given back again.
-	err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
 		n = 0
 		docs, err := tx.Pipelines(ctx, project)
 		if err != nil {
@@ -125,7 +152,7 @@ func (a *API) giveBack(ctx context.Context) error {
 						return err
 					}
 					for _, d := range ds {
-						if d.Server == a.instance || d.Server != "" && alive(d.Server) {
+						if d.Server == a.instance || d.Server != "" && alive.Alive(d.Server) {
 							continue
 						}
 						applyResult(d, tusk.TaskResult{State: tusk.DatumQueued, Reason: "given back: the server its worker reached stopped"}, nil, 0)

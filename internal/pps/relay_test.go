@@ -2,7 +2,10 @@ package pps_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,6 +55,12 @@ func (e *apiEnv) relay() {
 // which serves but does not lead: its Run never runs.
 func (e *apiEnv) follower() *apiEnv {
 	e.t.Helper()
+	return e.followerWith(e.opts)
+}
+
+// followerWith is follower with opts.
+func (e *apiEnv) followerWith(opts pps.Options) *apiEnv {
+	e.t.Helper()
 	db, err := meta.Open(e.ctx, e.dsn)
 	if err != nil {
 		e.t.Fatal(err)
@@ -61,7 +70,7 @@ func (e *apiEnv) follower() *apiEnv {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	f := &apiEnv{t: e.t, ctx: e.ctx, db: db, fs: fs, run: noWorkers{}, opts: e.opts, dsn: e.dsn, objects: e.objects, stop: func() {}}
+	f := &apiEnv{t: e.t, ctx: e.ctx, db: db, fs: fs, run: noWorkers{}, opts: opts, dsn: e.dsn, objects: e.objects, stop: func() {}}
 	f.pps = pps.New(db, fs, f.run, f.opts)
 	f.relay()
 	return f
@@ -143,4 +152,60 @@ func TestSignalsCrossServers(t *testing.T) {
 	testenv.Eventually(t, time.Minute, "the leader stops the workers of the pipeline deleted on the follower", func() bool {
 		return rec.wasStopped("p")
 	})
+}
+
+// TestDatumsOfADeadServerAreGivenBack: a worker claims datums through a
+// server that does not lead, and that server dies. The leader gives them
+// back at once, long before their leases would run out.
+func TestDatumsOfADeadServerAreGivenBack(t *testing.T) {
+	e := newAPIEnv(t, testenv.PostgresDatabase(t), time.Hour)
+	e.relay()
+	f := e.followerWith(pps.Options{LeaseTTL: time.Hour, Instance: "follower"})
+	// The follower's session: it is alive while this runs.
+	ctx, cancel := context.WithCancel(e.ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		f.db.Lead(ctx, "follower", slog.New(slog.NewTextHandler(io.Discard, nil)), func(lctx context.Context) { <-lctx.Done() })
+	})
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	testenv.Eventually(t, 10*time.Second, "the follower is alive", func() bool {
+		alive, err := e.db.AliveServers(e.ctx)
+		return err == nil && alive.Alive("follower")
+	})
+
+	e.input("in", "a", "b")
+	e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+		"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 2}}`)
+	ts := f.claim("p", "w")
+	// While the follower lives, its claims stand.
+	e.stop()
+	e.start()
+	testenv.Eventually(t, time.Minute, "the restarted leader runs the job", func() bool {
+		j, err := e.pps.InspectJob(e.ctx, "p", ts[0].Job)
+		return err == nil && j.State == tusk.JobRunning
+	})
+	for id, d := range e.datums("p", ts[0].Job) {
+		if d.State != tusk.DatumStarting {
+			t.Fatalf("datum %s claimed through a live server, after the leader restarted: %s (%s); want STARTING", id, d.State, d.Reason)
+		}
+	}
+
+	cancel() // the follower dies
+	wg.Wait()
+	testenv.Eventually(t, time.Minute, "the leader gives back the datums claimed through the dead server", func() bool {
+		for _, d := range e.datums("p", ts[0].Job) {
+			if d.State != tusk.DatumQueued || !strings.Contains(d.Reason, "given back: the server") {
+				return false
+			}
+		}
+		return true
+	})
+	again := e.claim("p", "w2")
+	e.done(e.result(again[0], "w2", "/A", "A"), e.result(again[1], "w2", "/B", "B"))
+	if j := e.job("p", ts[0].Job); j.State != tusk.JobSuccess || j.DataProcessed != 2 {
+		t.Fatalf("job = %s (%s), %d processed; want success, 2 processed", j.State, j.Reason, j.DataProcessed)
+	}
 }
