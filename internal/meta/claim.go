@@ -3,6 +3,8 @@ package meta
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -71,4 +73,76 @@ func (t *Tx) CountClaimableDatums(ctx context.Context, project, pipeline, job st
 		return 0, fmt.Errorf("count expired datums of %s@%s: %w", pipeline, job, err)
 	}
 	return queued + expired, nil
+}
+
+// DatumsByID returns the documents of a job's datums with these IDs, by
+// ID; IDs of no datum are left out. In a transaction of UpdateQueue it
+// locks them, in index order, so that transactions that lock some of the
+// same datums wait for each other rather than deadlock.
+func (t *Tx) DatumsByID(ctx context.Context, project, pipeline, job string, ids []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		args := []any{project, pipeline, job}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := t.query(ctx, `SELECT id, data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id IN (`+
+			placeholders(len(chunk))+`) ORDER BY idx`+t.locked(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read datums of %s@%s: %w", pipeline, job, err)
+		}
+		for rows.Next() {
+			var id, data string
+			if err := rows.Scan(&id, &data); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read datums of %s@%s: %w", pipeline, job, err)
+			}
+			out[id] = []byte(data)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read datums of %s@%s: %w", pipeline, job, err)
+		}
+	}
+	return out, nil
+}
+
+// A DatumPut is a datum to store with PutDatums.
+type DatumPut struct {
+	Pipeline, Job, ID string
+	Index             int64
+	State             string
+	LeaseUntil        time.Time // matters for running datums only
+	Data              []byte
+}
+
+// putDatumsChunk is how many datums one statement of PutDatums stores.
+const putDatumsChunk = 100
+
+// PutDatums stores datums as PutDatum does, many to a statement.
+func (t *Tx) PutDatums(ctx context.Context, project string, rows []DatumPut) error {
+	for chunk := range slices.Chunk(rows, putDatumsChunk) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO datums (project, pipeline, job, id, idx, state, lease_until, data) VALUES `)
+		args := make([]any, 0, 8*len(chunk))
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, project, r.Pipeline, r.Job, r.ID, r.Index, r.State, nanos(r.LeaseUntil), string(r.Data))
+		}
+		q.WriteString(` ON CONFLICT (project, pipeline, job, id) DO UPDATE SET state = excluded.state, lease_until = excluded.lease_until, data = excluded.data`)
+		if _, err := t.exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("store %d datums of %s@%s: %w", len(chunk), chunk[0].Pipeline, chunk[0].Job, err)
+		}
+	}
+	return nil
+}
+
+// placeholders returns n comma-separated placeholders.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

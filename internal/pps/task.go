@@ -108,6 +108,7 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 		if err != nil {
 			return err
 		}
+		batch := newDatumBatch(tx)
 		var size int64
 		for _, doc := range docs {
 			d, err := decodeDatum(doc)
@@ -125,9 +126,7 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 					d.State, d.Finished = tusk.DatumFailed, &t
 					d.Reason = fmt.Sprintf("its worker was lost %d times in a row, the last time %s: the datum may be what kills "+
 						"it (out of memory?); see the worker's logs", d.Lost, d.Worker)
-					if err := storeDatum(ctx, tx, d, time.Time{}); err != nil {
-						return err
-					}
+					batch.put(d, time.Time{})
 					failed = true
 					continue
 				}
@@ -136,12 +135,10 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 			}
 			d.Claim++
 			d.State, d.Worker, d.Server, d.Claimed, d.Started, d.Finished = tusk.DatumStarting, worker, a.instance, &t, nil, nil
-			if err := storeDatum(ctx, tx, d, t.Add(a.lease)); err != nil {
-				return err
-			}
+			batch.put(d, t.Add(a.lease))
 			tasks = append(tasks, newTask(p, &j, d, int(a.lease/time.Second)))
 		}
-		return nil
+		return batch.flush(ctx)
 	})
 	if failed {
 		a.wake(pipeline)
@@ -207,28 +204,23 @@ func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claim
 			return err
 		}
 		lease := now().Add(a.lease)
-		for _, id := range ids {
-			doc, err := tx.Datum(ctx, project, pipeline, job, id)
-			if tusk.KindOf(err) == tusk.KindNotFound {
-				cancel = append(cancel, id)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			d, err := decodeDatum(doc)
-			if err != nil {
-				return err
-			}
-			if !leased(d) || d.Claim != claims[id] || d.Worker != worker {
-				cancel = append(cancel, id)
-				continue
-			}
-			if err := storeDatum(ctx, tx, d, lease); err != nil {
-				return err
-			}
+		batch := newDatumBatch(tx)
+		keys := make([]datumKey, len(ids))
+		for i, id := range ids {
+			keys[i] = datumKey{pipeline, job, id}
 		}
-		return nil
+		if err := batch.load(ctx, keys); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			d, ok := batch.get(k)
+			if !ok || !leased(d) || d.Claim != claims[k.id] || d.Worker != worker {
+				cancel = append(cancel, k.id)
+				continue
+			}
+			batch.put(d, lease)
+		}
+		return batch.flush(ctx)
 	})
 	return cancel, err
 }
@@ -251,6 +243,14 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 		clear(jobs)
 		unreadable = unreadable[:0]
 		specs := map[string]*spec.Pipeline{}
+		batch := newDatumBatch(tx)
+		keys := make([]datumKey, len(results))
+		for i, res := range results {
+			keys[i] = datumKey{res.Pipeline, res.Job, res.Datum}
+		}
+		if err := batch.load(ctx, keys); err != nil {
+			return err
+		}
 		for i, res := range results {
 			p, ok := specs[res.Pipeline]
 			if !ok {
@@ -266,18 +266,8 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 				}
 				specs[res.Pipeline] = p
 			}
-			doc, err := tx.Datum(ctx, project, res.Pipeline, res.Job, res.Datum)
-			if tusk.KindOf(err) == tusk.KindNotFound {
-				continue // stale
-			}
-			if err != nil {
-				return err
-			}
-			d, err := decodeDatum(doc)
-			if err != nil {
-				return err
-			}
-			if !leased(d) || d.Claim != res.Claim || d.Worker != res.Worker {
+			d, ok := batch.get(keys[i])
+			if !ok || !leased(d) || d.Claim != res.Claim || d.Worker != res.Worker {
 				continue // stale
 			}
 			if rejected[i] != nil {
@@ -288,15 +278,13 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 			if leased(d) {
 				lease = now().Add(a.lease)
 			}
-			if err := storeDatum(ctx, tx, d, lease); err != nil {
-				return err
-			}
+			batch.put(d, lease)
 			jobs[jobKey{res.Pipeline, res.Job}] = true
 			if res.InputError {
 				unreadable = append(unreadable, res)
 			}
 		}
-		return nil
+		return batch.flush(ctx)
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,5 +50,38 @@ func testClaimableDatums(t *testing.T, db *meta.DB) {
 	}
 	if docs := get(t, db, func(tx *meta.Tx) ([][]byte, error) { return tx.ClaimableDatums(ctx, project, "p", "j", now, 2) }); len(docs) != 2 {
 		t.Errorf("ClaimableDatums with n = 2 returned %d", len(docs))
+	}
+}
+
+// testDatumBatches checks that PutDatums stores many datums at once,
+// replacing those that exist, over more than one statement, and that
+// DatumsByID finds them by ID, leaving out IDs of no datum.
+func testDatumBatches(t *testing.T, db *meta.DB) {
+	ctx := t.Context()
+	var rows []meta.DatumPut
+	for i := range 250 {
+		rows = append(rows, meta.DatumPut{Pipeline: "p", Job: "j", ID: fmt.Sprintf("d%03d", i), Index: int64(i), State: "QUEUED",
+			Data: fmt.Appendf(nil, `{"n":%d}`, i)})
+	}
+	update(t, db, func(tx *meta.Tx) error { return tx.PutDatums(ctx, project, rows) })
+	rows[7].State, rows[7].LeaseUntil, rows[7].Data = "RUNNING", at(time.Hour), []byte(`{"n":"seven"}`)
+	update(t, db, func(tx *meta.Tx) error { return tx.PutDatums(ctx, project, rows[7:8]) })
+	var got map[string][]byte
+	update(t, db, func(tx *meta.Tx) (err error) {
+		got, err = tx.DatumsByID(ctx, project, "p", "j", []string{"d000", "d007", "d249", "nosuch"})
+		return err
+	})
+	want := map[string]string{"d000": `{"n":0}`, "d007": `{"n":"seven"}`, "d249": `{"n":249}`}
+	if len(got) != len(want) {
+		t.Errorf("DatumsByID found %d datums, want %d", len(got), len(want))
+	}
+	for id, data := range want {
+		if string(got[id]) != data {
+			t.Errorf("datum %s = %s, want %s", id, got[id], data)
+		}
+	}
+	n := get(t, db, func(tx *meta.Tx) ([][]byte, error) { return tx.Datums(ctx, project, "p", "j", "QUEUED", -1, 0, 0) })
+	if len(n) != 249 {
+		t.Errorf("%d queued datums after storing 250 and running one, want 249", len(n))
 	}
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"ObjectForget", testObjectForget},
 		{"ObjectKnown", testObjectKnown},
 		{"ClaimableDatums", testClaimableDatums},
+		{"DatumBatches", testDatumBatches},
 		{"LineageGenerations", testLineageGenerations},
 		{"LineageKeyOrder", testLineageKeyOrder},
 		{"LineageStaleBase", testLineageStaleBase},
