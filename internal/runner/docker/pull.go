@@ -91,23 +91,25 @@ func (r *Runner) image(ctx context.Context, pipeline, name string) (localImage, 
 }
 
 // startPull pulls ref in the background, with the registry's credentials
-// from the docker config; r.mu is held.
+// from the docker config, until it ends or the runner closes; r.mu is
+// held.
 func (r *Runner) startPull(ref reference.Named, name string) {
 	p := &pullState{done: make(chan struct{})}
 	r.pulls[name] = p
 	r.log.Info("pulling image", "image", name)
-	go func() {
+	r.pullsDone.Go(func() {
 		defer close(p.done)
-		ctx, cancel := context.WithTimeout(context.Background(), pullTimeout)
+		ctx, cancel := context.WithTimeout(r.pulling, pullTimeout)
 		defer cancel()
 		p.err = r.pull(ctx, ref, name)
 		p.ended = time.Now()
-		if p.err != nil {
+		switch {
+		case p.err == nil:
+			r.log.Info("pulled image", "image", name)
+		case r.pulling.Err() == nil: // not ended by Close
 			r.log.Warn("image pull failed", "image", name, "err", p.err)
-			return
 		}
-		r.log.Info("pulled image", "image", name)
-	}()
+	})
 }
 
 // pull pulls ref, with the registry's credentials if the docker config has

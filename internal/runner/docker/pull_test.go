@@ -3,7 +3,10 @@ package docker_test
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,5 +147,42 @@ func TestPullWithCredentials(t *testing.T) {
 	}
 	if got := runningImage(t, e, instance, "private"); got != id {
 		t.Errorf("the worker runs image %s, want the pushed %s", got, id)
+	}
+}
+
+// TestCloseEndsPulls: Close ends the pulls the runner began, and waits for
+// them, even one that the registry never answers (without that, Close
+// would wait for the pull's timeout, half an hour).
+func TestCloseEndsPulls(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	var asked atomic.Bool
+	// A registry that never answers for a manifest, until the request ends.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.URL.Path, "/manifests/") {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		asked.Store(true)
+		<-r.Context().Done()
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance(), DockerConfig: t.TempDir()})
+	var prep *runner.Preparing
+	if err := r.Ensure(context.Background(), workers("hung", l.Addr().String()+"/hung:1")); !errors.As(err, &prep) {
+		t.Fatalf("Ensure = %v, want runner.Preparing", err)
+	}
+	testenv.Eventually(t, time.Minute, "the engine asks the registry for the manifest", asked.Load)
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Ensure(context.Background(), workers("hung", l.Addr().String()+"/hung:1")); err == nil || errors.As(err, &prep) {
+		t.Errorf("Ensure after Close = %v, want an error", err)
 	}
 }

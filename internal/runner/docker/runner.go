@@ -55,6 +55,12 @@ type Runner struct {
 	groups map[string]*group
 	pulls  map[string]*pullState // by image name, while running and a while after failing
 	closed bool
+
+	// pulling is the context of the pulls, which Close cancels (endPulls)
+	// and waits for (pullsDone).
+	pulling   context.Context
+	endPulls  context.CancelFunc
+	pullsDone sync.WaitGroup
 }
 
 var _ runner.Runner = (*Runner)(nil)
@@ -112,6 +118,7 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 		r.eng.close()
 		return nil, fmt.Errorf("remove the worker containers of a previous run: %w", err)
 	}
+	r.pulling, r.endPulls = context.WithCancel(context.Background())
 	return r, nil
 }
 
@@ -170,6 +177,8 @@ func (r *Runner) Close() error {
 		return nil
 	}
 	r.closed = true
+	r.endPulls()
+	r.pullsDone.Wait()
 	for p := range r.groups {
 		r.stopLocked(p)
 	}
