@@ -159,6 +159,9 @@ func printJob(p printer, j tusk.JobInfo) error {
 	row(tw, "Output Commit:", j.OutputCommit.Repo+"@"+j.OutputCommit.ID)
 	row(tw, "Input Commits:", orDash(strings.Join(inputs, ", ")))
 	row(tw, "Image:", orDash(j.Image))
+	if j.ImageDigest != "" {
+		row(tw, "Image Digest:", j.ImageDigest)
+	}
 	row(tw, "Command:", orDash(strings.Join(j.Cmd, " ")))
 	row(tw, "Salt:", orDash(j.Salt))
 	return tw.Flush()
