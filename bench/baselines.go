@@ -15,7 +15,7 @@ import (
 const notInstalled = "n/a (not installed)"
 
 // installHint says how to get the baselines.
-const installHint = "apt-get install -y restic git"
+const installHint = "apt-get install -y restic git awscli"
 
 // command runs name with args in dir (when not empty) with extra
 // environment, and returns its wall time; a failure carries the tail of

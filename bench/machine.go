@@ -111,8 +111,8 @@ func loadAverage() string {
 // tools are the baseline programs found on the PATH ("" when missing),
 // with their versions.
 type tools struct {
-	restic, git               string
-	resticVersion, gitVersion string
+	restic, git, aws                      string
+	resticVersion, gitVersion, awsVersion string
 }
 
 func findTools(ctx context.Context) tools {
@@ -124,6 +124,10 @@ func findTools(ctx context.Context) tools {
 	if p, err := exec.LookPath("git"); err == nil {
 		t.git = p
 		t.gitVersion = firstLine(ctx, p, "--version")
+	}
+	if p, err := exec.LookPath("aws"); err == nil {
+		t.aws = p
+		t.awsVersion = firstLine(ctx, p, "--version")
 	}
 	return t
 }

@@ -21,11 +21,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/blob/s3"
 )
 
 // serveArg, as the first argument, makes the binary a Tusk server process
-// (for the put, smallfiles and RSS scenarios); it is not a user-facing
-// flag.
+// (for the put, smallfiles, RSS, plan and S3 scenarios); it is not a
+// user-facing flag.
 const serveArg = "__serve"
 
 func main() {
@@ -33,8 +35,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
-	if len(os.Args) == 3 && os.Args[1] == serveArg {
-		err = serveChild(ctx, os.Args[2])
+	if len(os.Args) >= 3 && os.Args[1] == serveArg {
+		err = serveChild(ctx, os.Args[2:])
 	} else {
 		err = run(ctx, log, os.Args[1:])
 	}
@@ -55,7 +57,8 @@ type config struct {
 	workdir    string
 	cpuprofile string
 	trace      string
-	postgres   string // DSN of the claims scenario's PostgreSQL
+	postgres   string // DSN of the PostgreSQL of the claims and S3 scenarios
+	s3         string // URL of the S3 scenario's bucket
 	args       []string
 }
 
@@ -68,7 +71,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof; where the server runs as a process of its own (put, smallfiles, rss), that file profiles the client and each server process writes PREFIX-SCENARIO-server-PID.pprof; workers of the process runner write PREFIX-SCENARIO-worker-PID.pprof")
-	fs.StringVar(&cfg.postgres, "postgres", os.Getenv("TUSK_TEST_POSTGRES"), "PostgreSQL DSN for the claims scenario, which makes and drops a database of its own on it each round (default $TUSK_TEST_POSTGRES)")
+	fs.StringVar(&cfg.postgres, "postgres", os.Getenv("TUSK_TEST_POSTGRES"), "PostgreSQL DSN for the claims and S3 scenarios, which make and drop databases of their own on it each round (default $TUSK_TEST_POSTGRES)")
+	fs.StringVar(&cfg.s3, "s3", os.Getenv("TUSK_TEST_S3"), "S3 URL ("+s3.URLForm+") for the S3 scenario, which writes under a prefix of its own beneath it and deletes it afterwards (default $TUSK_TEST_S3)")
 	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace of each scenario (go tool trace) to PREFIX-SCENARIO.trace")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -113,8 +117,9 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	b := &bench{cfg: cfg, dir: wd, log: log, tools: findTools(ctx)}
 	rep := report{started: time.Now(), cfg: cfg, machine: describeMachine(ctx, wd), tools: b.tools}
 	log.Info("bench starting", "workdir", wd, "scale", cfg.scaleLabel())
-	if b.tools.restic == "" || b.tools.git == "" {
-		log.Warn("baseline missing: its figures will read "+notInstalled, "restic", b.tools.restic != "", "git", b.tools.git != "", "install", installHint)
+	if b.tools.restic == "" || b.tools.git == "" || b.tools.aws == "" {
+		log.Warn("baseline missing: its figures will read "+notInstalled, "restic", b.tools.restic != "", "git", b.tools.git != "",
+			"aws", b.tools.aws != "", "install", installHint)
 	}
 	for _, sc := range scenarios {
 		if !cfg.runs(sc.name) {

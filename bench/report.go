@@ -73,7 +73,8 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&sb, "- **Load average** (1, 5, 15 min): %s at the start, %s at the end. The machine is shared "+
 		"with other work, so absolute figures are noisy; baselines run in the same minutes, so ratios less so.\n",
 		m.loadStart, r.loadEnd)
-	fmt.Fprintf(&sb, "- **Baselines**: %s; %s; coreutils `cp` + `sync`\n", orMissing("restic", r.tools.resticVersion), orMissing("git", r.tools.gitVersion))
+	fmt.Fprintf(&sb, "- **Baselines**: %s; %s; %s; coreutils `cp` + `sync`\n", orMissing("restic", r.tools.resticVersion),
+		orMissing("git", r.tools.gitVersion), orMissing("the AWS CLI", r.tools.awsVersion))
 	fmt.Fprintf(&sb, "- **Disk** (`df -hT` of the work directory):\n\n```\n%s\n```\n\n", m.disk)
 
 	sb.WriteString("## Results\n\n")

@@ -28,7 +28,7 @@ func runPlan(ctx context.Context, b *bench) ([]row, error) {
 		return nil, err
 	}
 	na, nb := b.count(10_000), 1_000
-	s, err := startChild(ctx, filepath.Join(dir, "tusk"))
+	s, err := startChild(ctx, filepath.Join(dir, "tusk"), stores{})
 	if err != nil {
 		return nil, err
 	}

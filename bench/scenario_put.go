@@ -46,7 +46,7 @@ func runPut(ctx context.Context, b *bench) ([]row, error) {
 		b.log.Info("cp + sync", "round", round)
 		cp.add(cpSync(ctx, src, out("copy.bin")))
 		b.log.Info("tusk put", "round", round)
-		tusk.addPhases(putOnce(ctx, out("tusk"), src))
+		tusk.addPhases(putOnce(ctx, out("tusk"), stores{}, src))
 		if b.tools.restic != "" && rs.ok() {
 			b.log.Info("restic backup", "round", round)
 			rs.add(resticOnce(ctx, b.tools.restic, out("restic"), src))
@@ -74,10 +74,10 @@ func runPut(ctx context.Context, b *bench) ([]row, error) {
 	return []row{r}, nil
 }
 
-// putOnce puts src into a fresh store in dataDir, served by a server
-// process of its own.
-func putOnce(ctx context.Context, dataDir, src string) (phases, error) {
-	t, err := startChild(ctx, dataDir)
+// putOnce puts src into a fresh store in dataDir (or on st), served by a
+// server process of its own.
+func putOnce(ctx context.Context, dataDir string, st stores, src string) (phases, error) {
+	t, err := startChild(ctx, dataDir, st)
 	if err != nil {
 		return phases{}, err
 	}

@@ -24,7 +24,7 @@ func runRSS(ctx context.Context, b *bench) ([]row, error) {
 		return nil, err
 	}
 	n := b.count(1_000_000)
-	s, err := startChild(ctx, filepath.Join(dir, "tusk"))
+	s, err := startChild(ctx, filepath.Join(dir, "tusk"), stores{})
 	if err != nil {
 		return nil, err
 	}

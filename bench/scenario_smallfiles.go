@@ -41,7 +41,7 @@ func runSmallFiles(ctx context.Context, b *bench) ([]row, error) {
 	for round := 1; round <= b.cfg.rounds; round++ {
 		out := roundDir(dir, round)
 		b.log.Info("tusk put tree", "round", round)
-		tusk.addPhases(putTreeOnce(ctx, out("tusk"), tree, n))
+		tusk.addPhases(putTreeOnce(ctx, out("tusk"), stores{}, tree, n))
 		if b.tools.restic != "" && rs.ok() {
 			b.log.Info("restic backup", "round", round)
 			rs.add(resticOnce(ctx, b.tools.restic, out("restic"), tree))
@@ -76,10 +76,10 @@ func runSmallFiles(ctx context.Context, b *bench) ([]row, error) {
 	return []row{r}, nil
 }
 
-// putTreeOnce uploads tree into a fresh store in dataDir, served by a
-// server process of its own.
-func putTreeOnce(ctx context.Context, dataDir, tree string, n int) (phases, error) {
-	t, err := startChild(ctx, dataDir)
+// putTreeOnce uploads tree into a fresh store in dataDir (or on st),
+// served by a server process of its own.
+func putTreeOnce(ctx context.Context, dataDir string, st stores, tree string, n int) (phases, error) {
+	t, err := startChild(ctx, dataDir, st)
 	if err != nil {
 		return phases{}, err
 	}

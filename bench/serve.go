@@ -21,10 +21,30 @@ import (
 // the CPU profile it writes: the value, then "-PID.pprof".
 const serverProfileEnv = "TUSK_BENCH_SERVER_PROFILE"
 
-// serveChild is a server process: it serves dataDir on a free loopback
-// port, prints the address and an admin's token on a line of stdout and
-// serves until interrupted or terminated.
-func serveChild(ctx context.Context, dataDir string) error {
+// stores are where a server process keeps its objects and metadata when
+// not in its data directory: both set (an object store URL and a
+// metadata DSN), or neither.
+type stores struct {
+	storage, metadata string
+}
+
+// args are the arguments of the serve mode after the data directory.
+func (s stores) args() []string {
+	if s.storage == "" {
+		return nil
+	}
+	return []string{s.storage, s.metadata}
+}
+
+// storeRetry is how long a server process on stores of the network
+// retries their transient errors, as `tusk up` does by default.
+const storeRetry = 30 * time.Second
+
+// serveChild is a server process: it serves args[0], its data directory,
+// and the stores args[1] and args[2] when given, on a free loopback port,
+// prints the address and an admin's token on a line of stdout and serves
+// until interrupted or terminated.
+func serveChild(ctx context.Context, args []string) error {
 	if prefix := os.Getenv(serverProfileEnv); prefix != "" {
 		f, err := os.Create(fmt.Sprintf("%s-%d.pprof", prefix, os.Getpid()))
 		if err != nil {
@@ -36,7 +56,15 @@ func serveChild(ctx context.Context, dataDir string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	srv, err := server.New(ctx, server.Config{DataDir: dataDir, Logger: serverLogger()})
+	cfg := server.Config{DataDir: args[0], Logger: serverLogger()}
+	switch len(args) {
+	case 1:
+	case 3:
+		cfg.Storage, cfg.Metadata, cfg.StoreRetry = args[1], args[2], storeRetry
+	default:
+		return fmt.Errorf("serve: want DATADIR [STORAGE METADATA], not %q", args)
+	}
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -65,13 +93,14 @@ type childServer struct {
 	client *client.Client
 }
 
-// startChild starts a server process on dataDir and waits for its address.
-func startChild(ctx context.Context, dataDir string) (*childServer, error) {
+// startChild starts a server process on dataDir, with its objects and
+// metadata on st when set, and waits for its address.
+func startChild(ctx context.Context, dataDir string, st stores) (*childServer, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("find own binary: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, self, serveArg, dataDir)
+	cmd := exec.CommandContext(ctx, self, append([]string{serveArg, dataDir}, st.args()...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
 	cmd.Stderr = os.Stderr
