@@ -57,7 +57,7 @@ type config struct {
 	workdir    string
 	cpuprofile string
 	trace      string
-	postgres   string // DSN of the PostgreSQL of the claims and S3 scenarios
+	postgres   string // DSN of the PostgreSQL of the claims, failover and S3 scenarios
 	s3         string // URL of the S3 scenario's bucket
 	args       []string
 }
@@ -66,12 +66,12 @@ func parseFlags(args []string) (config, error) {
 	cfg := config{args: args}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	scale := fs.String("scale", "1", scaleUsage)
-	fs.IntVar(&cfg.rounds, "rounds", 3, "timed rounds of the put, smallfiles, datums, docker and skip scenarios, and the least number of changes of the change scenario (5); figures are medians")
+	fs.IntVar(&cfg.rounds, "rounds", 3, "timed rounds of the put, smallfiles, datums, docker, skip, claims and failover scenarios, and the least number of changes of the change scenario (5); figures are medians")
 	only := fs.String("only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames(), ",")+"); default all")
 	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "markdown report to write (empty: none)")
 	fs.StringVar(&cfg.workdir, "workdir", "", "directory for data and stores, kept afterwards (default: a temporary directory off tmpfs, removed afterwards)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of each scenario to PREFIX-SCENARIO.pprof; where the server runs as a process of its own (put, smallfiles, rss), that file profiles the client and each server process writes PREFIX-SCENARIO-server-PID.pprof; workers of the process runner write PREFIX-SCENARIO-worker-PID.pprof")
-	fs.StringVar(&cfg.postgres, "postgres", os.Getenv("TUSK_TEST_POSTGRES"), "PostgreSQL DSN for the claims and S3 scenarios, which make and drop databases of their own on it each round (default $TUSK_TEST_POSTGRES)")
+	fs.StringVar(&cfg.postgres, "postgres", os.Getenv("TUSK_TEST_POSTGRES"), "PostgreSQL DSN for the claims, failover and S3 scenarios, which make and drop databases of their own on it each round (default $TUSK_TEST_POSTGRES)")
 	fs.StringVar(&cfg.s3, "s3", os.Getenv("TUSK_TEST_S3"), "S3 URL ("+s3.URLForm+") for the S3 scenario, which writes under a prefix of its own beneath it and deletes it afterwards (default $TUSK_TEST_S3)")
 	fs.StringVar(&cfg.trace, "trace", "", "write an execution trace of each scenario (go tool trace) to PREFIX-SCENARIO.trace")
 	if err := fs.Parse(args); err != nil {

@@ -103,7 +103,7 @@ func (r *report) markdown() string {
 			"report of its own: `go run ./bench -only NAME -out docs/benchmarks-NAME.md`.\n", strings.Join(left, "; "))
 	}
 	sb.WriteString("\nThe Tusk server runs in the bench process (on a data directory in the work directory, " +
-		"listening on 127.0.0.1:0, garbage collection off) except in the RSS scenario. Before each timed phase " +
+		"listening on 127.0.0.1:0, garbage collection off) except in the RSS scenario and the failover scenario (`tusk up` processes). Before each timed phase " +
 		"the source data has been written and synced, so it is in the page cache and its writeback is not timed. " +
 		"The work directory is under $TMPDIR, or /var/tmp when $TMPDIR is unset or on tmpfs.\n")
 	return sb.String()

@@ -63,6 +63,22 @@ func loadConfig(path string) (config, error) {
 	return c, nil
 }
 
+// ContextToken returns the token that the CLI configuration file at path
+// holds for the server at addr: what tusk up wrote there for its admin,
+// for programs that start tusk up with $TUSK_CONFIG of their own (the
+// bench).
+func ContextToken(path, addr string) (string, error) {
+	c, err := loadConfig(path)
+	if err != nil {
+		return "", err
+	}
+	name, ok := c.contextOf(addr)
+	if !ok || c.Contexts[name].Token == "" {
+		return "", fmt.Errorf("no token for %s in %s", addr, path)
+	}
+	return c.Contexts[name].Token, nil
+}
+
 // saveConfig writes the config file atomically: a temporary file renamed
 // over the old one.
 func saveConfig(path string, c config) error {

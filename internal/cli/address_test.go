@@ -88,3 +88,25 @@ func TestSaveConfigRoundTrip(t *testing.T) {
 		t.Errorf("config directory holds %d entries, want just the config (no temporary files)", len(entries))
 	}
 }
+
+func TestContextToken(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	c := config{ActiveContext: "local", Contexts: map[string]contextConfig{
+		"local": {Address: "127.0.0.1:1650", Token: "tusk_a"},
+		"other": {Address: "http://127.0.0.1:1651", Token: "tusk_b"},
+		"empty": {Address: "127.0.0.1:1652"},
+	}}
+	if err := saveConfig(path, c); err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]string{"127.0.0.1:1650": "tusk_a", "127.0.0.1:1651": "tusk_b"} {
+		if got, err := ContextToken(path, addr); err != nil || got != want {
+			t.Errorf("ContextToken(%s) = %q, %v; want %q", addr, got, err, want)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:1652", "127.0.0.1:1653"} {
+		if got, err := ContextToken(path, addr); err == nil {
+			t.Errorf("ContextToken(%s) = %q, want an error", addr, got)
+		}
+	}
+}
