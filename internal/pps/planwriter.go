@@ -43,7 +43,10 @@ func (w *planWriter) add(ctx context.Context, d ownDatum) error {
 }
 
 // finish stores the rest of the plan: the last datums, the datums of the
-// base the job removes, its place in the lineage l, and the job.
+// base the job removes, its place in the lineage l, and the job, with its
+// state as its pipeline's last job state: a worker may claim a datum as
+// soon as this commits, and whoever sees it running then sees the
+// pipeline's last job running too.
 func (w *planWriter) finish(ctx context.Context, removed []string, l meta.JobLineage) error {
 	return w.flush(ctx, func(tx *meta.Tx) error {
 		if err := tx.AddRemovedDatums(ctx, project, w.j.Pipeline, w.j.ID, removed); err != nil {
@@ -52,7 +55,10 @@ func (w *planWriter) finish(ctx context.Context, removed []string, l meta.JobLin
 		if err := tx.PutJobLineage(ctx, project, w.j.Pipeline, l); err != nil {
 			return err
 		}
-		return storeJob(ctx, tx, w.j)
+		if err := storeJob(ctx, tx, w.j); err != nil {
+			return err
+		}
+		return storeLastJobState(ctx, tx, w.j.Pipeline, w.j.State)
 	})
 }
 
