@@ -215,7 +215,6 @@ func newAuthLogoutCommand(g *globals) *cobra.Command {
 }
 
 func newAuthWorkerTokenCommand(g *globals) *cobra.Command {
-	var ttl, output string
 	cmd := &cobra.Command{
 		Use:   "get-worker-token <pipeline>",
 		Short: "Issue a token for workers of a pipeline started elsewhere (cluster admins)",
@@ -227,43 +226,36 @@ with tusk auth revoke, and deleting the pipeline revokes it.`,
 		Example: "  TUSK_WORKER_TOKEN=$(tusk auth get-worker-token edges --ttl 720h) \\\n" +
 			"    tusk worker --pipeline edges --address https://tusk.example.com:1650 --server-ca ca.pem",
 		Args: exactArgs(1, "a pipeline name"),
-		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
-			tok, err := c.WorkerToken(ctx, args[0], ttl)
-			if err != nil {
-				return err
-			}
-			if p.json {
-				return p.object(tok)
-			}
-			fmt.Fprintln(p.out, tok.Token)
-			return nil
-		}),
 	}
-	cmd.Flags().StringVar(&ttl, "ttl", "", "how long the token lasts, such as 24h (default: until revoked)")
-	addOutputFlag(cmd, &output)
-	return cmd
+	return tokenCommand(g, cmd, (*client.Client).WorkerToken)
 }
 
 func newAuthRobotTokenCommand(g *globals) *cobra.Command {
-	var ttl, output string
 	cmd := &cobra.Command{
 		Use:     "get-robot-token <name>",
 		Short:   "Issue a token of a robot (cluster admins)",
 		Long:    "Issue a new token of robot:NAME and print it. It is shown once: the server keeps\nonly its hash. Give the robot roles with tusk auth set.",
 		Example: "  tusk auth get-robot-token ci --ttl 720h\n  tusk auth set repo images repoWriter robot:ci",
 		Args:    exactArgs(1, "a robot name"),
-		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
-			tok, err := c.RobotToken(ctx, args[0], ttl)
-			if err != nil {
-				return err
-			}
-			if p.json {
-				return p.object(tok)
-			}
-			fmt.Fprintln(p.out, tok.Token)
-			return nil
-		}),
 	}
+	return tokenCommand(g, cmd, (*client.Client).RobotToken)
+}
+
+// tokenCommand makes cmd issue a token of the subject its argument names
+// with issue, valid for --ttl, and print it (or its JSON with -o json).
+func tokenCommand(g *globals, cmd *cobra.Command, issue func(*client.Client, context.Context, string, string) (tusk.Token, error)) *cobra.Command {
+	var ttl, output string
+	cmd.RunE = g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+		tok, err := issue(c, ctx, args[0], ttl)
+		if err != nil {
+			return err
+		}
+		if p.json {
+			return p.object(tok)
+		}
+		fmt.Fprintln(p.out, tok.Token)
+		return nil
+	})
 	cmd.Flags().StringVar(&ttl, "ttl", "", "how long the token lasts, such as 24h (default: until revoked)")
 	addOutputFlag(cmd, &output)
 	return cmd

@@ -187,15 +187,7 @@ func (a *API) DeleteJob(ctx context.Context, pipeline, id string) error {
 
 // killJobs ends every unfinished job of a pipeline.
 func (a *API) killJobs(ctx context.Context, pipeline, reason string) {
-	var jobs []tusk.JobInfo
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		docs, err := tx.UnfinishedJobs(ctx, project, pipeline)
-		if err != nil {
-			return err
-		}
-		jobs, err = decodeJobs(docs)
-		return err
-	})
+	jobs, err := a.unfinishedJobs(ctx, pipeline)
 	if err != nil {
 		a.log.Error("kill jobs", "pipeline", pipeline, "err", err)
 		return
@@ -268,15 +260,7 @@ func storeLastJobState(ctx context.Context, tx *meta.Tx, pipeline, state string)
 // JobInputs returns the input commits of a pipeline's unfinished jobs,
 // keyed by repo and commit ID (Branch empty): what its workers may read.
 func (a *API) JobInputs(ctx context.Context, pipeline string) (map[tusk.CommitRef]bool, error) {
-	var jobs []tusk.JobInfo
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		docs, err := tx.UnfinishedJobs(ctx, project, pipeline)
-		if err != nil {
-			return err
-		}
-		jobs, err = decodeJobs(docs)
-		return err
-	})
+	jobs, err := a.unfinishedJobs(ctx, pipeline)
 	if err != nil {
 		return nil, fmt.Errorf("input commits of pipeline %s's jobs: %w", pipeline, err)
 	}
@@ -287,4 +271,18 @@ func (a *API) JobInputs(ctx context.Context, pipeline string) (map[tusk.CommitRe
 		}
 	}
 	return out, nil
+}
+
+// unfinishedJobs returns a pipeline's jobs that are not in a final state.
+func (a *API) unfinishedJobs(ctx context.Context, pipeline string) ([]tusk.JobInfo, error) {
+	var jobs []tusk.JobInfo
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		docs, err := tx.UnfinishedJobs(ctx, project, pipeline)
+		if err != nil {
+			return err
+		}
+		jobs, err = decodeJobs(docs)
+		return err
+	})
+	return jobs, err
 }
