@@ -22,28 +22,23 @@ func (t *Tx) Lease(ctx context.Context, keys []string, until time.Time) ([]int, 
 	u := nanos(until)
 	for i, k := range keys {
 		var written, deleting int
-		var lease int64
-		err := t.queryRow(ctx, `SELECT lease_until, written, deleting FROM objects WHERE key = ?`, k).Scan(&lease, &written, &deleting)
+		err := t.queryRow(ctx, `INSERT INTO objects (key, lease_until, written, deleting) VALUES (?, ?, 0, 0)
+			ON CONFLICT (key) DO UPDATE SET lease_until = excluded.lease_until
+			WHERE objects.deleting = 0 AND objects.lease_until < excluded.lease_until
+			RETURNING written, deleting`, k, u).Scan(&written, &deleting)
+		if isNoRows(err) {
+			// Deleting, or leased long enough already.
+			err = t.queryRow(ctx, `SELECT written, deleting FROM objects WHERE key = ?`, k).Scan(&written, &deleting)
+		}
 		switch {
-		case isNoRows(err):
-			if _, err := t.exec(ctx, `INSERT INTO objects (key, lease_until, written, deleting) VALUES (?, ?, 0, 0)`, k, u); err != nil {
-				return nil, fmt.Errorf("lease %s: %w", k, err)
-			}
-			out[i] = ObjectMissing
 		case err != nil:
 			return nil, fmt.Errorf("lease %s: %w", k, err)
 		case deleting != 0:
 			out[i] = ObjectDeleting
+		case written != 0:
+			out[i] = ObjectPresent
 		default:
-			if lease < u {
-				if _, err := t.exec(ctx, `UPDATE objects SET lease_until = ? WHERE key = ?`, u, k); err != nil {
-					return nil, fmt.Errorf("lease %s: %w", k, err)
-				}
-			}
 			out[i] = ObjectMissing
-			if written != 0 {
-				out[i] = ObjectPresent
-			}
 		}
 	}
 	return out, nil
