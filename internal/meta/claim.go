@@ -77,8 +77,10 @@ func (t *Tx) CountClaimableDatums(ctx context.Context, project, pipeline, job st
 
 // DatumsByID returns the documents of a job's datums with these IDs, by
 // ID; IDs of no datum are left out. In a transaction of UpdateQueue it
-// locks them, in index order, so that transactions that lock some of the
-// same datums wait for each other rather than deadlock.
+// locks them in the order of their IDs, so that transactions that lock
+// some of the same datums wait for each other rather than deadlock. (The
+// order is the primary key's, which the lookup walks: ordered by index
+// in the job, the stores scanned every datum of the job instead.)
 func (t *Tx) DatumsByID(ctx context.Context, project, pipeline, job string, ids []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
@@ -87,7 +89,7 @@ func (t *Tx) DatumsByID(ctx context.Context, project, pipeline, job string, ids 
 			args = append(args, id)
 		}
 		rows, err := t.query(ctx, `SELECT id, data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id IN (`+
-			placeholders(len(chunk))+`) ORDER BY idx`+t.locked(), args...)
+			placeholders(len(chunk))+`) ORDER BY id`+t.locked(), args...)
 		if err != nil {
 			return nil, fmt.Errorf("read datums of %s@%s: %w", pipeline, job, err)
 		}
