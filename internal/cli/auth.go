@@ -341,6 +341,15 @@ func resourceArgs(kind string, args []string) (string, []string) {
 	return "", args
 }
 
+// resourceUse returns the usage of a get/check command on kind, how many
+// arguments it takes and what they are.
+func resourceUse(kind string) (use string, n int, what string) {
+	if kind == "cluster" {
+		return "cluster", 0, "no arguments"
+	}
+	return "repo <repo>", 1, "a repo name"
+}
+
 func newAuthSetCommand(g *globals, kind string) *cobra.Command {
 	use, n, what := "repo <repo> <role,…|none> <subject>", 3, "a repo, roles and a subject"
 	example := "  tusk auth set repo images repoReader robot:ci\n  tusk auth set repo images none robot:ci"
@@ -366,10 +375,7 @@ func newAuthSetCommand(g *globals, kind string) *cobra.Command {
 
 func newAuthGetCommand(g *globals, kind string) *cobra.Command {
 	var output string
-	use, n, what := "repo <repo>", 1, "a repo name"
-	if kind == "cluster" {
-		use, n, what = "cluster", 0, "no arguments"
-	}
+	use, n, what := resourceUse(kind)
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "List who has which roles on the " + kind,
@@ -398,10 +404,7 @@ type authCheck struct {
 
 func newAuthCheckCommand(g *globals, kind string) *cobra.Command {
 	var output string
-	use, n, what := "repo <repo>", 1, "a repo name"
-	if kind == "cluster" {
-		use, n, what = "cluster", 0, "no arguments"
-	}
+	use, n, what := resourceUse(kind)
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "Show your roles on the " + kind,

@@ -50,6 +50,8 @@ func TestE2EExternalWorker(t *testing.T) {
 		t.Errorf("a worker with a robot's token: %v\n%s\nwant it refused, and to exit", err, out)
 	}
 
+	wantContains(t, "a worker token of no pipeline", e.fail(1, "auth", "get-worker-token", "nosuch"), `pipeline "nosuch" not found`)
+	wantContains(t, "a worker token with a bad ttl", e.fail(1, "auth", "get-worker-token", "wc", "--ttl", "soon"), `ttl "soon"`)
 	token := strings.TrimSpace(e.run("auth", "get-worker-token", "wc", "--ttl", "1h"))
 	w := worker(token, "--id", "remote-1")
 	logs := &tusktest.Buffer{}

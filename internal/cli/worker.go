@@ -99,12 +99,9 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	}
 	server := contextConfig{Address: opts.address, Token: os.Getenv(tusk.WorkerTokenEnv),
 		ServerFingerprint: cmp.Or(opts.serverFingerprint, os.Getenv("TUSK_SERVER_FINGERPRINT"))}
-	if f := cmp.Or(opts.serverCA, os.Getenv("TUSK_SERVER_CA")); f != "" {
-		pem, err := os.ReadFile(f)
-		if err != nil {
-			return fmt.Errorf("read the server CA: %w", err)
-		}
-		server.ServerCA = string(pem)
+	var err error
+	if server.ServerCA, err = readServerCA(cmp.Or(opts.serverCA, os.Getenv("TUSK_SERVER_CA"))); err != nil {
+		return err
 	}
 	copts, err := server.clientOptions()
 	if err != nil {

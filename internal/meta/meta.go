@@ -180,8 +180,8 @@ func (d *DB) UpdateVolatile(ctx context.Context, fn func(*Tx) error) error {
 // rows of a queue, as workers claiming datums and reporting them do: on
 // PostgreSQL it runs at READ COMMITTED, and locks the rows it means to
 // change instead: ClaimableDatums takes rows FOR UPDATE SKIP LOCKED, so
-// that concurrent claims take different rows, and Datum reads its row
-// FOR UPDATE. At SERIALIZABLE a few concurrent workers failed each
+// that concurrent claims take different rows, and DatumsByID reads its
+// rows FOR UPDATE. At SERIALIZABLE a few concurrent workers failed each
 // other's transactions on false conflicts (predicate locks on shared
 // pages) until the retries gave up. What fn reads besides the rows it
 // locks may have changed by its commit: it must not decide from it

@@ -185,11 +185,10 @@ func (t *Tx) PutDatum(ctx context.Context, project, pipeline, job, id string, id
 	return nil
 }
 
-// Datum returns a datum's document; in a transaction of UpdateQueue, it
-// locks the datum.
+// Datum returns a datum's document.
 func (t *Tx) Datum(ctx context.Context, project, pipeline, job, id string) ([]byte, error) {
 	nf := notFound(NotFound{What: MissingDatum, Pipeline: pipeline, Job: job}, "datum %s not found in job %s@%s", id, pipeline, job)
-	b, err := t.doc(ctx, nf, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id = ?`+t.locked(), project, pipeline, job, id)
+	b, err := t.doc(ctx, nf, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND id = ?`, project, pipeline, job, id)
 	if err != nil && err != nf {
 		return nil, fmt.Errorf("read datum %s: %w", id, err)
 	}

@@ -100,21 +100,16 @@ func query(names ...string) func(*Server, *http.Request) ([]string, error) {
 // queryRefs is the query parameters that hold a reference (repo@…), if
 // given, and "id", a commit set, whose every repo is named.
 func queryRefs(names ...string) func(*Server, *http.Request) ([]string, error) {
+	commits := queryCommits(names...)
 	return func(s *Server, r *http.Request) ([]string, error) {
-		var out []string
-		for _, n := range names {
-			if v := r.URL.Query().Get(n); v != "" {
-				ref, err := tusk.ParseRef(v)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, ref.Repo)
-			}
+		refs, err := commits(s, r)
+		if err != nil {
+			return nil, err
 		}
-		if id := r.URL.Query().Get("id"); len(out) == 0 && id != "" {
+		if id := r.URL.Query().Get("id"); len(refs) == 0 && id != "" {
 			return s.commitSetRepos(r, id)
 		}
-		return out, nil
+		return reposOf(refs), nil
 	}
 }
 
@@ -189,18 +184,18 @@ func bodyRef(s *Server, r *http.Request) ([]string, error) {
 }
 
 // bodyInputs is the repos of the datum inputs a worker asks for.
-func bodyInputs(_ *Server, r *http.Request) ([]string, error) {
-	var req struct {
-		Datums [][]tusk.DatumInput `json:"datums"`
+func bodyInputs(s *Server, r *http.Request) ([]string, error) {
+	refs, err := bodyInputCommits(s, r)
+	return reposOf(refs), err
+}
+
+// reposOf returns the repos of refs.
+func reposOf(refs []tusk.Ref) []string {
+	out := make([]string, len(refs))
+	for i, ref := range refs {
+		out[i] = ref.Repo
 	}
-	err := body(r, &req)
-	var out []string
-	for _, ins := range req.Datums {
-		for _, in := range ins {
-			out = append(out, in.Repo)
-		}
-	}
-	return out, err
+	return out
 }
 
 // queryPipeline is the pipeline a worker asks for work of.
