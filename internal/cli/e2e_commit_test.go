@@ -223,7 +223,9 @@ func TestE2EInterruptedWait(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// The command must be waiting (its handler of SIGINT installed) before
+	// the signal; on a loaded machine 300 ms was not always enough.
+	time.Sleep(time.Second)
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
