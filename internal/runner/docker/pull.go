@@ -12,7 +12,8 @@ import (
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
-// Images are pulled with Kubernetes' pull policy: a reference with a tag
+// Images are pulled with the pull policy the runners share
+// (runner.ImagePullPolicy, Kubernetes' defaults): a reference with a tag
 // other than latest, or with a digest, is pulled only if the engine lacks
 // it (IfNotPresent); one tagged latest, or untagged, is pulled every time
 // workers start (Always). An image the engine built or loaded itself (it
@@ -44,21 +45,15 @@ type localImage struct {
 	ID, Digest string
 }
 
-// alwaysPull reports whether ref is pulled every time (Always): it is
-// tagged latest or has neither tag nor digest.
-func alwaysPull(ref reference.Named) bool {
-	if _, ok := ref.(reference.Digested); ok {
-		return false
-	}
-	tagged, ok := ref.(reference.Tagged)
-	return !ok || tagged.Tag() == "latest"
-}
-
 // image returns the local image the pipeline's workers run in, pulling it
 // as the pull policy says; r.mu is held.
 func (r *Runner) image(ctx context.Context, pipeline, name string) (localImage, error) {
 	if name == "" {
 		return localImage{}, fmt.Errorf("pipeline %s names no transform.image", pipeline)
+	}
+	policy, err := runner.ImagePullPolicy(name)
+	if err != nil {
+		return localImage{}, err
 	}
 	ref, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
@@ -79,11 +74,12 @@ func (r *Runner) image(ctx context.Context, pipeline, name string) (localImage, 
 		}
 	} else {
 		img, err := r.inspect(ctx, ref, name)
-		if err == nil && (img.Digest == "" || !alwaysPull(ref)) {
-			return img, nil
-		}
-		if err != nil && !isStatus(err, http.StatusNotFound) {
+		missing := isStatus(err, http.StatusNotFound)
+		if err != nil && !missing {
 			return localImage{}, err
+		}
+		if !policy.Pull(!missing, img.Digest != "") {
+			return img, nil
 		}
 	}
 	r.startPull(ref, name)
