@@ -7,7 +7,7 @@
 // Layout: every table is keyed by project first (only "default" exists
 // today), so projects can arrive without a data migration.
 //
-//	config(key, value)                         format version, chunking parameters
+//	config(key, value)                         format version, chunking parameters, cluster ID
 //	repos(project, name, …)                    one row per repo
 //	branches(project, repo, name, head, …)     head is a commit ID in the same repo
 //	branch_provenance(project, repo, branch, up_repo, up_branch)

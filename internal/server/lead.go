@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"sync"
 )
 
 // Several servers may share one metadata store (PostgreSQL) and one
@@ -23,7 +24,8 @@ func newInstance() string {
 // lead runs the leader's work until lctx ends, that is, until this server
 // stops leading or ctx, the server's, ends. It first revokes the tokens
 // of earlier leaders' workers, which died with them, or can no longer
-// reach them, and are being stopped if their server lives on. When it
+// reach them, and are being stopped if their server lives on; alongside
+// the scheduler, it removes the workers dead servers left running. When it
 // returns, this server's workers are stopped: a server that stops
 // leading but goes on serving stops them, and one that stops (ctx ended)
 // stops them before it lets go of the lead, while its API still answers
@@ -37,12 +39,15 @@ func (s *Server) lead(ctx, lctx context.Context) {
 		s.log.Error("revoke the tokens of earlier workers", "err", err)
 		return
 	}
+	var removing sync.WaitGroup
+	removing.Go(func() { s.removeDeadWorkers(lctx) })
 	if s.cfg.GCInterval > 0 {
 		go s.pfs.RunGC(lctx, s.cfg.GCInterval)
 	}
 	if err := s.pps.Run(lctx); err != nil {
 		s.log.Error("pipeline system stopped", "err", err)
 	}
+	removing.Wait()
 	if ctx.Err() != nil {
 		if err := s.runner.Close(); err != nil {
 			s.log.Error("stop workers", "err", err)
@@ -51,4 +56,27 @@ func (s *Server) lead(ctx, lctx context.Context) {
 	}
 	s.log.Warn("this server no longer leads: it stops its workers", "server", s.instance)
 	s.pps.StopWorkers(ctx)
+}
+
+// deadWorkerRemover is a runner whose workers outlive a server that dies
+// (the docker runner's containers).
+type deadWorkerRemover interface {
+	RemoveDeadWorkers(ctx context.Context, alive func(server string) bool) error
+}
+
+// removeDeadWorkers has the runner remove the workers of the servers of
+// this cluster that are no longer alive, if its workers can outlive
+// their server.
+func (s *Server) removeDeadWorkers(ctx context.Context) {
+	r, ok := s.runner.(deadWorkerRemover)
+	if !ok {
+		return
+	}
+	alive, err := s.db.AliveServers(ctx)
+	if err == nil {
+		err = r.RemoveDeadWorkers(ctx, alive.Alive)
+	}
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("remove the workers of servers that died", "err", err)
+	}
 }

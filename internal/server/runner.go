@@ -129,14 +129,18 @@ func (s *Server) workerAccess(sock string) (*syscall.Credential, int, error) {
 }
 
 // dockerRunner starts the docker runner, whose containers get the worker
-// socket's group.
+// socket's group and carry the cluster's ID and this server's.
 func (s *Server) dockerRunner(ctx context.Context, exe, sock string, group int, dir string) (*docker.Runner, error) {
 	id, err := instanceID(dir)
 	if err != nil {
 		return nil, err
 	}
+	cluster, err := s.db.ClusterID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the cluster's ID, which labels worker containers: %w", err)
+	}
 	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, SocketGroup: group, Instance: id,
-		NoNetwork: s.cfg.NoWorkerNetwork, Credentials: workerCredentials{s.auth}, Logger: s.log})
+		Cluster: cluster, Server: s.instance, NoNetwork: s.cfg.NoWorkerNetwork, Credentials: workerCredentials{s.auth}, Logger: s.log})
 }
 
 // instanceID returns the ID of the server instance that owns dir, made up

@@ -21,6 +21,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		fn   func(*testing.T, *meta.DB)
 	}{
 		{"Config", testConfig},
+		{"ClusterID", testClusterID},
 		{"Rollback", testRollback},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"TimePrecision", testTimePrecision},

@@ -44,6 +44,26 @@ func testConfig(t *testing.T, db *meta.DB) {
 	diff(t, "other key", configValue{}, config(t, db, "chunk.min"))
 }
 
+// testClusterID: servers asking at once for the cluster's ID all get the
+// one the first made up, and it stays.
+func testClusterID(t *testing.T, db *meta.DB) {
+	ids := make([]string, 8)
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() { ids[i], errs[i] = db.ClusterID(t.Context()) })
+	}
+	wg.Wait()
+	for i, id := range ids {
+		if errs[i] != nil || id == "" || id != ids[0] {
+			t.Fatalf("ClusterID %d = %q, %v; want %q like the first, not empty", i, id, errs[i], ids[0])
+		}
+	}
+	if id, err := db.ClusterID(t.Context()); err != nil || id != ids[0] {
+		t.Errorf("ClusterID later = %q, %v; want %q", id, err, ids[0])
+	}
+}
+
 func testRollback(t *testing.T, db *meta.DB) {
 	ctx := t.Context()
 	setConfig(t, db, "k", "before")

@@ -25,6 +25,8 @@ const (
 	labelPipeline = "tusk.pipeline"
 	labelVersion  = "tusk.version"
 	labelWorker   = "tusk.worker"
+	labelCluster  = "tusk.cluster"
+	labelServer   = "tusk.server"
 )
 
 // createRequest is the body of the engine's container create call.
@@ -107,7 +109,8 @@ func nameSafe(s string) string {
 // datum), the shim as entrypoint, the binary and the socket bind-mounted, /pfs a
 // tmpfs, transform.user as the user with the socket's group, the resource
 // and pids limits, no new privileges and few capabilities, and labels
-// that say which instance, pipeline and version the container belongs to.
+// that say which instance, pipeline and version the container belongs to
+// (and which cluster and server, when the runner has them).
 func (r *Runner) request(w runner.WorkerSpec, img localImage, worker string) *createRequest {
 	cpu, memory := limits(w)
 	req := &createRequest{
@@ -136,6 +139,9 @@ func (r *Runner) request(w runner.WorkerSpec, img localImage, worker string) *cr
 			CapAdd:      capabilities,
 			GroupAdd:    []string{strconv.Itoa(r.opts.SocketGroup)},
 		},
+	}
+	if r.opts.Cluster != "" {
+		req.Labels[labelCluster], req.Labels[labelServer] = r.opts.Cluster, r.opts.Server
 	}
 	if r.opts.NoNetwork {
 		req.HostConfig.NetworkMode = "none"

@@ -16,9 +16,12 @@
 // the image by ID, and the ID is recorded with every datum.
 //
 // Containers are labelled with the server instance that owns them
-// (tusk.instance), the pipeline and its version. A runner removes its
-// containers on Stop and Close, and at start those a previous run of its
-// instance left; it never touches another instance's containers. A
+// (tusk.instance), the pipeline and its version, and the cluster and
+// server run (tusk.cluster, tusk.server) of the servers sharing one
+// metadata store. A runner removes its containers on Stop and Close, and
+// at start those a previous run of its instance left; a server that
+// begins to lead removes those of its cluster's servers that died
+// (RemoveDeadWorkers). No runner touches another cluster's containers. A
 // supervisor per container replaces it, after a growing delay, when it
 // dies. A new version replaces every container; scaling starts or removes
 // only the difference, in the image the version started with. The runner

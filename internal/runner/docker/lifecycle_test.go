@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,60 @@ func TestNewRemovesLeftoversOfItsInstanceOnly(t *testing.T) {
 	}
 	if cs := e.containers("tusk.instance=" + other); len(cs) != 1 || cs[0].ID != theirs || !cs[0].State.Running {
 		t.Errorf("the other instance's container was touched: %+v", cs)
+	}
+}
+
+// TestRemoveDeadWorkers: a server that begins to lead removes the
+// containers of its cluster's servers that died, and leaves its own, those
+// of servers alive and those of another cluster on the engine.
+func TestRemoveDeadWorkers(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	cluster, other := newInstance(), newInstance()
+	// Containers of other servers, as a dead server leaves them: running.
+	container := func(cluster, server string) string {
+		var out struct{ ID string }
+		e.call(http.MethodPost, "/containers/create", nil, map[string]any{
+			"Image": testImage, "Cmd": []string{"sleep", "600"},
+			"Labels": map[string]string{"tusk.instance": newInstance(), "tusk.cluster": cluster, "tusk.server": server,
+				"tusk.pipeline": "p", "tusk.worker": "p-v1-0"},
+		}, &out)
+		e.call(http.MethodPost, "/containers/"+out.ID+"/start", nil, nil, nil)
+		t.Cleanup(func() { e.remove(out.ID) })
+		return out.ID
+	}
+	dead := container(cluster, "dead")
+	alive := container(cluster, "alive")
+	otherCluster := container(other, "dead")
+
+	instance := newInstance()
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, Cluster: cluster, Server: "me"})
+	if err := r.Ensure(t.Context(), workers("mine", testImage)); err != nil {
+		t.Fatal(err)
+	}
+	mine := e.containers("tusk.instance=" + instance)
+	if len(mine) != 1 || mine[0].Config.Labels["tusk.cluster"] != cluster || mine[0].Config.Labels["tusk.server"] != "me" {
+		t.Fatalf("the runner's containers: %+v, want one labelled with cluster %s and server me", mine, cluster)
+	}
+
+	var asked []string
+	err := r.RemoveDeadWorkers(t.Context(), func(server string) bool {
+		asked = append(asked, server)
+		return server == "alive"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(asked)
+	if !slices.Equal(asked, []string{"alive", "dead"}) {
+		t.Errorf("asked whether %v are alive, want alive and dead: this server's own need no asking, another cluster's no look", asked)
+	}
+	left := ids(e.containers("tusk.cluster=" + cluster))
+	if want := ids([]inspection{{ID: alive}, {ID: mine[0].ID}}); !slices.Equal(left, want) {
+		t.Errorf("the cluster's containers after RemoveDeadWorkers: %v, want those of the live server and this one, %v (the dead one's was %s)", left, want, dead)
+	}
+	if cs := e.containers("tusk.cluster=" + other); len(cs) != 1 || cs[0].ID != otherCluster || !cs[0].State.Running {
+		t.Errorf("another cluster's container was touched: %+v", cs)
 	}
 }
 

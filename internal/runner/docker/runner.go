@@ -25,9 +25,17 @@ type Options struct {
 	// group of every container, so that it connects whatever its user.
 	SocketGroup int
 	// Instance identifies the server instance (stable across restarts of
-	// a data directory). Containers are labelled with it; a runner only
-	// ever removes containers carrying its own instance ID.
+	// a data directory). Containers are labelled with it; a runner
+	// removes, at start and on Stop and Close, containers carrying its
+	// own instance ID.
 	Instance string
+	// Cluster identifies the servers sharing one metadata store, and
+	// Server this run of this server among them, as the store tells the
+	// servers alive. Containers are labelled with both, so that a server
+	// that begins to lead removes those of servers of its cluster that
+	// died (RemoveDeadWorkers), and never those of another cluster on the
+	// same engine. Empty, containers carry neither.
+	Cluster, Server string
 	// Engine is the engine's socket; default: DOCKER_HOST when it is
 	// unix://…, else /var/run/docker.sock.
 	Engine string
@@ -204,6 +212,35 @@ func (r *Runner) sweep(ctx context.Context, labels ...string) error {
 			continue
 		}
 		r.log.Info("removed a leftover worker container", "worker", c.Labels[labelWorker], "container", c.ID[:12])
+	}
+	return errors.Join(errs...)
+}
+
+// RemoveDeadWorkers removes the worker containers of this runner's
+// cluster that servers no longer alive started (alive says which are):
+// a server that begins to lead calls it, since the containers of a
+// leader that died run on without it, their tokens revoked and their
+// server's socket gone. Containers of this server, of a server alive,
+// or of another cluster are left alone.
+func (r *Runner) RemoveDeadWorkers(ctx context.Context, alive func(server string) bool) error {
+	if r.opts.Cluster == "" {
+		return nil
+	}
+	cs, err := r.eng.list(ctx, labelCluster+"="+r.opts.Cluster)
+	if err != nil {
+		return fmt.Errorf("list the cluster's worker containers: %w", err)
+	}
+	var errs []error
+	for _, c := range cs {
+		server := c.Labels[labelServer]
+		if server == r.opts.Server || alive(server) {
+			continue
+		}
+		if err := r.eng.remove(ctx, c.ID); err != nil {
+			errs = append(errs, fmt.Errorf("remove container %s of server %s: %w", c.Labels[labelWorker], server, err))
+			continue
+		}
+		r.log.Info("removed a worker container of a server that died", "worker", c.Labels[labelWorker], "server", server, "container", c.ID[:12])
 	}
 	return errors.Join(errs...)
 }
