@@ -18,7 +18,7 @@ var errEnough = errors.New("enough")
 func (a *API) ListDatums(ctx context.Context, pipeline, job, state string, offset, limit int, fn func(tusk.DatumInfo) error) error {
 	var out []tusk.DatumInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		j, err := loadJob(ctx, tx, pipeline, job)
+		j, err := LoadJob(ctx, tx, pipeline, job)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (a *API) ListDatums(ctx context.Context, pipeline, job, state string, offse
 func (a *API) InspectDatum(ctx context.Context, pipeline, job, id string) (tusk.DatumInfo, error) {
 	var out tusk.DatumInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		j, err := loadJob(ctx, tx, pipeline, job)
+		j, err := LoadJob(ctx, tx, pipeline, job)
 		if err != nil {
 			return err
 		}
@@ -140,10 +140,10 @@ func (a *API) DryRunDatums(ctx context.Context, p *spec.Pipeline, fn func(tusk.D
 		return err
 	}
 	i := int64(0)
-	return datum.Iterate(in, a.inputLister(ctx), func(d datum.Datum) error {
+	return datum.Iterate(in, InputLister(ctx, a.pfs.InputFiles), func(d datum.Datum) error {
 		info := tusk.DatumInfo{Pipeline: p.Name(), ID: datum.ID(d), State: "", Index: i}
 		i++
-		info.Inputs, info.SizeBytes = datumInputs(d)
+		info.Inputs, info.SizeBytes = DatumInputs(d)
 		return fn(info)
 	})
 }
@@ -163,5 +163,5 @@ func (a *API) headInput(ctx context.Context, p *spec.Pipeline) (*spec.Input, err
 		}
 		j.Inputs = append(j.Inputs, tusk.CommitRef{Repo: in.Repo, Branch: in.Branch, ID: b.Head})
 	}
-	return resolvedInput(p, j)
+	return ResolvedInput(p, j)
 }

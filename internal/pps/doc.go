@@ -1,11 +1,11 @@
-// Package pps runs pipelines: it turns Pachyderm pipeline specs into
-// output branches fed by their inputs, every new output commit into a job,
-// every job into datums, and hands datums to workers (started by a Runner)
-// that pull them over the API. Only datums whose inputs changed since the
-// last successful job run again; the rest keep their outputs.
+// Package pps is the pipeline system's records and rules: it turns
+// Pachyderm pipeline specs into pipeline records, with output branches
+// fed by their inputs, checks specs against the server's limits, pins a
+// job's inputs to its commits, and shows pipelines, jobs, datums and
+// logs as users see them. It serves workers the inputs of their datums
+// (InputsArchive).
 //
-// State lives in the metadata store (pipelines, versions, jobs, datums,
-// logs), so a restarted server resumes its jobs; the datums table is also
-// the work queue, with leases that let another worker take over the datums
-// of one that died.
+// Running the jobs is the Scheduler's (package pps/scheduler), which the
+// API tells what changed. State lives in the metadata store (pipelines,
+// versions, jobs, datums, logs), so a restarted server resumes its jobs.
 package pps

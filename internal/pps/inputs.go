@@ -2,59 +2,87 @@ package pps
 
 import (
 	"context"
-	"fmt"
+	"encoding/json"
 
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/pps/datum"
+	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// A job whose inputs cannot be read fails at once, with that reason, not
-// datum after datum: when an input repo or commit is deleted under it
-// (delete repo --force), or when a worker reports that the server could
-// not read a datum's inputs (TaskResult.InputError).
+// A job reads its inputs at fixed commits: the pipeline's input, with
+// each pfs and cron input pinned to the job's commit of its branch,
+// makes the job's datums (package datum).
 
-// inputsGone returns why job j can no longer read its inputs, "" if it
-// can: one of its input commits, or the repo of one, was deleted.
-func (a *API) inputsGone(ctx context.Context, j *tusk.JobInfo) (string, error) {
-	for _, in := range j.Inputs {
-		_, err := a.pfs.InspectCommit(ctx, refOf(in))
-		if tusk.KindOf(err) != tusk.KindNotFound {
-			if err != nil {
-				return "", fmt.Errorf("input commit %s: %w", in, err)
+// ResolvedInput returns a copy of the pipeline's input with each pfs and
+// cron input pinned to the job's input commit of its branch.
+func ResolvedInput(p *spec.Pipeline, j *tusk.JobInfo) (*spec.Input, error) {
+	b, err := json.Marshal(p.Input)
+	if err != nil {
+		return nil, err
+	}
+	var in spec.Input
+	if err := json.Unmarshal(b, &in); err != nil {
+		return nil, err
+	}
+	commitOf := func(repo, branch string) string {
+		for _, c := range j.Inputs {
+			if c.Repo == repo && c.Branch == branch {
+				return c.ID
 			}
-			continue
 		}
-		if _, err := a.pfs.InspectRepo(ctx, in.Repo); tusk.KindOf(err) == tusk.KindNotFound {
-			return fmt.Sprintf("input repo %s was deleted", in.Repo), nil
+		return ""
+	}
+	spec.Walk(&in, func(x *spec.Input) {
+		switch {
+		case x.PFS != nil:
+			x.PFS.Commit = commitOf(x.PFS.Repo, x.PFS.Branch)
+		case x.Cron != nil:
+			x.Cron.Commit = commitOf(x.Cron.Repo, "master")
 		}
-		return fmt.Sprintf("input commit %s@%s was deleted", in.Repo, in.ID), nil
-	}
-	return "", nil
+	})
+	return &in, nil
 }
 
-// noteInputFailure records that a datum of a pipeline's job failed
-// because its inputs could not be read, and wakes the job's controller,
-// which fails the job: here, or on the leader.
-func (a *API) noteInputFailure(pipeline, job, datum, reason string) {
-	a.noteInputFailureHere(job, datum, reason)
-	if !a.wakeHere(pipeline) {
-		a.relay.send(relayed{Kind: relayInput, Pipeline: pipeline, Job: job, Datum: datum, Reason: reason})
-	}
+// InputFiles lists the files of a commit of a repo (pfs.API.InputFiles).
+type InputFiles func(ctx context.Context, repo, commit string) ([]fileset.File, error)
+
+// InputLister lists the files of the input commits of an input resolved
+// for a job (ResolvedInput), each commit once, through files.
+func InputLister(ctx context.Context, files InputFiles) datum.Lister {
+	cache := map[string][]datum.File{}
+	return datum.ListerFunc(func(x *spec.PFSInput) ([]datum.File, error) {
+		if x.Commit == "" {
+			return nil, nil
+		}
+		key := x.Repo + "@" + x.Commit
+		if fs, ok := cache[key]; ok {
+			return fs, nil
+		}
+		list, err := files(ctx, x.Repo, x.Commit)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]datum.File, len(list))
+		for i, f := range list {
+			out[i] = datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size}
+		}
+		cache[key] = out
+		return out, nil
+	})
 }
 
-func (a *API) noteInputFailureHere(job, datum, reason string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if _, ok := a.inputFailures[job]; !ok {
-		a.inputFailures[job] = fmt.Sprintf("the inputs of datum %s could not be read: %s", datum, reason)
+// DatumInputs describes the inputs of a datum, and returns the size of
+// their files.
+func DatumInputs(d datum.Datum) ([]tusk.DatumInput, int64) {
+	var size int64
+	out := make([]tusk.DatumInput, len(d.Inputs))
+	for i, x := range d.Inputs {
+		out[i] = tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
+			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy}
+		for _, f := range x.Files {
+			size += f.Size
+		}
 	}
-}
-
-// takeInputFailure returns, once, why a job's inputs could not be read;
-// "" if that did not happen.
-func (a *API) takeInputFailure(job string) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	reason := a.inputFailures[job]
-	delete(a.inputFailures, job)
-	return reason
+	return out, size
 }

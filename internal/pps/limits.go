@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pps/datum"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -43,8 +44,8 @@ func DefaultLimits() Limits {
 		MinCronInterval: time.Second, MaxDatumLogBytes: 16 << 20}
 }
 
-// orDefaults returns l with its unset limits set to the defaults.
-func (l Limits) orDefaults() Limits {
+// OrDefaults returns l with its unset limits set to the defaults.
+func (l Limits) OrDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxParallelism <= 0 {
 		l.MaxParallelism = d.MaxParallelism
@@ -64,12 +65,12 @@ func (l Limits) orDefaults() Limits {
 	return l
 }
 
-// overLimitError is a job's datum count over the limit: the job fails
+// OverLimitError is a job's datum count over the limit: the job fails
 // with it rather than being retried.
-type overLimitError struct{ err *tusk.Error }
+type OverLimitError struct{ err *tusk.Error }
 
-func (e *overLimitError) Error() string { return e.err.Error() }
-func (e *overLimitError) Unwrap() error { return e.err }
+func (e *OverLimitError) Error() string { return e.err.Error() }
+func (e *OverLimitError) Unwrap() error { return e.err }
 
 // checkLimits refuses a validated spec that asks for more workers than
 // the server allows, alone or with the other pipelines, or whose cron
@@ -95,7 +96,7 @@ func (a *API) checkLimits(ctx context.Context, p *spec.Pipeline) error {
 			WithHint("ask for at most %d, delete or shrink other pipelines, or start the server with a higher --max-total-parallelism",
 				max(a.limits.MaxTotalParallelism-others, 0))
 	}
-	for _, c := range cronInputs(p) {
+	for _, c := range CronInputs(p) {
 		if err := a.checkCron(name, c); err != nil {
 			return err
 		}
@@ -106,21 +107,25 @@ func (a *API) checkLimits(ctx context.Context, p *spec.Pipeline) error {
 // otherWorkers counts the workers the pipelines other than name ask for,
 // stopped ones included, as they may start again.
 func (a *API) otherWorkers(ctx context.Context, name string) (int, error) {
-	infos, err := a.ListPipelines(ctx)
+	var rs []*PipelineRecord
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		var err error
+		rs, err = LoadPipelines(ctx, tx)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, info := range infos {
-		if info.Name == name {
+	for _, r := range rs {
+		if r.Name == name {
 			continue
 		}
-		r := record{PipelineInfo: info}
-		p, err := r.spec()
+		p, err := r.ParseSpec()
 		if err != nil {
 			return 0, err
 		}
-		n += parallelism(p)
+		n += Parallelism(p)
 	}
 	return n, nil
 }
@@ -153,7 +158,7 @@ func cronGap(schedule string) (time.Duration, error) {
 		}
 		return gap, nil
 	}
-	sched, err := cronParser.Parse(schedule)
+	sched, err := ParseCron(schedule)
 	if err != nil {
 		return 0, fmt.Errorf("spec %q: %w", schedule, err)
 	}
@@ -178,63 +183,28 @@ func (a *API) checkDatums(ctx context.Context, p *spec.Pipeline) error {
 	if err != nil {
 		return err
 	}
-	n, err := datum.Count(in, a.inputLister(ctx))
+	n, err := datum.Count(in, InputLister(ctx, a.pfs.InputFiles))
 	if err != nil {
 		return err
 	}
 	if n > a.limits.MaxDatums {
-		return a.tooManyDatums(p.Name(), n, "its inputs' current commits")
+		return a.limits.TooManyDatums(p.Name(), n, "its inputs' current commits")
 	}
 	return nil
 }
 
-// tooManyDatums is the error of a pipeline with n datums over what.
-func (a *API) tooManyDatums(pipeline string, n int64, over string) *overLimitError {
-	return &overLimitError{tusk.Errorf(tusk.KindInvalid, "pipeline %q has %d datums over %s, over this server's limit of %d datums per job",
-		pipeline, n, over, a.limits.MaxDatums).
+// TooManyDatums is the error of a pipeline with n datums, counted over
+// what, more than l allows.
+func (l Limits) TooManyDatums(pipeline string, n int64, over string) *OverLimitError {
+	return &OverLimitError{tusk.Errorf(tusk.KindInvalid, "pipeline %q has %d datums over %s, over this server's limit of %d datums per job",
+		pipeline, n, over, l.MaxDatums).
 		WithHint("use a glob that makes fewer, larger datums, cross fewer inputs, or start the server with a higher --max-datums")}
 }
 
-// grantWorkers returns how many workers a pipeline may run now, at most
-// want: the spec's parallelism bounded by the limits, which a pipeline
-// created under other limits may exceed. It records the grant until
-// stopWorkers.
-func (a *API) grantWorkers(pipeline string, want int) (int, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	others := 0
-	for name, n := range a.workers {
-		if name != pipeline {
-			others += n
-		}
+// Parallelism is the number of workers of a pipeline.
+func Parallelism(p *spec.Pipeline) int {
+	if p.ParallelismSpec != nil && p.ParallelismSpec.Constant > 0 {
+		return int(min(p.ParallelismSpec.Constant, 1<<16))
 	}
-	n := min(want, a.limits.MaxParallelism, a.limits.MaxTotalParallelism-others)
-	if n < 1 {
-		return 0, tusk.Errorf(tusk.KindUnavailable, "pipeline %q gets no worker: the other pipelines run %d, this server's limit of %d workers in all",
-			pipeline, others, a.limits.MaxTotalParallelism).WithHint("stop or shrink other pipelines, or start the server with a higher --max-total-parallelism")
-	}
-	if n < want && a.workers[pipeline] != n {
-		a.log.Warn("pipeline runs fewer workers than its spec asks for, within this server's limits",
-			"pipeline", pipeline, "workers", n, "spec", want, "max_parallelism", a.limits.MaxParallelism,
-			"max_total_parallelism", a.limits.MaxTotalParallelism)
-	}
-	a.workers[pipeline] = n
-	return n, nil
-}
-
-// granted reports whether a pipeline was granted workers.
-func (a *API) granted(pipeline string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, ok := a.workers[pipeline]
-	return ok
-}
-
-// stopWorkers removes a pipeline's workers and their grant.
-func (a *API) stopWorkers(ctx context.Context, pipeline string) error {
-	err := a.runner.Stop(ctx, pipeline)
-	a.mu.Lock()
-	delete(a.workers, pipeline)
-	a.mu.Unlock()
-	return err
+	return 1
 }

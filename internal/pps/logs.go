@@ -52,7 +52,7 @@ func (a *API) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
 		a.mu.Unlock()
 		return err
 	}
-	a.signalLogs(pipeline)
+	a.sched.SignalLogs(pipeline)
 	return nil
 }
 
@@ -108,7 +108,7 @@ func (a *API) appendLog(ctx context.Context, tx *meta.Tx, l tusk.LogLine, fresh 
 func (a *API) Logs(ctx context.Context, pipeline, job, datumID string) ([]tusk.LogLine, error) {
 	var out []tusk.LogLine
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		if _, err := loadPipeline(ctx, tx, pipeline); err != nil {
+		if _, err := LoadPipeline(ctx, tx, pipeline); err != nil {
 			return err
 		}
 		docs, err := tx.Logs(ctx, project, pipeline, job, datumID)
@@ -129,9 +129,4 @@ func (a *API) Logs(ctx context.Context, pipeline, job, datumID string) ([]tusk.L
 
 // LogSignal returns a channel that is closed when a pipeline gets new log
 // lines, for following logs without polling.
-func (a *API) LogSignal(pipeline string) <-chan struct{} { return a.logs.wait(pipeline) }
-
-func (a *API) signalLogs(pipeline string) {
-	a.logs.fire(pipeline)
-	a.relay.send(relayed{Kind: relayLogs, Pipeline: pipeline})
-}
+func (a *API) LogSignal(pipeline string) <-chan struct{} { return a.sched.LogsChanged(pipeline) }

@@ -95,9 +95,9 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		}
 	}
 
-	var old *record
+	var old *PipelineRecord
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		r, err := loadPipeline(ctx, tx, name)
+		r, err := LoadPipeline(ctx, tx, name)
 		if err == nil {
 			old = r
 			return nil
@@ -117,10 +117,10 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	case old == nil && update:
 		update = false
 	}
-	r := &record{PipelineInfo: tusk.PipelineInfo{Name: name, Description: p.Description, Version: 1,
+	r := &PipelineRecord{PipelineInfo: tusk.PipelineInfo{Name: name, Description: p.Description, Version: 1,
 		State: tusk.PipelineStarting, Created: now(), OutputBranch: p.OutputBranch, Inputs: inputs}}
 	if old != nil {
-		oldSpec, err := old.spec()
+		oldSpec, err := old.ParseSpec()
 		if err != nil {
 			return tusk.PipelineInfo{}, err
 		}
@@ -146,7 +146,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		a.killJobs(ctx, name, "pipeline updated")
 	}
 	err = a.db.Update(ctx, func(tx *meta.Tx) error {
-		if err := storePipeline(ctx, tx, r); err != nil {
+		if err := StorePipeline(ctx, tx, r); err != nil {
 			return err
 		}
 		return tx.AddPipelineVersion(ctx, project, name, r.Version, r.Spec)
@@ -163,12 +163,11 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		return tusk.PipelineInfo{}, err
 	}
 	if c != nil {
-		if err := a.ensureJob(ctx, name, *c); err != nil {
+		if err := a.sched.EnsureJob(ctx, name, *c); err != nil {
 			return tusk.PipelineInfo{}, err
 		}
 	}
-	a.startController(name)
-	a.wake(name)
+	a.sched.PipelineChanged(name)
 	return r.PipelineInfo, nil
 }
 
@@ -176,7 +175,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 func (a *API) InspectPipeline(ctx context.Context, name string) (tusk.PipelineInfo, error) {
 	var out tusk.PipelineInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		r, err := loadPipeline(ctx, tx, name)
+		r, err := LoadPipeline(ctx, tx, name)
 		if err != nil {
 			return err
 		}
@@ -190,18 +189,11 @@ func (a *API) InspectPipeline(ctx context.Context, name string) (tusk.PipelineIn
 func (a *API) ListPipelines(ctx context.Context) ([]tusk.PipelineInfo, error) {
 	var out []tusk.PipelineInfo
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		docs, err := tx.Pipelines(ctx, project)
-		if err != nil {
-			return err
-		}
-		for _, d := range docs {
-			var r record
-			if err := json.Unmarshal(d, &r); err != nil {
-				return err
-			}
+		rs, err := LoadPipelines(ctx, tx)
+		for _, r := range rs {
 			out = append(out, r.PipelineInfo)
 		}
-		return nil
+		return err
 	})
 	return out, err
 }
@@ -211,7 +203,7 @@ func (a *API) ListPipelines(ctx context.Context) ([]tusk.PipelineInfo, error) {
 func (a *API) PipelineHistory(ctx context.Context, name string, n int) ([]json.RawMessage, error) {
 	var out []json.RawMessage
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		if _, err := loadPipeline(ctx, tx, name); err != nil {
+		if _, err := LoadPipeline(ctx, tx, name); err != nil {
 			return err
 		}
 		docs, err := tx.PipelineVersions(ctx, project, name, n)
@@ -230,15 +222,14 @@ func (a *API) DeletePipeline(ctx context.Context, name string, keepRepo bool) er
 		return err
 	}
 	a.killJobs(ctx, name, "pipeline deleted")
-	if err := a.stopWorkers(ctx, name); err != nil {
+	if err := a.sched.StopWorkers(ctx, name); err != nil {
 		a.log.Warn("stop workers", "pipeline", name, "err", err)
 	}
 	err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeletePipeline(ctx, project, name) })
 	if err != nil {
 		return err
 	}
-	a.stopController(name)
-	a.wake(name) // the leader's controller stops its workers
+	a.sched.PipelineDeleted(name)
 	if keepRepo {
 		r, err := a.pfs.InspectRepo(ctx, name)
 		if err != nil {
@@ -270,10 +261,10 @@ func (a *API) StartPipeline(ctx context.Context, name string) error {
 }
 
 func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
-	var r *record
+	var r *PipelineRecord
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		var err error
-		if r, err = loadPipeline(ctx, tx, name); err != nil {
+		if r, err = LoadPipeline(ctx, tx, name); err != nil {
 			return err
 		}
 		if r.Stopped == stopped {
@@ -284,7 +275,7 @@ func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
 		if !stopped {
 			r.State = tusk.PipelineStarting
 		}
-		return storePipeline(ctx, tx, r)
+		return StorePipeline(ctx, tx, r)
 	})
 	if err != nil {
 		return err
@@ -294,13 +285,13 @@ func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
 		if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, []tusk.BranchRef{}, false); err != nil {
 			return err
 		}
-		a.wake(name) // the leader's controller stops its workers
-		return a.stopWorkers(ctx, name)
+		a.sched.PipelineChanged(name) // the leader's controller stops its workers
+		return a.sched.StopWorkers(ctx, name)
 	}
 	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, true); err != nil {
 		return err
 	}
-	a.wake(name)
+	a.sched.PipelineChanged(name)
 	return nil
 }
 
@@ -329,7 +320,7 @@ func (a *API) ValidatePipeline(ctx context.Context, p *spec.Pipeline, update boo
 	}
 	name := p.Name()
 	crons := map[string]bool{}
-	for _, c := range cronInputs(p) {
+	for _, c := range CronInputs(p) {
 		crons[c.Repo] = true
 	}
 	for _, in := range inputBranches(p) {

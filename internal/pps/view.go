@@ -2,6 +2,8 @@ package pps
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -96,14 +98,16 @@ func viewDatums(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, l meta.JobLin
 	}
 	out := make([]tusk.DatumInfo, len(rows))
 	for i, r := range rows {
-		d, err := decodeDatum(data[r.ID])
-		if err != nil {
-			return nil, err
+		// The record holds more (the queue's state): the datum as users
+		// see it is its DatumInfo.
+		var d tusk.DatumInfo
+		if err := json.Unmarshal(data[r.ID], &d); err != nil {
+			return nil, fmt.Errorf("datum record: %w", err)
 		}
-		out[i] = d.DatumInfo
+		out[i] = d
 		out[i].Index = pos[i]
 		if r.Job != j.ID {
-			out[i] = skippedInfo(j, d, pos[i])
+			out[i] = skippedInfo(j, &d, pos[i])
 		}
 	}
 	return out, nil
@@ -111,7 +115,7 @@ func viewDatums(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, l meta.JobLin
 
 // skippedInfo describes datum d, which job j skipped, at position pos of
 // its datums.
-func skippedInfo(j *tusk.JobInfo, d *datumRecord, pos int64) tusk.DatumInfo {
+func skippedInfo(j *tusk.JobInfo, d *tusk.DatumInfo, pos int64) tusk.DatumInfo {
 	info := tusk.DatumInfo{Pipeline: j.Pipeline, Job: j.ID, ID: d.ID, Hash: d.Hash, State: tusk.DatumSkipped, Index: pos,
 		Inputs: make([]tusk.DatumInput, len(d.Inputs)), Outputs: d.Outputs}
 	for i, in := range d.Inputs {

@@ -2,7 +2,6 @@ package pps
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
@@ -43,7 +42,7 @@ func progressOf(j tusk.JobInfo) jobProgress {
 func (a *API) WatchJobs(ctx context.Context, fn func(tusk.JobEvent) error) error {
 	var last map[jobKey]tusk.JobInfo
 	for {
-		changed := a.jobsChanged()
+		changed := a.sched.JobsChanged()
 		looked := time.Now()
 		jobs, err := a.watchedJobs(ctx, last)
 		if err != nil {
@@ -81,7 +80,7 @@ func (a *API) watchedJobs(ctx context.Context, before map[jobKey]tusk.JobInfo) (
 	out := map[jobKey]tusk.JobInfo{}
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		add := func(docs [][]byte) error {
-			js, err := decodeJobs(docs)
+			js, err := DecodeJobs(docs)
 			for _, j := range js {
 				out[jobKey{j.Pipeline, j.ID}] = j
 			}
@@ -94,15 +93,11 @@ func (a *API) watchedJobs(ctx context.Context, before map[jobKey]tusk.JobInfo) (
 		if err := add(docs); err != nil {
 			return err
 		}
-		pipelines, err := tx.Pipelines(ctx, project)
+		pipelines, err := LoadPipelines(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, doc := range pipelines {
-			var r record
-			if err := json.Unmarshal(doc, &r); err != nil {
-				return err
-			}
+		for _, r := range pipelines {
 			if docs, err = tx.UnfinishedJobs(ctx, project, r.Name); err != nil {
 				return err
 			}
@@ -114,7 +109,7 @@ func (a *API) watchedJobs(ctx context.Context, before map[jobKey]tusk.JobInfo) (
 			if _, ok := out[k]; ok {
 				continue
 			}
-			j, err := loadJob(ctx, tx, k.pipeline, k.id)
+			j, err := LoadJob(ctx, tx, k.pipeline, k.id)
 			if tusk.KindOf(err) == tusk.KindNotFound {
 				continue // deleted
 			}

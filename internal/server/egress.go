@@ -4,12 +4,12 @@ import (
 	"os"
 
 	"github.com/tuskdata/tusk/internal/blob/s3"
-	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 )
 
 // egressBucket opens the bucket of an s3:// egress URL, with the AWS
 // credentials of the server's environment.
-func egressBucket(url string) (pps.EgressBucket, error) {
+func egressBucket(url string) (scheduler.EgressBucket, error) {
 	cfg, err := s3.ParseURL(url, os.Getenv)
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ func (s *Server) lead(ctx, lctx context.Context) {
 	if s.cfg.GCInterval > 0 {
 		go s.pfs.RunGC(lctx, s.cfg.GCInterval)
 	}
-	if err := s.pps.Run(lctx); err != nil {
+	if err := s.sched.Run(lctx); err != nil {
 		s.log.Error("pipeline system stopped", "err", err)
 	}
 	removing.Wait()
@@ -55,7 +55,7 @@ func (s *Server) lead(ctx, lctx context.Context) {
 		return
 	}
 	s.log.Warn("this server no longer leads: it stops its workers", "server", s.instance)
-	s.pps.StopWorkers(ctx)
+	s.sched.StopAllWorkers(ctx)
 }
 
 // deadWorkerRemover is a runner whose workers outlive a server that dies

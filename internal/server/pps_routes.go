@@ -116,7 +116,7 @@ func (s *Server) pipelineAction(w http.ResponseWriter, r *http.Request) {
 	case "rerun":
 		err = s.pps.RerunPipeline(r.Context(), name, queryBool(r, "reprocess"))
 	case "run-cron":
-		err = s.pps.RunCron(r.Context(), name)
+		err = s.sched.RunCron(r.Context(), name)
 	default:
 		err = tusk.Errorf(tusk.KindNotFound, "unknown pipeline action %q: want stop, start, rerun or run-cron", r.PathValue("action"))
 	}
@@ -233,7 +233,7 @@ func (s *Server) restartDatum(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	n, err := s.pps.RestartDatum(r.Context(), r.PathValue("pipeline"), r.PathValue("id"), req.Match)
+	n, err := s.sched.RestartDatum(r.Context(), r.PathValue("pipeline"), r.PathValue("id"), req.Match)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -305,7 +305,7 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request) {
 	if err != nil || wait > time.Minute {
 		wait = 30 * time.Second
 	}
-	ts, err := s.pps.NextTasks(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("worker"), wait)
+	ts, err := s.sched.NextTasks(r.Context(), r.URL.Query().Get("pipeline"), r.URL.Query().Get("worker"), wait)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -328,7 +328,7 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	cancel, err := s.pps.Heartbeat(r.Context(), req.Pipeline, req.Job, req.Worker, req.Claims)
+	cancel, err := s.sched.Heartbeat(r.Context(), req.Pipeline, req.Job, req.Worker, req.Claims)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -342,7 +342,7 @@ func (s *Server) taskDone(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "bad task results: %v", err))
 		return
 	}
-	reply(w, r, struct{}{}, s.pps.Done(r.Context(), res))
+	reply(w, r, struct{}{}, s.sched.Done(r.Context(), res))
 }
 
 // taskInputs streams the inputs of datums as one tar archive, in the

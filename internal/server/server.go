@@ -20,6 +20,7 @@ import (
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
@@ -98,7 +99,7 @@ func DefaultLimits() pps.Limits { return pps.DefaultLimits() }
 
 // DefaultWorkerStartTimeout is how long a running job waits for a first
 // worker of its pipeline unless Config.WorkerStartTimeout says otherwise.
-const DefaultWorkerStartTimeout = pps.DefaultWorkerStartTimeout
+const DefaultWorkerStartTimeout = scheduler.DefaultWorkerStartTimeout
 
 // Server is a running Tusk: stores, services and the HTTP API.
 type Server struct {
@@ -108,6 +109,7 @@ type Server struct {
 	objects blob.Store
 	pfs     *pfs.API
 	pps     *pps.API
+	sched   *scheduler.Scheduler
 	runner  runner.Runner
 	started time.Time
 	// instance names this run of the server among the servers sharing
@@ -198,8 +200,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	s.pps = pps.New(s.db, s.pfs, s.runner, pps.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs, EgressBucket: egressBucket,
+	s.sched = scheduler.New(s.db, s.pfs, s.runner, scheduler.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs, EgressBucket: egressBucket,
 		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits, Instance: s.instance})
+	s.pps = pps.New(s.db, s.pfs, s.sched, pps.Options{Logger: cfg.Logger, Limits: cfg.Limits})
 	s.metrics = newMetrics()
 	s.metrics.watchMeta(s.db)
 	s.handler = s.newHandler(s.endpoints())
@@ -253,7 +256,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancelBase()
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
 	go s.pfs.RelayEvents(ctx)
-	go s.pps.RelaySignals(ctx)
+	go s.sched.RelaySignals(ctx)
 	go s.cleanTemp(ctx)
 	ppsDone := make(chan struct{})
 	go func() {

@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type OpenEgressBucket func(url string) (EgressBucket, error)
 // egressFiles copies a job's output to the pipeline's egress URL:
 // s3://bucket/prefix (credentials from the AWS environment variables) or
 // file:///dir under a directory the server allows.
-func (a *API) egressFiles(ctx context.Context, p *spec.Pipeline, files []fileset.File) error {
+func (s *Scheduler) egressFiles(ctx context.Context, p *spec.Pipeline, files []fileset.File) error {
 	target := p.Egress.URL
 	if target == "" && p.Egress.ObjectStorage != nil {
 		target = p.Egress.ObjectStorage.URL
@@ -39,17 +39,17 @@ func (a *API) egressFiles(ctx context.Context, p *spec.Pipeline, files []fileset
 	}
 	switch u.Scheme {
 	case "file":
-		return a.egressDir(ctx, u.Path, files)
+		return s.egressDir(ctx, u.Path, files)
 	case "s3":
-		return a.egressS3(ctx, target, files)
+		return s.egressS3(ctx, target, files)
 	}
 	return tusk.Errorf(tusk.KindInvalid, "egress URL %q: want s3:// or file://", target)
 }
 
-func (a *API) egressDir(ctx context.Context, dir string, files []fileset.File) error {
+func (s *Scheduler) egressDir(ctx context.Context, dir string, files []fileset.File) error {
 	dir = filepath.Clean(dir)
 	allowed := false
-	for _, d := range a.egress {
+	for _, d := range s.egress {
 		d = filepath.Clean(d)
 		if dir == d || strings.HasPrefix(dir, d+string(filepath.Separator)) {
 			allowed = true
@@ -68,7 +68,7 @@ func (a *API) egressDir(ctx context.Context, dir string, files []fileset.File) e
 		if err != nil {
 			return fmt.Errorf("egress %s: %w", f.Path, err)
 		}
-		_, err = io.Copy(out, a.pfs.Content(ctx, f, 0))
+		_, err = io.Copy(out, s.pfs.Content(ctx, f, 0))
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
@@ -79,17 +79,17 @@ func (a *API) egressDir(ctx context.Context, dir string, files []fileset.File) e
 	return nil
 }
 
-func (a *API) egressS3(ctx context.Context, target string, files []fileset.File) error {
-	if a.openBucket == nil {
+func (s *Scheduler) egressS3(ctx context.Context, target string, files []fileset.File) error {
+	if s.openBucket == nil {
 		return tusk.Errorf(tusk.KindInvalid, "egress to %s: this server does not egress to S3", target)
 	}
-	b, err := a.openBucket(target)
+	b, err := s.openBucket(target)
 	if err != nil {
 		return tusk.Errorf(tusk.KindInvalid, "egress: %v", err)
 	}
 	defer b.Close()
 	for _, f := range files {
-		if err := b.Put(ctx, f.Path, a.pfs.Content(ctx, f, 0), f.Size); err != nil {
+		if err := b.Put(ctx, f.Path, s.pfs.Content(ctx, f, 0), f.Size); err != nil {
 			return fmt.Errorf("egress %s: %w", f.Path, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"github.com/tuskdata/tusk/internal/tusk"

@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"
@@ -29,65 +29,65 @@ type workerWait struct {
 }
 
 // awaitWorkers notes that job j begins waiting for its workers, now.
-func (a *API) awaitWorkers(j *tusk.JobInfo) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.waits[j.Pipeline] = workerWait{job: j.ID, since: time.Now()}
+func (s *Scheduler) awaitWorkers(j *tusk.JobInfo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waits[j.Pipeline] = workerWait{job: j.ID, since: time.Now()}
 }
 
 // workerSeen notes that a worker of pipeline asked for work or renewed
 // its leases, here and, when another server leads, there.
-func (a *API) workerSeen(pipeline string) {
-	a.seeWorker(pipeline)
-	if !a.leading() {
-		a.relay.sendSeen(pipeline)
+func (s *Scheduler) workerSeen(pipeline string) {
+	s.seeWorker(pipeline)
+	if !s.leading() {
+		s.relay.sendSeen(pipeline)
 	}
 }
 
-func (a *API) seeWorker(pipeline string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.seen[pipeline] = time.Now()
+func (s *Scheduler) seeWorker(pipeline string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen[pipeline] = time.Now()
 }
 
 // workersLate reports whether no worker of j's pipeline has asked for work
 // since j began waiting, for longer than the start timeout; if not late
 // yet and still waiting, left is how long until it would be.
-func (a *API) workersLate(j *tusk.JobInfo) (late bool, left time.Duration) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	w, ok := a.waits[j.Pipeline]
+func (s *Scheduler) workersLate(j *tusk.JobInfo) (late bool, left time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.waits[j.Pipeline]
 	if !ok || w.job != j.ID {
 		// Waiting since before a restart of this server, whose workers
 		// started again with it.
 		w = workerWait{job: j.ID, since: time.Now()}
-		a.waits[j.Pipeline] = w
+		s.waits[j.Pipeline] = w
 	}
-	if a.seen[j.Pipeline].After(w.since) {
+	if s.seen[j.Pipeline].After(w.since) {
 		return false, 0
 	}
-	left = a.startTimeout - time.Since(w.since)
+	left = s.startTimeout - time.Since(w.since)
 	return left <= 0, left
 }
 
 // startFailure is the reason a job fails when its workers did not start:
 // the runner's error, if it reported one.
-func (a *API) startFailure(pipeline string, runnerErr error) string {
+func (s *Scheduler) startFailure(pipeline string, runnerErr error) string {
 	if runnerErr != nil {
-		return fmt.Sprintf("workers did not start within %v: %v", a.startTimeout, runnerErr)
+		return fmt.Sprintf("workers did not start within %v: %v", s.startTimeout, runnerErr)
 	}
-	return fmt.Sprintf("no worker of pipeline %s asked for work within %v (see the server's log)", pipeline, a.startTimeout)
+	return fmt.Sprintf("no worker of pipeline %s asked for work within %v (see the server's log)", pipeline, s.startTimeout)
 }
 
 // workersNotUp shows why the runner did not start a pipeline's workers:
 // STARTING with its reason while it prepares them, else CRASHING with its
 // error. It returns how long to wait before asking the runner again.
-func (a *API) workersNotUp(ctx context.Context, pipeline string, runnerErr error) (time.Duration, error) {
+func (s *Scheduler) workersNotUp(ctx context.Context, pipeline string, runnerErr error) (time.Duration, error) {
 	var prep *runner.Preparing
 	if errors.As(runnerErr, &prep) {
-		return time.Second, a.setState(ctx, pipeline, tusk.PipelineStarting, prep.Reason)
+		return time.Second, s.setState(ctx, pipeline, tusk.PipelineStarting, prep.Reason)
 	}
-	return 10 * time.Second, a.setState(ctx, pipeline, tusk.PipelineCrashing, runnerErr.Error())
+	return 10 * time.Second, s.setState(ctx, pipeline, tusk.PipelineCrashing, runnerErr.Error())
 }
 
 // preparing reports whether the runner's error says it prepares the

@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"archive/tar"

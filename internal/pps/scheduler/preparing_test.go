@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -54,7 +54,7 @@ func TestPreparingWorkers(t *testing.T) {
 	failed := errors.New("pull image reg.example/img:2: manifest unknown: Unknown manifest")
 	run.set("p", pulling)
 	run.set("q", failed)
-	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), run, pps.Options{WorkerStartTimeout: 300 * time.Millisecond})
+	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), run, scheduler.Options{WorkerStartTimeout: 300 * time.Millisecond})
 	e.input("in", "a")
 	e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
 		"transform": {"image": "reg.example/img:1", "cmd": ["true"]}}`)

@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"
@@ -19,10 +19,10 @@ import (
 // It reports false, having done nothing, when the outputs overlap or the
 // base's output commit is gone: then the caller builds the output from
 // scratch.
-func (a *API) finishFromBase(ctx context.Context, j *tusk.JobInfo, l meta.JobLineage, base string, also func(*meta.Tx) error) (bool, error) {
+func (s *Scheduler) finishFromBase(ctx context.Context, j *tusk.JobInfo, l meta.JobLineage, base string, also func(*meta.Tx) error) (bool, error) {
 	var own []*datumRecord
 	var versions []meta.DatumRow
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
 		own = nil
 		err := tx.JobDatumRows(ctx, project, j.Pipeline, j.ID, true, func(r meta.DatumRow) error {
 			d, err := decodeDatum(r.Data)
@@ -64,16 +64,16 @@ func (a *API) finishFromBase(ctx context.Context, j *tusk.JobInfo, l meta.JobLin
 		}
 	}
 	slices.SortFunc(puts, func(x, y fileset.File) int { return strings.Compare(x.Path, y.Path) })
-	_, err = a.pfs.FinishOutputCommitFrom(ctx, j.OutputCommit.Repo, j.ID, base, deletes, puts, also)
+	_, err = s.pfs.FinishOutputCommitFrom(ctx, j.OutputCommit.Repo, j.ID, base, deletes, puts, also)
 	if errors.Is(err, pfs.ErrNotEditable) {
 		return false, nil
 	}
-	a.signalJobs()
+	s.signalJobs()
 	if errors.Is(err, errJobEnded) || tusk.KindOf(err) == tusk.KindConflict {
 		return true, errJobEnded // stopped or deleted meanwhile
 	}
 	if err != nil {
-		return true, a.endJob(ctx, j, tusk.JobFailure, err.Error())
+		return true, s.EndJob(ctx, j, tusk.JobFailure, err.Error())
 	}
 	return true, nil
 }
@@ -81,7 +81,7 @@ func (a *API) finishFromBase(ctx context.Context, j *tusk.JobInfo, l meta.JobLin
 // jobFiles returns the outputs of every successful or skipped datum of
 // the job, sorted by path, or why they cannot make one commit: two datums
 // writing one path.
-func (a *API) jobFiles(ctx context.Context, j *tusk.JobInfo, l meta.JobLineage) ([]fileset.File, string, error) {
+func (s *Scheduler) jobFiles(ctx context.Context, j *tusk.JobInfo, l meta.JobLineage) ([]fileset.File, string, error) {
 	type owned struct {
 		f     fileset.File
 		datum string
@@ -100,7 +100,7 @@ func (a *API) jobFiles(ctx context.Context, j *tusk.JobInfo, l meta.JobLineage) 
 		}
 		return nil
 	}
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
 		all = nil
 		if err := tx.JobDatumRows(ctx, project, j.Pipeline, j.ID, true, add); err != nil {
 			return err

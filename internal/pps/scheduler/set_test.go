@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/testenv"
@@ -34,15 +35,16 @@ func (noWorkers) Stop(context.Context, string) error              { return nil }
 func (noWorkers) Close() error                                    { return nil }
 
 type apiEnv struct {
-	t   *testing.T
-	ctx context.Context
-	db  *meta.DB
-	fs  *pfs.API
-	pps *pps.API
+	t     *testing.T
+	ctx   context.Context
+	db    *meta.DB
+	fs    *pfs.API
+	pps   *pps.API
+	sched *scheduler.Scheduler
 	// stop stops the pipeline system (not the stores) and waits for it.
 	stop func()
 	run  runner.Runner
-	opts pps.Options
+	opts scheduler.Options
 	// dsn and objects are the stores, which other servers may share.
 	dsn     string
 	objects blob.Store
@@ -62,12 +64,12 @@ func forStores(t *testing.T, test func(t *testing.T, dsn string)) {
 // datum leases of lease.
 func newAPIEnv(t *testing.T, dsn string, lease time.Duration) *apiEnv {
 	t.Helper()
-	return newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{LeaseTTL: lease})
+	return newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{LeaseTTL: lease})
 }
 
 // newAPIEnvWith runs the pipeline system on the metadata store dsn, with
 // run hosting its workers.
-func newAPIEnvWith(t *testing.T, dsn string, run runner.Runner, opts pps.Options) *apiEnv {
+func newAPIEnvWith(t *testing.T, dsn string, run runner.Runner, opts scheduler.Options) *apiEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -90,11 +92,12 @@ func newAPIEnvWith(t *testing.T, dsn string, run runner.Runner, opts pps.Options
 // the test, as a server starting would.
 func (e *apiEnv) start() {
 	ctx, cancel := context.WithCancel(e.ctx)
-	e.pps = pps.New(e.db, e.fs, e.run, e.opts)
+	e.sched = scheduler.New(e.db, e.fs, e.run, e.opts)
+	e.pps = pps.New(e.db, e.fs, e.sched, pps.Options{Limits: e.opts.Limits})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.pps.Run(ctx)
+		e.sched.Run(ctx)
 	}()
 	e.stop = sync.OnceFunc(func() {
 		cancel()
@@ -162,7 +165,7 @@ func (e *apiEnv) pipeline(js string) {
 // claim claims a set as worker, waiting for one.
 func (e *apiEnv) claim(pipeline, worker string) []tusk.Task {
 	e.t.Helper()
-	ts, err := e.pps.NextTasks(e.ctx, pipeline, worker, 10*time.Second)
+	ts, err := e.sched.NextTasks(e.ctx, pipeline, worker, 10*time.Second)
 	if err != nil || len(ts) == 0 {
 		e.t.Fatalf("claim a set of %s: %v, %v", pipeline, ts, err)
 	}
@@ -182,7 +185,7 @@ func (e *apiEnv) result(t tusk.Task, worker string, outputs ...string) tusk.Task
 
 func (e *apiEnv) done(results ...tusk.TaskResult) {
 	e.t.Helper()
-	if err := e.pps.Done(e.ctx, results); err != nil {
+	if err := e.sched.Done(e.ctx, results); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -423,7 +426,7 @@ func TestRestartDatumUsesAnAttempt(t *testing.T) {
 			if len(ts) != 1 || ts[0].Attempt != try {
 				t.Fatalf("claim %d: %+v", try, ts)
 			}
-			if n, err := e.pps.RestartDatum(e.ctx, "twice", ts[0].Job, []string{"/a"}); err != nil || n != 1 {
+			if n, err := e.sched.RestartDatum(e.ctx, "twice", ts[0].Job, []string{"/a"}); err != nil || n != 1 {
 				t.Fatalf("restart on try %d = %d, %v", try, n, err)
 			}
 			d, err := e.pps.InspectDatum(e.ctx, "twice", ts[0].Job, ts[0].Datum)

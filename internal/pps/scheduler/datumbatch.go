@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"

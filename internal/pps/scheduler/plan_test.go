@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"fmt"
@@ -86,4 +86,9 @@ func (e *apiEnv) runAll(pipeline, id string, want int) tusk.JobInfo {
 		e.t.Errorf("ran %d datums, want %d", ran, want)
 	}
 	return e.job(pipeline, id)
+}
+
+// counts is a job's datum counts as total/processed/skipped/failed.
+func counts(j tusk.JobInfo) string {
+	return fmt.Sprintf("%s %d/%d/%d/%d", j.State, j.DataTotal, j.DataProcessed, j.DataSkipped, j.DataFailed)
 }

@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"strings"
@@ -59,7 +59,7 @@ func TestDatumIsRunningOnlyOnceItsCommandStarts(t *testing.T) {
 		if ds[ts[0].Datum].State != tusk.DatumSuccess || ds[ts[1].Datum].State != tusk.DatumRunning {
 			t.Errorf("after the next report: %s and %s, want SUCCESS and RUNNING", ds[ts[0].Datum].State, ds[ts[1].Datum].State)
 		}
-		if cancel, err := e.pps.Heartbeat(e.ctx, "p", ts[1].Job, "w", map[string]int{ts[1].Datum: ts[1].Claim}); err != nil || len(cancel) != 0 {
+		if cancel, err := e.sched.Heartbeat(e.ctx, "p", ts[1].Job, "w", map[string]int{ts[1].Datum: ts[1].Claim}); err != nil || len(cancel) != 0 {
 			t.Errorf("heartbeat of the running datum = %v, %v; want nothing to cancel", cancel, err)
 		}
 		e.done(e.result(ts[1], "w", "/b", "B"))
@@ -141,7 +141,7 @@ func TestDatumThatKeepsLosingItsWorkerFails(t *testing.T) {
 			job = ts[0].Job
 		}
 		// The next worker to ask finds the datum failed, not a task.
-		if ts, err := e.pps.NextTasks(e.ctx, "p", "w", time.Second); err != nil || len(ts) != 0 {
+		if ts, err := e.sched.NextTasks(e.ctx, "p", "w", time.Second); err != nil || len(ts) != 0 {
 			t.Fatalf("claim after %d lost workers = %+v, %v; want none", bound, ts, err)
 		}
 		j := e.job("p", job)

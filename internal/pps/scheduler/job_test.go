@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -40,7 +41,7 @@ func TestEndedJobKeepsItsState(t *testing.T) {
 	}
 	var got *tusk.JobInfo
 	err = db.View(ctx, func(tx *meta.Tx) (err error) {
-		got, err = loadJob(ctx, tx, j.Pipeline, j.ID)
+		got, err = pps.LoadJob(ctx, tx, j.Pipeline, j.ID)
 		return err
 	})
 	if err != nil || got.State != tusk.JobKilled {

@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"
@@ -134,32 +134,32 @@ func (r *relay) take(origin string) []string {
 // RelaySignals sends this server's signals to the other servers sharing
 // PostgreSQL, and acts on theirs, until ctx ends. On SQLite it returns at
 // once.
-func (a *API) RelaySignals(ctx context.Context) {
-	if !a.relay.on {
+func (s *Scheduler) RelaySignals(ctx context.Context) {
+	if !s.relay.on {
 		return
 	}
-	go a.sendSignals(ctx)
-	a.db.Listen(ctx, signalChannel, a.resync, func(payload string) {
+	go s.sendSignals(ctx)
+	s.db.Listen(ctx, signalChannel, s.resync, func(payload string) {
 		var b relayBatch
-		if json.Unmarshal([]byte(payload), &b) != nil || b.Origin == a.instance {
+		if json.Unmarshal([]byte(payload), &b) != nil || b.Origin == s.instance {
 			return
 		}
-		for _, s := range b.Signals {
-			a.onRelayed(s)
+		for _, sig := range b.Signals {
+			s.onRelayed(sig)
 		}
 	})
 }
 
-func (a *API) sendSignals(ctx context.Context) {
+func (s *Scheduler) sendSignals(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-a.relay.kick:
+		case <-s.relay.kick:
 		}
-		for _, payload := range a.relay.take(a.instance) {
-			if err := a.db.Notify(ctx, signalChannel, payload); err != nil && ctx.Err() == nil {
-				a.log.Warn("tell the other servers of changes", "err", err)
+		for _, payload := range s.relay.take(s.instance) {
+			if err := s.db.Notify(ctx, signalChannel, payload); err != nil && ctx.Err() == nil {
+				s.log.Warn("tell the other servers of changes", "err", err)
 			}
 		}
 	}
@@ -168,39 +168,39 @@ func (a *API) sendSignals(ctx context.Context) {
 // resync acts as on every signal, when some may have been lost: waiters
 // and watchers look again, and the leader's controllers too, and the
 // leader starts those of pipelines made meanwhile.
-func (a *API) resync() {
-	a.tasks.fireAll()
-	a.logs.fireAll()
-	a.jobs.fireAll()
-	a.mu.Lock()
-	if ctx := a.runCtx; ctx != nil {
-		a.running.Go(func() {
-			if err := a.startControllers(ctx); err != nil && ctx.Err() == nil {
-				a.log.Warn("look for new pipelines", "err", err)
+func (s *Scheduler) resync() {
+	s.tasks.fireAll()
+	s.logs.fireAll()
+	s.jobs.fireAll()
+	s.mu.Lock()
+	if ctx := s.runCtx; ctx != nil {
+		s.running.Go(func() {
+			if err := s.startControllers(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("look for new pipelines", "err", err)
 			}
 		})
 	}
-	a.mu.Unlock()
-	a.wakeAll()
+	s.mu.Unlock()
+	s.wakeAll()
 }
 
 // onRelayed acts on another server's signal as on this server's own,
 // without sending it on.
-func (a *API) onRelayed(s relayed) {
-	switch s.Kind {
+func (s *Scheduler) onRelayed(sig relayed) {
+	switch sig.Kind {
 	case relayTasks:
-		a.tasks.fire(s.Pipeline)
+		s.tasks.fire(sig.Pipeline)
 	case relayJobs:
-		a.jobs.fire("")
+		s.jobs.fire("")
 	case relayLogs:
-		a.logs.fire(s.Pipeline)
+		s.logs.fire(sig.Pipeline)
 	case relayWake:
-		a.startController(s.Pipeline)
-		a.wakeHere(s.Pipeline)
+		s.startController(sig.Pipeline)
+		s.wakeHere(sig.Pipeline)
 	case relaySeen:
-		a.seeWorker(s.Pipeline)
+		s.seeWorker(sig.Pipeline)
 	case relayInput:
-		a.noteInputFailureHere(s.Job, s.Datum, s.Reason)
-		a.wakeHere(s.Pipeline)
+		s.noteInputFailureHere(sig.Job, sig.Datum, sig.Reason)
+		s.wakeHere(sig.Pipeline)
 	}
 }

@@ -1,10 +1,10 @@
-package pps_test
+package scheduler_test
 
 import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
@@ -12,7 +12,7 @@ import (
 // user and resources, as the spec gives them, for its current version.
 func TestRunnerGetsWhatItHosts(t *testing.T) {
 	rec := &recordingRunner{workers: map[string]int{}}
-	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), rec, pps.Options{})
+	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), rec, scheduler.Options{})
 	e.input("in", "a")
 	js := `{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
 		"transform": {"image": "img:1", "user": "1000:100", "cmd": ["true"]}, "parallelism_spec": {"constant": 2},

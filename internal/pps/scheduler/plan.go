@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"cmp"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/pps/datum"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -47,8 +48,8 @@ type ownDatum struct {
 // planDatums decides which datums the job runs and which it skips,
 // keeping their outputs, and stores the decision with the job, then
 // RUNNING.
-func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) error {
-	in, err := resolvedInput(p, j)
+func (s *Scheduler) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo) error {
+	in, err := pps.ResolvedInput(p, j)
 	if err != nil {
 		return err
 	}
@@ -57,14 +58,14 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 		return err
 	}
 	var base meta.JobLineage
-	err = a.db.View(ctx, func(tx *meta.Tx) error {
+	err = s.db.View(ctx, func(tx *meta.Tx) error {
 		base, _, err = tx.LineageHead(ctx, project, j.Pipeline)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if base.Gen > 0 && !a.outputKept(ctx, j, base.Job) {
+	if base.Gen > 0 && !s.outputKept(ctx, j, base.Job) {
 		// The base's output commit was deleted: the outputs of the datums
 		// it would lend may be gone with it, so none is skipped.
 		q := *p
@@ -73,14 +74,14 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 	}
 	var pl *plan
 	if base.Gen > 0 && base.Signature == sig && p.ReprocessSpec != spec.ReprocessEveryJob {
-		if pl, err = a.diffPlan(ctx, p, j, in, base); err != nil {
+		if pl, err = s.diffPlan(ctx, p, j, in, base); err != nil {
 			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
 		}
-		if pl != nil && pl.total > a.limits.MaxDatums {
-			return a.tooManyDatums(j.Pipeline, pl.total, "the job's input commits")
+		if pl != nil && pl.total > s.limits.MaxDatums {
+			return s.limits.TooManyDatums(j.Pipeline, pl.total, "the job's input commits")
 		}
 	}
-	w := &planWriter{a: a, j: j, gen: base.Gen}
+	w := &planWriter{s: s, j: j, gen: base.Gen}
 	if pl != nil {
 		for _, d := range pl.own {
 			if err := w.add(ctx, d); err != nil {
@@ -88,15 +89,15 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 			}
 		}
 	} else {
-		files := a.inputLister(ctx)
+		files := pps.InputLister(ctx, s.pfs.InputFiles)
 		n, err := datum.Count(in, files)
 		if err != nil {
 			return fmt.Errorf("count datums of %s@%s: %w", j.Pipeline, j.ID, err)
 		}
-		if n > a.limits.MaxDatums {
-			return a.tooManyDatums(j.Pipeline, n, "the job's input commits")
+		if n > s.limits.MaxDatums {
+			return s.limits.TooManyDatums(j.Pipeline, n, "the job's input commits")
 		}
-		if pl, err = a.fullPlan(ctx, p, j, in, files, base, n, w); err != nil {
+		if pl, err = s.fullPlan(ctx, p, j, in, files, base, n, w); err != nil {
 			return fmt.Errorf("make datums of %s@%s: %w", j.Pipeline, j.ID, err)
 		}
 	}
@@ -106,8 +107,8 @@ func (a *API) planDatums(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo)
 
 // outputKept reports whether the output commit of job, an earlier job of
 // j's pipeline, still exists.
-func (a *API) outputKept(ctx context.Context, j *tusk.JobInfo, job string) bool {
-	_, err := a.pfs.InspectCommit(ctx, refOf(tusk.CommitRef{Repo: j.OutputCommit.Repo, ID: job}))
+func (s *Scheduler) outputKept(ctx context.Context, j *tusk.JobInfo, job string) bool {
+	_, err := s.pfs.InspectCommit(ctx, refOf(tusk.CommitRef{Repo: j.OutputCommit.Repo, ID: job}))
 	return tusk.KindOf(err) != tusk.KindNotFound
 }
 
@@ -141,24 +142,9 @@ func signature(in *spec.Input, salt string) (string, error) {
 // newDatum is the record of a datum a job runs.
 func newDatum(j *tusk.JobInfo, d datum.Datum, id, hash string) *datumRecord {
 	rec := &datumRecord{DatumInfo: tusk.DatumInfo{Pipeline: j.Pipeline, Job: j.ID, ID: id, Hash: hash, State: tusk.DatumQueued}}
-	rec.Inputs, rec.SizeBytes = datumInputs(d)
+	rec.Inputs, rec.SizeBytes = pps.DatumInputs(d)
 	rec.Env = datum.Env(d, "/pfs")
 	return rec
-}
-
-// datumInputs describes the inputs of a datum, and returns the size of
-// their files.
-func datumInputs(d datum.Datum) ([]tusk.DatumInput, int64) {
-	var size int64
-	out := make([]tusk.DatumInput, len(d.Inputs))
-	for i, x := range d.Inputs {
-		out[i] = tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
-			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy}
-		for _, f := range x.Files {
-			size += f.Size
-		}
-	}
-	return out, size
 }
 
 // skippable reports whether a datum of the base, in state state, may be
@@ -166,37 +152,13 @@ func datumInputs(d datum.Datum) ([]tusk.DatumInput, int64) {
 // again.
 func skippable(state string) bool { return state == tusk.DatumSuccess || state == tusk.DatumSkipped }
 
-// inputLister lists the files of the job's input commits, each once.
-func (a *API) inputLister(ctx context.Context) datum.Lister {
-	cache := map[string][]datum.File{}
-	return datum.ListerFunc(func(x *spec.PFSInput) ([]datum.File, error) {
-		if x.Commit == "" {
-			return nil, nil
-		}
-		key := x.Repo + "@" + x.Commit
-		if fs, ok := cache[key]; ok {
-			return fs, nil
-		}
-		files, err := a.pfs.InputFiles(ctx, x.Repo, x.Commit)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]datum.File, len(files))
-		for i, f := range files {
-			out[i] = datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size}
-		}
-		cache[key] = out
-		return out, nil
-	})
-}
-
 // fullPlan lists every datum of the job, over the files of its inputs,
 // and compares each batch of them with the datums of the base (generation
 // base.Gen, none when 0), handing those the job stores to w. Of the base's
 // datums, it keeps only fingerprints of those the job has too (at most n,
 // the count of the job's datums), to find the ones it removes at the end.
 // The plan it returns has no own datums.
-func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, files datum.Lister, base meta.JobLineage, n int64, w *planWriter) (*plan, error) {
+func (s *Scheduler) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, files datum.Lister, base meta.JobLineage, n int64, w *planWriter) (*plan, error) {
 	type made struct {
 		d        datum.Datum
 		id, hash string
@@ -214,7 +176,7 @@ func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 			for i, m := range pending {
 				ids[i] = m.id
 			}
-			err := a.db.View(ctx, func(tx *meta.Tx) error {
+			err := s.db.View(ctx, func(tx *meta.Tx) error {
 				rows, err := tx.VisibleDatums(ctx, project, j.Pipeline, base.Gen, ids, false)
 				for _, r := range rows {
 					before[r.ID] = r
@@ -258,7 +220,7 @@ func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 		return pl, err
 	}
 	kept.sort()
-	err = a.db.View(ctx, func(tx *meta.Tx) error {
+	err = s.db.View(ctx, func(tx *meta.Tx) error {
 		return tx.VisibleDatumRows(ctx, project, j.Pipeline, base.Gen, "", false, func(r meta.DatumRow) error {
 			if !kept.has(r.ID) {
 				pl.removed = append(pl.removed, r.ID)
@@ -272,7 +234,7 @@ func (a *API) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 
 // copyOutputs gives the skipped datums recs the outputs of their versions
 // in generation gen.
-func (a *API) copyOutputs(ctx context.Context, pipeline string, gen int64, recs map[string]*datumRecord) error {
+func (s *Scheduler) copyOutputs(ctx context.Context, pipeline string, gen int64, recs map[string]*datumRecord) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -281,7 +243,7 @@ func (a *API) copyOutputs(ctx context.Context, pipeline string, gen int64, recs 
 		ids = append(ids, id)
 	}
 	var rows []meta.DatumRow
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
 		rows, err = tx.VisibleDatums(ctx, project, pipeline, gen, ids, true)
 		return err
@@ -307,15 +269,15 @@ func (a *API) copyOutputs(ctx context.Context, pipeline string, gen int64, recs 
 // not of that kind, when the base's input commit is not known or no
 // longer exists, or when so much changed that listing every datum costs
 // less.
-func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, base meta.JobLineage) (*plan, error) {
+func (s *Scheduler) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, in *spec.Input, base meta.JobLineage) (*plan, error) {
 	x := datum.PFS(in)
 	if x == nil || x.Commit == "" {
 		return nil, nil
 	}
 	var old string
 	var recovered []string
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		b, err := loadJob(ctx, tx, j.Pipeline, base.Job)
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
+		b, err := pps.LoadJob(ctx, tx, j.Pipeline, base.Job)
 		if err != nil {
 			return err
 		}
@@ -343,7 +305,7 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 	}
 	var changed []string
 	if old != x.Commit {
-		err := a.pfs.DiffFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: "/"}, &tusk.Ref{Repo: x.Repo, ID: old, Path: "/"},
+		err := s.pfs.DiffFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: "/"}, &tusk.Ref{Repo: x.Repo, ID: old, Path: "/"},
 			func(d tusk.FileDiff) error {
 				changed = append(changed, d.Path)
 				return nil
@@ -365,7 +327,7 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 	if len(affected) > 64 && int64(len(affected)) > base.Total/16 {
 		return nil, nil // looking at each is dearer than listing all
 	}
-	files, err := a.filesUnder(ctx, x, affected)
+	files, err := s.filesUnder(ctx, x, affected)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +357,7 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 		ids = append(ids, m.id)
 	}
 	before := map[string]meta.DatumRow{}
-	err = a.db.View(ctx, func(tx *meta.Tx) error {
+	err = s.db.View(ctx, func(tx *meta.Tx) error {
 		rows, err := tx.VisibleDatums(ctx, project, j.Pipeline, base.Gen, ids, false)
 		for _, r := range rows {
 			before[r.ID] = r
@@ -429,7 +391,7 @@ func (a *API) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobInfo, i
 
 // filesUnder lists the files of a PFS input's commit at or under the
 // datum paths given (sorted), each once.
-func (a *API) filesUnder(ctx context.Context, x *spec.PFSInput, paths []string) ([]datum.File, error) {
+func (s *Scheduler) filesUnder(ctx context.Context, x *spec.PFSInput, paths []string) ([]datum.File, error) {
 	var files []datum.File
 	covered := ""
 	for _, q := range paths {
@@ -443,7 +405,7 @@ func (a *API) filesUnder(ctx context.Context, x *spec.PFSInput, paths []string) 
 		if at == "" {
 			at = "/"
 		}
-		err := a.pfs.WalkFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
+		err := s.pfs.WalkFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
 			files = append(files, datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size})
 			return nil
 		})

@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -92,7 +93,7 @@ func parallel(name string, n int) string {
 
 func TestParallelismIsBounded(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
-		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{Limits: pps.Limits{MaxParallelism: 4, MaxTotalParallelism: 6}})
+		e := newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{Limits: pps.Limits{MaxParallelism: 4, MaxTotalParallelism: 6}})
 		e.input("in", "a", "b")
 		wantRefusal(t, "100000 workers", e.create(parallel("huge", 100000), false), "100000", "limit of 4", "--max-parallelism")
 		if err := e.create(parallel("p", 4), false); err != nil {
@@ -116,7 +117,7 @@ func TestWorkersStayWithinTheLimitsOfTheServer(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
 		// Pipelines made under larger limits are run within the
 		// server's limits of now.
-		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{})
+		e := newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{})
 		e.input("in", "a", "b")
 		for _, name := range []string{"p", "q"} {
 			if err := e.create(parallel(name, 8), false); err != nil {
@@ -125,7 +126,7 @@ func TestWorkersStayWithinTheLimitsOfTheServer(t *testing.T) {
 		}
 		rec := &recordingRunner{workers: map[string]int{}}
 		ctx, cancel := context.WithCancel(e.ctx)
-		now := pps.New(e.db, e.fs, rec, pps.Options{Limits: pps.Limits{MaxParallelism: 3, MaxTotalParallelism: 4}})
+		now := scheduler.New(e.db, e.fs, rec, scheduler.Options{Limits: pps.Limits{MaxParallelism: 3, MaxTotalParallelism: 4}})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -149,7 +150,7 @@ func cron(name, schedule string) string {
 
 func TestCronIntervalIsBounded(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
-		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{Limits: pps.Limits{MinCronInterval: time.Minute}})
+		e := newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{Limits: pps.Limits{MinCronInterval: time.Minute}})
 		wantRefusal(t, "@every 10s", e.create(cron("fast", "@every 10s"), false), "10s", "1m0s", "--min-cron-interval")
 		for _, ok := range []string{"@every 1m", "* * * * *", "@hourly", "never"} {
 			if err := e.create(cron("ok", ok), true); err != nil {
@@ -161,7 +162,7 @@ func TestCronIntervalIsBounded(t *testing.T) {
 }
 
 func TestCronIntervalDefaultsToASecond(t *testing.T) {
-	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), noWorkers{}, pps.Options{})
+	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), noWorkers{}, scheduler.Options{})
 	wantRefusal(t, "@every 100ms", e.create(cron("ms", "@every 100ms"), false), "100ms", "1s", "--min-cron-interval")
 	if err := e.create(cron("s", "@every 1s"), false); err != nil {
 		t.Errorf("@every 1s: %v", err)
@@ -170,7 +171,7 @@ func TestCronIntervalDefaultsToASecond(t *testing.T) {
 
 func TestDatumsAreCountedBeforeTheyAreMade(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
-		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{Limits: pps.Limits{MaxDatums: 5}})
+		e := newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{Limits: pps.Limits{MaxDatums: 5}})
 		e.input("a", "1", "2", "3")
 		e.input("b", "1", "2")
 		combine := func(name, kind string) string {
@@ -207,7 +208,7 @@ func TestDatumsAreCountedBeforeTheyAreMade(t *testing.T) {
 
 func TestDatumLogsAreCappedInBytes(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
-		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{Limits: pps.Limits{MaxDatumLogBytes: 2000}})
+		e := newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{Limits: pps.Limits{MaxDatumLogBytes: 2000}})
 		e.input("in", "a")
 		if err := e.create(parallel("p", 1), false); err != nil {
 			t.Fatal(err)
@@ -250,7 +251,7 @@ func TestDatumLogsAreCappedInBytes(t *testing.T) {
 
 func TestPipelineWithoutWorkersLeftSaysWhy(t *testing.T) {
 	forStores(t, func(t *testing.T, dsn string) {
-		e := newAPIEnvWith(t, dsn, noWorkers{}, pps.Options{})
+		e := newAPIEnvWith(t, dsn, noWorkers{}, scheduler.Options{})
 		e.input("in", "a", "b")
 		for _, name := range []string{"p", "q"} {
 			if err := e.create(parallel(name, 2), false); err != nil {
@@ -260,7 +261,7 @@ func TestPipelineWithoutWorkersLeftSaysWhy(t *testing.T) {
 		e.stop()
 		// A server whose limit of workers in all fits one of the two.
 		rec := &recordingRunner{workers: map[string]int{}}
-		e.run, e.opts = rec, pps.Options{Limits: pps.Limits{MaxParallelism: 2, MaxTotalParallelism: 2}}
+		e.run, e.opts = rec, scheduler.Options{Limits: pps.Limits{MaxParallelism: 2, MaxTotalParallelism: 2}}
 		e.start()
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 			rec.mu.Lock()

@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ const planBatch = 2000
 // stored with the datums the job removes, its place in the lineage and
 // the job itself, so the job is RUNNING only with its whole plan.
 type planWriter struct {
-	a       *API
+	s       *Scheduler
 	j       *tusk.JobInfo
 	gen     int64 // the base's generation, whose outputs skipped datums copy
 	batch   []ownDatum
@@ -71,7 +71,7 @@ func (w *planWriter) flush(ctx context.Context, last func(*meta.Tx) error) error
 			copies[d.rec.ID] = d.rec
 		}
 	}
-	if err := w.a.copyOutputs(ctx, w.j.Pipeline, w.gen, copies); err != nil {
+	if err := w.s.copyOutputs(ctx, w.j.Pipeline, w.gen, copies); err != nil {
 		return err
 	}
 	rows := make([]meta.PlannedDatum, len(w.batch))
@@ -83,7 +83,7 @@ func (w *planWriter) flush(ctx context.Context, last func(*meta.Tx) error) error
 		}
 		rows[i] = meta.PlannedDatum{ID: d.rec.ID, State: d.rec.State, Hash: d.rec.Hash, Key: d.key, Index: d.rec.Index, Data: b}
 	}
-	err := w.a.db.Update(ctx, func(tx *meta.Tx) error {
+	err := w.s.db.Update(ctx, func(tx *meta.Tx) error {
 		if !w.cleared {
 			if err := tx.ClearPlan(ctx, project, w.j.Pipeline, w.j.ID); err != nil {
 				return err

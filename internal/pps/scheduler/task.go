@@ -1,4 +1,4 @@
-package pps
+package scheduler
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -44,12 +45,12 @@ const maxLostLeases = 10
 
 // NextTasks hands a set of datums of the pipeline's running job to a
 // worker, waiting up to wait for one. It returns nil when there is none.
-func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
+func (s *Scheduler) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
 	deadline := time.After(wait)
 	for {
-		signal := a.taskSignal(pipeline)
-		tasks, failed, err := a.claim(ctx, pipeline, worker)
-		a.workerSeen(pipeline)
+		signal := s.taskSignal(pipeline)
+		tasks, failed, err := s.claim(ctx, pipeline, worker)
+		s.workerSeen(pipeline)
 		if err != nil || len(tasks) > 0 {
 			return tasks, err
 		}
@@ -70,16 +71,16 @@ func (a *API) NextTasks(ctx context.Context, pipeline, worker string, wait time.
 // (its worker was lost) is claimed again at no cost to its tries, unless
 // that happened maxLostLeases times in a row: then it fails; failed says
 // whether any did.
-func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.Task, failed bool, err error) {
+func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.Task, failed bool, err error) {
 	// Volatile: after a power loss the datums simply run again. A queue:
 	// workers claiming at once take different datums rather than
 	// conflict (on PostgreSQL, whose serializable transactions failed one
 	// another under a few concurrent claims). Reading the pipeline and its
 	// job here at READ COMMITTED is safe: a datum claimed for a job that
 	// ends or a pipeline that stops meanwhile is reported stale.
-	err = a.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
+	err = s.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		tasks, failed = nil, false
-		r, err := loadPipeline(ctx, tx, pipeline)
+		r, err := pps.LoadPipeline(ctx, tx, pipeline)
 		if err != nil {
 			return err
 		}
@@ -90,12 +91,12 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 		if err != nil {
 			return err
 		}
-		jobs, err := decodeJobs(docs)
+		jobs, err := pps.DecodeJobs(docs)
 		if err != nil || len(jobs) == 0 || jobs[0].State != tusk.JobRunning {
 			return err
 		}
 		j := jobs[0]
-		p, err := r.spec()
+		p, err := r.ParseSpec()
 		if err != nil {
 			return err
 		}
@@ -134,14 +135,14 @@ func (a *API) claim(ctx context.Context, pipeline, worker string) (tasks []tusk.
 				d.Attempts++
 			}
 			d.Claim++
-			d.State, d.Worker, d.Server, d.Claimed, d.Started, d.Finished = tusk.DatumStarting, worker, a.instance, &t, nil, nil
-			batch.put(d, t.Add(a.lease))
-			tasks = append(tasks, newTask(p, &j, d, int(a.lease/time.Second)))
+			d.State, d.Worker, d.Server, d.Claimed, d.Started, d.Finished = tusk.DatumStarting, worker, s.instance, &t, nil, nil
+			batch.put(d, t.Add(s.lease))
+			tasks = append(tasks, newTask(p, &j, d, int(s.lease/time.Second)))
 		}
 		return batch.flush(ctx)
 	})
 	if failed {
-		a.wake(pipeline)
+		s.wake(pipeline)
 	}
 	return tasks, failed, err
 }
@@ -159,17 +160,9 @@ func setSize(ctx context.Context, tx *meta.Tx, p *spec.Pipeline, job string, t t
 	if ds != nil && ds.PerWorker > 0 {
 		per = min(ds.PerWorker, 1<<16)
 	}
-	spread := parallelism(p) * int(per)
+	spread := pps.Parallelism(p) * int(per)
 	n, err := tx.CountClaimableDatums(ctx, project, p.Name(), job, t, maxSetSize*spread)
 	return min(max(n/spread, 1), maxSetSize), err
-}
-
-// parallelism is the number of workers of a pipeline.
-func parallelism(p *spec.Pipeline) int {
-	if p.ParallelismSpec != nil && p.ParallelismSpec.Constant > 0 {
-		return int(min(p.ParallelismSpec.Constant, 1<<16))
-	}
-	return 1
 }
 
 func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int) tusk.Task {
@@ -189,13 +182,13 @@ func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int
 // datum ID → claim, and returns those whose attempt the worker should
 // stop: the job ended, or the datum was restarted or given to another
 // worker.
-func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claims map[string]int) (cancel []string, err error) {
-	a.workerSeen(pipeline)
+func (s *Scheduler) Heartbeat(ctx context.Context, pipeline, job, worker string, claims map[string]int) (cancel []string, err error) {
+	s.workerSeen(pipeline)
 	ids := slices.Sorted(maps.Keys(claims))
 	// A queue, as Done: each datum is locked where read.
-	err = a.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
+	err = s.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		cancel = nil
-		j, err := loadJob(ctx, tx, pipeline, job)
+		j, err := pps.LoadJob(ctx, tx, pipeline, job)
 		if tusk.KindOf(err) == tusk.KindNotFound || err == nil && tusk.JobDone(j.State) {
 			cancel = ids
 			return nil
@@ -203,7 +196,7 @@ func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claim
 		if err != nil {
 			return err
 		}
-		lease := now().Add(a.lease)
+		lease := now().Add(s.lease)
 		batch := newDatumBatch(tx)
 		keys := make([]datumKey, len(ids))
 		for i, id := range ids {
@@ -231,15 +224,15 @@ func (a *API) Heartbeat(ctx context.Context, pipeline, job, worker string, claim
 // queued again without using up an attempt. A result for an attempt that
 // is no longer current (the datum went to another worker, or its job is
 // gone) is dropped: its output never lands.
-func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
-	files, rejected := a.stageOutputs(ctx, results)
+func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
+	files, rejected := s.stageOutputs(ctx, results)
 	type jobKey struct{ pipeline, job string }
 	jobs := map[jobKey]bool{}
 	var unreadable []tusk.TaskResult
 	// Volatile: after a power loss the datums simply run again. A queue:
 	// each datum is locked where read, so that reports of other datums
 	// run alongside (see claim).
-	err := a.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
+	err := s.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		clear(jobs)
 		unreadable = unreadable[:0]
 		specs := map[string]*spec.Pipeline{}
@@ -254,14 +247,14 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 		for i, res := range results {
 			p, ok := specs[res.Pipeline]
 			if !ok {
-				r, err := loadPipeline(ctx, tx, res.Pipeline)
+				r, err := pps.LoadPipeline(ctx, tx, res.Pipeline)
 				if tusk.KindOf(err) == tusk.KindNotFound {
 					continue // stale
 				}
 				if err != nil {
 					return err
 				}
-				if p, err = r.spec(); err != nil {
+				if p, err = r.ParseSpec(); err != nil {
 					return err
 				}
 				specs[res.Pipeline] = p
@@ -276,7 +269,7 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 			applyResult(d, res, files[i], int(p.DatumTries))
 			var lease time.Time
 			if leased(d) {
-				lease = now().Add(a.lease)
+				lease = now().Add(s.lease)
 			}
 			batch.put(d, lease)
 			jobs[jobKey{res.Pipeline, res.Job}] = true
@@ -290,12 +283,12 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 		return err
 	}
 	for _, res := range unreadable {
-		a.noteInputFailure(res.Pipeline, res.Job, res.Datum, res.Reason)
+		s.noteInputFailure(res.Pipeline, res.Job, res.Datum, res.Reason)
 	}
 	for j := range jobs {
-		a.signalTasks(j.pipeline)
-		if a.mayEnd(ctx, j.pipeline, j.job) {
-			a.wake(j.pipeline)
+		s.signalTasks(j.pipeline)
+		if s.mayEnd(ctx, j.pipeline, j.job) {
+			s.wake(j.pipeline)
 		}
 	}
 	return nil
@@ -307,9 +300,9 @@ func (a *API) Done(ctx context.Context, results []tusk.TaskResult) error {
 // for every report of a short datum cost the server a fifth of its CPU.
 // It is asked after the results are committed, so that of two reports
 // that end a job's last datums at once, the later one sees both.
-func (a *API) mayEnd(ctx context.Context, pipeline, job string) bool {
+func (s *Scheduler) mayEnd(ctx context.Context, pipeline, job string) bool {
 	var pending bool
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+	err := s.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
 		pending, err = tx.HasDatums(ctx, project, pipeline, job, tusk.DatumQueued, tusk.DatumStarting, tusk.DatumRunning)
 		return err
@@ -366,7 +359,7 @@ func workerTime(d *datumRecord, at *time.Time, now time.Time) *time.Time {
 
 // stageOutputs stages the outputs of the successful results: the files of
 // each, or why they were rejected.
-func (a *API) stageOutputs(ctx context.Context, results []tusk.TaskResult) ([][]fileset.File, []error) {
+func (s *Scheduler) stageOutputs(ctx context.Context, results []tusk.TaskResult) ([][]fileset.File, []error) {
 	files, errs := make([][]fileset.File, len(results)), make([]error, len(results))
 	var ok []int
 	for i, res := range results {
@@ -375,7 +368,7 @@ func (a *API) stageOutputs(ctx context.Context, results []tusk.TaskResult) ([][]
 		}
 	}
 	if len(ok) > 1 {
-		if staged := a.stageTogether(ctx, results, ok); staged != nil {
+		if staged := s.stageTogether(ctx, results, ok); staged != nil {
 			for _, i := range ok {
 				files[i] = staged[i]
 			}
@@ -383,7 +376,7 @@ func (a *API) stageOutputs(ctx context.Context, results []tusk.TaskResult) ([][]
 		}
 	}
 	for _, i := range ok {
-		files[i], errs[i] = a.pfs.StageFiles(ctx, results[i].Outputs, outputLease)
+		files[i], errs[i] = s.pfs.StageFiles(ctx, results[i].Outputs, outputLease)
 	}
 	return files, errs
 }
@@ -393,7 +386,7 @@ func (a *API) stageOutputs(ctx context.Context, results []tusk.TaskResult) ([][]
 // datum staged on its own, when two datums write overlapping paths (the
 // job reports such clashes by datum) or when staging fails (to find the
 // datum at fault).
-func (a *API) stageTogether(ctx context.Context, results []tusk.TaskResult, idx []int) map[int][]fileset.File {
+func (s *Scheduler) stageTogether(ctx context.Context, results []tusk.TaskResult, idx []int) map[int][]fileset.File {
 	owner := map[string]int{} // output path → index of the result writing it
 	var ops []tusk.FileOp
 	for _, i := range idx {
@@ -418,7 +411,7 @@ func (a *API) stageTogether(ctx context.Context, results []tusk.TaskResult, idx 
 			return nil // p is under a path of another datum
 		}
 	}
-	staged, err := a.pfs.StageFiles(ctx, ops, outputLease)
+	staged, err := s.pfs.StageFiles(ctx, ops, outputLease)
 	if err != nil {
 		return nil
 	}
@@ -449,15 +442,15 @@ func ownerOf(owner map[string]int, p string) (int, bool) {
 // RestartDatum stops the attempt in progress (STARTING or RUNNING) of
 // the datums of a job whose ID or input paths match; the stop counts as
 // a failed attempt, so a datum on its last try (datum_tries) fails.
-func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []string) (int, error) {
+func (s *Scheduler) RestartDatum(ctx context.Context, pipeline, job string, match []string) (int, error) {
 	n := 0
-	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+	err := s.db.Update(ctx, func(tx *meta.Tx) error {
 		n = 0
-		r, err := loadPipeline(ctx, tx, pipeline)
+		r, err := pps.LoadPipeline(ctx, tx, pipeline)
 		if err != nil {
 			return err
 		}
-		p, err := r.spec()
+		p, err := r.ParseSpec()
 		if err != nil {
 			return err
 		}
@@ -486,7 +479,7 @@ func (a *API) RestartDatum(ctx context.Context, pipeline, job string, match []st
 		}
 		return nil
 	})
-	a.signalTasks(pipeline)
+	s.signalTasks(pipeline)
 	return n, err
 }
 

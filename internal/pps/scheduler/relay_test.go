@@ -1,4 +1,4 @@
-package pps_test
+package scheduler_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -43,7 +44,7 @@ func (r *stopRecorder) wasStopped(pipeline string) bool {
 func (e *apiEnv) relay() {
 	ctx, cancel := context.WithCancel(e.ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { e.pps.RelaySignals(ctx) })
+	wg.Go(func() { e.sched.RelaySignals(ctx) })
 	wg.Go(func() { e.fs.RelayEvents(ctx) })
 	e.t.Cleanup(func() {
 		cancel()
@@ -59,7 +60,7 @@ func (e *apiEnv) follower() *apiEnv {
 }
 
 // followerWith is follower with opts.
-func (e *apiEnv) followerWith(opts pps.Options) *apiEnv {
+func (e *apiEnv) followerWith(opts scheduler.Options) *apiEnv {
 	e.t.Helper()
 	db, err := meta.Open(e.ctx, e.dsn)
 	if err != nil {
@@ -71,7 +72,8 @@ func (e *apiEnv) followerWith(opts pps.Options) *apiEnv {
 		e.t.Fatal(err)
 	}
 	f := &apiEnv{t: e.t, ctx: e.ctx, db: db, fs: fs, run: noWorkers{}, opts: opts, dsn: e.dsn, objects: e.objects, stop: func() {}}
-	f.pps = pps.New(db, fs, f.run, f.opts)
+	f.sched = scheduler.New(db, fs, f.run, f.opts)
+	f.pps = pps.New(db, fs, f.sched, pps.Options{Limits: f.opts.Limits})
 	f.relay()
 	return f
 }
@@ -82,7 +84,7 @@ func (e *apiEnv) followerWith(opts pps.Options) *apiEnv {
 // workers waiting on the second.
 func TestSignalsCrossServers(t *testing.T) {
 	rec := &stopRecorder{}
-	e := newAPIEnvWith(t, testenv.PostgresDatabase(t), rec, pps.Options{LeaseTTL: time.Minute})
+	e := newAPIEnvWith(t, testenv.PostgresDatabase(t), rec, scheduler.Options{LeaseTTL: time.Minute})
 	e.relay()
 	f := e.follower()
 
@@ -102,7 +104,7 @@ func TestSignalsCrossServers(t *testing.T) {
 	// follower make a job on the leader, whose datums wake the worker.
 	claimed := make(chan []tusk.Task, 1)
 	go func() {
-		ts, err := f.pps.NextTasks(f.ctx, "p", "w", 30*time.Second)
+		ts, err := f.sched.NextTasks(f.ctx, "p", "w", 30*time.Second)
 		if err != nil {
 			t.Error(err)
 		}
@@ -160,7 +162,7 @@ func TestSignalsCrossServers(t *testing.T) {
 func TestDatumsOfADeadServerAreGivenBack(t *testing.T) {
 	e := newAPIEnv(t, testenv.PostgresDatabase(t), time.Hour)
 	e.relay()
-	f := e.followerWith(pps.Options{LeaseTTL: time.Hour, Instance: "follower"})
+	f := e.followerWith(scheduler.Options{LeaseTTL: time.Hour, Instance: "follower"})
 	// The follower's session: it is alive while this runs.
 	ctx, cancel := context.WithCancel(e.ctx)
 	var wg sync.WaitGroup
