@@ -13,9 +13,10 @@ import (
 
 // Transient reports whether err, from a method of Store, may go away if
 // the call is repeated: the server could not be reached or dropped the
-// connection, timed out, failed (5xx) or asked to slow down. A refusal
-// (missing object or bucket, denied access, bad request) is permanent, and
-// so is the end of the caller's context.
+// connection, timed out, failed (5xx), asked to slow down, or received an
+// object whose bytes do not match their checksum (damaged on the way). A
+// refusal (missing object or bucket, denied access, bad request) is
+// permanent, and so is the end of the caller's context.
 func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -23,7 +24,7 @@ func Transient(err error) bool {
 	var resp minio.ErrorResponse
 	if errors.As(err, &resp) && resp.StatusCode != 0 {
 		switch resp.Code {
-		case "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable":
+		case "SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "BadDigest":
 			return true
 		}
 		return resp.StatusCode >= http.StatusInternalServerError || resp.StatusCode == http.StatusTooManyRequests
