@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -44,11 +45,19 @@ func (t *Tx) Lease(ctx context.Context, keys []string, until time.Time) ([]int, 
 	return out, nil
 }
 
-// MarkWritten records that an object has been durably stored, unless the
-// collector is deleting it.
-func (t *Tx) MarkWritten(ctx context.Context, key string) error {
-	if _, err := t.exec(ctx, `UPDATE objects SET written = 1 WHERE key = ? AND deleting = 0`, key); err != nil {
-		return fmt.Errorf("mark %s written: %w", key, err)
+// MarkWritten records that objects have been durably stored, except those
+// the collector is deleting. It costs one statement per 500 keys, not one
+// per key: a flush after a large upload marks hundreds of chunks.
+func (t *Tx) MarkWritten(ctx context.Context, keys []string) error {
+	for group := range slices.Chunk(keys, 500) {
+		args := make([]any, len(group))
+		for i, k := range group {
+			args[i] = k
+		}
+		if _, err := t.exec(ctx, `UPDATE objects SET written = 1 WHERE deleting = 0 AND key IN (`+
+			placeholders(len(group))+`)`, args...); err != nil {
+			return fmt.Errorf("mark %d objects written, %s first: %w", len(group), group[0], err)
+		}
 	}
 	return nil
 }

@@ -79,14 +79,7 @@ func (a *API) flushWrites(ctx context.Context) error {
 			return fmt.Errorf("make %d objects durable: %w", len(keys), err)
 		}
 	}
-	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		for _, k := range keys {
-			if err := tx.MarkWritten(ctx, k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.MarkWritten(ctx, keys) })
 	if err != nil {
 		a.wb.mu.Lock()
 		a.wb.keys = append(a.wb.keys, keys...)

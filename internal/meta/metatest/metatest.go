@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"ObjectClaimForDeletion", testObjectClaimForDeletion},
 		{"ObjectForget", testObjectForget},
 		{"ObjectKnown", testObjectKnown},
+		{"ObjectMarkWrittenMany", testObjectMarkWrittenMany},
 		{"ClaimableDatums", testClaimableDatums},
 		{"DatumBatches", testDatumBatches},
 		{"LineageGenerations", testLineageGenerations},

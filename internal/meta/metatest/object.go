@@ -1,6 +1,7 @@
 package metatest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,9 +18,9 @@ func lease(t *testing.T, db *meta.DB, until time.Time, keys ...string) []int {
 	return states
 }
 
-func markWritten(t *testing.T, db *meta.DB, key string) {
+func markWritten(t *testing.T, db *meta.DB, keys ...string) {
 	t.Helper()
-	update(t, db, func(tx *meta.Tx) error { return tx.MarkWritten(t.Context(), key) })
+	update(t, db, func(tx *meta.Tx) error { return tx.MarkWritten(t.Context(), keys) })
 }
 
 func expired(t *testing.T, db *meta.DB, now time.Time) []string {
@@ -136,6 +137,29 @@ func testObjectKnown(t *testing.T, db *meta.DB) {
 		t.Error("ObjectKnown of a written key = false, want true")
 	}
 	markWritten(t, db, "unleased")
+	if known(t, db, "unleased") {
+		t.Error("MarkWritten of a key never leased made it known")
+	}
+}
+
+// testObjectMarkWrittenMany marks more keys at once than one statement
+// takes, among them one the collector is deleting and one never leased.
+func testObjectMarkWrittenMany(t *testing.T, db *meta.DB) {
+	keys := make([]string, 1200)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("k%04d", i)
+	}
+	lease(t, db, at(time.Hour), keys...)
+	if !claim(t, db, "k0700", at(2*time.Hour)) {
+		t.Fatal("ClaimForDeletion of an expired object = false, want true")
+	}
+	markWritten(t, db, append(keys, "unleased")...)
+	want := make([]int, len(keys))
+	for i := range want {
+		want[i] = meta.ObjectPresent
+	}
+	want[700] = meta.ObjectDeleting
+	diff(t, "states after marking 1200 keys written", want, lease(t, db, at(3*time.Hour), keys...))
 	if known(t, db, "unleased") {
 		t.Error("MarkWritten of a key never leased made it known")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -48,7 +49,7 @@ type Options struct {
 // Scheduler runs the pipelines' jobs.
 type Scheduler struct {
 	db     *meta.DB
-	pfs    FS
+	pfs    *pfs.API
 	runner Runner
 	log    *slog.Logger
 	lease  time.Duration
@@ -82,8 +83,8 @@ type Scheduler struct {
 }
 
 // New returns a scheduler of the pipelines recorded in db, over a file
-// system (a pfs.API), whose workers run starts and stops.
-func New(db *meta.DB, fs FS, run Runner, opts Options) *Scheduler {
+// system, whose workers run starts and stops.
+func New(db *meta.DB, fs *pfs.API, run Runner, opts Options) *Scheduler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
