@@ -37,11 +37,20 @@ type reporter struct {
 	starts map[string]*time.Timer // by datum: starts waiting out startDelay
 	closed bool
 	done   chan struct{}
+	linger time.Duration // lingerFor, but for tests
 }
 
 // startDelay is how long a datum's command runs before the server hears
 // that it started; until then the datum shows STARTING.
 const startDelay = 50 * time.Millisecond
+
+// lingerFor is how long the reporter holds the ends of datums, while no
+// start, marker or stop is queued, so that the start of the datum that
+// follows (queued startDelay after it begins) goes in the same request:
+// a run of datums longer than startDelay then costs the server one
+// report per datum, not two. The end of a set's last datum is not held:
+// the set's finish queues a marker at once.
+const lingerFor = startDelay + 20*time.Millisecond
 
 // A report is one item of the queue: a datum's start, the ends of datums
 // of a set (a group, whose outputs are staged together), or a marker that
@@ -67,7 +76,7 @@ type group struct {
 }
 
 func newReporter(ctx context.Context, w *worker) *reporter {
-	r := &reporter{w: w, ctx: ctx, starts: map[string]*time.Timer{}, done: make(chan struct{})}
+	r := &reporter{w: w, ctx: ctx, starts: map[string]*time.Timer{}, done: make(chan struct{}), linger: lingerFor}
 	r.cond = sync.NewCond(&r.mu)
 	go r.loop()
 	return r
@@ -177,6 +186,7 @@ func (r *reporter) loop() {
 		for len(r.queue) == 0 && !r.closed {
 			r.cond.Wait()
 		}
+		r.lingerLocked()
 		batch := r.queue
 		r.queue = nil
 		for _, rep := range batch {
@@ -192,6 +202,34 @@ func (r *reporter) loop() {
 			return // closed
 		}
 		r.send(batch)
+	}
+}
+
+// lingerLocked waits, for up to r.linger, while the queue holds only
+// ends of datums and the reporter is neither closed nor stopping, for a
+// start or a marker to join them; r.mu is held.
+func (r *reporter) lingerLocked() {
+	endsOnly := func() bool {
+		for _, rep := range r.queue {
+			if rep.group == nil {
+				return false
+			}
+		}
+		return len(r.queue) > 0 && !r.closed && r.ctx.Err() == nil
+	}
+	if !endsOnly() {
+		return
+	}
+	over := false
+	t := time.AfterFunc(r.linger, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		over = true
+		r.cond.Broadcast()
+	})
+	defer t.Stop()
+	for !over && endsOnly() {
+		r.cond.Wait()
 	}
 }
 

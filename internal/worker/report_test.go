@@ -17,12 +17,12 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// TestShortDatumIsReportedOnce checks that a datum whose command ends
-// within startDelay is reported once, its end carrying its start, while
-// a longer one is reported RUNNING first.
-func TestShortDatumIsReportedOnce(t *testing.T) {
+// reportingWorker returns a worker whose reporter sends to a server that
+// records the results of each request, and a set of two datums, a and b,
+// of it; requests returns what the server received so far.
+func reportingWorker(t *testing.T, a, b string) (w *worker, s *datumSet, requests func() [][]tusk.TaskResult) {
 	var mu sync.Mutex
-	var got []tusk.TaskResult
+	var got [][]tusk.TaskResult
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var rs []tusk.TaskResult
 		if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
@@ -30,19 +30,31 @@ func TestShortDatumIsReportedOnce(t *testing.T) {
 			return
 		}
 		mu.Lock()
-		got = append(got, rs...)
+		got = append(got, rs)
 		mu.Unlock()
 		w.Write([]byte("{}\n"))
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	c, err := client.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &worker{cfg: Config{Client: c, ID: "w"}, log: slog.New(slog.DiscardHandler)}
+	w = &worker{cfg: Config{Client: c, ID: "w"}, log: slog.New(slog.DiscardHandler)}
 	w.rep = newReporter(context.Background(), w)
-	s := &datumSet{w: w, tasks: []tusk.Task{{Datum: "short"}, {Datum: "long"}}, results: make([]tusk.TaskResult, 2),
+	s = &datumSet{w: w, tasks: []tusk.Task{{Datum: a}, {Datum: b}}, results: make([]tusk.TaskResult, 2),
 		started: make([]time.Time, 2), settled: make([]bool, 2), cancelled: map[string]bool{}, current: -1, stop: func() {}}
+	return w, s, func() [][]tusk.TaskResult {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
+// TestShortDatumIsReportedOnce checks that a datum whose command ends
+// within startDelay is reported once, its end carrying its start, while
+// a longer one is reported RUNNING first.
+func TestShortDatumIsReportedOnce(t *testing.T) {
+	w, s, requests := reportingWorker(t, "short", "long")
 	// The short datum ends at once, well within startDelay: time is what
 	// decides whether its start is reported on its own.
 	s.running(0)
@@ -50,12 +62,12 @@ func TestShortDatumIsReportedOnce(t *testing.T) {
 	s.running(1)
 	// The long datum's command runs on until the server hears it started.
 	testenv.Eventually(t, 30*time.Second, "the start of the long datum is reported",
-		func() bool { return reported(&mu, &got, "long", tusk.DatumRunning) })
+		func() bool { return reported(requests(), "long", tusk.DatumRunning) })
 	s.end(1, tusk.DatumSuccess, "")
 	w.rep.close()
 
 	states := map[string][]string{}
-	for _, res := range got {
+	for _, res := range slices.Concat(requests()...) {
 		states[res.Datum] = append(states[res.Datum], res.State)
 		if res.State == tusk.DatumSuccess && res.Started == nil {
 			t.Errorf("the end of %s does not carry its start", res.Datum)
@@ -69,11 +81,36 @@ func TestShortDatumIsReportedOnce(t *testing.T) {
 	}
 }
 
-// reported says whether got holds a result of datum in state.
-func reported(mu *sync.Mutex, got *[]tusk.TaskResult, datum, state string) bool {
-	mu.Lock()
-	defer mu.Unlock()
-	return slices.ContainsFunc(*got, func(r tusk.TaskResult) bool { return r.Datum == datum && r.State == state })
+// TestEndGoesWithTheNextStart checks that the end of a datum is held
+// until the start of the next one, so that both go in one request, and
+// that closing the reporter sends what it holds at once.
+func TestEndGoesWithTheNextStart(t *testing.T) {
+	w, s, requests := reportingWorker(t, "a", "b")
+	// However slow the machine, the end is held until the start comes.
+	w.rep.linger = time.Hour
+	s.running(0)
+	s.end(0, tusk.DatumSuccess, "")
+	s.running(1)
+	testenv.Eventually(t, 30*time.Second, "a request is sent", func() bool { return len(requests()) > 0 })
+	s.end(1, tusk.DatumSuccess, "")
+	w.rep.close() // sends the held end of b without waiting
+	var got [][]string
+	for _, req := range requests() {
+		var states []string
+		for _, res := range req {
+			states = append(states, res.Datum+" "+res.State)
+		}
+		got = append(got, states)
+	}
+	want := [][]string{{"a " + tusk.DatumSuccess, "b " + tusk.DatumRunning}, {"b " + tusk.DatumSuccess}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("requests = %q, want %q", got, want)
+	}
+}
+
+// reported says whether the requests hold a result of datum in state.
+func reported(requests [][]tusk.TaskResult, datum, state string) bool {
+	return slices.ContainsFunc(slices.Concat(requests...), func(r tusk.TaskResult) bool { return r.Datum == datum && r.State == state })
 }
 
 // TestReportIsSentAgainWhileTheServerFails: a report the server fails
