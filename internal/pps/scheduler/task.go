@@ -227,7 +227,13 @@ func (s *Scheduler) Heartbeat(ctx context.Context, pipeline, job, worker string,
 func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 	files, rejected := s.stageOutputs(ctx, results)
 	type jobKey struct{ pipeline, job string }
-	jobs := map[jobKey]bool{}
+	// What the results did to each job: ended, that an attempt ended (the
+	// job may be done); queued, that a datum went back to the queue (a
+	// waiting worker may claim it). Only these are signalled: a signal
+	// per report woke every idle worker of the job to claim nothing, at
+	// the end of a job of 32 workers a storm of empty claims.
+	type news struct{ ended, queued bool }
+	jobs := map[jobKey]news{}
 	var unreadable []tusk.TaskResult
 	// Volatile: after a power loss the datums simply run again. A queue:
 	// each datum is locked where read, so that reports of other datums
@@ -272,7 +278,11 @@ func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 				lease = now().Add(s.lease)
 			}
 			batch.put(d, lease)
-			jobs[jobKey{res.Pipeline, res.Job}] = true
+			k := jobKey{res.Pipeline, res.Job}
+			n := jobs[k]
+			n.ended = n.ended || res.State != tusk.DatumRunning
+			n.queued = n.queued || d.State == tusk.DatumQueued
+			jobs[k] = n
 			if res.InputError {
 				unreadable = append(unreadable, res)
 			}
@@ -285,9 +295,11 @@ func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 	for _, res := range unreadable {
 		s.noteInputFailure(res.Pipeline, res.Job, res.Datum, res.Reason)
 	}
-	for j := range jobs {
-		s.signalTasks(j.pipeline)
-		if s.mayEnd(ctx, j.pipeline, j.job) {
+	for j, n := range jobs {
+		if n.queued {
+			s.signalTasks(j.pipeline)
+		}
+		if n.ended && s.mayEnd(ctx, j.pipeline, j.job) {
 			s.wake(j.pipeline)
 		}
 	}
