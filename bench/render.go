@@ -44,6 +44,17 @@ func startBrowser(ctx context.Context, dir string) *browser {
 	return &browser{ctx: tab, cancel: cancel}
 }
 
+// open loads u once, untimed: the console's login link, which leaves
+// the session's cookie in the browser.
+func (b *browser) open(u string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		return fmt.Errorf("open %s: %w", u, err)
+	}
+	return nil
+}
+
 // render loads u renderGets times after one untimed load and returns the
 // median time from the start of the navigation to the end of the load
 // event (the page, its CSS and scripts fetched, parsed and laid out), as

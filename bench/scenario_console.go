@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
 	"path/filepath"
@@ -18,6 +19,7 @@ var consoleScenario = scenario{
 	note: "An in-process server with the process runner holds a repo of 10k one-file commits (× scale, made one " +
 		"after the other through the client while the job runs; neither is timed) and a finished job of 100k datums (× scale: one commit of as many " +
 		"tiny files at the root of another repo, a pipeline with glob `/*`, command `sh -c :`, parallelism 2). " +
+		"The HTTP client and the browser each open a console session first, through a one-time login link as `tusk up` prints. " +
 		"Then plain HTTP GETs of the console's home page (`/`), the repo page of the long history (its newest 50 " +
 		"commits), the job page (its first 50 datums) and the page of the job's middle datum: one untimed GET of " +
 		"each, then 10 timed ones over a kept-alive loopback connection; each figure is the median time to the " +
@@ -48,9 +50,16 @@ func runConsole(ctx context.Context, b *bench) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Jar: jar, Transport: &http.Transport{DisableCompression: true}}
 	defer hc.CloseIdleConnections()
 	base := t.client.Address()
+	if _, _, _, err := getPage(ctx, hc, t.srv.LoginLink(base)); err != nil {
+		return nil, fmt.Errorf("console login: %w", err)
+	}
 	floor, err := timePage(ctx, hc, base+"/healthz")
 	if err != nil {
 		return nil, fmt.Errorf("/healthz: %w", err)
@@ -65,6 +74,9 @@ func runConsole(ctx context.Context, b *bench) ([]row, error) {
 	br := startBrowser(ctx, filepath.Join(dir, "chromium"))
 	if br != nil {
 		defer br.cancel()
+		if err := br.open(t.srv.LoginLink(base)); err != nil {
+			return nil, fmt.Errorf("console login in Chromium: %w", err)
+		}
 	}
 	var rows []row
 	for _, p := range pages {
