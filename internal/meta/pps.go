@@ -3,6 +3,7 @@ package meta
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -213,20 +214,25 @@ func (t *Tx) Datums(ctx context.Context, project, pipeline, job, state string, a
 	return out, nil
 }
 
-// HasDatums reports whether a job has a datum in one of the states.
+// HasDatums reports whether a job has a datum in one of the states, in
+// one statement that looks up each state by equality in the state index
+// (given the states as a list, PostgreSQL's planner may leave the state
+// to a filter over every datum of the job).
 func (t *Tx) HasDatums(ctx context.Context, project, pipeline, job string, states ...string) (bool, error) {
-	for _, s := range states {
-		var one int
-		err := t.queryRow(ctx, `SELECT 1 FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND state = ? LIMIT 1`,
-			project, pipeline, job, s).Scan(&one)
-		if err == nil {
-			return true, nil
-		}
-		if !isNoRows(err) {
-			return false, fmt.Errorf("look for %s datums of %s@%s: %w", s, pipeline, job, err)
-		}
+	if len(states) == 0 {
+		return false, nil
 	}
-	return false, nil
+	var exists []string
+	var args []any
+	for _, s := range states {
+		exists = append(exists, `EXISTS (SELECT 1 FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND state = ?)`)
+		args = append(args, project, pipeline, job, s)
+	}
+	var found bool
+	if err := t.queryRow(ctx, `SELECT `+strings.Join(exists, " OR "), args...).Scan(&found); err != nil {
+		return false, fmt.Errorf("look for %s datums of %s@%s: %w", strings.Join(states, ", "), pipeline, job, err)
+	}
+	return found, nil
 }
 
 // CountDatums returns how many datums of a job are in each state.

@@ -69,6 +69,11 @@ func LoadPipeline(ctx context.Context, tx *meta.Tx, name string) (*PipelineRecor
 	if err != nil {
 		return nil, err
 	}
+	return DecodePipeline(name, b)
+}
+
+// DecodePipeline decodes the stored record of pipeline name.
+func DecodePipeline(name string, b []byte) (*PipelineRecord, error) {
 	var r PipelineRecord
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("pipeline %s: %w", name, err)

@@ -2,6 +2,7 @@ package metatest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,31 +32,60 @@ func testClaimableDatums(t *testing.T, db *meta.DB) {
 		}
 		return nil
 	})
-	docs := get(t, db, func(tx *meta.Tx) ([][]byte, error) { return tx.ClaimableDatums(ctx, project, "p", "j", now, 10) })
-	var got []string
-	for _, d := range docs {
-		got = append(got, string(d))
+	claim := func(job string, size meta.SetSize) []string {
+		t.Helper()
+		docs := get(t, db, func(tx *meta.Tx) ([][]byte, error) { return tx.ClaimableDatums(ctx, project, "p", job, now, size) })
+		var ids []string
+		for _, d := range docs {
+			ids = append(ids, string(d))
+		}
+		return ids
 	}
-	want := []string{`{"id":"queued"}`, `{"id":"starting-lost"}`, `{"id":"running-lost"}`}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+	if got, want := claim("j", meta.SetSize{N: 10}), []string{`{"id":"queued"}`, `{"id":"starting-lost"}`, `{"id":"running-lost"}`}; !slices.Equal(got, want) {
 		t.Errorf("claimable datums = %v, want %v", got, want)
 	}
-	var n int
-	view(t, db, func(tx *meta.Tx) (err error) {
-		n, err = tx.CountClaimableDatums(ctx, project, "p", "j", now, 10)
-		return err
-	})
-	if n != 3 {
-		t.Errorf("CountClaimableDatums = %d, want 3", n)
+	if got := claim("j", meta.SetSize{N: 2}); len(got) != 2 {
+		t.Errorf("ClaimableDatums with N = 2 returned %d", len(got))
 	}
-	if docs := get(t, db, func(tx *meta.Tx) ([][]byte, error) { return tx.ClaimableDatums(ctx, project, "p", "j", now, 2) }); len(docs) != 2 {
-		t.Errorf("ClaimableDatums with n = 2 returned %d", len(docs))
+	// A set sized by a spread is of queued datums while there are any,
+	// then of expired ones.
+	if got, want := claim("j", meta.SetSize{N: 10, Spread: 1}), []string{`{"id":"queued"}`}; !slices.Equal(got, want) {
+		t.Errorf("claimable datums with a spread = %v, want %v", got, want)
+	}
+	update(t, db, func(tx *meta.Tx) error {
+		for i := range 7 {
+			if err := tx.PutDatum(ctx, project, "p", "k", fmt.Sprint(i), int64(i), "QUEUED", time.Time{}, fmt.Appendf(nil, "%d", i)); err != nil {
+				return err
+			}
+		}
+		for i := range 3 {
+			if err := tx.PutDatum(ctx, project, "p", "e", fmt.Sprint(i), int64(i), "RUNNING", now.Add(-time.Second), fmt.Appendf(nil, "%d", i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		job  string
+		size meta.SetSize
+		want int
+	}{
+		{"k", meta.SetSize{N: 3, Spread: 2}, 3},  // 7 queued over 2, at most 3
+		{"k", meta.SetSize{N: 10, Spread: 2}, 3}, // 7 over 2
+		{"k", meta.SetSize{N: 10, Spread: 3}, 2}, // 7 over 3
+		{"k", meta.SetSize{N: 10, Spread: 8}, 1}, // at least 1
+		{"e", meta.SetSize{N: 10, Spread: 2}, 3}, // expired ones, when none is queued: a dead worker's set whole
+		{"e", meta.SetSize{N: 2, Spread: 2}, 2},
+	} {
+		if got := claim(c.job, c.size); len(got) != c.want {
+			t.Errorf("ClaimableDatums of job %s with %+v returned %d datums, want %d", c.job, c.size, len(got), c.want)
+		}
 	}
 }
 
 // testDatumBatches checks that PutDatums stores many datums at once,
-// replacing those that exist, over more than one statement, and that
-// DatumsByID finds them by ID, leaving out IDs of no datum.
+// replacing those that exist (over more than one statement on SQLite),
+// and that DatumsByID finds them by ID, leaving out IDs of no datum.
 func testDatumBatches(t *testing.T, db *meta.DB) {
 	ctx := t.Context()
 	var rows []meta.DatumPut

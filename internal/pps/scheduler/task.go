@@ -23,10 +23,12 @@ const outputLease = 7 * 24 * time.Hour
 // Workers take datums in sets, as Pachyderm's do: a set is claimed in one
 // transaction, its leases are renewed by one heartbeat, and its results
 // are reported in one request, so that these costs are paid per set, not
-// per datum. Without datum_set_spec.number, a set holds the datums a
-// worker may claim divided by setsPerWorker sets per worker (or
-// datum_set_spec.per_worker), at least 1 and at most maxSetSize: sets
-// shrink as the queue drains, so that workers run out of work together.
+// per datum. Without datum_set_spec.number, a set holds the queued datums
+// (or, once none is queued, those whose lease ran out) divided by
+// setsPerWorker sets per worker (or datum_set_spec.per_worker), at least
+// 1 and at most maxSetSize: sets shrink as the queue drains, so that
+// workers run out of work together. The store counts and takes them in
+// one statement (meta.SetSize).
 // With datum_set_spec.size_bytes, a set takes datums, in order, until the
 // size of their input files reaches it (at least one, at most number when
 // that is given too, else maxSetSize).
@@ -80,19 +82,16 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 	// ends or a pipeline that stops meanwhile is reported stale.
 	err = s.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		tasks, failed = nil, false
-		r, err := pps.LoadPipeline(ctx, tx, pipeline)
+		doc, jobDoc, err := tx.PipelineWork(ctx, project, pipeline)
 		if err != nil {
 			return err
 		}
-		if r.Stopped {
-			return nil
-		}
-		docs, err := tx.UnfinishedJobs(ctx, project, pipeline)
-		if err != nil {
+		r, err := pps.DecodePipeline(pipeline, doc)
+		if err != nil || r.Stopped || jobDoc == nil {
 			return err
 		}
-		jobs, err := pps.DecodeJobs(docs)
-		if err != nil || len(jobs) == 0 || jobs[0].State != tusk.JobRunning {
+		jobs, err := pps.DecodeJobs([][]byte{jobDoc})
+		if err != nil || jobs[0].State != tusk.JobRunning {
 			return err
 		}
 		j := jobs[0]
@@ -101,11 +100,7 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 			return err
 		}
 		t := now()
-		n, err := setSize(ctx, tx, p, j.ID, t)
-		if err != nil {
-			return err
-		}
-		docs, err = tx.ClaimableDatums(ctx, project, pipeline, j.ID, t, n)
+		docs, err := tx.ClaimableDatums(ctx, project, pipeline, j.ID, t, setSize(p))
 		if err != nil {
 			return err
 		}
@@ -147,22 +142,20 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 	return tasks, failed, err
 }
 
-// setSize returns how many datums of a job a worker claims at once.
-func setSize(ctx context.Context, tx *meta.Tx, p *spec.Pipeline, job string, t time.Time) (int, error) {
+// setSize says how many datums of a job a worker claims at once.
+func setSize(p *spec.Pipeline) meta.SetSize {
 	ds := p.DatumSetSpec
 	if ds != nil && ds.Number > 0 {
-		return int(ds.Number), nil
+		return meta.SetSize{N: int(ds.Number)}
 	}
 	if ds != nil && ds.SizeBytes > 0 {
-		return maxSetSize, nil
+		return meta.SetSize{N: maxSetSize}
 	}
 	per := int64(setsPerWorker)
 	if ds != nil && ds.PerWorker > 0 {
 		per = min(ds.PerWorker, 1<<16)
 	}
-	spread := pps.Parallelism(p) * int(per)
-	n, err := tx.CountClaimableDatums(ctx, project, p.Name(), job, t, maxSetSize*spread)
-	return min(max(n/spread, 1), maxSetSize), err
+	return meta.SetSize{N: maxSetSize, Spread: pps.Parallelism(p) * int(per)}
 }
 
 func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int) tusk.Task {
