@@ -32,6 +32,7 @@ type upOptions struct {
 	workerUser string
 	// workerStart is how long a job waits for its pipeline's workers.
 	workerStart time.Duration
+	datumLease  time.Duration
 	createBkt   bool
 	storeRetry  time.Duration
 
@@ -132,6 +133,8 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
 	f.DurationVar(&opts.workerStart, "worker-start-timeout", server.DefaultWorkerStartTimeout,
 		"how long a job waits for its pipeline's workers to start (a missing image, a runner error) before it fails")
+	f.DurationVar(&opts.datumLease, "datum-lease", 30*time.Second,
+		"how long a worker may go without a heartbeat (it sends one every third of this) before its datums go to another worker")
 	f.BoolVar(&opts.createBkt, "create-bucket", false, "create the --storage S3 bucket if it does not exist")
 	f.DurationVar(&opts.storeRetry, "store-retry", 30*time.Second, "how long a call to S3 or PostgreSQL retries transient errors before it fails (0: no retries)")
 	limits := server.DefaultLimits()
@@ -209,7 +212,7 @@ func checkLimits(opts upOptions) error {
 	}{
 		{"--max-parallelism", int64(opts.maxParallelism)}, {"--max-total-parallelism", int64(opts.maxTotalParallelism)},
 		{"--max-datums", opts.maxDatums}, {"--min-cron-interval", int64(opts.minCronInterval)},
-		{"--max-datum-log-bytes", opts.maxDatumLogBytes},
+		{"--max-datum-log-bytes", opts.maxDatumLogBytes}, {"--datum-lease", int64(opts.datumLease)},
 	} {
 		if l.v <= 0 {
 			return usagef("%s must be more than 0", l.flag)
@@ -250,6 +253,7 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		WorkerUser:         opts.workerUser,
 		NoWorkerNetwork:    opts.noNetwork,
 		WorkerStartTimeout: opts.workerStart,
+		DatumLease:         opts.datumLease,
 		CreateBucket:       opts.createBkt,
 		StoreRetry:         opts.storeRetry,
 		ServerNames:        opts.serverNames,

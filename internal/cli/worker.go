@@ -38,7 +38,9 @@ The worker proves who it is with $TUSK_WORKER_TOKEN, a token of the
 pipeline (tusk auth get-worker-token PIPELINE), and trusts the server's
 certificate as the CLI does: --server-ca or --server-fingerprint, else
 $TUSK_SERVER_CA or $TUSK_SERVER_FINGERPRINT. The address is --address, else
-$TUSK_ADDRESS. Run as many as the pipeline's parallelism asks for; each
+$TUSK_ADDRESS; of several servers sharing their stores, give them all,
+separated by commas: the worker uses one, and moves on to the next when it
+cannot reach it. Run as many as the pipeline's parallelism asks for; each
 needs its own --id (default: the host name).`
 
 func newWorkerCommand(g *globals) *cobra.Command {
@@ -58,7 +60,7 @@ func newWorkerCommand(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&opts.pipeline, "pipeline", "", "pipeline to work for")
 	f.StringVar(&opts.id, "id", "", "worker ID")
-	f.StringVar(&opts.address, "address", "", "server address: unix:///path, host:port or https://host:port (default $TUSK_ADDRESS)")
+	f.StringVar(&opts.address, "address", "", "server address: unix:///path, host:port or https://host:port, or several host:port or https://host:port separated by commas (default $TUSK_ADDRESS)")
 	f.StringVar(&opts.serverCA, "server-ca", "", "PEM file of the CA that signed the server's certificate (default $TUSK_SERVER_CA)")
 	f.StringVar(&opts.serverFingerprint, "server-fingerprint", "", "the server certificate's SHA-256 fingerprint, SHA256:… (default $TUSK_SERVER_FINGERPRINT)")
 	f.StringVar(&opts.root, "root", "/pfs", "directory where datums are laid out")
@@ -107,7 +109,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	c, err := client.New(opts.address, copts...)
+	c, err := client.New(opts.address, append(copts, client.ResponseTimeout(worker.RequestTimeout))...)
 	if err != nil {
 		return err
 	}

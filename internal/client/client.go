@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/chunk"
@@ -21,11 +23,18 @@ import (
 // DefaultAddress is where a local `tusk up` listens.
 const DefaultAddress = "127.0.0.1:1650"
 
-// Client talks to one Tusk server.
+// Client talks to a Tusk server, or to one of several that share their
+// stores: it sends every request to the one in use, and moves on to the
+// next when that one cannot be reached or says it is unavailable.
 type Client struct {
-	base  string
+	bases []string      // the servers' base URLs
+	cur   *atomic.Int32 // index in bases of the server in use, shared by As
 	http  *http.Client
-	token string // sent as a bearer token; "" sends none
+	// long is http without its ResponseTimeout, for requests that the
+	// server holds (NextTasks).
+	long   *http.Client
+	answer time.Duration // ResponseTimeout's
+	token  string        // sent as a bearer token; "" sends none
 
 	trust trust // which server certificates to trust over https
 
@@ -37,32 +46,61 @@ type Client struct {
 type Option func(*Client)
 
 // New returns a client of the server at addr: "host:port", a URL
-// ("http://host:port", "https://host:port"), or "unix:///path/to.sock".
+// ("http://host:port", "https://host:port"), or "unix:///path/to.sock";
+// or of several servers sharing their stores, their TCP addresses
+// separated by commas, used in turn as each fails (see do).
 func New(addr string, opts ...Option) (*Client, error) {
-	c := &Client{}
+	c := &Client{cur: new(atomic.Int32)}
 	for _, o := range opts {
 		o(c)
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second, TLSClientConfig: c.trust.config()}
-	c.http = &http.Client{Transport: tr}
-	switch {
-	case strings.HasPrefix(addr, "unix://"):
-		sock := strings.TrimPrefix(addr, "unix://")
+	if sock, ok := strings.CutPrefix(addr, "unix://"); ok {
 		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 		}
-		c.base = "http://tusk"
-	case strings.HasPrefix(addr, "http://"), strings.HasPrefix(addr, "https://"):
-		c.base = strings.TrimSuffix(addr, "/")
-	case addr == "":
-		return nil, fmt.Errorf("no server address")
-	default:
-		c.base = "http://" + addr
+		c.bases = []string{"http://tusk"}
+	} else {
+		for a := range strings.SplitSeq(addr, ",") {
+			base, err := baseURL(strings.TrimSpace(a))
+			if err != nil {
+				return nil, err
+			}
+			c.bases = append(c.bases, base)
+		}
 	}
-	if _, err := url.Parse(c.base); err != nil {
-		return nil, fmt.Errorf("bad server address %q: %w", addr, err)
+	c.long = &http.Client{Transport: tr}
+	c.http = c.long
+	if c.answer > 0 {
+		timed := tr.Clone()
+		timed.ResponseHeaderTimeout = c.answer
+		c.http = &http.Client{Transport: timed}
 	}
 	return c, nil
+}
+
+// ResponseTimeout makes a request fail when the server has not begun to
+// answer within d of receiving it, except NextTasks, which the server
+// holds: a server that stalls, or is cut off without a word, would
+// otherwise be waited for as long as TCP waits, for minutes. (Requests
+// that the server holds for long, waits and subscriptions, would fail.)
+func ResponseTimeout(d time.Duration) Option { return func(c *Client) { c.answer = d } }
+
+// baseURL returns the base URL of the server at addr, a TCP address.
+func baseURL(addr string) (string, error) {
+	base := "http://" + addr
+	switch {
+	case addr == "":
+		return "", fmt.Errorf("no server address")
+	case strings.HasPrefix(addr, "unix://"):
+		return "", fmt.Errorf("bad server address %q: a Unix socket cannot be one of several addresses", addr)
+	case strings.HasPrefix(addr, "http://"), strings.HasPrefix(addr, "https://"):
+		base = strings.TrimSuffix(addr, "/")
+	}
+	if _, err := url.Parse(base); err != nil {
+		return "", fmt.Errorf("bad server address %q: %w", addr, err)
+	}
+	return base, nil
 }
 
 // WithToken makes the client send token (as "Authorization: Bearer").
@@ -71,14 +109,33 @@ func WithToken(token string) Option { return func(c *Client) { c.token = token }
 // As returns a client of the same server, over the same connections,
 // that sends token instead (the console acts as each of its users).
 func (c *Client) As(token string) *Client {
-	return &Client{base: c.base, http: c.http, trust: c.trust, token: token}
+	return &Client{bases: c.bases, cur: c.cur, http: c.http, long: c.long, answer: c.answer, trust: c.trust, token: token}
 }
 
-// Address returns the server's base URL.
-func (c *Client) Address() string { return c.base }
+// Address returns the base URL of the server in use.
+func (c *Client) Address() string { return c.bases[c.cur.Load()] }
 
+// failed moves on from server i, which failed a request, to the next one,
+// unless another request moved on already.
+func (c *Client) failed(i int32) {
+	c.cur.CompareAndSwap(i, (i+1)%int32(len(c.bases)))
+}
+
+// do sends a request to the server in use. A server that cannot be
+// reached, does not answer before the request's deadline, or answers that
+// it is unavailable fails the request, and the next one goes to the next
+// server: the callers that try again (a worker's reports and claims) thus
+// reach another server sharing the stores, whereas a request is not sent
+// twice, which some must not be.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body io.Reader, contentType string) (*http.Response, error) {
-	u := c.base + path
+	return c.send(c.http, ctx, method, path, q, body, contentType)
+}
+
+// send is do on the HTTP client hc.
+func (c *Client) send(hc *http.Client, ctx context.Context, method, path string, q url.Values, body io.Reader, contentType string) (*http.Response, error) {
+	i := c.cur.Load()
+	base := c.bases[i]
+	u := base + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -95,20 +152,28 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				c.failed(i) // stalled, or cut off without a word
+			}
 			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 		}
-		if terr := untrusted(c.base, err); terr != nil {
+		if terr := untrusted(base, err); terr != nil {
 			return nil, terr
 		}
-		return nil, &tusk.Error{Kind: tusk.KindUnavailable, Message: fmt.Sprintf("cannot reach the tusk server at %s: %v", c.base, unwrapURLError(err)),
+		c.failed(i)
+		return nil, &tusk.Error{Kind: tusk.KindUnavailable, Message: fmt.Sprintf("cannot reach the tusk server at %s: %v", base, unwrapURLError(err)),
 			Hint: "start one with `tusk up`, or point TUSK_ADDRESS at a running server"}
 	}
 	if resp.StatusCode >= 400 {
 		defer closeBody(resp.Body)
-		return nil, decodeError(resp)
+		err := decodeError(resp)
+		if tusk.KindOf(err) == tusk.KindUnavailable {
+			c.failed(i)
+		}
+		return nil, err
 	}
 	return resp, nil
 }

@@ -142,7 +142,7 @@ func (c *Client) Logs(ctx context.Context, pipeline, job, datum string, follow b
 // NextTasks asks for a set of datums to process, waiting up to wait; it
 // returns nil when there is none.
 func (c *Client) NextTasks(ctx context.Context, pipeline, worker string, wait time.Duration) ([]tusk.Task, error) {
-	resp, err := c.do(ctx, http.MethodPost, "/v1/workers/next", url.Values{"pipeline": {pipeline}, "worker": {worker}, "wait": {wait.String()}}, nil, "application/json")
+	resp, err := c.send(c.long, ctx, http.MethodPost, "/v1/workers/next", url.Values{"pipeline": {pipeline}, "worker": {worker}, "wait": {wait.String()}}, nil, "application/json")
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,9 @@ import (
 // process ended and the kernel closed its socket. One cut off from the
 // database stops leading when its session stops answering (pingTimeout),
 // and PostgreSQL drops the session, freeing the lock for another, when
-// its keepalives give up on the connection (sessionSettings).
+// its keepalives give up on the connection, or its server, stalled (a
+// stopped process, a paused container), has left it idle for seconds
+// (sessionSettings).
 
 const (
 	lockLeader = 0x7475736b // "tusk": (lockLeader, 1) is the leader lock
@@ -32,12 +34,17 @@ const (
 
 // sessionSettings make PostgreSQL give up on a session whose server no
 // longer answers within seconds (a partition, a frozen host) rather than
-// the system's default of hours, so that another server may lead.
+// the system's default of hours, so that another server may lead. A
+// server whose process stalls while its host runs on (stopped, or its
+// container paused) still answers keepalives from its kernel, but no
+// longer uses its session, which every live server does every
+// leaderRetry: PostgreSQL ends a session idle for 5 s.
 var sessionSettings = []string{
 	"SET tcp_keepalives_idle = 2",
 	"SET tcp_keepalives_interval = 1",
 	"SET tcp_keepalives_count = 3",
 	"SET tcp_user_timeout = 5000",
+	"SET idle_session_timeout = 5000",
 }
 
 // Lead runs the session of server id until ctx ends: while this server
@@ -84,8 +91,8 @@ func (d *DB) session(ctx context.Context, id string, lead func(context.Context))
 	// locks.
 	defer conn.Close(context.WithoutCancel(ctx))
 	for _, s := range sessionSettings {
-		// Best effort: an older PostgreSQL lacks tcp_user_timeout, and
-		// a Unix socket has no keepalives.
+		// Best effort: an older PostgreSQL lacks tcp_user_timeout and
+		// idle_session_timeout, and a Unix socket has no keepalives.
 		conn.Exec(ctx, s)
 	}
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock_shared($1, $2)", lockServer, serverKey(id)); err != nil {

@@ -135,8 +135,11 @@ func TestPostgresLead(t *testing.T) {
 	}
 	defer admin.Close()
 	var cut int
+	// Of this test's database: the servers of other tests running at
+	// the same time on other databases hold leader locks too.
 	err = admin.QueryRowContext(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-		WHERE locktype = 'advisory' AND classid::bigint = $1 AND objid::bigint = 1 AND granted`, meta.LockLeader).Scan(&cut)
+		WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND classid::bigint = $1 AND objid::bigint = 1 AND granted`, meta.LockLeader).Scan(&cut)
 	if err != nil || cut != 1 {
 		t.Fatalf("cut the leader's session: %d cut, %v", cut, err)
 	}

@@ -102,7 +102,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 			if msg, failed := strings.CutPrefix(req, "error"); failed {
 				s.end(current, tusk.DatumFailed, "user code reported an error:"+msg)
 			} else if err := s.collect(current); err != nil {
-				s.end(current, tusk.DatumFailed, "upload output: "+err.Error())
+				s.failOrGiveBack(current, "upload output", err)
 			} else {
 				s.end(current, tusk.DatumSuccess, "")
 			}

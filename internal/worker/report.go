@@ -313,7 +313,11 @@ func (g *group) results() []tusk.TaskResult {
 		res := g.s.results[i]
 		if res.State == tusk.DatumSuccess {
 			if err != nil {
+				// As failOrGiveBack.
 				res.State, res.Reason = tusk.DatumFailed, "upload output: "+err.Error()
+				if serverLost(err) {
+					res.State, res.Reason = tusk.DatumQueued, "given back by worker "+g.s.w.cfg.ID+", which lost the server: "+res.Reason
+				}
 				g.s.logs.note(&g.s.tasks[i], res.Reason)
 			} else {
 				span := g.spans[i]

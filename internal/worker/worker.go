@@ -100,12 +100,28 @@ func (w *worker) claim(ctx context.Context) (*datumSet, error) {
 	return w.newSet(ctx, tasks), nil
 }
 
+// RequestTimeout bounds the wait for the server's answer to a worker's
+// request (beyond a claim's wait): a server that stalls, or is cut off
+// without a word, never answers, and the worker would wait for it as long
+// as TCP does, for minutes, holding its datums, whose leases its
+// heartbeats, through another server, renew. The client then moves on to
+// the next server, if it was given several (see client.ResponseTimeout,
+// which `tusk worker` sets to it).
+const RequestTimeout = 10 * time.Second
+
+// nextWait is how long a claim waits for work: a claim that gets no
+// answer within it and RequestTimeout is given up, and the next goes to
+// the next server.
+const nextWait = 10 * time.Second
+
 // next waits for the next set of datums to process; it returns nil when
 // ctx ends.
 func (w *worker) next(ctx context.Context) ([]tusk.Task, error) {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		tasks, err := w.cfg.Client.NextTasks(ctx, w.cfg.Pipeline, w.cfg.ID, 30*time.Second)
+		rctx, cancel := context.WithTimeout(ctx, nextWait+RequestTimeout)
+		tasks, err := w.cfg.Client.NextTasks(rctx, w.cfg.Pipeline, w.cfg.ID, nextWait)
+		cancel()
 		if err == nil && len(tasks) > 0 {
 			return tasks, nil
 		}
@@ -189,7 +205,7 @@ func (s *datumSet) process(ctx context.Context, i int) {
 	code, err := s.run(actx, t, t.Cmd, t.Stdin)
 	if err == nil && accepted(code, t.AcceptReturnCode) {
 		if err := s.collect(i); err != nil {
-			s.end(i, tusk.DatumFailed, "upload output: "+err.Error())
+			s.failOrGiveBack(i, "upload output", err)
 			return
 		}
 		s.end(i, tusk.DatumSuccess, "")
@@ -216,11 +232,15 @@ func (s *datumSet) process(ctx context.Context, i int) {
 }
 
 // endEarly ends the attempt of datum i, whose inputs could not be laid
-// out: given back if the worker is stopping, else failed, and marked so
-// if the server could not read them.
+// out: given back if the worker is stopping or lost the server, else
+// failed, and marked so if the server could not read them.
 func (s *datumSet) endEarly(ctx context.Context, i int, err error) {
 	if ctx.Err() != nil {
 		s.end(i, tusk.DatumQueued, "given back by worker "+s.w.cfg.ID+", which is stopping")
+		return
+	}
+	if serverLost(err) {
+		s.failOrGiveBack(i, "lay out inputs", err)
 		return
 	}
 	var ie *inputError
