@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy forwards TCP connections to a server. Stopping it makes the server
@@ -26,7 +27,15 @@ type Proxy struct {
 // loopback port. It stops when t ends.
 func StartProxy(t testing.TB, target string) *Proxy {
 	t.Helper()
-	p := &Proxy{t: t, target: target, addr: "127.0.0.1:0", conns: map[net.Conn]bool{}}
+	return StartProxyOn(t, "127.0.0.1:0", target)
+}
+
+// StartProxyOn is StartProxy listening on listen (host:port, port 0 for
+// a free one): on the gateway of a Docker network, it makes a service of
+// the host's loopback reachable from the network's containers.
+func StartProxyOn(t testing.TB, listen, target string) *Proxy {
+	t.Helper()
+	p := &Proxy{t: t, target: target, addr: listen, conns: map[net.Conn]bool{}}
 	p.Start()
 	t.Cleanup(p.Stop)
 	return p
@@ -73,6 +82,12 @@ func (p *Proxy) accept(ln net.Listener) {
 		if err != nil {
 			return
 		}
+		// A client cut off without a word (its host partitioned, its
+		// network gone) is given up on within seconds, and its
+		// connection to the target closed, as the target would do
+		// without the proxy between them: Tusk asks PostgreSQL for such
+		// keepalives on its servers' sessions.
+		c.(*net.TCPConn).SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: 2 * time.Second, Interval: time.Second, Count: 3})
 		up, err := net.Dial("tcp", p.target)
 		if err != nil {
 			c.Close()
