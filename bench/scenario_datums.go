@@ -29,7 +29,7 @@ var datumsScenario = scenario{
 }
 
 func runDatums(ctx context.Context, b *bench) ([]row, error) {
-	const target = "≤ 1.5× xargs -P2"
+	const target = "≤ 1.2× xargs -P2"
 	in, n, t, err := startWithWords(ctx, b, "datums")
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func runDatums(ctx context.Context, b *bench) ([]row, error) {
 	}
 	r.baseline = fmt.Sprintf("xargs -P2: %s/datum (%s%s)", perDatum(xargs.median(), n), secs(xargs.median()), semi(datumSpread(&xargs, n)))
 	r.ratio = ratio(float64(wall.median()), float64(xargs.median())) + " of xargs"
-	r.result = verdict(float64(wall.median()) <= 1.5*float64(xargs.median()))
+	r.result = verdict(float64(wall.median()) <= 1.2*float64(xargs.median()))
 	return []row{r}, nil
 }
 
