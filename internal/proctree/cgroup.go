@@ -183,6 +183,9 @@ func (c *cgroup) kill() error {
 				return nil // the cgroup is gone, and its processes with it
 			}
 		}
+		if err == nil && !c.populated() {
+			return nil // the usual case: the tree had ended with its command
+		}
 	}
 	return settle(func() []int {
 		pids := c.procs()
@@ -193,9 +196,30 @@ func (c *cgroup) kill() error {
 	}, "cgroup "+c.dir)
 }
 
+// populated reports whether a version 2 cgroup or one of its
+// descendants holds a process, as its cgroup.events says: one read, where
+// listing the processes walks the tree. It says yes when it cannot tell.
+func (c *cgroup) populated() bool {
+	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.events"))
+	if err != nil {
+		return true
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "populated "); ok {
+			return v != "0"
+		}
+	}
+	return true
+}
+
 // remove removes the cgroup and its descendants, which must hold no
 // process. A cgroup already gone is not an error.
 func (c *cgroup) remove() error {
+	// The usual cgroup has no descendants (a datum's commands run as
+	// a user who cannot make any): one rmdir, without walking it.
+	if err := os.Remove(c.dir); err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	var errs []error
 	for _, dir := range c.dirs() {
 		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {

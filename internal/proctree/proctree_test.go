@@ -352,3 +352,30 @@ func TestOpenSweepsCgroupsOfEndedProcesses(t *testing.T) {
 		})
 	}
 }
+
+// TestNestedCgroupsRemoved: a tree whose command made cgroups of its own
+// under the tree's (as a root command may) leaves none of them behind.
+func TestNestedCgroupsRemoved(t *testing.T) {
+	for _, m := range []Mode{CgroupV2, CgroupV1} {
+		t.Run(string(m), func(t *testing.T) {
+			h := usable(t, m)
+			tree, err := h.New("nested")
+			if err != nil {
+				t.Fatal(err)
+			}
+			inner := filepath.Join(tree.cg.dir, "a", "b")
+			if err := os.MkdirAll(inner, 0o755); err != nil {
+				t.Skipf("cannot make cgroups under the tree's: %v", err)
+			}
+			if err := tree.Start(exec.Command("sh", "-c", ":")); err != nil {
+				t.Fatal(err)
+			}
+			if err := tree.Wait(); err != nil {
+				t.Fatalf("wait: %v", err)
+			}
+			if exists(tree.cg.dir) {
+				t.Errorf("the tree's cgroup %s is still there", tree.cg.dir)
+			}
+		})
+	}
+}
