@@ -74,16 +74,22 @@ func New(addr string, opts ...Option) (*Client, error) {
 	if c.answer > 0 {
 		timed := tr.Clone()
 		timed.ResponseHeaderTimeout = c.answer
+		dial := timed.DialContext
+		if dial == nil {
+			dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		}
+		timed.DialContext = stalling(dial, c.answer)
 		c.http = &http.Client{Transport: timed}
 	}
 	return c, nil
 }
 
 // ResponseTimeout makes a request fail when the server has not begun to
-// answer within d of receiving it, except NextTasks, which the server
-// holds: a server that stalls, or is cut off without a word, would
-// otherwise be waited for as long as TCP waits, for minutes. (Requests
-// that the server holds for long, waits and subscriptions, would fail.)
+// answer within d of receiving it, or when its body, either way, moves
+// nothing for d, except NextTasks, which the server holds: a server that
+// stalls, or is cut off without a word, would otherwise be waited for as
+// long as TCP waits, for minutes. (Requests that the server holds for
+// long, waits and subscriptions, would fail.)
 func ResponseTimeout(d time.Duration) Option { return func(c *Client) { c.answer = d } }
 
 // baseURL returns the base URL of the server at addr, a TCP address.
