@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -223,13 +226,28 @@ func TestE2EInterruptedWait(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The command must be waiting (its handler of SIGINT installed) before
-	// the signal; on a loaded machine 300 ms was not always enough.
-	time.Sleep(time.Second)
+	// The signal must come after main installed its handler, which it
+	// does before it opens any connection: wait for the command's socket.
+	waitSocket(t, cmd.Process.Pid)
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || stderr.String() != "error: interrupted\n" {
 		t.Errorf("wait commit after SIGINT: %v, stderr %q; want exit 1 and \"error: interrupted\"", err, stderr.String())
 	}
+}
+
+// waitSocket waits until process pid has a socket open.
+func waitSocket(t *testing.T, pid int) {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		fds, _ := os.ReadDir(dir)
+		for _, fd := range fds {
+			if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && strings.HasPrefix(l, "socket:") {
+				return
+			}
+		}
+	}
+	t.Fatalf("process %d opened no socket in 30s", pid)
 }
