@@ -66,7 +66,9 @@ func TestServerThatStalls(t *testing.T) {
 	defer stalled.Close()
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/workers/next" {
-			time.Sleep(300 * time.Millisecond) // holds the claim, then has nothing
+			// Time is what is tested: the server holds the claim longer
+			// than the ResponseTimeout, which a held request may exceed.
+			time.Sleep(300 * time.Millisecond)
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}

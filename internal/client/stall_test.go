@@ -22,7 +22,7 @@ func TestStalledTransfer(t *testing.T) {
 			w.Write([]byte("part of a body"))
 			w.(http.Flusher).Flush()
 			<-release
-		case "/trickle": // a byte every 100 ms for 4 s
+		case "/trickle": // a byte every 100 ms for 4 s: time is what is tested, a transfer longer than idle that keeps moving
 			for range 40 {
 				w.Write([]byte("x"))
 				w.(http.Flusher).Flush()
