@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +113,40 @@ func (s *Service) EnsureAdmin(ctx context.Context, existing string) (token strin
 		return err
 	})
 	return token, err == nil, err
+}
+
+// MinAdoptedToken is the shortest token AdoptAdmin takes: a token that
+// an operator chose must be as hard to guess as one the server makes
+// (newToken: 32 random bytes, 43 characters in base64).
+const MinAdoptedToken = 32
+
+// AdoptAdmin makes token, chosen by the operator (a Kubernetes Secret
+// mounted into every server of a cluster), a token of Admin, so that the
+// first cluster admin of a deployment is known before any server starts.
+// It is idempotent; a token revoked earlier is valid again, since the
+// operator who holds the secret decides.
+func (s *Service) AdoptAdmin(ctx context.Context, token string) error {
+	token = strings.TrimSpace(token)
+	if len(token) < MinAdoptedToken {
+		return tusk.Errorf(tusk.KindInvalid, "the admin token is %d characters long; it must have at least %d", len(token), MinAdoptedToken).
+			WithHint("make one with: head -c 32 /dev/urandom | base64")
+	}
+	return s.update(ctx, func(tx *meta.Tx) error {
+		if err := tx.SetRoles(ctx, Cluster, Admin, []string{ClusterAdmin}); err != nil {
+			return err
+		}
+		row, ok, err := tx.Token(ctx, hashToken(token))
+		switch {
+		case err != nil:
+			return err
+		case ok && row.Subject == Admin && row.Expires.IsZero():
+			return nil
+		case ok:
+			return tusk.Errorf(tusk.KindConflict, "the admin token is already a token of %s", row.Subject).
+				WithHint("choose another token for the admin")
+		}
+		return tx.InsertToken(ctx, meta.TokenRow{Hash: hashToken(token), Subject: Admin, Created: s.now()})
+	})
 }
 
 func (s *Service) issueAdmin(ctx context.Context, tx *meta.Tx) (string, error) {

@@ -193,3 +193,40 @@ func TestAnotherServersRevocationTakesEffectWithinTheCacheTTL(t *testing.T) {
 		t.Errorf("on another server after %v: %v, want unauthenticated", cacheTTL, err)
 	}
 }
+
+func TestAdoptAdmin(t *testing.T) {
+	ctx := t.Context()
+	s := newService(t)
+	const chosen = "an-operator-chosen-secret-of-enough-length-0123456789"
+	if _, err := s.Authenticate(ctx, chosen); !errors.Is(err, tusk.ErrUnauthenticated) {
+		t.Fatalf("before adoption: %v, want unauthenticated", err)
+	}
+	for range 2 { // idempotent
+		if err := s.AdoptAdmin(ctx, chosen+"\n"); err != nil {
+			t.Fatalf("AdoptAdmin: %v", err)
+		}
+	}
+	g, err := s.Authenticate(ctx, chosen)
+	if err != nil || !g.Admin || g.Subject != Admin {
+		t.Fatalf("the adopted token authenticates as %+v, %v; want the cluster admin", g, err)
+	}
+	if err := s.Revoke(ctx, chosen); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AdoptAdmin(ctx, chosen); err != nil {
+		t.Fatalf("adopting a revoked token again: %v", err)
+	}
+	if g, err := s.Authenticate(ctx, chosen); err != nil || !g.Admin {
+		t.Errorf("the token adopted again: %+v, %v", g, err)
+	}
+	if err := s.AdoptAdmin(ctx, "short"); !errors.Is(err, tusk.ErrInvalid) {
+		t.Errorf("a short token: %v, want invalid", err)
+	}
+	other, err := s.Issue(ctx, "user:bob@example.com", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AdoptAdmin(ctx, other); !errors.Is(err, tusk.ErrConflict) {
+		t.Errorf("adopting bob's token as the admin's: %v, want conflict", err)
+	}
+}

@@ -101,3 +101,26 @@ func TestE2EUpWritesTheAdminToken(t *testing.T) {
 		t.Errorf("list repo with tusk up's configuration:\n%s", out)
 	}
 }
+
+// TestE2EAdminTokenFile: tusk up --admin-token-file makes the operator's
+// token a cluster admin's, as a Kubernetes deployment needs; a short one
+// stops the server with a reason.
+func TestE2EAdminTokenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "admin-token")
+	const chosen = "the-operators-own-admin-token-0123456789abcdef"
+	if err := os.WriteFile(file, []byte(chosen+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := startServer(t, "--admin-token-file", file)
+	op := e.as(chosen, fresh(t))
+	if who := object[tusk.WhoAmI](op, "auth", "whoami"); !who.Admin || who.Subject != "user:admin" {
+		t.Fatalf("whoami with the operator's token: %+v", who)
+	}
+	op.run("create", "repo", "by-operator")
+
+	if err := os.WriteFile(file, []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := runUpOnce(t, "--data-dir", t.TempDir(), "--admin-token-file", file)
+	wantContains(t, "tusk up with a short admin token", out, "--admin-token-file", "at least 32")
+}

@@ -45,6 +45,7 @@ type upOptions struct {
 	tlsCert, tlsKey string
 	serverNames     []string
 	allowOrigins    []string
+	adminTokenFile  string
 
 	oidc oidcOptions
 }
@@ -147,6 +148,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.tlsCert, "tls-cert", "", "serve https with this PEM certificate (and its chain); needs --tls-key")
 	f.StringVar(&opts.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringSliceVar(&opts.serverNames, "server-name", nil, "a name clients reach this server by, besides its address and localhost: host (any port) or host:port (repeatable); the server answers to it, and a self-signed certificate names it")
+	f.StringVar(&opts.adminTokenFile, "admin-token-file", "", "a file holding a token of your choosing (at least 32 characters) that becomes a valid token of the cluster admin, for deployments whose operator must hold the first key before any server starts (a Kubernetes Secret)")
 	f.StringSliceVar(&opts.allowOrigins, "allow-origin", nil, "origin (scheme://host[:port]) of web pages that may change data through the API (repeatable)")
 	return cmd
 }
@@ -290,6 +292,12 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 	if err := checkExposure(opts.listen, opts.insecure, srv.AuthActive()); err != nil {
 		srv.Close()
 		return err
+	}
+	if opts.adminTokenFile != "" {
+		if err := adoptAdminToken(ctx, srv, opts.adminTokenFile); err != nil {
+			srv.Close()
+			return fmt.Errorf("tusk up: %w", err)
+		}
 	}
 	announce(stderr, srv, ln.Addr().String(), cfg)
 	if err := saveAdminToken(ctx, g, srv, localContext(srv, ln.Addr().String()), stderr); err != nil {

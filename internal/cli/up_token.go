@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 )
 
 // adminTokenSource is the part of a server that hands out a cluster
@@ -38,5 +39,20 @@ func saveAdminToken(ctx context.Context, g *globals, srv adminTokenSource, serve
 		msg += fmt.Sprintf(" (the active context is %q; use this one with: tusk config set active-context %s)", c.ActiveContext, name)
 	}
 	fmt.Fprintln(stderr, msg)
+	return nil
+}
+
+// adoptAdminToken makes the token in file a token of the cluster admin
+// (tusk up --admin-token-file).
+func adoptAdminToken(ctx context.Context, srv interface {
+	AdoptAdminToken(ctx context.Context, token string) error
+}, file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("--admin-token-file: %w", err)
+	}
+	if err := srv.AdoptAdminToken(ctx, string(b)); err != nil {
+		return fmt.Errorf("--admin-token-file %s: %w", file, err)
+	}
 	return nil
 }

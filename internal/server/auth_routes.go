@@ -17,6 +17,12 @@ func (s *Server) AdminToken(ctx context.Context, existing string) (token string,
 	return s.auth.EnsureAdmin(ctx, existing)
 }
 
+// AdoptAdminToken makes token, chosen by the operator, a valid token of
+// the cluster admin (see auth.Service.AdoptAdmin).
+func (s *Server) AdoptAdminToken(ctx context.Context, token string) error {
+	return s.auth.AdoptAdmin(ctx, token)
+}
+
 func (s *Server) activateAuth(w http.ResponseWriter, r *http.Request) {
 	tok, err := s.auth.Activate(r.Context())
 	if err != nil {
