@@ -88,6 +88,35 @@ func (t *Tx) ClaimableDatums(ctx context.Context, project, pipeline, job string,
 	return out, nil
 }
 
+// QueuedDatumsFrom returns up to n queued datums of a job from index from
+// on, in index order: a claim that starts where the last one ended, so
+// that concurrent claims take different ranges of the queue rather than
+// all scan it from the head over rows the others just took (and, on
+// PostgreSQL, lock and recheck each). It counts nothing: the caller sizes
+// the set. In a transaction of UpdateQueue, datums that a concurrent
+// claim holds are left to it.
+func (t *Tx) QueuedDatumsFrom(ctx context.Context, project, pipeline, job string, from int64, n int) ([][]byte, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	out, err := t.docs(ctx, `SELECT data FROM datums WHERE project = ? AND pipeline = ? AND job = ? AND state = 'QUEUED' AND idx >= ?
+		ORDER BY idx LIMIT ?`+t.taking(), project, pipeline, job, from, n)
+	return out, wrapClaimable(err, "queued", pipeline, job)
+}
+
+// DatumsEnd returns the index past a job's last datum: its planned
+// datums are indexed from 0, so this is how many it has. One step down
+// the index.
+func (t *Tx) DatumsEnd(ctx context.Context, project, pipeline, job string) (int64, error) {
+	var end int64
+	err := t.queryRow(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM datums WHERE project = ? AND pipeline = ? AND job = ?`,
+		project, pipeline, job).Scan(&end)
+	if err != nil {
+		return 0, fmt.Errorf("the datums' end of %s@%s: %w", pipeline, job, err)
+	}
+	return end, nil
+}
+
 func wrapClaimable(err error, what, pipeline, job string) error {
 	if err == nil {
 		return nil

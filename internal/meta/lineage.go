@@ -72,6 +72,38 @@ func (t *Tx) InsertDatums(ctx context.Context, project, pipeline, job string, ds
 	return nil
 }
 
+// analyzeMin is how many datums a plan must add before AnalyzeDatums
+// refreshes the planner's statistics.
+const analyzeMin = 1000
+
+// AnalyzeDatums tells the store that a job's plan added datums to the
+// datums table. On PostgreSQL, when they are at least analyzeMin and more
+// than a tenth of the rows its planner knew of (when autovacuum would
+// analyze the table, but only a minute or so later), the table's
+// statistics are refreshed now: without them, in a new database, the
+// planner took the table for one row, and the queries of the worker
+// protocol walked every datum of the pipeline through an index that
+// leaves out the job (each datum of a report was looked up that way, a
+// cost that grew with the job), for as long as the job ran. On SQLite,
+// whose planner prefers the index that matches most columns, it does
+// nothing. Only the columns that the queries select by are analyzed.
+func (d *DB) AnalyzeDatums(ctx context.Context, added int64) error {
+	if !d.postgres || added < analyzeMin {
+		return nil
+	}
+	var known float64
+	if err := d.db.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'datums'::regclass`).Scan(&known); err != nil {
+		return fmt.Errorf("the datums' statistics: %w", err)
+	}
+	if float64(added) <= known/10 {
+		return nil
+	}
+	if _, err := d.db.ExecContext(ctx, `ANALYZE datums (project, pipeline, job, id, idx, state, died)`); err != nil {
+		return fmt.Errorf("analyze the datums: %w", err)
+	}
+	return nil
+}
+
 // AddRemovedDatums records datums of a job's base that the job no longer
 // has.
 func (t *Tx) AddRemovedDatums(ctx context.Context, project, pipeline, job string, ids []string) error {

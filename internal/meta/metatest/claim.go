@@ -83,6 +83,51 @@ func testClaimableDatums(t *testing.T, db *meta.DB) {
 	}
 }
 
+// testQueuedDatumsFrom checks that a claim from a cursor takes queued
+// datums from its index on, in index order, and that DatumsEnd is the
+// index past the job's last datum.
+func testQueuedDatumsFrom(t *testing.T, db *meta.DB) {
+	ctx := t.Context()
+	update(t, db, func(tx *meta.Tx) error {
+		for i, state := range []string{"QUEUED", "SUCCESS", "QUEUED", "RUNNING", "QUEUED", "QUEUED", "FAILED"} {
+			if err := tx.PutDatum(ctx, project, "p", "j", fmt.Sprint(i), int64(i), state, time.Time{}, fmt.Appendf(nil, "%d", i)); err != nil {
+				return err
+			}
+		}
+		return tx.PutDatum(ctx, project, "p", "other", "9", 9, "QUEUED", time.Time{}, []byte("9"))
+	})
+	for _, c := range []struct {
+		from int64
+		n    int
+		want []string
+	}{
+		{0, 10, []string{"0", "2", "4", "5"}},
+		{1, 2, []string{"2", "4"}},
+		{3, 10, []string{"4", "5"}},
+		{6, 10, nil},
+		{0, 0, nil},
+	} {
+		docs := get(t, db, func(tx *meta.Tx) ([][]byte, error) { return tx.QueuedDatumsFrom(ctx, project, "p", "j", c.from, c.n) })
+		var got []string
+		for _, d := range docs {
+			got = append(got, string(d))
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("QueuedDatumsFrom(%d, %d) = %v, want %v", c.from, c.n, got, c.want)
+		}
+	}
+	for job, want := range map[string]int64{"j": 7, "other": 10, "none": 0} {
+		var end int64
+		update(t, db, func(tx *meta.Tx) (err error) {
+			end, err = tx.DatumsEnd(ctx, project, "p", job)
+			return err
+		})
+		if end != want {
+			t.Errorf("DatumsEnd of job %s = %d, want %d", job, end, want)
+		}
+	}
+}
+
 // testDatumBatches checks that PutDatums stores many datums at once,
 // replacing those that exist (over more than one statement on SQLite),
 // and that DatumsByID finds them by ID, leaving out IDs of no datum.

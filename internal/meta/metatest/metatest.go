@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"ObjectKnown", testObjectKnown},
 		{"ObjectMarkWrittenMany", testObjectMarkWrittenMany},
 		{"ClaimableDatums", testClaimableDatums},
+		{"QueuedDatumsFrom", testQueuedDatumsFrom},
 		{"DatumBatches", testDatumBatches},
 		{"LineageGenerations", testLineageGenerations},
 		{"LineageKeyOrder", testLineageKeyOrder},

@@ -48,6 +48,13 @@ func (w *planWriter) add(ctx context.Context, d ownDatum) error {
 // soon as this commits, and whoever sees it running then sees the
 // pipeline's last job running too.
 func (w *planWriter) finish(ctx context.Context, removed []string, l meta.JobLineage) error {
+	// The statistics are refreshed before the job runs, so that its
+	// claims and reports are planned with them (meta.DB.AnalyzeDatums);
+	// the last batch, at most planBatch datums, is left out.
+	if err := w.s.db.AnalyzeDatums(ctx, w.stored); err != nil {
+		// The job runs all the same, at the cost of worse query plans.
+		w.s.log.Warn("refresh the statistics of the datums", "pipeline", w.j.Pipeline, "job", w.j.ID, "err", err)
+	}
 	return w.flush(ctx, func(tx *meta.Tx) error {
 		if err := tx.AddRemovedDatums(ctx, project, w.j.Pipeline, w.j.ID, removed); err != nil {
 			return err

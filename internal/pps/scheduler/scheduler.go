@@ -60,6 +60,7 @@ type Scheduler struct {
 	// instance names this server; claims record it (giveBack).
 	instance string
 	relay    *relay // signals to the other servers (relay.go)
+	cursors  *claimCursors
 
 	mu      sync.Mutex
 	runCtx  context.Context          // while Run runs: this server leads
@@ -103,7 +104,8 @@ func New(db *meta.DB, fs *pfs.API, run Runner, opts Options) *Scheduler {
 		egress: opts.EgressDirs, openBucket: opts.EgressBucket, limits: opts.Limits.OrDefaults(), workers: map[string]int{}, wakers: map[string]chan struct{}{},
 		tasks: newSignals(), logs: newSignals(), jobs: newSignals(), lastCount: map[string]time.Time{},
 		startTimeout: opts.WorkerStartTimeout, waits: map[string]workerWait{}, seen: map[string]time.Time{},
-		inputFailures: map[string]string{}, instance: opts.Instance, relay: newRelay(db.Dialect() == "postgres")}
+		inputFailures: map[string]string{}, instance: opts.Instance, relay: newRelay(db.Dialect() == "postgres"),
+		cursors: newClaimCursors()}
 }
 
 const project = tusk.DefaultProject
@@ -129,6 +131,7 @@ func (s *Scheduler) PipelineChanged(pipeline string) {
 // the leader's, which stops its workers.
 func (s *Scheduler) PipelineDeleted(pipeline string) {
 	s.stopController(pipeline)
+	s.cursors.forget(pipeline)
 	s.wake(pipeline)
 }
 

@@ -440,3 +440,36 @@ func TestRestartDatumUsesAnAttempt(t *testing.T) {
 		}
 	})
 }
+
+// Claims start where the last one ended: a datum given back waits behind
+// the cursor until the rest of the queue is taken, then comes from the
+// head.
+func TestClaimsStartWhereTheLastEnded(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a", "b", "c", "d", "e", "f", "g", "h")
+		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_set_spec": {"number": 2}}`)
+		paths := func(ts []tusk.Task) string {
+			var out []string
+			for _, t := range ts {
+				out = append(out, t.Inputs[0].Path)
+			}
+			return strings.Join(out, ",")
+		}
+		first := e.claim("p", "w1")
+		if got := paths(first); got != "/a,/b" {
+			t.Fatalf("first set %s, want /a,/b", got)
+		}
+		back := e.result(first[0], "w1")
+		back.State, back.Reason = tusk.DatumQueued, "given back"
+		e.done(back)
+		var sets []string
+		for range 4 {
+			sets = append(sets, paths(e.claim("p", "w2")))
+		}
+		if want := []string{"/c,/d", "/e,/f", "/g,/h", "/a"}; !slices.Equal(sets, want) {
+			t.Errorf("sets after /a was given back: %v, want %v", sets, want)
+		}
+	})
+}

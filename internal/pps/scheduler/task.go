@@ -27,8 +27,9 @@ const outputLease = 7 * 24 * time.Hour
 // (or, once none is queued, those whose lease ran out) divided by
 // setsPerWorker sets per worker (or datum_set_spec.per_worker), at least
 // 1 and at most maxSetSize: sets shrink as the queue drains, so that
-// workers run out of work together. The store counts and takes them in
-// one statement (meta.SetSize).
+// workers run out of work together. A claim from the cursor (cursor.go)
+// estimates the queued datums; one from the head of the queue has the
+// store count them and take the set in one statement (meta.SetSize).
 // With datum_set_spec.size_bytes, a set takes datums, in order, until the
 // size of their input files reaches it (at least one, at most number when
 // that is given too, else maxSetSize).
@@ -100,7 +101,7 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 			return err
 		}
 		t := now()
-		docs, err := tx.ClaimableDatums(ctx, project, pipeline, j.ID, t, setSize(p))
+		docs, fromCursor, err := s.claimable(ctx, tx, &j, p, t)
 		if err != nil {
 			return err
 		}
@@ -110,6 +111,9 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 			d, err := decodeDatum(doc)
 			if err != nil {
 				return err
+			}
+			if fromCursor {
+				s.cursors.reached(pipeline, j.ID, d.Index)
 			}
 			if limit := p.DatumSetSpec.GetSizeBytes(); limit > 0 && len(tasks) > 0 && size >= limit {
 				break
@@ -140,6 +144,26 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 		s.wake(pipeline)
 	}
 	return tasks, failed, err
+}
+
+// claimable returns the datums of job j that a claim takes: queued ones
+// from the claim cursor (cursor.go) and, if it finds none, from the head
+// of the queue then expired ones (meta.ClaimableDatums); fromCursor says
+// which. Sets bounded by size_bytes, which may leave datums they read,
+// always start at the head.
+func (s *Scheduler) claimable(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, p *spec.Pipeline, t time.Time) (docs [][]byte, fromCursor bool, err error) {
+	size := setSize(p)
+	if p.DatumSetSpec.GetSizeBytes() == 0 {
+		from, n, err := s.cursors.reserve(ctx, tx, j, size)
+		if err != nil {
+			return nil, false, err
+		}
+		if docs, err = tx.QueuedDatumsFrom(ctx, project, j.Pipeline, j.ID, from, n); len(docs) > 0 || err != nil {
+			return docs, true, err
+		}
+	}
+	docs, err = tx.ClaimableDatums(ctx, project, j.Pipeline, j.ID, t, size)
+	return docs, false, err
 }
 
 // setSize says how many datums of a job a worker claims at once.
