@@ -102,6 +102,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newGCCommand(g),
 		newFsckCommand(g),
 		newWorkerCommand(g),
+		newInstallBinaryCommand(),
 		newVerbCommand("next", "Get the next datum (datum batching)", newNextDatumCommand()),
 	)
 	return root

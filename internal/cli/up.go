@@ -48,6 +48,7 @@ type upOptions struct {
 	adminTokenFile  string
 
 	oidc oidcOptions
+	kube server.KubeConfig
 }
 
 const upLong = `Run a tusk server in the foreground until interrupted (Ctrl-C or SIGTERM).
@@ -95,7 +96,14 @@ Web pages cannot use the server: it answers only requests for the address
 it is reached at, localhost or a --server-name (so a page whose DNS turns to
 this machine is refused), and it takes requests that change data only from
 its own pages or a page of an --allow-origin, with a body type that pages
-cannot send to other sites unasked (JSON, NDJSON, octet-stream).`
+cannot send to other sites unasked (JSON, NDJSON, octet-stream).
+
+Kubernetes: with --runner kube, each pipeline version's workers are the pods
+of a Deployment in --namespace, made through --kubeconfig (default: the pod's
+service account when tusk up runs in a cluster, else $KUBECONFIG or
+~/.kube/config). An init container of --kube-image copies the static tusk
+binary into the pod, and the pipeline's image runs it; workers dial
+--kube-server-address (a Service in front of the servers).`
 
 func newUpCommand(g *globals) *cobra.Command {
 	var opts upOptions
@@ -128,7 +136,11 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.DurationVar(&opts.gcInterval, "gc-interval", 10*time.Minute, "how often to collect garbage (0 disables it)")
 	f.DurationVar(&opts.leaseTTL, "lease-ttl", time.Hour, "how long uploaded data is protected from garbage collection before a commit refers to it")
 	f.StringVar(&opts.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker, process, or external (tusk worker processes you start elsewhere; see tusk worker --help)")
+	f.StringVar(&opts.runner, "runner", "auto", "where pipeline workers run: auto (docker when an engine answers, else process), docker, process, kube (pods on Kubernetes), or external (tusk worker processes you start elsewhere; see tusk worker --help)")
+	f.StringVar(&opts.kube.Kubeconfig, "kubeconfig", "", "kube runner: kubeconfig file (default: in a cluster, the pod's service account; else $KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&opts.kube.Namespace, "namespace", "", "kube runner: namespace of the worker pods (default: the kubeconfig context's, else the pod's)")
+	f.StringVar(&opts.kube.Image, "kube-image", server.DefaultKubeImage(), "kube runner: Tusk's image (FROM scratch, the static binary at /tusk) that worker pods copy the binary from")
+	f.StringVar(&opts.kube.ServerAddress, "kube-server-address", "", "kube runner: the URL at which worker pods reach the servers, such as http://tusk.NAMESPACE.svc:1650")
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
 	f.StringVar(&opts.workerUser, "worker-user", "", "as root: who pipelines' code runs as on the process runner where transform.user does not say, a name or uid[:gid] (default "+server.DefaultWorkerUser+", nobody); its group may use the worker socket")
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")
@@ -250,6 +262,7 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		LeaseTTL:   opts.leaseTTL,
 		Logger:     log,
 		Runner:     opts.runner,
+		Kube:       opts.kube,
 		EgressDirs: opts.egressDirs,
 
 		WorkerUser:         opts.workerUser,

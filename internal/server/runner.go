@@ -71,6 +71,12 @@ func (s *Server) startRunner(ctx context.Context) error {
 		s.runner = r
 	case "external":
 		s.runner = external.New(s.log)
+	case "kube":
+		r, err := s.kubeRunner(ctx)
+		if err != nil {
+			return err
+		}
+		s.runner = r
 	case "auto":
 		if err := docker.Ping(ctx, ""); err != nil {
 			s.log.Info("no Docker engine answers", "err", err)
@@ -82,7 +88,7 @@ func (s *Server) startRunner(ctx context.Context) error {
 			s.runner = r
 		}
 	default:
-		return fmt.Errorf("unknown runner %q: want auto, docker, process or external", s.cfg.Runner)
+		return fmt.Errorf("unknown runner %q: want auto, docker, process, kube or external", s.cfg.Runner)
 	}
 	s.log.Info("pipeline workers run with the "+s.runner.Name()+" runner", "runner", s.runner.Name())
 	return nil

@@ -44,9 +44,12 @@ type Config struct {
 	DatumLease time.Duration
 	Logger     *slog.Logger
 	// Runner hosts pipeline workers: "process", "docker", "auto"
-	// (docker when an engine answers, else process), or "external"
-	// (workers started elsewhere, tusk worker).
+	// (docker when an engine answers, else process), "kube" (pods on
+	// Kubernetes, as Kube says), or "external" (workers started
+	// elsewhere, tusk worker).
 	Runner string
+	// Kube configures the kube runner.
+	Kube KubeConfig
 	// WorkerBinary is the static tusk binary workers run; default: this
 	// executable.
 	WorkerBinary string

@@ -1,0 +1,28 @@
+// Package kube runs pipeline workers as pods on Kubernetes, through
+// client-go: one Deployment per pipeline version, whose replicas are the
+// version's workers.
+//
+// Any image works unchanged, FROM scratch included: an init container of
+// Tusk's own image (Options.Image, FROM scratch with the static binary at
+// /tusk) copies the binary into an emptyDir, and the pipeline's image runs
+// it as its command, `/tusk-bin/tusk worker …`, as PID 1 of the worker
+// container. Datums are laid out in an emptyDir at /pfs. Workers dial the
+// server at Options.ServerAddress (a Service in front of the servers, or
+// one server), trusting Options.ServerFingerprint or Options.ServerCA
+// when it serves TLS. Each pipeline version has a Secret of its own that
+// holds its workers' token (runner.Credentials, issued for the
+// Deployment's name), revoked when the version goes; a pod's worker ID is
+// its pod name.
+//
+// Deployments, Secrets and their pods are labelled with the cluster of
+// servers sharing a metadata store (tusk.dev/cluster), the server that
+// made them (tusk.dev/server), the pipeline and its version. Ensure is
+// cheap when nothing changed: it reads the version's Deployment and
+// compares its spec hash annotation; a new version replaces the old one's
+// Deployment, a change of worker count patches the replicas, and a pod
+// that dies is replaced by its ReplicaSet. Stop and Close delete with
+// foreground propagation and wait until the pods are gone, since a
+// worker of an old version that lives on would keep claiming datums. A
+// server that begins to lead removes the Deployments of servers of its
+// cluster that died (RemoveDeadWorkers), whose tokens it revoked.
+package kube
