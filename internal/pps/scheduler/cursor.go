@@ -90,6 +90,16 @@ func (c *claimCursors) reached(pipeline, job string, last int64) {
 	}
 }
 
+// short says whether this server's claims of job have not yet reached its
+// last datum: the datums past the cursor are queued, unless another
+// server's claims took them.
+func (c *claimCursors) short(pipeline, job string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.m[pipeline]
+	return cur != nil && cur.job == job && cur.next < cur.end
+}
+
 // forget drops the cursor of a deleted pipeline.
 func (c *claimCursors) forget(pipeline string) {
 	c.mu.Lock()

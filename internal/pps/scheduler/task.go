@@ -328,8 +328,16 @@ func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 // need not: it counts the job's progress every second anyway, and a step
 // for every report of a short datum cost the server a fifth of its CPU.
 // It is asked after the results are committed, so that of two reports
-// that end a job's last datums at once, the later one sees both.
+// that end a job's last datums at once, the later one sees both. While
+// this server's claims have not reached the job's last datum, datums are
+// left without a look at the store (a read transaction per report, a
+// fifth of the transactions of a job of short datums); should another
+// server's claims have taken them, the controller's count finds the end
+// within the second.
 func (s *Scheduler) mayEnd(ctx context.Context, pipeline, job string) bool {
+	if s.cursors.short(pipeline, job) {
+		return false
+	}
 	var pending bool
 	err := s.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
