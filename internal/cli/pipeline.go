@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -19,10 +20,13 @@ JSON (one object, several objects in a row, or an array of them) or YAML
 
 // pipelineSpecOptions are the flags of `create pipeline` and `update pipeline`.
 type pipelineSpecOptions struct {
-	file      string
-	update    bool
-	reprocess bool
-	dryRun    bool
+	file       string
+	update     bool
+	reprocess  bool
+	dryRun     bool
+	pushImages bool
+	registry   string
+	username   string
 }
 
 func newCreatePipelineCommand(g *globals) *cobra.Command {
@@ -37,9 +41,12 @@ its inputs start new jobs.
 ` + specFileHelp + `
 
 With --dry-run the specs are checked by the server and described, but
-nothing is created.`,
+nothing is created.
+
+` + pushImagesHelp,
 		Example: `  tusk create pipeline -f edges.json
-  tusk create pipeline -f pipelines.yaml --dry-run`,
+  tusk create pipeline -f pipelines.yaml --dry-run
+  docker build -t edges:dev . && tusk create pipeline -f edges.json --push-images --registry registry.example.com:5000`,
 		Args: exactArgs(0, "no arguments (give the spec with -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCreatePipeline(cmd.Context(), g, opts)
@@ -60,9 +67,12 @@ inputs. Datums that the previous version processed successfully are skipped
 and keep their output, unless --reprocess is given: then every datum runs
 again with the new spec.
 
-` + specFileHelp,
+` + specFileHelp + `
+
+` + pushImagesHelp,
 		Example: `  tusk update pipeline -f edges.json
-  tusk update pipeline -f edges.json --reprocess`,
+  tusk update pipeline -f edges.json --reprocess
+  tusk update pipeline -f edges.json --push-images -r registry.example.com:5000`,
 		Args: exactArgs(0, "no arguments (give the spec with -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCreatePipeline(cmd.Context(), g, opts)
@@ -76,7 +86,17 @@ again with the new spec.
 func addSpecFlags(cmd *cobra.Command, opts *pipelineSpecOptions) {
 	cmd.Flags().StringVarP(&opts.file, "file", "f", "", "the spec file, or - for standard input")
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "check the specs and describe what would change, without changing anything")
+	cmd.Flags().BoolVarP(&opts.pushImages, "push-images", "p", false, "push each spec's image from the local Docker engine to --registry, and run what was pushed")
+	cmd.Flags().StringVarP(&opts.registry, "registry", "r", "docker.io", "the registry --push-images pushes to (host[:port][/path])")
+	cmd.Flags().StringVarP(&opts.username, "username", "u", "", "log in to --registry as this user first (docker login asks for the password)")
 }
+
+const pushImagesHelp = `With --push-images each spec's transform.image, as the local Docker engine
+has it (docker build -t NAME .), is pushed with the docker CLI to --registry
+under a tag made of its image ID, and the pipeline runs exactly what was
+pushed (REGISTRY/NAME:TAG@sha256:DIGEST), so that workers on other hosts run
+the image just built. Give --username to log in first; else the docker CLI's
+own login for that registry is used.`
 
 // readSpecFile reads the spec file named by -f.
 func (g *globals) readSpecFile(name string) ([]byte, error) {
@@ -106,6 +126,11 @@ func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions
 	if err != nil {
 		return err
 	}
+	if opts.pushImages && !opts.dryRun {
+		if data, err = g.pushSpecImages(ctx, opts, data); err != nil {
+			return err
+		}
+	}
 	if opts.dryRun {
 		return dryRunPipelines(ctx, c, opts, data, g.stdout)
 	}
@@ -134,8 +159,43 @@ func dryRunPipelines(ctx context.Context, c *client.Client, opts pipelineSpecOpt
 		spec.SortInput(p.Input)
 		fmt.Fprintf(w, "pipeline %s would be %s: input %s, output %s@%s\n",
 			p.Name(), change, inputString(p.Input), p.Name(), p.OutputBranch)
+		if opts.pushImages {
+			fmt.Fprintf(w, "  its image %s would be pushed to %s\n", p.Transform.Image, opts.registry)
+		}
 	}
 	return nil
+}
+
+// pushSpecImages pushes the images of the specs in data (--push-images)
+// and returns the specs that run what was pushed.
+func (g *globals) pushSpecImages(ctx context.Context, opts pipelineSpecOptions, data []byte) ([]byte, error) {
+	if opts.registry == "" {
+		return nil, usagef("--push-images needs a --registry")
+	}
+	ps, err := spec.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newImagePusher(opts.registry, g.stderr)
+	if err != nil {
+		return nil, err
+	}
+	if opts.username != "" {
+		if err := p.login(ctx, opts.username, g.stdin, g.stderr); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.pushImages(ctx, ps); err != nil {
+		return nil, err
+	}
+	for _, s := range ps {
+		fmt.Fprintf(g.stderr, "pipeline %s runs image %s\n", s.Name(), s.Transform.Image)
+	}
+	out, err := json.Marshal(ps)
+	if err != nil {
+		return nil, fmt.Errorf("write the specs with the pushed images: %w", err)
+	}
+	return out, nil
 }
 
 func newValidatePipelineCommand(g *globals) *cobra.Command {

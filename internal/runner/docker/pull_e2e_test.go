@@ -16,7 +16,7 @@ import (
 func TestPipelinePullsItsImage(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	e := newE2E(t)
-	host := startRegistry(t, "", "")
+	host := testenv.StartRegistry(t, "", "")
 	ref := host + "/tools:1"
 	id := pushImage(t, t.TempDir(), ref)
 	e.setup(`{"pipeline": {"name": "pulled"},

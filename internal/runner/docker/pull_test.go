@@ -47,7 +47,7 @@ func runningImage(t *testing.T, e *testEngine, instance, pipeline string) string
 func TestPullMissingImage(t *testing.T) {
 	e := needDocker(t)
 	fake := newFakeServer(t)
-	host := startRegistry(t, "", "")
+	host := testenv.StartRegistry(t, "", "")
 	ref := host + "/busybox:1"
 	id := pushImage(t, t.TempDir(), ref)
 	instance := newInstance()
@@ -76,7 +76,7 @@ func TestPullMissingImage(t *testing.T) {
 func TestPullPolicy(t *testing.T) {
 	e := needDocker(t)
 	fake := newFakeServer(t)
-	host := startRegistry(t, "", "")
+	host := testenv.StartRegistry(t, "", "")
 	instance := newInstance()
 	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, DockerConfig: t.TempDir()})
 	ctx := context.Background()
@@ -128,7 +128,7 @@ func TestPullPolicy(t *testing.T) {
 func TestPullWithCredentials(t *testing.T) {
 	e := needDocker(t)
 	fake := newFakeServer(t)
-	host := startRegistry(t, "alice", "s3cret")
+	host := testenv.StartRegistry(t, "alice", "s3cret")
 	config := t.TempDir()
 	dockerLogin(t, config, host, "alice", "s3cret")
 	ref := host + "/private:1"
