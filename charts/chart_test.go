@@ -121,8 +121,8 @@ func TestChartDefaults(t *testing.T) {
 	}
 	dep := find(t, objs, "Deployment", "rel-tusk")
 	c := dep.get("spec", "template", "spec", "containers", 0)
-	if img := fmt.Sprint(c.(map[string]any)["image"]); img != "tuskdata/tusk:"+server.Version {
-		t.Errorf("the server's image is %s, want tuskdata/tusk:%s (the chart's appVersion follows the binary's version)", img, server.Version)
+	if img := fmt.Sprint(c.(map[string]any)["image"]); img != server.DefaultKubeImage() {
+		t.Errorf("the server's image is %s, want %s (the kube runner's default, of the binary's version)", img, server.DefaultKubeImage())
 	}
 	args := serverArgs(t, objs)
 	for _, want := range []string{"up", "--runner=kube", "--namespace=data", "--tls-cert=/tls/tls.crt", "--admin-token-file=/admin/token",
