@@ -124,11 +124,34 @@ func (a *API) ListFiles(ctx context.Context, ref tusk.Ref, after string, fn func
 
 // WalkFiles streams every file under a path, in path order.
 func (a *API) WalkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File) error) error {
-	c, err := a.commitRoot(ctx, ref)
+	t, err := a.Tree(ctx, ref)
 	if err != nil {
 		return err
 	}
-	return a.walk(ctx, c.Root, ref.Path, fn)
+	return t.WalkFiles(ctx, ref.Path, fn)
+}
+
+// A Tree is the file tree of a commit, looked up once, to read many paths
+// of: the inputs of the datums a worker asks for at once are paths of a
+// few commits, and looking the commit up for each cost a read transaction
+// per datum.
+type Tree struct {
+	a    *API
+	root string
+}
+
+// Tree resolves the commit of ref for reading; ref's path is not used.
+func (a *API) Tree(ctx context.Context, ref tusk.Ref) (Tree, error) {
+	c, err := a.commitRoot(ctx, ref)
+	if err != nil {
+		return Tree{}, err
+	}
+	return Tree{a: a, root: c.Root}, nil
+}
+
+// WalkFiles is API.WalkFiles of path p of the tree.
+func (t Tree) WalkFiles(ctx context.Context, p string, fn func(fileset.File) error) error {
+	return t.a.walk(ctx, t.root, p, fn)
 }
 
 func (a *API) walk(ctx context.Context, root, p string, fn func(fileset.File) error) error {

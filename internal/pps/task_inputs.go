@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -31,6 +32,9 @@ type InputsArchive struct {
 	refs   [][]tusk.Ref // the inputs of req.Datums, parsed
 	budget inputBudget
 	sent   int64 // content bytes written
+	// trees holds the commits of the inputs, by ref without its path,
+	// each looked up once for the archive.
+	trees map[tusk.Ref]pfs.Tree
 }
 
 // TaskInputs checks a worker's request for the inputs of datums and
@@ -54,7 +58,23 @@ func (a *API) TaskInputs(req tusk.TaskInputsRequest) (*InputsArchive, error) {
 		}
 	}
 	return &InputsArchive{a: a, req: req, refs: refs,
-		budget: inputBudget{bytes: req.BudgetBytes, files: req.BudgetFiles}}, nil
+		budget: inputBudget{bytes: req.BudgetBytes, files: req.BudgetFiles}, trees: map[tusk.Ref]pfs.Tree{}}, nil
+}
+
+// walkFiles is pfs.API.WalkFiles, with the commit of ref looked up once
+// for the archive.
+func (ia *InputsArchive) walkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File) error) error {
+	key := ref
+	key.Path, key.HasPath = "", false
+	t, ok := ia.trees[key]
+	if !ok {
+		var err error
+		if t, err = ia.a.pfs.Tree(ctx, ref); err != nil {
+			return err
+		}
+		ia.trees[key] = t
+	}
+	return t.WalkFiles(ctx, ref.Path, fn)
 }
 
 // Write writes the archive to w. It returns how many bytes of file
@@ -113,7 +133,7 @@ func (ia *InputsArchive) writeDatums(ctx context.Context, tw *tar.Writer) error 
 		if !force {
 			files = make([][]fileset.File, len(ins))
 			for i, in := range ins {
-				err := ia.a.pfs.WalkFiles(ctx, ia.refs[k][i], func(f fileset.File) error {
+				err := ia.walkFiles(ctx, ia.refs[k][i], func(f fileset.File) error {
 					if !in.EmptyFiles {
 						b.bytes -= f.Size
 					}
@@ -166,7 +186,7 @@ func (ia *InputsArchive) writeDatums(ctx context.Context, tw *tar.Writer) error 
 			}
 			var err error
 			if force {
-				err = ia.a.pfs.WalkFiles(ctx, ia.refs[k][i], func(f fileset.File) error {
+				err = ia.walkFiles(ctx, ia.refs[k][i], func(f fileset.File) error {
 					if !in.EmptyFiles {
 						b.bytes -= f.Size
 					}

@@ -62,6 +62,19 @@ func TestInputsArchive(t *testing.T) {
 			}
 		})
 	}
+	// The archive of the three datums looks their commit up once, not
+	// once per datum.
+	archive, err := e.pps.TaskInputs(tusk.TaskInputsRequest{Datums: three, BudgetBytes: 10, BudgetFiles: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.db.Stats().Reads
+	if _, err := archive.Write(e.ctx, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if reads := e.db.Stats().Reads - before; reads != 1 {
+		t.Errorf("an archive of three datums of one commit took %d metadata reads, want 1", reads)
+	}
 	bad := tusk.TaskInputsRequest{Datums: [][]tusk.DatumInput{{{Name: "..", Repo: "in", Commit: c.ID, Path: "/a"}}}}
 	if _, err := e.pps.TaskInputs(bad); !errors.Is(err, tusk.ErrInvalid) {
 		t.Errorf("input named ..: %v, want invalid", err)
