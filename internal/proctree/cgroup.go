@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,6 +22,13 @@ import (
 type cgroup struct {
 	version int
 	dir     string
+	// The cgroup's directory and cgroup.events (version 2), open while
+	// the cgroup is in use; remove closes them.
+	fd, events *os.File
+	// killed says cgroup.kill was written: Linux (6.18 at least) then
+	// kills every process started into the cgroup with clone3, so that
+	// no tree may start in it again.
+	killed bool
 }
 
 // v1Controllers are the version 1 hierarchies a tree may live in, best
@@ -177,6 +185,7 @@ func (c *cgroup) procs() []int {
 // none is, which also ends those forked meanwhile.
 func (c *cgroup) kill() error {
 	if c.version == 2 {
+		c.killed = true
 		err := os.WriteFile(filepath.Join(c.dir, "cgroup.kill"), []byte("1"), 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			if _, serr := os.Stat(c.dir); serr != nil {
@@ -196,15 +205,35 @@ func (c *cgroup) kill() error {
 	}, "cgroup "+c.dir)
 }
 
+// open returns the cgroup's directory, opened once for the cgroup's life.
+func (c *cgroup) open() (*os.File, error) {
+	if c.fd == nil {
+		f, err := os.Open(c.dir)
+		if err != nil {
+			return nil, fmt.Errorf("open cgroup: %w", err)
+		}
+		c.fd = f
+	}
+	return c.fd, nil
+}
+
 // populated reports whether a version 2 cgroup or one of its
 // descendants holds a process, as its cgroup.events says: one read, where
 // listing the processes walks the tree. It says yes when it cannot tell.
 func (c *cgroup) populated() bool {
-	b, err := os.ReadFile(filepath.Join(c.dir, "cgroup.events"))
-	if err != nil {
+	if c.events == nil {
+		f, err := os.Open(filepath.Join(c.dir, "cgroup.events"))
+		if err != nil {
+			return true
+		}
+		c.events = f
+	}
+	var buf [128]byte
+	n, err := c.events.ReadAt(buf[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return true
 	}
-	for line := range strings.Lines(string(b)) {
+	for line := range strings.Lines(string(buf[:n])) {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "populated "); ok {
 			return v != "0"
 		}
@@ -212,9 +241,37 @@ func (c *cgroup) populated() bool {
 	return true
 }
 
+// empty reports whether the cgroup holds no process, has no descendants
+// and was never killed (see killed): a directory of a cgroup file system has as many links as
+// two and its child cgroups.
+func (c *cgroup) empty() bool {
+	if c.killed {
+		return false
+	}
+	f, err := c.open()
+	if err != nil {
+		return false
+	}
+	var st unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &st) != nil || st.Nlink != 2 {
+		return false
+	}
+	if c.version == 2 {
+		return !c.populated()
+	}
+	procs, err := os.ReadFile(filepath.Join(c.dir, "cgroup.procs"))
+	return err == nil && len(procs) == 0
+}
+
 // remove removes the cgroup and its descendants, which must hold no
 // process. A cgroup already gone is not an error.
 func (c *cgroup) remove() error {
+	for _, f := range []*os.File{c.fd, c.events} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	c.fd, c.events = nil, nil
 	// The usual cgroup has no descendants (a datum's commands run as
 	// a user who cannot make any): one rmdir, without walking it.
 	if err := os.Remove(c.dir); err == nil || errors.Is(err, fs.ErrNotExist) {

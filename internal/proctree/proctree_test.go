@@ -379,3 +379,81 @@ func TestNestedCgroupsRemoved(t *testing.T) {
 		})
 	}
 }
+
+// TestRecycledCgroup: with Recycle, a tree whose command ran as another
+// user and left nothing running leaves its cgroup to the next tree; one
+// that left processes behind has them killed and its cgroup removed, and a
+// late Kill of an ended tree spares the next tree in its cgroup. Close
+// removes the cgroups kept.
+func TestRecycledCgroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run commands as another user")
+	}
+	for _, m := range []Mode{CgroupV2, CgroupV1} {
+		t.Run(string(m), func(t *testing.T) {
+			h := usable(t, m)
+			h.Recycle()
+			defer h.Close()
+			sleep, marker := testenv.Marked(t)
+			asNobody := func(script string) *exec.Cmd {
+				cmd := exec.Command("sh", "-c", script)
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+				return cmd
+			}
+			run := func(script string) *Tree {
+				t.Helper()
+				tree, err := h.New("datum")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tree.Start(asNobody(script)); err != nil {
+					t.Fatal(err)
+				}
+				if err := tree.Wait(); err != nil {
+					t.Fatalf("wait: %v", err)
+				}
+				return tree
+			}
+			first := run(":")
+			if !exists(first.cg.dir) {
+				t.Fatalf("the cgroup %s of a tree that ended whole is gone", first.cg.dir)
+			}
+			leaver := run(sleep + " 400 & " + sleep + " 400 &")
+			if leaver.cg != first.cg {
+				t.Fatalf("the next tree got cgroup %s, want the recycled %s", leaver.cg.dir, first.cg.dir)
+			}
+			if left := testenv.Running(marker); len(left) > 0 {
+				t.Errorf("%d processes outlived a tree in a recycled cgroup: %v", len(left), left)
+			}
+			if exists(leaver.cg.dir) {
+				t.Errorf("the cgroup %s of a tree that left processes is still there", leaver.cg.dir)
+			}
+			ended := run(":")
+			next, err := h.New("datum")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := next.Start(asNobody("exec " + sleep + " 400")); err != nil {
+				t.Fatal(err)
+			}
+			testenv.Eventually(t, 10*time.Second, "the next tree's command runs",
+				func() bool { return len(testenv.Running(marker)) == 1 })
+			if err := ended.Kill(); err != nil {
+				t.Fatalf("kill of an ended tree: %v", err)
+			}
+			if left := testenv.Running(marker); len(left) != 1 || next.cg != ended.cg {
+				t.Errorf("a Kill of an ended tree left %d processes of the next tree in its cgroup (the same: %v), want 1",
+					len(left), next.cg == ended.cg)
+			}
+			next.Kill()
+			next.Wait()
+			kept := run(":")
+			if err := h.Close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			if exists(kept.cg.dir) {
+				t.Errorf("the kept cgroup %s outlived Close", kept.cg.dir)
+			}
+		})
+	}
+}

@@ -5,14 +5,20 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync"
 	"syscall"
 )
 
 // A Tree is a command and every process it starts.
 type Tree struct {
-	h   *Host
-	cg  *cgroup // the tree's own, in the cgroup modes
-	cmd *exec.Cmd
+	h    *Host
+	cg   *cgroup // the tree's own, in the cgroup modes
+	name string  // the name of its cgroup
+	cmd  *exec.Cmd
+	// mu serializes Kill with the end of Wait, after which the cgroup
+	// may be another tree's (ended).
+	mu    sync.Mutex
+	ended bool
 }
 
 // Start starts cmd as the tree's command, in a process group of its own
@@ -42,6 +48,9 @@ func (t *Tree) Start(cmd *exec.Cmd) error {
 		err = cmd.Start()
 	}
 	if err != nil {
+		t.mu.Lock()
+		t.ended = true
+		t.mu.Unlock()
 		if t.cg != nil {
 			t.cg.remove()
 		}
@@ -53,11 +62,10 @@ func (t *Tree) Start(cmd *exec.Cmd) error {
 
 // startV2 starts the command right in the tree's cgroup.
 func (t *Tree) startV2() error {
-	f, err := os.Open(t.cg.dir)
+	f, err := t.cg.open()
 	if err != nil {
 		return err
 	}
-	defer f.Close()
 	t.cmd.SysProcAttr.UseCgroupFD, t.cmd.SysProcAttr.CgroupFD = true, int(f.Fd())
 	return t.cmd.Start()
 }
@@ -96,8 +104,18 @@ func (t *Tree) startV1() error {
 // Kill kills every process of the tree now. In the cgroup modes and as a
 // subreaper it returns once they have ended; in a PID namespace they end
 // with the command, so once Wait returns. It may be called from any
-// goroutine, and more than once.
+// goroutine, and more than once; once Wait has returned, it does nothing.
 func (t *Tree) Kill() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended {
+		return nil
+	}
+	return t.kill()
+}
+
+// kill is Kill; t.mu is held.
+func (t *Tree) kill() error {
 	if t.cmd == nil || t.cmd.Process == nil {
 		return nil
 	}
@@ -117,15 +135,22 @@ func (t *Tree) Kill() error {
 }
 
 // Wait waits for the command to end, then kills what is left of the tree
-// and removes its cgroup. It returns the command's error (as
-// exec.Cmd.Wait) or, if the command succeeded but processes of the tree
-// survive SIGKILL, an error that says so.
+// and removes its cgroup (or keeps it for the next tree, see
+// Host.Recycle). It returns the command's error (as exec.Cmd.Wait) or, if
+// the command succeeded but processes of the tree survive SIGKILL, an
+// error that says so.
 func (t *Tree) Wait() error {
 	err := t.cmd.Wait()
 	reaper.mu.Lock()
 	delete(reaper.roots, t.cmd.Process.Pid)
 	reaper.mu.Unlock()
-	left := t.Kill()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ended = true
+	if t.cg != nil && t.recyclable() && t.h.keep(t.name, t.cg) {
+		return err
+	}
+	left := t.kill()
 	if t.cg != nil && left == nil {
 		left = t.cg.remove()
 	}
@@ -133,4 +158,12 @@ func (t *Tree) Wait() error {
 		return left
 	}
 	return err
+}
+
+// recyclable reports whether the tree's cgroup may hold the next tree (see
+// Host.Recycle): its command ran as a user that cannot have changed it,
+// and nothing of the tree is left in it.
+func (t *Tree) recyclable() bool {
+	c := t.cmd.SysProcAttr.Credential
+	return c != nil && c.Uid != 0 && int(c.Uid) != os.Geteuid() && t.cg.empty()
 }
