@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tuskdata/tusk/internal/proctree"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -65,16 +66,19 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	if len(first.Stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(first.Stdin, "\n") + "\n")
 	}
-	stdout, _ := logs.writer()
-	stderr, _ := logs.writer()
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	tree, err := w.procs.New("batch")
+	out, err := logs.output()
+	var tree *proctree.Tree
 	if err == nil {
-		err = tree.Start(cmd)
+		cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
+		if tree, err = w.procs.New("batch"); err == nil {
+			err = tree.Start(cmd)
+		}
+		out.started()
+		if err != nil {
+			out.wait()
+		}
 	}
 	if err != nil {
-		stdout.Close()
-		stderr.Close()
 		s.start(ctx, 0)
 		s.end(0, tusk.DatumFailed, fmt.Sprintf("start %s: %v", first.Cmd[0], err))
 		s.finish()
@@ -82,10 +86,10 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	}
 	exited := make(chan error, 1)
 	go func() {
-		exited <- tree.Wait() // the command, and whatever it left running
-		stdout.Close()
-		stderr.Close()
+		err := tree.Wait() // the command, and whatever it left running
+		out.wait()
 		ln.Close()
+		exited <- err
 	}()
 	defer tree.Kill()
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -46,18 +45,16 @@ func (s *datumSet) layOut(ctx context.Context, i int) error {
 			keep = append(keep, in.Name)
 		}
 	}
-	if err := w.clean(keep); err != nil {
+	as, err := w.runAs(t)
+	if err != nil {
+		return err
+	}
+	if err := w.prepare(keep); err != nil {
 		return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
 	}
-	for _, name := range keep {
-		if err := os.MkdirAll(filepath.Join(w.cfg.Root, name), 0o755); err != nil {
-			return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
-		}
-	}
+	w.lay.start(keep, w.rootOurs && !t.DatumBatching && len(keep) == len(t.Inputs)+1 && as != nil && as.cred.Uid != 0)
 	// The command may write /pfs/out, and nothing else of /pfs.
-	if as, err := w.runAs(t); err != nil {
-		return err
-	} else if as != nil {
+	if as != nil {
 		if err := os.Chown(filepath.Join(w.cfg.Root, "out"), int(as.cred.Uid), int(as.cred.Gid)); err != nil {
 			return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
 		}
@@ -66,7 +63,7 @@ func (s *datumSet) layOut(ctx context.Context, i int) error {
 	if files, ok := s.ahead[i]; ok {
 		delete(s.ahead, i)
 		for _, f := range files {
-			if err := writeFile(filepath.Join(w.cfg.Root, filepath.FromSlash(f.name)), bytes.NewReader(f.data)); err != nil {
+			if err := w.placeInput(f.name, bytes.NewReader(f.data)); err != nil {
 				return fmt.Errorf("lay out inputs: %w", err)
 			}
 		}
@@ -153,7 +150,7 @@ func (s *datumSet) receive(tr *tar.Reader, i, n int, place bool) (int, error) {
 			return max(k, 0), fmt.Errorf("unexpected tar entry %q", hdr.Name)
 		}
 		if k == 0 && place {
-			if err := writeFile(filepath.Join(s.w.cfg.Root, filepath.FromSlash(name)), tr); err != nil {
+			if err := s.w.placeInput(name, tr); err != nil {
 				return 0, err
 			}
 			continue
@@ -192,21 +189,6 @@ func readInputError(r io.Reader) error {
 	return &e
 }
 
-func writeFile(dst string, r io.Reader) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // layOutLazy makes each file of a lazy input a named pipe at
 // <root>/<name><path> that streams its content on first read.
 func (w *worker) layOutLazy(ctx context.Context, in tusk.DatumInput) error {
@@ -222,39 +204,4 @@ func (w *worker) layOutLazy(ctx context.Context, in tusk.DatumInput) error {
 		}
 		return w.lazy.add(ctx, w.cfg.Client, in.Repo+"@"+in.Commit+":"+fi.Path, dst)
 	})
-}
-
-// clean empties the datum root (inputs, output) for the next datum;
-// anything else (/tmp, ...) persists, as in Pachyderm. The directories
-// named in keep, which the next datum needs, are emptied rather than
-// removed, which saves making them again.
-func (w *worker) clean(keep []string) error {
-	w.lazy.release()
-	entries, err := os.ReadDir(w.cfg.Root)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, e := range entries {
-		p := filepath.Join(w.cfg.Root, e.Name())
-		if e.IsDir() && slices.Contains(keep, e.Name()) && emptyDir(p) == nil {
-			continue
-		}
-		errs = append(errs, os.RemoveAll(p))
-	}
-	return errors.Join(errs...)
-}
-
-// emptyDir removes everything in dir.
-func emptyDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -49,12 +49,16 @@ func (c *countingUploader) CopyFile(src, path string, appendTo bool) {
 const maxLinkDepth = 16
 
 // walkOut adds the tree at dir, a path under the datum root, to an upload
-// as the output path prefix dst.
-func (w *worker) walkOut(up uploader, t *tusk.Task, dir, dst string, depth int) error {
+// as the output path prefix dst; with found, it appends there the paths
+// it walks through under dir, parents first.
+func (w *worker) walkOut(up uploader, t *tusk.Task, dir, dst string, depth int, found *[]string) error {
 	return fs.WalkDir(w.root.FS(), dir, func(p string, d fs.DirEntry, err error) error {
 		target := path.Join(dst, strings.TrimPrefix(p, dir))
 		if err != nil {
 			return fmt.Errorf("output %s: %w", target, err)
+		}
+		if found != nil && p != dir {
+			*found = append(*found, p)
 		}
 		switch {
 		case d.IsDir():
@@ -128,7 +132,7 @@ func (w *worker) stageLink(up uploader, t *tusk.Task, p, target string, depth in
 	if depth >= maxLinkDepth {
 		return fmt.Errorf("output %s: %w", target, syscall.ELOOP)
 	}
-	return w.walkOut(up, t, to, target, depth+1)
+	return w.walkOut(up, t, to, target, depth+1, nil)
 }
 
 // maxLinkHops bounds the links followed to resolve one, as Linux does.

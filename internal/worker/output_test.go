@@ -61,7 +61,7 @@ func TestOutputLinksInsideTheRoot(t *testing.T) {
 		os.Symlink(filepath.Join(out, "..", "in", "a"), filepath.Join(out, "abs-in")) // the same, absolute
 	})
 	r := &recorder{puts: map[string]string{}, copies: map[string]string{}}
-	if err := w.walkOut(r, task, "out", "/", 0); err != nil {
+	if err := w.walkOut(r, task, "out", "/", 0, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantPuts := map[string]string{"/f": "file f", "/d/g": "file g", "/to-f": "file f", "/chain": "file f", "/alias/g": "file g"}
@@ -99,7 +99,7 @@ func TestOutputLinksThatFail(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			w, task := outputWorker(t, tt.setup)
 			r := &recorder{puts: map[string]string{}, copies: map[string]string{}}
-			err := w.walkOut(r, task, "out", "/", 0)
+			err := w.walkOut(r, task, "out", "/", 0, nil)
 			for _, s := range tt.want {
 				if err == nil || !strings.Contains(err.Error(), s) {
 					t.Errorf("walkOut: %v; want an error with %q", err, s)

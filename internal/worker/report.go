@@ -105,7 +105,7 @@ func (r *reporter) collect(s *datumSet, i int) error {
 		return g.upErr
 	}
 	c := &countingUploader{up: g.up}
-	err := r.w.walkOut(c, &s.tasks[i], "out", "/", 0)
+	err := r.w.walkOut(c, &s.tasks[i], "out", "/", 0, &r.w.lay.out)
 	g.spans[i] = [2]int{g.ops, g.ops + c.n}
 	g.ops += c.n
 	return err

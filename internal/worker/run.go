@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -42,24 +43,24 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	cmd.Env = w.env(t)
 	cmd.Dir = t.WorkingDir
 	as.apply(cmd)
-	tree, err := w.procs.New("datum")
-	if err != nil {
-		return -1, fmt.Errorf("start %s: %w", argv[0], err)
-	}
 	if len(stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(stdin, "\n") + "\n")
 	}
-	stdout, outDone := logs.writer()
-	stderr, errDone := logs.writer()
-	defer func() { <-outDone; <-errDone }()
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// A background process that keeps the output open must not hold the
-	// datum: after the command exits, give its output 2 s, then move on
-	// (the tree's end kills such stragglers).
+	out, err := logs.output()
+	if err != nil {
+		return -1, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
+	// The stdin lines' writer must not hold the datum: after the command
+	// exits, give it 2 s, then move on.
 	cmd.WaitDelay = 2 * time.Second
-	if err := tree.Start(cmd); err != nil {
-		stdout.Close()
-		stderr.Close()
+	tree, err := w.procs.New("datum")
+	if err == nil {
+		err = tree.Start(cmd)
+	}
+	out.started()
+	if err != nil {
+		out.wait()
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	done := make(chan struct{})
@@ -76,8 +77,7 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 		err = nil
 	}
 	close(done)
-	stdout.Close()
-	stderr.Close()
+	out.wait()
 	if ctx.Err() == context.DeadlineExceeded {
 		return -1, fmt.Errorf("datum timeout (%s) exceeded", time.Duration(t.DatumTimeout))
 	}
@@ -206,21 +206,73 @@ func (s *logSink) close() {
 	<-s.done
 }
 
-// writer returns a pipe whose lines become log lines, and a channel
-// closed once the pipe is closed and all its lines are in.
-func (s *logSink) writer() (io.WriteCloser, <-chan struct{}) {
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		defer close(done)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 4<<10), 1<<20)
-		for sc.Scan() {
-			s.add(sc.Text())
+// outputGrace is how long the output of a command that exited is read
+// for: a process outside its tree (in the process group mode, one in a
+// session of its own) may hold it open.
+const outputGrace = 2 * time.Second
+
+// An output is the pipes of a command's stdout and stderr, whose lines
+// become log lines. The command writes straight into them (os/exec would
+// copy from pipes of its own, through a goroutine and a buffer per
+// stream).
+type output struct {
+	stdout, stderr *os.File   // the write ends, for the command
+	readers        []*os.File // the read ends
+	done           chan struct{}
+}
+
+// output returns the pipes of a command's output. Start the command,
+// then call started; once it ended, wait.
+func (s *logSink) output() (*output, error) {
+	o := &output{done: make(chan struct{})}
+	var writers []*os.File
+	for range 2 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, f := range append(o.readers, writers...) {
+				f.Close()
+			}
+			return nil, fmt.Errorf("make a pipe for the output: %w", err)
 		}
-		io.Copy(io.Discard, pr)
-	}()
-	return pw, done
+		o.readers, writers = append(o.readers, r), append(writers, w)
+	}
+	o.stdout, o.stderr = writers[0], writers[1]
+	var read sync.WaitGroup
+	for _, r := range o.readers {
+		read.Go(func() { s.read(r) })
+	}
+	s.wg.Go(func() {
+		read.Wait()
+		close(o.done)
+	})
+	return o, nil
+}
+
+// read adds the lines read from r until its end.
+func (s *logSink) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4<<10), 1<<20)
+	for sc.Scan() {
+		s.add(sc.Text())
+	}
+	io.Copy(io.Discard, r) // past a line too long
+}
+
+// started closes this process's copies of the write ends: the command
+// holds its own.
+func (o *output) started() {
+	o.stdout.Close()
+	o.stderr.Close()
+}
+
+// wait waits until every line of the output is in the logs, for up to
+// outputGrace, and closes the pipes.
+func (o *output) wait() {
+	for _, r := range o.readers {
+		r.SetReadDeadline(time.Now().Add(outputGrace))
+	}
+	<-o.done
+	for _, r := range o.readers {
+		r.Close()
+	}
 }

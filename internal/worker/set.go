@@ -157,7 +157,11 @@ func (s *datumSet) endWith(i int, state, reason string, inputErr bool) {
 // collect adds the output of datum i, laid out under the root, to what
 // the reporter uploads with its result.
 func (s *datumSet) collect(i int) error {
-	return s.w.rep.collect(s, i)
+	lay := &s.w.lay
+	lay.out = lay.out[:0]
+	err := s.w.rep.collect(s, i)
+	lay.walked = err == nil
+	return err
 }
 
 // settle records that the ends of datums were reported.

@@ -62,7 +62,7 @@ func Run(ctx context.Context, cfg Config) error {
 	bin, removeBin := binDir()
 	defer removeBin()
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin,
-		root: root, rootPaths: rootPaths(cfg.Root)}
+		root: root, rootPaths: rootPaths(cfg.Root), rootOurs: rootIsOurs(cfg.Root)}
 	defer w.users.removeHomes()
 	w.rep = newReporter(ctx, w)
 	modes := []proctree.Mode{proctree.CgroupV2, proctree.CgroupV1, proctree.PIDNamespace}
@@ -70,6 +70,9 @@ func Run(ctx context.Context, cfg Config) error {
 		modes = append(modes, proctree.Subreaper)
 	}
 	w.procs = proctree.Open(w.log, modes...)
+	// A datum's cgroup is the next one's, unless something of it was left.
+	w.procs.Recycle()
+	defer w.procs.Close()
 	if w.procs.Mode() == proctree.ProcessGroup {
 		w.log.Warn("a process a datum starts in a new session (setsid) can outlive the datum: run the worker as root, in a cgroup it may write, or as its own process")
 	}
@@ -151,7 +154,9 @@ type worker struct {
 	// walkOut); rootPaths are the absolute paths that name it.
 	root      *os.Root
 	rootPaths []string
-	users     users // who commands run as, when not as the worker
+	rootOurs  bool   // see rootIsOurs
+	lay       layout // what the root holds
+	users     users  // who commands run as, when not as the worker
 	lazy      lazyFiles
 	rep       *reporter
 	procs     *proctree.Host // where each command runs as a tree that ends with it
