@@ -248,6 +248,12 @@ func (r *reporter) send(batch []*report) {
 			markers = append(markers, rep.marker)
 		}
 	}
+	// A datum's logs are in before its end: who sees it failed finds why.
+	for _, rep := range batch {
+		if g := rep.group; g != nil {
+			g.s.logs.flush()
+		}
+	}
 	if len(results) > 0 {
 		ctx := context.WithoutCancel(r.ctx)
 		if r.ctx.Err() != nil {

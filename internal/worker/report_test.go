@@ -19,11 +19,19 @@ import (
 
 // reportingWorker returns a worker whose reporter sends to a server that
 // records the results of each request, and a set of two datums, a and b,
-// of it; requests returns what the server received so far.
+// of it; requests returns what the server received so far. A request
+// that sends log lines is recorded as one result, of state "logs".
 func reportingWorker(t *testing.T, a, b string) (w *worker, s *datumSet, requests func() [][]tusk.TaskResult) {
 	var mu sync.Mutex
 	var got [][]tusk.TaskResult
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/workers/logs" {
+			mu.Lock()
+			got = append(got, []tusk.TaskResult{{State: "logs"}})
+			mu.Unlock()
+			w.Write([]byte("{}\n"))
+			return
+		}
 		var rs []tusk.TaskResult
 		if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -43,6 +51,8 @@ func reportingWorker(t *testing.T, a, b string) (w *worker, s *datumSet, request
 	w.rep = newReporter(context.Background(), w)
 	s = &datumSet{w: w, tasks: []tusk.Task{{Datum: a}, {Datum: b}}, results: make([]tusk.TaskResult, 2),
 		started: make([]time.Time, 2), settled: make([]bool, 2), cancelled: map[string]bool{}, current: -1, stop: func() {}}
+	s.logs = newLogSink(context.Background(), w)
+	t.Cleanup(s.logs.close)
 	return w, s, func() [][]tusk.TaskResult {
 		mu.Lock()
 		defer mu.Unlock()
@@ -105,6 +115,24 @@ func TestEndGoesWithTheNextStart(t *testing.T) {
 	want := [][]string{{"a " + tusk.DatumSuccess, "b " + tusk.DatumRunning}, {"b " + tusk.DatumSuccess}}
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("requests = %q, want %q", got, want)
+	}
+}
+
+// TestLogsGoBeforeTheEnd: the reason a datum failed is in its logs by the
+// time the server hears it failed.
+func TestLogsGoBeforeTheEnd(t *testing.T) {
+	w, s, requests := reportingWorker(t, "a", "b")
+	s.running(0)
+	s.end(0, tusk.DatumFailed, "command exited with code 1")
+	w.rep.close()
+	var got []string
+	for _, req := range requests() {
+		for _, res := range req {
+			got = append(got, res.Datum+" "+res.State)
+		}
+	}
+	if want := []string{" logs", "a " + tusk.DatumFailed}; !slices.Equal(got, want) {
+		t.Errorf("requests = %q, want the logs first: %q", got, want)
 	}
 }
 
