@@ -68,24 +68,37 @@ type jobRun struct {
 	id                 string // the job's, and its commit set's
 	wall, job          time.Duration
 	processed, skipped int64
+	// The CPU time of the job where datumsOnce measures it: of the
+	// workers, of the commands they ran, of this process (the server).
+	workersCPU, commandsCPU, serverCPU time.Duration
 }
 
 // commitAndWait commits what fill puts into an upload to repo@master, then
 // waits for the job of pipeline that the commit triggers, and times it.
 func commitAndWait(ctx context.Context, c *client.Client, repo, pipeline string, fill func(*client.Upload) error) (jobRun, error) {
+	id, err := commitFill(ctx, c, repo, fill)
+	if err != nil {
+		return jobRun{}, err
+	}
+	return waitJob(ctx, c, pipeline, id)
+}
+
+// commitFill commits what fill puts into an upload to repo@master, and
+// returns the commit's ID.
+func commitFill(ctx context.Context, c *client.Client, repo string, fill func(*client.Upload) error) (string, error) {
 	up, err := c.NewUpload(ctx)
 	if err != nil {
-		return jobRun{}, fmt.Errorf("new upload: %w", err)
+		return "", fmt.Errorf("new upload: %w", err)
 	}
 	if err := fill(up); err != nil {
 		up.Abort()
-		return jobRun{}, err
+		return "", err
 	}
 	commit, err := up.Commit(repo + "@master")
 	if err != nil {
-		return jobRun{}, fmt.Errorf("commit to %s: %w", repo, err)
+		return "", fmt.Errorf("commit to %s: %w", repo, err)
 	}
-	return waitJob(ctx, c, pipeline, commit.ID)
+	return commit.ID, nil
 }
 
 // waitJob waits for the commit set id and returns the timing and counts of

@@ -24,7 +24,10 @@ var datumsScenario = scenario{
 		"name with the shell's `${in##*/}`, not a `basename` process). The two alternate for -rounds rounds (a new repo and pipeline each) and each " +
 		"figure is the median; per datum is the time over the number of files. Also shown: the median time from a " +
 		"datum's claim by a worker to the worker's report of its result (input download, command, output upload); " +
-		"the rest of a worker's cycle (2 × the time per datum) goes between datums, to reporting and claiming.",
+		"the rest of a worker's cycle (2 × the time per datum) goes between datums, to reporting and claiming. " +
+		"CPU per datum is the median over the rounds of the CPU time, user and system, that the job cost the workers (as " +
+		"/proc shows their processes before the pipeline is deleted), the commands they ran, and the bench's process " +
+		"(the server, and the client's waiting), over the number of files.",
 	run: runDatums,
 }
 
@@ -35,7 +38,7 @@ func runDatums(ctx context.Context, b *bench) ([]row, error) {
 		return nil, err
 	}
 	defer t.stop()
-	var wall, job, busy, xargs samples
+	var wall, job, busy, xargs, workers, commands, server samples
 	for round := 1; round <= b.cfg.rounds; round++ {
 		b.log.Info("tusk pipeline", "round", round, "datums", n)
 		r, d, err := datumsOnce(ctx, t.client, round, in, n, "/pfs/out")
@@ -45,6 +48,9 @@ func runDatums(ctx context.Context, b *bench) ([]row, error) {
 		wall.add(r.wall, nil)
 		job.add(r.job, nil)
 		busy.add(d, nil)
+		workers.add(r.workersCPU, nil)
+		commands.add(r.commandsCPU, nil)
+		server.add(r.serverCPU, nil)
 		b.log.Info("xargs -P2", "round", round)
 		xargs.add(xargsOnce(ctx, filepath.Dir(in)))
 		if xargs.err != nil {
@@ -54,9 +60,11 @@ func runDatums(ctx context.Context, b *bench) ([]row, error) {
 	r := row{
 		scenario: datumsTitle(n),
 		tusk: fmt.Sprintf("%s/datum (%s from the commit to WaitCommit; the job's own %s, %s/datum; "+
-			"on its worker a datum takes %s from claim to result%s)",
+			"on its worker a datum takes %s from claim to result; CPU per datum: the workers %s, their commands %s, "+
+			"the server %s%s)",
 			perDatum(wall.median(), n), secs(wall.median()), secs(job.median()), perDatum(job.median(), n),
-			ms(busy.median()), semi(datumSpread(&wall, n))),
+			ms(busy.median()), perDatum(workers.median(), n), perDatum(commands.median(), n), perDatum(server.median(), n),
+			semi(datumSpread(&wall, n))),
 		target: target,
 	}
 	if xargs.err != nil {
@@ -87,10 +95,19 @@ func datumsOnce(ctx context.Context, c *client.Client, round int, dir string, n 
 	if err != nil {
 		return jobRun{}, 0, err
 	}
-	r, err := commitAndWait(ctx, c, repo, pipeline, func(up *client.Upload) error {
+	id, err := commitFill(ctx, c, repo, func(up *client.Upload) error {
 		_, err := putDir(up, dir)
 		return err
 	})
+	if err != nil {
+		return jobRun{}, 0, err
+	}
+	workers, commands := workersCPU(pipeline)
+	server := selfCPU()
+	r, err := waitJob(ctx, c, pipeline, id)
+	r.serverCPU = selfCPU() - server
+	w, cmds := workersCPU(pipeline)
+	r.workersCPU, r.commandsCPU = w-workers, cmds-commands
 	if err == nil && r.processed != int64(n) {
 		err = fmt.Errorf("job processed %d datums of %d (%d skipped)", r.processed, n, r.skipped)
 	}
