@@ -25,6 +25,11 @@ func TestE2ERepo(t *testing.T) {
 	if diff := cmp.Diff([]string{"imgs", "other"}, names); diff != "" {
 		t.Errorf("list repo -o json names (-want +got):\n%s", diff)
 	}
+	// pachctl's plurals, and its --no-pager (tusk never pages).
+	if plural := e.run("list", "repos", "--no-pager"); plural != e.run("list", "repo") {
+		t.Errorf("list repos --no-pager printed\n%s\nwant what list repo prints", plural)
+	}
+	wantContains(t, "list branches", e.run("list", "branches", "imgs"), "BRANCH", "HEAD")
 
 	r := object[tusk.Repo](e, "inspect", "repo", "imgs")
 	if r.Name != "imgs" || r.Description != "raw images" || r.Type != "user" {

@@ -41,12 +41,15 @@ func newRootCommand(g *globals) *cobra.Command {
 		Use:           "tusk",
 		Short:         "Versioned data and pipelines, Pachyderm style",
 		Long:          rootLong,
-		Args:          usageArgs(cobra.NoArgs),
+		Args:          noCommand,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
+	// pachctl pages long output unless told not to; tusk never pages, and
+	// takes the flag so that scripts written for pachctl run unchanged.
+	root.PersistentFlags().Bool("no-pager", false, "accepted for pachctl's scripts: tusk never pages its output")
 	root.AddCommand(
 		newUpCommand(g),
 		newVersionCommand(g),
@@ -123,21 +126,24 @@ func newVerbCommand(verb, short string, nouns ...*cobra.Command) *cobra.Command 
 			if len(args) == 0 {
 				return usagef("%s needs a noun: %s", cmd.CommandPath(), strings.Join(names, ", "))
 			}
-			return usagef("unknown noun %q for %s; want one of: %s", args[0], cmd.CommandPath(), strings.Join(names, ", "))
+			return usagef("unknown noun %q for %s%s; want one of: %s", args[0], cmd.CommandPath(),
+				didYouMean(args[0], commandNames(cmd)), strings.Join(names, ", "))
 		},
+	}
+	for _, n := range nouns {
+		n.Aliases = append(n.Aliases, pluralNoun(n.Name()))
 	}
 	c.AddCommand(nouns...)
 	return c
 }
 
-// usageArgs turns cobra's argument-count errors into usage errors.
-func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := v(cmd, args); err != nil {
-			return usageError{err}
-		}
+// noCommand is the root's argument check: a word that is no command is a
+// usage error that names the commands it is close to.
+func noCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
 		return nil
 	}
+	return usagef("unknown command %q for %q%s", args[0], cmd.CommandPath(), didYouMean(args[0], commandNames(cmd)))
 }
 
 // exactArgs requires n arguments, described by what for the error message.
