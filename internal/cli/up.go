@@ -103,7 +103,8 @@ of a Deployment in --namespace, made through --kubeconfig (default: the pod's
 service account when tusk up runs in a cluster, else $KUBECONFIG or
 ~/.kube/config). An init container of --kube-image copies the static tusk
 binary into the pod, and the pipeline's image runs it; workers dial
---kube-server-address (a Service in front of the servers).`
+--kube-server-address (a Service in front of the servers), trusting
+--kube-server-ca, or else under TLS this server's certificate.`
 
 func newUpCommand(g *globals) *cobra.Command {
 	var opts upOptions
@@ -141,6 +142,8 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.kube.Namespace, "namespace", "", "kube runner: namespace of the worker pods (default: the kubeconfig context's, else the pod's)")
 	f.StringVar(&opts.kube.Image, "kube-image", server.DefaultKubeImage(), "kube runner: Tusk's image (FROM scratch, the static binary at /tusk) that worker pods copy the binary from")
 	f.StringVar(&opts.kube.ServerAddress, "kube-server-address", "", "kube runner: the URL at which worker pods reach the servers, such as http://tusk.NAMESPACE.svc:1650")
+	f.StringVar(&opts.kube.ServerCAFile, "kube-server-ca", "", "kube runner: PEM file of the CA that signed the servers' certificate, for worker pods to trust (default under TLS: they pin this server's certificate)")
+	f.StringVar(&opts.kube.ServiceAccount, "kube-service-account", "", "kube runner: service account of worker pods (they never get its API token)")
 	f.StringSliceVar(&opts.egressDirs, "egress-dir", nil, "directory that file:// egress may write under (repeatable)")
 	f.StringVar(&opts.workerUser, "worker-user", "", "as root: who pipelines' code runs as on the process runner where transform.user does not say, a name or uid[:gid] (default "+server.DefaultWorkerUser+", nobody); its group may use the worker socket")
 	f.BoolVar(&opts.noNetwork, "no-worker-network", false, "run pipeline containers without network access (docker runner)")

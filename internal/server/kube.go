@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/tuskdata/tusk/internal/runner/kube"
+	"github.com/tuskdata/tusk/internal/tlscert"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -23,6 +25,12 @@ type KubeConfig struct {
 	// ServerAddress is the URL workers dial to reach the servers (a
 	// Service in front of them).
 	ServerAddress string
+	// ServerCAFile is a PEM file of the CA that signed the servers'
+	// certificate, which workers then trust; without it, under TLS,
+	// workers pin this server's certificate.
+	ServerCAFile string
+	// ServiceAccount is the service account of worker pods.
+	ServiceAccount string
 }
 
 // DefaultKubeImage is the image of this build's version: FROM scratch,
@@ -30,9 +38,9 @@ type KubeConfig struct {
 func DefaultKubeImage() string { return "ghcr.io/tuskdata/tusk:" + Version }
 
 // kubeRunner starts the kube runner, whose objects carry the cluster's ID
-// and this server's, and whose workers trust this server's certificate
-// by its fingerprint when it serves TLS (servers behind one Service then
-// share a certificate).
+// and this server's, and whose workers trust the CA of ServerCAFile, or
+// else, when the server serves TLS, its certificate by its fingerprint
+// (servers behind one Service then share a certificate).
 func (s *Server) kubeRunner(ctx context.Context) (*kube.Runner, error) {
 	c := s.cfg.Kube
 	if c.ServerAddress == "" {
@@ -48,11 +56,21 @@ func (s *Server) kubeRunner(ctx context.Context) (*kube.Runner, error) {
 		return nil, fmt.Errorf("the cluster's ID, which labels worker Deployments: %w", err)
 	}
 	opts := kube.Options{Client: cli, Namespace: ns, Image: c.Image, ServerAddress: c.ServerAddress,
-		Cluster: cluster, Server: s.instance, Credentials: workerCredentials{s.auth}, Logger: s.log}
+		ServiceAccount: c.ServiceAccount, Cluster: cluster, Server: s.instance, Credentials: workerCredentials{s.auth}, Logger: s.log}
 	if opts.Image == "" {
 		opts.Image = DefaultKubeImage()
 	}
-	if s.cert != nil {
+	switch {
+	case c.ServerCAFile != "":
+		pem, err := os.ReadFile(c.ServerCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("the workers' server CA: %w", err)
+		}
+		if _, err := tlscert.Pool(pem); err != nil {
+			return nil, fmt.Errorf("the workers' server CA %s: %w", c.ServerCAFile, err)
+		}
+		opts.ServerCA = string(pem)
+	case s.cert != nil:
 		opts.ServerFingerprint = s.cert.Fingerprint.String()
 	}
 	return kube.New(ctx, opts)

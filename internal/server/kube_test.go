@@ -50,7 +50,19 @@ current-context: x
 		t.Errorf("without an address: %v, want an invalid error naming --kube-server-address", err)
 	}
 	cfg.DataDir = t.TempDir()
-	cfg.Kube.ServerAddress = "http://tusk.pipelines.svc:1650"
+	cfg.Kube.ServerAddress = "https://tusk.pipelines.svc:1650"
+	cfg.Kube.ServerCAFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(cfg.Kube.ServerCAFile, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := New(ctx, cfg); err == nil {
+		s.Close()
+		t.Fatal("the kube runner started with a server CA file that holds no certificate")
+	} else if !strings.Contains(err.Error(), cfg.Kube.ServerCAFile) {
+		t.Errorf("with a bad CA file: %v, want an error naming it", err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.Kube.ServerCAFile = ""
 	s, err := New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -234,6 +234,7 @@ func (r *Runner) podTemplate(w runner.WorkerSpec) (corev1.PodTemplateSpec, error
 				SecurityContext: sc,
 			}},
 			Volumes:                       volumes,
+			ServiceAccountName:            r.opts.ServiceAccount,
 			RestartPolicy:                 corev1.RestartPolicyAlways,
 			TerminationGracePeriodSeconds: &grace,
 			// Workers reach the server, never the cluster's API.

@@ -47,6 +47,7 @@ func TestLabelValue(t *testing.T) {
 func TestPodTemplate(t *testing.T) {
 	tr := newTestRunner(t, "server1")
 	tr.opts.ServerCA = "-----BEGIN CERTIFICATE-----\n…\n"
+	tr.opts.ServiceAccount = "tusk-worker"
 	w := runner.WorkerSpec{Pipeline: "edges", Version: 2, Workers: 3, Image: "registry.example/edges:1.0", User: "1000:2000",
 		Requests: runner.Resources{CPU: 0.5, Memory: 64 << 20}, Limits: runner.Resources{CPU: 2}}
 	d, err := tr.deployment(w)
@@ -125,6 +126,9 @@ func TestPodTemplate(t *testing.T) {
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		t.Error("workers get a token of the cluster's API")
+	}
+	if pod.ServiceAccountName != "tusk-worker" {
+		t.Errorf("service account %q, want tusk-worker", pod.ServiceAccountName)
 	}
 	if pod.RestartPolicy != corev1.RestartPolicyAlways {
 		t.Errorf("restart policy %s", pod.RestartPolicy)

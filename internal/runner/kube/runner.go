@@ -41,6 +41,9 @@ type Options struct {
 	// lead removes those of servers that died (RemoveDeadWorkers); no
 	// runner touches another cluster's.
 	Cluster, Server string
+	// ServiceAccount, if not empty, is the service account of worker
+	// pods; they never get its API token.
+	ServiceAccount string
 	// Credentials give each pipeline version's workers a token; nil gives
 	// none (a server without authentication).
 	Credentials runner.Credentials
