@@ -1,0 +1,130 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// Labels on every container the agent makes: the node owns it, and the
+// pod (by UID) and the pod's container it runs.
+const (
+	labelNode      = "tusk.kubenode.node"
+	labelPodUID    = "tusk.kubenode.pod-uid"
+	labelPod       = "tusk.kubenode.pod"
+	labelContainer = "tusk.kubenode.container"
+)
+
+// docker runs the docker CLI.
+type docker struct{ bin string }
+
+// run runs docker with args and returns its standard output, trimmed. On
+// failure the output is returned too (inspect prints what it found) and
+// the error carries the CLI's standard error.
+func (d docker) run(ctx context.Context, args ...string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, d.bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	out := strings.TrimSpace(stdout.String())
+	if err != nil {
+		return out, fmt.Errorf("docker %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+// state is what `docker inspect` says of a container's process.
+type state struct {
+	Status     string // created, running, exited, …
+	Running    bool
+	OOMKilled  bool
+	ExitCode   int32
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// exited reports whether the container ran and stopped, or could not
+// start: a container still "created" after `docker start` failed.
+func (s state) exited() bool {
+	return !s.Running && (s.Status == "exited" || s.Status == "created" || s.Status == "dead")
+}
+
+// inspect returns the state and image ID of each container of ids that
+// still exists.
+func (d docker) inspect(ctx context.Context, ids []string) (map[string]inspected, error) {
+	out, err := d.run(ctx, append([]string{"inspect", "--type", "container"}, ids...)...)
+	if out == "" {
+		return nil, err
+	}
+	var list []struct {
+		ID    string `json:"Id"`
+		Image string
+		State state
+	}
+	if jerr := json.Unmarshal([]byte(out), &list); jerr != nil {
+		return nil, fmt.Errorf("docker inspect: %w", jerr)
+	}
+	m := make(map[string]inspected, len(list))
+	for _, c := range list {
+		m[c.ID] = inspected{state: c.State, imageID: c.Image}
+	}
+	return m, nil
+}
+
+type inspected struct {
+	state   state
+	imageID string
+}
+
+// list returns the IDs of the containers, running or not, whose labels
+// match every one of filters ("key=value").
+func (d docker) list(ctx context.Context, filters ...string) ([]string, error) {
+	args := []string{"ps", "-aq", "--no-trunc"}
+	for _, f := range filters {
+		args = append(args, "--filter", "label="+f)
+	}
+	out, err := d.run(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(out), nil
+}
+
+// remove removes containers, running or not, with their anonymous volumes.
+func (d docker) remove(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := d.run(ctx, append([]string{"rm", "-f", "-v"}, ids...)...)
+	return err
+}
+
+// deaths calls died with the pod UID of each container of node that
+// stops, until ctx ends or the event stream fails.
+func (d docker) deaths(ctx context.Context, node string, died func(uid string)) error {
+	cmd := exec.CommandContext(ctx, d.bin, "events",
+		"--filter", "type=container", "--filter", "event=die",
+		"--filter", "label="+labelNode+"="+node,
+		"--format", `{{index .Actor.Attributes "`+labelPodUID+`"}}`)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("docker events: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("docker events: %w", err)
+	}
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		died(strings.TrimSpace(lines.Text()))
+	}
+	if err := cmd.Wait(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("docker events: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,550 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+)
+
+// Restarts and failed creations wait backoff(n) after the n-th: none for
+// the first, then from minBackoff doubling up to maxBackoff (a kubelet
+// waits 10 s to 5 min; tests want restarts soon).
+const (
+	minBackoff = time.Second
+	maxBackoff = 30 * time.Second
+	resync     = 10 * time.Second
+)
+
+func backoff(n int32) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	return min(minBackoff<<min(n-1, 10), maxBackoff)
+}
+
+// podWorker runs one pod: a goroutine that brings the containers in line
+// with the pod's spec and writes the pod's status whenever the pod
+// changes, one of its containers dies or a delay ends.
+type podWorker struct {
+	n    *Node
+	uid  types.UID
+	wake chan struct{}
+
+	mu      sync.Mutex
+	pod     *corev1.Pod // the latest the informer gave
+	deleted bool        // the pod is gone from the API
+
+	// Owned by run.
+	p          podContext
+	dir        string
+	adopted    bool // the pod had ended before this agent saw it
+	startTime  metav1.Time
+	inits      []*container
+	apps       []*container
+	initDone   int
+	initFailed bool
+	ended      bool
+	retryAt    time.Time
+}
+
+// container is one container of the pod, and the Docker container that
+// runs it (id, once created; restarts start the same one again).
+type container struct {
+	spec     *corev1.Container
+	init     bool
+	id       string
+	imageID  string
+	state    state
+	creates  int // Docker containers made for it
+	restarts int32
+	attempt  time.Time // of the last creation or restart
+	failures int32     // creations failed in a row
+	last     *corev1.ContainerStateTerminated
+	waiting  string // reason it waits, if it does
+	message  string
+}
+
+func newPodWorker(n *Node, pod *corev1.Pod) *podWorker {
+	w := &podWorker{n: n, uid: pod.UID, wake: make(chan struct{}, 1), pod: pod}
+	w.adopted = pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+	for i := range pod.Spec.InitContainers {
+		w.inits = append(w.inits, &container{spec: &pod.Spec.InitContainers[i], init: true})
+	}
+	for i := range pod.Spec.Containers {
+		w.apps = append(w.apps, &container{spec: &pod.Spec.Containers[i]})
+	}
+	w.dir = filepath.Join(n.dir, string(pod.UID))
+	w.p = podContext{client: n.client, hostIP: n.Gateway}
+	return w
+}
+
+// update gives the worker the pod as the API has it now.
+func (w *podWorker) update(pod *corev1.Pod, deleted bool) {
+	w.mu.Lock()
+	w.pod, w.deleted = pod, w.deleted || deleted
+	w.mu.Unlock()
+	w.poke()
+}
+
+func (w *podWorker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *podWorker) latest() (*corev1.Pod, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.pod, w.deleted
+}
+
+// after asks for another sync at t at the latest.
+func (w *podWorker) after(t time.Time) {
+	if w.retryAt.IsZero() || t.Before(w.retryAt) {
+		w.retryAt = t
+	}
+}
+
+func (w *podWorker) run(ctx context.Context) {
+	defer w.n.forget(w.uid)
+	tick := time.NewTicker(resync)
+	defer tick.Stop()
+	for {
+		pod, deleted := w.latest()
+		if deleted || pod.DeletionTimestamp != nil {
+			w.terminate(ctx, pod, deleted)
+			return
+		}
+		w.retryAt = time.Time{}
+		w.sync(ctx, pod)
+		var retry <-chan time.Time
+		if !w.retryAt.IsZero() {
+			retry = time.After(time.Until(w.retryAt))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-retry:
+		case <-tick.C:
+		}
+	}
+}
+
+// sync takes the pod one step on: sandbox, init containers in order, app
+// containers, restarts, and writes its status.
+func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) {
+	if w.adopted || ctx.Err() != nil {
+		return
+	}
+	w.p.pod = pod
+	if w.p.sandbox == "" {
+		if err := w.startSandbox(ctx); err != nil {
+			w.n.log.Warn("pod sandbox failed", "pod", podName(pod), "err", err)
+			w.after(time.Now().Add(minBackoff))
+			return
+		}
+	}
+	if !w.ended {
+		w.refresh(ctx)
+		if w.step(ctx) {
+			w.refresh(ctx)
+		}
+		if p := w.phase(); p == corev1.PodSucceeded || p == corev1.PodFailed {
+			w.ended = true
+			if err := w.n.docker.remove(ctx, []string{w.p.sandbox}); err != nil {
+				w.n.log.Warn("removing an ended pod's sandbox", "pod", podName(pod), "err", err)
+			}
+		}
+	}
+	w.writeStatus(ctx, pod)
+}
+
+// startSandbox makes the pod's volumes and its sandbox: a sleeping
+// container on the node's network that holds the network namespace the
+// pod's containers join, and so the pod's IP.
+func (w *podWorker) startSandbox(ctx context.Context) error {
+	pod := w.p.pod
+	if err := w.p.prepareVolumes(ctx, w.dir, w.n.log); err != nil {
+		return err
+	}
+	hostname := pod.Spec.Hostname
+	if hostname == "" {
+		hostname = pod.Name
+	}
+	if len(hostname) > 63 {
+		hostname = hostname[:63]
+	}
+	args := []string{"run", "-d", "--name", w.containerName("POD", 0), "--network", w.n.network,
+		"--hostname", hostname, "--add-host", "host.docker.internal:host-gateway"}
+	for _, l := range w.labels("POD") {
+		args = append(args, "--label", l)
+	}
+	args = append(args, "--entrypoint", "sleep", w.n.pauseImage, "2147483647")
+	id, err := w.n.docker.run(ctx, args...)
+	if err != nil {
+		return err
+	}
+	ip, err := w.n.docker.run(ctx, "inspect", "--format",
+		`{{(index .NetworkSettings.Networks "`+w.n.network+`").IPAddress}}`, id)
+	if err != nil {
+		return err
+	}
+	w.p.sandbox, w.p.podIP = id, ip
+	w.startTime = metav1.Now().Rfc3339Copy()
+	return nil
+}
+
+func (w *podWorker) containerName(c string, n int) string {
+	pod := w.p.pod
+	return fmt.Sprintf("k8s_%s_%s_%s_%.8s_%d", c, pod.Name, pod.Namespace, pod.UID, n)
+}
+
+func (w *podWorker) labels(c string) []string {
+	return []string{labelNode + "=" + w.n.Name, labelPodUID + "=" + string(w.uid),
+		labelPod + "=" + podName(w.p.pod), labelContainer + "=" + c}
+}
+
+// refresh reads the state of every container from the engine. A
+// container removed behind the agent's back is made again.
+func (w *podWorker) refresh(ctx context.Context) {
+	var ids []string
+	for _, c := range w.all() {
+		if c.id != "" {
+			ids = append(ids, c.id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	got, err := w.n.docker.inspect(ctx, ids)
+	if err != nil && got == nil {
+		w.n.log.Warn("inspecting a pod's containers", "pod", podName(w.p.pod), "err", err)
+	}
+	for _, c := range w.all() {
+		if c.id == "" {
+			continue
+		}
+		if in, ok := got[c.id]; ok {
+			c.state, c.imageID = in.state, in.imageID
+		} else if got != nil {
+			c.id = ""
+		}
+	}
+}
+
+func (w *podWorker) all() []*container {
+	return append(append([]*container(nil), w.inits...), w.apps...)
+}
+
+// step starts the next init container when the previous one succeeded,
+// then the app containers, and restarts those the pod's restart policy
+// says to. It reports whether it started any.
+func (w *podWorker) step(ctx context.Context) bool {
+	policy := w.p.pod.Spec.RestartPolicy
+	for w.initDone < len(w.inits) {
+		c := w.inits[w.initDone]
+		switch {
+		case c.id == "":
+			return w.create(ctx, c)
+		case !c.state.exited():
+			return false
+		case c.state.ExitCode == 0:
+			w.initDone++
+		case policy == corev1.RestartPolicyNever:
+			w.initFailed = true
+			return false
+		default:
+			return w.restart(ctx, c)
+		}
+	}
+	started := false
+	for _, c := range w.apps {
+		switch {
+		case c.id == "":
+			started = w.create(ctx, c) || started
+		case c.state.exited() && restarts(policy, c.state.ExitCode):
+			started = w.restart(ctx, c) || started
+		}
+	}
+	return started
+}
+
+func restarts(policy corev1.RestartPolicy, code int32) bool {
+	return policy == corev1.RestartPolicyAlways || policy == "" || (policy == corev1.RestartPolicyOnFailure && code != 0)
+}
+
+// create makes and starts a Docker container for c. When its image, its
+// configuration or the engine fail it, c waits with the reason a kubelet
+// gives, and is tried again after a backoff.
+func (w *podWorker) create(ctx context.Context, c *container) bool {
+	if due := c.attempt.Add(backoff(c.failures)); time.Now().Before(due) {
+		w.after(due)
+		return false
+	}
+	c.attempt = time.Now()
+	id, reason, err := w.createContainer(ctx, c)
+	if err != nil {
+		c.waiting, c.message = reason, err.Error()
+		c.failures++
+		w.after(c.attempt.Add(backoff(c.failures)))
+		w.n.log.Warn("container not created", "pod", podName(w.p.pod), "container", c.spec.Name, "reason", reason, "err", err)
+		return false
+	}
+	c.id, c.failures, c.waiting, c.message = id, 0, "", ""
+	c.creates++
+	if _, err := w.n.docker.run(ctx, "start", id); err != nil {
+		w.n.log.Warn("container did not start", "pod", podName(w.p.pod), "container", c.spec.Name, "err", err)
+	}
+	return true
+}
+
+func (w *podWorker) createContainer(ctx context.Context, c *container) (id, reason string, err error) {
+	if err := w.n.ensureImage(ctx, c.spec); err != nil {
+		var ie *imageError
+		if errors.As(err, &ie) {
+			return "", ie.reason, err
+		}
+		return "", "ErrImagePull", err
+	}
+	args, err := w.p.createArgs(ctx, c.spec, w.containerName(c.spec.Name, c.creates), w.labels(c.spec.Name))
+	if err != nil {
+		return "", "CreateContainerConfigError", err
+	}
+	id, err = w.n.docker.run(ctx, args...)
+	if err != nil {
+		return "", "CreateContainerError", err
+	}
+	return id, "", nil
+}
+
+// restart starts c's container again once its backoff has passed,
+// waiting in CrashLoopBackOff until then.
+func (w *podWorker) restart(ctx context.Context, c *container) bool {
+	c.last = terminated(c)
+	due := c.attempt
+	if c.state.FinishedAt.After(due) {
+		due = c.state.FinishedAt
+	}
+	due = due.Add(backoff(c.restarts))
+	if time.Now().Before(due) {
+		c.waiting = "CrashLoopBackOff"
+		c.message = fmt.Sprintf("back-off %s restarting failed container %s", backoff(c.restarts), c.spec.Name)
+		w.after(due)
+		return false
+	}
+	c.attempt = time.Now()
+	c.restarts++
+	c.waiting, c.message = "", ""
+	if _, err := w.n.docker.run(ctx, "start", c.id); err != nil {
+		w.n.log.Warn("container did not restart", "pod", podName(w.p.pod), "container", c.spec.Name, "err", err)
+	}
+	return true
+}
+
+// phase is the pod's phase as a kubelet computes it.
+func (w *podWorker) phase() corev1.PodPhase {
+	if w.initFailed {
+		return corev1.PodFailed
+	}
+	if w.initDone < len(w.inits) {
+		return corev1.PodPending
+	}
+	var pending, active, failed bool
+	for _, c := range w.apps {
+		switch {
+		case c.id == "":
+			pending = true
+		case !c.state.exited(), restarts(w.p.pod.Spec.RestartPolicy, c.state.ExitCode):
+			active = true
+		case c.state.ExitCode != 0:
+			failed = true
+		}
+	}
+	switch {
+	case active:
+		return corev1.PodRunning
+	case pending:
+		return corev1.PodPending
+	case failed:
+		return corev1.PodFailed
+	}
+	return corev1.PodSucceeded
+}
+
+// writeStatus writes the pod's status if it changed.
+func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) {
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		st := w.status(pod)
+		if equality.Semantic.DeepEqual(st, pod.Status) {
+			return nil
+		}
+		p := pod.DeepCopy()
+		p.Status = st
+		_, err := w.n.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			fresh, gerr := w.n.client.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+			if gerr != nil {
+				return gerr
+			}
+			pod = fresh
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil && !apierrors.IsNotFound(err) {
+		w.n.log.Warn("pod status not written", "pod", podName(pod), "err", err)
+		w.after(time.Now().Add(minBackoff))
+	}
+}
+
+// status is the pod's status from what the worker knows, keeping what
+// others wrote (the scheduler's condition, the QoS class).
+func (w *podWorker) status(pod *corev1.Pod) corev1.PodStatus {
+	st := *pod.Status.DeepCopy()
+	st.Phase = w.phase()
+	st.HostIP, st.HostIPs = w.n.Gateway, []corev1.HostIP{{IP: w.n.Gateway}}
+	if w.p.podIP != "" {
+		st.PodIP, st.PodIPs = w.p.podIP, []corev1.PodIP{{IP: w.p.podIP}}
+	}
+	if !w.startTime.IsZero() {
+		st.StartTime = &w.startTime
+	}
+	st.InitContainerStatuses = statuses(w.inits, "PodInitializing")
+	wait := "ContainerCreating"
+	if w.initDone < len(w.inits) {
+		wait = "PodInitializing"
+	}
+	st.ContainerStatuses = statuses(w.apps, wait)
+	ready := st.Phase == corev1.PodRunning
+	for _, c := range w.apps {
+		ready = ready && c.id != "" && c.state.Running
+	}
+	setCondition(&st.Conditions, corev1.PodReadyToStartContainers, w.p.sandbox != "" && !w.ended)
+	setCondition(&st.Conditions, corev1.PodInitialized, w.initDone == len(w.inits))
+	setCondition(&st.Conditions, corev1.ContainersReady, ready)
+	setCondition(&st.Conditions, corev1.PodReady, ready)
+	return st
+}
+
+func statuses(cs []*container, wait string) []corev1.ContainerStatus {
+	out := make([]corev1.ContainerStatus, len(cs))
+	for i, c := range cs {
+		running := c.id != "" && c.state.Running
+		s := corev1.ContainerStatus{
+			Name: c.spec.Name, Image: c.spec.Image, ImageID: c.imageID,
+			RestartCount: c.restarts, Started: &running, Ready: running && !c.init,
+		}
+		if c.last != nil {
+			s.LastTerminationState.Terminated = c.last
+		}
+		if c.id != "" {
+			s.ContainerID = "docker://" + c.id
+		}
+		switch {
+		case c.waiting != "":
+			s.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.waiting, Message: c.message}
+		case c.id == "":
+			s.State.Waiting = &corev1.ContainerStateWaiting{Reason: wait}
+		case running:
+			s.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(c.state.StartedAt).Rfc3339Copy()}
+		default:
+			s.State.Terminated = terminated(c)
+			s.Ready = c.init && c.state.ExitCode == 0
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// terminated is c's ended state, as Kubernetes words it.
+func terminated(c *container) *corev1.ContainerStateTerminated {
+	t := &corev1.ContainerStateTerminated{
+		ExitCode: c.state.ExitCode, Message: c.state.Error, ContainerID: "docker://" + c.id,
+		StartedAt:  metav1.NewTime(c.state.StartedAt).Rfc3339Copy(),
+		FinishedAt: metav1.NewTime(c.state.FinishedAt).Rfc3339Copy(),
+		Reason:     "Error",
+	}
+	switch {
+	case c.state.OOMKilled:
+		t.Reason = "OOMKilled"
+	case c.state.Status == "created":
+		t.Reason = "StartError"
+	case c.state.ExitCode == 0:
+		t.Reason = "Completed"
+	}
+	return t
+}
+
+// setCondition sets a condition of type t, its transition time kept while
+// its status does not change.
+func setCondition(conds *[]corev1.PodCondition, t corev1.PodConditionType, ok bool) {
+	status := corev1.ConditionFalse
+	if ok {
+		status = corev1.ConditionTrue
+	}
+	for i := range *conds {
+		if c := &(*conds)[i]; c.Type == t {
+			if c.Status != status {
+				c.Status, c.LastTransitionTime = status, metav1.Now().Rfc3339Copy()
+			}
+			return
+		}
+	}
+	*conds = append(*conds, corev1.PodCondition{Type: t, Status: status, LastTransitionTime: metav1.Now().Rfc3339Copy()})
+}
+
+// terminate stops the pod's containers (SIGTERM, then SIGKILL after the
+// grace period), removes them and the pod's volumes, and deletes the pod
+// with grace 0, which ends a graceful deletion. A pod already gone from
+// the API is only cleaned up.
+func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod, deleted bool) {
+	grace := int64(corev1.DefaultTerminationGracePeriodSeconds)
+	if pod.DeletionGracePeriodSeconds != nil {
+		grace = *pod.DeletionGracePeriodSeconds
+	}
+	var running []string
+	for _, c := range w.all() {
+		if c.id != "" && c.state.Running {
+			running = append(running, c.id)
+		}
+	}
+	if len(running) > 0 {
+		if _, err := w.n.docker.run(ctx, append([]string{"stop", "--time", strconv.FormatInt(grace, 10)}, running...)...); err != nil {
+			w.n.log.Warn("stopping a deleted pod's containers", "pod", podName(pod), "err", err)
+		}
+	}
+	ids, err := w.n.docker.list(ctx, labelPodUID+"="+string(w.uid))
+	if err == nil {
+		err = w.n.docker.remove(ctx, ids)
+	}
+	if err != nil {
+		w.n.log.Warn("removing a deleted pod's containers", "pod", podName(pod), "err", err)
+	}
+	if err := os.RemoveAll(w.dir); err != nil {
+		w.n.log.Warn("removing a deleted pod's volumes", "pod", podName(pod), "err", err)
+	}
+	if deleted {
+		return
+	}
+	err = w.n.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: new(int64), Preconditions: metav1.NewUIDPreconditions(string(pod.UID)),
+	})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		w.n.log.Warn("deleting a terminated pod", "pod", podName(pod), "err", err)
+	}
+}
+
+func podName(pod *corev1.Pod) string { return pod.Namespace + "/" + pod.Name }
