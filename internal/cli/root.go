@@ -108,6 +108,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newInstallBinaryCommand(),
 		newVerbCommand("next", "Get the next datum (datum batching)", newNextDatumCommand()),
 	)
+	installCompletion(g, root)
 	return root
 }
 
