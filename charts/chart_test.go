@@ -7,6 +7,7 @@ package charts_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tuskdata/tusk/internal/cli"
 	"github.com/tuskdata/tusk/internal/server"
 )
 
@@ -104,12 +106,23 @@ func find(t *testing.T, objs []object, kind, name string) object {
 	return nil
 }
 
-// serverArgs returns the tusk up arguments of the server Deployment.
+// serverArgs returns the tusk up arguments of the server Deployment,
+// after checking that tusk up has each flag they give.
 func serverArgs(t *testing.T, objs []object) []string {
 	t.Helper()
 	var out []string
 	for _, a := range find(t, objs, "Deployment", "rel-tusk").get("spec", "template", "spec", "containers", 0, "args").([]any) {
 		out = append(out, fmt.Sprint(a))
+	}
+	var help, stderr bytes.Buffer
+	if code := cli.Main(context.Background(), []string{"up", "--help"}, strings.NewReader(""), &help, &stderr); code != 0 {
+		t.Fatalf("tusk up --help: exit %d: %s", code, stderr.String())
+	}
+	for _, a := range out[1:] {
+		flag, _, _ := strings.Cut(a, "=")
+		if !strings.Contains(help.String(), flag+" ") {
+			t.Errorf("the chart gives tusk up %s, which tusk up --help does not know", flag)
+		}
 	}
 	return out
 }
