@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs Tusk's whole test suite on this machine. It starts what the tests
 # need when it is missing (PostgreSQL from Debian's packages, an S3 server
-# built with `go install`), then vets, lints and tests everything with
+# built with `go install`, a Kubernetes control plane built from source),
+# then vets, lints and tests everything with
 # CGO_ENABLED=0 (the binary must be static), and the packages of concurrent
 # code once more under the race detector.
 #
-# Set TUSK_TEST_REQUIRE=postgres,s3,docker,browser to turn a skipped test
+# Set TUSK_TEST_REQUIRE=postgres,s3,docker,browser,kube to turn a skipped test
 # of such a service into a failure (.ci/run does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ stop_services() {
 }
 for v in ${!TUSK_STOP_@}; do unset "$v"; done
 trap stop_services EXIT
-for service in postgres s3 docker browser imagemagick; do
+for service in postgres s3 docker browser imagemagick kube; do
 	if [[ -f ".ci/$service.sh" ]]; then
 		step "$service"
 		eval "$(bash ".ci/$service.sh")"
