@@ -53,15 +53,11 @@ var shared struct {
 
 // Main runs the tests of m so that they share one control plane, started
 // by the first Start and stopped when they are done; a package's TestMain
-// calls it as os.Exit(kubetest.Main(m)). If a test failed, it prints the
-// end of each program's log.
+// calls it as os.Exit(kubetest.Main(m)).
 func Main(m *testing.M) int {
 	shared.on = true
 	code := m.Run()
 	if p := shared.p; p != nil {
-		if code != 0 {
-			fmt.Fprintf(os.Stderr, "kubetest: the shared control plane's logs end:\n%s", p.logs())
-		}
 		p.stop()
 		os.RemoveAll(p.dir)
 	}
