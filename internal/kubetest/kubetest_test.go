@@ -2,6 +2,8 @@ package kubetest
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 )
 
@@ -54,6 +58,53 @@ func TestAPIServerAnswers(t *testing.T) {
 	out := kubectl(t, cp, "get", "serviceaccounts", "-o", "name")
 	if strings.TrimSpace(out) != "serviceaccount/default" {
 		t.Errorf("kubectl get serviceaccounts in the kubeconfig's namespace said %q, want serviceaccount/default", out)
+	}
+}
+
+// TestAPIServerAsPodsReachIt checks that the API server's certificate
+// names host.docker.internal, where a test forwards it for Pods.
+func TestAPIServerAsPodsReachIt(t *testing.T) {
+	cp := Start(t)
+	proxy := testenv.StartProxy(t, strings.TrimPrefix(cp.Config.Host, "https://"))
+	cfg := rest.CopyConfig(cp.Config)
+	cfg.Host = "https://" + proxy.Addr()
+	cfg.TLSClientConfig.ServerName = "host.docker.internal"
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Discovery().ServerVersion(); err != nil {
+		t.Errorf("the API server through a proxy, as host.docker.internal: %v", err)
+	}
+}
+
+// TestOwnControlPlane checks that a test of a package that does not share
+// a control plane gets one of its own, stopped when the test ends.
+func TestOwnControlPlane(t *testing.T) {
+	testenv.Require(t, "kube", EnvVar)
+	shared.on = false
+	t.Cleanup(func() { shared.on = true })
+	var cp *ControlPlane
+	t.Run("own", func(t *testing.T) {
+		cp = Start(t)
+		if _, err := cp.Client.Discovery().ServerVersion(); err != nil {
+			t.Fatalf("server version: %v", err)
+		}
+		if len(testenv.Running(cp.Dir)) != 4 {
+			t.Errorf("%d processes run with %s in their command line, want 4", len(testenv.Running(cp.Dir)), cp.Dir)
+		}
+	})
+	if cp == nil {
+		return
+	}
+	if _, err := cp.Client.Discovery().ServerVersion(); err == nil {
+		t.Error("the API server of a test answers after the test")
+	}
+	if pids := testenv.Running(cp.Dir); len(pids) != 0 {
+		t.Errorf("processes %v of a test's control plane run after the test", pids)
+	}
+	if _, err := os.Stat(cp.Dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the directory of a test's control plane remains after the test (%v)", err)
 	}
 }
 

@@ -60,7 +60,12 @@ func startPlane(t testing.TB, bin, dir string) (_ *plane, err error) {
 		return nil, err
 	}
 	etcdPort, peerPort, apiPort := ports[0], ports[1], ports[2]
-	certs := tlscerttest.Issue(t, dir, "127.0.0.1", "localhost",
+	// The certificate also names what a Pod would reach the API server
+	// by: the kubernetes Service's names and address, and the host as
+	// Docker containers name it (where a test can forward the API server
+	// to with testenv.StartProxyOn on the gateway of the containers'
+	// network, for clients in Pods with KUBERNETES_SERVICE_HOST set to it).
+	certs := tlscerttest.Issue(t, dir, "127.0.0.1", "localhost", "host.docker.internal",
 		"kubernetes", "kubernetes.default", "kubernetes.default.svc", "10.96.0.1")
 	saKey, saPub, err := writeServiceAccountKeys(dir)
 	if err != nil {
