@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -29,7 +30,7 @@ func newConfigCommand(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "config", Short: "Manage server contexts", Long: configLong}
 	c.AddCommand(
 		newVerbCommand("set", "Set a context or the active context", newConfigSetContextCommand(g), newConfigSetActiveContextCommand(g)),
-		newVerbCommand("get", "Print the active context", newConfigGetActiveContextCommand(g)),
+		newVerbCommand("get", "Print the active context, or a context's settings", newConfigGetActiveContextCommand(g), newConfigGetContextCommand(g)),
 		newVerbCommand("list", "List contexts", newConfigListContextCommand(g)),
 		newVerbCommand("delete", "Delete a context", newConfigDeleteContextCommand(g)),
 	)
@@ -71,10 +72,15 @@ this machine, https://host:port for one that serves TLS. A server whose
 certificate no system CA signed (tusk up's self-signed one) is trusted with
 --server-ca FILE (its certificate, DATA_DIR/tls/cert.pem, or its CA's, in
 PEM) or --server-fingerprint (the SHA256:… tusk up prints); with both, the
-certificate must pass both. An empty value removes a setting.`
+certificate must pass both. An empty value removes a setting.
+
+Without any of these flags, the context is read as JSON from standard input
+(what config get context prints; pachctl's pachd_address is taken too), and
+replaces one of the same name only with --overwrite.`
 
 func newConfigSetContextCommand(g *globals) *cobra.Command {
 	var address, caFile, fingerprint string
+	var overwrite bool
 	cmd := &cobra.Command{
 		Use:   "context <name> [--address <host:port|URL>] [--server-ca FILE] [--server-fingerprint SHA256:…]",
 		Short: "Create or change a context",
@@ -86,6 +92,9 @@ func newConfigSetContextCommand(g *globals) *cobra.Command {
 		Args: exactArgs(1, "a context name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := cmd.Flags()
+			if !f.Changed("address") && !f.Changed("server-ca") && !f.Changed("server-fingerprint") {
+				return g.setContextFromJSON(args[0], overwrite)
+			}
 			return editConfig(g, func(c *config) error {
 				ctx, exists := c.Contexts[args[0]]
 				if !exists && address == "" {
@@ -130,7 +139,73 @@ func newConfigSetContextCommand(g *globals) *cobra.Command {
 	f.StringVar(&address, "address", "", "the server's address: host:port or a URL (https:// for TLS)")
 	f.StringVar(&caFile, "server-ca", "", "PEM file of the server's certificate or its CA, trusted in place of the system's CAs")
 	f.StringVar(&fingerprint, "server-fingerprint", "", "the SHA-256 fingerprint of the server's certificate, as tusk up prints it")
+	f.BoolVar(&overwrite, "overwrite", false, "with the context as JSON on standard input: replace a context of that name")
 	return cmd
+}
+
+// setContextFromJSON sets context name to the JSON object on standard
+// input (as config get context prints it; pachctl's pachd_address is
+// taken for address), as pachctl's config set context does.
+func (g *globals) setContextFromJSON(name string, overwrite bool) error {
+	var in struct {
+		contextConfig
+		PachdAddress string `json:"pachd_address"`
+	}
+	dec := json.NewDecoder(g.stdin)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return usagef("give the context's settings as flags (--address ...), or as a JSON object on standard input: %v", err)
+	}
+	ctx := in.contextConfig
+	if ctx.Address == "" {
+		ctx.Address = in.PachdAddress
+	}
+	if ctx.Address == "" {
+		return usagef("the context on standard input has no address")
+	}
+	if ctx.ServerCA != "" {
+		if _, err := tlscert.Pool([]byte(ctx.ServerCA)); err != nil {
+			return fmt.Errorf("server_ca: %w", err)
+		}
+	}
+	return editConfig(g, func(c *config) error {
+		if _, exists := c.Contexts[name]; exists && !overwrite {
+			return tusk.Errorf(tusk.KindConflict, "context %q exists", name).WithHint("replace it with --overwrite")
+		}
+		if c.Contexts == nil {
+			c.Contexts = map[string]contextConfig{}
+		}
+		c.Contexts[name] = ctx
+		return nil
+	})
+}
+
+func newConfigGetContextCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "context [<name>]",
+		Short: "Print a context (default: the active one) as JSON",
+		Long: `Print a context's settings as JSON, its token included (this is your own
+configuration): what config set context NAME reads on standard input.`,
+		Example: "  tusk config get context lab | tusk config set context lab2",
+		Args:    rangeArgs(0, 1, "at most a context name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, c, err := g.readConfig()
+			if err != nil {
+				return err
+			}
+			name := c.ActiveContext
+			if len(args) == 1 {
+				name = args[0]
+			}
+			ctx, ok := c.Contexts[name]
+			if !ok {
+				return noContext(name)
+			}
+			enc := json.NewEncoder(g.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(ctx)
+		},
+	}
 }
 
 // readServerCA returns the PEM certificates in file, "" for no file.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,7 +71,12 @@ func jobProgress(j tusk.JobInfo) string {
 type listJobOptions struct {
 	pipeline string
 	number   int
+	states   []string
 }
+
+// jobStates are the states list job --state takes.
+var jobStates = []string{tusk.JobCreated, tusk.JobStarting, tusk.JobRunning, tusk.JobEgressing, tusk.JobFinishing,
+	tusk.JobSuccess, tusk.JobFailure, tusk.JobKilled, tusk.JobUnrunnable}
 
 func newListJobCommand(g *globals) *cobra.Command {
 	var opts listJobOptions
@@ -89,19 +95,32 @@ datums processed + skipped / total, then failed and recovered ones if any.
 			if opts.number < 0 {
 				return usagef("-n %d: want a positive number of jobs", opts.number)
 			}
+			keep, err := stateFilter(opts.states, "JOB_", jobStates)
+			if err != nil {
+				return err
+			}
 			id := ""
 			if len(args) == 1 {
 				id = args[0]
 			}
-			jobs, err := c.ListJobs(ctx, opts.pipeline, id, opts.number)
+			limit := opts.number
+			if len(opts.states) > 0 {
+				limit = 0 // the server counts jobs of every state
+			}
+			jobs, err := c.ListJobs(ctx, opts.pipeline, id, limit)
 			if err != nil {
 				return err
+			}
+			jobs = slices.DeleteFunc(jobs, func(j tusk.JobInfo) bool { return !keep(j.State) })
+			if opts.number > 0 && len(jobs) > opts.number {
+				jobs = jobs[:opts.number]
 			}
 			return printAll(p, jobHeader, jobCells(p), jobs)
 		}),
 	}
 	cmd.Flags().StringVarP(&opts.pipeline, "pipeline", "p", "", "list only the jobs of this pipeline")
 	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many jobs (0: all)")
+	cmd.Flags().StringSliceVar(&opts.states, "state", nil, "list only jobs in this state (repeatable, or comma-separated): "+strings.Join(jobStates, ", "))
 	addOutputFlag(cmd, &output)
 	return cmd
 }

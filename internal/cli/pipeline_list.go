@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,7 @@ func inputString(in *spec.Input) string {
 type listPipelineOptions struct {
 	spec    bool
 	history string
+	states  []string
 }
 
 func newListPipelineCommand(g *globals) *cobra.Command {
@@ -94,11 +96,16 @@ current one of a pipeline ("all" for every version).
 			if history >= 0 && len(args) == 0 {
 				return usagef("--history needs a pipeline name")
 			}
-			return runListPipeline(ctx, c, args, history, opts.spec, p)
+			keep, err := stateFilter(opts.states, "PIPELINE_", pipelineStates)
+			if err != nil {
+				return err
+			}
+			return runListPipeline(ctx, c, args, history, opts.spec, keep, p)
 		}),
 	}
 	cmd.Flags().BoolVarP(&opts.spec, "spec", "s", false, "print the specs of the pipelines as JSON")
 	cmd.Flags().StringVar(&opts.history, "history", "", `also list this many earlier versions of the pipeline, or "all"`)
+	cmd.Flags().StringSliceVar(&opts.states, "state", nil, "list only pipelines in this state (repeatable, or comma-separated): "+strings.Join(pipelineStates, ", "))
 	addOutputFlag(cmd, &output)
 	return cmd
 }
@@ -119,7 +126,10 @@ func parseHistory(s string) (int, error) {
 	return n + 1, nil
 }
 
-func runListPipeline(ctx context.Context, c *client.Client, args []string, history int, specs bool, p printer) error {
+// pipelineStates are the states --state takes.
+var pipelineStates = []string{tusk.PipelineStarting, tusk.PipelineRunning, tusk.PipelineStandby, tusk.PipelinePaused, tusk.PipelineFailure, tusk.PipelineCrashing}
+
+func runListPipeline(ctx context.Context, c *client.Client, args []string, history int, specs bool, keep func(string) bool, p printer) error {
 	var infos []tusk.PipelineInfo
 	switch {
 	case len(args) == 0:
@@ -141,6 +151,7 @@ func runListPipeline(ctx context.Context, c *client.Client, args []string, histo
 			infos = pipelineVersions(cur, old)
 		}
 	}
+	infos = slices.DeleteFunc(infos, func(pi tusk.PipelineInfo) bool { return pi.State != "" && !keep(pi.State) })
 	if specs {
 		return printSpecs(p, infos)
 	}

@@ -306,6 +306,9 @@ func collect[T any](ctx context.Context, c *Client, path string, q url.Values) (
 
 // Info describes the server.
 type Info struct {
+	// ClusterID names the cluster: the servers that share one metadata
+	// store have the same.
+	ClusterID     string          `json:"cluster_id"`
 	Version       string          `json:"version"`
 	APIVersion    string          `json:"api_version"`
 	FormatVersion int             `json:"format_version"`

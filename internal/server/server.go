@@ -301,7 +301,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	cluster, err := s.db.ClusterID(r.Context())
+	if err != nil {
+		writeError(w, r, fmt.Errorf("cluster ID: %w", err))
+		return
+	}
 	info := map[string]any{
+		"cluster_id":     cluster,
 		"version":        Version,
 		"api_version":    APIVersion,
 		"format_version": pfs.FormatVersion,

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// withEditor returns e with $EDITOR set to a shell command.
+func (e *e2e) withEditor(editor string) *e2e {
+	c := *e
+	c.env = append(append([]string(nil), e.env...), "EDITOR="+editor)
+	return &c
+}
+
+// TestE2EEditPipeline: edit pipeline opens the spec in $EDITOR (JSON or
+// YAML) and updates the pipeline with what was saved; an untouched spec
+// changes nothing, and a spec the server refuses is kept for another try.
+func TestE2EEditPipeline(t *testing.T) {
+	e := startServer(t, processRunner...)
+	e.run("create", "repo", "words")
+	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
+
+	_, stderr, code := e.withEditor("true").exec(nil, "edit", "pipeline", "wc")
+	if code != 0 || !strings.Contains(stderr, "pipeline wc unchanged") {
+		t.Fatalf("edit pipeline with an editor that changes nothing: exit %d, %s", code, stderr)
+	}
+	if v := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc").Version; v != 1 {
+		t.Errorf("an unchanged edit made version %d", v)
+	}
+
+	e.withEditor(`sed -i 's/count words/count every word/'`).run("edit", "pipeline", "wc")
+	pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc")
+	if pi.Version != 2 || pi.Description != "count every word" {
+		t.Errorf("after editing the JSON: version %d, description %q", pi.Version, pi.Description)
+	}
+
+	// YAML: the editor gets block-style YAML, field order kept.
+	yamlEditor := `f() { grep -q '^pipeline:' "$1" && grep -q '^  name: wc' "$1" && sed -i 's/count every word/count in YAML/' "$1"; }; f`
+	e.withEditor(yamlEditor).run("edit", "pipeline", "wc", "-o", "yaml", "--reprocess")
+	if pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc"); pi.Version != 3 || pi.Description != "count in YAML" {
+		t.Errorf("after editing the YAML: version %d, description %q", pi.Version, pi.Description)
+	}
+
+	_, stderr, code = e.withEditor(`sed -i 's/"glob": "[^"]*"/"glob": "[["/'`).exec(nil, "edit", "pipeline", "wc")
+	if code != exitError || !strings.Contains(stderr, "your edit is kept in") || !strings.Contains(stderr, "tusk update pipeline -f") {
+		t.Errorf("an edit the server refuses: exit %d, %s", code, stderr)
+	}
+	wantContains(t, "edit -o xml", e.fail(2, "edit", "pipeline", "wc", "-o", "xml"), "want json or yaml")
+}
+
+// TestE2EPachctlHabits: inspect cluster, config get/set context through
+// JSON, and list --state, as pachctl users script them.
+func TestE2EPachctlHabits(t *testing.T) {
+	e := startServer(t, processRunner...)
+
+	var ci struct {
+		ID           string `json:"id"`
+		DeploymentID string `json:"deployment_id"`
+		Version      string `json:"version"`
+	}
+	if err := json.Unmarshal([]byte(e.run("inspect", "cluster", "-o", "json")), &ci); err != nil {
+		t.Fatal(err)
+	}
+	if len(ci.ID) < 16 || ci.DeploymentID != ci.ID || ci.Version == "" {
+		t.Errorf("inspect cluster -o json: %+v", ci)
+	}
+	wantContains(t, "inspect cluster", e.run("inspect", "cluster"), "ID:", ci.ID, "Leader:", "true")
+
+	e.run("config", "set", "context", "lab", "--address", "127.0.0.1:1")
+	got := e.run("config", "get", "context", "lab")
+	wantContains(t, "config get context", got, `"address": "127.0.0.1:1"`)
+	e.runIn(strings.NewReader(got), "config", "set", "context", "lab2")
+	wantContains(t, "a context set from JSON", e.run("config", "list", "context"), "lab2", "127.0.0.1:1")
+	if _, stderr, code := e.exec(strings.NewReader(got), "config", "set", "context", "lab2"); code != exitError || !strings.Contains(stderr, "exists") || !strings.Contains(stderr, "--overwrite") {
+		t.Errorf("set context over an existing one: exit %d, %s", code, stderr)
+	}
+	e.runIn(strings.NewReader(`{"pachd_address": "127.0.0.1:2"}`), "config", "set", "context", "lab2", "--overwrite")
+	wantContains(t, "pachctl's pachd_address", e.run("config", "get", "context", "lab2"), `"address": "127.0.0.1:2"`)
+
+	e.run("create", "repo", "words")
+	e.runIn(strings.NewReader("a b\n"), "put", "file", "words@master:/a")
+	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
+	e.waitJobs(e.headJob("wc"))
+	e.eventually("wc runs", func() bool {
+		return len(lines[tusk.PipelineInfo](e, "list", "pipeline", "--state", "running")) == 1
+	})
+	for state, want := range map[string]int{"PIPELINE_RUNNING": 1, "paused,crashing": 0} {
+		if got := lines[tusk.PipelineInfo](e, "list", "pipeline", "--state", state); len(got) != want {
+			t.Errorf("list pipeline --state %s: %d pipelines, want %d", state, len(got), want)
+		}
+	}
+	for state, want := range map[string]int{"JOB_SUCCESS": 1, "failure": 0} {
+		if got := lines[tusk.JobInfo](e, "list", "job", "--state", state); len(got) != want {
+			t.Errorf("list job --state %s: %d jobs, want %d", state, len(got), want)
+		}
+	}
+	wantContains(t, "a state that does not exist", e.fail(2, "list", "job", "--state", "done"), `--state "done"`, "SUCCESS")
+}
