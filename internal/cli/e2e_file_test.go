@@ -312,7 +312,7 @@ func TestE2EFileCommands(t *testing.T) {
 	e.run("start", "commit", "imgs@master")
 	e.runIn(strings.NewReader("new"), "put", "file", "imgs@master:/d/new.csv")
 	e.runIn(strings.NewReader("changed"), "put", "file", "imgs@master:/d/a.csv")
-	e.run("delete", "file", "imgs@master:/d/sub")
+	e.run("delete", "file", "imgs@master:/d/sub", "-r") // pachctl's -r; a directory goes whole either way
 	e.run("finish", "commit", "imgs@master")
 	out = e.run("diff", "file", "imgs@master")
 	if diff := cmp.Diff("~ /d/a.csv       1 B -> 7 B\n+ /d/new.csv     3 B\n- /d/sub/c.txt   3 B\n", out); diff != "" {

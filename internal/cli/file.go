@@ -157,7 +157,7 @@ source's path is used.`,
 }
 
 func newDeleteFileCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "file <repo>@<branch>:<path>",
 		Short: "Delete a file or directory",
 		Long: `Delete a file or a directory with everything in it, as one new commit (or in
@@ -183,4 +183,8 @@ the branch's open commit). The path / deletes every file.`,
 			return nil
 		},
 	}
+	// pachctl's scripts give -r for directories; here a directory is
+	// deleted with everything in it whether or not it is given.
+	cmd.Flags().BoolP("recursive", "r", false, "accepted for pachctl's scripts: a directory is deleted with everything in it either way")
+	return cmd
 }
