@@ -116,6 +116,24 @@ func TestE2EPipeline(t *testing.T) {
 	if got := e.run("logs", "-p", "wc", "--tail", "1"); strings.Count(got, "\n") != 1 {
 		t.Errorf("logs --tail 1 printed %q, want one line", got)
 	}
+	if got := e.run("logs", "-j", "wc@"+first, "--inputs", "/a.txt"); !strings.Contains(got, "counting /pfs/words/a.txt") || strings.Contains(got, "b.txt") {
+		t.Errorf("logs --inputs /a.txt = %q, want only a.txt's lines", got)
+	}
+	wantContains(t, "logs --since 1h", e.run("logs", "-p", "wc", "--since", "1h"), "counting /pfs/words/a.txt")
+	if got := e.run("logs", "-p", "wc", "--since", "1ns"); got != "" {
+		t.Errorf("logs --since 1ns printed %q, want nothing", got)
+	}
+	for _, l := range lines[tusk.LogLine](e, "logs", "-p", "wc", "--worker") {
+		if !l.User {
+			t.Errorf("logs --worker printed Tusk's line %q", l.Message)
+		}
+	}
+	for _, l := range lines[tusk.LogLine](e, "logs", "-p", "wc", "--master") {
+		if l.User {
+			t.Errorf("logs --master printed the code's line %q", l.Message)
+		}
+	}
+	wantContains(t, "logs --inputs without a job", e.fail(2, "logs", "-p", "wc", "--inputs", "/a.txt"), "--inputs needs the job")
 
 	testPipelineUpdates(t, e, first)
 	testPipelineStopStart(t, e)

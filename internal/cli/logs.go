@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,17 +19,24 @@ type logsOptions struct {
 	follow               bool
 	tail                 int
 	output               string
+	since                time.Duration
+	master, worker       bool
+	inputs               []string
 }
 
 func newLogsCommand(g *globals) *cobra.Command {
 	var opts logsOptions
 	cmd := &cobra.Command{
-		Use:   "logs (-p <pipeline> | -j <pipeline>@<job-id>) [--datum <id>] [-f] [--tail N]",
+		Use:   "logs (-p <pipeline> | -j <pipeline>@<job-id>) [--datum <id>] [--inputs PATH,...] [--since D] [--master|--worker] [-f] [--tail N]",
 		Short: "Print the logs of a pipeline, job or datum",
 		Long: `Print the logs of a pipeline's workers: what its code wrote to standard output
 and standard error, and what the workers said about each datum. -j narrows
-them to one job, --datum to one datum. --tail N prints only the N most
-recent lines. -f keeps printing new lines as they come, until interrupted.
+them to one job, --datum to one datum, --inputs (with -j) to the datums of
+those input files (their paths, comma-separated). --since D prints only the
+lines of the last D (10m, 24h). --master prints only what Tusk itself said
+(datums started, failed, retried), --worker only what the pipeline's code
+wrote. --tail N prints only the N most recent lines. -f keeps printing new
+lines as they come, until interrupted.
 
 Lines are printed as they were written; with -o json each line is a JSON
 object (NDJSON) with the pipeline, job, datum, worker, time (ts), whether
@@ -48,11 +57,21 @@ user code wrote it (user) and the message.`,
 			if opts.tail < 0 {
 				return usagef("--tail %d: want a positive number of lines", opts.tail)
 			}
+			if opts.master && opts.worker {
+				return usagef("give --master or --worker, not both")
+			}
+			if len(opts.inputs) > 0 && job == "" {
+				return usagef("--inputs needs the job: -j <pipeline>@<job-id>")
+			}
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			err = runLogs(cmd.Context(), c, opts, pipeline, job, p)
+			keep, err := logFilter(cmd.Context(), c, opts, pipeline, job)
+			if err != nil {
+				return err
+			}
+			err = runLogs(cmd.Context(), c, opts, pipeline, job, keep, p)
 			if opts.follow && cmd.Context().Err() != nil {
 				return nil // interrupted: the normal way to stop following
 			}
@@ -65,6 +84,10 @@ user code wrote it (user) and the message.`,
 	f.StringVar(&opts.datum, "datum", "", "print only the logs of this datum")
 	f.BoolVarP(&opts.follow, "follow", "f", false, "keep printing new lines as they come")
 	f.IntVarP(&opts.tail, "tail", "t", 0, "print only this many most recent lines (0: all), then follow with -f")
+	f.DurationVar(&opts.since, "since", 0, "print only the lines of this last while, such as 10m or 24h (0: all)")
+	f.BoolVar(&opts.master, "master", false, "print only what Tusk said about the datums, not what the code wrote")
+	f.BoolVar(&opts.worker, "worker", false, "print only what the pipeline's code wrote")
+	f.StringSliceVar(&opts.inputs, "inputs", nil, "print only the lines of the datums of these input files (paths; with -j)")
 	addOutputFlag(cmd, &opts.output)
 	return cmd
 }
@@ -88,8 +111,46 @@ func logsTarget(opts logsOptions) (pipeline, job string, err error) {
 	return pipeline, job, nil
 }
 
-func runLogs(ctx context.Context, c *client.Client, opts logsOptions, pipeline, job string, p printer) error {
+// logFilter returns which lines --since, --master, --worker and --inputs
+// keep.
+func logFilter(ctx context.Context, c *client.Client, opts logsOptions, pipeline, job string) (func(tusk.LogLine) bool, error) {
+	var datums map[string]bool // of --inputs
+	if len(opts.inputs) > 0 {
+		datums = map[string]bool{}
+		err := c.ListDatums(ctx, pipeline, job, "", func(d tusk.DatumInfo) error {
+			for _, in := range d.Inputs {
+				for _, want := range opts.inputs {
+					if strings.TrimPrefix(in.Path, "/") == strings.TrimPrefix(want, "/") {
+						datums[d.ID] = true
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var from time.Time
+	if opts.since > 0 {
+		from = time.Now().Add(-opts.since)
+	}
+	return func(l tusk.LogLine) bool {
+		switch {
+		case l.Time.Before(from), opts.master && l.User, opts.worker && !l.User:
+			return false
+		case datums != nil:
+			return datums[l.Datum]
+		}
+		return true
+	}, nil
+}
+
+func runLogs(ctx context.Context, c *client.Client, opts logsOptions, pipeline, job string, keep func(tusk.LogLine) bool, p printer) error {
 	emit := func(l tusk.LogLine) error {
+		if !keep(l) {
+			return nil
+		}
 		if p.json {
 			return p.line(l)
 		}
@@ -112,6 +173,7 @@ func runLogs(ctx context.Context, c *client.Client, opts logsOptions, pipeline, 
 	for _, l := range lines {
 		seen[l.Job+"/"+l.Datum]++
 	}
+	lines = slices.DeleteFunc(lines, func(l tusk.LogLine) bool { return !keep(l) })
 	slices.SortStableFunc(lines, func(a, b tusk.LogLine) int { return a.Time.Compare(b.Time) })
 	for _, l := range lines[max(0, len(lines)-opts.tail):] {
 		if err := emit(l); err != nil {
