@@ -45,6 +45,8 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	as.apply(cmd)
 	if len(stdin) > 0 {
 		cmd.Stdin = strings.NewReader(strings.Join(stdin, "\n") + "\n")
+	} else if w.devNull != nil {
+		cmd.Stdin = w.devNull // else os/exec opens it for each command
 	}
 	out, err := logs.output()
 	if err != nil {
@@ -63,20 +65,13 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 		out.wait()
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			tree.Kill()
-		case <-done:
-		}
-	}()
+	stop := context.AfterFunc(ctx, func() { tree.Kill() })
 	// Whatever the command started ends with it.
 	err = tree.Wait()
 	if errors.Is(err, exec.ErrWaitDelay) {
 		err = nil
 	}
-	close(done)
+	stop()
 	out.wait()
 	if ctx.Err() == context.DeadlineExceeded {
 		return -1, fmt.Errorf("datum timeout (%s) exceeded", time.Duration(t.DatumTimeout))
@@ -218,13 +213,13 @@ const outputGrace = 2 * time.Second
 type output struct {
 	stdout, stderr *os.File   // the write ends, for the command
 	readers        []*os.File // the read ends
-	done           chan struct{}
+	read           sync.WaitGroup
 }
 
 // output returns the pipes of a command's output. Start the command,
 // then call started; once it ended, wait.
 func (s *logSink) output() (*output, error) {
-	o := &output{done: make(chan struct{})}
+	o := &output{}
 	var writers []*os.File
 	for range 2 {
 		r, w, err := os.Pipe()
@@ -237,14 +232,13 @@ func (s *logSink) output() (*output, error) {
 		o.readers, writers = append(o.readers, r), append(writers, w)
 	}
 	o.stdout, o.stderr = writers[0], writers[1]
-	var read sync.WaitGroup
 	for _, r := range o.readers {
-		read.Go(func() { s.read(r) })
+		s.wg.Add(1)
+		o.read.Go(func() {
+			defer s.wg.Done()
+			s.read(r)
+		})
 	}
-	s.wg.Go(func() {
-		read.Wait()
-		close(o.done)
-	})
 	return o, nil
 }
 
@@ -271,7 +265,7 @@ func (o *output) wait() {
 	for _, r := range o.readers {
 		r.SetReadDeadline(time.Now().Add(outputGrace))
 	}
-	<-o.done
+	o.read.Wait()
 	for _, r := range o.readers {
 		r.Close()
 	}

@@ -59,10 +59,14 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	defer root.Close()
+	devNull, err := os.Open(os.DevNull)
+	if err == nil {
+		defer devNull.Close()
+	}
 	bin, removeBin := binDir()
 	defer removeBin()
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin,
-		root: root, rootPaths: rootPaths(cfg.Root), rootOurs: rootIsOurs(cfg.Root)}
+		root: root, rootPaths: rootPaths(cfg.Root), rootOurs: rootIsOurs(cfg.Root), devNull: devNull}
 	defer w.users.removeHomes()
 	w.rep = newReporter(ctx, w)
 	modes := []proctree.Mode{proctree.CgroupV2, proctree.CgroupV1, proctree.PIDNamespace}
@@ -156,7 +160,8 @@ type worker struct {
 	rootPaths []string
 	rootOurs  bool   // see rootIsOurs
 	lay       layout // what the root holds
-	users     users  // who commands run as, when not as the worker
+	devNull   *os.File
+	users     users // who commands run as, when not as the worker
 	lazy      lazyFiles
 	rep       *reporter
 	procs     *proctree.Host // where each command runs as a tree that ends with it
