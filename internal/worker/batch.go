@@ -69,13 +69,9 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	out, err := logs.output()
 	var tree *proctree.Tree
 	if err == nil {
-		cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
+		cmd.Stdout, cmd.Stderr = out.w[0], out.w[1]
 		if tree, err = w.procs.New("batch"); err == nil {
 			err = tree.Start(cmd)
-		}
-		out.started()
-		if err != nil {
-			out.wait()
 		}
 	}
 	if err != nil {
@@ -87,7 +83,7 @@ func (w *worker) batch(ctx context.Context, s *datumSet) {
 	exited := make(chan error, 1)
 	go func() {
 		err := tree.Wait() // the command, and whatever it left running
-		out.wait()
+		out.end()
 		ln.Close()
 		exited <- err
 	}()

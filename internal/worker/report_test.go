@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -177,5 +179,44 @@ func TestReportIsSentAgainWhileTheServerFails(t *testing.T) {
 	mu.Unlock()
 	if err := r.report(context.Background(), results); tusk.KindOf(err) != tusk.KindInvalid || calls != 1 {
 		t.Errorf("a refused report: %v after %d calls, want invalid at once", err, calls)
+	}
+}
+
+// TestOutputLines: a command's stdout and stderr become log lines of the
+// datum in hand, a last line without its newline and a line longer than
+// the readers' buffer included, all of them in by the time end returns;
+// the next command's lines go to the next datum, through the same pipes.
+func TestOutputLines(t *testing.T) {
+	// A sink that only gathers lines: it sends none.
+	sink := &logSink{w: &worker{}}
+	tasks := []tusk.Task{{Datum: "a"}, {Datum: "b"}}
+	long := strings.Repeat("x", 100<<10)
+	for i, script := range []string{"echo out; echo err >&2; printf " + long + "; printf partial >&2", "echo second"} {
+		sink.setTask(&tasks[i])
+		o, err := sink.output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sh", "-c", script)
+		cmd.Stdout, cmd.Stderr = o.w[0], o.w[1]
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		o.end()
+	}
+	got := map[string][]string{}
+	for _, l := range sink.lines {
+		got[l.Datum] = append(got[l.Datum], l.Message)
+	}
+	sink.out.w[0].Close()
+	sink.out.w[1].Close()
+	sink.wg.Wait()
+	a := got["a"]
+	if !slices.Contains(a, "out") || !slices.Contains(a, "err") || !slices.Contains(a, "partial") ||
+		strings.Join(slices.DeleteFunc(slices.Clone(a), func(l string) bool { return !strings.HasPrefix(l, "x") }), "") != long {
+		t.Errorf("datum a's %d lines miss out, err, partial or the long line", len(a))
+	}
+	if b := got["b"]; !slices.Equal(b, []string{"second"}) {
+		t.Errorf("datum b's lines = %q, want [second]", b)
 	}
 }

@@ -2,12 +2,14 @@ package worker
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,7 +54,7 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
-	cmd.Stdout, cmd.Stderr = out.stdout, out.stderr
+	cmd.Stdout, cmd.Stderr = out.w[0], out.w[1]
 	// The stdin lines' writer must not hold the datum: after the command
 	// exits, give it 2 s, then move on.
 	cmd.WaitDelay = 2 * time.Second
@@ -60,9 +62,7 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	if err == nil {
 		err = tree.Start(cmd)
 	}
-	out.started()
 	if err != nil {
-		out.wait()
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	stop := context.AfterFunc(ctx, func() { tree.Kill() })
@@ -72,7 +72,7 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 		err = nil
 	}
 	stop()
-	out.wait()
+	out.end()
 	if ctx.Err() == context.DeadlineExceeded {
 		return -1, fmt.Errorf("datum timeout (%s) exceeded", time.Duration(t.DatumTimeout))
 	}
@@ -130,7 +130,8 @@ type logSink struct {
 	lines []tusk.LogLine
 	stop  chan struct{}
 	done  chan struct{}
-	wg    sync.WaitGroup // of the writers
+	out   *output        // the pipes of the commands' output, once made
+	wg    sync.WaitGroup // of their readers
 }
 
 func newLogSink(ctx context.Context, w *worker) *logSink {
@@ -193,80 +194,100 @@ func (s *logSink) flush() {
 	}
 }
 
-// close waits for the writers to be closed and drained, and sends the
-// last lines.
+// close closes the output's pipes, once their readers are done, and sends
+// the last lines.
 func (s *logSink) close() {
+	if s.out != nil {
+		s.out.w[0].Close()
+		s.out.w[1].Close()
+	}
 	s.wg.Wait()
 	close(s.stop)
 	<-s.done
 }
 
-// outputGrace is how long the output of a command that exited is read
-// for: a process outside its tree (in the process group mode, one in a
-// session of its own) may hold it open.
-const outputGrace = 2 * time.Second
-
-// An output is the pipes of a command's stdout and stderr, whose lines
-// become log lines. The command writes straight into them (os/exec would
-// copy from pipes of its own, through a goroutine and a buffer per
-// stream).
+// The output of the commands of a set goes through two pipes, for stdout
+// and stderr, that the set's log sink makes once and keeps: each command
+// writes straight into them, and a reader of each makes its lines log
+// lines of the datum in hand. Once a command's tree has ended, the worker
+// writes an end mark into each pipe, which no command can know; when the
+// readers reach it, every line of the command is in the logs. (Given no
+// *os.File, os/exec would make two pipes per command and copy from them
+// through a goroutine and a 32 KiB buffer each.) A process that outlives
+// its tree, which only the process group mode allows, may write more:
+// that goes to the datum in hand at the time.
 type output struct {
-	stdout, stderr *os.File   // the write ends, for the command
-	readers        []*os.File // the read ends
-	read           sync.WaitGroup
+	w, r [2]*os.File // the pipes' ends: the command's stdout and stderr, and the readers'
+	mark []byte
+	ends chan struct{} // a reader sends one when it reads the mark
 }
 
-// output returns the pipes of a command's output. Start the command,
-// then call started; once it ended, wait.
+// output returns the sink's pipes, made at the first call.
 func (s *logSink) output() (*output, error) {
-	o := &output{}
-	var writers []*os.File
-	for range 2 {
+	if s.out != nil {
+		return s.out, nil
+	}
+	o := &output{ends: make(chan struct{}, 2)}
+	o.mark = []byte("\x00tusk-end-" + rand.Text() + "\n")
+	for i := range 2 {
 		r, w, err := os.Pipe()
 		if err != nil {
-			for _, f := range append(o.readers, writers...) {
+			for _, f := range slices.Concat(o.r[:i], o.w[:i]) {
 				f.Close()
 			}
 			return nil, fmt.Errorf("make a pipe for the output: %w", err)
 		}
-		o.readers, writers = append(o.readers, r), append(writers, w)
+		o.r[i], o.w[i] = r, w
 	}
-	o.stdout, o.stderr = writers[0], writers[1]
-	for _, r := range o.readers {
-		s.wg.Add(1)
-		o.read.Go(func() {
-			defer s.wg.Done()
-			s.read(r)
-		})
+	for _, r := range o.r {
+		s.wg.Go(func() { s.read(r, o) })
 	}
+	s.out = o
 	return o, nil
 }
 
-// read adds the lines read from r until its end.
-func (s *logSink) read(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4<<10), 1<<20)
-	for sc.Scan() {
-		s.add(sc.Text())
+// read adds the lines read from r, one of the pipes of o, until its end,
+// and tells o when it reads the end mark. A line longer than the buffer
+// comes as several.
+func (s *logSink) read(r *os.File, o *output) {
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 64<<10)
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if err == bufio.ErrBufferFull {
+			// Hold back what may be the start of the mark.
+			if n := len(line) - len(o.mark); n > 0 {
+				s.add(string(line[:n]))
+				line = append(line[:0], line[n:]...)
+			}
+			continue
+		}
+		if err != nil {
+			if len(line) > 0 {
+				s.add(string(line))
+			}
+			return
+		}
+		if text, end := bytes.CutSuffix(line, o.mark); end {
+			if len(text) > 0 { // a last line without its newline
+				s.add(string(text))
+			}
+			o.ends <- struct{}{}
+		} else {
+			s.add(string(line[:len(line)-1]))
+		}
+		line = line[:0]
 	}
-	io.Copy(io.Discard, r) // past a line too long
 }
 
-// started closes this process's copies of the write ends: the command
-// holds its own.
-func (o *output) started() {
-	o.stdout.Close()
-	o.stderr.Close()
-}
-
-// wait waits until every line of the output is in the logs, for up to
-// outputGrace, and closes the pipes.
-func (o *output) wait() {
-	for _, r := range o.readers {
-		r.SetReadDeadline(time.Now().Add(outputGrace))
+// end returns once every line a command wrote, whose tree has ended, is
+// in the logs.
+func (o *output) end() {
+	for _, w := range o.w {
+		w.Write(o.mark)
 	}
-	o.read.Wait()
-	for _, r := range o.readers {
-		r.Close()
-	}
+	<-o.ends
+	<-o.ends
 }
