@@ -108,9 +108,15 @@ var schema = []string{
 // are always out of date: taken while a job's datums were queued, they
 // had the planner look for a report's last running datum, or for queued
 // ones at a job's end, in a scan of every datum, a tenth of a second a
-// time. Without them it finds datums in a state by the state index.
+// time. Without them it finds datums in a state by the state index. The
+// column is altered only once: the change needs the table's owner, and a
+// lock that waits for an ANALYZE of the table.
 var postgresSchema = []string{
-	`ALTER TABLE datums ALTER COLUMN state SET STATISTICS 0`,
+	`DO $$ BEGIN
+		IF (SELECT attstattarget FROM pg_attribute WHERE attrelid = 'datums'::regclass AND attname = 'state') IS DISTINCT FROM 0 THEN
+			ALTER TABLE datums ALTER COLUMN state SET STATISTICS 0;
+		END IF;
+	END $$`,
 }
 
 // bytewise marks a text column that must sort bytewise, as SQLite's
