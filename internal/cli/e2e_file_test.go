@@ -88,7 +88,7 @@ func TestE2EPutFile(t *testing.T) {
 	if got := e.run("get", "file", "imgs@master:/data/café.csv"); got != string(cafe) {
 		t.Errorf("get café.csv = %q, want %q", got, cafe)
 	}
-	e.run("put", "file", "imgs@master", "-f", "photos/IMG (1).jpg")
+	e.run("put", "file", "imgs@master", "-f", "photos/IMG (1).jpg", "-p", "1", "-c") // pachctl's --parallelism and --compress
 	if got := e.run("get", "file", "imgs@master:/IMG (1).jpg"); got != string(img) {
 		t.Errorf("get IMG (1).jpg: %d bytes differ from the %d put", len(got), len(img))
 	}

@@ -70,6 +70,10 @@ func newPutFileCommand(g *globals) *cobra.Command {
 	f.BoolVarP(&opts.appendTo, "append", "a", false, "append to existing files instead of overwriting them")
 	f.BoolVar(&opts.untar, "untar", false, "the inputs are tar archives (optionally gzipped): put the files in them")
 	f.BoolVar(&opts.fullPath, "full-path", false, "keep the local path of -f files instead of their base name")
+	f.IntVarP(&opts.senders, "parallelism", "p", 0, "how many uploads of data to keep in flight at once (default 16)")
+	// Data always travels compressed (zstd chunks, deduplicated against
+	// the server's); pachctl's scripts give -c for that.
+	f.BoolP("compress", "c", false, "accepted for pachctl's scripts: data always travels compressed")
 	return cmd
 }
 
@@ -94,7 +98,11 @@ func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg stri
 	if unknown {
 		total = -1
 	}
-	u, err := c.NewUpload(ctx)
+	var uopts []client.UploadOption
+	if opts.senders > 0 {
+		uopts = append(uopts, client.Senders(opts.senders))
+	}
+	u, err := c.NewUpload(ctx, uopts...)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ type putOptions struct {
 	appendTo  bool
 	untar     bool
 	fullPath  bool
+	senders   int // -p: requests in flight
 }
 
 // putItem is one local input of a put file and where it lands.

@@ -59,9 +59,24 @@ type Upload struct {
 	Bytes, Sent atomic.Int64
 }
 
+// An UploadOption changes how an upload sends its chunks.
+type UploadOption func(*uploadSettings)
+
+type uploadSettings struct{ senders int }
+
+// Senders sets how many requests an upload keeps in flight at once (at
+// least one).
+func Senders(n int) UploadOption {
+	return func(s *uploadSettings) { s.senders = max(n, 1) }
+}
+
 // NewUpload starts an upload. It cuts data with the server's chunking
 // parameters so that chunks deduplicate against what it holds.
-func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
+func (c *Client) NewUpload(ctx context.Context, opts ...UploadOption) (*Upload, error) {
+	settings := uploadSettings{senders: uploadWorkers}
+	for _, o := range opts {
+		o(&settings)
+	}
 	params, err := c.chunkParams(ctx)
 	if err != nil {
 		return nil, err
@@ -69,7 +84,7 @@ func (c *Client) NewUpload(ctx context.Context) (*Upload, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	u := &Upload{c: c, ctx: ctx, g: g, gctx: gctx, work: make(chan chunk.Chunk, missingBatch),
 		budget: semaphore.NewWeighted(bytesInFlight), seen: map[string]bool{}}
-	for range uploadWorkers {
+	for range settings.senders {
 		g.Go(u.sender)
 	}
 	u.packer, err = chunk.NewPacker(params, u.queue)

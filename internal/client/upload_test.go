@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,8 @@ type fakeServer struct {
 	maxBatch int
 	puts     int
 	ops      []tusk.FileOp
+
+	inFlight, maxInFlight atomic.Int32 // missing-chunks requests at once
 }
 
 func newFakeServer(t testing.TB, f *fakeServer) *Client {
@@ -56,7 +59,11 @@ func newFakeServer(t testing.TB, f *fakeServer) *Client {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		n := f.inFlight.Add(1)
+		for m := f.maxInFlight.Load(); n > m && !f.maxInFlight.CompareAndSwap(m, n); m = f.maxInFlight.Load() {
+		}
 		time.Sleep(f.slow)
+		f.inFlight.Add(-1)
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.checks++
@@ -301,4 +308,31 @@ func BenchmarkUploadSmall(b *testing.B) {
 		files[i] = randomData(rng, 1000+rng.IntN(9001))
 	}
 	benchmarkUpload(b, files)
+}
+
+func TestUploadSenders(t *testing.T) {
+	data := randomData(rand.New(rand.NewPCG(3, 4)), 4<<20) // hundreds of small chunks
+	for _, c := range []struct {
+		opts []UploadOption
+		max  func(int32) bool
+		want string
+	}{
+		{[]UploadOption{Senders(1)}, func(n int32) bool { return n == 1 }, "1"},
+		{nil, func(n int32) bool { return n > 1 }, "more than 1"},
+	} {
+		f := &fakeServer{params: smallParams, slow: 5 * time.Millisecond}
+		u, err := newFakeServer(t, f).NewUpload(t.Context(), c.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := u.PutFile("/f", bytes.NewReader(data), false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := u.Commit("r@master"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.maxInFlight.Load(); !c.max(got) {
+			t.Errorf("with %d options: %d requests in flight at most, want %s", len(c.opts), got, c.want)
+		}
+	}
 }
