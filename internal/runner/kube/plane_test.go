@@ -1,0 +1,132 @@
+package kube
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tuskdata/tusk/internal/kubetest"
+	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/testenv"
+)
+
+// The tests of this package that need a control plane share one.
+func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
+
+// planeRunner is a runner on a real control plane, in the test's
+// namespace.
+func planeRunner(t *testing.T, cp *kubetest.ControlPlane, c runner.Credentials) *Runner {
+	t.Helper()
+	r, err := New(context.Background(), Options{Client: cp.Client, Namespace: cp.Namespace, Image: "ghcr.io/tuskdata/tusk:0.1.0",
+		ServerAddress: "https://tusk.tusk.svc:1650", ServerCA: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+		ServiceAccount: "default", Cluster: "CLUSTER1", Server: "server1", Credentials: c,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestManifestsDryRun: the API server accepts every object the runner
+// makes, for specs that use every field a WorkerSpec has, in a
+// server-side dry run; and it refuses a broken one, so that the check
+// means something.
+func TestManifestsDryRun(t *testing.T) {
+	cp := kubetest.Start(t)
+	r := planeRunner(t, cp, nil)
+	ctx := context.Background()
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	for _, w := range []runner.WorkerSpec{
+		{Pipeline: "edges", Version: 1, Workers: 1, Image: "busybox"},
+		{Pipeline: "Edges_Detect-2", Version: 12, Workers: 4, Image: "registry.example:5000/team/edges@sha256:" + strings.Repeat("a", 64),
+			User: "1000:2000", Requests: runner.Resources{CPU: 0.25, Memory: 100 << 20}, Limits: runner.Resources{CPU: 1.5, Memory: 1 << 30, Pids: 100}},
+		{Pipeline: strings.Repeat("p", 63), Version: 3, Workers: 0, Image: "busybox:1.37", User: "nobody"},
+	} {
+		d, err := r.deployment(w)
+		if err != nil {
+			t.Fatalf("%s: %v", w.Pipeline, err)
+		}
+		if _, err := cp.Client.CoreV1().Secrets(cp.Namespace).Create(ctx, r.secret(w, "token"), dry); err != nil {
+			t.Errorf("%s: the API server refuses the Secret: %v", w.Pipeline, err)
+		}
+		if _, err := cp.Client.AppsV1().Deployments(cp.Namespace).Create(ctx, d, dry); err != nil {
+			t.Errorf("%s: the API server refuses the Deployment: %v", w.Pipeline, err)
+		}
+	}
+	d, err := r.deployment(runner.WorkerSpec{Pipeline: "edges", Version: 1, Workers: 1, Image: "busybox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.Template.Spec.Containers[0].VolumeMounts[0].Name = "no-such-volume"
+	if _, err := cp.Client.AppsV1().Deployments(cp.Namespace).Create(ctx, d, dry); err == nil {
+		t.Error("the API server accepted a Deployment that mounts a volume it does not have")
+	}
+	if list, err := cp.Client.AppsV1().Deployments(cp.Namespace).List(ctx, metav1.ListOptions{}); err != nil || len(list.Items) > 0 {
+		t.Errorf("the dry run left Deployments %v (%v)", list, err)
+	}
+}
+
+// TestPlaneEnsureAndStop: on a real control plane (no node: its pods stay
+// pending), the controller manager makes the Deployment's pods; scaling
+// down, a new version and Stop each return once the pods that go are
+// gone, which the garbage collector sees to under foreground deletion.
+func TestPlaneEnsureAndStop(t *testing.T) {
+	cp := kubetest.Start(t)
+	c := newCreds()
+	r := planeRunner(t, cp, c)
+	ctx := context.Background()
+	pods := func(p string, v int) int {
+		sel := labels.SelectorFromSet(r.versionLabels(p, v))
+		list, err := cp.Client.CoreV1().Pods(cp.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Items)
+	}
+	ensure := func(v, n int) {
+		t.Helper()
+		if err := r.Ensure(ctx, spec("edges", v, n)); err != nil {
+			t.Fatalf("Ensure %d workers of version %d: %v", n, v, err)
+		}
+	}
+	ensure(1, 3)
+	testenv.Eventually(t, time.Minute, "the Deployment's 3 pods exist", func() bool { return pods("edges", 1) == 3 })
+	ensure(1, 1)
+	if n := pods("edges", 1); n > 1 {
+		t.Errorf("after scaling down to 1: %d pods", n)
+	}
+	ensure(2, 2)
+	if n := pods("edges", 1); n > 0 {
+		t.Errorf("after Ensure of version 2: %d pods of version 1", n)
+	}
+	if _, err := cp.Client.AppsV1().Deployments(cp.Namespace).Get(ctx, objectName("CLUSTER1", "edges", 1), metav1.GetOptions{}); err == nil {
+		t.Error("version 1's Deployment is left")
+	}
+	testenv.Eventually(t, time.Minute, "version 2's 2 pods exist", func() bool { return pods("edges", 2) == 2 })
+	if err := r.Stop(ctx, "edges"); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if n := pods("edges", 2); n > 0 {
+		t.Errorf("after Stop: %d pods", n)
+	}
+	var deps appsv1.DeploymentList
+	if list, err := cp.Client.AppsV1().Deployments(cp.Namespace).List(ctx, metav1.ListOptions{}); err != nil {
+		t.Fatal(err)
+	} else {
+		deps = *list
+	}
+	if len(deps.Items) > 0 {
+		t.Errorf("after Stop: Deployments %v", deps.Items)
+	}
+	if live := c.live(); len(live) > 0 {
+		t.Errorf("after Stop: tokens %v not revoked", live)
+	}
+}
