@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -250,4 +251,33 @@ func waitSocket(t *testing.T, pid int) {
 		}
 	}
 	t.Fatalf("process %d opened no socket in 30s", pid)
+}
+
+// TestE2EFindCommit: find commit lists the commits of a history that
+// added, modified or deleted a path, newest first.
+func TestE2EFindCommit(t *testing.T) {
+	e := startServer(t)
+	e.run("create", "repo", "r")
+	head := func() string { return object[tusk.Commit](e, "inspect", "commit", "r@master").ID }
+	e.runIn(strings.NewReader("1"), "put", "file", "r@master:/a")
+	added := head()
+	e.runIn(strings.NewReader("x"), "put", "file", "r@master:/b")
+	e.runIn(strings.NewReader("2"), "put", "file", "r@master:/a")
+	modified := head()
+	e.runIn(strings.NewReader("y"), "put", "file", "r@master:/b")
+	e.run("delete", "file", "r@master:/a")
+	deleted := head()
+
+	var got []string
+	for _, f := range lines[foundCommit](e, "find", "commit", "r@master:/a") {
+		got = append(got, f.Commit+" "+f.Change)
+	}
+	want := []string{deleted + " deleted", modified + " modified", added + " added"}
+	if !slices.Equal(got, want) {
+		t.Errorf("find commit r@master:/a = %q, want %q", got, want)
+	}
+	if fs := lines[foundCommit](e, "find", "commit", "r@master:/a", "--limit", "1"); len(fs) != 1 || fs[0].Commit != deleted {
+		t.Errorf("find commit --limit 1 = %+v, want the delete", fs)
+	}
+	wantContains(t, "find commit table", e.run("find", "commit", "r@master:/b"), "COMMIT", "CHANGE", "modified", "added")
 }

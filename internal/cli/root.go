@@ -88,6 +88,8 @@ func newRootCommand(g *globals) *cobra.Command {
 			newFinishCommitCommand(g)),
 		newVerbCommand("wait", "Wait for a commit to finish or a job to end",
 			newWaitCommitCommand(g), newWaitJobCommand(g)),
+		newVerbCommand("find", "Find the commits that changed a file",
+			newFindCommitCommand(g)),
 		newVerbCommand("squash", "Squash a commit into its children",
 			newSquashCommitCommand(g)),
 		newVerbCommand("subscribe", "Print commits as they finish",
