@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,6 +46,8 @@ func isCommitSetID(s string) bool {
 // listCommitOptions are the flags of `list commit`.
 type listCommitOptions struct {
 	number int
+	from   string // list the commits after this one only
+	origin string // USER or AUTO: only commits of that origin
 }
 
 func newListCommitCommand(g *globals) *cobra.Command {
@@ -55,6 +58,10 @@ func newListCommitCommand(g *globals) *cobra.Command {
 		Short: "List commits",
 		Long: `List commits newest first: the history of a branch or commit (repo@ref), every
 commit of a repo (repo), or the commits of a commit set (a bare commit ID).
+--from ID stops at that commit (listing only those that came after it);
+--origin USER or AUTO keeps the commits that users made, or that pipelines
+and propagation made. --all is accepted for pachctl's scripts: every commit
+is listed anyway.
 
 ` + outputHelp + ".",
 		Example: "  tusk list commit images@master -n 10\n  tusk list commit images",
@@ -63,10 +70,17 @@ commit of a repo (repo), or the commits of a commit set (a bare commit ID).
 			if opts.number < 0 {
 				return usagef("-n %d: want a positive number of commits", opts.number)
 			}
+			opts.origin = strings.ToUpper(opts.origin)
+			if opts.origin != "" && opts.origin != tusk.OriginUser && opts.origin != tusk.OriginAuto {
+				return usagef("--origin %q: want USER or AUTO", opts.origin)
+			}
 			return runListCommit(ctx, c, opts, args[0], p)
 		}),
 	}
 	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many commits (0: all)")
+	cmd.Flags().StringVarP(&opts.from, "from", "f", "", "list only the commits after this commit ID")
+	cmd.Flags().StringVar(&opts.origin, "origin", "", "list only commits of this origin: USER or AUTO")
+	cmd.Flags().Bool("all", false, "accepted for pachctl's scripts: every commit is listed anyway")
 	addOutputFlag(cmd, &output)
 	return cmd
 }
@@ -77,13 +91,32 @@ func runListCommit(ctx context.Context, c *client.Client, opts listCommitOptions
 		if err != nil {
 			return err
 		}
+		cs = slices.DeleteFunc(cs, func(cm tusk.Commit) bool { return opts.origin != "" && cm.Origin != opts.origin })
 		if opts.number > 0 && len(cs) > opts.number {
 			cs = cs[:opts.number]
 		}
 		return printAll(p, commitHeader, commitCells(p), cs)
 	}
 	l := newList(p, commitHeader, commitCells(p))
-	if err := c.ListCommits(ctx, arg, "", opts.number, l.add); err != nil {
+	filtered := opts.from != "" || opts.origin != ""
+	limit, n := opts.number, 0
+	if filtered {
+		limit = 0 // counted here, after the filters
+	}
+	errEnough := errors.New("enough")
+	err := c.ListCommits(ctx, arg, "", limit, func(cm tusk.Commit) error {
+		switch {
+		case opts.from != "" && (cm.ID == opts.from || strings.HasPrefix(cm.ID, opts.from)):
+			return errEnough
+		case opts.origin != "" && cm.Origin != opts.origin:
+			return nil
+		case filtered && opts.number > 0 && n == opts.number:
+			return errEnough
+		}
+		n++
+		return l.add(cm)
+	})
+	if err != nil && !errors.Is(err, errEnough) {
 		return err
 	}
 	return l.flush()

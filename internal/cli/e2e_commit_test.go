@@ -280,4 +280,17 @@ func TestE2EFindCommit(t *testing.T) {
 		t.Errorf("find commit --limit 1 = %+v, want the delete", fs)
 	}
 	wantContains(t, "find commit table", e.run("find", "commit", "r@master:/b"), "COMMIT", "CHANGE", "modified", "added")
+
+	// list commit --from stops at a commit; --origin filters.
+	after := lines[tusk.Commit](e, "list", "commit", "r@master", "--from", added, "--all")
+	if len(after) != 4 || after[0].ID != deleted {
+		t.Errorf("list commit --from the first commit: %d commits, want the 4 after it, newest first", len(after))
+	}
+	if cs := lines[tusk.Commit](e, "list", "commit", "r@master", "--from", added, "-n", "2", "--origin", "user"); len(cs) != 2 || cs[1].ID == added {
+		t.Errorf("list commit --from -n 2 --origin user: %+v", cs)
+	}
+	if cs := lines[tusk.Commit](e, "list", "commit", "r@master", "--origin", "AUTO"); len(cs) != 0 {
+		t.Errorf("list commit --origin AUTO of a repo only users wrote: %d commits", len(cs))
+	}
+	wantContains(t, "list commit --origin bad", e.fail(2, "list", "commit", "r", "--origin", "robot"), "want USER or AUTO")
 }
