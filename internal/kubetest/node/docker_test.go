@@ -58,6 +58,11 @@ func create(t *testing.T, client kubernetes.Interface, pod *corev1.Pod) {
 func waitPod(t *testing.T, client kubernetes.Interface, pod *corev1.Pod, what string, cond func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
 	var got *corev1.Pod
+	defer func() { // runs as Eventually's Fatalf ends the test
+		if t.Failed() && got != nil {
+			t.Logf("pod %s was on node %q: %+v", got.Name, got.Spec.NodeName, got.Status)
+		}
+	}()
 	testenv.Eventually(t, wait, fmt.Sprintf("pod %s: %s", pod.Name, what), func() bool {
 		p, err := client.CoreV1().Pods(pod.Namespace).Get(context.Background(), pod.Name, metav1.GetOptions{})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -195,8 +196,18 @@ func (n *Node) register(ctx context.Context, cfg Config) error {
 		},
 		Conditions: nodeConditions(),
 	}
-	if _, err := nodes.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+	updated, err := nodes.UpdateStatus(ctx, created, metav1.UpdateOptions{})
+	if err != nil {
 		return fmt.Errorf("node status: %w", err)
+	}
+	// The API server's admission taints a new node not-ready; the node
+	// lifecycle controller, which would lift the taint off a Ready node,
+	// may not run.
+	updated.Spec.Taints = slices.DeleteFunc(updated.Spec.Taints, func(t corev1.Taint) bool {
+		return t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable
+	})
+	if _, err := nodes.Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("node taints: %w", err)
 	}
 	lease := &coordv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{Name: n.Name, Namespace: corev1.NamespaceNodeLease, OwnerReferences: []metav1.OwnerReference{

@@ -86,7 +86,7 @@ func newPodWorker(n *Node, pod *corev1.Pod) *podWorker {
 		w.apps = append(w.apps, &container{spec: &pod.Spec.Containers[i]})
 	}
 	w.dir = filepath.Join(n.dir, string(pod.UID))
-	w.p = podContext{client: n.client, hostIP: n.Gateway}
+	w.p = podContext{client: n.client, hostIP: n.Gateway, pod: pod}
 	return w
 }
 
@@ -153,7 +153,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) {
 	w.p.pod = pod
 	if w.p.sandbox == "" {
 		if err := w.startSandbox(ctx); err != nil {
-			w.n.log.Warn("pod sandbox failed", "pod", podName(pod), "err", err)
+			w.warn(ctx, "pod sandbox failed", "err", err)
 			w.after(time.Now().Add(minBackoff))
 			return
 		}
@@ -166,7 +166,7 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) {
 		if p := w.phase(); p == corev1.PodSucceeded || p == corev1.PodFailed {
 			w.ended = true
 			if err := w.n.docker.remove(ctx, []string{w.p.sandbox}); err != nil {
-				w.n.log.Warn("removing an ended pod's sandbox", "pod", podName(pod), "err", err)
+				w.warn(ctx, "removing an ended pod's sandbox", "err", err)
 			}
 		}
 	}
@@ -232,7 +232,7 @@ func (w *podWorker) refresh(ctx context.Context) {
 	}
 	got, err := w.n.docker.inspect(ctx, ids)
 	if err != nil && got == nil {
-		w.n.log.Warn("inspecting a pod's containers", "pod", podName(w.p.pod), "err", err)
+		w.warn(ctx, "inspecting a pod's containers", "err", err)
 	}
 	for _, c := range w.all() {
 		if c.id == "" {
@@ -301,13 +301,13 @@ func (w *podWorker) create(ctx context.Context, c *container) bool {
 		c.waiting, c.message = reason, err.Error()
 		c.failures++
 		w.after(c.attempt.Add(backoff(c.failures)))
-		w.n.log.Warn("container not created", "pod", podName(w.p.pod), "container", c.spec.Name, "reason", reason, "err", err)
+		w.warn(ctx, "container not created", "container", c.spec.Name, "reason", reason, "err", err)
 		return false
 	}
 	c.id, c.failures, c.waiting, c.message = id, 0, "", ""
 	c.creates++
 	if _, err := w.n.docker.run(ctx, "start", id); err != nil {
-		w.n.log.Warn("container did not start", "pod", podName(w.p.pod), "container", c.spec.Name, "err", err)
+		w.warn(ctx, "container did not start", "container", c.spec.Name, "err", err)
 	}
 	return true
 }
@@ -350,7 +350,7 @@ func (w *podWorker) restart(ctx context.Context, c *container) bool {
 	c.restarts++
 	c.waiting, c.message = "", ""
 	if _, err := w.n.docker.run(ctx, "start", c.id); err != nil {
-		w.n.log.Warn("container did not restart", "pod", podName(w.p.pod), "container", c.spec.Name, "err", err)
+		w.warn(ctx, "container did not restart", "container", c.spec.Name, "err", err)
 	}
 	return true
 }
@@ -404,8 +404,8 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) {
 		}
 		return err
 	})
-	if err != nil && ctx.Err() == nil && !apierrors.IsNotFound(err) {
-		w.n.log.Warn("pod status not written", "pod", podName(pod), "err", err)
+	if err != nil && !apierrors.IsNotFound(err) {
+		w.warn(ctx, "pod status not written", "err", err)
 		w.after(time.Now().Add(minBackoff))
 	}
 }
@@ -511,6 +511,7 @@ func setCondition(conds *[]corev1.PodCondition, t corev1.PodConditionType, ok bo
 // with grace 0, which ends a graceful deletion. A pod already gone from
 // the API is only cleaned up.
 func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod, deleted bool) {
+	w.p.pod = pod
 	grace := int64(corev1.DefaultTerminationGracePeriodSeconds)
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = *pod.DeletionGracePeriodSeconds
@@ -523,7 +524,7 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod, deleted bool
 	}
 	if len(running) > 0 {
 		if _, err := w.n.docker.run(ctx, append([]string{"stop", "--time", strconv.FormatInt(grace, 10)}, running...)...); err != nil {
-			w.n.log.Warn("stopping a deleted pod's containers", "pod", podName(pod), "err", err)
+			w.warn(ctx, "stopping a deleted pod's containers", "err", err)
 		}
 	}
 	ids, err := w.n.docker.list(ctx, labelPodUID+"="+string(w.uid))
@@ -531,10 +532,10 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod, deleted bool
 		err = w.n.docker.remove(ctx, ids)
 	}
 	if err != nil {
-		w.n.log.Warn("removing a deleted pod's containers", "pod", podName(pod), "err", err)
+		w.warn(ctx, "removing a deleted pod's containers", "err", err)
 	}
 	if err := os.RemoveAll(w.dir); err != nil {
-		w.n.log.Warn("removing a deleted pod's volumes", "pod", podName(pod), "err", err)
+		w.warn(ctx, "removing a deleted pod's volumes", "err", err)
 	}
 	if deleted {
 		return
@@ -543,7 +544,15 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod, deleted bool
 		GracePeriodSeconds: new(int64), Preconditions: metav1.NewUIDPreconditions(string(pod.UID)),
 	})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		w.n.log.Warn("deleting a terminated pod", "pod", podName(pod), "err", err)
+		w.warn(ctx, "deleting a terminated pod", "err", err)
+	}
+}
+
+// warn logs a failure of the pod's, unless the agent is stopping, which
+// fails what it was doing.
+func (w *podWorker) warn(ctx context.Context, msg string, args ...any) {
+	if ctx.Err() == nil {
+		w.n.log.Warn(msg, append([]any{"pod", podName(w.p.pod)}, args...)...)
 	}
 }
 
