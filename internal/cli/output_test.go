@@ -82,7 +82,7 @@ func TestOutputGolden(t *testing.T) {
 		Problem string `json:"problem"`
 	}{Repo: "images", Commit: headID, Path: "/cat.png", Problem: "chunk 1a2b: object not found"})
 	cfg := config{ActiveContext: "local", Contexts: map[string]contextConfig{"local": {Address: "127.0.0.1:1650"}, "lab": {Address: "http://10.0.0.5:1650"}}}
-	info := &client.Info{Version: "0.1.0", APIVersion: "v1", FormatVersion: 1, Metadata: "sqlite"}
+	info := &client.Info{ClusterID: "0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21", Version: "0.1.0", APIVersion: "v1", FormatVersion: 1, Metadata: "sqlite"}
 
 	for _, tc := range []struct {
 		name  string
