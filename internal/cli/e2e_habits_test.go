@@ -93,9 +93,15 @@ func TestE2EPachctlHabits(t *testing.T) {
 		}
 	}
 	for state, want := range map[string]int{"JOB_SUCCESS": 1, "failure": 0} {
-		if got := lines[tusk.JobInfo](e, "list", "job", "--state", state); len(got) != want {
+		if got := lines[tusk.JobInfo](e, "list", "job", "-x", "--state", state); len(got) != want {
 			t.Errorf("list job --state %s: %d jobs, want %d", state, len(got), want)
 		}
 	}
+	// Without -p or an ID, list job prints job sets, as pachctl does.
+	sets := lines[jobSet](e, "list", "job")
+	if len(sets) == 0 || len(sets[0].Jobs) != 1 || sets[0].Jobs[0].Pipeline != "wc" || sets[0].JobSet.ID != sets[0].Jobs[0].ID {
+		t.Errorf("list job -o json: %+v, want job sets of wc's jobs", sets)
+	}
+	wantContains(t, "list job", e.run("list", "job"), "SUBJOBS", "PROGRESS", sets[0].JobSet.ID)
 	wantContains(t, "a state that does not exist", e.fail(2, "list", "job", "--state", "done"), `--state "done"`, "SUCCESS")
 }

@@ -72,6 +72,7 @@ type listJobOptions struct {
 	pipeline string
 	number   int
 	states   []string
+	expand   bool
 }
 
 // jobStates are the states list job --state takes.
@@ -84,9 +85,12 @@ func newListJobCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "job [<commit-set-id>] [-p <pipeline>]",
 		Short: "List jobs",
-		Long: `List jobs newest first: all of them, those of one pipeline (-p), or those of
-one commit set (a bare commit ID: the jobs one change started). PROGRESS is
-datums processed + skipped / total, then failed and recovered ones if any.
+		Long: `List jobs newest first: those of one pipeline (-p), or those of one job set
+(a bare ID: the jobs one change started, one per pipeline it reached).
+Without either it lists job sets, one row each, as pachctl does (with -o
+json, {"job_set": {"id"}, "jobs": [...]} per line); -x lists their jobs
+instead. PROGRESS is datums processed + skipped / total, then failed and
+recovered ones if any.
 
 ` + outputHelp + ".",
 		Example: "  tusk list job\n  tusk list job -p edges -n 5\n  tusk list job 0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21",
@@ -104,14 +108,21 @@ datums processed + skipped / total, then failed and recovered ones if any.
 				id = args[0]
 			}
 			limit := opts.number
-			if len(opts.states) > 0 {
-				limit = 0 // the server counts jobs of every state
+			if len(opts.states) > 0 || id == "" && opts.pipeline == "" && !opts.expand {
+				limit = 0 // counted here: after the states, or in job sets
 			}
 			jobs, err := c.ListJobs(ctx, opts.pipeline, id, limit)
 			if err != nil {
 				return err
 			}
 			jobs = slices.DeleteFunc(jobs, func(j tusk.JobInfo) bool { return !keep(j.State) })
+			if id == "" && opts.pipeline == "" && !opts.expand {
+				sets := jobSets(jobs)
+				if opts.number > 0 && len(sets) > opts.number {
+					sets = sets[:opts.number]
+				}
+				return printAll(p, jobSetHeader, jobSetCells(p), sets)
+			}
 			if opts.number > 0 && len(jobs) > opts.number {
 				jobs = jobs[:opts.number]
 			}
@@ -119,7 +130,8 @@ datums processed + skipped / total, then failed and recovered ones if any.
 		}),
 	}
 	cmd.Flags().StringVarP(&opts.pipeline, "pipeline", "p", "", "list only the jobs of this pipeline")
-	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many jobs (0: all)")
+	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many jobs, or job sets (0: all)")
+	cmd.Flags().BoolVarP(&opts.expand, "expand", "x", false, "without -p or an ID: list the jobs of every job set, not one row per set")
 	cmd.Flags().StringSliceVar(&opts.states, "state", nil, "list only jobs in this state (repeatable, or comma-separated): "+strings.Join(jobStates, ", "))
 	addOutputFlag(cmd, &output)
 	return cmd
