@@ -47,7 +47,7 @@ func (s *Server) kubeRunner(ctx context.Context) (*kube.Runner, error) {
 		return nil, tusk.Errorf(tusk.KindInvalid, "the kube runner needs the address at which worker pods reach the server").
 			WithHint("give --kube-server-address, such as http://tusk.NAMESPACE.svc:1650 for a Service named tusk")
 	}
-	cli, ns, err := kube.Connect(c.Kubeconfig, c.Namespace)
+	api, ns, err := kube.Connect(c.Kubeconfig, c.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) kubeRunner(ctx context.Context) (*kube.Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the cluster's ID, which labels worker Deployments: %w", err)
 	}
-	opts := kube.Options{Client: cli, Namespace: ns, Image: c.Image, ServerAddress: c.ServerAddress,
+	opts := kube.Options{API: api, Namespace: ns, Image: c.Image, ServerAddress: c.ServerAddress,
 		ServiceAccount: c.ServiceAccount, Cluster: cluster, Server: s.instance, Credentials: workerCredentials{s.auth}, Logger: s.log}
 	if opts.Image == "" {
 		opts.Image = DefaultKubeImage()

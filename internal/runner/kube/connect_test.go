@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"k8s.io/client-go/kubernetes"
+	appsv1 "k8s.io/api/apps/v1"
 )
 
 const kubeconfig = `apiVersion: v1
@@ -27,16 +27,16 @@ func TestConnect(t *testing.T) {
 	if err := os.WriteFile(path, []byte(kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cli, ns, err := Connect(path, "")
+	api, ns, err := Connect(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ns != "pipelines" {
 		t.Errorf("namespace %q, want the context's, pipelines", ns)
 	}
-	host := cli.(*kubernetes.Clientset).AppsV1().RESTClient().Get().URL().Host
-	if host != "127.0.0.1:6443" {
-		t.Errorf("client of %s, want the kubeconfig's server 127.0.0.1:6443", host)
+	u := api.Deployments.(restObjects[*appsv1.Deployment, *appsv1.DeploymentList]).client.Get().URL()
+	if u.Host != "127.0.0.1:6443" || u.Path != "/apis/apps/v1" {
+		t.Errorf("client of %s, want the kubeconfig's server 127.0.0.1:6443, path /apis/apps/v1", u)
 	}
 	if _, ns, err = Connect(path, "other"); err != nil || ns != "other" {
 		t.Errorf("with --namespace other: namespace %q, %v", ns, err)

@@ -25,7 +25,11 @@ func TestMain(m *testing.M) { os.Exit(kubetest.Main(m)) }
 // namespace.
 func planeRunner(t *testing.T, cp *kubetest.ControlPlane, c runner.Credentials) *Runner {
 	t.Helper()
-	r, err := New(context.Background(), Options{Client: cp.Client, Namespace: cp.Namespace, Image: "ghcr.io/tuskdata/tusk:0.1.0",
+	api, err := NewAPI(cp.Config, cp.Namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(context.Background(), Options{API: api, Namespace: cp.Namespace, Image: "ghcr.io/tuskdata/tusk:0.1.0",
 		ServerAddress: "https://tusk.tusk.svc:1650", ServerCA: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
 		ServiceAccount: "default", Cluster: "CLUSTER1", Server: "server1", Credentials: c,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -15,15 +15,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
 // Options configure a kube runner.
 type Options struct {
-	// Client talks to the cluster's API.
-	Client kubernetes.Interface
+	// API is the cluster's API in Namespace (NewAPI, Connect).
+	API API
 	// Namespace is where the runner makes its Deployments and Secrets.
 	Namespace string
 	// Image is Tusk's own image, FROM scratch with the static binary at
@@ -64,7 +63,7 @@ const pollInterval = 250 * time.Millisecond
 // Deployment.
 type Runner struct {
 	opts Options
-	cli  kubernetes.Interface
+	api  API
 	log  *slog.Logger
 
 	mu     sync.Mutex
@@ -76,7 +75,7 @@ var _ runner.Runner = (*Runner)(nil)
 // New checks the options and that the namespace can be read.
 func New(ctx context.Context, opts Options) (*Runner, error) {
 	switch {
-	case opts.Client == nil:
+	case opts.API.Deployments == nil || opts.API.Secrets == nil || opts.API.Pods == nil:
 		return nil, errors.New("kube runner: no client")
 	case opts.Namespace == "":
 		return nil, errors.New("kube runner: no namespace")
@@ -96,8 +95,8 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if opts.StopTimeout <= 0 {
 		opts.StopTimeout = DefaultStopTimeout
 	}
-	r := &Runner{opts: opts, cli: opts.Client, log: opts.Logger.WithGroup("kube-runner")}
-	if _, err := r.cli.AppsV1().Deployments(opts.Namespace).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+	r := &Runner{opts: opts, api: opts.API, log: opts.Logger.WithGroup("kube-runner")}
+	if _, err := r.api.Deployments.List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
 		return nil, fmt.Errorf("kube runner: list Deployments in namespace %s: %w", opts.Namespace, err)
 	}
 	return r, nil
@@ -123,7 +122,7 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 	if err != nil {
 		return fmt.Errorf("pipeline %s version %d: %w", w.Pipeline, w.Version, err)
 	}
-	deps := r.cli.AppsV1().Deployments(r.opts.Namespace)
+	deps := r.api.Deployments
 	have, err := deps.Get(ctx, want.Name, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -158,7 +157,7 @@ func (r *Runner) create(ctx context.Context, w runner.WorkerSpec, d *appsv1.Depl
 	if err != nil {
 		return err
 	}
-	secrets := r.cli.CoreV1().Secrets(r.opts.Namespace)
+	secrets := r.api.Secrets
 	_, err = secrets.Create(ctx, r.secret(w, token), metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		// Left by an Ensure whose Deployment could not be made.
@@ -171,7 +170,7 @@ func (r *Runner) create(ctx context.Context, w runner.WorkerSpec, d *appsv1.Depl
 		r.revoke(token, d.Name)
 		return fmt.Errorf("write Secret %s: %w", d.Name, err)
 	}
-	if _, err := r.cli.AppsV1().Deployments(r.opts.Namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+	if _, err := r.api.Deployments.Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create Deployment %s: %w", d.Name, err)
 	}
 	r.log.Info("worker Deployment created", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers,
@@ -188,12 +187,12 @@ func (r *Runner) update(ctx context.Context, w runner.WorkerSpec, have, want *ap
 	if err != nil {
 		return err
 	}
-	if _, err := r.cli.CoreV1().Secrets(r.opts.Namespace).Update(ctx, r.secret(w, token), metav1.UpdateOptions{}); err != nil {
+	if _, err := r.api.Secrets.Update(ctx, r.secret(w, token), metav1.UpdateOptions{}); err != nil {
 		r.revoke(token, want.Name)
 		return fmt.Errorf("update Secret %s: %w", want.Name, err)
 	}
 	want.ResourceVersion = have.ResourceVersion
-	if _, err := r.cli.AppsV1().Deployments(r.opts.Namespace).Update(ctx, want, metav1.UpdateOptions{}); err != nil {
+	if _, err := r.api.Deployments.Update(ctx, want, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update Deployment %s: %w", want.Name, err)
 	}
 	r.revoke(old, want.Name)
@@ -244,7 +243,7 @@ func all(metav1.Object) bool { return true }
 // accepts, in the foreground, waits until their pods are gone, then
 // deletes their Secrets and revokes their tokens.
 func (r *Runner) remove(ctx context.Context, sel labels.Selector, keep func(metav1.Object) bool) error {
-	deps := r.cli.AppsV1().Deployments(r.opts.Namespace)
+	deps := r.api.Deployments
 	list, err := deps.List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
 		return fmt.Errorf("list worker Deployments: %w", err)
@@ -268,7 +267,7 @@ func (r *Runner) remove(ctx context.Context, sel labels.Selector, keep func(meta
 		}
 		r.log.Info("worker Deployment deleted", "pipeline", d.Annotations[annotationPipeline], "version", d.Labels[labelVersion], "deployment", d.Name)
 	}
-	secrets, err := r.cli.CoreV1().Secrets(r.opts.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	secrets, err := r.api.Secrets.List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
 		return errors.Join(append(errs, fmt.Errorf("list worker Secrets: %w", err))...)
 	}
@@ -276,7 +275,7 @@ func (r *Runner) remove(ctx context.Context, sel labels.Selector, keep func(meta
 		if !keep(&s) {
 			continue
 		}
-		if err := r.cli.CoreV1().Secrets(r.opts.Namespace).Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		if err := r.api.Secrets.Delete(ctx, s.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("delete Secret %s: %w", s.Name, err))
 			continue
 		}
@@ -293,7 +292,7 @@ func (r *Runner) waitPods(ctx context.Context, sel labels.Selector, n int) error
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		pods, err := r.cli.CoreV1().Pods(r.opts.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+		pods, err := r.api.Pods.List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 		if err == nil && len(pods.Items) <= n {
 			return nil
 		}
@@ -317,7 +316,7 @@ func (r *Runner) waitPods(ctx context.Context, sel labels.Selector, n int) error
 // ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError, …),
 // with Kubernetes' message.
 func (r *Runner) podTrouble(ctx context.Context, d *appsv1.Deployment) error {
-	pods, err := r.cli.CoreV1().Pods(r.opts.Namespace).List(ctx, metav1.ListOptions{
+	pods, err := r.api.Pods.List(ctx, metav1.ListOptions{
 		LabelSelector: labels.SelectorFromSet(d.Spec.Selector.MatchLabels).String()})
 	if err != nil {
 		return fmt.Errorf("list the worker pods of Deployment %s: %w", d.Name, err)
@@ -348,7 +347,7 @@ func (r *Runner) issue(ctx context.Context, pipeline, name string) (string, erro
 
 // token returns the token in a version's Secret, "" if none.
 func (r *Runner) token(ctx context.Context, name string) string {
-	s, err := r.cli.CoreV1().Secrets(r.opts.Namespace).Get(ctx, name, metav1.GetOptions{})
+	s, err := r.api.Secrets.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return ""
 	}

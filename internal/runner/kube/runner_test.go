@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
@@ -78,13 +79,19 @@ func newTestRunner(t *testing.T, server string, objects ...runtime.Object) *test
 // newTestRunnerOn makes a runner of server on cli, issuing tokens from c.
 func newTestRunnerOn(t *testing.T, cli *fake.Clientset, c *creds, server string) *testRunner {
 	t.Helper()
-	r, err := New(context.Background(), Options{Client: cli, Namespace: ns, Image: "tuskdata/tusk:0.1.0",
+	r, err := New(context.Background(), Options{API: clientsetAPI(cli, ns), Namespace: ns, Image: "tuskdata/tusk:0.1.0",
 		ServerAddress: "http://tusk.tusk-test.svc:8080", Cluster: "CLUSTER1", Server: server, Credentials: c,
 		StopTimeout: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &testRunner{Runner: r, cli: cli, creds: c}
+}
+
+// clientsetAPI is the API of a clientset (here client-go's fake) in
+// namespace ns.
+func clientsetAPI(cli kubernetes.Interface, ns string) API {
+	return API{Deployments: cli.AppsV1().Deployments(ns), Secrets: cli.CoreV1().Secrets(ns), Pods: cli.CoreV1().Pods(ns)}
 }
 
 func spec(p string, v, n int) runner.WorkerSpec {
