@@ -16,12 +16,13 @@ import (
 
 // podContext is what the containers of one pod are made from.
 type podContext struct {
-	client  kubernetes.Interface
-	pod     *corev1.Pod
-	hostIP  string
-	podIP   string
-	sandbox string            // the container whose network namespace the pod's containers share
-	volumes map[string]string // volume name → host path
+	client     kubernetes.Interface
+	pod        *corev1.Pod
+	hostIP     string
+	podIP      string
+	serviceEnv []string          // KEY=VALUE every container has first
+	sandbox    string            // the container whose network namespace the pod's containers share
+	volumes    map[string]string // volume name → host path
 }
 
 // createArgs returns the arguments of `docker create` for container c,
@@ -112,9 +113,9 @@ func user(pod *corev1.PodSecurityContext, c *corev1.SecurityContext) string {
 	return strconv.FormatInt(*uid, 10) + ":" + strconv.FormatInt(*gid, 10)
 }
 
-// env returns the container's environment as KEY=VALUE, envFrom first and
-// env after it, each value with the $(VAR) references to earlier
-// variables expanded.
+// env returns the container's environment as KEY=VALUE: the API
+// server's address first, as a kubelet gives it, then envFrom, then env,
+// each value with the $(VAR) references to earlier variables expanded.
 func (p *podContext) env(ctx context.Context, c *corev1.Container) ([]string, error) {
 	var order []string
 	vars := map[string]string{}
@@ -123,6 +124,10 @@ func (p *podContext) env(ctx context.Context, c *corev1.Container) ([]string, er
 			order = append(order, k)
 		}
 		vars[k] = v
+	}
+	for _, kv := range p.serviceEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
 	}
 	for _, from := range c.EnvFrom {
 		data, err := p.source(ctx, from.ConfigMapRef, from.SecretRef)

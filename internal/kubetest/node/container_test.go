@@ -13,7 +13,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
 )
 
 func TestExpand(t *testing.T) {
@@ -78,13 +80,15 @@ func TestCreateArgs(t *testing.T) {
 		},
 	}
 	p := &podContext{client: client, pod: pod, hostIP: "172.30.0.1", podIP: "172.30.0.2", sandbox: "sb",
-		volumes: map[string]string{"data": "/v/data", "conf": "/v/conf"}}
+		serviceEnv: []string{"KUBERNETES_SERVICE_HOST=host.docker.internal", "KUBERNETES_SERVICE_PORT=6443"},
+		volumes:    map[string]string{"data": "/v/data", "conf": "/v/conf"}}
 	got, err := p.createArgs(context.Background(), c, "k8s_main", []string{"l=1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
 		"create", "--name", "k8s_main", "--network", "container:sb", "--label", "l=1",
+		"--env", "KUBERNETES_SERVICE_HOST=host.docker.internal", "--env", "KUBERNETES_SERVICE_PORT=6443",
 		"--env", "CFG_level=3", "--env", "CFG_mode=fast",
 		"--env", "POD=p", "--env", "NS=ns", "--env", "IP=172.30.0.2", "--env", "NODE=n1", "--env", "APP=web",
 		"--env", "PASSWORD=hunter2", "--env", "MODE=fast", "--env", "GREETING=hello p in ns",
@@ -187,5 +191,24 @@ func TestPrepareVolumes(t *testing.T) {
 	pod.Spec.Volumes = []corev1.Volume{{Name: "s", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "absent"}}}}
 	if err := p.prepareVolumes(context.Background(), dir, slog.Default()); err == nil {
 		t.Error("a missing secret volume is no error")
+	}
+}
+
+func TestAPIServerOf(t *testing.T) {
+	if got := apiServerOf(fake.NewClientset()); got != "" {
+		t.Errorf("the fake clientset's API server is %q", got)
+	}
+	for host, want := range map[string]string{
+		"https://127.0.0.1:6443": "127.0.0.1:6443",
+		"https://example.com":    "example.com:443",
+		"http://[::1]":           "[::1]:80",
+	} {
+		client, err := kubernetes.NewForConfig(&rest.Config{Host: host})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := apiServerOf(client); got != want {
+			t.Errorf("apiServerOf(%s) = %q, want %q", host, got, want)
+		}
 	}
 }

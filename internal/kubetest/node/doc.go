@@ -13,6 +13,10 @@
 //     of the pod joins; the host is the network's gateway (Node.Gateway,
 //     also host.docker.internal), where containers reach services of the
 //     host that listen there;
+//   - the API server for in-cluster clients: a forwarder on the gateway
+//     to the API server of the agent's client (or Config.APIServer), at
+//     KUBERNETES_SERVICE_HOST=host.docker.internal and
+//     KUBERNETES_SERVICE_PORT in every container;
 //   - init containers in order, each to completion, then the app
 //     containers; restarts by restartPolicy (Always, OnFailure, Never) with
 //     restart counts and a backoff from 1 s doubling to 30 s (a kubelet's is
@@ -42,8 +46,8 @@
 //     volumes removed, and is deleted with grace 0.
 //
 // What it cannot: probes (liveness, readiness, startup), lifecycle
-// hooks, cluster DNS, Services and kube-proxy (no KUBERNETES_SERVICE_*
-// variables either), kubectl logs and exec (Node.Logs reads a
+// hooks, cluster DNS, Services and kube-proxy (the API server's
+// variables aside), kubectl logs and exec (Node.Logs reads a
 // container's logs instead), eviction, ephemeral containers, and cgroup
 // enforcement as a kubelet configures it (the engine applies the limits
 // above, no more). A projected volume's source it cannot get (the CA

@@ -33,11 +33,14 @@ func startKube(t *testing.T) (*Node, *kubetest.ControlPlane) {
 // TestKubePod runs a pod the scheduler binds to the node: its init
 // container writes a file into an emptyDir that the app container reads,
 // beside its name from the downward API and its namespace from the
-// service account volume that admission added.
+// service account volume that admission added, and reaches the API
+// server where KUBERNETES_SERVICE_HOST and _PORT say (busybox's TLS
+// cannot talk to it: plain HTTP gets Go's TLS server's answer).
 func TestKubePod(t *testing.T) {
 	n, cp := startKube(t)
-	pod := shPod("", "hello", corev1.RestartPolicyNever,
-		`cat /data/greeting; echo "pod=$POD"; cat /var/run/secrets/kubernetes.io/serviceaccount/namespace`)
+	pod := shPod("", "hello", corev1.RestartPolicyNever, `cat /data/greeting; echo "pod=$POD"
+		cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo
+		printf 'GET / HTTP/1.0\r\n\r\n' | nc $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT`)
 	pod.Namespace, pod.UID = cp.Namespace, ""
 	app := &pod.Spec.Containers[0]
 	app.Env = []corev1.EnvVar{{Name: "POD", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}}
@@ -47,7 +50,10 @@ func TestKubePod(t *testing.T) {
 	pod.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
 	create(t, cp.Client, pod)
 
-	got := waitPod(t, cp.Client, pod, "Succeeded", phaseIs(corev1.PodSucceeded))
+	got := waitPod(t, cp.Client, pod, "ended", ended)
+	if got.Status.Phase != corev1.PodSucceeded {
+		t.Errorf("phase %s, logs %q", got.Status.Phase, logs(t, n, pod, "main"))
+	}
 	if got.Spec.NodeName != n.Name {
 		t.Errorf("pod on node %q, want %q", got.Spec.NodeName, n.Name)
 	}
@@ -59,9 +65,12 @@ func TestKubePod(t *testing.T) {
 	if term := got.Status.ContainerStatuses[0].State.Terminated; term == nil || term.Reason != "Completed" {
 		t.Errorf("app container %+v", got.Status.ContainerStatuses[0].State)
 	}
-	want := "hello\npod=hello\n" + cp.Namespace
-	if out := logs(t, n, pod, "main"); out != want {
-		t.Errorf("logs %q, want %q", out, want)
+	out := logs(t, n, pod, "main")
+	if want := "hello\npod=hello\n" + cp.Namespace + "\n"; !strings.HasPrefix(out, want) {
+		t.Errorf("logs %q, want them to begin with %q", out, want)
+	}
+	if want := "Client sent an HTTP request to an HTTPS server"; !strings.Contains(out, want) {
+		t.Errorf("logs %q, want the API server's answer %q", out, want)
 	}
 }
 

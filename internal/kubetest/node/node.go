@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -41,6 +42,12 @@ type Config struct {
 	// PauseImage runs each pod's sandbox with its `sleep`;
 	// tusk-test/busybox:latest if empty.
 	PauseImage string
+	// APIServer is the address (host:port) of the API server on the
+	// host; the client's if empty. Pods reach it through a forwarder on
+	// the gateway, at KUBERNETES_SERVICE_HOST (host.docker.internal, a
+	// name kubetest's certificate holds) and KUBERNETES_SERVICE_PORT, as
+	// in-cluster clients expect.
+	APIServer string
 	// Docker is the docker CLI; "docker" if empty.
 	Docker string
 	// Dir holds the pods' volumes; a temporary directory the agent
@@ -66,6 +73,9 @@ type Node struct {
 	dir        string
 	ownDir     bool
 	pauseImage string
+
+	cancel     context.CancelFunc
+	serviceEnv []string // KUBERNETES_SERVICE_HOST and _PORT=, for every container
 
 	mu      sync.Mutex
 	pods    map[types.UID]*podWorker
@@ -108,8 +118,9 @@ func start(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Client == nil {
 		return nil, errors.New("node agent: no client")
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	n := &Node{
-		Name: cfg.Name, client: cfg.Client, docker: docker{bin: cfg.Docker}, log: cfg.Logger,
+		cancel: cancel, Name: cfg.Name, client: cfg.Client, docker: docker{bin: cfg.Docker}, log: cfg.Logger,
 		network: cfg.Network, dir: cfg.Dir, pauseImage: cfg.PauseImage, pods: map[types.UID]*podWorker{},
 	}
 	if n.Name == "" {
@@ -132,6 +143,13 @@ func start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if err := n.register(ctx, cfg); err != nil {
 		return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.stop())
+	}
+	if target := cmp.Or(cfg.APIServer, apiServerOf(cfg.Client)); target != "" {
+		port, err := n.forward(ctx, target)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.stop())
+		}
+		n.serviceEnv = []string{"KUBERNETES_SERVICE_HOST=host.docker.internal", "KUBERNETES_SERVICE_PORT=" + port}
 	}
 	n.watch(ctx)
 	return n, nil
@@ -362,10 +380,11 @@ func (n *Node) go_(f func()) {
 	}()
 }
 
-// stop waits for the agent's goroutines, whose context has ended, then
-// removes every container the agent made, its network and directory, and
-// its Node and Lease.
+// stop ends the agent's goroutines and waits for them, then removes
+// every container the agent made, its network and directory, and its
+// Node and Lease.
 func (n *Node) stop() error {
+	n.cancel()
 	n.mu.Lock()
 	n.stopped = true
 	n.mu.Unlock()

@@ -86,7 +86,7 @@ func newPodWorker(n *Node, pod *corev1.Pod) *podWorker {
 		w.apps = append(w.apps, &container{spec: &pod.Spec.Containers[i]})
 	}
 	w.dir = filepath.Join(n.dir, string(pod.UID))
-	w.p = podContext{client: n.client, hostIP: n.Gateway, pod: pod}
+	w.p = podContext{client: n.client, hostIP: n.Gateway, pod: pod, serviceEnv: n.serviceEnv}
 	return w
 }
 
@@ -189,7 +189,7 @@ func (w *podWorker) startSandbox(ctx context.Context) error {
 		hostname = hostname[:63]
 	}
 	args := []string{"run", "-d", "--name", w.containerName("POD", 0), "--network", w.n.network,
-		"--hostname", hostname, "--add-host", "host.docker.internal:host-gateway"}
+		"--hostname", hostname, "--add-host", "host.docker.internal:" + w.n.Gateway}
 	for _, l := range w.labels("POD") {
 		args = append(args, "--label", l)
 	}
