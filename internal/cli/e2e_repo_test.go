@@ -58,8 +58,13 @@ func TestE2ERepo(t *testing.T) {
 	wantContains(t, "create repo without a name", stderr, "error: ", "Try: tusk create repo --help")
 	stderr = e.fail(2, "create", "frog")
 	wantContains(t, "unknown noun", stderr, `unknown noun "frog"`, "branch, pipeline, repo")
-	stderr = e.fail(2, "list", "repo", "-o", "yaml")
-	wantContains(t, "bad -o", stderr, `unknown output format "yaml"`)
+	wantContains(t, "list repo -o yaml", e.run("list", "repo", "-o", "yaml"), "---\n", "name: imgs\n", "type: user\n")
+	wantContains(t, "inspect repo -o yaml", e.run("inspect", "repo", "imgs", "-o", "yaml"), "name: imgs\n", "description: camera images\n")
+	if raw, js := e.run("inspect", "repo", "imgs", "--raw"), e.run("inspect", "repo", "imgs", "-o", "json"); raw != js {
+		t.Errorf("--raw printed\n%s\nwant what -o json prints:\n%s", raw, js)
+	}
+	stderr = e.fail(2, "list", "repo", "-o", "xml")
+	wantContains(t, "bad -o", stderr, `unknown output format "xml"`, "json or yaml")
 }
 
 func TestE2EBranch(t *testing.T) {

@@ -10,21 +10,42 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
 )
 
 // printer writes a command's result as a table (the default) or as JSON:
 // one object for an inspect, one object per line (NDJSON) for a list.
 type printer struct {
 	out  io.Writer
-	json bool
+	json bool // structured output: JSON, or YAML if yaml is set
+	yaml bool
 	now  time.Time // relative times are computed from it
 }
 
-const outputHelp = "output format: json prints one JSON object, or for lists one JSON object per line (NDJSON); default is a table"
+const outputHelp = "output format: json prints one JSON object, or for lists one JSON object per line (NDJSON); yaml prints the same as YAML documents; default is a table"
 
-// addOutputFlag declares -o/--output on a list or inspect command.
+// addOutputFlag declares -o/--output on a list or inspect command, and
+// pachctl's --raw, which is -o json.
 func addOutputFlag(cmd *cobra.Command, format *string) {
 	cmd.Flags().StringVarP(format, "output", "o", "", outputHelp)
+	cmd.Flags().Var(rawFlag{format}, "raw", "print JSON, as pachctl's --raw (the same as -o json)")
+	cmd.Flags().Lookup("raw").NoOptDefVal = "true"
+}
+
+// rawFlag is --raw: a boolean flag that sets the output format to json.
+type rawFlag struct{ format *string }
+
+func (f rawFlag) String() string { return "false" }
+func (f rawFlag) Type() string   { return "bool" }
+func (f rawFlag) Set(v string) error {
+	switch v {
+	case "true":
+		*f.format = "json"
+	case "false":
+	default:
+		return fmt.Errorf("--raw takes no value")
+	}
+	return nil
 }
 
 // printer returns the printer for an -o value.
@@ -34,8 +55,10 @@ func (g *globals) printer(format string) (printer, error) {
 	case "", "table":
 	case "json":
 		p.json = true
+	case "yaml":
+		p.json, p.yaml = true, true
 	default:
-		return p, usagef("unknown output format %q: want json (or table, the default)", format)
+		return p, usagef("unknown output format %q: want json or yaml (or table, the default)", format)
 	}
 	return p, nil
 }
@@ -92,6 +115,9 @@ func row(w io.Writer, cells ...string) {
 
 // object prints v as one indented JSON object.
 func (p printer) object(v any) error {
+	if p.yaml {
+		return p.yamlDoc(v)
+	}
 	enc := json.NewEncoder(p.out)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -100,9 +126,58 @@ func (p printer) object(v any) error {
 
 // line prints v as one line of NDJSON.
 func (p printer) line(v any) error {
+	if p.yaml {
+		if _, err := io.WriteString(p.out, "---\n"); err != nil {
+			return err
+		}
+		return p.yamlDoc(v)
+	}
 	enc := json.NewEncoder(p.out)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// yamlDoc prints v as a YAML document with the fields and names of its
+// JSON form.
+func (p printer) yamlDoc(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	y, err := jsonToYAML(b)
+	if err != nil {
+		return err
+	}
+	_, err = p.out.Write(y)
+	return err
+}
+
+// jsonToYAML turns a JSON document into block-style YAML, keeping the
+// order of its fields (JSON is YAML: its node tree is decoded as it is).
+func jsonToYAML(b []byte) ([]byte, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(b, &n); err != nil {
+		return nil, err
+	}
+	blockStyle(&n)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), enc.Close()
+}
+
+// blockStyle turns JSON's flow style into YAML's block style, all through.
+func blockStyle(n *yaml.Node) {
+	n.Style &^= yaml.FlowStyle
+	if n.Kind == yaml.ScalarNode && n.Style&yaml.DoubleQuotedStyle != 0 && n.Tag == "!!str" {
+		n.Style &^= yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
 }
 
 // ago formats t relative to the printer's clock: "2 minutes ago".

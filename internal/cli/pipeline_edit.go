@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 )
 
 func newEditPipelineCommand(g *globals) *cobra.Command {
@@ -102,27 +101,9 @@ func specText(spec json.RawMessage, format string) ([]byte, error) {
 		b.WriteByte('\n')
 		return b.Bytes(), nil
 	}
-	var n yaml.Node // JSON is YAML: decoding it keeps the order of the fields
-	if err := yaml.Unmarshal(spec, &n); err != nil {
+	y, err := jsonToYAML(spec)
+	if err != nil {
 		return nil, fmt.Errorf("the server's spec: %w", err)
 	}
-	blockStyle(&n)
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(&n); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), enc.Close()
-}
-
-// blockStyle turns JSON's flow style into YAML's block style, all through.
-func blockStyle(n *yaml.Node) {
-	n.Style &^= yaml.FlowStyle
-	if n.Kind == yaml.ScalarNode && n.Style&yaml.DoubleQuotedStyle != 0 && n.Tag == "!!str" {
-		n.Style &^= yaml.DoubleQuotedStyle
-	}
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
+	return y, nil
 }
