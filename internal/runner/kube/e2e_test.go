@@ -23,6 +23,7 @@ import (
 	"github.com/tuskdata/tusk/internal/kubetest/node"
 	"github.com/tuskdata/tusk/internal/server"
 	"github.com/tuskdata/tusk/internal/testenv"
+	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -31,8 +32,8 @@ import (
 // pipeline's workers are the pods of a Deployment (Tusk's FROM scratch
 // image in the init container, a busybox image running the copied
 // binary), reaching the server through the node's gateway; a commit's job
-// succeeds; every worker pod deleted, the Deployment's new pods run the
-// next job; deleting the pipeline deletes its Deployment.
+// succeeds; its worker pods killed mid-job, the Deployment's new pods run
+// the datum again; deleting the pipeline deletes its Deployment.
 func TestE2EPipelineOnPods(t *testing.T) {
 	testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
 	cp := kubetest.Start(t)
@@ -48,7 +49,8 @@ func TestE2EPipelineOnPods(t *testing.T) {
 	fwd := newForwarder(t, n.Gateway+":0")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "kube", ServerNames: []string{n.Gateway},
+	// A datum of a worker killed goes to another after a short lease.
+	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "kube", ServerNames: []string{n.Gateway}, DatumLease: 5 * time.Second,
 		Kube: server.KubeConfig{Kubeconfig: cp.Kubeconfig, Namespace: cp.Namespace, Image: tuskImage, ServerAddress: "http://" + fwd.addr()}})
 	fwd.to(strings.TrimPrefix(c.Address(), "http://"))
 
@@ -57,7 +59,7 @@ func TestE2EPipelineOnPods(t *testing.T) {
 	}
 	spec := `{"pipeline": {"name": "wc"}, "input": {"pfs": {"repo": "words", "glob": "/*"}},
 		"parallelism_spec": {"constant": 2},
-		"transform": {"image": "` + userImage + `", "cmd": ["sh", "-c", "wc -w < $words > /pfs/out/$(basename $words)"]}}`
+		"transform": {"image": "` + userImage + `", "cmd": ["sh", "-c", "case $words in *slow*) sleep 5;; esac; wc -w < $words > /pfs/out/$(basename $words)"]}}`
 	if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, false); err != nil {
 		t.Fatal(err)
 	}
@@ -89,14 +91,31 @@ func TestE2EPipelineOnPods(t *testing.T) {
 		t.Fatalf("Deployments %v, want one of 2 replicas", deps.Items)
 	}
 	sel := metav1.FormatLabelSelector(deps.Items[0].Spec.Selector)
+
+	// The worker pods die mid-job, as in a crash: the Deployment's new
+	// pods run the datum again.
+	commit := tusktest.Put(ctx, t, c, "words", "/slow.txt", "six seven eight nine\n")
+	testenv.Eventually(t, 2*time.Minute, "the datum of slow.txt runs", func() bool {
+		js, err := c.ListJobs(ctx, "wc", "", 1)
+		if err != nil || len(js) == 0 {
+			return false
+		}
+		running := false
+		c.ListDatums(ctx, "wc", js[0].ID, tusk.DatumRunning, func(tusk.DatumInfo) error {
+			running = true
+			return nil
+		})
+		return running
+	})
 	pods, err := cp.Client.CoreV1().Pods(cp.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		t.Fatal(err)
 	}
-	killed := map[string]bool{}
+	killed, killedNames := map[string]bool{}, map[string]bool{}
+	now := int64(0)
 	for _, p := range pods.Items {
-		killed[string(p.UID)] = true
-		if err := cp.Client.CoreV1().Pods(cp.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{}); err != nil {
+		killed[string(p.UID)], killedNames[p.Name] = true, true
+		if err := cp.Client.CoreV1().Pods(cp.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &now}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +132,28 @@ func TestE2EPipelineOnPods(t *testing.T) {
 		}
 		return running == 2
 	})
-	run("/c.txt", "six seven eight nine\n")
+	if _, err := c.WaitCommit(ctx, commit.ID); err != nil {
+		t.Fatalf("wait for the job of slow.txt: %v", err)
+	}
+	if got := strings.TrimSpace(read(ctx, t, c, "wc@master:/slow.txt")); got != "4" {
+		t.Errorf("wc@master:/slow.txt = %q after its workers died, want 4", got)
+	}
+	js, err := c.ListJobs(ctx, "wc", "", 1)
+	if err != nil || len(js) == 0 {
+		t.Fatalf("list jobs: %v %v", js, err)
+	}
+	var slow []tusk.DatumInfo
+	if err := c.ListDatums(ctx, "wc", js[0].ID, "", func(d tusk.DatumInfo) error {
+		if len(d.Inputs) == 1 && d.Inputs[0].Path == "/slow.txt" {
+			slow = append(slow, d)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(slow) != 1 || slow[0].State != tusk.DatumSuccess || killedNames[slow[0].Worker] || slow[0].Worker == "" {
+		t.Errorf("the datum of slow.txt: %+v; want one success, by a worker other than the killed %v", slow, killedNames)
+	}
 
 	if err := c.DeletePipeline(ctx, "wc", false); err != nil {
 		t.Fatal(err)
