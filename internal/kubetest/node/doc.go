@@ -55,7 +55,10 @@
 // logged and left out, where a kubelet would hold the pod back.
 //
 // Every container it makes is labelled with the node's name
-// (tusk.kubenode.node) and the pod's UID; when the agent stops (Run's
-// context ends, or the test of Start is cleaned up) it removes them all,
-// its network and directory, its Lease and its Node.
+// (tusk.kubenode.node), the pod's UID and the agent's host and process
+// (tusk.kubenode.owner); when the agent stops (Run's context ends, or the
+// test of Start is cleaned up) it removes them all, its network and
+// directory, its Lease and its Node. An agent that starts removes the
+// containers and networks of agents whose process died without doing
+// so. The host reaches a pod at its IP on the node's network.
 package node

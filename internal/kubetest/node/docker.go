@@ -5,9 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -18,6 +22,7 @@ const (
 	labelPodUID    = "tusk.kubenode.pod-uid"
 	labelPod       = "tusk.kubenode.pod"
 	labelContainer = "tusk.kubenode.container"
+	labelOwner     = "tusk.kubenode.owner" // host/pid of the agent's process
 )
 
 // docker runs the docker CLI.
@@ -127,4 +132,50 @@ func (d docker) deaths(ctx context.Context, node string, died func(uid string)) 
 		return fmt.Errorf("docker events: %w", err)
 	}
 	return nil
+}
+
+// owner is the value of labelOwner for this process.
+var owner = func() string {
+	host, _ := os.Hostname()
+	return host + "/" + strconv.Itoa(os.Getpid())
+}()
+
+// removeOrphans removes the containers and networks of agents whose
+// process ended without removing them (a test killed before its
+// cleanup), on this host.
+func (d docker) removeOrphans(ctx context.Context) error {
+	out, err := d.run(ctx, "ps", "-a", "--no-trunc", "--filter", "label="+labelOwner, "--format", `{{.ID}} {{.Label "`+labelOwner+`"}}`)
+	if err != nil {
+		return err
+	}
+	if err := d.remove(ctx, orphans(out)); err != nil {
+		return err
+	}
+	out, err = d.run(ctx, "network", "ls", "--filter", "label="+labelOwner, "--format", `{{.Name}} {{.Label "`+labelOwner+`"}}`)
+	if err != nil {
+		return err
+	}
+	if nets := orphans(out); len(nets) > 0 {
+		_, err = d.run(ctx, append([]string{"network", "rm"}, nets...)...)
+	}
+	return err
+}
+
+// orphans returns the first field of each line "NAME HOST/PID" whose
+// process is of this host and no longer runs.
+func orphans(lines string) []string {
+	host, _ := os.Hostname()
+	var names []string
+	for line := range strings.Lines(lines) {
+		name, own, _ := strings.Cut(strings.TrimSpace(line), " ")
+		h, p, _ := strings.Cut(own, "/")
+		pid, err := strconv.Atoi(p)
+		if h != host || err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			names = append(names, name)
+		}
+	}
+	return names
 }

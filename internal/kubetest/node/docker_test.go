@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -300,5 +301,41 @@ func TestRunStops(t *testing.T) {
 	}
 	if _, err := client.CoreV1().Nodes().Get(context.Background(), "kubenode-stops", metav1.GetOptions{}); err == nil {
 		t.Error("the node is left")
+	}
+}
+
+// TestOrphans checks that an agent starting removes the containers and
+// networks that an agent of a dead process left, and not those of a live
+// one.
+func TestOrphans(t *testing.T) {
+	testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	made := map[string]string{} // name → kind
+	for name, own := range map[string]string{"kubenode-orphan": fmt.Sprintf("%s/%d", host, dead.Process.Pid), "kubenode-live": owner} {
+		if err := exec.Command("docker", "network", "create", "--label", labelOwner+"="+own, name).Run(); err != nil {
+			t.Fatal(err)
+		}
+		if err := exec.Command("docker", "create", "--name", name, "--label", labelOwner+"="+own, image).Run(); err != nil {
+			t.Fatal(err)
+		}
+		made[name] = own
+	}
+	t.Cleanup(func() {
+		for name := range made {
+			_ = exec.Command("docker", "rm", "-f", name).Run()
+			_ = exec.Command("docker", "network", "rm", name).Run()
+		}
+	})
+	startFake(t)
+	for name, own := range made {
+		netErr := exec.Command("docker", "network", "inspect", name).Run()
+		ctrErr := exec.Command("docker", "inspect", "--type", "container", name).Run()
+		if kept := own == owner; (netErr == nil) != kept || (ctrErr == nil) != kept {
+			t.Errorf("%s: want kept %v, network inspect: %v, container inspect: %v", name, kept, netErr, ctrErr)
+		}
 	}
 }

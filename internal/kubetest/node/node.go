@@ -155,9 +155,12 @@ func start(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// setUp makes the agent's directory and network, and removes containers a
-// crashed agent of the same name left.
+// setUp makes the agent's directory and network, and removes what agents
+// that died left: those of dead processes, and those of the same name.
 func (n *Node) setUp(ctx context.Context) error {
+	if err := n.docker.removeOrphans(ctx); err != nil {
+		return err
+	}
 	if n.dir == "" {
 		dir, err := os.MkdirTemp("", "kubenode-")
 		if err != nil {
@@ -167,7 +170,7 @@ func (n *Node) setUp(ctx context.Context) error {
 	}
 	if n.network == "" {
 		n.network = "tusk-" + n.Name
-		if _, err := n.docker.run(ctx, "network", "create", "--label", labelNode+"="+n.Name, n.network); err != nil {
+		if _, err := n.docker.run(ctx, "network", "create", "--label", labelNode+"="+n.Name, "--label", labelOwner+"="+owner, n.network); err != nil {
 			return err
 		}
 		n.ownNetwork = true

@@ -214,7 +214,7 @@ func (w *podWorker) containerName(c string, n int) string {
 }
 
 func (w *podWorker) labels(c string) []string {
-	return []string{labelNode + "=" + w.n.Name, labelPodUID + "=" + string(w.uid),
+	return []string{labelNode + "=" + w.n.Name, labelOwner + "=" + owner, labelPodUID + "=" + string(w.uid),
 		labelPod + "=" + podName(w.p.pod), labelContainer + "=" + c}
 }
 
