@@ -220,3 +220,35 @@ func TestOutputLines(t *testing.T) {
 		t.Errorf("datum b's lines = %q, want [second]", b)
 	}
 }
+
+// TestOutputHeldOpen: a process that outlives its command (where nothing
+// keeps a tree together) and holds the output pipes open does not hold
+// the set's end.
+func TestOutputHeldOpen(t *testing.T) {
+	w, _, _ := reportingWorker(t, "a", "b")
+	sleep, _ := testenv.Marked(t)
+	sink := newLogSink(context.Background(), w)
+	o, err := sink.output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", "echo hi; "+sleep+" 400 &")
+	cmd.Stdout, cmd.Stderr = o.w[0], o.w[1]
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	o.end()
+	closed := make(chan struct{})
+	go func() {
+		sink.close()
+		close(closed)
+	}()
+	testenv.Eventually(t, 60*time.Second, "the sink closes while a process holds its pipes", func() bool {
+		select {
+		case <-closed:
+			return true
+		default:
+			return false
+		}
+	})
+}

@@ -194,12 +194,19 @@ func (s *logSink) flush() {
 	}
 }
 
+// outputGrace is how long the readers of the output read on once the set
+// is over: a process that outlived its tree (see output) may hold the
+// pipes open.
+const outputGrace = 2 * time.Second
+
 // close closes the output's pipes, once their readers are done, and sends
 // the last lines.
 func (s *logSink) close() {
 	if s.out != nil {
-		s.out.w[0].Close()
-		s.out.w[1].Close()
+		for i := range 2 {
+			s.out.w[i].Close()
+			s.out.r[i].SetReadDeadline(time.Now().Add(outputGrace))
+		}
 	}
 	s.wg.Wait()
 	close(s.stop)
