@@ -50,28 +50,30 @@ func newRootCommand(g *globals) *cobra.Command {
 	// pachctl pages long output unless told not to; tusk never pages, and
 	// takes the flag so that scripts written for pachctl run unchanged.
 	root.PersistentFlags().Bool("no-pager", false, "accepted for pachctl's scripts: tusk never pages its output")
+	root.PersistentFlags().String("project", "", "the project of the repos and pipelines named (Tusk has one so far: default)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkProjectFlag(cmd) }
 	root.AddCommand(
 		newUpCommand(g),
 		newVersionCommand(g),
 		newConfigCommand(g),
 		newAuthCommand(g),
 		newVerbCommand("create", "Create a repo, branch or pipeline",
-			newCreateRepoCommand(g), newCreateBranchCommand(g), newCreatePipelineCommand(g)),
+			newCreateRepoCommand(g), newCreateBranchCommand(g), newCreatePipelineCommand(g), newProjectChangeCommand("create")),
 		newVerbCommand("update", "Update a repo or pipeline",
-			newUpdateRepoCommand(g), newUpdatePipelineCommand(g)),
+			newUpdateRepoCommand(g), newUpdatePipelineCommand(g), newProjectChangeCommand("update")),
 		newVerbCommand("edit", "Edit a pipeline's spec in your editor",
 			newEditPipelineCommand(g)),
 		newVerbCommand("validate", "Check a pipeline spec file",
 			newValidatePipelineCommand(g)),
 		newVerbCommand("list", "List repos, branches, commits, files, pipelines, jobs or datums",
 			newListRepoCommand(g), newListBranchCommand(g), newListCommitCommand(g), newListFileCommand(g),
-			newListPipelineCommand(g), newListJobCommand(g), newListDatumCommand(g)),
+			newListPipelineCommand(g), newListJobCommand(g), newListDatumCommand(g), newListProjectCommand(g)),
 		newVerbCommand("inspect", "Show details of a repo, branch, commit, file, pipeline, job or datum",
 			newInspectRepoCommand(g), newInspectBranchCommand(g), newInspectCommitCommand(g), newInspectFileCommand(g),
-			newInspectPipelineCommand(g), newInspectJobCommand(g), newInspectDatumCommand(g), newInspectClusterCommand(g)),
+			newInspectPipelineCommand(g), newInspectJobCommand(g), newInspectDatumCommand(g), newInspectClusterCommand(g), newInspectProjectCommand(g)),
 		newVerbCommand("delete", "Delete a repo, branch, commit, file, pipeline or job",
 			newDeleteRepoCommand(g), newDeleteBranchCommand(g), newDeleteCommitCommand(g), newDeleteFileCommand(g),
-			newDeletePipelineCommand(g), newDeleteJobCommand(g)),
+			newDeletePipelineCommand(g), newDeleteJobCommand(g), newProjectChangeCommand("delete")),
 		newVerbCommand("start", "Start a commit or a stopped pipeline",
 			newStartCommitCommand(g), newStartPipelineCommand(g)),
 		newVerbCommand("stop", "Stop a pipeline or a job",

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -92,16 +93,22 @@ func parseFile(t *testing.T, file string) []Pipeline {
 	return pipelines
 }
 
-func TestParseSameNameInTwoProjects(t *testing.T) {
-	doc := func(project string) string {
-		return `{"pipeline": {"project": {"name": "` + project + `"}, "name": "edges"},
-			"transform": {"cmd": ["sh"]}, "input": {"pfs": {"repo": "images", "glob": "/*"}}}`
+// Tusk has one project: a spec naming another is refused, not read as if
+// it named the default one (an input of project staging would read the
+// default project's repo of the same name).
+func TestParseRefusesOtherProjects(t *testing.T) {
+	for _, doc := range []string{
+		`{"pipeline": {"project": {"name": "ml"}, "name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"pfs": {"repo": "images", "glob": "/*"}}}`,
+		`{"pipeline": {"name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`,
+		`{"pipeline": {"name": "tick"}, "transform": {"cmd": ["sh"]}, "input": {"cron": {"name": "tick", "project": "ops", "spec": "@every 1m"}}}`,
+	} {
+		_, err := Parse([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), `Tusk has only the "default" project so far`) {
+			t.Errorf("Parse(%s): %v, want a refusal of the project", doc, err)
+		}
 	}
-	ps, err := Parse([]byte(doc("a") + doc("b")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ps) != 2 {
-		t.Errorf("got %d pipelines, want 2", len(ps))
+	doc := `{"pipeline": {"project": {"name": "default"}, "name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"pfs": {"project": "default", "repo": "images", "glob": "/*"}}}`
+	if _, err := Parse([]byte(doc)); err != nil {
+		t.Errorf("the default project, named: %v", err)
 	}
 }

@@ -52,7 +52,7 @@ func check(p *Pipeline) error {
 		return errorAt("pipeline.name", "is %d characters long; use at most %d", len(p.Name()), maxNameLen)
 	}
 	if p.Pipeline.Project != nil {
-		if err := checkName(p.Pipeline.Project.Name, "pipeline.project.name"); err != nil {
+		if err := checkProject(p.Pipeline.Project.Name, "pipeline.project.name"); err != nil {
 			return err
 		}
 	}
@@ -137,6 +137,24 @@ func checkEgress(e *Egress) error {
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "s3" && u.Scheme != "file") {
 		return errorAt("egress", "has the URL %q, which Tusk cannot egress to; use an s3:// or file:// URL", target)
+	}
+	return nil
+}
+
+// DefaultProject is the one project Tusk has so far, which every repo and
+// pipeline belongs to.
+const DefaultProject = "default"
+
+// checkProject refuses a project other than the default one: a field Tusk
+// read and then ignored would make a pipeline read other data than its
+// spec says (an input of project staging reading the default project's
+// repo of the same name).
+func checkProject(name, path string) error {
+	if err := checkName(name, path); err != nil {
+		return err
+	}
+	if name != DefaultProject {
+		return errorAt(path, "is %q; Tusk has only the %q project so far: remove the field or set it to %q", name, DefaultProject, DefaultProject)
 	}
 	return nil
 }

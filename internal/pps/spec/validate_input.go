@@ -90,7 +90,7 @@ func checkPFS(in *PFSInput, path string) error {
 		return err
 	}
 	if in.Project != "" {
-		if err := checkName(in.Project, path+".project"); err != nil {
+		if err := checkProject(in.Project, path+".project"); err != nil {
 			return err
 		}
 	}
@@ -121,7 +121,7 @@ func checkCron(in *CronInput, path string) error {
 		return err
 	}
 	if in.Project != "" {
-		if err := checkName(in.Project, path+".project"); err != nil {
+		if err := checkProject(in.Project, path+".project"); err != nil {
 			return err
 		}
 	}
