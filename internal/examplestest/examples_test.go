@@ -49,25 +49,11 @@ type example struct {
 // fresh working directory and returns the result; run.sh must succeed.
 func runExample(t *testing.T, name string) *example {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs a tusk server; skipped with -short")
-	}
-	t.Parallel()
+	e, logs := startExample(t)
 	script, err := filepath.Abs(filepath.Join("..", "..", "examples", name, "run.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := tusktest.StartUp(t, tuskBin, "--runner", "process")
-	addr, logs := u.Addr, u.Logs
-	home := t.TempDir()
-	e := &example{t: t, dir: t.TempDir(), env: append(os.Environ(),
-		"TUSK_ADDRESS="+addr,
-		"TUSK_TOKEN="+u.Token,
-		"PATH="+filepath.Dir(tuskBin)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"HOME="+home,
-		"TUSK_CONFIG="+filepath.Join(home, "config.json"),
-	)}
-
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", script)
@@ -80,6 +66,27 @@ func runExample(t *testing.T, name string) *example {
 		t.Fatalf("%s: %v\n%s\nserver log:\n%s", script, err, e.out, logs)
 	}
 	return e
+}
+
+// startExample starts a server for an example, and the environment its
+// commands run in.
+func startExample(t *testing.T) (*example, *tusktest.Buffer) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a tusk server; skipped with -short")
+	}
+	t.Parallel()
+	u := tusktest.StartUp(t, tuskBin, "--runner", "process")
+	addr, logs := u.Addr, u.Logs
+	home := t.TempDir()
+	e := &example{t: t, dir: t.TempDir(), env: append(os.Environ(),
+		"TUSK_ADDRESS="+addr,
+		"TUSK_TOKEN="+u.Token,
+		"PATH="+filepath.Dir(tuskBin)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"HOME="+home,
+		"TUSK_CONFIG="+filepath.Join(home, "config.json"),
+	)}
+	return e, logs
 }
 
 // tusk runs the tusk binary against the example's server and returns its
@@ -222,6 +229,39 @@ func TestWordCount(t *testing.T) {
 	e.checkLastJob(job{Pipeline: "reduce", State: "SUCCESS", Total: 1, Processed: 1})
 	if !strings.Contains(e.out, "15 the\n") {
 		t.Errorf("run.sh did not print the final count of \"the\":\n%s", e.out)
+	}
+}
+
+// TestWordCountMakefile runs the word count example through a Makefile in
+// the style of Pachyderm's examples (pachctl commands, each with
+// --project default), with tusk as the CLI, and checks the counts.
+func TestWordCountMakefile(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("needs make")
+	}
+	e, _ := startExample(t)
+	dir, err := filepath.Abs(filepath.Join("..", "..", "examples", "word_count"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("make", "-C", dir, "word_count", "more", "PACHCTL="+tuskBin)
+	cmd.Env = e.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make word_count more: %v\n%s", err, out)
+	}
+	head := strings.TrimSpace(e.tusk("inspect", "commit", "documents@master", "-o", "json"))
+	var c struct{ ID string }
+	if err := json.Unmarshal([]byte(head), &c); err != nil {
+		t.Fatal(err)
+	}
+	e.tusk("wait", "commit", c.ID)
+	if got := e.files("reduce")["the"]; got != "15\n" {
+		t.Errorf("reduce@master:/the = %q, want 15", got)
+	}
+	cmd = exec.Command("make", "-C", dir, "clean", "PACHCTL="+tuskBin)
+	cmd.Env = e.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make clean: %v\n%s", err, out)
 	}
 }
 
