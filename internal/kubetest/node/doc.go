@@ -35,7 +35,9 @@
 //   - resources: limits cpu and memory as --cpus and --memory, requests
 //     cpu as --cpu-shares, enforced by the engine;
 //   - images by pull policy: Never needs the image present
-//     (ErrImageNeverPull), IfNotPresent pulls a missing one, Always pulls;
+//     (ErrImageNeverPull), IfNotPresent pulls a missing one, Always pulls
+//     one from a registry but runs one the engine built or loaded as it
+//     is, as Tusk's docker runner does (a kubelet would try to pull it);
 //     a failed pull is ErrImagePull with the engine's message;
 //   - pod status: phase, the conditions PodReadyToStartContainers,
 //     Initialized, ContainersReady and Ready (ready = running, as there

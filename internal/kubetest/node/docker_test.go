@@ -339,3 +339,27 @@ func TestOrphans(t *testing.T) {
 		}
 	}
 }
+
+// TestPull runs pods of an image the engine lacks, which they pull from
+// a registry under IfNotPresent and under Always.
+func TestPull(t *testing.T) {
+	n, client := startFake(t)
+	ref := testenv.StartRegistry(t, "", "") + "/kubenode/busybox:" + n.Name
+	for _, args := range [][]string{{"tag", image, ref}, {"push", ref}, {"rmi", ref}} {
+		if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+			t.Fatalf("docker %s: %v: %s", args[0], err, out)
+		}
+	}
+	for _, policy := range []corev1.PullPolicy{corev1.PullIfNotPresent, corev1.PullAlways} {
+		pod := shPod(n.Name, "pull-"+strings.ToLower(string(policy)), corev1.RestartPolicyNever, "echo pulled")
+		pod.Spec.Containers[0].Image, pod.Spec.Containers[0].ImagePullPolicy = ref, policy
+		create(t, client, pod)
+		got := waitPod(t, client, pod, "ended", ended)
+		if got.Status.Phase != corev1.PodSucceeded || logs(t, n, pod, "main") != "pulled\n" {
+			t.Errorf("%s: phase %s, status %+v", policy, got.Status.Phase, got.Status.ContainerStatuses)
+		}
+		if err := exec.Command("docker", "rmi", ref).Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

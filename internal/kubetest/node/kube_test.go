@@ -74,7 +74,8 @@ func TestKubePod(t *testing.T) {
 	}
 }
 
-// TestKubeDeployment runs a Deployment of 2 replicas; a container killed
+// TestKubeDeployment runs a Deployment of 2 replicas of a locally built
+// image under the pull policy Always; a container killed
 // is restarted, and a pod deleted has its containers removed and is
 // replaced by the ReplicaSet with one that runs.
 func TestKubeDeployment(t *testing.T) {
@@ -83,6 +84,9 @@ func TestKubeDeployment(t *testing.T) {
 	labels := map[string]string{"app": "sleeper"}
 	replicas := int32(2)
 	template := shPod("", "", corev1.RestartPolicyAlways, `trap "exit 0" TERM; sleep 1000 & wait`)
+	// The API server makes the pull policy of a :latest image Always,
+	// under which a locally built image runs as it is.
+	template.Spec.Containers[0].ImagePullPolicy = ""
 	deploy := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "sleeper", Namespace: cp.Namespace},
 		Spec: appsv1.DeploymentSpec{
@@ -95,6 +99,9 @@ func TestKubeDeployment(t *testing.T) {
 		t.Fatal(err)
 	}
 	pods := readyPods(t, cp.Client, cp.Namespace, 2, nil)
+	if policy := pods[0].Spec.Containers[0].ImagePullPolicy; policy != corev1.PullAlways {
+		t.Errorf("pull policy %s, want the default Always", policy)
+	}
 	for _, p := range pods {
 		if p.Spec.NodeName != n.Name || p.Status.PodIP == "" {
 			t.Errorf("pod %s on node %q with IP %q", p.Name, p.Spec.NodeName, p.Status.PodIP)
