@@ -124,3 +124,52 @@ func TestE2EProjects(t *testing.T) {
 	 "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`))
 	wantContains(t, "an input of another project", e.fail(1, "create", "pipeline", "-f", spec), "input.union[1].pfs.project", `Tusk has only the "default" project`)
 }
+
+// TestE2EExplainDatum: explain datum says why a datum ran (new, its file
+// changed, the spec changed) or was skipped, from Tusk's records.
+func TestE2EExplainDatum(t *testing.T) {
+	e := startServer(t, processRunner...)
+	e.run("create", "repo", "words")
+	e.run("start", "commit", "words@master")
+	e.runIn(strings.NewReader("one two\n"), "put", "file", "words@master:/a.txt")
+	e.runIn(strings.NewReader("three\n"), "put", "file", "words@master:/b.txt")
+	e.run("finish", "commit", "words@master")
+	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
+	first := e.headJob("wc")
+	e.waitJobs(first)
+	e.runIn(strings.NewReader("one two four\n"), "put", "file", "words@master:/a.txt")
+	second := e.headJob("wc")
+	e.waitJobs(second)
+
+	datumOf := func(job, path string) string {
+		for _, d := range lines[tusk.DatumInfo](e, "list", "datum", "wc@"+job) {
+			if len(d.Inputs) == 1 && d.Inputs[0].Path == path {
+				return d.ID
+			}
+		}
+		t.Fatalf("no datum of %s in job %s", path, job)
+		return ""
+	}
+	explain := func(job, path string) explanation {
+		return object[explanation](e, "explain", "datum", "wc@"+job, datumOf(job, path))
+	}
+
+	if x := explain(first, "/a.txt"); !x.Ran || x.Before != "" || !strings.Contains(strings.Join(x.Reasons, "\n"), "no earlier job") {
+		t.Errorf("a.txt in the first job: %+v", x)
+	}
+	x := explain(second, "/a.txt")
+	if !x.Ran || x.Before != first || len(x.Changed) != 1 || x.Changed[0].Path != "/a.txt" || x.Changed[0].OldHash == x.Changed[0].NewHash || x.Changed[0].OldHash == "" {
+		t.Errorf("a.txt, changed, in the second job: %+v", x)
+	}
+	if x := explain(second, "/b.txt"); x.Ran || x.State != tusk.DatumSkipped || !strings.Contains(strings.Join(x.Reasons, "\n"), "skipped") {
+		t.Errorf("b.txt, unchanged, in the second job: %+v", x)
+	}
+	wantContains(t, "explain datum", e.run("explain", "datum", "wc@"+second, datumOf(second, "/a.txt")), "State:", "Job before:", "changed since job "+first)
+
+	e.run("update", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)), "--reprocess")
+	third := e.headJob("wc")
+	e.waitJobs(third)
+	if x := explain(third, "/b.txt"); !x.Ran || len(x.Changed) != 0 || !strings.Contains(strings.Join(x.Reasons, "\n"), "spec changed") {
+		t.Errorf("b.txt after update --reprocess: %+v", x)
+	}
+}

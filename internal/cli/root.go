@@ -90,6 +90,8 @@ func newRootCommand(g *globals) *cobra.Command {
 			newFinishCommitCommand(g)),
 		newVerbCommand("wait", "Wait for a commit to finish or a job to end",
 			newWaitCommitCommand(g), newWaitJobCommand(g)),
+		newVerbCommand("explain", "Say why a datum ran or was skipped",
+			newExplainDatumCommand(g)),
 		newVerbCommand("find", "Find the commits that changed a file",
 			newFindCommitCommand(g)),
 		newVerbCommand("squash", "Squash a commit into its children",
