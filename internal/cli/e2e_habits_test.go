@@ -173,3 +173,32 @@ func TestE2EExplainDatum(t *testing.T) {
 		t.Errorf("b.txt after update --reprocess: %+v", x)
 	}
 }
+
+// TestE2ELineageFile: lineage file follows an output file through the
+// datums and jobs that wrote it, upstream to the user's commit.
+func TestE2ELineageFile(t *testing.T) {
+	e := startServer(t, processRunner...)
+	e.run("create", "repo", "words")
+	e.runIn(strings.NewReader("one two\n"), "put", "file", "words@master:/a.txt")
+	userCommit := object[tusk.Commit](e, "inspect", "commit", "words@master").ID
+	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
+	e.run("create", "pipeline", "-f", e.writeFile("copy.json", []byte(`{"pipeline": {"name": "copy"},
+	 "transform": {"cmd": ["sh", "-c", "cp $wc /pfs/out/"]}, "input": {"pfs": {"repo": "wc", "glob": "/*"}}}`)))
+	e.waitJobs(e.headJob("copy"))
+
+	n := object[lineageNode](e, "lineage", "file", "copy@master:/a.txt")
+	if n.Pipeline != "copy" || n.Datum == "" || len(n.Inputs) != 1 {
+		t.Fatalf("lineage of copy@master:/a.txt: %+v", n)
+	}
+	wc := n.Inputs[0]
+	if wc.Repo != "wc" || wc.Path != "/a.txt" || wc.Pipeline != "wc" || wc.Hash == "" || len(wc.Inputs) != 1 {
+		t.Fatalf("its input: %+v", wc)
+	}
+	if src := wc.Inputs[0]; src.Repo != "words" || src.Commit != userCommit || src.Origin != tusk.OriginUser || src.Job != "" || src.Hash == "" {
+		t.Errorf("the user's file at the top: %+v", src)
+	}
+	if n := object[lineageNode](e, "lineage", "file", "copy@master:/a.txt", "--depth", "1"); len(n.Inputs) != 1 || n.Inputs[0].Pipeline != "" || n.Note != "--depth reached" {
+		t.Errorf("lineage --depth 1: %+v", n)
+	}
+	wantContains(t, "lineage file", e.run("lineage", "file", "copy@master:/a.txt"), "written by datum", "job copy@", "job wc@", "words@"+userCommit+":/a.txt", "(user commit)")
+}

@@ -92,6 +92,8 @@ func newRootCommand(g *globals) *cobra.Command {
 			newWaitCommitCommand(g), newWaitJobCommand(g)),
 		newVerbCommand("explain", "Say why a datum ran or was skipped",
 			newExplainDatumCommand(g)),
+		newVerbCommand("lineage", "Show where a file came from, upstream",
+			newLineageFileCommand(g)),
 		newVerbCommand("find", "Find the commits that changed a file",
 			newFindCommitCommand(g)),
 		newVerbCommand("squash", "Squash a commit into its children",
