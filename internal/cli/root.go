@@ -118,6 +118,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newInstallBinaryCommand(),
 		newVerbCommand("next", "Get the next datum (datum batching)", newNextDatumCommand()),
 	)
+	addSecretCommands(g, root)
 	installCompletion(g, root)
 	return root
 }

@@ -45,6 +45,7 @@ type upOptions struct {
 	tlsCert, tlsKey string
 	serverNames     []string
 	allowOrigins    []string
+	secretKeyFile   string
 	adminTokenFile  string
 
 	oidc oidcOptions
@@ -164,6 +165,7 @@ func newUpCommand(g *globals) *cobra.Command {
 	f.StringVar(&opts.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.StringSliceVar(&opts.serverNames, "server-name", nil, "a name clients reach this server by, besides its address and localhost: host (any port) or host:port (repeatable); the server answers to it, and a self-signed certificate names it")
 	f.StringVar(&opts.adminTokenFile, "admin-token-file", "", "a file holding a token of your choosing (at least 32 characters) that becomes a valid token of the cluster admin, for deployments whose operator must hold the first key before any server starts (a Kubernetes Secret)")
+	f.StringVar(&opts.secretKeyFile, "secret-key-file", "", "file of the key that seals secrets' values (32 bytes, raw or base64: openssl rand -base64 32); default DATA_DIR/secret.key, made on the first start; servers sharing a metadata store need the same key")
 	f.StringSliceVar(&opts.allowOrigins, "allow-origin", nil, "origin (scheme://host[:port]) of web pages that may change data through the API (repeatable)")
 	return cmd
 }
@@ -278,6 +280,7 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		TLS:                tlsConfig,
 		AllowOrigins:       opts.allowOrigins,
 		KeepAuth:           far && !opts.insecure,
+		SecretKeyFile:      opts.secretKeyFile,
 	}
 	cfg.Limits.MaxParallelism, cfg.Limits.MaxTotalParallelism = opts.maxParallelism, opts.maxTotalParallelism
 	cfg.Limits.MaxDatums, cfg.Limits.MinCronInterval = opts.maxDatums, opts.minCronInterval

@@ -10,6 +10,7 @@ const (
 	MissingPipeline = "pipeline"
 	MissingJob      = "job"
 	MissingDatum    = "datum"
+	MissingSecret   = "secret"
 )
 
 // NotFound is the error of a lookup that found no row: of kind

@@ -101,6 +101,8 @@ var schema = []string{
 		key_hash TEXT PRIMARY KEY, state_hash TEXT NOT NULL UNIQUE, secrets TEXT NOT NULL,
 		expires BIGINT NOT NULL, redeemed INTEGER NOT NULL, outcome TEXT NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS oidc_attempts_by_expiry ON oidc_attempts (expires)`,
+	`CREATE TABLE IF NOT EXISTS secrets (
+		name TEXT PRIMARY KEY, type TEXT NOT NULL, created BIGINT NOT NULL, sealed TEXT NOT NULL)`,
 }
 
 // postgresSchema follows schema on PostgreSQL. A datum's state changes

@@ -44,6 +44,7 @@ var bodyTypes = map[string][]string{
 	"POST /v1/files/modify":   {"application/x-ndjson"},
 	"POST /v1/pipelines":      specTypes,
 	"POST /v1/datums/dry-run": specTypes,
+	"POST /v1/secrets":        specTypes,
 }
 
 // bodyTypesOf returns the body types of the route of pattern.
@@ -54,8 +55,8 @@ func bodyTypesOf(pattern string) []string {
 	return []string{"application/json"}
 }
 
-// specTypes are the body types of routes that take pipeline specs, which
-// are JSON or YAML.
+// specTypes are the body types of routes that take pipeline specs or
+// Kubernetes manifests, which are JSON or YAML.
 var specTypes = []string{"application/octet-stream", "application/json", "application/yaml"}
 
 // simpleTypes are the body types a page may send to another origin

@@ -26,6 +26,8 @@ func notFoundHint(err error) string {
 		return "list pipelines with: tusk list pipeline"
 	case meta.MissingJob:
 		return "list jobs with: tusk list job -p " + nf.Pipeline
+	case meta.MissingSecret:
+		return "list secrets with: tusk list secret"
 	case meta.MissingDatum:
 		return "list datums with: tusk list datum " + nf.Pipeline + "@" + nf.Job
 	}

@@ -81,6 +81,13 @@ func (s *Server) endpoints() []endpoint {
 		h("GET /v1/files/glob", readRefs("ref"), s.globFiles),
 		h("GET /v1/files/diff", readRefs("new", "old"), s.diffFiles),
 
+		// Secrets' values never leave the server through these: inspect
+		// gives keys and sizes.
+		h("POST /v1/secrets", adminAccess, s.createSecret),
+		h("GET /v1/secrets", adminAccess, s.listSecrets),
+		h("GET /v1/secrets/{name}", adminAccess, s.inspectSecret),
+		h("DELETE /v1/secrets/{name}", adminAccess, s.deleteSecret),
+
 		h("POST /v1/gc", adminAccess, s.gc),
 		h("POST /v1/fsck", adminAccess, s.fsck),
 

@@ -22,6 +22,7 @@ import (
 	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/runner"
+	"github.com/tuskdata/tusk/internal/secret"
 )
 
 // Version is the server's version, reported by /v1/info.
@@ -94,6 +95,10 @@ type Config struct {
 	// runs: tusk up sets it when other machines may reach the server and
 	// --insecure was not given.
 	KeepAuth bool
+	// SecretKeyFile holds the key that seals secrets' values (base64 or
+	// 32 raw bytes); default DataDir/secret.key, made on the first start.
+	// Servers sharing a metadata store must share it.
+	SecretKeyFile string
 }
 
 // DefaultLimits returns the limits of pipeline specs that fit this
@@ -131,6 +136,9 @@ type Server struct {
 	auth     *auth.Service
 	codes    *auth.Codes // one-time console login codes
 	oidc     *oidcLogins // nil without an OpenID Provider
+	// secretKey seals secrets' values; nil without a key file or a data
+	// directory.
+	secretKey *secret.Key
 	// authActive caches whether authentication is on; the auth routes
 	// that turn it on and off set it.
 	authActive atomic.Bool
@@ -192,6 +200,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if err := s.openOIDC(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.openSecrets(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"RoleBindings", testRoleBindings},
 		{"OIDCAttempts", testOIDCAttempts},
 		{"OIDCRaces", testOIDCRaces},
+		{"Secrets", testSecrets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
