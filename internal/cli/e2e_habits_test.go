@@ -202,3 +202,25 @@ func TestE2ELineageFile(t *testing.T) {
 	}
 	wantContains(t, "lineage file", e.run("lineage", "file", "copy@master:/a.txt"), "written by datum", "job copy@", "job wc@", "words@"+userCommit+":/a.txt", "(user commit)")
 }
+
+// TestE2EJsonnetTemplate: create pipeline --jsonnet with --arg, as
+// Pachyderm's pipeline templates are used.
+func TestE2EJsonnetTemplate(t *testing.T) {
+	e := startServer(t, processRunner...)
+	e.run("create", "repo", "images")
+	tmpl := e.writeFile("edges.jsonnet", []byte(`function(suffix, src)
+{
+  pipeline: { name: "edges-" + suffix },
+  description: "edge detection on " + src,
+  input: { pfs: { name: "images", glob: "/*", repo: src } },
+  transform: { cmd: ["sh", "-c", "cp /pfs/images/* /pfs/out/"] }
+}
+`))
+	e.run("create", "pipeline", "--jsonnet", tmpl, "--arg", "suffix=1", "--arg", "src=images")
+	pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "edges-1")
+	if pi.Description != "edge detection on images" {
+		t.Errorf("the pipeline the template made: %+v", pi)
+	}
+	wantContains(t, "a template without its argument", e.fail(1, "create", "pipeline", "--jsonnet", tmpl, "--arg", "suffix=2"), "evaluate the pipeline template", "src")
+	wantContains(t, "--arg without --jsonnet", e.fail(2, "create", "pipeline", "-f", tmpl, "--arg", "a=b"), "--arg goes with --jsonnet")
+}

@@ -27,6 +27,8 @@ type pipelineSpecOptions struct {
 	pushImages bool
 	registry   string
 	username   string
+	jsonnet    string   // --jsonnet: a pipeline template
+	args       []string // --arg name=value of the template
 }
 
 func newCreatePipelineCommand(g *globals) *cobra.Command {
@@ -41,11 +43,14 @@ its inputs start new jobs.
 ` + specFileHelp + `
 
 With --dry-run the specs are checked by the server and described, but
-nothing is created.
+nothing is created. --jsonnet FILE takes a Jsonnet pipeline template
+instead of -f, with its top-level arguments from --arg name=value, as
+pachctl does.
 
 ` + pushImagesHelp,
 		Example: `  tusk create pipeline -f edges.json
   tusk create pipeline -f pipelines.yaml --dry-run
+  tusk create pipeline --jsonnet edges.jsonnet --arg suffix=1 --arg src=images
   docker build -t edges:dev . && tusk create pipeline -f edges.json --push-images --registry registry.example.com:5000`,
 		Args: exactArgs(0, "no arguments (give the spec with -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -86,6 +91,8 @@ again with the new spec.
 func addSpecFlags(cmd *cobra.Command, opts *pipelineSpecOptions) {
 	cmd.Flags().StringVarP(&opts.file, "file", "f", "", "the spec file, or - for standard input")
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "check the specs and describe what would change, without changing anything")
+	cmd.Flags().StringVar(&opts.jsonnet, "jsonnet", "", "a Jsonnet pipeline template to evaluate into the specs, instead of -f")
+	cmd.Flags().StringArrayVar(&opts.args, "arg", nil, "name=value: a top-level argument of the --jsonnet template (repeatable)")
 	cmd.Flags().BoolVarP(&opts.pushImages, "push-images", "p", false, "push each spec's image from the local Docker engine to --registry, and run what was pushed")
 	cmd.Flags().StringVarP(&opts.registry, "registry", "r", "docker.io", "the registry --push-images pushes to (host[:port][/path])")
 	cmd.Flags().StringVarP(&opts.username, "username", "u", "", "log in to --registry as this user first (docker login asks for the password)")
@@ -118,7 +125,18 @@ func (g *globals) readSpecFile(name string) ([]byte, error) {
 }
 
 func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions) error {
-	data, err := g.readSpecFile(opts.file)
+	var data []byte
+	var err error
+	switch {
+	case opts.jsonnet != "" && opts.file != "":
+		return usagef("give the specs with -f or a template with --jsonnet, not both")
+	case opts.jsonnet != "":
+		data, err = evalJSONNet(opts.jsonnet, opts.args)
+	case len(opts.args) > 0:
+		return usagef("--arg goes with --jsonnet")
+	default:
+		data, err = g.readSpecFile(opts.file)
+	}
 	if err != nil {
 		return err
 	}
