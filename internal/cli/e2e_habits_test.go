@@ -224,3 +224,32 @@ func TestE2EJsonnetTemplate(t *testing.T) {
 	wantContains(t, "a template without its argument", e.fail(1, "create", "pipeline", "--jsonnet", tmpl, "--arg", "suffix=2"), "evaluate the pipeline template", "src")
 	wantContains(t, "--arg without --jsonnet", e.fail(2, "create", "pipeline", "-f", tmpl, "--arg", "a=b"), "--arg goes with --jsonnet")
 }
+
+// TestE2EDefaults: cluster pipeline defaults, set, merged into the specs
+// created afterwards (shown by inspect pipeline), and removed.
+func TestE2EDefaults(t *testing.T) {
+	e := startServer(t, processRunner...)
+	e.run("create", "repo", "words")
+	if got := e.run("inspect", "defaults", "--cluster"); !strings.Contains(got, `"create_pipeline_request": {}`) {
+		t.Errorf("defaults of a new cluster: %s", got)
+	}
+	e.run("create", "defaults", "--cluster", "-f", e.writeFile("defaults.yaml", []byte("create_pipeline_request:\n  datum_tries: 5\n  description: from the defaults\n")))
+	wantContains(t, "inspect defaults", e.run("inspect", "defaults", "--cluster"), `"datum_tries": 5`)
+	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
+	pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc")
+	var s struct {
+		DatumTries  int    `json:"datum_tries"`
+		Description string `json:"description"`
+	}
+	if err := json.Unmarshal(pi.Spec, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.DatumTries != 5 || s.Description != "count words" {
+		t.Errorf("the effective spec: datum_tries %d (want 5, from the defaults), description %q (want the spec's own)", s.DatumTries, s.Description)
+	}
+	wantContains(t, "a field no spec has", e.fail(1, "update", "defaults", "--cluster", "-f", e.writeFile("bad.json", []byte(`{"datum_trys": 3}`))), "datum_trys")
+	e.run("delete", "defaults", "--cluster")
+	if got := e.run("inspect", "defaults", "-o", "json"); !strings.Contains(got, `"create_pipeline_request": {}`) {
+		t.Errorf("after delete defaults: %s", got)
+	}
+}

@@ -57,7 +57,7 @@ func TestE2ERepo(t *testing.T) {
 	stderr = e.fail(2, "create", "repo")
 	wantContains(t, "create repo without a name", stderr, "error: ", "Try: tusk create repo --help")
 	stderr = e.fail(2, "create", "frog")
-	wantContains(t, "unknown noun", stderr, `unknown noun "frog"`, "branch, pipeline, project, repo")
+	wantContains(t, "unknown noun", stderr, `unknown noun "frog"`, "branch, defaults, pipeline, project, repo")
 	wantContains(t, "list repo -o yaml", e.run("list", "repo", "-o", "yaml"), "---\n", "name: imgs\n", "type: user\n")
 	wantContains(t, "inspect repo -o yaml", e.run("inspect", "repo", "imgs", "-o", "yaml"), "name: imgs\n", "description: camera images\n")
 	if raw, js := e.run("inspect", "repo", "imgs", "--raw"), e.run("inspect", "repo", "imgs", "-o", "json"); raw != js {

@@ -201,3 +201,27 @@ func (c *Client) Done(ctx context.Context, results []tusk.TaskResult) error {
 func (c *Client) AppendLogs(ctx context.Context, lines []tusk.LogLine) error {
 	return c.call(ctx, http.MethodPost, "/v1/workers/logs", nil, lines, nil)
 }
+
+// Defaults returns the cluster's pipeline defaults, as
+// {"create_pipeline_request": {...}}.
+func (c *Client) Defaults(ctx context.Context) (json.RawMessage, error) {
+	var d json.RawMessage
+	err := c.call(ctx, http.MethodGet, "/v1/defaults", nil, nil, &d)
+	return d, err
+}
+
+// SetDefaults sets the cluster's pipeline defaults from a JSON or YAML
+// document.
+func (c *Client) SetDefaults(ctx context.Context, data []byte) error {
+	resp, err := c.do(ctx, http.MethodPut, "/v1/defaults", nil, bytesReader(data), "application/octet-stream")
+	if err != nil {
+		return err
+	}
+	closeBody(resp.Body)
+	return nil
+}
+
+// DeleteDefaults removes the cluster's pipeline defaults.
+func (c *Client) DeleteDefaults(ctx context.Context) error {
+	return c.call(ctx, http.MethodDelete, "/v1/defaults", nil, nil, nil)
+}

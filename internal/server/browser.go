@@ -45,6 +45,7 @@ var bodyTypes = map[string][]string{
 	"POST /v1/pipelines":      specTypes,
 	"POST /v1/datums/dry-run": specTypes,
 	"POST /v1/secrets":        specTypes,
+	"PUT /v1/defaults":        specTypes,
 }
 
 // bodyTypesOf returns the body types of the route of pattern.

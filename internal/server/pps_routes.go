@@ -13,12 +13,18 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func readSpecs(r *http.Request) ([]spec.Pipeline, error) {
+// readSpecs reads the pipeline specs of a request, laid over the
+// cluster's pipeline defaults.
+func (s *Server) readSpecs(r *http.Request) ([]spec.Pipeline, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, bodyError(r, "read pipeline spec", err)
 	}
-	ps, err := spec.Parse(data)
+	defaults, err := s.pps.Defaults(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	ps, err := spec.ParseWithDefaults(data, defaults)
 	if err != nil {
 		return nil, tusk.Errorf(tusk.KindInvalid, "%v", err)
 	}
@@ -31,7 +37,7 @@ func readSpecs(r *http.Request) ([]spec.Pipeline, error) {
 }
 
 func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
-	ps, err := readSpecs(r)
+	ps, err := s.readSpecs(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -242,7 +248,7 @@ func (s *Server) restartDatum(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) dryRunDatums(w http.ResponseWriter, r *http.Request) {
-	ps, err := readSpecs(r)
+	ps, err := s.readSpecs(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -374,4 +380,34 @@ func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, r, struct{}{}, s.pps.AppendLogs(r.Context(), lines))
+}
+
+func (s *Server) inspectDefaults(w http.ResponseWriter, r *http.Request) {
+	d, err := s.pps.Defaults(r.Context())
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if d == nil {
+		d = spec.Defaults{}
+	}
+	writeJSON(w, map[string]any{"create_pipeline_request": d})
+}
+
+func (s *Server) setDefaults(w http.ResponseWriter, r *http.Request) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, r, bodyError(r, "read pipeline defaults", err))
+		return
+	}
+	d, err := spec.ParseDefaults(data)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	reply(w, r, struct{}{}, s.pps.SetDefaults(r.Context(), d))
+}
+
+func (s *Server) deleteDefaults(w http.ResponseWriter, r *http.Request) {
+	reply(w, r, struct{}{}, s.pps.SetDefaults(r.Context(), nil))
 }

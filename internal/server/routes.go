@@ -93,6 +93,9 @@ func (s *Server) endpoints() []endpoint {
 
 		// A pipeline's permissions are those on its output repo, which
 		// has its name; creating one checks its inputs (authorizeSpec).
+		h("GET /v1/defaults", anyoneAccess, s.inspectDefaults),
+		h("PUT /v1/defaults", adminAccess, s.setDefaults),
+		h("DELETE /v1/defaults", adminAccess, s.deleteDefaults),
 		h("POST /v1/pipelines", memberAccess, s.createPipeline),
 		h("GET /v1/pipelines", anyoneAccess, s.listPipelines),
 		h("GET /v1/pipelines/{name}", read(pipeline), s.inspectPipeline),

@@ -38,6 +38,13 @@ func (d *document) where() string {
 // by Validate. Errors are of kind tusk.KindInvalid and name the pipeline and
 // the field at fault.
 func Parse(data []byte) ([]Pipeline, error) {
+	return ParseWithDefaults(data, nil)
+}
+
+// ParseWithDefaults is Parse with each spec laid over defaults (see
+// ParseDefaults): the spec's fields win, objects merge field by field,
+// and a field the spec sets to null drops the default's.
+func ParseWithDefaults(data []byte, defaults Defaults) ([]Pipeline, error) {
 	docs, err := documents(data)
 	if err != nil {
 		return nil, err
@@ -49,7 +56,7 @@ func Parse(data []byte) ([]Pipeline, error) {
 	pipelines := make([]Pipeline, 0, len(docs))
 	seen := make(map[string]int, len(docs))
 	for _, doc := range docs {
-		p, err := decode(doc)
+		p, err := decode(doc, defaults)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +79,7 @@ func Parse(data []byte) ([]Pipeline, error) {
 }
 
 // decode checks one document against the Pipeline type and decodes it.
-func decode(doc document) (Pipeline, error) {
+func decode(doc document, defaults Defaults) (Pipeline, error) {
 	var p Pipeline
 	if _, ok := doc.value.(map[string]any); !ok {
 		return p, tusk.Errorf(tusk.KindInvalid,
@@ -81,6 +88,9 @@ func decode(doc document) (Pipeline, error) {
 	c, err := canonical(doc.value, reflect.TypeFor[Pipeline](), "")
 	if err != nil {
 		return p, tusk.Errorf(tusk.KindInvalid, "%s: %v", doc.where(), err)
+	}
+	if defaults != nil {
+		c = mergeSpec(map[string]any(defaults), c)
 	}
 	data, err := json.Marshal(c)
 	if err != nil {
