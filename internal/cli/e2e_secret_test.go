@@ -155,3 +155,58 @@ func driveSecrets(t *testing.T, e *e2e, stored func() []byte) {
 	}
 	e.run("delete", "secret", "tok")
 }
+
+// secretPipeline gives its code db-creds' password as $DB_PASSWORD: it
+// writes it to its output and prints it, which the logs show redacted.
+const secretPipeline = `{
+  "pipeline": {"name": "usesecret"},
+  "transform": {IMAGE"cmd": ["sh", "-c", "echo the password is $DB_PASSWORD; printf %s \"$DB_PASSWORD\" > /pfs/out/pw"],
+    "secrets": [{"name": "db-creds", "key": "password", "env_var": "DB_PASSWORD"}]},
+  "input": {"pfs": {"repo": "in", "glob": "/"}}
+}`
+
+// TestE2ESecretsInPipelines runs a pipeline that names a secret on the
+// process runner and, with TUSK_TEST_DOCKER, on the docker runner.
+func TestE2ESecretsInPipelines(t *testing.T) {
+	t.Run("process", func(t *testing.T) { runSecretPipeline(t, processRunner, "") })
+	t.Run("docker", func(t *testing.T) {
+		testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
+		runSecretPipeline(t, []string{"--runner", "docker"}, `"image": "tusk-test/busybox:latest", `)
+	})
+}
+
+func runSecretPipeline(t *testing.T, runner []string, image string) {
+	e := startServer(t, runner...)
+	e.run("create", "repo", "in")
+	e.runIn(strings.NewReader("x\n"), "put", "file", "in@master:/x")
+	spec := strings.Replace(secretPipeline, "IMAGE", image, 1)
+
+	// The secret must exist, with its key, when the pipeline is made.
+	wantContains(t, "a pipeline naming a missing secret", e.fail(1, "create", "pipeline", "-f", e.writeFile("p.json", []byte(spec))),
+		`secret "db-creds" not found`, "tusk list secret")
+	e.run("create", "secret", "-f", e.writeFile("secret.yaml", []byte(secretManifest)))
+	noKey := strings.Replace(spec, `"key": "password"`, `"key": "pass"`, 1)
+	wantContains(t, "a pipeline naming a missing key", e.fail(1, "create", "pipeline", "-f", e.writeFile("nokey.json", []byte(noKey))),
+		`secret db-creds has no key "pass"`)
+	robot := e.as(strings.TrimSpace(e.run("auth", "get-robot-token", "ci")), fresh(t))
+	e.run("auth", "set", "repo", "in", "repoReader", "robot:ci")
+	wantContains(t, "a robot naming a secret", robot.fail(1, "create", "pipeline", "-f", "p.json"), "only a cluster admin may create it")
+
+	e.run("create", "pipeline", "-f", "p.json")
+	e.waitJobs(e.headJob("usesecret"))
+	if got := e.run("get", "file", "usesecret@master:/pw"); got != secretValue {
+		t.Errorf("the code read $DB_PASSWORD as %q, want the secret's value", got)
+	}
+	logs := e.run("logs", "-p", "usesecret")
+	wantContains(t, "logs of the pipeline", logs, "the password is [redacted]")
+	inspect := e.run("inspect", "pipeline", "usesecret", "-o", "json")
+	wantContains(t, "inspect pipeline", inspect, "db-creds", "DB_PASSWORD")
+	for what, out := range map[string]string{"logs": logs, "inspect pipeline": inspect} {
+		if strings.Contains(out, secretValue) {
+			t.Errorf("%s shows the secret's value:\n%s", what, out)
+		}
+	}
+	wantContains(t, "deleting a secret a pipeline names", e.fail(1, "delete", "secret", "db-creds"), "pipeline usesecret names secret db-creds")
+	e.run("delete", "pipeline", "usesecret")
+	e.run("delete", "secret", "db-creds")
+}

@@ -12,8 +12,13 @@ import (
 // authorizeSpec says why the caller of r may not create (or update) the
 // pipeline of p: they need reader on every input repo, writer on cron
 // repos that exist (ticks are written there), and owner of the output
-// repo if it exists (an update, or a repo of that name).
+// repo if it exists (an update, or a repo of that name); and the
+// secrets it names must exist, and be named by a cluster admin
+// (checkSecretRefs).
 func (s *Server) authorizeSpec(r *http.Request, p *spec.Pipeline) error {
+	if err := s.checkSecretRefs(r, p); err != nil {
+		return err
+	}
 	var err error
 	spec.Walk(p.Input, func(in *spec.Input) {
 		switch {

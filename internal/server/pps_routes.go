@@ -320,6 +320,10 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if err := s.addSecretEnv(r.Context(), ts); err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeJSON(w, ts)
 }
 
@@ -377,6 +381,10 @@ func (s *Server) appendLogs(w http.ResponseWriter, r *http.Request) {
 	var lines []tusk.LogLine
 	if err := json.NewDecoder(r.Body).Decode(&lines); err != nil {
 		writeError(w, r, bodyError(r, "bad log lines", err))
+		return
+	}
+	if err := s.redactLogs(r.Context(), lines); err != nil {
+		writeError(w, r, err)
 		return
 	}
 	reply(w, r, struct{}{}, s.pps.AppendLogs(r.Context(), lines))

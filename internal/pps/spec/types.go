@@ -83,10 +83,21 @@ type Transform struct {
 	Dockerfile       string            `json:"dockerfile,omitempty"`
 	MemoryVolume     bool              `json:"memory_volume,omitempty"`
 	DatumBatching    bool              `json:"datum_batching,omitempty"`
+	// Secrets give the code values of secrets (tusk create secret).
+	Secrets []SecretRef `json:"secrets,omitempty"`
 
 	// Not supported yet.
-	Secrets          json.RawMessage `json:"secrets,omitempty"`
 	ImagePullSecrets json.RawMessage `json:"image_pull_secrets,omitempty"`
+}
+
+// A SecretRef gives the pipeline's code the value of a secret's key as
+// the environment variable EnvVar. (Pachyderm's mount_path, every key as
+// a file, is not supported yet.)
+type SecretRef struct {
+	Name      string `json:"name"`
+	Key       string `json:"key,omitempty"`
+	EnvVar    string `json:"env_var,omitempty"`
+	MountPath string `json:"mount_path,omitempty"`
 }
 
 // Input is a node of the input tree: exactly one field is set.

@@ -33,14 +33,12 @@ func checkUnsupported(p *Pipeline) error {
 	}
 	if t := p.Transform; t != nil {
 		if isSet(t.ImagePullSecrets) {
-			return errorAt("transform.image_pull_secrets", "names Kubernetes secrets, and Tusk has no secrets yet; "+
+			return errorAt("transform.image_pull_secrets", "names secrets for registry pulls, which Tusk does not use yet; "+
 				"the docker runner pulls with the registry credentials of the server's docker config "+
 				"($DOCKER_CONFIG/config.json, else ~/.docker/config.json, as docker login writes it): "+
 				"log in there as the server's user and remove the field")
 		}
-		fields = append(fields,
-			rawField{"transform.secrets", &t.Secrets},
-			rawField{"transform.image_pull_secrets", &t.ImagePullSecrets})
+		fields = append(fields, rawField{"transform.image_pull_secrets", &t.ImagePullSecrets})
 	}
 	if r := p.ResourceRequests; r != nil {
 		fields = append(fields, rawField{"resource_requests.gpu", &r.GPU})

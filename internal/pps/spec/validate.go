@@ -117,6 +117,28 @@ func checkTransform(t *Transform) error {
 	if t.Cmd[0] == "" {
 		return errorAt("transform.cmd[0]", "is empty; it must name the program to run")
 	}
+	for i, s := range t.Secrets {
+		if err := checkSecretRef(s, fmt.Sprintf("transform.secrets[%d]", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// envNameRE is the name of an environment variable.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func checkSecretRef(s SecretRef, path string) error {
+	switch {
+	case s.Name == "":
+		return errorAt(path+".name", "is missing; name a secret made with tusk create secret")
+	case s.MountPath != "":
+		return errorAt(path+".mount_path", "is not supported yet by Tusk; give each key as an environment variable instead ({\"name\", \"key\", \"env_var\"})")
+	case s.EnvVar == "" || s.Key == "":
+		return errorAt(path, "needs both key (the secret's key) and env_var (the variable that holds its value)")
+	case !envNameRE.MatchString(s.EnvVar):
+		return errorAt(path+".env_var", "is %q, which is not a variable name; use letters, digits and '_', not starting with a digit", s.EnvVar)
+	}
 	return nil
 }
 
