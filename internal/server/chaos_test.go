@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -258,5 +259,13 @@ func workers(pid int) []int {
 			out = append(out, p)
 		}
 	}
-	return out
+	// A worker's child between fork and exec still shows the worker's
+	// command line: it is a datum's command, whose kill would fail the
+	// datum (datum_tries 1), not a worker crash. Workers are never
+	// children of workers.
+	isWorker := map[int]bool{}
+	for _, p := range out {
+		isWorker[p] = true
+	}
+	return slices.DeleteFunc(out, func(p int) bool { return isWorker[parent[p]] })
 }
