@@ -59,23 +59,16 @@ func (o object) get(path ...any) any {
 // arguments, and returns the objects, or Helm's error output.
 func render(t *testing.T, sets ...string) ([]object, error) {
 	t.Helper()
-	args := []string{"tool", "helm", "template", "rel", filepath.Join("..", "..", "charts", "tusk"), "--namespace", "data"}
+	var args []string
 	for _, s := range sets {
 		args = append(args, "--set", s)
 	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = filepath.Join("..", "tools", "helm")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			t.Fatalf("run helm: %v", err)
-		}
-		return nil, errors.New(stderr.String())
+	out, err := helmTemplate(t, "rel", "data", args...)
+	if err != nil {
+		return nil, err
 	}
 	var objs []object
-	dec := yaml.NewDecoder(&stdout)
+	dec := yaml.NewDecoder(bytes.NewReader(out))
 	for {
 		var o map[string]any // not object: yaml.v3 would give nested maps that type too
 		err := dec.Decode(&o)
@@ -89,6 +82,25 @@ func render(t *testing.T, sets ...string) ([]object, error) {
 			objs = append(objs, object(o))
 		}
 	}
+}
+
+// helmTemplate runs helm template on the chart as release in namespace,
+// with more arguments, and returns the manifests, or Helm's error output.
+func helmTemplate(t *testing.T, release, namespace string, args ...string) ([]byte, error) {
+	t.Helper()
+	args = append([]string{"tool", "helm", "template", release, filepath.Join("..", "..", "charts", "tusk"), "--namespace", namespace}, args...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = filepath.Join("..", "tools", "helm")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "HELM_CACHE_HOME="+t.TempDir(), "HELM_CONFIG_HOME="+t.TempDir(), "HELM_DATA_HOME="+t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("run helm: %v", err)
+		}
+		return nil, errors.New(stderr.String())
+	}
+	return stdout.Bytes(), nil
 }
 
 func find(t *testing.T, objs []object, kind, name string) object {
