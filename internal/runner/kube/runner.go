@@ -264,6 +264,8 @@ func (r *Runner) remove(ctx context.Context, sel labels.Selector, keep func(meta
 	for _, d := range gone {
 		if err := r.waitPods(ctx, labels.SelectorFromSet(d.Spec.Selector.MatchLabels), 0); err != nil {
 			errs = append(errs, err)
+		} else if err := r.waitGone(ctx, d.Name); err != nil {
+			errs = append(errs, err)
 		}
 		r.log.Info("worker Deployment deleted", "pipeline", d.Annotations[annotationPipeline], "version", d.Labels[labelVersion], "deployment", d.Name)
 	}
@@ -282,6 +284,28 @@ func (r *Runner) remove(ctx context.Context, sel labels.Selector, keep func(meta
 		r.revoke(string(s.Data[tokenKey]), s.Name)
 	}
 	return errors.Join(errs...)
+}
+
+// waitGone waits until the Deployment name is gone: under foreground
+// deletion it outlives its pods until the garbage collector has removed
+// its ReplicaSets, and a version started again (start pipeline after
+// stop) could not be created under its name until then.
+func (r *Runner) waitGone(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.StopTimeout)
+	defer cancel()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		_, err := r.api.Deployments.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("worker Deployment %s is still being deleted after %s (its pods are gone: see kubectl describe deployment %s)", name, r.opts.StopTimeout, name)
+		case <-tick.C:
+		}
+	}
 }
 
 // waitPods waits until at most n pods that sel selects exist, or fails
