@@ -23,12 +23,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/tuskdata/tusk/internal/blob"
+	blobopen "github.com/tuskdata/tusk/internal/blob/open"
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/kubetest"
 	"github.com/tuskdata/tusk/internal/kubetest/node"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tlscert"
 	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
 // The end-to-end test's release, and its pipeline: each datum copies its
@@ -63,6 +66,7 @@ func TestEndToEnd(t *testing.T) {
 	s3url := testenv.Require(t, "s3", "TUSK_TEST_S3")
 	cp := kubetest.Start(t)
 	e := &e2e{t: t, cp: cp, ns: cp.Namespace}
+	e.connect = e.podsClient
 	e.image = buildImage(t)
 	nd := node.Start(t, cp.Client)
 	t.Cleanup(func() {
@@ -102,39 +106,13 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.commit(0)
-	spec, _ := json.Marshal(map[string]any{
-		"pipeline":         map[string]string{"name": e2ePipe},
-		"input":            map[string]any{"pfs": map[string]string{"name": "in", "repo": "in", "glob": "/*"}},
-		"transform":        map[string]any{"image": workerImage, "cmd": []string{"sh", "-c", datumCmd}},
-		"parallelism_spec": map[string]int{"constant": 2},
-		"autoscaling":      true,
-	})
-	created := time.Now()
-	if _, err := e.api().CreatePipeline(ctx, spec, false, false, false); err != nil {
-		t.Fatal(err)
-	}
-	// The first job is the pipeline's creation's, whose ID is not the
-	// input commit's.
-	var firstDatum time.Duration
-	var job string
-	testenv.Eventually(t, 2*time.Minute, "the first datum runs", func() bool {
-		if job == "" {
-			jobs, err := e.api().ListJobs(ctx, e2ePipe, "", 0)
-			if err != nil || len(jobs) == 0 {
-				return false
-			}
-			job = jobs[0].ID
-		}
-		at := e.firstStart(job)
-		firstDatum = at.Sub(created)
-		return !at.IsZero()
-	})
+	created := e.createPipeline()
 	e.checkWorkers(nd.Name)
-	j := e.wait(job)
-	t.Logf("create pipeline → first datum running: %.1f s; create pipeline → SUCCESS of %d datums: %.1f s",
-		firstDatum.Seconds(), e2eDatums, j.Finished.Sub(created).Seconds())
-	e.check(job)
+	firstDatum, toSuccess := e.firstJob(created)
+	t.Logf("kube runner: create pipeline → first datum running: %.1f s; create pipeline → SUCCESS of %d datums: %.1f s",
+		firstDatum.Seconds(), e2eDatums, toSuccess.Seconds())
 
+	var kubeJob time.Duration
 	t.Run("scale to zero and back", func(t *testing.T) {
 		defer e.use(t)()
 		testenv.Eventually(t, 2*time.Minute, "no workers while the pipeline has no job", func() bool {
@@ -142,7 +120,8 @@ func TestEndToEnd(t *testing.T) {
 		})
 		c := e.commit(1)
 		j := e.wait(c.ID)
-		t.Logf("commit → SUCCESS of %d datums, from no workers: %.1f s", e2eDatums, j.Finished.Sub(c.Started).Seconds())
+		kubeJob = j.Finished.Sub(c.Started)
+		t.Logf("kube runner: commit → SUCCESS of %d datums, from no workers: %.1f s", e2eDatums, kubeJob.Seconds())
 		e.check(c.ID)
 	})
 	t.Run("worker killed", func(t *testing.T) {
@@ -189,6 +168,84 @@ func TestEndToEnd(t *testing.T) {
 		e.check(c.ID)
 		t.Logf("the job ended %.1f s after the leader's deletion", j.Finished.Sub(at).Seconds())
 	})
+	t.Run("docker runner, for comparison", func(t *testing.T) {
+		d := dockerBaseline(t, s3url)
+		firstDatum, toSuccess := d.firstJob(d.createPipeline())
+		t.Logf("docker runner: create pipeline → first datum running: %.1f s; create pipeline → SUCCESS of %d datums: %.1f s",
+			firstDatum.Seconds(), e2eDatums, toSuccess.Seconds())
+		testenv.Eventually(t, 2*time.Minute, "the pipeline stands by", func() bool {
+			p, err := d.api().InspectPipeline(t.Context(), e2ePipe)
+			return err == nil && p.State == tusk.PipelineStandby
+		})
+		c := d.commit(1)
+		j := d.wait(c.ID)
+		d.check(c.ID)
+		dockerJob := j.Finished.Sub(c.Started)
+		t.Logf("docker runner: commit → SUCCESS of %d datums, from no workers: %.1f s; the kube runner's was %.1f s (%.2f×)",
+			e2eDatums, dockerJob.Seconds(), kubeJob.Seconds(), kubeJob.Seconds()/dockerJob.Seconds())
+	})
+}
+
+// dockerBaseline starts one `tusk up --runner docker` on the host, on a
+// fresh database and bucket prefix of its own, with the repo "in" and
+// job 0's inputs committed.
+func dockerBaseline(t *testing.T, s3url string) *e2e {
+	bin, cleanup, err := testenv.BuildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	d := &e2e{t: t, ns: strings.ToLower(t.Name()[:12]) + fmt.Sprintf("-%08x", rand.Uint32())}
+	u := tusktest.StartUp(t, bin, "--runner", "docker", "--metadata", testenv.PostgresDatabase(t), "--storage", d.bucketOnHost(s3url))
+	cl, err := client.New(u.Addr, client.WithToken(u.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.connect = func() *client.Client { return cl }
+	if _, err := cl.CreateRepo(t.Context(), "in", ""); err != nil {
+		t.Fatal(err)
+	}
+	d.commit(0)
+	return d
+}
+
+// createPipeline creates the autoscaling pipeline of two workers and
+// returns when.
+func (e *e2e) createPipeline() time.Time {
+	spec, _ := json.Marshal(map[string]any{
+		"pipeline":         map[string]string{"name": e2ePipe},
+		"input":            map[string]any{"pfs": map[string]string{"name": "in", "repo": "in", "glob": "/*"}},
+		"transform":        map[string]any{"image": workerImage, "cmd": []string{"sh", "-c", datumCmd}},
+		"parallelism_spec": map[string]int{"constant": 2},
+		"autoscaling":      true,
+	})
+	created := time.Now()
+	if _, err := e.api().CreatePipeline(e.t.Context(), spec, false, false, false); err != nil {
+		e.t.Fatal(err)
+	}
+	return created
+}
+
+// firstJob waits for the first job, the pipeline's creation's (whose ID
+// is not the input commit's), checks it, and returns how long after the
+// pipeline's creation its first datum ran and it succeeded.
+func (e *e2e) firstJob(created time.Time) (firstDatum, toSuccess time.Duration) {
+	var job string
+	testenv.Eventually(e.t, 2*time.Minute, "the first datum runs", func() bool {
+		if job == "" {
+			jobs, err := e.api().ListJobs(e.t.Context(), e2ePipe, "", 0)
+			if err != nil || len(jobs) == 0 {
+				return false
+			}
+			job = jobs[0].ID
+		}
+		at := e.firstStart(job)
+		firstDatum = at.Sub(created)
+		return !at.IsZero()
+	})
+	j := e.wait(job)
+	e.check(job)
+	return firstDatum, j.Finished.Sub(created)
 }
 
 // An e2e is the state of TestEndToEnd.
@@ -199,7 +256,10 @@ type e2e struct {
 	image string
 	token string
 	pin   tlscert.Fingerprint
-	jobs  int // inputs so far: e2eDatums a job
+	// connect returns a client of the servers: the pods', or the docker
+	// runner's for comparison.
+	connect func() *client.Client
+	jobs    int // inputs so far: e2eDatums a job
 }
 
 // use makes e's helpers fail t, a subtest, until the undoing it returns.
@@ -261,15 +321,37 @@ func proxiedURL(t *testing.T, rawurl, gateway string) string {
 	return u.String()
 }
 
-// bucketPrefix returns the URL of a fresh prefix of the bucket of
-// TUSK_TEST_S3, whose endpoint containers reach through a proxy on
-// gateway.
-func (e *e2e) bucketPrefix(s3url, gateway string) string {
+// bucketOnHost returns the URL of a fresh prefix of the bucket of
+// TUSK_TEST_S3, named after e's namespace, emptied when the test ends.
+func (e *e2e) bucketOnHost(s3url string) string {
 	u, err := url.Parse(s3url)
 	if err != nil {
 		e.t.Fatalf("TUSK_TEST_S3: %v", err)
 	}
 	u.Path = "/" + e.ns
+	onHost := u.String()
+	e.t.Cleanup(func() {
+		ctx := context.Background()
+		st, err := blobopen.Open(ctx, onHost, blobopen.Options{})
+		if err != nil {
+			e.t.Errorf("open the test's object store: %v", err)
+			return
+		}
+		defer st.Close()
+		if err := st.List(ctx, "", func(i blob.Info) error { return st.Delete(ctx, i.Key) }); err != nil {
+			e.t.Errorf("empty the test's object store: %v", err)
+		}
+	})
+	return onHost
+}
+
+// bucketPrefix is bucketOnHost as containers reach it, through a proxy
+// of its endpoint on gateway.
+func (e *e2e) bucketPrefix(s3url, gateway string) string {
+	u, err := url.Parse(e.bucketOnHost(s3url))
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	q := u.Query()
 	endpoint := q.Get("endpoint")
 	if endpoint == "" {
@@ -375,10 +457,12 @@ func (e *e2e) login() {
 	})
 }
 
-// api returns a client of the Ready server pods, at their addresses (a
+func (e *e2e) api() *client.Client { return e.connect() }
+
+// podsClient returns a client of the Ready server pods, at their addresses (a
 // server answers to those, not to the address of the workers' stand-in
 // for the Service, host.docker.internal, which the host cannot resolve).
-func (e *e2e) api() *client.Client {
+func (e *e2e) podsClient() *client.Client {
 	var addrs []string
 	for _, p := range e.serverPods() {
 		addrs = append(addrs, net.JoinHostPort(p.Status.PodIP, fmt.Sprint(serverPort)))
@@ -522,14 +606,11 @@ func (e *e2e) check(id string) {
 // checkWorkers checks that the pipeline runs as one Deployment whose
 // pods, two, run on node.
 func (e *e2e) checkWorkers(node string) {
-	ds := e.deployments()
-	if len(ds) != 1 || ds[0].Spec.Replicas == nil || *ds[0].Spec.Replicas != 2 {
-		e.t.Fatalf("the pipeline's Deployments: %d, want 1 of 2 replicas", len(ds))
-	}
 	var pods []corev1.Pod
-	testenv.Eventually(e.t, time.Minute, "2 worker pods ready", func() bool {
+	testenv.Eventually(e.t, 2*time.Minute, "a Deployment of 2 ready worker pods", func() bool {
+		ds := e.deployments()
 		pods = e.workerPods()
-		return len(pods) == 2
+		return len(ds) == 1 && ds[0].Spec.Replicas != nil && *ds[0].Spec.Replicas == 2 && len(pods) == 2
 	})
 	for _, p := range pods {
 		if p.Spec.NodeName != node {
