@@ -26,6 +26,7 @@ import (
 const (
 	lockLeader = 0x7475736b // "tusk": (lockLeader, 1) is the leader lock
 	lockServer = 0x74757376 // "tusv": (lockServer, serverKey(id)) says server id is alive
+	lockSchema = 0x74757363 // "tusc": (lockSchema, 1) is held while a server creates or upgrades the schema
 	// leaderRetry is how often a server that does not lead tries to, and
 	// how often the leader checks that its session still answers.
 	leaderRetry = time.Second

@@ -160,3 +160,26 @@ func TestSQLiteLead(t *testing.T) {
 		t.Error("another server is alive on SQLite")
 	}
 }
+
+// TestServersCreateTheSchemaTogether: servers started at once on an empty
+// PostgreSQL database all open it (they took turns creating the schema,
+// where they raced on pg_type's unique index before).
+func TestServersCreateTheSchemaTogether(t *testing.T) {
+	dsn := testenv.PostgresDatabase(t)
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			db, err := meta.Open(t.Context(), dsn)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("a server opening the new database: %v", err)
+		}
+	}
+}

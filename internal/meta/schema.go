@@ -129,6 +129,12 @@ func (d *DB) migrate(ctx context.Context) error {
 	return d.Update(ctx, func(tx *Tx) error {
 		stmts := schema
 		if d.postgres {
+			// Servers started together on an empty database would race to
+			// create the same tables (CREATE TABLE IF NOT EXISTS is not
+			// safe against a concurrent one): one at a time, until commit.
+			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, 1)`, lockSchema); err != nil {
+				return fmt.Errorf("wait for the schema lock: %w", err)
+			}
 			stmts = slices.Concat(schema, postgresSchema)
 		}
 		for _, stmt := range stmts {
