@@ -8,3 +8,11 @@ const LockLeader = lockLeader
 
 // PoolStats are the statistics of the store's connection pool.
 func (d *DB) PoolStats() sql.DBStats { return d.db.Stats() }
+
+// Setting returns a session setting of a connection of the store's pool
+// (PostgreSQL's SHOW).
+func (d *DB) Setting(name string) (string, error) {
+	var v string
+	err := d.db.QueryRow("SHOW " + name).Scan(&v)
+	return v, err
+}

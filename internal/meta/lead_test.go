@@ -183,3 +183,17 @@ func TestServersCreateTheSchemaTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledTransactionsEnd: the store's sessions end a transaction left
+// idle, so that a stalled server's row locks do not hold its datums for
+// ever (claims skip locked rows).
+func TestStalledTransactionsEnd(t *testing.T) {
+	store, err := meta.Open(t.Context(), testenv.PostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if got, err := store.Setting("idle_in_transaction_session_timeout"); err != nil || got != "20s" {
+		t.Errorf("idle_in_transaction_session_timeout = %q, %v; want 20s", got, err)
+	}
+}

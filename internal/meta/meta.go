@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,7 +55,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.postgres, d.dsn = true, dsn
-		d.db, err = sql.Open("pgx", dsn)
+		d.db, err = sql.Open("pgx", withIdleTransactionTimeout(dsn))
 		if err == nil {
 			// Idle connections are kept, up to all of them: with
 			// database/sql's default of two, a burst of concurrent
@@ -90,6 +91,30 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// idleTransactionTimeout ends a session whose transaction has waited this
+// long between statements. A server stalled mid-transaction (paused, cut
+// off, its kernel still answering keepalives) otherwise holds the row
+// locks it took for ever: claims skip locked datums, so a datum a stalled
+// server had locked was never claimed and its job never ended. Tusk's
+// transactions run their statements back to back.
+const idleTransactionTimeout = 20 * time.Second
+
+// withIdleTransactionTimeout adds idleTransactionTimeout to a
+// postgres:// DSN as a session setting, unless the DSN sets it.
+func withIdleTransactionTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // sql.Open reports it
+	}
+	q := u.Query()
+	if q.Has("idle_in_transaction_session_timeout") {
+		return dsn
+	}
+	q.Set("idle_in_transaction_session_timeout", strconv.FormatInt(idleTransactionTimeout.Milliseconds(), 10))
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // Close closes the store. It first waits for statements being prepared,
