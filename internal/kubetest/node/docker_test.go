@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -235,12 +236,24 @@ func TestRestartAndDelete(t *testing.T) {
 		t.Errorf("last state after docker kill: %+v", last)
 	}
 
-	got.DeletionTimestamp = &metav1.Time{Time: time.Now()}
-	got.DeletionGracePeriodSeconds = new(int64(30))
-	if _, err := client.CoreV1().Pods(pod.Namespace).Update(context.Background(), got, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
+	// Delete as the API server does: a deletion timestamp, then the agent's
+	// delete with grace 0. The fake clientset's UpdateStatus replaces the
+	// whole object, so a status the agent writes from its older copy can
+	// drop the timestamp (a real API server keeps metadata in status
+	// writes): set it again until the agent has seen it.
+	deleting := func() {
+		p, err := client.CoreV1().Pods(pod.Namespace).Get(context.Background(), pod.Name, metav1.GetOptions{})
+		if err != nil || p.DeletionTimestamp != nil {
+			return
+		}
+		p.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+		p.DeletionGracePeriodSeconds = new(int64(30))
+		if _, err := client.CoreV1().Pods(pod.Namespace).Update(context.Background(), p, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
 	}
 	testenv.Eventually(t, wait, "the deleted pod gone from the API", func() bool {
+		deleting()
 		_, err := client.CoreV1().Pods(pod.Namespace).Get(context.Background(), pod.Name, metav1.GetOptions{})
 		return err != nil
 	})
