@@ -39,7 +39,7 @@ func kindOf(placeholder string) argKind {
 		return argPipeline
 	case !strings.HasPrefix(p, "<") || !strings.Contains(strings.SplitN(p, ">", 2)[0], "repo"):
 		return argNone
-	case strings.Contains(p, ":<") || strings.Contains(p, "[:<"):
+	case strings.Contains(p, ":<"):
 		return argFile
 	case strings.Contains(p, "@"):
 		return argRef

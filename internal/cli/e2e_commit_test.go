@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -242,15 +243,13 @@ func TestE2EInterruptedWait(t *testing.T) {
 func waitSocket(t *testing.T, pid int) {
 	t.Helper()
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	testenv.Eventually(t, 30*time.Second, fmt.Sprintf("process %d opens a socket", pid), func() bool {
 		fds, _ := os.ReadDir(dir)
-		for _, fd := range fds {
-			if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && strings.HasPrefix(l, "socket:") {
-				return
-			}
-		}
-	}
-	t.Fatalf("process %d opened no socket in 30s", pid)
+		return slices.ContainsFunc(fds, func(fd os.DirEntry) bool {
+			l, err := os.Readlink(filepath.Join(dir, fd.Name()))
+			return err == nil && strings.HasPrefix(l, "socket:")
+		})
+	})
 }
 
 // TestE2EFindCommit: find commit lists the commits of a history that
@@ -280,6 +279,8 @@ func TestE2EFindCommit(t *testing.T) {
 		t.Errorf("find commit --limit 1 = %+v, want the delete", fs)
 	}
 	wantContains(t, "find commit table", e.run("find", "commit", "r@master:/b"), "COMMIT", "CHANGE", "modified", "added")
+	wantContains(t, "find commit --limit -1", e.fail(2, "find", "commit", "r@master:/a", "--limit", "-1"), "--limit -1")
+	wantContains(t, "find commit of a missing repo", e.fail(1, "find", "commit", "nope@master:/a"), "nope")
 
 	// list commit --from stops at a commit; --origin filters.
 	after := lines[tusk.Commit](e, "list", "commit", "r@master", "--from", added, "--all")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,7 +147,7 @@ func printLineage(w io.Writer, n *lineageNode, indent string) error {
 	case n.Job != "":
 		line += fmt.Sprintf("\n%s  written by datum %s of job %s@%s (spec version %d): %s", indent, short(n.Datum), n.Pipeline, n.Job, n.PipelineVersion, strings.Join(n.Cmd, " "))
 		if n.ImageDigest != "" || n.Image != "" {
-			line += fmt.Sprintf("\n%s  image %s", indent, orDash(firstNonEmpty(n.ImageDigest, n.Image)))
+			line += fmt.Sprintf("\n%s  image %s", indent, cmp.Or(n.ImageDigest, n.Image))
 		}
 	case n.Origin != "":
 		line += "  (" + strings.ToLower(n.Origin) + " commit)"
@@ -163,13 +164,4 @@ func printLineage(w io.Writer, n *lineageNode, indent string) error {
 		}
 	}
 	return nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

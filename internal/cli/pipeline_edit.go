@@ -62,6 +62,12 @@ func (g *globals) editPipeline(ctx context.Context, name, editor, format string,
 	if err != nil {
 		return err
 	}
+	kept := false // a refused edit stays for another try
+	defer func() {
+		if !kept {
+			os.RemoveAll(dir)
+		}
+	}()
 	file := filepath.Join(dir, name+"."+format)
 	if err := os.WriteFile(file, before, 0o600); err != nil {
 		return err
@@ -70,7 +76,6 @@ func (g *globals) editPipeline(ctx context.Context, name, editor, format string,
 	ed := exec.CommandContext(ctx, "sh", "-c", editor+` "$1"`, "sh", file)
 	ed.Stdin, ed.Stdout, ed.Stderr = g.stdin, g.stdout, g.stderr
 	if err := ed.Run(); err != nil {
-		os.RemoveAll(dir)
 		return fmt.Errorf("editor %s: %w", editor, err)
 	}
 	after, err := os.ReadFile(file)
@@ -78,14 +83,13 @@ func (g *globals) editPipeline(ctx context.Context, name, editor, format string,
 		return err
 	}
 	if bytes.Equal(before, after) {
-		os.RemoveAll(dir)
 		fmt.Fprintf(g.stderr, "pipeline %s unchanged\n", name)
 		return nil
 	}
 	if _, err := c.CreatePipeline(ctx, after, true, reprocess, false); err != nil {
+		kept = true
 		return fmt.Errorf("%w\n  your edit is kept in %s: fix it and run tusk update pipeline -f %s", err, file, file)
 	}
-	os.RemoveAll(dir)
 	fmt.Fprintf(g.stderr, "pipeline %s updated\n", name)
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/tuskdata/tusk/internal/pps/spec"
 )
 
 // pluralNoun is the plural a noun command also answers to, as pachctl's
@@ -20,14 +22,14 @@ func pluralNoun(noun string) string {
 
 // didYouMean returns " (did you mean X?)" for the candidates closest to
 // word, or "" if none is close: a prefix of one, or at most two edits
-// away (cobra's own measure for commands).
+// away (adjacent letters swapped count as one, as in specs' field names).
 func didYouMean(word string, candidates []string) string {
 	var close []string
 	for _, c := range candidates {
 		if c == word {
 			continue
 		}
-		if strings.HasPrefix(c, word) && len(word) >= 2 || editDistance(word, c) <= 2 {
+		if strings.HasPrefix(c, word) && len(word) >= 2 || spec.Distance(word, c) <= 2 {
 			close = append(close, c)
 		}
 	}
@@ -37,27 +39,6 @@ func didYouMean(word string, candidates []string) string {
 	slices.Sort(close)
 	close = slices.Compact(close)
 	return fmt.Sprintf(" (did you mean %s?)", strings.Join(close, " or "))
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // commandNames returns the names and aliases of cmd's visible subcommands.

@@ -31,7 +31,7 @@ func unknownField(key, path string, names []string) string {
 	}
 	best, bestDist := "", 1<<30
 	for _, name := range names {
-		if d := distance(snake, strings.ToLower(name)); d < bestDist {
+		if d := Distance(snake, strings.ToLower(name)); d < bestDist {
 			best, bestDist = name, d
 		}
 	}
@@ -62,10 +62,10 @@ func snakeCase(key string) string {
 	return b.String()
 }
 
-// distance is the optimal string alignment distance between a and b: the
+// Distance is the optimal string alignment distance between a and b: the
 // number of insertions, deletions, substitutions and transpositions of
 // adjacent bytes that turn one into the other.
-func distance(a, b string) int {
+func Distance(a, b string) int {
 	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
