@@ -49,6 +49,7 @@ func TestE2EEditPipeline(t *testing.T) {
 		t.Errorf("an edit the server refuses: exit %d, %s", code, stderr)
 	}
 	wantContains(t, "edit -o xml", e.fail(2, "edit", "pipeline", "wc", "-o", "xml"), "want json or yaml")
+	wantContains(t, "edit of a missing pipeline", e.withEditor("true").fail(1, "edit", "pipeline", "nope"), "nope")
 }
 
 // TestE2EPachctlHabits: inspect cluster, config get/set context through
@@ -166,6 +167,9 @@ func TestE2EExplainDatum(t *testing.T) {
 	}
 	wantContains(t, "explain datum", e.run("explain", "datum", "wc@"+second, datumOf(second, "/a.txt")), "State:", "Job before:", "changed since job "+first)
 
+	wantContains(t, "explain of a datum not in the job", e.fail(1, "explain", "datum", "wc@"+second, "0123456789abcdef"), "not found")
+	wantContains(t, "explain without a job", e.fail(2, "explain", "datum", "wc", "x"), "want pipeline@job-id")
+
 	e.run("update", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)), "--reprocess")
 	third := e.headJob("wc")
 	e.waitJobs(third)
@@ -201,6 +205,9 @@ func TestE2ELineageFile(t *testing.T) {
 		t.Errorf("lineage --depth 1: %+v", n)
 	}
 	wantContains(t, "lineage file", e.run("lineage", "file", "copy@master:/a.txt"), "written by datum", "job copy@", "job wc@", "words@"+userCommit+":/a.txt", "(user commit)")
+	wantContains(t, "lineage of no path", e.fail(2, "lineage", "file", "copy@master"), "lineage file needs a file path")
+	wantContains(t, "lineage of a missing file", e.fail(1, "lineage", "file", "copy@master:/none.txt"), "not found")
+	wantContains(t, "lineage --depth -1", e.fail(2, "lineage", "file", "copy@master:/a.txt", "--depth", "-1"), "--depth -1")
 }
 
 // TestE2EJsonnetTemplate: create pipeline --jsonnet with --arg, as
