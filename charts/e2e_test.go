@@ -559,6 +559,8 @@ func (e *e2e) wait(id string) tusk.JobInfo {
 	e.t.Helper()
 	var j tusk.JobInfo
 	var err error
+	// A readiness poll with a deadline, not testenv.Eventually: its failure
+	// says what state the job was left in.
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if j, err = e.inspect(id); err == nil && tusk.JobDone(j.State) {
 			break

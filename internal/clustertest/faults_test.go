@@ -226,6 +226,8 @@ func (r *run) wait(name, server, id string) tusk.JobInfo {
 	t.Helper()
 	var j tusk.JobInfo
 	var err error
+	// A readiness poll with a deadline, not testenv.Eventually: its failure
+	// says what state the job was left in.
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if j, err = r.inspect(server, id); err == nil && tusk.JobDone(j.State) {
 			break
