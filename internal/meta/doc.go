@@ -23,6 +23,7 @@
 //	role_bindings(kind, project, name, subject, role)  kind "cluster" or "repo"
 //	oidc_attempts(key_hash, state_hash, secrets, expires, redeemed, outcome)  OIDC logins in
 //	                                           progress: hashes and sealed bytes, never a secret
+//	transactions(id, created, version, data)   pending transactions: their recorded requests (JSON)
 //
 // Times are stored as Unix nanoseconds so both dialects agree.
 //

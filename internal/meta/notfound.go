@@ -11,6 +11,7 @@ const (
 	MissingJob      = "job"
 	MissingDatum    = "datum"
 	MissingSecret   = "secret"
+	MissingTxn      = "transaction"
 )
 
 // NotFound is the error of a lookup that found no row: of kind

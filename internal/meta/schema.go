@@ -103,6 +103,8 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS oidc_attempts_by_expiry ON oidc_attempts (expires)`,
 	`CREATE TABLE IF NOT EXISTS secrets (
 		name TEXT PRIMARY KEY, type TEXT NOT NULL, created BIGINT NOT NULL, sealed TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS transactions (
+		id TEXT PRIMARY KEY, created BIGINT NOT NULL, version BIGINT NOT NULL, data TEXT NOT NULL)`,
 }
 
 // postgresSchema follows schema on PostgreSQL. A datum's state changes

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"OIDCAttempts", testOIDCAttempts},
 		{"OIDCRaces", testOIDCRaces},
 		{"Secrets", testSecrets},
+		{"Txns", testTxns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
