@@ -197,6 +197,16 @@ func (t *Tx) AddCommitProvenance(ctx context.Context, project, repo, id string, 
 	return nil
 }
 
+// ClearCommitProvenance forgets a commit's provenance, before it is
+// recorded anew.
+func (t *Tx) ClearCommitProvenance(ctx context.Context, project, repo, id string) error {
+	_, err := t.exec(ctx, `DELETE FROM commit_provenance WHERE project = ? AND repo = ? AND id = ?`, project, repo, id)
+	if err != nil {
+		return fmt.Errorf("clear provenance of %s@%s: %w", repo, id, err)
+	}
+	return nil
+}
+
 // CommitProvenance returns a commit's direct provenance.
 func (t *Tx) CommitProvenance(ctx context.Context, project, repo, id string) ([]tusk.CommitRef, error) {
 	rows, err := t.query(ctx, `SELECT up_repo, up_branch, up_id FROM commit_provenance

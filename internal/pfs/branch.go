@@ -22,62 +22,8 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 	var evs []tusk.CommitEvent
 	var out tusk.Branch
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		evs = nil
-		if _, err := tx.Repo(ctx, project, repo); err != nil {
-			return err
-		}
-		existing, err := tx.Branch(ctx, project, repo, name)
-		exists := err == nil
-		if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
-			return err
-		}
-		if provenance != nil {
-			if err := a.checkProvenance(ctx, tx, repo, name, provenance); err != nil {
-				return err
-			}
-			if err := tx.SetBranchProvenance(ctx, project, repo, name, provenance); err != nil {
-				return err
-			}
-		}
-		t := now()
-		switch {
-		case head != "":
-			ref, err := tusk.ParseRef(repo + "@" + head)
-			if err != nil {
-				return err
-			}
-			c, err := a.resolve(ctx, tx, ref)
-			if err != nil {
-				return err
-			}
-			if exists && existing.Head == c.ID {
-				break
-			}
-			if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
-				return err
-			}
-			more, err := a.propagate(ctx, tx, repo, name, newID(), t)
-			if err != nil {
-				return err
-			}
-			evs = append(evs, more...)
-		case !exists:
-			c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: newID(), Branch: name, Origin: tusk.OriginUser,
-				State: tusk.CommitFinished, Started: t, Finished: &t}}
-			if err := tx.InsertCommit(ctx, project, c); err != nil {
-				return err
-			}
-			if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
-				return err
-			}
-			evs = append(evs, tusk.CommitEvent{Type: "finished", Commit: c.Commit})
-			more, err := a.propagate(ctx, tx, repo, name, c.ID, t)
-			if err != nil {
-				return err
-			}
-			evs = append(evs, more...)
-		}
-		out, err = tx.Branch(ctx, project, repo, name)
+		var err error
+		out, evs, err = a.createBranch(ctx, tx, repo, name, head, provenance, newID())
 		return err
 	})
 	if err != nil {
@@ -85,6 +31,66 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 	}
 	a.publish(ctx, evs...)
 	return out, nil
+}
+
+// createBranch is CreateBranch within tx, of a valid branch name; the
+// commits it makes, and propagates, have the ID id.
+func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head string, provenance []tusk.BranchRef, id string) (tusk.Branch, []tusk.CommitEvent, error) {
+	if _, err := tx.Repo(ctx, project, repo); err != nil {
+		return tusk.Branch{}, nil, err
+	}
+	existing, err := tx.Branch(ctx, project, repo, name)
+	exists := err == nil
+	if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+		return tusk.Branch{}, nil, err
+	}
+	if provenance != nil {
+		if err := a.checkProvenance(ctx, tx, repo, name, provenance); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		if err := tx.SetBranchProvenance(ctx, project, repo, name, provenance); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+	}
+	var evs []tusk.CommitEvent
+	t := now()
+	switch {
+	case head != "":
+		ref, err := tusk.ParseRef(repo + "@" + head)
+		if err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		c, err := a.resolve(ctx, tx, ref)
+		if err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		if exists && existing.Head == c.ID {
+			break
+		}
+		if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		if evs, err = a.propagate(ctx, tx, repo, name, id, t); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+	case !exists:
+		c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: id, Branch: name, Origin: tusk.OriginUser,
+			State: tusk.CommitFinished, Started: t, Finished: &t}}
+		if err := tx.InsertCommit(ctx, project, c); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		evs = append(evs, tusk.CommitEvent{Type: "finished", Commit: c.Commit})
+		more, err := a.propagate(ctx, tx, repo, name, c.ID, t)
+		if err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		evs = append(evs, more...)
+	}
+	out, err := tx.Branch(ctx, project, repo, name)
+	return out, evs, err
 }
 
 // checkProvenance refuses provenance within one repo and cycles.
@@ -159,7 +165,10 @@ func (a *API) downstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]
 // propagate gives every branch downstream of repo@branch a new commit in
 // the commit set id, whose parent is that branch's head and whose
 // provenance is the heads of its upstream branches. The new commits are
-// open: whatever computes them (a pipeline) finishes them.
+// open: whatever computes them (a pipeline) finishes them. A downstream
+// branch whose head is already in the set (a batch that changed another
+// of its inputs before) keeps that commit, with its provenance brought up
+// to date: one commit, and one job, sees every change of the set.
 func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id string, t time.Time) ([]tusk.CommitEvent, error) {
 	down, err := a.downstream(ctx, tx, tusk.BranchRef{Repo: repo, Branch: branch})
 	if err != nil {
@@ -167,16 +176,22 @@ func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id strin
 	}
 	var evs []tusk.CommitEvent
 	for _, d := range down {
-		c := meta.CommitRow{Commit: tusk.Commit{Repo: d.Repo, ID: id, Branch: d.Name, Parent: d.Head,
-			Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
-		if d.Head != "" {
-			parent, err := tx.Commit(ctx, project, d.Repo, d.Head)
-			if err != nil {
+		fresh := d.Head != id
+		if fresh {
+			c := meta.CommitRow{Commit: tusk.Commit{Repo: d.Repo, ID: id, Branch: d.Name, Parent: d.Head,
+				Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
+			if d.Head != "" {
+				parent, err := tx.Commit(ctx, project, d.Repo, d.Head)
+				if err != nil {
+					return nil, err
+				}
+				c.Root, c.SizeBytes, c.Files = parent.Root, parent.SizeBytes, parent.Files
+			}
+			if err := tx.InsertCommit(ctx, project, c); err != nil {
 				return nil, err
 			}
-			c.Root, c.SizeBytes, c.Files = parent.Root, parent.SizeBytes, parent.Files
-		}
-		if err := tx.InsertCommit(ctx, project, c); err != nil {
+			evs = append(evs, tusk.CommitEvent{Type: "started", Commit: c.Commit})
+		} else if err := tx.ClearCommitProvenance(ctx, project, d.Repo, id); err != nil {
 			return nil, err
 		}
 		for _, p := range d.Provenance {
@@ -191,10 +206,11 @@ func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id strin
 				return nil, err
 			}
 		}
-		if err := tx.PutBranch(ctx, project, d.Repo, d.Name, id, d.Created); err != nil {
-			return nil, err
+		if fresh {
+			if err := tx.PutBranch(ctx, project, d.Repo, d.Name, id, d.Created); err != nil {
+				return nil, err
+			}
 		}
-		evs = append(evs, tusk.CommitEvent{Type: "started", Commit: c.Commit})
 	}
 	return evs, nil
 }
@@ -230,29 +246,32 @@ func (a *API) ListBranches(ctx context.Context, repo string) ([]tusk.Branch, err
 // DeleteBranch deletes a branch; its commits stay reachable by ID. A
 // branch that others depend on is only deleted with force.
 func (a *API) DeleteBranch(ctx context.Context, repo, name string, force bool) error {
-	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		b, err := tx.Branch(ctx, project, repo, name)
-		if err != nil {
-			return err
-		}
-		if len(b.Subvenance) > 0 && !force {
-			return tusk.Errorf(tusk.KindConflict, "branch %s@%s is upstream of %v", repo, name, b.Subvenance).
-				WithHint("delete those first, or use --force")
-		}
-		for _, s := range b.Subvenance {
-			sb, err := tx.Branch(ctx, project, s.Repo, s.Branch)
-			if err != nil {
-				return err
-			}
-			keep := slices.DeleteFunc(sb.Provenance, func(p tusk.BranchRef) bool { return p.Repo == repo && p.Branch == name })
-			if err := tx.SetBranchProvenance(ctx, project, s.Repo, s.Branch, keep); err != nil {
-				return err
-			}
-		}
-		return tx.DeleteBranch(ctx, project, repo, name)
-	})
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return a.deleteBranch(ctx, tx, repo, name, force) })
 	if err != nil {
 		return fmt.Errorf("delete branch %s@%s: %w", repo, name, err)
 	}
 	return nil
+}
+
+// deleteBranch is DeleteBranch within tx.
+func (a *API) deleteBranch(ctx context.Context, tx *meta.Tx, repo, name string, force bool) error {
+	b, err := tx.Branch(ctx, project, repo, name)
+	if err != nil {
+		return err
+	}
+	if len(b.Subvenance) > 0 && !force {
+		return tusk.Errorf(tusk.KindConflict, "branch %s@%s is upstream of %v", repo, name, b.Subvenance).
+			WithHint("delete those first, or use --force")
+	}
+	for _, s := range b.Subvenance {
+		sb, err := tx.Branch(ctx, project, s.Repo, s.Branch)
+		if err != nil {
+			return err
+		}
+		keep := slices.DeleteFunc(sb.Provenance, func(p tusk.BranchRef) bool { return p.Repo == repo && p.Branch == name })
+		if err := tx.SetBranchProvenance(ctx, project, s.Repo, s.Branch, keep); err != nil {
+			return err
+		}
+	}
+	return tx.DeleteBranch(ctx, project, repo, name)
 }

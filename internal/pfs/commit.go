@@ -74,32 +74,39 @@ func (a *API) StartCommit(ctx context.Context, repo, branch, description string)
 	var out tusk.Commit
 	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		if _, err := tx.Repo(ctx, project, repo); err != nil {
-			return err
-		}
-		c, err := a.newCommit(ctx, tx, repo, branch, description)
-		if err != nil {
-			return err
-		}
-		if err := tx.InsertCommit(ctx, project, c); err != nil {
-			return err
-		}
-		if err := tx.PutBranch(ctx, project, repo, branch, c.ID, c.Started); err != nil {
-			return err
-		}
-		evs, err = a.propagate(ctx, tx, repo, branch, c.ID, c.Started)
-		if err != nil {
-			return err
-		}
-		evs = append([]tusk.CommitEvent{{Type: "started", Commit: c.Commit}}, evs...)
-		out = c.Commit
-		return nil
+		var err error
+		out, evs, err = a.startCommit(ctx, tx, repo, branch, description, newID())
+		return err
 	})
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("start commit %s@%s: %w", repo, branch, err)
 	}
 	a.publish(ctx, evs...)
 	return out, nil
+}
+
+// startCommit is StartCommit within tx, for a commit (and commit set) id,
+// of a valid branch name.
+func (a *API) startCommit(ctx context.Context, tx *meta.Tx, repo, branch, description, id string) (tusk.Commit, []tusk.CommitEvent, error) {
+	if _, err := tx.Repo(ctx, project, repo); err != nil {
+		return tusk.Commit{}, nil, err
+	}
+	c, err := a.newCommit(ctx, tx, repo, branch, description)
+	if err != nil {
+		return tusk.Commit{}, nil, err
+	}
+	c.ID = id
+	if err := tx.InsertCommit(ctx, project, c); err != nil {
+		return tusk.Commit{}, nil, err
+	}
+	if err := tx.PutBranch(ctx, project, repo, branch, c.ID, c.Started); err != nil {
+		return tusk.Commit{}, nil, err
+	}
+	evs, err := a.propagate(ctx, tx, repo, branch, c.ID, c.Started)
+	if err != nil {
+		return tusk.Commit{}, nil, err
+	}
+	return c.Commit, append([]tusk.CommitEvent{{Type: "started", Commit: c.Commit}}, evs...), nil
 }
 
 // newCommit makes (without storing) an open user commit on top of the
@@ -135,22 +142,8 @@ func (a *API) newCommit(ctx context.Context, tx *meta.Tx, repo, branch, descript
 func (a *API) FinishCommit(ctx context.Context, ref tusk.Ref, description, errMsg string) (tusk.Commit, error) {
 	var out tusk.Commit
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		c, err := a.resolve(ctx, tx, ref)
-		if err != nil {
-			return err
-		}
-		if c.State == tusk.CommitFinished {
-			return tusk.Errorf(tusk.KindConflict, "commit %s@%s is already finished", c.Repo, c.ID)
-		}
-		t := now()
-		c.State, c.Finished, c.Error = tusk.CommitFinished, &t, errMsg
-		if description != "" {
-			c.Description = description
-		}
-		if err := tx.UpdateCommit(ctx, project, c); err != nil {
-			return err
-		}
-		out, err = a.fillCommit(ctx, tx, c)
+		var err error
+		out, err = a.finishCommit(ctx, tx, ref, description, errMsg)
 		return err
 	})
 	if err != nil {
@@ -158,6 +151,26 @@ func (a *API) FinishCommit(ctx context.Context, ref tusk.Ref, description, errMs
 	}
 	a.publish(ctx, tusk.CommitEvent{Type: "finished", Commit: out})
 	return out, nil
+}
+
+// finishCommit is FinishCommit within tx.
+func (a *API) finishCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, description, errMsg string) (tusk.Commit, error) {
+	c, err := a.resolve(ctx, tx, ref)
+	if err != nil {
+		return tusk.Commit{}, err
+	}
+	if c.State == tusk.CommitFinished {
+		return tusk.Commit{}, tusk.Errorf(tusk.KindConflict, "commit %s@%s is already finished", c.Repo, c.ID)
+	}
+	t := now()
+	c.State, c.Finished, c.Error = tusk.CommitFinished, &t, errMsg
+	if description != "" {
+		c.Description = description
+	}
+	if err := tx.UpdateCommit(ctx, project, c); err != nil {
+		return tusk.Commit{}, err
+	}
+	return a.fillCommit(ctx, tx, c)
 }
 
 // InspectCommit returns a commit.

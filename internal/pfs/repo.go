@@ -18,12 +18,22 @@ func (a *API) CreateRepo(ctx context.Context, name, description string) (tusk.Re
 }
 
 func (a *API) createRepo(ctx context.Context, name, typ, description string) (tusk.Repo, error) {
+	var r tusk.Repo
+	err := a.db.Update(ctx, func(tx *meta.Tx) error {
+		var err error
+		r, err = insertRepo(ctx, tx, name, typ, description)
+		return err
+	})
+	return r, err
+}
+
+// insertRepo stores a new repo within tx.
+func insertRepo(ctx context.Context, tx *meta.Tx, name, typ, description string) (tusk.Repo, error) {
 	if err := tusk.ValidateRepoName(name); err != nil {
 		return tusk.Repo{}, err
 	}
 	r := tusk.Repo{Project: project, Name: name, Type: typ, Description: description, Created: now()}
-	err := a.db.Update(ctx, func(tx *meta.Tx) error { return tx.CreateRepo(ctx, r) })
-	if err != nil {
+	if err := tx.CreateRepo(ctx, r); err != nil {
 		return tusk.Repo{}, fmt.Errorf("create repo %s: %w", name, err)
 	}
 	return r, nil

@@ -157,6 +157,13 @@ func testCommitProvenance(t *testing.T, db *meta.DB) {
 	if got := commitProvenance(t, db, "out", "o2"); len(got) != 0 {
 		t.Errorf("provenance of o2 = %v, want none", got)
 	}
+	// Cleared and recorded anew, as propagation within a batch does.
+	a2 := tusk.CommitRef{Repo: "a", Branch: "master", ID: "x2"}
+	addCommitProvenance(t, db, "out", "o2", a)
+	update(t, db, func(tx *meta.Tx) error { return tx.ClearCommitProvenance(t.Context(), project, "out", "o1") })
+	addCommitProvenance(t, db, "out", "o1", a2, b)
+	diff(t, "provenance of o1 recorded anew", []tusk.CommitRef{a2, b}, commitProvenance(t, db, "out", "o1"))
+	diff(t, "provenance of o2, another commit", []tusk.CommitRef{a}, commitProvenance(t, db, "out", "o2"))
 }
 
 func testCommitDelete(t *testing.T, db *meta.DB) {
