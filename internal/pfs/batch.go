@@ -117,3 +117,7 @@ func (b *Batch) DeleteBranch(ctx context.Context, repo, name string, force bool)
 	}
 	return nil
 }
+
+// Tx is the metadata transaction the batch runs in, for changes beyond
+// the file system's (a pipeline's records) that must commit with it.
+func (b *Batch) Tx() *meta.Tx { return b.tx }

@@ -1,0 +1,67 @@
+package txn
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// check refuses a request that is not exactly one operation.
+func check(req tusk.TxnRequest) error {
+	n := 0
+	for _, set := range []bool{req.CreateRepo != nil, req.StartCommit != nil, req.FinishCommit != nil,
+		req.CreateBranch != nil, req.DeleteBranch != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return tusk.Errorf(tusk.KindInvalid, "a transaction request holds one operation, not %d", n)
+	}
+	return nil
+}
+
+// run applies reqs within tx, as the commit set id, and returns their
+// responses and the batch whose events to publish once tx committed.
+func (s *Service) run(ctx context.Context, tx *meta.Tx, id string, reqs []tusk.TxnRequest) ([]tusk.TxnResponse, *pfs.Batch, error) {
+	b := s.pfs.Batch(tx, id)
+	responses := make([]tusk.TxnResponse, len(reqs))
+	for i, req := range reqs {
+		var err error
+		responses[i], err = apply(ctx, b, req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("request %d of %d (%s): %w", i+1, len(reqs), req, err)
+		}
+	}
+	return responses, b, nil
+}
+
+func apply(ctx context.Context, b *pfs.Batch, req tusk.TxnRequest) (tusk.TxnResponse, error) {
+	var resp tusk.TxnResponse
+	var err error
+	switch {
+	case req.CreateRepo != nil:
+		_, err = b.CreateRepo(ctx, req.CreateRepo.Name, req.CreateRepo.Description)
+	case req.StartCommit != nil:
+		var c tusk.Commit
+		c, err = b.StartCommit(ctx, req.StartCommit.Repo, req.StartCommit.Branch, req.StartCommit.Description)
+		resp.Commit = &c
+	case req.FinishCommit != nil:
+		var ref tusk.Ref
+		if ref, err = tusk.ParseRef(req.FinishCommit.Ref); err == nil {
+			_, err = b.FinishCommit(ctx, ref, req.FinishCommit.Description)
+		}
+	case req.CreateBranch != nil:
+		r := req.CreateBranch
+		_, err = b.CreateBranch(ctx, r.Repo, r.Name, r.Head, r.Provenance)
+	case req.DeleteBranch != nil:
+		r := req.DeleteBranch
+		err = b.DeleteBranch(ctx, r.Repo, r.Name, r.Force)
+	default:
+		err = check(req)
+	}
+	return resp, err
+}
