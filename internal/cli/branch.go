@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -94,9 +95,9 @@ func branchRefs(refs []tusk.BranchRef) string {
 }
 
 func printBranches(p printer, bs []tusk.Branch) error {
-	return printAll(p, []string{"BRANCH", "HEAD", "PROVENANCE"}, func(b tusk.Branch) []string {
-		return []string{b.Name, orDash(b.Head), branchRefs(b.Provenance)}
-	}, bs)
+	return printAllAs(p, []string{"BRANCH", "HEAD", "TRIGGER", "CREATOR", "CREATED"}, func(b tusk.Branch) []string {
+		return []string{b.Name, orDash(b.Head), "-", "-", p.timestamp(b.Created)}
+	}, as(pachapi.BranchInfoFrom), bs)
 }
 
 func newInspectBranchCommand(g *globals) *cobra.Command {
@@ -124,7 +125,7 @@ func newInspectBranchCommand(g *globals) *cobra.Command {
 
 func printBranch(p printer, b tusk.Branch) error {
 	if p.json {
-		return p.object(b)
+		return p.object(pachapi.BranchInfoFrom(b))
 	}
 	tw := p.fields()
 	row(tw, "Name:", b.Repo+"@"+b.Name)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -66,15 +67,24 @@ func newFinishCommitCommand(g *globals) *cobra.Command {
 func newInspectCommitCommand(g *globals) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
-		Use:   "commit <repo>@<branch-or-id>",
+		Use:   "commit <repo>@<branch-or-id> | <commit-id>",
 		Short: "Show a commit's details",
 		Long: `Show a commit's details: parent, children, state, size and provenance (the
-upstream commits it was computed from).
+upstream commits it was computed from). A bare commit ID shows its commit
+set: the commits of every repo that one change made (with -o json,
+{"commit_set": {"id"}, "commits": [...]}).
 
 ` + outputHelp + ".",
 		Example: "  tusk inspect commit images@master\n  tusk inspect commit images@master^\n  tusk inspect commit images@master.1",
-		Args:    exactArgs(1, "repo@branch or repo@commit-id"),
+		Args:    exactArgs(1, "repo@branch, repo@commit-id or a commit ID"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			if isCommitSetID(args[0]) {
+				cs, err := c.CommitSet(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				return printCommitSet(p, commitSet{ID: args[0], Commits: cs})
+			}
 			ci, err := c.InspectCommit(ctx, args[0])
 			if err != nil {
 				return err
@@ -88,7 +98,7 @@ upstream commits it was computed from).
 
 func printCommit(p printer, c tusk.Commit) error {
 	if p.json {
-		return p.object(c)
+		return p.object(pachapi.CommitInfoFrom(c))
 	}
 	finished := "-"
 	if c.Finished != nil {

@@ -11,10 +11,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
+	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-var commitHeader = []string{"REPO", "BRANCH", "COMMIT", "FINISHED", "SIZE", "ORIGIN", "DESCRIPTION"}
+var commitHeader = []string{"PROJECT", "REPO", "COMMIT", "FINISHED", "SIZE", "ORIGIN", "CREATOR", "DESCRIPTION"}
+
+// commitShape is a commit as pachctl prints it in JSON.
+var commitShape = as(pachapi.CommitInfoFrom)
 
 func commitCells(p printer) func(tusk.Commit) []string {
 	return func(c tusk.Commit) []string {
@@ -22,7 +27,7 @@ func commitCells(p printer) func(tusk.Commit) []string {
 		if c.Finished != nil {
 			finished = p.ago(*c.Finished)
 		}
-		return []string{c.Repo, orDash(c.Branch), c.ID, finished, humanSize(c.SizeBytes), c.Origin, commitDescription(c)}
+		return []string{spec.DefaultProject, c.Repo, c.ID, finished, humanSize(c.SizeBytes), c.Origin, "-", commitDescription(c)}
 	}
 }
 
@@ -54,18 +59,21 @@ func newListCommitCommand(g *globals) *cobra.Command {
 	var opts listCommitOptions
 	var output string
 	cmd := &cobra.Command{
-		Use:   "commit <repo>[@<branch-or-id>] | <commit-id>",
+		Use:   "commit [<repo>[@<branch-or-id>] | <commit-id>]",
 		Short: "List commits",
 		Long: `List commits newest first: the history of a branch or commit (repo@ref), every
 commit of a repo (repo), or the commits of a commit set (a bare commit ID).
+Without an argument it lists commit sets, one row each, as pachctl does
+(with -o json, {"commit_set": {"id"}, "commits": [...]} per line): a
+set's PROGRESS is its commits finished + failed / total.
 --from ID stops at that commit (listing only those that came after it);
 --origin USER or AUTO keeps the commits that users made, or that pipelines
 and propagation made. --all is accepted for pachctl's scripts: every commit
 is listed anyway.
 
 ` + outputHelp + ".",
-		Example: "  tusk list commit images@master -n 10\n  tusk list commit images",
-		Args:    exactArgs(1, "repo, repo@ref or a commit ID"),
+		Example: "  tusk list commit images@master -n 10\n  tusk list commit images\n  tusk list commit",
+		Args:    rangeArgs(0, 1, "at most one repo, repo@ref or commit ID"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			if opts.number < 0 {
 				return usagef("-n %d: want a positive number of commits", opts.number)
@@ -73,6 +81,16 @@ is listed anyway.
 			opts.origin = strings.ToUpper(opts.origin)
 			if opts.origin != "" && opts.origin != tusk.OriginUser && opts.origin != tusk.OriginAuto {
 				return usagef("--origin %q: want USER or AUTO", opts.origin)
+			}
+			if len(args) == 0 {
+				if opts.from != "" || opts.origin != "" {
+					return usagef("--from and --origin need a repo: commit sets span repos")
+				}
+				sets, err := listCommitSets(ctx, c, opts.number)
+				if err != nil {
+					return err
+				}
+				return printAllAs(p, commitSetHeader, commitSetCells(p), commitSetShape, sets)
 			}
 			return runListCommit(ctx, c, opts, args[0], p)
 		}),
@@ -95,9 +113,9 @@ func runListCommit(ctx context.Context, c *client.Client, opts listCommitOptions
 		if opts.number > 0 && len(cs) > opts.number {
 			cs = cs[:opts.number]
 		}
-		return printAll(p, commitHeader, commitCells(p), cs)
+		return printAllAs(p, commitHeader, commitCells(p), commitShape, cs)
 	}
-	l := newList(p, commitHeader, commitCells(p))
+	l := newListAs(p, commitHeader, commitCells(p), commitShape)
 	filtered := opts.from != "" || opts.origin != ""
 	limit, n := opts.number, 0
 	if filtered {
@@ -142,7 +160,7 @@ with status 1.
 			if err != nil {
 				return err
 			}
-			if err := printAll(p, commitHeader, commitCells(p), cs); err != nil {
+			if err := printAllAs(p, commitHeader, commitCells(p), commitShape, cs); err != nil {
 				return err
 			}
 			return commitErrors(cs)
@@ -225,7 +243,7 @@ func runSubscribeCommit(ctx context.Context, c *client.Client, opts subscribeOpt
 		}
 		seen[ci.ID] = true
 		if p.json {
-			return p.line(ci)
+			return p.line(pachapi.CommitInfoFrom(ci))
 		}
 		row(tw, cells(ci)...)
 		return tw.Flush()

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -67,7 +68,7 @@ the current heads of its inputs are listed, to check globs and joins.
 			if state != "" && !slices.Contains(datumStates, state) {
 				return usagef("--state %q: want one of %s", opts.state, strings.ToLower(strings.Join(datumStates, ", ")))
 			}
-			l := newList(p, datumHeader, datumCells)
+			l := newListAs(p, datumHeader, datumCells, as(pachapi.DatumInfoFrom))
 			var err error
 			if opts.file != "" {
 				err = dryRunDatums(ctx, g, c, opts.file, l.add)
@@ -127,7 +128,7 @@ func newInspectDatumCommand(g *globals) *cobra.Command {
 
 func printDatum(p printer, d tusk.DatumInfo) error {
 	if p.json {
-		return p.object(d)
+		return p.object(pachapi.DatumInfoFrom(d))
 	}
 	when := func(t *time.Time) string {
 		if t == nil {

@@ -18,14 +18,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/testenv"
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func commitIDs(cs []tusk.Commit) []string {
+func commitIDs(cs []pachapi.CommitInfo) []string {
 	ids := make([]string, len(cs))
 	for i, c := range cs {
-		ids[i] = c.ID
+		ids[i] = c.Commit.ID
 	}
 	return ids
 }
@@ -42,9 +42,12 @@ func TestE2ECommits(t *testing.T) {
 	wantContains(t, "second open commit", stderr, "already has an open commit "+first, "\n  finish it with: tusk finish commit imgs@master")
 
 	e.runIn(strings.NewReader("1"), "put", "file", "imgs@master:/one")
-	c := object[tusk.Commit](e, "inspect", "commit", "imgs@"+first)
-	if c.State != tusk.CommitStarted || c.Files != 1 || c.Description != "first import" {
+	c := object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@"+first)
+	if !c.Finished.IsZero() || c.Description != "first import" {
 		t.Errorf("open commit after put file: %+v", c)
+	}
+	if files := lines[pachapi.FileInfo](e, "list", "file", "imgs@"+first); len(files) != 1 {
+		t.Errorf("open commit after put file holds %d files, want 1", len(files))
 	}
 
 	// wait commit blocks until the commit is finished.
@@ -65,7 +68,7 @@ func TestE2ECommits(t *testing.T) {
 	e.run("finish", "commit", "imgs@master")
 	select {
 	case err := <-waited:
-		if err != nil || !strings.Contains(waitOut.String(), `"state":"FINISHED"`) {
+		if err != nil || !strings.Contains(waitOut.String(), `"finished":"`) {
 			t.Errorf("wait commit: %v, output %s", err, waitOut.String())
 		}
 	case <-time.After(10 * time.Second):
@@ -76,30 +79,30 @@ func TestE2ECommits(t *testing.T) {
 	for _, f := range []string{"two", "three", "four"} {
 		e.runIn(strings.NewReader(f), "put", "file", "imgs@master:/"+f)
 	}
-	all := lines[tusk.Commit](e, "list", "commit", "imgs@master")
-	if len(all) != 4 || all[3].ID != first {
+	all := commitIDs(lines[pachapi.CommitInfo](e, "list", "commit", "imgs@master"))
+	if len(all) != 4 || all[3] != first {
 		t.Fatalf("list commit: %d commits, want 4 ending with %s", len(all), first)
 	}
-	if got := lines[tusk.Commit](e, "list", "commit", "imgs@master", "-n", "2"); !cmp.Equal(commitIDs(got), commitIDs(all[:2])) {
-		t.Errorf("list commit -n 2 = %v, want %v", commitIDs(got), commitIDs(all[:2]))
+	if got := commitIDs(lines[pachapi.CommitInfo](e, "list", "commit", "imgs@master", "-n", "2")); !cmp.Equal(got, all[:2]) {
+		t.Errorf("list commit -n 2 = %v, want %v", got, all[:2])
 	}
 	out := e.run("list", "commit", "imgs@master", "-n", "2")
-	wantContains(t, "list commit table", out, "REPO", "BRANCH", "COMMIT", "FINISHED", "SIZE", "ORIGIN", "DESCRIPTION", all[0].ID, "USER", "ago")
+	wantContains(t, "list commit table", out, "PROJECT", "REPO", "COMMIT", "FINISHED", "SIZE", "ORIGIN", "CREATOR", "DESCRIPTION", all[0], "USER", "ago")
 	if n := strings.Count(out, "\n"); n != 3 {
 		t.Errorf("list commit -n 2 printed %d lines, want a header and 2 rows:\n%s", n, out)
 	}
 
 	// References.
 	for ref, want := range map[string]string{
-		"imgs@master":       all[0].ID,
-		"imgs@master^":      all[1].ID,
-		"imgs@master~2":     all[2].ID,
-		"imgs@master^^^":    all[3].ID,
-		"imgs@master.1":     first,
-		"imgs@master.2":     all[2].ID,
-		"imgs@" + all[1].ID: all[1].ID,
+		"imgs@master":    all[0],
+		"imgs@master^":   all[1],
+		"imgs@master~2":  all[2],
+		"imgs@master^^^": all[3],
+		"imgs@master.1":  first,
+		"imgs@master.2":  all[2],
+		"imgs@" + all[1]: all[1],
 	} {
-		if got := object[tusk.Commit](e, "inspect", "commit", ref).ID; got != want {
+		if got := object[pachapi.CommitInfo](e, "inspect", "commit", ref).Commit.ID; got != want {
 			t.Errorf("inspect commit %s = %s, want %s", ref, got, want)
 		}
 	}
@@ -108,12 +111,12 @@ func TestE2ECommits(t *testing.T) {
 	}
 	e.fail(1, "get", "file", "imgs@master~2:/three")
 	wantContains(t, "inspect commit table", e.run("inspect", "commit", "imgs@master^"),
-		"Commit:", "imgs@"+all[1].ID, "Parent:", all[2].ID, "Children:", all[0].ID, "State:", "FINISHED", "Provenance:")
+		"Commit:", "imgs@"+all[1], "Parent:", all[2], "Children:", all[0], "State:", "FINISHED", "Provenance:")
 
 	// Squash a middle commit: its data lives on in its child.
 	e.run("squash", "commit", "imgs@master^")
-	after := lines[tusk.Commit](e, "list", "commit", "imgs@master")
-	if diff := cmp.Diff([]string{all[0].ID, all[2].ID, all[3].ID}, commitIDs(after)); diff != "" {
+	after := lines[pachapi.CommitInfo](e, "list", "commit", "imgs@master")
+	if diff := cmp.Diff([]string{all[0], all[2], all[3]}, commitIDs(after)); diff != "" {
 		t.Errorf("after squash (-want +got):\n%s", diff)
 	}
 	if got := e.run("get", "file", "imgs@master:/three"); got != "three" {
@@ -126,13 +129,13 @@ func TestE2ECommits(t *testing.T) {
 	stderr = e.fail(1, "delete", "commit", "imgs@master^")
 	wantContains(t, "delete a non-head", stderr, "has children", "\n  squash it instead")
 	e.run("delete", "commit", "imgs@master")
-	if got := object[tusk.Commit](e, "inspect", "commit", "imgs@master").ID; got != all[2].ID {
-		t.Errorf("after delete commit, master = %s, want %s", got, all[2].ID)
+	if got := object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@master").Commit.ID; got != all[2] {
+		t.Errorf("after delete commit, master = %s, want %s", got, all[2])
 	}
 	e.fail(1, "inspect", "file", "imgs@master:/four")
 	// By bare commit (set) ID.
-	e.run("delete", "commit", all[2].ID)
-	if got := object[tusk.Commit](e, "inspect", "commit", "imgs@master").ID; got != first {
+	e.run("delete", "commit", all[2])
+	if got := object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@master").Commit.ID; got != first {
 		t.Errorf("after delete commit by ID, master = %s, want %s", got, first)
 	}
 }
@@ -145,25 +148,35 @@ func TestE2EProvenanceAndCommitSets(t *testing.T) {
 	e.run("create", "branch", "clean@master", "-p", "raw@master")
 	e.runIn(strings.NewReader("y"), "put", "file", "raw@master:/y")
 
-	rawHead := object[tusk.Commit](e, "inspect", "commit", "raw@master")
-	out := object[tusk.Commit](e, "inspect", "commit", "clean@master")
-	if out.ID != rawHead.ID || out.Origin != tusk.OriginAuto || out.State != tusk.CommitStarted {
-		t.Fatalf("downstream commit %+v, want an open AUTO commit with ID %s", out, rawHead.ID)
+	rawHead := object[pachapi.CommitInfo](e, "inspect", "commit", "raw@master").Commit.ID
+	out := object[pachapi.CommitInfo](e, "inspect", "commit", "clean@master")
+	if out.Commit.ID != rawHead || out.Origin.Kind != "AUTO" || !out.Finished.IsZero() {
+		t.Fatalf("downstream commit %+v, want an open AUTO commit with ID %s", out, rawHead)
 	}
-	if len(out.Provenance) != 1 || out.Provenance[0].Repo != "raw" || out.Provenance[0].ID != rawHead.ID {
-		t.Errorf("downstream provenance = %+v", out.Provenance)
+	if prov := out.DirectProvenance; len(prov) != 1 || prov[0].Repo.Name != "raw" || prov[0].ID != rawHead || prov[0].Branch.Name != "master" {
+		t.Errorf("downstream provenance = %+v", prov)
 	}
-	wantContains(t, "inspect commit provenance", e.run("inspect", "commit", "clean@master"), "raw@"+rawHead.ID+" (master)", "AUTO")
+	wantContains(t, "inspect commit provenance", e.run("inspect", "commit", "clean@master"), "raw@"+rawHead+" (master)", "AUTO")
 	stderr := e.fail(1, "start", "commit", "clean@master")
 	wantContains(t, "start commit on a branch with provenance", stderr, "provenance")
 
-	set := lines[tusk.Commit](e, "list", "commit", rawHead.ID)
+	set := lines[pachapi.CommitInfo](e, "list", "commit", rawHead)
 	if len(set) != 2 {
 		t.Errorf("list commit <set id>: %d commits, want 2", len(set))
 	}
+	cs := object[pachapi.CommitSetInfo](e, "inspect", "commit", rawHead)
+	if cs.CommitSet.ID != rawHead || len(cs.Commits) != 2 {
+		t.Errorf("inspect commit <set id> = %+v, want the set's 2 commits", cs)
+	}
+	sets := lines[pachapi.CommitSetInfo](e, "list", "commit")
+	if len(sets) < 2 || sets[0].CommitSet.ID != rawHead || len(sets[0].Commits) != 2 {
+		t.Errorf("list commit = %+v, want the set of %s (2 commits) first, then the earlier ones", sets, rawHead)
+	}
+	// raw's commit is finished, clean's open.
+	wantContains(t, "list commit table", e.run("list", "commit"), "SUBCOMMITS", "PROGRESS", rawHead, "1 + 0 / 2")
 	e.run("finish", "commit", "clean@master")
-	done := lines[tusk.Commit](e, "wait", "commit", rawHead.ID)
-	if len(done) != 2 || done[0].State != tusk.CommitFinished || done[1].State != tusk.CommitFinished {
+	done := lines[pachapi.CommitInfo](e, "wait", "commit", rawHead)
+	if len(done) != 2 || done[0].Finished.IsZero() || done[1].Finished.IsZero() {
 		t.Errorf("wait commit <set id> = %+v", done)
 	}
 }
@@ -172,6 +185,8 @@ func TestE2ESubscribeCommit(t *testing.T) {
 	e := startServer(t)
 	e.run("create", "repo", "imgs")
 	e.runIn(strings.NewReader("1"), "put", "file", "imgs@master:/1")
+	head := func() string { return object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@master").Commit.ID }
+	first := head()
 	cmd := exec.Command(tuskBin, "subscribe", "commit", "imgs@master", "-o", "json")
 	cmd.Env = e.env
 	stdout, err := cmd.StdoutPipe()
@@ -182,11 +197,11 @@ func TestE2ESubscribeCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	got := make(chan tusk.Commit)
+	got := make(chan pachapi.CommitInfo)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			var c tusk.Commit
+			var c pachapi.CommitInfo
 			if json.Unmarshal(sc.Bytes(), &c) == nil {
 				got <- c
 			}
@@ -194,20 +209,20 @@ func TestE2ESubscribeCommit(t *testing.T) {
 		close(got)
 		io.Copy(io.Discard, stdout)
 	}()
-	next := func() tusk.Commit {
+	next := func() pachapi.CommitInfo {
 		select {
 		case c := <-got:
 			return c
 		case <-time.After(10 * time.Second):
 			t.Fatal("subscribe commit printed nothing for 10s")
 		}
-		return tusk.Commit{}
+		return pachapi.CommitInfo{}
 	}
-	if c := next(); c.Files != 1 {
-		t.Errorf("first commit printed = %+v, want the existing one", c)
+	if c := next(); c.Commit.ID != first {
+		t.Errorf("first commit printed = %+v, want the existing one, %s", c, first)
 	}
 	e.runIn(strings.NewReader("2"), "put", "file", "imgs@master:/2")
-	if c := next(); c.Files != 2 || c.Repo != "imgs" {
+	if c := next(); c.Commit.ID != head() || c.Commit.Repo.Name != "imgs" {
 		t.Errorf("next commit printed = %+v, want the new one", c)
 	}
 	cmd.Process.Signal(syscall.SIGINT)
@@ -257,7 +272,7 @@ func waitSocket(t *testing.T, pid int) {
 func TestE2EFindCommit(t *testing.T) {
 	e := startServer(t)
 	e.run("create", "repo", "r")
-	head := func() string { return object[tusk.Commit](e, "inspect", "commit", "r@master").ID }
+	head := func() string { return object[pachapi.CommitInfo](e, "inspect", "commit", "r@master").Commit.ID }
 	e.runIn(strings.NewReader("1"), "put", "file", "r@master:/a")
 	added := head()
 	e.runIn(strings.NewReader("x"), "put", "file", "r@master:/b")
@@ -283,14 +298,14 @@ func TestE2EFindCommit(t *testing.T) {
 	wantContains(t, "find commit of a missing repo", e.fail(1, "find", "commit", "nope@master:/a"), "nope")
 
 	// list commit --from stops at a commit; --origin filters.
-	after := lines[tusk.Commit](e, "list", "commit", "r@master", "--from", added, "--all")
-	if len(after) != 4 || after[0].ID != deleted {
+	after := lines[pachapi.CommitInfo](e, "list", "commit", "r@master", "--from", added, "--all")
+	if len(after) != 4 || after[0].Commit.ID != deleted {
 		t.Errorf("list commit --from the first commit: %d commits, want the 4 after it, newest first", len(after))
 	}
-	if cs := lines[tusk.Commit](e, "list", "commit", "r@master", "--from", added, "-n", "2", "--origin", "user"); len(cs) != 2 || cs[1].ID == added {
+	if cs := lines[pachapi.CommitInfo](e, "list", "commit", "r@master", "--from", added, "-n", "2", "--origin", "user"); len(cs) != 2 || cs[1].Commit.ID == added {
 		t.Errorf("list commit --from -n 2 --origin user: %+v", cs)
 	}
-	if cs := lines[tusk.Commit](e, "list", "commit", "r@master", "--origin", "AUTO"); len(cs) != 0 {
+	if cs := lines[pachapi.CommitInfo](e, "list", "commit", "r@master", "--origin", "AUTO"); len(cs) != 0 {
 		t.Errorf("list commit --origin AUTO of a repo only users wrote: %d commits", len(cs))
 	}
 	wantContains(t, "list commit --origin bad", e.fail(2, "list", "commit", "r", "--origin", "robot"), "want USER or AUTO")

@@ -16,8 +16,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/pachapi"
 )
 
 func randomBytes(seed uint64, n int) []byte {
@@ -62,16 +61,16 @@ func tarball(t *testing.T, zip bool, files map[string]string) []byte {
 // paths lists the file paths under dir in commit.
 func paths(e *e2e, commit, dir string) []string {
 	var out []string
-	for _, fi := range lines[tusk.FileInfo](e, "glob", "file", commit+":"+strings.TrimSuffix(dir, "/")+"/**") {
-		if fi.Type == "file" {
-			out = append(out, fi.Path)
+	for _, fi := range lines[pachapi.FileInfo](e, "glob", "file", commit+":"+strings.TrimSuffix(dir, "/")+"/**") {
+		if fi.FileType == "FILE" {
+			out = append(out, fi.File.Path)
 		}
 	}
 	return out
 }
 
 func commitCount(e *e2e, repo string) int {
-	return len(lines[tusk.Commit](e, "list", "commit", repo))
+	return len(lines[pachapi.CommitInfo](e, "list", "commit", repo))
 }
 
 func TestE2EPutFile(t *testing.T) {
@@ -189,9 +188,8 @@ func TestE2EPutManyFilesIsOneCommit(t *testing.T) {
 	if n := len(paths(e, "many@master", "/big")); n != 2000 {
 		t.Errorf("%d files under /big, want 2000", n)
 	}
-	c := object[tusk.Commit](e, "inspect", "commit", "many@master")
-	if c.Files != 2001 {
-		t.Errorf("head commit holds %d files, want 2001", c.Files)
+	if n := len(paths(e, "many@master", "/")); n != 2001 {
+		t.Errorf("head commit holds %d files, want 2001", n)
 	}
 }
 
@@ -290,20 +288,20 @@ func TestE2EFileCommands(t *testing.T) {
 
 	out := e.run("list", "file", "imgs@master:/d")
 	wantContains(t, "list file", out, "NAME", "TYPE", "SIZE", "/d/a.csv", "file", "/d/sub/", "dir", "3 B")
-	fis := lines[tusk.FileInfo](e, "list", "file", "imgs@master:/d")
-	if len(fis) != 3 || fis[2].Path != "/d/sub/" || fis[2].Type != "dir" {
+	fis := lines[pachapi.FileInfo](e, "list", "file", "imgs@master:/d")
+	if len(fis) != 3 || fis[2].File.Path != "/d/sub/" || fis[2].FileType != "DIR" || fis[2].File.Commit.Repo.Name != "imgs" || fis[2].File.Commit.Branch.Name != "master" {
 		t.Errorf("list file -o json = %+v", fis)
 	}
 	var globbed []string
-	for _, fi := range lines[tusk.FileInfo](e, "glob", "file", "imgs@master:/d/*.csv") {
-		globbed = append(globbed, fi.Path)
+	for _, fi := range lines[pachapi.FileInfo](e, "glob", "file", "imgs@master:/d/*.csv") {
+		globbed = append(globbed, fi.File.Path)
 	}
 	if diff := cmp.Diff([]string{"/d/a.csv", "/d/b.csv"}, globbed); diff != "" {
 		t.Errorf("glob /d/*.csv (-want +got):\n%s", diff)
 	}
 	wantContains(t, "glob file table", e.run("glob", "file", "imgs@master:/d/*"), "/d/sub/", "/d/a.csv")
-	fi := object[tusk.FileInfo](e, "inspect", "file", "imgs@master:/d/b.csv")
-	if fi.Type != "file" || fi.SizeBytes != 2 || len(fi.Hash) != 64 {
+	fi := object[pachapi.FileInfo](e, "inspect", "file", "imgs@master:/d/b.csv")
+	if fi.FileType != "FILE" || fi.SizeBytes != 2 || len(fi.Hash) != 44 {
 		t.Errorf("inspect file = %+v", fi)
 	}
 	wantContains(t, "inspect dir", e.run("inspect", "file", "imgs@master:/d"), "Type:", "dir", "Files:", "3")

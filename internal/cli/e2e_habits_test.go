@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -27,21 +28,21 @@ func TestE2EEditPipeline(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "pipeline wc unchanged") {
 		t.Fatalf("edit pipeline with an editor that changes nothing: exit %d, %s", code, stderr)
 	}
-	if v := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc").Version; v != 1 {
+	if v := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc").Version; v != 1 {
 		t.Errorf("an unchanged edit made version %d", v)
 	}
 
 	e.withEditor(`sed -i 's/count words/count every word/'`).run("edit", "pipeline", "wc")
-	pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc")
-	if pi.Version != 2 || pi.Description != "count every word" {
-		t.Errorf("after editing the JSON: version %d, description %q", pi.Version, pi.Description)
+	pi := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc")
+	if pi.Version != 2 || pi.Details.Description != "count every word" {
+		t.Errorf("after editing the JSON: version %d, description %q", pi.Version, pi.Details.Description)
 	}
 
 	// YAML: the editor gets block-style YAML, field order kept.
 	yamlEditor := `f() { grep -q '^pipeline:' "$1" && grep -q '^  name: wc' "$1" && sed -i 's/count every word/count in YAML/' "$1"; }; f`
 	e.withEditor(yamlEditor).run("edit", "pipeline", "wc", "-o", "yaml", "--reprocess")
-	if pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc"); pi.Version != 3 || pi.Description != "count in YAML" {
-		t.Errorf("after editing the YAML: version %d, description %q", pi.Version, pi.Description)
+	if pi := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc"); pi.Version != 3 || pi.Details.Description != "count in YAML" {
+		t.Errorf("after editing the YAML: version %d, description %q", pi.Version, pi.Details.Description)
 	}
 
 	_, stderr, code = e.withEditor(`sed -i 's/"glob": "[^"]*"/"glob": "[["/'`).exec(nil, "edit", "pipeline", "wc")
@@ -86,24 +87,24 @@ func TestE2EPachctlHabits(t *testing.T) {
 	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
 	e.waitJobs(e.headJob("wc"))
 	e.eventually("wc runs", func() bool {
-		return len(lines[tusk.PipelineInfo](e, "list", "pipeline", "--state", "running")) == 1
+		return len(lines[pachapi.PipelineInfo](e, "list", "pipeline", "--state", "running")) == 1
 	})
 	for state, want := range map[string]int{"PIPELINE_RUNNING": 1, "paused,crashing": 0} {
-		if got := lines[tusk.PipelineInfo](e, "list", "pipeline", "--state", state); len(got) != want {
+		if got := lines[pachapi.PipelineInfo](e, "list", "pipeline", "--state", state); len(got) != want {
 			t.Errorf("list pipeline --state %s: %d pipelines, want %d", state, len(got), want)
 		}
 	}
 	for state, want := range map[string]int{"JOB_SUCCESS": 1, "failure": 0} {
-		if got := lines[tusk.JobInfo](e, "list", "job", "-x", "--state", state); len(got) != want {
+		if got := lines[pachapi.JobInfo](e, "list", "job", "-x", "--state", state); len(got) != want {
 			t.Errorf("list job --state %s: %d jobs, want %d", state, len(got), want)
 		}
 	}
 	// Without -p or an ID, list job prints job sets, as pachctl does.
-	sets := lines[jobSet](e, "list", "job")
-	if len(sets) == 0 || len(sets[0].Jobs) != 1 || sets[0].Jobs[0].Pipeline != "wc" || sets[0].JobSet.ID != sets[0].Jobs[0].ID {
+	sets := lines[pachapi.JobSetInfo](e, "list", "job")
+	if len(sets) == 0 || len(sets[0].Jobs) != 1 || sets[0].Jobs[0].Job.Pipeline.Name != "wc" || sets[0].JobSet.ID != sets[0].Jobs[0].Job.ID {
 		t.Errorf("list job -o json: %+v, want job sets of wc's jobs", sets)
 	}
-	wantContains(t, "list job", e.run("list", "job"), "SUBJOBS", "PROGRESS", sets[0].JobSet.ID)
+	wantContains(t, "list job", e.run("list", "job"), "SUBJOBS", "PROGRESS", sets[0].JobSet.ID, "1 + 0 / 1")
 	wantContains(t, "a state that does not exist", e.fail(2, "list", "job", "--state", "done"), `--state "done"`, "SUCCESS")
 }
 
@@ -143,9 +144,9 @@ func TestE2EExplainDatum(t *testing.T) {
 	e.waitJobs(second)
 
 	datumOf := func(job, path string) string {
-		for _, d := range lines[tusk.DatumInfo](e, "list", "datum", "wc@"+job) {
-			if len(d.Inputs) == 1 && d.Inputs[0].Path == path {
-				return d.ID
+		for _, d := range lines[pachapi.DatumInfo](e, "list", "datum", "wc@"+job) {
+			if len(d.Data) == 1 && d.Data[0].File.Path == path {
+				return d.Datum.ID
 			}
 		}
 		t.Fatalf("no datum of %s in job %s", path, job)
@@ -184,7 +185,7 @@ func TestE2ELineageFile(t *testing.T) {
 	e := startServer(t, processRunner...)
 	e.run("create", "repo", "words")
 	e.runIn(strings.NewReader("one two\n"), "put", "file", "words@master:/a.txt")
-	userCommit := object[tusk.Commit](e, "inspect", "commit", "words@master").ID
+	userCommit := object[pachapi.CommitInfo](e, "inspect", "commit", "words@master").Commit.ID
 	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
 	e.run("create", "pipeline", "-f", e.writeFile("copy.json", []byte(`{"pipeline": {"name": "copy"},
 	 "transform": {"cmd": ["sh", "-c", "cp $wc /pfs/out/"]}, "input": {"pfs": {"repo": "wc", "glob": "/*"}}}`)))
@@ -224,8 +225,8 @@ func TestE2EJsonnetTemplate(t *testing.T) {
 }
 `))
 	e.run("create", "pipeline", "--jsonnet", tmpl, "--arg", "suffix=1", "--arg", "src=images")
-	pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "edges-1")
-	if pi.Description != "edge detection on images" {
+	pi := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "edges-1")
+	if pi.Details.Description != "edge detection on images" {
 		t.Errorf("the pipeline the template made: %+v", pi)
 	}
 	wantContains(t, "a template without its argument", e.fail(1, "create", "pipeline", "--jsonnet", tmpl, "--arg", "suffix=2"), "evaluate the pipeline template", "src")
@@ -243,12 +244,12 @@ func TestE2EDefaults(t *testing.T) {
 	e.run("create", "defaults", "--cluster", "-f", e.writeFile("defaults.yaml", []byte("create_pipeline_request:\n  datum_tries: 5\n  description: from the defaults\n")))
 	wantContains(t, "inspect defaults", e.run("inspect", "defaults", "--cluster"), `"datum_tries": 5`)
 	e.run("create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
-	pi := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc")
+	pi := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc")
 	var s struct {
 		DatumTries  int    `json:"datum_tries"`
 		Description string `json:"description"`
 	}
-	if err := json.Unmarshal(pi.Spec, &s); err != nil {
+	if err := json.Unmarshal([]byte(pi.EffectiveSpecJSON), &s); err != nil {
 		t.Fatal(err)
 	}
 	if s.DatumTries != 5 || s.Description != "count words" {

@@ -1,13 +1,14 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -17,10 +18,10 @@ func TestE2ERepo(t *testing.T) {
 	e.run("create", "repo", "other")
 
 	out := e.run("list", "repo")
-	wantContains(t, "list repo", out, "NAME", "CREATED", "SIZE (MASTER)", "DESCRIPTION", "imgs", "raw images", "other", "ago")
+	wantContains(t, "list repo", out, "PROJECT", "NAME", "CREATED", "SIZE (MASTER)", "DESCRIPTION", "imgs", "raw images", "other", "ago")
 	var names []string
-	for _, r := range lines[tusk.Repo](e, "list", "repo") {
-		names = append(names, r.Name)
+	for _, r := range lines[pachapi.RepoInfo](e, "list", "repo") {
+		names = append(names, r.Repo.Name)
 	}
 	if diff := cmp.Diff([]string{"imgs", "other"}, names); diff != "" {
 		t.Errorf("list repo -o json names (-want +got):\n%s", diff)
@@ -31,19 +32,19 @@ func TestE2ERepo(t *testing.T) {
 	}
 	wantContains(t, "list branches", e.run("list", "branches", "imgs"), "BRANCH", "HEAD")
 
-	r := object[tusk.Repo](e, "inspect", "repo", "imgs")
-	if r.Name != "imgs" || r.Description != "raw images" || r.Type != "user" {
+	r := object[pachapi.RepoInfo](e, "inspect", "repo", "imgs")
+	if r.Repo.Name != "imgs" || r.Description != "raw images" || r.Repo.Type != "user" || r.Repo.Project.Name != "default" {
 		t.Errorf("inspect repo imgs -o json = %+v", r)
 	}
 	wantContains(t, "inspect repo", e.run("inspect", "repo", "imgs"), "Name:", "imgs", "Description:", "raw images", "Size of HEAD on master:")
 
 	e.run("update", "repo", "imgs", "-d", "camera images")
-	if r := object[tusk.Repo](e, "inspect", "repo", "imgs"); r.Description != "camera images" {
+	if r := object[pachapi.RepoInfo](e, "inspect", "repo", "imgs"); r.Description != "camera images" {
 		t.Errorf("after update repo: description %q", r.Description)
 	}
 
 	e.run("delete", "repo", "other")
-	if rs := lines[tusk.Repo](e, "list", "repo"); len(rs) != 1 || rs[0].Name != "imgs" {
+	if rs := lines[pachapi.RepoInfo](e, "list", "repo"); len(rs) != 1 || rs[0].Repo.Name != "imgs" {
 		t.Errorf("after delete repo other: %+v", rs)
 	}
 
@@ -63,6 +64,9 @@ func TestE2ERepo(t *testing.T) {
 	if raw, js := e.run("inspect", "repo", "imgs", "--raw"), e.run("inspect", "repo", "imgs", "-o", "json"); raw != js {
 		t.Errorf("--raw printed\n%s\nwant what -o json prints:\n%s", raw, js)
 	}
+	if raw, y := e.run("inspect", "repo", "imgs", "-o", "yaml", "--raw"), e.run("inspect", "repo", "imgs", "-o", "yaml"); raw != y {
+		t.Errorf("-o yaml --raw printed\n%s\nwant YAML, as pachctl does:\n%s", raw, y)
+	}
 	stderr = e.fail(2, "list", "repo", "-o", "xml")
 	wantContains(t, "bad -o", stderr, `unknown output format "xml"`, "json or yaml")
 }
@@ -74,33 +78,33 @@ func TestE2EBranch(t *testing.T) {
 	for _, s := range []string{"one", "two", "three"} {
 		e.runIn(strings.NewReader(s), "put", "file", "imgs@master:/f", "-a")
 	}
-	head := object[tusk.Commit](e, "inspect", "commit", "imgs@master")
-	parent := object[tusk.Commit](e, "inspect", "commit", "imgs@master^")
-	if head.Parent != parent.ID {
-		t.Fatalf("master^ = %s, want master's parent %s", parent.ID, head.Parent)
+	head := object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@master")
+	parent := object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@master^").Commit.ID
+	if head.ParentCommit == nil || head.ParentCommit.ID != parent {
+		t.Fatalf("master^ = %s, want master's parent %+v", parent, head.ParentCommit)
 	}
 
 	e.run("create", "branch", "imgs@old", "--head", "master^")
-	if b := object[tusk.Branch](e, "inspect", "branch", "imgs@old"); b.Head != parent.ID {
-		t.Errorf("imgs@old head = %s, want %s (master^)", b.Head, parent.ID)
+	if b := object[pachapi.BranchInfo](e, "inspect", "branch", "imgs@old"); b.Head == nil || b.Head.ID != parent {
+		t.Errorf("imgs@old head = %+v, want %s (master^)", b.Head, parent)
 	}
 	if got := e.run("get", "file", "imgs@old:/f"); got != "onetwo" {
 		t.Errorf("get file imgs@old:/f = %q, want %q", got, "onetwo")
 	}
 	e.run("create", "branch", "imgs@empty")
-	if c := object[tusk.Commit](e, "inspect", "commit", "imgs@empty"); c.Files != 0 || c.State != tusk.CommitFinished {
+	if c := object[pachapi.CommitInfo](e, "inspect", "commit", "imgs@empty"); c.Finished.IsZero() || c.Details.SizeBytes != 0 {
 		t.Errorf("a new branch starts at an empty finished commit; got %+v", c)
 	}
 
 	out := e.run("list", "branch", "imgs")
-	wantContains(t, "list branch", out, "BRANCH", "HEAD", "master", "old", "empty", head.ID, parent.ID)
-	if bs := lines[tusk.Branch](e, "list", "branch", "imgs"); len(bs) != 3 {
+	wantContains(t, "list branch", out, "BRANCH", "HEAD", "master", "old", "empty", head.Commit.ID, parent)
+	if bs := lines[pachapi.BranchInfo](e, "list", "branch", "imgs"); len(bs) != 3 {
 		t.Errorf("list branch -o json: %d branches, want 3", len(bs))
 	}
 
 	e.run("create", "branch", "edges@master", "-p", "imgs@master")
-	b := object[tusk.Branch](e, "inspect", "branch", "edges@master")
-	if diff := cmp.Diff([]tusk.BranchRef{{Repo: "imgs", Branch: "master"}}, b.Provenance); diff != "" {
+	b := object[pachapi.BranchInfo](e, "inspect", "branch", "edges@master")
+	if diff := cmp.Diff([]pachapi.Branch{{Repo: pachapi.RepoOf("imgs"), Name: "master"}}, b.DirectProvenance); diff != "" {
 		t.Errorf("edges@master provenance (-want +got):\n%s", diff)
 	}
 	wantContains(t, "inspect branch", e.run("inspect", "branch", "imgs@master"), "Subvenance:", "edges@master")
@@ -109,7 +113,7 @@ func TestE2EBranch(t *testing.T) {
 	wantContains(t, "delete upstream branch", stderr, "upstream of", "--force")
 	e.run("delete", "branch", "imgs@master", "-f")
 	e.run("delete", "branch", "imgs@old")
-	if bs := lines[tusk.Branch](e, "list", "branch", "imgs"); len(bs) != 1 || bs[0].Name != "empty" {
+	if bs := lines[pachapi.BranchInfo](e, "list", "branch", "imgs"); len(bs) != 1 || bs[0].Branch.Name != "empty" {
 		t.Errorf("after deletes: branches %+v", bs)
 	}
 	e.fail(2, "create", "branch", "imgs")
@@ -120,9 +124,14 @@ func TestE2EConfigAndVersion(t *testing.T) {
 	out := e.run("version")
 	wantContains(t, "version", out, "COMPONENT", "tusk", "server", "api v1")
 	wantContains(t, "completion bash", e.run("completion", "bash"), "bash completion", "__tusk")
-	v := object[versionInfo](e, "version")
-	if v.Client == "" || v.Server == nil || v.Server.APIVersion != "v1" {
-		t.Errorf("version -o json = %+v", v)
+	// As pachctl's --raw: the client's version, then the server's.
+	dec := json.NewDecoder(strings.NewReader(e.run("version", "-o", "json")))
+	var cv, sv pachapi.Version
+	if err := dec.Decode(&cv); err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Decode(&sv); err != nil || cv != sv || cv == (pachapi.Version{}) {
+		t.Errorf("version -o json: client %+v, server %+v (%v), want the same version twice", cv, sv, err)
 	}
 
 	// Without TUSK_ADDRESS the active context decides.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/testenv"
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // failSpec's command complains on standard error and fails; after reads
@@ -45,7 +45,7 @@ func TestE2EWaitCommitReportsFailedJobs(t *testing.T) {
 	e.run("create", "repo", "in")
 	e.run("create", "pipeline", "-f", e.writeFile("fail.json", []byte(failSpec)))
 	e.runIn(strings.NewReader("x\n"), "put", "file", "in@master:/x")
-	id := object[tusk.Commit](e, "inspect", "commit", "in@master").ID
+	id := object[pachapi.CommitInfo](e, "inspect", "commit", "in@master").Commit.ID
 
 	// The input commit itself is fine.
 	e.within(time.Minute, "wait", "commit", "in@master")
@@ -95,7 +95,7 @@ func TestE2EJobFailsWhenWorkersCannotStart(t *testing.T) {
 	_, stderr := e.failWithin(time.Minute, "wait", "commit", id)
 	wantContains(t, "wait commit", stderr, "ghost@"+id+": job FAILURE: "+why, "127.0.0.1:1: connect: connection refused")
 	wantContains(t, "list job", e.run("list", "job", "-p", "ghost"), id, "failure: "+why)
-	if p := object[tusk.PipelineInfo](e, "inspect", "pipeline", "ghost"); p.State != tusk.PipelineCrashing || !strings.Contains(p.Reason, "connection refused") {
+	if p := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "ghost"); p.State != "PIPELINE_CRASHING" || !strings.Contains(p.Reason, "connection refused") {
 		t.Errorf("pipeline ghost is %s (%q), want CRASHING for its registry's refusal", p.State, p.Reason)
 	}
 	resp, err := e.console().Get("http://" + e.addr + "/jobs/ghost/" + id)

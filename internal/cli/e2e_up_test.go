@@ -19,8 +19,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/tuskdata/tusk/internal/blob/s3"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/testenv"
-	"github.com/tuskdata/tusk/internal/tusk"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -267,13 +267,13 @@ func TestE2EJobSurvivesS3Outage(t *testing.T) {
 	// S3 goes down while the datum's command runs, so its output (new
 	// chunks) and the job's output commit are written during the outage.
 	e.eventually("the datum running", func() bool {
-		ds := lines[tusk.DatumInfo](e, "list", "datum", "copy@"+job)
-		return len(ds) == 1 && ds[0].State == tusk.DatumRunning
+		// pachctl's JSON says STARTING for a datum Tusk knows is running.
+		return len(lines[pachapi.DatumInfo](e, "list", "datum", "copy@"+job, "--state", "running")) == 1
 	})
 	proxy.Stop()
 	time.AfterFunc(4*time.Second, proxy.Start)
 	e.waitJobs(job)
-	if j := object[tusk.JobInfo](e, "inspect", "job", "copy@"+job); j.State != tusk.JobSuccess {
+	if j := object[pachapi.JobInfo](e, "inspect", "job", "copy@"+job); j.State != "JOB_SUCCESS" {
 		t.Fatalf("job across an S3 outage: %+v, want success", j)
 	}
 	upper := bytes.Clone(data) // as tr a-z A-Z makes it

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -33,7 +34,7 @@ Directories end with '/' and show the size of everything under them.
 		Example: "  tusk list file images@master\n  tusk list file images@master^:/photos",
 		Args:    exactArgs(1, "repo@ref[:/dir]"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
-			l := newList(p, fileHeader, fileCells)
+			l := newListAs(p, fileHeader, fileCells, fileShape(args[0]))
 			if err := c.ListFiles(ctx, args[0], "", 0, l.add); err != nil {
 				return err
 			}
@@ -63,7 +64,7 @@ Quote the argument so that the shell leaves the pattern alone.
 			if err != nil {
 				return err
 			}
-			l := newList(p, fileHeader, fileCells)
+			l := newListAs(p, fileHeader, fileCells, fileShape(commit))
 			if err := c.GlobFiles(ctx, commit, pattern, l.add); err != nil {
 				return err
 			}
@@ -89,16 +90,24 @@ func newInspectFileCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printFile(p, fi)
+			return printFile(p, fileCommit(args[0]), fi)
 		}),
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
 }
 
-func printFile(p printer, fi tusk.FileInfo) error {
+// fileShape is a file of the commit that arg names, as pachctl prints it in
+// JSON.
+func fileShape(arg string) func(tusk.FileInfo) any {
+	commit := fileCommit(arg)
+	return func(fi tusk.FileInfo) any { return pachapi.FileInfoFrom(commit, fi) }
+}
+
+// printFile prints fi, a file of commit.
+func printFile(p printer, commit pachapi.Commit, fi tusk.FileInfo) error {
 	if p.json {
-		return p.object(fi)
+		return p.object(pachapi.FileInfoFrom(commit, fi))
 	}
 	tw := p.fields()
 	row(tw, "Path:", fi.Path)

@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
+	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -22,7 +24,7 @@ func splitJobArg(s string) (pipeline, id string, err error) {
 	return pipeline, id, nil
 }
 
-var jobHeader = []string{"ID", "PIPELINE", "STARTED", "DURATION", "RESTART", "PROGRESS", "DL", "UL", "STATE"}
+var jobHeader = []string{"PROJECT", "PIPELINE", "ID", "STARTED", "DURATION", "RESTART", "PROGRESS", "DL", "UL", "STATE"}
 
 // jobCells are a job's table cells. Tusk records neither restarts nor
 // transfer sizes per job, so RESTART, DL and UL are "-".
@@ -32,7 +34,7 @@ func jobCells(p printer) func(tusk.JobInfo) []string {
 		if j.Started != nil {
 			started = p.ago(*j.Started)
 		}
-		return []string{j.ID, j.Pipeline, started, jobDuration(j), "-", jobProgress(j), "-", "-", jobState(j)}
+		return []string{spec.DefaultProject, j.Pipeline, j.ID, started, jobDuration(j), "-", jobProgress(j), "-", "-", jobState(j)}
 	}
 }
 
@@ -54,18 +56,18 @@ func jobDuration(j tusk.JobInfo) string {
 	return humanDuration(j.Finished.Sub(*j.Started))
 }
 
-// jobProgress is "processed + skipped / total", followed by the failed
-// and recovered datums when there are any.
+// jobProgress is a job's datums as pachctl counts them: "processed +
+// skipped / total", or "processed + skipped + recovered / total" when some
+// were recovered. Failed datums show in the job's state.
 func jobProgress(j tusk.JobInfo) string {
-	s := fmt.Sprintf("%d + %d / %d", j.DataProcessed, j.DataSkipped, j.DataTotal)
-	if j.DataFailed > 0 {
-		s += fmt.Sprintf(", %d failed", j.DataFailed)
-	}
 	if j.DataRecovered > 0 {
-		s += fmt.Sprintf(", %d recovered", j.DataRecovered)
+		return fmt.Sprintf("%d + %d + %d / %d", j.DataProcessed, j.DataSkipped, j.DataRecovered, j.DataTotal)
 	}
-	return s
+	return fmt.Sprintf("%d + %d / %d", j.DataProcessed, j.DataSkipped, j.DataTotal)
 }
+
+// jobShape is a job as pachctl prints it in JSON.
+var jobShape = as(pachapi.JobInfoFrom)
 
 // listJobOptions are the flags of `list job`.
 type listJobOptions struct {
@@ -89,8 +91,9 @@ func newListJobCommand(g *globals) *cobra.Command {
 (a bare ID: the jobs one change started, one per pipeline it reached).
 Without either it lists job sets, one row each, as pachctl does (with -o
 json, {"job_set": {"id"}, "jobs": [...]} per line); -x lists their jobs
-instead. PROGRESS is datums processed + skipped / total, then failed and
-recovered ones if any.
+instead. A job's PROGRESS is its datums processed + skipped / total (with
+recovered ones before the total, if any); a job set's is its jobs
+succeeded + failed / total.
 
 ` + outputHelp + ".",
 		Example: "  tusk list job\n  tusk list job -p edges -n 5\n  tusk list job 0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21",
@@ -121,12 +124,12 @@ recovered ones if any.
 				if opts.number > 0 && len(sets) > opts.number {
 					sets = sets[:opts.number]
 				}
-				return printAll(p, jobSetHeader, jobSetCells(p), sets)
+				return printAllAs(p, jobSetHeader, jobSetCells(p), jobSetShape, sets)
 			}
 			if opts.number > 0 && len(jobs) > opts.number {
 				jobs = jobs[:opts.number]
 			}
-			return printAll(p, jobHeader, jobCells(p), jobs)
+			return printAllAs(p, jobHeader, jobCells(p), jobShape, jobs)
 		}),
 	}
 	cmd.Flags().StringVarP(&opts.pipeline, "pipeline", "p", "", "list only the jobs of this pipeline")
@@ -162,7 +165,7 @@ func newInspectJobCommand(g *globals) *cobra.Command {
 
 func printJob(p printer, j tusk.JobInfo) error {
 	if p.json {
-		return p.object(j)
+		return p.object(pachapi.JobInfoFrom(j))
 	}
 	inputs := make([]string, len(j.Inputs))
 	for i, in := range j.Inputs {
@@ -221,7 +224,7 @@ one change started.
 			if err != nil {
 				return err
 			}
-			return printAll(p, jobHeader, jobCells(p), jobs)
+			return printAllAs(p, jobHeader, jobCells(p), jobShape, jobs)
 		}),
 	}
 	addOutputFlag(cmd, &output)

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -11,10 +13,8 @@ import (
 // under one ID (the commit set's): what pachctl's list job prints one row
 // of when it is given neither an ID nor a pipeline.
 type jobSet struct {
-	JobSet struct {
-		ID string `json:"id"`
-	} `json:"job_set"`
-	Jobs []tusk.JobInfo `json:"jobs"`
+	ID   string
+	Jobs []tusk.JobInfo
 }
 
 var jobSetHeader = []string{"ID", "SUBJOBS", "PROGRESS", "CREATED", "MODIFIED"}
@@ -28,35 +28,58 @@ func jobSets(jobs []tusk.JobInfo) []jobSet {
 		if !ok {
 			i = len(sets)
 			at[j.ID] = i
-			sets = append(sets, jobSet{})
-			sets[i].JobSet.ID = j.ID
+			sets = append(sets, jobSet{ID: j.ID})
 		}
 		sets[i].Jobs = append(sets[i].Jobs, j)
 	}
 	return sets
 }
 
-// jobSetCells are a job set's table cells: its datums summed over its
-// jobs, when the first was created and when the last changed.
+// jobSetShape is a job set as pachctl prints it in JSON.
+func jobSetShape(s jobSet) any {
+	out := pachapi.JobSetInfo{JobSet: pachapi.JobSet{ID: s.ID}}
+	for _, j := range s.Jobs {
+		out.Jobs = append(out.Jobs, pachapi.JobInfoFrom(j))
+	}
+	return out
+}
+
+// jobSetCells are a job set's table cells: how many of its jobs succeeded
+// and failed (pachctl draws these as a bar of green and red), when the
+// first was created and when the last was.
 func jobSetCells(p printer) func(jobSet) []string {
 	return func(s jobSet) []string {
-		var sum tusk.JobInfo
-		created, modified := s.Jobs[0].Created, time.Time{}
+		ok, failed := 0, 0
+		created, modified := s.Jobs[0].Created, s.Jobs[0].Created
 		for _, j := range s.Jobs {
-			sum.DataProcessed += j.DataProcessed
-			sum.DataSkipped += j.DataSkipped
-			sum.DataTotal += j.DataTotal
-			sum.DataFailed += j.DataFailed
-			sum.DataRecovered += j.DataRecovered
-			if created.After(j.Created) {
-				created = j.Created
+			switch j.State {
+			case tusk.JobSuccess:
+				ok++
+			case tusk.JobFailure, tusk.JobKilled, tusk.JobUnrunnable:
+				failed++
 			}
-			for _, t := range []*time.Time{&j.Created, j.Started, j.Finished} {
-				if t != nil && t.After(modified) {
-					modified = *t
-				}
-			}
+			created, modified = earliest(created, j.Created), latest(modified, j.Created)
 		}
-		return []string{s.JobSet.ID, strconv.Itoa(len(s.Jobs)), jobProgress(sum), p.ago(created), p.ago(modified)}
+		return []string{s.ID, strconv.Itoa(len(s.Jobs)), setProgress(ok, failed, len(s.Jobs)), p.ago(created), p.ago(modified)}
 	}
+}
+
+// setProgress is the PROGRESS of a job or commit set: "succeeded + failed
+// / total"; the rest are still running.
+func setProgress(ok, failed, total int) string {
+	return fmt.Sprintf("%d + %d / %d", ok, failed, total)
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -32,7 +32,8 @@ func addOutputFlag(cmd *cobra.Command, format *string) {
 	cmd.Flags().Lookup("raw").NoOptDefVal = "true"
 }
 
-// rawFlag is --raw: a boolean flag that sets the output format to json.
+// rawFlag is --raw: a boolean flag that sets the output format to json,
+// unless -o gives one (pachctl's --raw -o yaml prints YAML).
 type rawFlag struct{ format *string }
 
 func (f rawFlag) String() string { return "false" }
@@ -40,7 +41,9 @@ func (f rawFlag) Type() string   { return "bool" }
 func (f rawFlag) Set(v string) error {
 	switch v {
 	case "true":
-		*f.format = "json"
+		if *f.format == "" {
+			*f.format = "json"
+		}
 	case "false":
 	default:
 		return fmt.Errorf("--raw takes no value")
@@ -188,6 +191,15 @@ func (p printer) ago(t time.Time) string {
 	return humanDuration(p.now.Sub(t)) + " ago"
 }
 
+// timestamp formats t in RFC 3339, in the printer's time zone, as pachctl
+// prints a branch's creation.
+func (p printer) timestamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(p.now.Location()).Format(time.RFC3339)
+}
+
 // humanDuration formats d the way pachctl (docker's go-units) does.
 func humanDuration(d time.Duration) string {
 	seconds := int(d.Seconds())
@@ -246,10 +258,17 @@ type list[T any] struct {
 	p     printer
 	tw    *tabwriter.Writer
 	cells func(T) []string
+	shape func(T) any // what a line of JSON holds; nil for the item itself
 }
 
 func newList[T any](p printer, header []string, cells func(T) []string) *list[T] {
-	l := &list[T]{p: p, cells: cells}
+	return newListAs(p, header, cells, nil)
+}
+
+// newListAs is newList whose JSON lines hold shape(item): Pachyderm's
+// shape of Tusk's records (package pachapi).
+func newListAs[T any](p printer, header []string, cells func(T) []string, shape func(T) any) *list[T] {
+	l := &list[T]{p: p, cells: cells, shape: shape}
 	if !p.json {
 		l.tw = p.table(header...)
 	}
@@ -257,7 +276,10 @@ func newList[T any](p printer, header []string, cells func(T) []string) *list[T]
 }
 
 func (l *list[T]) add(v T) error {
-	if l.p.json {
+	switch {
+	case l.p.json && l.shape != nil:
+		return l.p.line(l.shape(v))
+	case l.p.json:
 		return l.p.line(v)
 	}
 	row(l.tw, l.cells(v)...)
@@ -273,7 +295,17 @@ func (l *list[T]) flush() error {
 
 // printAll prints a whole list.
 func printAll[T any](p printer, header []string, cells func(T) []string, items []T) error {
-	l := newList(p, header, cells)
+	return printAllAs(p, header, cells, nil, items)
+}
+
+// as turns a conversion into a list's shape.
+func as[T, S any](f func(T) S) func(T) any {
+	return func(v T) any { return f(v) }
+}
+
+// printAllAs prints a whole list whose JSON lines hold shape(item).
+func printAllAs[T any](p printer, header []string, cells func(T) []string, shape func(T) any, items []T) error {
+	l := newListAs(p, header, cells, shape)
 	for _, v := range items {
 		if err := l.add(v); err != nil {
 			return err

@@ -92,12 +92,19 @@ func TestOutputGolden(t *testing.T) {
 		{"inspect_repo", func(p printer) error { return printRepo(p, testRepos[0]) }},
 		{"list_branch", func(p printer) error { return printBranches(p, testBranches) }},
 		{"inspect_branch", func(p printer) error { return printBranch(p, testBranches[0]) }},
-		{"list_commit", func(p printer) error { return printAll(p, commitHeader, commitCells(p), testCommits) }},
+		{"list_commit", func(p printer) error { return printAllAs(p, commitHeader, commitCells(p), commitShape, testCommits) }},
+		{"list_commit_set", func(p printer) error {
+			sets := []commitSet{{ID: headID, Commits: testCommits[:1]}, {ID: parentID, Commits: testCommits[1:]}}
+			return printAllAs(p, commitSetHeader, commitSetCells(p), commitSetShape, sets)
+		}},
+		{"inspect_commit_set", func(p printer) error { return printCommitSet(p, commitSet{ID: headID, Commits: testCommits[:1]}) }},
 		{"inspect_commit", func(p printer) error { return printCommit(p, testCommits[0]) }},
 		{"inspect_commit_open", func(p printer) error { return printCommit(p, testCommits[1]) }},
-		{"list_file", func(p printer) error { return printAll(p, fileHeader, fileCells, testFiles) }},
-		{"inspect_file", func(p printer) error { return printFile(p, testFiles[1]) }},
-		{"inspect_file_dir", func(p printer) error { return printFile(p, testFiles[2]) }},
+		{"list_file", func(p printer) error {
+			return printAllAs(p, fileHeader, fileCells, fileShape("images@master:/"), testFiles)
+		}},
+		{"inspect_file", func(p printer) error { return printFile(p, fileCommit("images@master:/IMG (1).jpg"), testFiles[1]) }},
+		{"inspect_file_dir", func(p printer) error { return printFile(p, fileCommit("images@"+headID+":/photos"), testFiles[2]) }},
 		{"diff_file", func(p printer) error { return printDiff(p, diffOptions{}, testDiff) }},
 		{"diff_file_name_only", func(p printer) error { return printDiff(p, diffOptions{nameOnly: true}, testDiff) }},
 		{"gc", func(p printer) error { return printGC(p, client.GCStats{Objects: 12, BytesFreed: 3565158, Live: 1}) }},

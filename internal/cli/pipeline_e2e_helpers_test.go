@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/tusk"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
 
@@ -40,7 +40,7 @@ func (e *e2e) within(d time.Duration, args ...string) string {
 // the ID of the job making it.
 func (e *e2e) headJob(pipeline string) string {
 	e.t.Helper()
-	return object[tusk.Commit](e, "inspect", "commit", pipeline+"@master").ID
+	return object[pachapi.CommitInfo](e, "inspect", "commit", pipeline+"@master").Commit.ID
 }
 
 // waitJobs waits until every commit of commit set id, and so every job
@@ -54,8 +54,8 @@ func (e *e2e) waitJobs(id string) {
 func (e *e2e) jobState(pipeline, id, state string) {
 	e.t.Helper()
 	e.eventually("job "+pipeline+"@"+id+" "+state, func() bool {
-		for _, j := range lines[tusk.JobInfo](e, "list", "job", "-p", pipeline) {
-			if j.ID == id && j.State == state {
+		for _, j := range lines[pachapi.JobInfo](e, "list", "job", "-p", pipeline) {
+			if j.Job.ID == id && j.State == pachapi.JobState(state) {
 				return true
 			}
 		}
@@ -88,10 +88,10 @@ func (e *e2e) eventually(what string, cond func() bool) {
 	}
 }
 
-func jobIDs(js []tusk.JobInfo) []string {
+func jobIDs(js []pachapi.JobInfo) []string {
 	ids := make([]string, len(js))
 	for i, j := range js {
-		ids[i] = j.ID
+		ids[i] = j.Job.ID
 	}
 	return ids
 }

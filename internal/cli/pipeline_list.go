@@ -11,15 +11,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-var pipelineHeader = []string{"NAME", "VERSION", "INPUT", "CREATED", "STATE / LAST JOB", "DESCRIPTION"}
+var pipelineHeader = []string{"PROJECT", "NAME", "VERSION", "INPUT", "CREATED", "STATE / LAST JOB", "ALERTS", "DESCRIPTION"}
 
+// pipelineCells are a pipeline's table cells. Tusk raises no alerts, so
+// ALERTS is empty, as pachctl leaves it for a pipeline without any.
 func pipelineCells(p printer) func(tusk.PipelineInfo) []string {
 	return func(pi tusk.PipelineInfo) []string {
-		return []string{pi.Name, strconv.Itoa(pi.Version), specInput(pi.Spec), p.ago(pi.Created), pipelineState(pi), orDash(pi.Description)}
+		return []string{spec.DefaultProject, pi.Name, strconv.Itoa(pi.Version), specInput(pi.Spec), p.ago(pi.Created), pipelineState(pi), "", orDash(pi.Description)}
 	}
 }
 
@@ -155,7 +158,7 @@ func runListPipeline(ctx context.Context, c *client.Client, args []string, histo
 	if specs {
 		return printSpecs(p, infos)
 	}
-	return printAll(p, pipelineHeader, pipelineCells(p), infos)
+	return printAllAs(p, pipelineHeader, pipelineCells(p), as(pachapi.PipelineInfoFrom), infos)
 }
 
 // pipelineVersions turns the specs of a pipeline's versions, newest first,
@@ -209,7 +212,7 @@ func newInspectPipelineCommand(g *globals) *cobra.Command {
 
 func printPipeline(p printer, pi tusk.PipelineInfo) error {
 	if p.json {
-		return p.object(pi)
+		return p.object(pachapi.PipelineInfoFrom(pi))
 	}
 	inputs := make([]string, len(pi.Inputs))
 	for i, in := range pi.Inputs {

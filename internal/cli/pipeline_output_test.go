@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -52,14 +53,23 @@ func TestPipelineOutputGolden(t *testing.T) {
 		name  string
 		print func(p printer) error
 	}{
-		{"list_pipeline", func(p printer) error { return printAll(p, pipelineHeader, pipelineCells(p), testPipelines) }},
-		{"list_pipeline_history", func(p printer) error { return printAll(p, pipelineHeader, pipelineCells(p), history) }},
+		{"list_pipeline", func(p printer) error {
+			return printAllAs(p, pipelineHeader, pipelineCells(p), as(pachapi.PipelineInfoFrom), testPipelines)
+		}},
+		{"list_pipeline_history", func(p printer) error {
+			return printAllAs(p, pipelineHeader, pipelineCells(p), as(pachapi.PipelineInfoFrom), history)
+		}},
 		{"list_pipeline_spec", func(p printer) error { return printSpecs(p, testPipelines) }},
 		{"inspect_pipeline", func(p printer) error { return printPipeline(p, testPipelines[1]) }},
-		{"list_job", func(p printer) error { return printAll(p, jobHeader, jobCells(p), testJobs) }},
+		{"list_job", func(p printer) error { return printAllAs(p, jobHeader, jobCells(p), jobShape, testJobs) }},
+		{"list_job_set", func(p printer) error {
+			return printAllAs(p, jobSetHeader, jobSetCells(p), jobSetShape, jobSets(testJobs))
+		}},
 		{"inspect_job", func(p printer) error { return printJob(p, testJobs[0]) }},
 		{"inspect_job_failed", func(p printer) error { return printJob(p, testJobs[1]) }},
-		{"list_datum", func(p printer) error { return printAll(p, datumHeader, datumCells, testDatums) }},
+		{"list_datum", func(p printer) error {
+			return printAllAs(p, datumHeader, datumCells, as(pachapi.DatumInfoFrom), testDatums)
+		}},
 		{"inspect_datum", func(p printer) error { return printDatum(p, testDatums[0]) }},
 		{"inspect_datum_failed", func(p printer) error { return printDatum(p, testDatums[1]) }},
 	} {

@@ -100,3 +100,12 @@ func newProjectChangeCommand(verb string) *cobra.Command {
 		},
 	}
 }
+
+// projectOf is the project a record names, or the default one for records
+// that name none (all but repos: Tusk has one project).
+func projectOf(name string) string {
+	if name == "" {
+		return spec.DefaultProject
+	}
+	return name
+}

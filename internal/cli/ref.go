@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -44,4 +45,19 @@ func needPath(verb, s string) (commit, path string, err error) {
 		return "", "", usagef("%s needs a file path: repo@ref:/path, got %q", verb, s)
 	}
 	return commit, path, nil
+}
+
+// fileCommit is the commit a file argument "repo@ref[:/path]" names, as
+// Pachyderm's JSON names the commit of a file: its repo, and its branch
+// when ref names one (master, master^, master.2); the ID is the file's.
+func fileCommit(s string) pachapi.Commit {
+	commit, _, _ := splitFileArg(s)
+	repo, ref, _ := strings.Cut(commit, "@")
+	branch, _, _ := strings.Cut(ref, "^")
+	branch, _, _ = strings.Cut(branch, "~")
+	branch, _, _ = strings.Cut(branch, ".")
+	if isCommitSetID(branch) {
+		branch = ""
+	}
+	return pachapi.CommitOf(repo, branch, "")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -72,9 +73,9 @@ func newListRepoCommand(g *globals) *cobra.Command {
 }
 
 func printRepos(p printer, repos []tusk.Repo) error {
-	return printAll(p, []string{"NAME", "CREATED", "SIZE (MASTER)", "DESCRIPTION"}, func(r tusk.Repo) []string {
-		return []string{r.Name, p.ago(r.Created), humanSize(r.SizeBytes), r.Description}
-	}, repos)
+	return printAllAs(p, []string{"PROJECT", "NAME", "CREATED", "SIZE (MASTER)", "DESCRIPTION"}, func(r tusk.Repo) []string {
+		return []string{projectOf(r.Project), r.Name, p.ago(r.Created), humanSize(r.SizeBytes), r.Description}
+	}, as(pachapi.RepoInfoFrom), repos)
 }
 
 func newInspectRepoCommand(g *globals) *cobra.Command {
@@ -98,7 +99,7 @@ func newInspectRepoCommand(g *globals) *cobra.Command {
 
 func printRepo(p printer, r tusk.Repo) error {
 	if p.json {
-		return p.object(r)
+		return p.object(pachapi.RepoInfoFrom(r))
 	}
 	tw := p.fields()
 	row(tw, "Name:", r.Name)

@@ -7,10 +7,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/server"
 )
 
-// versionInfo is what `tusk version -o json` prints; Server is null when
+// versionInfo is the versions `tusk version` prints; Server is nil when
 // the server is not reachable (or with --client-only).
 type versionInfo struct {
 	Client string       `json:"client"`
@@ -25,7 +26,8 @@ func newVersionCommand(g *globals) *cobra.Command {
 		Short: "Print the versions of tusk and of the server",
 		Long: `Print the version of this tusk binary and, when it can be reached, of the
 server it talks to. An unreachable server is reported on standard error and
-does not make the command fail.
+does not make the command fail. With -o json, as pachctl's --raw, it prints
+two objects: the client's version, then the server's.
 
 ` + outputHelp + ".",
 		Args: exactArgs(0, "no arguments"),
@@ -60,9 +62,14 @@ func serverInfo(ctx context.Context, g *globals) *client.Info {
 	return nil
 }
 
+// printVersion prints the versions as a table, or as pachctl's --raw does:
+// the client's Version object, then the server's.
 func printVersion(p printer, v versionInfo) error {
 	if p.json {
-		return p.object(v)
+		if err := p.object(pachapi.VersionFrom(v.Client)); err != nil || v.Server == nil {
+			return err
+		}
+		return p.object(pachapi.VersionFrom(v.Server.Version))
 	}
 	tw := p.table("COMPONENT", "VERSION")
 	row(tw, "tusk", v.Client)

@@ -129,7 +129,7 @@ func (e *example) files(repo string) map[string]string {
 	return got
 }
 
-// job is the part of `tusk list job -o json` the tests look at.
+// job is the part of a job the tests look at.
 type job struct {
 	Pipeline  string `json:"pipeline"`
 	State     string `json:"state"`
@@ -140,17 +140,34 @@ type job struct {
 	Recovered int    `json:"data_recovered"`
 }
 
+// jobInfo is the part of `tusk list job -o json`, Pachyderm's JobInfo
+// (as pachctl prints it), the tests look at.
+type jobInfo struct {
+	Job struct {
+		Pipeline struct {
+			Name string `json:"name"`
+		} `json:"pipeline"`
+	} `json:"job"`
+	State     string `json:"state"`
+	Total     int    `json:"data_total,string"`
+	Processed int    `json:"data_processed,string"`
+	Skipped   int    `json:"data_skipped,string"`
+	Failed    int    `json:"data_failed,string"`
+	Recovered int    `json:"data_recovered,string"`
+}
+
 // jobs returns the jobs of a pipeline, newest first.
 func (e *example) jobs(pipeline string) []job {
 	e.t.Helper()
 	var jobs []job
 	dec := json.NewDecoder(strings.NewReader(e.tusk("list", "job", "-p", pipeline, "-o", "json")))
 	for dec.More() {
-		var j job
+		var j jobInfo
 		if err := dec.Decode(&j); err != nil {
 			e.t.Fatalf("list job -p %s: %v", pipeline, err)
 		}
-		jobs = append(jobs, j)
+		jobs = append(jobs, job{Pipeline: j.Job.Pipeline.Name, State: j.State, Total: j.Total, Processed: j.Processed,
+			Skipped: j.Skipped, Failed: j.Failed, Recovered: j.Recovered})
 	}
 	return jobs
 }
@@ -225,8 +242,8 @@ func TestWordCount(t *testing.T) {
 	if len(dirs) != 4 {
 		t.Errorf("map@master has %d datum directories, want 4: %v", len(dirs), dirs)
 	}
-	e.checkLastJob(job{Pipeline: "map", State: "SUCCESS", Total: 4, Processed: 1, Skipped: 3})
-	e.checkLastJob(job{Pipeline: "reduce", State: "SUCCESS", Total: 1, Processed: 1})
+	e.checkLastJob(job{Pipeline: "map", State: "JOB_SUCCESS", Total: 4, Processed: 1, Skipped: 3})
+	e.checkLastJob(job{Pipeline: "reduce", State: "JOB_SUCCESS", Total: 1, Processed: 1})
 	if !strings.Contains(e.out, "15 the\n") {
 		t.Errorf("run.sh did not print the final count of \"the\":\n%s", e.out)
 	}
@@ -250,11 +267,15 @@ func TestWordCountMakefile(t *testing.T) {
 		t.Fatalf("make word_count more: %v\n%s", err, out)
 	}
 	head := strings.TrimSpace(e.tusk("inspect", "commit", "documents@master", "-o", "json"))
-	var c struct{ ID string }
+	var c struct {
+		Commit struct {
+			ID string `json:"id"`
+		} `json:"commit"`
+	}
 	if err := json.Unmarshal([]byte(head), &c); err != nil {
 		t.Fatal(err)
 	}
-	e.tusk("wait", "commit", c.ID)
+	e.tusk("wait", "commit", c.Commit.ID)
 	if got := e.files("reduce")["the"]; got != "15\n" {
 		t.Errorf("reduce@master:/the = %q, want 15", got)
 	}
@@ -287,8 +308,8 @@ func TestJoins(t *testing.T) {
 		"90028.txt": w1004 + w1005 + "TOTAL 110.00\n",
 		"94103.txt": w1007 + "TOTAL 15.00\n",
 	})
-	e.checkLastJob(job{Pipeline: "inner_join", State: "SUCCESS", Total: 6, Processed: 1, Skipped: 5})
-	e.checkLastJob(job{Pipeline: "reduce_inner", State: "SUCCESS", Total: 3, Processed: 1, Skipped: 2})
+	e.checkLastJob(job{Pipeline: "inner_join", State: "JOB_SUCCESS", Total: 6, Processed: 1, Skipped: 5})
+	e.checkLastJob(job{Pipeline: "reduce_inner", State: "JOB_SUCCESS", Total: 3, Processed: 1, Skipped: 2})
 }
 
 func TestGroup(t *testing.T) {
@@ -320,10 +341,10 @@ func TestGroup(t *testing.T) {
 	}
 
 	// The new result changed one group of each kind.
-	e.checkLastJob(job{Pipeline: "group_by_patient", State: "SUCCESS", Total: 3, Processed: 1, Skipped: 2})
-	e.checkLastJob(job{Pipeline: "group_by_hospital", State: "SUCCESS", Total: 2, Processed: 1, Skipped: 1})
-	e.checkLastJob(job{Pipeline: "reduce_group_by_patient", State: "SUCCESS", Total: 3, Processed: 1, Skipped: 2})
-	e.checkLastJob(job{Pipeline: "reduce_group_by_hospital", State: "SUCCESS", Total: 2, Processed: 1, Skipped: 1})
+	e.checkLastJob(job{Pipeline: "group_by_patient", State: "JOB_SUCCESS", Total: 3, Processed: 1, Skipped: 2})
+	e.checkLastJob(job{Pipeline: "group_by_hospital", State: "JOB_SUCCESS", Total: 2, Processed: 1, Skipped: 1})
+	e.checkLastJob(job{Pipeline: "reduce_group_by_patient", State: "JOB_SUCCESS", Total: 3, Processed: 1, Skipped: 2})
+	e.checkLastJob(job{Pipeline: "reduce_group_by_hospital", State: "JOB_SUCCESS", Total: 2, Processed: 1, Skipped: 1})
 }
 
 func TestOpenCV(t *testing.T) {
@@ -372,8 +393,8 @@ func TestOpenCV(t *testing.T) {
 	if local, err := os.ReadFile(filepath.Join(e.dir, "montage.png")); err != nil || string(local) != m {
 		t.Errorf("run.sh did not save montage@master:/montage.png to montage.png (err %v)", err)
 	}
-	e.checkLastJob(job{Pipeline: "edges", State: "SUCCESS", Total: 4, Processed: 1, Skipped: 3})
-	e.checkLastJob(job{Pipeline: "montage", State: "SUCCESS", Total: 1, Processed: 1})
+	e.checkLastJob(job{Pipeline: "edges", State: "JOB_SUCCESS", Total: 4, Processed: 1, Skipped: 3})
+	e.checkLastJob(job{Pipeline: "montage", State: "JOB_SUCCESS", Total: 1, Processed: 1})
 }
 
 func TestShuffle(t *testing.T) {
@@ -388,7 +409,7 @@ func TestShuffle(t *testing.T) {
 	want["plum/img.jpeg"] = string(exampleFile(t, "shuffle/more/plum.jpeg"))
 	want["plum/cost.json"] = string(exampleFile(t, "shuffle/more/plum.json"))
 	e.checkFiles("shuffle", want)
-	e.checkLastJob(job{Pipeline: "shuffle", State: "SUCCESS", Total: 8, Processed: 1, Skipped: 7})
+	e.checkLastJob(job{Pipeline: "shuffle", State: "JOB_SUCCESS", Total: 8, Processed: 1, Skipped: 7})
 }
 
 func TestErrCmd(t *testing.T) {
@@ -398,10 +419,10 @@ func TestErrCmd(t *testing.T) {
 	e.checkFiles("error_test", map[string]string{"file1": "foo\n"})
 	jobs := e.jobs("error_test")
 	want := []job{
-		{Pipeline: "error_test", State: "FAILURE", Total: 3, Skipped: 1, Failed: 1, Recovered: 1},
-		{Pipeline: "error_test", State: "SUCCESS", Total: 2, Skipped: 1, Recovered: 1},
-		{Pipeline: "error_test", State: "SUCCESS", Total: 1, Processed: 1},
-		{Pipeline: "error_test", State: "SUCCESS"},
+		{Pipeline: "error_test", State: "JOB_FAILURE", Total: 3, Skipped: 1, Failed: 1, Recovered: 1},
+		{Pipeline: "error_test", State: "JOB_SUCCESS", Total: 2, Skipped: 1, Recovered: 1},
+		{Pipeline: "error_test", State: "JOB_SUCCESS", Total: 1, Processed: 1},
+		{Pipeline: "error_test", State: "JOB_SUCCESS"},
 	}
 	if !slices.Equal(jobs, want) {
 		t.Errorf("jobs of error_test, newest first:\n%+v\nwant\n%+v", jobs, want)
