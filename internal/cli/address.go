@@ -33,6 +33,10 @@ type contextConfig struct {
 	ServerFingerprint string `json:"server_fingerprint,omitempty"`
 	// Token is sent to the server as a bearer token.
 	Token string `json:"token,omitempty"`
+	// ActiveTransaction is the transaction that create repo, start and
+	// finish commit, and create and delete branch are recorded in
+	// (transaction.go).
+	ActiveTransaction string `json:"active_transaction,omitempty"`
 }
 
 // configPath returns $TUSK_CONFIG, else ~/.config/tusk/config.json.

@@ -35,7 +35,11 @@ provenance.`,
   tusk create branch edges@master -p images@master`,
 		Args: exactArgs(1, "repo@branch"),
 		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
-			return runCreateBranch(ctx, c, opts, args[0])
+			c, done, err := g.inTxn(c)
+			if err != nil {
+				return err
+			}
+			return done(runCreateBranch(ctx, c, opts, args[0]))
 		}),
 	}
 	cmd.Flags().StringVar(&opts.head, "head", "", "the branch's head: a branch, commit ID or ancestry reference (master^) in the same repo")
@@ -152,7 +156,11 @@ func newDeleteBranchCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.DeleteBranch(cmd.Context(), repo, branch, force)
+			c, done, err := g.inTxn(c)
+			if err != nil {
+				return err
+			}
+			return done(c.DeleteBranch(cmd.Context(), repo, branch, force))
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "delete the branch even if other branches depend on it")

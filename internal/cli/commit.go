@@ -34,8 +34,12 @@ open commit. Without @branch, master is used.`,
 			if err != nil {
 				return err
 			}
-			ci, err := c.StartCommit(cmd.Context(), repo, branch, description)
+			c, done, err := g.inTxn(c)
 			if err != nil {
+				return err
+			}
+			ci, err := c.StartCommit(cmd.Context(), repo, branch, description)
+			if err = done(err); err != nil {
 				return err
 			}
 			fmt.Fprintln(g.stdout, ci.ID)
@@ -55,8 +59,12 @@ func newFinishCommitCommand(g *globals) *cobra.Command {
 		Long:  "Finish (close) an open commit. A finished commit never changes.",
 		Args:  exactArgs(1, "repo@branch or repo@commit-id"),
 		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
-			_, err := c.FinishCommit(ctx, args[0], description, "")
-			return err
+			c, done, err := g.inTxn(c)
+			if err != nil {
+				return err
+			}
+			_, err = c.FinishCommit(ctx, args[0], description, "")
+			return done(err)
 		}),
 	}
 	cmd.Flags().StringVarP(&description, "message", "m", "", "a description of the commit (replaces the one given at start)")

@@ -125,6 +125,15 @@ func (g *globals) readSpecFile(name string) ([]byte, error) {
 }
 
 func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions) error {
+	if !opts.dryRun {
+		verb := "create pipeline"
+		if opts.update {
+			verb = "update pipeline"
+		}
+		if err := g.noTxn(verb); err != nil {
+			return err
+		}
+	}
 	var data []byte
 	var err error
 	switch {

@@ -37,6 +37,9 @@ kept in a file whose name the error gives, to edit again.`,
 }
 
 func (g *globals) editPipeline(ctx context.Context, name, editor, format string, reprocess bool) error {
+	if err := g.noTxn("edit pipeline"); err != nil {
+		return err
+	}
 	if format != "json" && format != "yaml" {
 		return usagef("-o %q: want json or yaml", format)
 	}

@@ -22,8 +22,12 @@ branch with the first commit (put file or start commit).`,
 		Example: "  tusk create repo images -d 'raw camera images'",
 		Args:    exactArgs(1, "a repo name"),
 		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
-			_, err := c.CreateRepo(ctx, args[0], description)
-			return err
+			c, done, err := g.inTxn(c)
+			if err != nil {
+				return err
+			}
+			_, err = c.CreateRepo(ctx, args[0], description)
+			return done(err)
 		}),
 	}
 	cmd.Flags().StringVarP(&description, "description", "d", "", "a description of the repo")

@@ -119,6 +119,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newVerbCommand("next", "Get the next datum (datum batching)", newNextDatumCommand()),
 	)
 	addSecretCommands(g, root)
+	addTransactionCommands(g, root)
 	installCompletion(g, root)
 	return root
 }

@@ -35,6 +35,7 @@ type Client struct {
 	long   *http.Client
 	answer time.Duration // ResponseTimeout's
 	token  string        // sent as a bearer token; "" sends none
+	txn    string        // sent as TxnHeader; "" sends none
 
 	trust trust // which server certificates to trust over https
 
@@ -157,6 +158,9 @@ func (c *Client) send(hc *http.Client, ctx context.Context, method, path string,
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if c.txn != "" {
+		req.Header.Set(tusk.TxnHeader, c.txn)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

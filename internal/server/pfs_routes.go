@@ -3,6 +3,7 @@ package server
 import (
 	"archive/tar"
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,20 +49,22 @@ func (s *Server) createRepo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if s.record(w, r, tusk.TxnRequest{CreateRepo: &tusk.CreateRepoRequest{Name: req.Name, Description: req.Description}}) {
+		return
+	}
 	repo, err := s.pfs.CreateRepo(r.Context(), req.Name, req.Description)
 	if err == nil {
-		err = s.makeOwner(r, repo.Name)
+		err = s.makeOwner(r.Context(), caller(r).Subject, repo.Name)
 	}
 	reply(w, r, repo, err)
 }
 
-// makeOwner makes the caller of r the owner of a repo they created.
-func (s *Server) makeOwner(r *http.Request, repo string) error {
-	subject := caller(r).Subject
+// makeOwner makes subject the owner of a repo they created.
+func (s *Server) makeOwner(ctx context.Context, subject, repo string) error {
 	if subject == "" {
 		return nil
 	}
-	if err := s.auth.SetRoles(r.Context(), auth.Repo(repo), subject, []string{auth.RepoOwner}); err != nil {
+	if err := s.auth.SetRoles(ctx, auth.Repo(repo), subject, []string{auth.RepoOwner}); err != nil {
 		return fmt.Errorf("repo %s was made, but making %s its owner failed: %w", repo, subject, err)
 	}
 	return nil
@@ -118,6 +121,9 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if s.record(w, r, tusk.TxnRequest{CreateBranch: &tusk.CreateBranchRequest{Repo: r.PathValue("repo"), Name: req.Name, Head: req.Head, Provenance: req.Provenance}}) {
+		return
+	}
 	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance)
 	reply(w, r, b, err)
 }
@@ -133,6 +139,9 @@ func (s *Server) inspectBranch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteBranch(w http.ResponseWriter, r *http.Request) {
+	if s.record(w, r, tusk.TxnRequest{DeleteBranch: &tusk.DeleteBranchRequest{Repo: r.PathValue("repo"), Name: r.PathValue("branch"), Force: queryBool(r, "force")}}) {
+		return
+	}
 	reply(w, r, struct{}{}, s.pfs.DeleteBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"), queryBool(r, "force")))
 }
 
@@ -144,6 +153,9 @@ func (s *Server) startCommit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if s.record(w, r, tusk.TxnRequest{StartCommit: &tusk.StartCommitRequest{Repo: req.Repo, Branch: req.Branch, Description: req.Description}}) {
 		return
 	}
 	c, err := s.pfs.StartCommit(r.Context(), req.Repo, req.Branch, req.Description)
@@ -163,6 +175,13 @@ func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
 	ref, err := tusk.ParseRef(req.Ref)
 	if err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if req.Error != "" && r.Header.Get(tusk.TxnHeader) != "" {
+		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "a transaction does not record finish commit with an error"))
+		return
+	}
+	if s.record(w, r, tusk.TxnRequest{FinishCommit: &tusk.FinishCommitRequest{Ref: req.Ref, Description: req.Description}}) {
 		return
 	}
 	c, err := s.pfs.FinishCommit(r.Context(), ref, req.Description, req.Error)

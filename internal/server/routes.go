@@ -70,6 +70,17 @@ func (s *Server) endpoints() []endpoint {
 		h("GET /v1/commitsets/{id}", read(pathCommitSet), s.commitSet),
 		h("GET /v1/events/commits", anyoneAccess, s.commitEvents),
 
+		// Transactions: the routes above that a transaction records
+		// (create repo, start and finish commit, create and delete
+		// branch) record a request carrying tusk.TxnHeader, after the
+		// same checks of the caller's roles. Only its creator or a
+		// cluster admin sees, finishes or deletes a transaction.
+		h("POST /v1/transactions", memberAccess, s.startTxn),
+		h("GET /v1/transactions", memberAccess, s.listTxns),
+		h("GET /v1/transactions/{id}", memberAccess, s.inspectTxn),
+		h("DELETE /v1/transactions/{id}", memberAccess, s.deleteTxn),
+		h("POST /v1/transactions/{id}/finish", memberAccess, s.finishTxn),
+
 		h("POST /v1/chunks/missing", anyoneAccess, s.missingChunks),
 		{pattern: "PUT /v1/chunks/{id}", access: anyoneAccess, handler: http.HandlerFunc(s.putChunk), maxBody: maxChunkBody},
 		{pattern: "POST /v1/files/modify", access: write(queryRefs("ref")), handler: http.HandlerFunc(s.modifyFiles), maxBody: -1},

@@ -23,6 +23,7 @@ import (
 	"github.com/tuskdata/tusk/internal/pps/scheduler"
 	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/secret"
+	"github.com/tuskdata/tusk/internal/txn"
 )
 
 // Version is the server's version, reported by /v1/info.
@@ -117,6 +118,7 @@ type Server struct {
 	objects blob.Store
 	pfs     *pfs.API
 	pps     *pps.API
+	txns    *txn.Service
 	sched   *scheduler.Scheduler
 	runner  runner.Runner
 	started time.Time
@@ -218,6 +220,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.sched = scheduler.New(s.db, s.pfs, s.runner, scheduler.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs, EgressBucket: egressBucket,
 		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits, Instance: s.instance})
 	s.pps = pps.New(s.db, s.pfs, s.sched, pps.Options{Logger: cfg.Logger, Limits: cfg.Limits})
+	s.txns = txn.New(s.db, s.pfs, cfg.Logger)
 	s.metrics = newMetrics()
 	s.metrics.watchMeta(s.db)
 	s.handler = s.newHandler(s.endpoints())

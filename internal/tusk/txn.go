@@ -93,3 +93,7 @@ func (r TxnRequest) String() string {
 	}
 	return "(empty request)"
 }
+
+// TxnHeader is the HTTP header that names the transaction a request is
+// to be recorded in.
+const TxnHeader = "Tusk-Transaction"
