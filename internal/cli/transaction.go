@@ -309,4 +309,3 @@ func newListTransactionCommand(g *globals) *cobra.Command {
 	addOutputFlag(cmd, &output)
 	return cmd
 }
-
