@@ -101,7 +101,7 @@ func (s *Server) check(r *http.Request, g auth.Grants, a access) error {
 		return nil
 	}
 	for _, repo := range names {
-		if err := need(g, repo, a.level); err != nil {
+		if err := need(g, repo, a.level); err != nil && !s.createsInTxn(r, g.Subject, repo) {
 			return err
 		}
 	}

@@ -34,6 +34,26 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, req tusk.TxnRequ
 	return true
 }
 
+// createsInTxn reports whether r is to be recorded in a transaction in
+// which subject recorded the creation of repo: subject will own the repo
+// when the transaction is applied, so may record requests on it already.
+func (s *Server) createsInTxn(r *http.Request, subject, repo string) bool {
+	id := r.Header.Get(tusk.TxnHeader)
+	if id == "" {
+		return false
+	}
+	info, err := s.txns.Inspect(r.Context(), id)
+	if err != nil {
+		return false
+	}
+	for _, q := range info.Requests {
+		if q.CreateRepo != nil && q.CreateRepo.Name == repo && q.Subject == subject {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Server) startTxn(w http.ResponseWriter, r *http.Request) {
 	var req struct{}
 	if err := readJSON(r, &req); err != nil {
