@@ -20,7 +20,7 @@ func TestMainUsageErrors(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, "error: unknown command \"frobnicate\" for \"tusk\"\nTry: tusk --help\n"},
 		{[]string{"create"}, "error: tusk create needs a noun: branch, defaults, pipeline, project, repo, secret\nTry: tusk create --help\n"},
-		{[]string{"list", "pipelnes"}, "error: unknown noun \"pipelnes\" for tusk list (did you mean pipeline or pipelines?); want one of: branch, commit, datum, file, job, pipeline, project, repo, secret\nTry: tusk list --help\n"},
+		{[]string{"list", "pipelnes"}, "error: unknown noun \"pipelnes\" for tusk list (did you mean pipeline or pipelines?); want one of: branch, commit, datum, file, job, pipeline, project, repo, secret, transaction\nTry: tusk list --help\n"},
 		{[]string{"lisst", "repo"}, "error: unknown command \"lisst\" for \"tusk\" (did you mean list?)\nTry: tusk --help\n"},
 		{[]string{"list", "repo", "--outptu", "json"}, "error: unknown flag: --outptu (did you mean --output?)\nTry: tusk list repo --help\n"},
 		{[]string{"create", "repo"}, "error: tusk create repo takes a repo name, got 0 argument(s)\nTry: tusk create repo --help\n"},
