@@ -131,6 +131,21 @@ func (g *globals) txnArg(args []string) (string, error) {
 	return id, err
 }
 
+// onTxn is onServer for a command on the transaction its optional
+// argument names, else on the active one.
+func (g *globals) onTxn(output *string, fn func(ctx context.Context, c *client.Client, p printer, id string) error) func(*cobra.Command, []string) error {
+	return g.onServer(output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+		id, err := g.txnArg(args)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, c, p, id)
+	})
+}
+
+// txnArgs are the arguments of onTxn's commands.
+var txnArgs = rangeArgs(0, 1, "a transaction ID, or none for the active one")
+
 func newStartTransactionCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "transaction",
@@ -163,12 +178,8 @@ func newFinishTransactionCommand(g *globals) *cobra.Command {
 		Use:   "transaction [<id>]",
 		Short: "Apply a transaction (the active one by default) at once",
 		Long:  transactionLong,
-		Args:  rangeArgs(0, 1, "a transaction ID, or none for the active one"),
-		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
-			id, err := g.txnArg(args)
-			if err != nil {
-				return err
-			}
+		Args:  txnArgs,
+		RunE: g.onTxn(nil, func(ctx context.Context, c *client.Client, _ printer, id string) error {
 			info, err := c.FinishTransaction(ctx, id)
 			if err != nil {
 				return err
@@ -236,12 +247,8 @@ func newDeleteTransactionCommand(g *globals) *cobra.Command {
 		Use:   "transaction [<id>]",
 		Short: "Discard a transaction (the active one by default)",
 		Long:  transactionLong,
-		Args:  rangeArgs(0, 1, "a transaction ID, or none for the active one"),
-		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
-			id, err := g.txnArg(args)
-			if err != nil {
-				return err
-			}
+		Args:  txnArgs,
+		RunE: g.onTxn(nil, func(ctx context.Context, c *client.Client, _ printer, id string) error {
 			if err := c.DeleteTransaction(ctx, id); err != nil {
 				return err
 			}
@@ -256,12 +263,8 @@ func newInspectTransactionCommand(g *globals) *cobra.Command {
 		Use:   "transaction [<id>]",
 		Short: "Show a transaction's requests (the active one by default)",
 		Long:  transactionLong + "\n\n" + outputHelp + ".",
-		Args:  rangeArgs(0, 1, "a transaction ID, or none for the active one"),
-		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
-			id, err := g.txnArg(args)
-			if err != nil {
-				return err
-			}
+		Args:  txnArgs,
+		RunE: g.onTxn(&output, func(ctx context.Context, c *client.Client, p printer, id string) error {
 			info, err := c.InspectTransaction(ctx, id)
 			if err != nil {
 				return err
