@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -96,24 +97,26 @@ func TestE2ETransactionOneJob(t *testing.T) {
 	e.waitJobs(id)
 
 	var repos []string
-	for _, c := range lines[tusk.Commit](e, "list", "commit", id) {
-		repos = append(repos, c.Repo)
+	for _, c := range lines[pachapi.CommitInfo](e, "list", "commit", id) {
+		repos = append(repos, c.Commit.Repo.Name)
 	}
 	slices.Sort(repos)
 	if !slices.Equal(repos, []string{"a", "b", "both"}) {
 		t.Errorf("commit set %s holds commits of %v, want a, b and both", id, repos)
 	}
-	jobs := lines[tusk.JobInfo](e, "list", "job", "-p", "both")
+	jobs := lines[pachapi.JobInfo](e, "list", "job", "-p", "both")
 	if len(jobs) != 2 {
 		t.Fatalf("pipeline both ran %d jobs, want 2 (its first, and one for the transaction)", len(jobs))
 	}
-	j := object[tusk.JobInfo](e, "inspect", "job", "both@"+id)
-	var ins []string
-	for _, in := range j.Inputs {
-		ins = append(ins, in.Repo+"@"+in.ID)
+	if j := object[pachapi.JobInfo](e, "inspect", "job", "both@"+id); j.State != "JOB_SUCCESS" {
+		t.Errorf("job both@%s: state %s, want JOB_SUCCESS", id, j.State)
 	}
-	if j.State != tusk.JobSuccess || !slices.Equal(ins, []string{"a@" + id, "b@" + id}) {
-		t.Errorf("job both@%s: state %s, inputs %v; want success over a@%s and b@%s", id, j.State, ins, id, id)
+	var ins []string
+	for _, in := range object[pachapi.CommitInfo](e, "inspect", "commit", "both@"+id).DirectProvenance {
+		ins = append(ins, in.Repo.Name+"@"+in.ID)
+	}
+	if !slices.Equal(ins, []string{"a@" + id, "b@" + id}) {
+		t.Errorf("the job's output commit both@%s comes from %v, want a@%s and b@%s", id, ins, id, id)
 	}
 	if got := e.run("get", "file", "both@master:/all"); got != "a2\nb2\n" {
 		t.Errorf("both@master:/all = %q, want both new inputs", got)
