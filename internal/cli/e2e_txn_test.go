@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/pachapi"
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // crossSpec reads a and b whole: one datum, whose output joins them.
@@ -58,13 +57,13 @@ func TestE2ETransactionOneJob(t *testing.T) {
 	if got := e.headJob("a"); got != headA {
 		t.Fatalf("a@master is at %s before finish transaction, want %s still", got, headA)
 	}
-	info := object[tusk.TxnInfo](e, "inspect", "transaction")
-	if info.ID != id || len(info.Requests) != 2 || info.Requests[1].StartCommit == nil || info.Requests[1].StartCommit.Repo != "b" {
+	info := object[pachapi.TransactionInfo](e, "inspect", "transaction")
+	if info.Transaction.ID != id || len(info.Requests) != 2 || info.Requests[1].StartCommit == nil || info.Requests[1].StartCommit.Branch.Repo.Name != "b" {
 		t.Errorf("inspect transaction -o json = %+v, want %s with 2 start commits", info, id)
 	}
 	wantContains(t, "inspect transaction", e.run("inspect", "transaction", id),
 		"Transaction:", id, "Requests:", "1. start commit a@master", "2. start commit b@master")
-	if l := lines[tusk.TxnInfo](e, "list", "transaction"); len(l) != 1 || l[0].ID != id {
+	if l := lines[pachapi.TransactionInfo](e, "list", "transaction"); len(l) != 1 || l[0].Transaction.ID != id {
 		t.Errorf("list transaction -o json = %+v, want %s", l, id)
 	}
 	wantContains(t, "list transaction", e.run("list", "transaction"), "TRANSACTION", "STARTED", "OPS", id)
@@ -85,7 +84,7 @@ func TestE2ETransactionOneJob(t *testing.T) {
 	}
 
 	wantContains(t, "finish transaction", e.run("finish", "transaction"), "Completed transaction with 2 requests: "+id)
-	if l := lines[tusk.TxnInfo](e, "list", "transaction"); len(l) != 0 {
+	if l := lines[pachapi.TransactionInfo](e, "list", "transaction"); len(l) != 0 {
 		t.Errorf("list transaction after finish = %+v, want none", l)
 	}
 	// put file is not recorded: it writes into the commits the
@@ -157,11 +156,11 @@ func TestE2ETransactionDiscardAndRollback(t *testing.T) {
 	if stderr := e.fail(exitError, "inspect", "repo", "e"); !strings.Contains(stderr, "not found") {
 		t.Errorf("repo e of the failed transaction: %q, want not found", stderr)
 	}
-	if info := object[tusk.TxnInfo](e, "inspect", "transaction"); info.ID != id || len(info.Requests) != 2 {
+	if info := object[pachapi.TransactionInfo](e, "inspect", "transaction"); info.Transaction.ID != id || len(info.Requests) != 2 {
 		t.Errorf("the failed transaction afterwards: %+v, want it kept, active, with its 2 requests", info)
 	}
 	e.run("delete", "transaction", id)
-	if l := lines[tusk.TxnInfo](e, "list", "transaction"); len(l) != 0 {
+	if l := lines[pachapi.TransactionInfo](e, "list", "transaction"); len(l) != 0 {
 		t.Errorf("list transaction after delete = %+v, want none", l)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -262,7 +263,7 @@ func newInspectTransactionCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "transaction [<id>]",
 		Short: "Show a transaction's requests (the active one by default)",
-		Long:  transactionLong + "\n\n" + outputHelp + ".",
+		Long:  transactionLong + "\n\n" + outputHelp + ". The JSON is pachctl's TransactionInfo.",
 		Args:  txnArgs,
 		RunE: g.onTxn(&output, func(ctx context.Context, c *client.Client, p printer, id string) error {
 			info, err := c.InspectTransaction(ctx, id)
@@ -270,7 +271,7 @@ func newInspectTransactionCommand(g *globals) *cobra.Command {
 				return err
 			}
 			if p.json {
-				return p.object(info)
+				return p.object(pachapi.TransactionInfoFrom(info))
 			}
 			tw := p.fields()
 			row(tw, "Transaction:", info.ID)
@@ -297,16 +298,16 @@ func newListTransactionCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "transaction",
 		Short: "List pending transactions",
-		Long:  "List the pending transactions you started (every one, for a cluster admin).\n\n" + outputHelp + ".",
+		Long:  "List the pending transactions you started (every one, for a cluster admin).\n\n" + outputHelp + ". The JSON is pachctl's TransactionInfo.",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
 			txns, err := c.ListTransactions(ctx)
 			if err != nil {
 				return err
 			}
-			return printAll(p, []string{"TRANSACTION", "STARTED", "OPS"}, func(t tusk.TxnInfo) []string {
+			return printAllAs(p, []string{"TRANSACTION", "STARTED", "OPS"}, func(t tusk.TxnInfo) []string {
 				return []string{t.ID, p.ago(t.Started), fmt.Sprint(len(t.Requests))}
-			}, txns)
+			}, as(pachapi.TransactionInfoFrom), txns)
 		}),
 	}
 	addOutputFlag(cmd, &output)

@@ -1,0 +1,118 @@
+package pachapi
+
+import (
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// Transaction is transaction_v2.Transaction.
+type Transaction struct {
+	ID string `json:"id,omitempty"`
+}
+
+// TransactionInfo is transaction_v2.TransactionInfo.
+type TransactionInfo struct {
+	Transaction Transaction           `json:"transaction"`
+	Requests    []TransactionRequest  `json:"requests,omitempty"`
+	Responses   []TransactionResponse `json:"responses,omitempty"`
+	Started     Timestamp             `json:"started,omitzero"`
+}
+
+// TransactionRequest is transaction_v2.TransactionRequest, of the
+// requests Tusk records.
+type TransactionRequest struct {
+	CreateRepo   *CreateRepoRequest   `json:"create_repo,omitempty"`
+	StartCommit  *StartCommitRequest  `json:"start_commit,omitempty"`
+	FinishCommit *FinishCommitRequest `json:"finish_commit,omitempty"`
+	CreateBranch *CreateBranchRequest `json:"create_branch,omitempty"`
+	DeleteBranch *DeleteBranchRequest `json:"delete_branch,omitempty"`
+}
+
+// TransactionResponse is transaction_v2.TransactionResponse.
+type TransactionResponse struct {
+	Commit *Commit `json:"commit,omitempty"`
+}
+
+// CreateRepoRequest is pfs_v2.CreateRepoRequest.
+type CreateRepoRequest struct {
+	Repo        Repo   `json:"repo"`
+	Description string `json:"description,omitempty"`
+}
+
+// StartCommitRequest is pfs_v2.StartCommitRequest.
+type StartCommitRequest struct {
+	Description string `json:"description,omitempty"`
+	Branch      Branch `json:"branch"`
+}
+
+// FinishCommitRequest is pfs_v2.FinishCommitRequest.
+type FinishCommitRequest struct {
+	Commit      Commit `json:"commit"`
+	Description string `json:"description,omitempty"`
+}
+
+// CreateBranchRequest is pfs_v2.CreateBranchRequest.
+type CreateBranchRequest struct {
+	Head       *Commit  `json:"head,omitempty"`
+	Branch     Branch   `json:"branch"`
+	Provenance []Branch `json:"provenance,omitempty"`
+}
+
+// DeleteBranchRequest is pfs_v2.DeleteBranchRequest.
+type DeleteBranchRequest struct {
+	Branch Branch `json:"branch"`
+	Force  bool   `json:"force,omitempty"`
+}
+
+// TransactionInfoFrom is t as pachctl prints a transaction.
+func TransactionInfoFrom(t tusk.TxnInfo) TransactionInfo {
+	out := TransactionInfo{Transaction: Transaction{ID: t.ID}, Started: At(t.Started)}
+	for _, r := range t.Requests {
+		out.Requests = append(out.Requests, requestOf(r))
+	}
+	for _, r := range t.Responses {
+		var resp TransactionResponse
+		if r.Commit != nil {
+			c := CommitOf(r.Commit.Repo, r.Commit.Branch, r.Commit.ID)
+			resp.Commit = &c
+		}
+		out.Responses = append(out.Responses, resp)
+	}
+	return out
+}
+
+func requestOf(r tusk.TxnRequest) TransactionRequest {
+	var out TransactionRequest
+	switch {
+	case r.CreateRepo != nil:
+		out.CreateRepo = &CreateRepoRequest{Repo: RepoOf(r.CreateRepo.Name), Description: r.CreateRepo.Description}
+	case r.StartCommit != nil:
+		out.StartCommit = &StartCommitRequest{Description: r.StartCommit.Description,
+			Branch: branchOf(tusk.BranchRef{Repo: r.StartCommit.Repo, Branch: r.StartCommit.Branch})}
+	case r.FinishCommit != nil:
+		out.FinishCommit = &FinishCommitRequest{Commit: refCommit(r.FinishCommit.Ref), Description: r.FinishCommit.Description}
+	case r.CreateBranch != nil:
+		b := r.CreateBranch
+		out.CreateBranch = &CreateBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: b.Repo, Branch: b.Name}), Provenance: branchesOf(b.Provenance)}
+		if b.Head != "" {
+			head := refCommit(b.Repo + "@" + b.Head)
+			out.CreateBranch.Head = &head
+		}
+	case r.DeleteBranch != nil:
+		out.DeleteBranch = &DeleteBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: r.DeleteBranch.Repo, Branch: r.DeleteBranch.Name}), Force: r.DeleteBranch.Force}
+	}
+	return out
+}
+
+// refCommit is the commit a reference "repo@branch-or-id" names: by
+// branch or by ID; a reference to an ancestor (repo@master^) is given
+// whole as the ID, as Pachyderm takes one.
+func refCommit(s string) Commit {
+	ref, err := tusk.ParseRef(s)
+	if err != nil || ref.Up > 0 || ref.At > 0 {
+		repo, id, _ := strings.Cut(s, "@")
+		return Commit{Repo: RepoOf(repo), ID: id}
+	}
+	return CommitOf(ref.Repo, ref.Branch, ref.ID)
+}
