@@ -63,6 +63,9 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	if err := a.checkLimits(ctx, p); err != nil {
 		return tusk.PipelineInfo{}, err
 	}
+	if err := a.sched.CheckRunner(p); err != nil {
+		return tusk.PipelineInfo{}, err
+	}
 	if err := a.checkDatums(ctx, p); err != nil {
 		return tusk.PipelineInfo{}, err
 	}
@@ -338,6 +341,9 @@ func (a *API) ValidatePipeline(ctx context.Context, p *spec.Pipeline, update boo
 		return tusk.Errorf(tusk.KindExists, "pipeline %q already exists", name).WithHint("change it with: tusk update pipeline -f <spec>")
 	}
 	if err := a.checkLimits(ctx, p); err != nil {
+		return err
+	}
+	if err := a.sched.CheckRunner(p); err != nil {
 		return err
 	}
 	return a.checkDatums(ctx, p)

@@ -3,6 +3,7 @@ package pps
 import (
 	"context"
 
+	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -31,4 +32,7 @@ type Scheduler interface {
 	// pipeline, which says that it has new log lines.
 	LogsChanged(pipeline string) <-chan struct{}
 	SignalLogs(pipeline string)
+	// CheckRunner refuses a spec that asks for what the runner of the
+	// workers cannot honour (a toleration on the docker runner).
+	CheckRunner(p *spec.Pipeline) error
 }

@@ -43,6 +43,71 @@ type WorkerSpec struct {
 	// Requests and Limits are the pipeline's resource_requests and
 	// resource_limits; zero fields are not set.
 	Requests, Limits Resources
+
+	// What follows only some runners honour (Feature).
+
+	// NodeSelector and PriorityClass place the workers' pods.
+	NodeSelector  map[string]string
+	PriorityClass string
+	// Tolerations let the pods run on nodes with matching taints.
+	Tolerations []Toleration
+	// PullSecrets name the Kubernetes Secrets the image is pulled with.
+	PullSecrets []string
+	// PodMergePatch (a JSON merge patch, RFC 7386) and then PodJSONPatch
+	// (a JSON patch, RFC 6902) are applied to the pod spec last.
+	PodMergePatch, PodJSONPatch string
+	// SecretFiles are secrets whose keys the code finds as files.
+	SecretFiles []SecretFiles
+}
+
+// A Toleration tolerates a taint, as Kubernetes has it: Operator is
+// "Exists", "Equal" or ""; Effect "NoSchedule", "PreferNoSchedule",
+// "NoExecute" or "" for all.
+type Toleration struct {
+	Key, Operator, Value, Effect string
+	// Seconds, if not nil, is how long a NoExecute taint is tolerated.
+	Seconds *int64
+}
+
+// SecretFiles puts every key of a secret (tusk create secret) as a file in
+// the directory Path.
+type SecretFiles struct {
+	Secret, Path string
+}
+
+// A Feature is something a WorkerSpec may ask for that not every runner
+// honours. A runner that honours some says which with a method
+// Supports(Feature) bool; the scheduler refuses to hand a runner a
+// WorkerSpec with features it does not support.
+type Feature string
+
+// The features of a WorkerSpec beyond image, user, cpu and memory.
+const (
+	FeatureNodeSelector  Feature = "node selector"
+	FeaturePriorityClass Feature = "priority class"
+	FeatureTolerations   Feature = "tolerations"
+	FeatureGPU           Feature = "GPUs"
+	FeaturePullSecrets   Feature = "image pull secrets"
+	FeaturePodPatch      Feature = "pod patches"
+	FeatureSecretFiles   Feature = "secret files"
+)
+
+// Features lists what of w not every runner honours.
+func (w WorkerSpec) Features() []Feature {
+	var fs []Feature
+	add := func(f Feature, asked bool) {
+		if asked {
+			fs = append(fs, f)
+		}
+	}
+	add(FeatureNodeSelector, len(w.NodeSelector) > 0)
+	add(FeaturePriorityClass, w.PriorityClass != "")
+	add(FeatureTolerations, len(w.Tolerations) > 0)
+	add(FeatureGPU, w.Requests.GPUs > 0 || w.Limits.GPUs > 0)
+	add(FeaturePullSecrets, len(w.PullSecrets) > 0)
+	add(FeaturePodPatch, w.PodMergePatch != "" || w.PodJSONPatch != "")
+	add(FeatureSecretFiles, len(w.SecretFiles) > 0)
+	return fs
 }
 
 // Resources are the resources of one worker.
@@ -54,6 +119,10 @@ type Resources struct {
 	// Pids is the most processes and threads a worker may hold, set only
 	// in Limits.
 	Pids int64
+	// GPUs is how many GPUs of GPUType (a Kubernetes extended resource
+	// such as "nvidia.com/gpu") a worker gets.
+	GPUs    int64
+	GPUType string
 }
 
 // Credentials gives each worker a token of its own when it starts,

@@ -56,7 +56,7 @@ func (s *Server) kubeRunner(ctx context.Context) (*kube.Runner, error) {
 		return nil, fmt.Errorf("the cluster's ID, which labels worker Deployments: %w", err)
 	}
 	opts := kube.Options{API: api, Namespace: ns, Image: c.Image, ServerAddress: c.ServerAddress,
-		ServiceAccount: c.ServiceAccount, Cluster: cluster, Server: s.instance, Credentials: workerCredentials{s.auth}, Logger: s.log}
+		ServiceAccount: c.ServiceAccount, Cluster: cluster, Server: s.instance, Credentials: workerCredentials{s.auth}, Secrets: secretSource{s}, Logger: s.log}
 	if opts.Image == "" {
 		opts.Image = DefaultKubeImage()
 	}

@@ -163,7 +163,8 @@ func (s *Server) checkSecretRefs(r *http.Request, p *spec.Pipeline) error {
 }
 
 // secretValues opens the secrets refs name and returns each ref's
-// variable as NAME=value, and the values.
+// variable as NAME=value, and the values: those of the variables, and
+// all of a secret whose keys are files (mount_path).
 func (s *Server) secretValues(ctx context.Context, refs []spec.SecretRef) (env []string, values [][]byte, err error) {
 	opened := map[string]map[string][]byte{}
 	for _, ref := range refs {
@@ -181,6 +182,15 @@ func (s *Server) secretValues(ctx context.Context, refs []spec.SecretRef) (env [
 				return nil, nil, err
 			}
 			opened[ref.Name] = data
+		}
+		if ref.MountPath != "" {
+			// Every key is a file the code may print.
+			for _, k := range (secret.Secret{Data: data}).Keys() {
+				values = append(values, data[k])
+			}
+		}
+		if ref.EnvVar == "" {
+			continue
 		}
 		v, ok := data[ref.Key]
 		if !ok {
@@ -301,4 +311,21 @@ func (s *Server) secretInUse(ctx context.Context, name string) error {
 		}
 	}
 	return nil
+}
+
+// secretSource opens the secrets Tusk keeps for the kube runner, which
+// puts those whose keys pipelines want as files (mount_path) in
+// Kubernetes Secrets of their workers.
+type secretSource struct{ s *Server }
+
+func (src secretSource) Secret(ctx context.Context, name string) (map[string][]byte, error) {
+	key, err := src.s.key()
+	if err != nil {
+		return nil, err
+	}
+	sec, err := src.s.db.Secret(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return key.Open(sec.Name, sec.Sealed)
 }

@@ -362,7 +362,13 @@ func (s *Scheduler) ensureWorkers(ctx context.Context, r *pps.PipelineRecord) er
 	if err != nil {
 		return err
 	}
-	return s.runner.Ensure(ctx, workerSpec(r.Name, r.Version, n, p))
+	w := workerSpec(r.Name, r.Version, n, p)
+	// A spec stored under another runner may ask for what this one
+	// cannot honour: its workers do not start, and the job says why.
+	if err := s.checkFeatures(p, w); err != nil {
+		return err
+	}
+	return s.runner.Ensure(ctx, w)
 }
 
 func (s *Scheduler) saveJob(ctx context.Context, j *tusk.JobInfo) error {

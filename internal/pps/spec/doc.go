@@ -8,8 +8,11 @@
 // quoted, as protobuf writes them. Decoding is strict: an unknown field is
 // an error that names it and suggests the closest known one, and a field
 // that Pachyderm has but Tusk does not support yet (services, spouts, s3
-// inputs and outputs, triggers, secrets, GPUs, pod patches and other
-// Kubernetes settings) is an error when it is set, never silently ignored.
+// inputs and outputs, triggers, sidecar resources) is an error when it is
+// set, never silently ignored. The fields of worker pods (scheduling_spec,
+// tolerations, GPUs, image pull secrets, secrets' mount_path, pod_spec,
+// pod_patch) are checked here; whether the server's runner honours them
+// is the server's to say.
 //
 // Validate fills in the defaults Pachyderm fills in at create time:
 //
@@ -23,6 +26,7 @@
 //	datum_tries              3
 //	output_branch            master
 //	reprocess_spec           until_success
+//	resource_*.gpu.type      nvidia.com/gpu
 //
 // The salt and cron start times depend on the moment a pipeline is
 // created, so they are left to the caller, as is SortInput, which orders

@@ -27,6 +27,13 @@ type Pipeline struct {
 	Egress           *Egress          `json:"egress,omitempty"`
 	Salt             string           `json:"salt,omitempty"`
 
+	// Where and how workers run: honoured by the kube runner, refused by
+	// runners that cannot honour them (pod.go).
+	SchedulingSpec *SchedulingSpec `json:"scheduling_spec,omitempty"`
+	Tolerations    []Toleration    `json:"tolerations,omitempty"`
+	PodSpec        JSONText        `json:"pod_spec,omitempty"`
+	PodPatch       JSONText        `json:"pod_patch,omitempty"`
+
 	// Request flags of CreatePipelineRequest: the caller acts on them.
 	Update    bool `json:"update,omitempty"`
 	Reprocess bool `json:"reprocess,omitempty"`
@@ -37,10 +44,6 @@ type Pipeline struct {
 	Service                 json.RawMessage `json:"service,omitempty"`
 	Spout                   json.RawMessage `json:"spout,omitempty"`
 	S3Out                   json.RawMessage `json:"s3_out,omitempty"`
-	SchedulingSpec          json.RawMessage `json:"scheduling_spec,omitempty"`
-	PodSpec                 json.RawMessage `json:"pod_spec,omitempty"`
-	PodPatch                json.RawMessage `json:"pod_patch,omitempty"`
-	Tolerations             json.RawMessage `json:"tolerations,omitempty"`
 	SidecarResourceRequests json.RawMessage `json:"sidecar_resource_requests,omitempty"`
 	SidecarResourceLimits   json.RawMessage `json:"sidecar_resource_limits,omitempty"`
 	SpecCommit              json.RawMessage `json:"spec_commit,omitempty"`
@@ -85,14 +88,14 @@ type Transform struct {
 	DatumBatching    bool              `json:"datum_batching,omitempty"`
 	// Secrets give the code values of secrets (tusk create secret).
 	Secrets []SecretRef `json:"secrets,omitempty"`
-
-	// Not supported yet.
-	ImagePullSecrets json.RawMessage `json:"image_pull_secrets,omitempty"`
+	// ImagePullSecrets name the Kubernetes Secrets of registry
+	// credentials the kube runner's pods pull the image with.
+	ImagePullSecrets []string `json:"image_pull_secrets,omitempty"`
 }
 
 // A SecretRef gives the pipeline's code the value of a secret's key as
-// the environment variable EnvVar. (Pachyderm's mount_path, every key as
-// a file, is not supported yet.)
+// the environment variable EnvVar, or every key of the secret as a file
+// in the directory MountPath (runners that can: kube), or both.
 type SecretRef struct {
 	Name      string `json:"name"`
 	Key       string `json:"key,omitempty"`
@@ -176,9 +179,8 @@ type Resources struct {
 	// a worker may hold at once (under the docker runner: the container's
 	// pids limit, 1024 when left out). Only resource_limits may set it.
 	Pids int64 `json:"pids,omitempty"`
-
-	// Not supported yet.
-	GPU json.RawMessage `json:"gpu,omitempty"`
+	// GPU asks for GPUs (runners that can: kube).
+	GPU *GPU `json:"gpu,omitempty"`
 }
 
 // Egress is where a job's output is copied once all datums are done.

@@ -21,30 +21,11 @@ func checkUnsupported(p *Pipeline) error {
 		{"service", &p.Service},
 		{"spout", &p.Spout},
 		{"s3_out", &p.S3Out},
-		{"scheduling_spec", &p.SchedulingSpec},
-		{"pod_spec", &p.PodSpec},
-		{"pod_patch", &p.PodPatch},
-		{"tolerations", &p.Tolerations},
 		{"sidecar_resource_requests", &p.SidecarResourceRequests},
 		{"sidecar_resource_limits", &p.SidecarResourceLimits},
 		{"spec_commit", &p.SpecCommit},
 		{"determined", &p.Determined},
 		{"maximum_expected_uptime", &p.MaximumExpectedUptime},
-	}
-	if t := p.Transform; t != nil {
-		if isSet(t.ImagePullSecrets) {
-			return errorAt("transform.image_pull_secrets", "names secrets for registry pulls, which Tusk does not use yet; "+
-				"the docker runner pulls with the registry credentials of the server's docker config "+
-				"($DOCKER_CONFIG/config.json, else ~/.docker/config.json, as docker login writes it): "+
-				"log in there as the server's user and remove the field")
-		}
-		fields = append(fields, rawField{"transform.image_pull_secrets", &t.ImagePullSecrets})
-	}
-	if r := p.ResourceRequests; r != nil {
-		fields = append(fields, rawField{"resource_requests.gpu", &r.GPU})
-	}
-	if r := p.ResourceLimits; r != nil {
-		fields = append(fields, rawField{"resource_limits.gpu", &r.GPU})
 	}
 	if e := p.Egress; e != nil {
 		fields = append(fields, rawField{"egress.sql_database", &e.SQLDatabase})

@@ -59,6 +59,9 @@ func check(p *Pipeline) error {
 	if err := checkTransform(p.Transform); err != nil {
 		return err
 	}
+	if err := checkPod(p); err != nil {
+		return err
+	}
 	if p.Input == nil {
 		return errorAt("input", `is missing; add an input such as {"pfs": {"repo": "images", "glob": "/*"}}`)
 	}
@@ -117,10 +120,19 @@ func checkTransform(t *Transform) error {
 	if t.Cmd[0] == "" {
 		return errorAt("transform.cmd[0]", "is empty; it must name the program to run")
 	}
+	mounts := map[string]int{}
 	for i, s := range t.Secrets {
-		if err := checkSecretRef(s, fmt.Sprintf("transform.secrets[%d]", i)); err != nil {
+		at := fmt.Sprintf("transform.secrets[%d]", i)
+		if err := checkSecretRef(s, at); err != nil {
 			return err
 		}
+		if s.MountPath == "" {
+			continue
+		}
+		if first, dup := mounts[s.MountPath]; dup {
+			return errorAt(at+".mount_path", "is %q, as is transform.secrets[%d].mount_path; give each secret a directory of its own", s.MountPath, first)
+		}
+		mounts[s.MountPath] = i
 	}
 	return nil
 }
@@ -133,9 +145,16 @@ func checkSecretRef(s SecretRef, path string) error {
 	case s.Name == "":
 		return errorAt(path+".name", "is missing; name a secret made with tusk create secret")
 	case s.MountPath != "":
-		return errorAt(path+".mount_path", "is not supported yet by Tusk; give each key as an environment variable instead ({\"name\", \"key\", \"env_var\"})")
+		if err := checkMountPath(s.MountPath, path+".mount_path"); err != nil {
+			return err
+		}
+		if s.EnvVar == "" && s.Key == "" {
+			return nil
+		}
+	}
+	switch {
 	case s.EnvVar == "" || s.Key == "":
-		return errorAt(path, "needs both key (the secret's key) and env_var (the variable that holds its value)")
+		return errorAt(path, "needs both key (the secret's key) and env_var (the variable that holds its value), or mount_path (a directory where each key is a file)")
 	case !envNameRE.MatchString(s.EnvVar):
 		return errorAt(path+".env_var", "is %q, which is not a variable name; use letters, digits and '_', not starting with a digit", s.EnvVar)
 	}

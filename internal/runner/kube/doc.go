@@ -25,4 +25,22 @@
 // worker of an old version that lives on would keep claiming datums. A
 // server that begins to lead removes the Deployments of servers of its
 // cluster that died (RemoveDeadWorkers), whose tokens it revoked.
+//
+// The kube runner honours every runner.Feature (podspec.go): node
+// selector, priority class, tolerations, GPUs (an extended resource, as
+// limits, which Kubernetes makes the requests), image pull secrets (the
+// Secrets of those names in the namespace: registry credentials are the
+// cluster's, not Tusk's), and pod_spec then pod_patch applied to the pod
+// spec last, as Pachyderm applies them. The patched spec must decode as a
+// PodSpec with no unknown field. A patch may set serviceAccountName, but
+// the pod still gets no API token unless the patch itself sets
+// automountServiceAccountToken.
+//
+// Secrets Tusk keeps (tusk create secret), sealed in its own store, reach
+// the code two ways. As variables (env_var and key), they come with each
+// task from the server, as on every runner, and never enter the cluster.
+// As files (mount_path), the runner copies every key of the secret, from
+// Options.Secrets, into a Secret of the version (secretfiles.go, named
+// after it with -files<i>, labelled like it so that it goes with it) and
+// the pod mounts it read-only at mount_path.
 package kube

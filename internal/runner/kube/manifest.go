@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -50,6 +51,11 @@ const (
 	podNameEnv   = "TUSK_POD_NAME"
 	gracePeriod  = int64(10)
 	imageBinPath = "/tusk" // the binary in Tusk's own image
+	// secretFilesVolume and an index name the volume of a WorkerSpec's
+	// SecretFiles.
+	secretFilesVolume = "tusk-secret-files"
+	// defaultGPUType is the resource of GPUs when the spec names none.
+	defaultGPUType = "nvidia.com/gpu"
 )
 
 // capabilities are those a worker keeps: what a program running as root
@@ -207,10 +213,19 @@ func (r *Runner) podTemplate(w runner.WorkerSpec) (corev1.PodTemplateSpec, error
 		volumes = append(volumes, corev1.Volume{Name: caVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: name, Items: []corev1.KeyToPath{{Key: caKey, Path: caKey}}}}})
 	}
+	for i, sf := range w.SecretFiles {
+		if err := checkSecretPath(sf.Path); err != nil {
+			return corev1.PodTemplateSpec{}, err
+		}
+		vol := fmt.Sprintf("%s%d", secretFilesVolume, i)
+		mounts = append(mounts, corev1.VolumeMount{Name: vol, MountPath: sf.Path, ReadOnly: true})
+		volumes = append(volumes, corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: secretFilesName(name, i)}}})
+	}
 	no, grace := false, gracePeriod
 	labels := r.versionLabels(w.Pipeline, w.Version)
 	labels[labelServer] = r.opts.Server
-	return corev1.PodTemplateSpec{
+	tmpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels},
 		Spec: corev1.PodSpec{
 			InitContainers: []corev1.Container{{
@@ -240,13 +255,22 @@ func (r *Runner) podTemplate(w runner.WorkerSpec) (corev1.PodTemplateSpec, error
 			// Workers reach the server, never the cluster's API.
 			AutomountServiceAccountToken: &no,
 			EnableServiceLinks:           &no,
+			NodeSelector:                 w.NodeSelector,
+			PriorityClassName:            w.PriorityClass,
+			Tolerations:                  tolerations(w.Tolerations),
+			ImagePullSecrets:             pullSecrets(w.PullSecrets),
 		},
-	}, nil
+	}
+	if err := patchPod(&tmpl.Spec, w.PodMergePatch, w.PodJSONPatch); err != nil {
+		return corev1.PodTemplateSpec{}, err
+	}
+	return tmpl, nil
 }
 
 // resources are a worker's requests and limits: cpu and memory as the
 // spec asks for them, its limits where it says, else its requests, as
-// the docker runner limits containers.
+// the docker runner limits containers; GPUs, an extended resource, as
+// limits (Kubernetes makes a request of an extended resource its limit).
 func resources(w runner.WorkerSpec) (corev1.ResourceRequirements, error) {
 	var rr corev1.ResourceRequirements
 	add := func(list *corev1.ResourceList, r runner.Resources) {
@@ -272,6 +296,13 @@ func resources(w runner.WorkerSpec) (corev1.ResourceRequirements, error) {
 		limits.Memory = w.Requests.Memory
 	}
 	add(&rr.Limits, limits)
+	if gpus := cmp.Or(w.Limits.GPUs, w.Requests.GPUs); gpus > 0 {
+		if rr.Limits == nil {
+			rr.Limits = corev1.ResourceList{}
+		}
+		kind := cmp.Or(w.Limits.GPUType, w.Requests.GPUType, defaultGPUType)
+		rr.Limits[corev1.ResourceName(kind)] = *resource.NewQuantity(gpus, resource.DecimalSI)
+	}
 	for _, k := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 		req, lim := rr.Requests[k], rr.Limits[k]
 		if !req.IsZero() && !lim.IsZero() && req.Cmp(lim) > 0 {

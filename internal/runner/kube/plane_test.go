@@ -53,6 +53,7 @@ func TestManifestsDryRun(t *testing.T) {
 		{Pipeline: "Edges_Detect-2", Version: 12, Workers: 4, Image: "registry.example:5000/team/edges@sha256:" + strings.Repeat("a", 64),
 			User: "1000:2000", Requests: runner.Resources{CPU: 0.25, Memory: 100 << 20}, Limits: runner.Resources{CPU: 1.5, Memory: 1 << 30, Pids: 100}},
 		{Pipeline: strings.Repeat("p", 63), Version: 3, Workers: 0, Image: "busybox:1.37", User: "nobody"},
+		podSpec("train", 1, 2),
 	} {
 		d, err := r.deployment(w)
 		if err != nil {

@@ -46,6 +46,9 @@ type Options struct {
 	// Credentials give each pipeline version's workers a token; nil gives
 	// none (a server without authentication).
 	Credentials runner.Credentials
+	// Secrets opens the secrets whose keys workers find as files
+	// (WorkerSpec.SecretFiles); nil refuses those.
+	Secrets SecretSource
 	// StopTimeout bounds the wait for the pods of a Deployment being
 	// deleted to be gone; default DefaultStopTimeout.
 	StopTimeout time.Duration
@@ -170,6 +173,9 @@ func (r *Runner) create(ctx context.Context, w runner.WorkerSpec, d *appsv1.Depl
 		r.revoke(token, d.Name)
 		return fmt.Errorf("write Secret %s: %w", d.Name, err)
 	}
+	if err := r.writeSecretFiles(ctx, w); err != nil {
+		return err
+	}
 	if _, err := r.api.Deployments.Create(ctx, d, metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create Deployment %s: %w", d.Name, err)
 	}
@@ -190,6 +196,9 @@ func (r *Runner) update(ctx context.Context, w runner.WorkerSpec, have, want *ap
 	if _, err := r.api.Secrets.Update(ctx, r.secret(w, token), metav1.UpdateOptions{}); err != nil {
 		r.revoke(token, want.Name)
 		return fmt.Errorf("update Secret %s: %w", want.Name, err)
+	}
+	if err := r.writeSecretFiles(ctx, w); err != nil {
+		return err
 	}
 	want.ResourceVersion = have.ResourceVersion
 	if _, err := r.api.Deployments.Update(ctx, want, metav1.UpdateOptions{}); err != nil {
@@ -281,7 +290,9 @@ func (r *Runner) remove(ctx context.Context, sel labels.Selector, keep func(meta
 			errs = append(errs, fmt.Errorf("delete Secret %s: %w", s.Name, err))
 			continue
 		}
-		r.revoke(string(s.Data[tokenKey]), s.Name)
+		if _, files := s.Labels[labelSecretFiles]; !files {
+			r.revoke(string(s.Data[tokenKey]), s.Name)
+		}
 	}
 	return errors.Join(errs...)
 }
