@@ -100,7 +100,7 @@ func dryRunDatums(ctx context.Context, g *globals, c *client.Client, file string
 	if err != nil {
 		return err
 	}
-	return c.DryRunDatums(ctx, data, fn)
+	return c.DryRunDatums(ctx, data, false, fn)
 }
 
 func newInspectDatumCommand(g *globals) *cobra.Command {

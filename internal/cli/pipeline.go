@@ -1,16 +1,19 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/pps/spec"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 const specFileHelp = `The spec file holds one or more pipeline specs in Pachyderm's format, as
@@ -42,8 +45,11 @@ its inputs start new jobs.
 
 ` + specFileHelp + `
 
-With --dry-run the specs are checked by the server and described, but
-nothing is created. --jsonnet FILE takes a Jsonnet pipeline template
+With --dry-run the specs are checked by the server and described, with
+how many datums the next job would run and skip over the inputs' heads,
+and why (new, changed input files, failed before, --reprocess, or
+unchanged); nothing is created. tusk list datum -f SPEC lists them one
+by one. --jsonnet FILE takes a Jsonnet pipeline template
 instead of -f, with its top-level arguments from --arg name=value, as
 pachctl does.
 
@@ -70,13 +76,15 @@ func newUpdatePipelineCommand(g *globals) *cobra.Command {
 is created). Running jobs are killed and a new job runs over the current
 inputs. Datums that the previous version processed successfully are skipped
 and keep their output, unless --reprocess is given: then every datum runs
-again with the new spec.
+again with the new spec. --dry-run changes nothing and says how many datums
+would run and be skipped, and why.
 
 ` + specFileHelp + `
 
 ` + pushImagesHelp,
 		Example: `  tusk update pipeline -f edges.json
   tusk update pipeline -f edges.json --reprocess
+  tusk update pipeline -f edges.json --dry-run
   tusk update pipeline -f edges.json --push-images -r registry.example.com:5000`,
 		Args: exactArgs(0, "no arguments (give the spec with -f)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -165,7 +173,8 @@ func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions
 	return err
 }
 
-// dryRunPipelines has the server check the specs, then describes them.
+// dryRunPipelines has the server check the specs, then describes them
+// and the datums each would run and skip now.
 func dryRunPipelines(ctx context.Context, c *client.Client, opts pipelineSpecOptions, data []byte, w io.Writer) error {
 	if _, err := c.CreatePipeline(ctx, data, opts.update, opts.reprocess, true); err != nil {
 		return err
@@ -189,6 +198,58 @@ func dryRunPipelines(ctx context.Context, c *client.Client, opts pipelineSpecOpt
 		if opts.pushImages {
 			fmt.Fprintf(w, "  its image %s would be pushed to %s\n", p.Transform.Image, opts.registry)
 		}
+		if err := describeDryRunDatums(ctx, c, p, opts.reprocess, w); err != nil {
+			return fmt.Errorf("dry run of pipeline %s: %w", p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// describeDryRunDatums prints how many datums the next job of p would
+// run and skip over its inputs' heads, by reason.
+func describeDryRunDatums(ctx context.Context, c *client.Client, p *spec.Pipeline, reprocess bool, w io.Writer) error {
+	one, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	type reason struct {
+		state, why string
+		n          int
+	}
+	var reasons []*reason
+	byWhy := map[string]*reason{}
+	run, skip := 0, 0
+	err = c.DryRunDatums(ctx, one, reprocess, func(d tusk.DatumInfo) error {
+		if d.State == tusk.DatumSkipped {
+			skip++
+		} else {
+			run++
+		}
+		r := byWhy[d.State+d.Reason]
+		if r == nil {
+			r = &reason{state: d.State, why: d.Reason}
+			byWhy[d.State+d.Reason] = r
+			reasons = append(reasons, r)
+		}
+		r.n++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if run+skip == 0 {
+		fmt.Fprintln(w, "  no datums now: its inputs have no files that match yet")
+		return nil
+	}
+	fmt.Fprintf(w, "  %s over the inputs' heads: %d would run, %d would be skipped\n",
+		plural(run+skip, "datum", "datums"), run, skip)
+	slices.SortStableFunc(reasons, func(a, b *reason) int { return cmp.Compare(b.n, a.n) })
+	for _, r := range reasons {
+		verb := "run"
+		if r.state == tusk.DatumSkipped {
+			verb = "skip"
+		}
+		fmt.Fprintf(w, "    %6d %-4s  %s\n", r.n, verb, r.why)
 	}
 	return nil
 }

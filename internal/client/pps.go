@@ -106,9 +106,12 @@ func (c *Client) ListDatumsPage(ctx context.Context, pipeline, job, state string
 	return stream(ctx, c, "/v1/jobs/"+url.PathEscape(pipeline)+"/"+url.PathEscape(job)+"/datums", q, fn)
 }
 
-// DryRunDatums streams the datums a spec would make now.
-func (c *Client) DryRunDatums(ctx context.Context, specData []byte, fn func(tusk.DatumInfo) error) error {
-	resp, err := c.do(ctx, http.MethodPost, "/v1/datums/dry-run", nil, bytesReader(specData), "application/octet-stream")
+// DryRunDatums streams the datums a spec would make now, each QUEUED or
+// SKIPPED as the next job would decide, with the reason; reprocess asks
+// as update --reprocess would.
+func (c *Client) DryRunDatums(ctx context.Context, specData []byte, reprocess bool, fn func(tusk.DatumInfo) error) error {
+	q := url.Values{"reprocess": {strconv.FormatBool(reprocess)}}
+	resp, err := c.do(ctx, http.MethodPost, "/v1/datums/dry-run", q, bytesReader(specData), "application/octet-stream")
 	if err != nil {
 		return err
 	}

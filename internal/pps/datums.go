@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/tuskdata/tusk/internal/meta"
-	"github.com/tuskdata/tusk/internal/pps/datum"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -123,29 +122,6 @@ func findDatum(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, l meta.JobLine
 		return nil, nil, err
 	}
 	return found, pos, nil
-}
-
-// DryRunDatums lists the datums a spec would make over the current heads
-// of its inputs, without creating anything.
-func (a *API) DryRunDatums(ctx context.Context, p *spec.Pipeline, fn func(tusk.DatumInfo) error) error {
-	if err := spec.Validate(p); err != nil {
-		return tusk.Errorf(tusk.KindInvalid, "%v", err)
-	}
-	spec.SortInput(p.Input)
-	if err := a.checkDatums(ctx, p); err != nil {
-		return err
-	}
-	in, err := a.headInput(ctx, p)
-	if err != nil {
-		return err
-	}
-	i := int64(0)
-	return datum.Iterate(in, InputLister(ctx, a.pfs.InputFiles), func(d datum.Datum) error {
-		info := tusk.DatumInfo{Pipeline: p.Name(), ID: datum.ID(d), State: "", Index: i}
-		i++
-		info.Inputs, info.SizeBytes = DatumInputs(d)
-		return fn(info)
-	})
 }
 
 // headInput returns a copy of the pipeline's input with each pfs and cron

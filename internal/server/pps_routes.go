@@ -262,7 +262,7 @@ func (s *Server) dryRunDatums(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := newStream(w)
-	err = s.pps.DryRunDatums(r.Context(), &ps[0], func(d tusk.DatumInfo) error { return st.send(d) })
+	err = s.pps.DryRunDatums(r.Context(), &ps[0], queryBool(r, "reprocess"), func(d tusk.DatumInfo) error { return st.send(d) })
 	st.finish(r, err)
 }
 

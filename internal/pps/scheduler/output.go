@@ -10,6 +10,7 @@ import (
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -88,7 +89,7 @@ func (s *Scheduler) jobFiles(ctx context.Context, j *tusk.JobInfo, l meta.JobLin
 	}
 	var all []owned
 	add := func(r meta.DatumRow) error {
-		if !skippable(r.State) {
+		if !pps.Skippable(r.State) {
 			return nil
 		}
 		d, err := decodeDatum(r.Data)

@@ -147,11 +147,6 @@ func newDatum(j *tusk.JobInfo, d datum.Datum, id, hash string) *datumRecord {
 	return rec
 }
 
-// skippable reports whether a datum of the base, in state state, may be
-// skipped when its hash did not change: failed and recovered ones run
-// again.
-func skippable(state string) bool { return state == tusk.DatumSuccess || state == tusk.DatumSkipped }
-
 // fullPlan lists every datum of the job, over the files of its inputs,
 // and compares each batch of them with the datums of the base (generation
 // base.Gen, none when 0), handing those the job stores to w. Of the base's
@@ -191,7 +186,7 @@ func (s *Scheduler) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobI
 		for _, m := range pending {
 			old, had := before[m.id]
 			rec := newDatum(j, m.d, m.id, m.hash)
-			if had && old.Hash == m.hash && skippable(old.State) && p.ReprocessSpec != spec.ReprocessEveryJob {
+			if had && old.Hash == m.hash && pps.Skippable(old.State) && p.ReprocessSpec != spec.ReprocessEveryJob {
 				if old.Key == m.d.Key {
 					continue
 				}
@@ -373,7 +368,7 @@ func (s *Scheduler) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobI
 		if !had {
 			pl.added++
 		}
-		if had && old.Hash == m.hash && skippable(old.State) && old.Key == m.d.Key {
+		if had && old.Hash == m.hash && pps.Skippable(old.State) && old.Key == m.d.Key {
 			continue
 		}
 		pl.own = append(pl.own, ownDatum{newDatum(j, m.d, m.id, m.hash), m.d.Key})
