@@ -26,10 +26,12 @@ func TestE2ERepo(t *testing.T) {
 	if diff := cmp.Diff([]string{"imgs", "other"}, names); diff != "" {
 		t.Errorf("list repo -o json names (-want +got):\n%s", diff)
 	}
-	// pachctl's plurals, and its --no-pager (tusk never pages).
-	if plural := e.run("list", "repos", "--no-pager"); plural != e.run("list", "repo") {
-		t.Errorf("list repos --no-pager printed\n%s\nwant what list repo prints", plural)
+	// pachctl's plurals, and its --no-pager (tusk never pages). The
+	// tables' ages may differ by a second; their JSON may not.
+	if plural := e.run("list", "repos", "--no-pager", "-o", "json"); plural != e.run("list", "repo", "-o", "json") {
+		t.Errorf("list repos --no-pager -o json printed\n%s\nwant what list repo -o json prints", plural)
 	}
+	wantContains(t, "list repos", e.run("list", "repos"), "NAME", "imgs", "other")
 	wantContains(t, "list branches", e.run("list", "branches", "imgs"), "BRANCH", "HEAD")
 
 	r := object[pachapi.RepoInfo](e, "inspect", "repo", "imgs")
