@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -33,15 +34,16 @@ func TestE2EDryRunDatums(t *testing.T) {
 		"1 run   changed: its input files differ from job "+first+"'s",
 		"1 run   new: job "+first+" had no such datum",
 		"1 skip  unchanged since job "+first)
-	want := map[string]string{"/a.txt": tusk.DatumQueued, "/b.txt": tusk.DatumSkipped, "/c.txt": tusk.DatumQueued}
-	for _, d := range lines[tusk.DatumInfo](e, "list", "datum", "-f", wcBytes) {
-		if len(d.Inputs) != 1 || want[d.Inputs[0].Path] != d.State || d.Reason == "" {
-			t.Errorf("list datum -f: %+v, want the states %v with a reason", d, want)
+	// Pachyderm's DatumState has no QUEUED: a datum that would run is STARTING.
+	want := map[string]string{"/a.txt": tusk.DatumStarting, "/b.txt": tusk.DatumSkipped, "/c.txt": tusk.DatumStarting}
+	for _, d := range lines[pachapi.DatumInfo](e, "list", "datum", "-f", wcBytes) {
+		if len(d.Data) != 1 || want[d.Data[0].File.Path] != d.State {
+			t.Errorf("list datum -f: %+v, want the states %v", d, want)
 		}
 	}
 	wantContains(t, "update pipeline --dry-run --reprocess", e.run("update", "pipeline", "-f", wcBytes, "--dry-run", "--reprocess"),
 		"3 datums over the inputs' heads: 3 would run, 0 would be skipped", "3 run   --reprocess: every datum runs again")
-	if p := object[tusk.PipelineInfo](e, "inspect", "pipeline", "wc"); p.Version != 1 {
+	if p := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc"); p.Version != 1 {
 		t.Fatalf("after dry runs, wc is at version %d, want 1", p.Version)
 	}
 
@@ -50,8 +52,8 @@ func TestE2EDryRunDatums(t *testing.T) {
 	e.run("start", "pipeline", "wc")
 	next := e.headJob("wc")
 	e.waitJobs(next)
-	j := object[tusk.JobInfo](e, "inspect", "job", "wc@"+next)
-	if j.State != tusk.JobSuccess || j.DataTotal != 3 || j.DataProcessed != 2 || j.DataSkipped != 1 {
+	j := object[pachapi.JobInfo](e, "inspect", "job", "wc@"+next)
+	if j.State != "JOB_SUCCESS" || j.DataTotal != 3 || j.DataProcessed != 2 || j.DataSkipped != 1 {
 		t.Errorf("the job after the update: %s, %d total, %d processed, %d skipped; the dry run said 3 total, 2 run, 1 skipped",
 			j.State, j.DataTotal, j.DataProcessed, j.DataSkipped)
 	}
