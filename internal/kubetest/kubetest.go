@@ -81,7 +81,7 @@ func Start(t testing.TB) *ControlPlane {
 				shared.err = fmt.Errorf("make the control plane's directory: %w", err)
 				return
 			}
-			shared.p, shared.err = startPlane(t, bin, dir)
+			shared.p, shared.err = startLogged(t, bin, dir)
 		})
 		if shared.err != nil {
 			t.Fatalf("kubetest: %v", shared.err)
@@ -89,7 +89,7 @@ func Start(t testing.TB) *ControlPlane {
 		p = shared.p
 	} else {
 		var err error
-		if p, err = startPlane(t, bin, t.TempDir()); err != nil {
+		if p, err = startLogged(t, bin, t.TempDir()); err != nil {
 			t.Fatalf("kubetest: %v", err)
 		}
 		t.Cleanup(p.stop)
@@ -102,35 +102,87 @@ func Start(t testing.TB) *ControlPlane {
 			t.Logf("kubetest: the control plane's logs end:\n%s", p.logs())
 		}
 	})
-	return p.forTest(t)
-}
-
-// forTest makes a namespace for t on p, deleted when t ends, and returns
-// t's view of p.
-func (p *plane) forTest(t testing.TB) *ControlPlane {
-	t.Helper()
-	ctx := context.Background()
-	ns, err := p.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
-		ObjectMeta: metav1.ObjectMeta{GenerateName: namespacePrefix(t.Name())},
-	}, metav1.CreateOptions{})
+	cp, err := p.namespace(namespacePrefix(t.Name()), t.TempDir())
 	if err != nil {
-		t.Fatalf("kubetest: create the test's namespace: %v", err)
+		t.Fatalf("kubetest: %v", err)
 	}
 	t.Cleanup(func() {
-		err := p.client.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{})
-		if err != nil && p.exited() == nil {
-			t.Errorf("kubetest: delete namespace %s: %v", ns.Name, err)
+		if err := p.deleteNamespace(cp.Namespace); err != nil && p.exited() == nil {
+			t.Errorf("kubetest: %v", err)
 		}
 	})
+	return cp
+}
+
+// startLogged is startPlane, logging to t how long it took.
+func startLogged(t testing.TB, bin, dir string) (*plane, error) {
+	started := time.Now()
+	p, err := startPlane(bin, dir)
+	if err == nil {
+		t.Logf("kubetest: control plane %s ready in %s (files in %s)", Version, time.Since(started).Round(time.Millisecond), dir)
+	}
+	return p, err
+}
+
+// Cluster is a control plane that Launch started outside a test.
+type Cluster struct {
+	ControlPlane
+	p *plane
+}
+
+// Launch starts a control plane outside a test (for the bench), from the
+// programs in the directory TUSK_TEST_KUBE names, with its files in dir
+// and a namespace named from prefix. Close stops it.
+func Launch(dir, prefix string) (*Cluster, error) {
+	bin := os.Getenv(EnvVar)
+	if bin == "" {
+		return nil, fmt.Errorf("%s is not set: build the control plane and set it with: eval \"$(bash .ci/kube.sh)\"", EnvVar)
+	}
+	p, err := startPlane(bin, dir)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := p.namespace(namespacePrefix(prefix), dir)
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	return &Cluster{ControlPlane: *cp, p: p}, nil
+}
+
+// Close stops the control plane's programs; its files stay in Dir.
+func (c *Cluster) Close() { c.p.stop() }
+
+// Logs returns the last lines of each program's log.
+func (c *Cluster) Logs() string { return c.p.logs() }
+
+// namespace makes a namespace named from prefix on p, with a kubeconfig
+// for it in dir, and returns the view of p from it.
+func (p *plane) namespace(prefix, dir string) (*ControlPlane, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	ns, err := p.client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: prefix},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("create a namespace: %w", err)
+	}
 	// Pods are refused in a namespace until the controller-manager has
 	// made its default service account.
-	testenv.Eventually(t, readyTimeout, "the default service account of namespace "+ns.Name+" exists", func() bool {
+	for {
 		_, err := p.client.CoreV1().ServiceAccounts(ns.Name).Get(ctx, "default", metav1.GetOptions{})
-		return err == nil
-	})
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("the default service account of namespace %s did not appear within %s: %w", ns.Name, readyTimeout, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	kubeconfig := filepath.Join(dir, "kubeconfig")
 	if err := writeKubeconfig(kubeconfig, p.config, ns.Name); err != nil {
-		t.Fatalf("kubetest: %v", err)
+		return nil, err
 	}
 	return &ControlPlane{
 		Config:     rest.CopyConfig(p.config),
@@ -138,7 +190,15 @@ func (p *plane) forTest(t testing.TB) *ControlPlane {
 		Kubeconfig: kubeconfig,
 		Namespace:  ns.Name,
 		Dir:        p.dir,
+	}, nil
+}
+
+// deleteNamespace deletes the namespace ns of p, with what is in it.
+func (p *plane) deleteNamespace(ns string) error {
+	if err := p.client.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}); err != nil {
+		return fmt.Errorf("delete namespace %s: %w", ns, err)
 	}
+	return nil
 }
 
 var notInName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -160,3 +220,18 @@ func namespacePrefix(test string) string {
 // change (a controller or the scheduler making or binding objects): much
 // longer than it takes, so that only a broken control plane times out.
 const Wait = 2 * time.Minute
+
+// CountPods counts the pods of cp's namespace that the label selector
+// selects: all of them, and those Running and not being deleted.
+func (cp *ControlPlane) CountPods(ctx context.Context, selector string) (all, running int, err error) {
+	pods, err := cp.Client.CoreV1().Pods(cp.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return 0, 0, fmt.Errorf("list the pods of %s: %w", selector, err)
+	}
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+			running++
+		}
+	}
+	return len(pods.Items), running, nil
+}

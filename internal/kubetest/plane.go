@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/tlscert/tlscerttest"
@@ -46,9 +45,8 @@ type plane struct {
 }
 
 // startPlane starts a control plane from the programs in directory bin,
-// keeping its files in dir. t makes the API server's certificate.
-func startPlane(t testing.TB, bin, dir string) (_ *plane, err error) {
-	started := time.Now()
+// keeping its files in dir.
+func startPlane(bin, dir string) (_ *plane, err error) {
 	p := &plane{dir: dir}
 	defer func() {
 		if err != nil {
@@ -65,8 +63,11 @@ func startPlane(t testing.TB, bin, dir string) (_ *plane, err error) {
 	// Docker containers name it (where a test can forward the API server
 	// to with testenv.StartProxyOn on the gateway of the containers'
 	// network, for clients in Pods with KUBERNETES_SERVICE_HOST set to it).
-	certs := tlscerttest.Issue(t, dir, "127.0.0.1", "localhost", "host.docker.internal",
+	certs, err := tlscerttest.Write(dir, "127.0.0.1", "localhost", "host.docker.internal",
 		"kubernetes", "kubernetes.default", "kubernetes.default.svc", "10.96.0.1")
+	if err != nil {
+		return nil, fmt.Errorf("the API server's certificate: %w", err)
+	}
 	saKey, saPub, err := writeServiceAccountKeys(dir)
 	if err != nil {
 		return nil, err
@@ -145,7 +146,6 @@ func startPlane(t testing.TB, bin, dir string) (_ *plane, err error) {
 	); err != nil {
 		return nil, err
 	}
-	t.Logf("kubetest: control plane %s ready in %s (files in %s)", Version, time.Since(started).Round(time.Millisecond), dir)
 	return p, nil
 }
 

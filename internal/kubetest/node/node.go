@@ -86,12 +86,12 @@ type Node struct {
 // Run runs a node agent until ctx ends, then removes every container it
 // made and its Node.
 func Run(ctx context.Context, cfg Config) error {
-	n, err := start(ctx, cfg)
+	n, err := New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	<-ctx.Done()
-	return n.stop()
+	return n.Stop()
 }
 
 // Start runs a node agent for the test with the client of a control
@@ -100,21 +100,24 @@ func Run(ctx context.Context, cfg Config) error {
 func Start(t testing.TB, client kubernetes.Interface) *Node {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	n, err := start(ctx, Config{Client: client, Dir: t.TempDir()})
+	n, err := New(ctx, Config{Client: client, Dir: t.TempDir()})
 	if err != nil {
 		cancel()
 		t.Fatalf("node agent: %v", err)
 	}
 	t.Cleanup(func() {
 		cancel()
-		if err := n.stop(); err != nil {
+		if err := n.Stop(); err != nil {
 			t.Errorf("node agent: %v", err)
 		}
 	})
 	return n
 }
 
-func start(ctx context.Context, cfg Config) (*Node, error) {
+// New starts a node agent outside a test (for the bench) and returns once
+// its Node is registered and Ready; Stop stops it. It runs until ctx ends
+// or Stop.
+func New(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Client == nil {
 		return nil, errors.New("node agent: no client")
 	}
@@ -139,15 +142,15 @@ func start(ctx context.Context, cfg Config) (*Node, error) {
 		n.pauseImage = "tusk-test/busybox:latest"
 	}
 	if err := n.setUp(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.stop())
+		return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.Stop())
 	}
 	if err := n.register(ctx, cfg); err != nil {
-		return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.stop())
+		return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.Stop())
 	}
 	if target := cmp.Or(cfg.APIServer, apiServerOf(cfg.Client)); target != "" {
 		port, err := n.forward(ctx, target)
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.stop())
+			return nil, errors.Join(fmt.Errorf("node agent %s: %w", n.Name, err), n.Stop())
 		}
 		n.serviceEnv = []string{"KUBERNETES_SERVICE_HOST=host.docker.internal", "KUBERNETES_SERVICE_PORT=" + port}
 	}
@@ -374,7 +377,7 @@ func (n *Node) forget(uid types.UID) {
 	n.mu.Unlock()
 }
 
-// go_ runs f in a goroutine stop waits for.
+// go_ runs f in a goroutine Stop waits for.
 func (n *Node) go_(f func()) {
 	n.wg.Add(1)
 	go func() {
@@ -383,10 +386,10 @@ func (n *Node) go_(f func()) {
 	}()
 }
 
-// stop ends the agent's goroutines and waits for them, then removes
+// Stop ends the agent's goroutines and waits for them, then removes
 // every container the agent made, its network and directory, and its
 // Node and Lease.
-func (n *Node) stop() error {
+func (n *Node) Stop() error {
 	n.cancel()
 	n.mu.Lock()
 	n.stopped = true
