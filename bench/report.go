@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -95,7 +97,7 @@ func (r *report) markdown() string {
 	var left []string
 	for _, sc := range scenarios {
 		if !slices.ContainsFunc(r.ran, func(ran scenario) bool { return ran.name == sc.name }) {
-			left = append(left, fmt.Sprintf("%s (`-only %s`)", sc.title, sc.name))
+			left = append(left, fmt.Sprintf("%s (`-only %s`%s)", sc.title, sc.name, r.ownReport(sc.name)))
 		}
 	}
 	if len(left) > 0 {
@@ -103,10 +105,21 @@ func (r *report) markdown() string {
 			"report of its own: `go run ./bench -only NAME -out docs/benchmarks-NAME.md`.\n", strings.Join(left, "; "))
 	}
 	sb.WriteString("\nThe Tusk server runs in the bench process (on a data directory in the work directory, " +
-		"listening on 127.0.0.1:0, garbage collection off) except in the RSS scenario and the failover scenario (`tusk up` processes). Before each timed phase " +
+		"listening on 127.0.0.1:0, garbage collection off; the kube scenario's kube runner's server on the gateway of the node's " +
+		"Docker network, where its pods reach it) except in the RSS scenario and the failover scenario (`tusk up` processes). Before each timed phase " +
 		"the source data has been written and synced, so it is in the page cache and its writeback is not timed. " +
 		"The work directory is under $TMPDIR, or /var/tmp when $TMPDIR is unset or on tmpfs.\n")
 	return sb.String()
+}
+
+// ownReport is ", [benchmarks-NAME.md](benchmarks-NAME.md)" if the
+// scenario name has a report of its own beside this one, else empty.
+func (r *report) ownReport(name string) string {
+	file := "benchmarks-" + name + ".md"
+	if _, err := os.Stat(filepath.Join(filepath.Dir(r.cfg.out), file)); err != nil {
+		return ""
+	}
+	return fmt.Sprintf(", [%s](%s)", file, file)
 }
 
 func orMissing(name, version string) string {

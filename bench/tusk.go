@@ -34,17 +34,22 @@ func startTusk(ctx context.Context, dataDir string) (*tuskServer, error) {
 // startServer is startTusk with more of the server's configuration (its
 // logger is set here).
 func startServer(ctx context.Context, cfg server.Config) (*tuskServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start tusk: %w", err)
+	}
+	return startServerOn(ctx, cfg, ln)
+}
+
+// startServerOn is startServer serving on ln, which it closes when the
+// server stops or fails to start.
+func startServerOn(ctx context.Context, cfg server.Config, ln net.Listener) (*tuskServer, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	cfg.Logger = serverLogger()
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("start tusk: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		srv.Close()
+		ln.Close()
 		return nil, fmt.Errorf("start tusk: %w", err)
 	}
 	token, _, err := srv.AdminToken(ctx, "")
