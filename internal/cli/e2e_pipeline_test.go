@@ -101,9 +101,9 @@ func TestE2EPipeline(t *testing.T) {
 	logs := e.run("logs", "-p", "wc")
 	wantContains(t, "logs -p wc", logs, "counting /pfs/words/a.txt\n", "counting /pfs/words/b.txt\n")
 	userLines := 0
-	for _, l := range lines[tusk.LogLine](e, "logs", "-j", "wc@"+first) {
-		if l.Pipeline != "wc" || l.Job != first {
-			t.Errorf("logs -j wc@%s: line of %s@%s", first, l.Pipeline, l.Job)
+	for _, l := range lines[pachapi.LogMessage](e, "logs", "-j", "wc@"+first) {
+		if l.PipelineName != "wc" || l.JobID != first || l.ProjectName != "default" {
+			t.Errorf("logs -j wc@%s: line of %s@%s", first, l.PipelineName, l.JobID)
 		}
 		if l.User && strings.HasPrefix(l.Message, "counting ") {
 			userLines++
@@ -125,13 +125,13 @@ func TestE2EPipeline(t *testing.T) {
 	if got := e.run("logs", "-p", "wc", "--since", "1ns"); got != "" {
 		t.Errorf("logs --since 1ns printed %q, want nothing", got)
 	}
-	for _, l := range lines[tusk.LogLine](e, "logs", "-p", "wc", "--worker") {
+	for _, l := range lines[pachapi.LogMessage](e, "logs", "-p", "wc", "--worker") {
 		if !l.User {
 			t.Errorf("logs --worker printed Tusk's line %q", l.Message)
 		}
 	}
-	for _, l := range lines[tusk.LogLine](e, "logs", "-p", "wc", "--master") {
-		if l.User {
+	for _, l := range lines[pachapi.LogMessage](e, "logs", "-p", "wc", "--master") {
+		if l.User || !l.Master {
 			t.Errorf("logs --master printed the code's line %q", l.Message)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -146,16 +147,22 @@ func logFilter(ctx context.Context, c *client.Client, opts logsOptions, pipeline
 	}, nil
 }
 
+// printLogLine prints a line of logs: its message, or with -o json the
+// LogMessage pachctl's --raw prints.
+func printLogLine(p printer, l tusk.LogLine) error {
+	if p.json {
+		return p.line(pachapi.LogMessageFrom(l))
+	}
+	_, err := fmt.Fprintln(p.out, l.Message)
+	return err
+}
+
 func runLogs(ctx context.Context, c *client.Client, opts logsOptions, pipeline, job string, keep func(tusk.LogLine) bool, p printer) error {
 	emit := func(l tusk.LogLine) error {
 		if !keep(l) {
 			return nil
 		}
-		if p.json {
-			return p.line(l)
-		}
-		_, err := fmt.Fprintln(p.out, l.Message)
-		return err
+		return printLogLine(p, l)
 	}
 	if opts.tail == 0 {
 		return c.Logs(ctx, pipeline, job, opts.datum, opts.follow, emit)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // protoMessages reads the message definitions of testdata/pachyderm-proto.txt
@@ -80,7 +81,8 @@ func TestGoldenFieldNames(t *testing.T) {
 		"pps_list_job": "JobInfo", "pps_inspect_job": "JobInfo", "pps_inspect_job_failed": "JobInfo",
 		"pps_list_job_set": "JobSetInfo",
 		"pps_list_datum":   "DatumInfo", "pps_inspect_datum": "DatumInfo", "pps_inspect_datum_failed": "DatumInfo",
-		"version": "Version",
+		"version":  "Version",
+		"pps_logs": "LogMessage",
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", golden+".json.golden"))
 		if err != nil {
@@ -92,11 +94,39 @@ func TestGoldenFieldNames(t *testing.T) {
 			if err := dec.Decode(&v); err != nil {
 				t.Fatalf("%s: %v", golden, err)
 			}
+			if msg == "LogMessage" { // pachctl prints it with protojson's JSON names
+				v = snakeKeys(v)
+			}
 			for _, problem := range checkFields(msgs, msg, v, msg) {
 				t.Errorf("%s.json.golden, object %d: %s", golden, n+1, problem)
 			}
 		}
 	}
+}
+
+// snakeKeys turns the lowerCamelCase keys of v's objects into the .proto
+// names they stand for ("pipelineName" is pipeline_name).
+func snakeKeys(v any) any {
+	switch v := v.(type) {
+	case []any:
+		for i, e := range v {
+			v[i] = snakeKeys(e)
+		}
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range v {
+			var b strings.Builder
+			for _, r := range k {
+				if unicode.IsUpper(r) {
+					b.WriteByte('_')
+				}
+				b.WriteRune(unicode.ToLower(r))
+			}
+			out[b.String()] = snakeKeys(e)
+		}
+		return out
+	}
+	return v
 }
 
 // checkFields returns what in v does not fit message msg: fields it does

@@ -36,6 +36,10 @@ var (
 			DataTotal: 4, DataProcessed: 1, DataFailed: 2, DataRecovered: 1, OutputCommit: tusk.CommitRef{Repo: "montage", Branch: "master", ID: headID}},
 		{Pipeline: "edges", ID: parentID, PipelineVersion: 3, State: tusk.JobCreated, Created: testNow},
 	}
+	testLogs = []tusk.LogLine{
+		{Pipeline: "edges", Job: jobID, Datum: "9c1f3e", Worker: "edges-v3-0", Time: datumStart, User: true, Message: "reading /pfs/images/a.png"},
+		{Pipeline: "edges", Job: jobID, Time: datumEnd.Add(1500 * time.Microsecond), Message: "job SUCCESS"},
+	}
 	testDatums = []tusk.DatumInfo{
 		{Pipeline: "edges", Job: jobID, ID: "9c1f3e", Hash: "ab12", State: tusk.DatumSuccess, Attempts: 1, Index: 0, Worker: "edges-v3-0",
 			Inputs:  []tusk.DatumInput{{Name: "images", Repo: "images", Branch: "master", Commit: jobID, Path: "/a.png"}},
@@ -72,6 +76,14 @@ func TestPipelineOutputGolden(t *testing.T) {
 		}},
 		{"inspect_datum", func(p printer) error { return printDatum(p, testDatums[0]) }},
 		{"inspect_datum_failed", func(p printer) error { return printDatum(p, testDatums[1]) }},
+		{"logs", func(p printer) error {
+			for _, l := range testLogs {
+				if err := printLogLine(p, l); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 	} {
 		for _, format := range []string{"table", "json"} {
 			t.Run(tc.name+"_"+format, func(t *testing.T) {
