@@ -117,7 +117,7 @@ func TestE2EProjects(t *testing.T) {
 	wantContains(t, "list repo --project default", e.run("list", "repo", "--project", "default"), "images")
 	wantContains(t, "--project staging", e.fail(1, "list", "repo", "--project", "staging"), `project "staging" not found`, "leave out --project")
 	wantContains(t, "list project", e.run("list", "project"), "PROJECT", "default")
-	if pi := object[projectInfo](e, "inspect", "project", "default"); pi.Project.Name != "default" {
+	if pi := object[pachapi.ProjectInfo](e, "inspect", "project", "default"); pi.Project.Name != "default" {
 		t.Errorf("inspect project default: %+v", pi)
 	}
 	wantContains(t, "inspect project ml", e.fail(1, "inspect", "project", "ml"), `project "ml" not found`)

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -15,19 +16,11 @@ import (
 // that scripts written for pachctl run; a project other than the default
 // one is refused with a reason, never ignored.
 
-// projectInfo is a project as list and inspect project print it.
-type projectInfo struct {
-	Project struct {
-		Name string `json:"name"`
-	} `json:"project"`
-	Description string `json:"description"`
-}
-
-func defaultProject() projectInfo {
-	var p projectInfo
-	p.Project.Name = spec.DefaultProject
-	p.Description = "the project of every repo and pipeline (Tusk has one project so far)"
-	return p
+func defaultProject() pachapi.ProjectInfo {
+	return pachapi.ProjectInfo{
+		Project:     pachapi.Project{Name: spec.DefaultProject},
+		Description: "the project of every repo and pipeline (Tusk has one project so far)",
+	}
 }
 
 // checkProjectFlag refuses --project naming another project than the
@@ -53,9 +46,9 @@ func newListProjectCommand(g *globals) *cobra.Command {
 		Long:  "List projects: Tusk has one so far, default, which holds every repo and pipeline.\n\n" + outputHelp + ".",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: g.onServer(&output, func(_ context.Context, _ *client.Client, p printer, _ []string) error {
-			return printAll(p, []string{"ACTIVE", "PROJECT", "DESCRIPTION"}, func(pi projectInfo) []string {
-				return []string{"*", pi.Project.Name, pi.Description}
-			}, []projectInfo{defaultProject()})
+			return printAll(p, []string{"ACTIVE", "PROJECT", "CREATED", "DESCRIPTION"}, func(pi pachapi.ProjectInfo) []string {
+				return []string{"*", pi.Project.Name, "-", pi.Description}
+			}, []pachapi.ProjectInfo{defaultProject()})
 		}),
 	}
 	addOutputFlag(cmd, &output)

@@ -13,6 +13,12 @@ type Project struct {
 	Name string `json:"name,omitempty"`
 }
 
+// ProjectInfo is pfs_v2.ProjectInfo.
+type ProjectInfo struct {
+	Project     Project `json:"project"`
+	Description string  `json:"description,omitempty"`
+}
+
 // Repo is pfs_v2.Repo: a repo is named by its project, name and type
 // ("user", or "spec" and "meta" for a pipeline's system repos).
 type Repo struct {
