@@ -45,7 +45,8 @@ func TestE2ETransactionOneJob(t *testing.T) {
 	e.run("create", "repo", "b")
 	e.runIn(strings.NewReader("a1\n"), "put", "file", "a@master:/x")
 	e.runIn(strings.NewReader("b1\n"), "put", "file", "b@master:/y")
-	e.run("create", "pipeline", "-f", e.writeFile("both.json", []byte(crossSpec)))
+	spec := e.writeFile("both.json", []byte(crossSpec))
+	e.run("create", "pipeline", "-f", spec)
 	e.waitJobs(e.headJob("both"))
 	headA := e.headJob("a")
 
@@ -54,22 +55,24 @@ func TestE2ETransactionOneJob(t *testing.T) {
 		t.Errorf("start commit in transaction %s printed %q, want the transaction's ID", id, got)
 	}
 	e.recorded(id, "start", "commit", "b@master")
+	// An update in the same transaction: its job is the same one.
+	e.recorded(id, "update", "pipeline", "-f", spec)
 	if got := e.headJob("a"); got != headA {
 		t.Fatalf("a@master is at %s before finish transaction, want %s still", got, headA)
 	}
 	info := object[pachapi.TransactionInfo](e, "inspect", "transaction")
-	if info.Transaction.ID != id || len(info.Requests) != 2 || info.Requests[1].StartCommit == nil || info.Requests[1].StartCommit.Branch.Repo.Name != "b" {
-		t.Errorf("inspect transaction -o json = %+v, want %s with 2 start commits", info, id)
+	if info.Transaction.ID != id || len(info.Requests) != 3 || info.Requests[1].StartCommit == nil || info.Requests[1].StartCommit.Branch.Repo.Name != "b" {
+		t.Errorf("inspect transaction -o json = %+v, want %s with 2 start commits and an update", info, id)
 	}
 	wantContains(t, "inspect transaction", e.run("inspect", "transaction", id),
-		"Transaction:", id, "Requests:", "1. start commit a@master", "2. start commit b@master")
+		"Transaction:", id, "Requests:", "1. start commit a@master", "2. start commit b@master", "3. update pipeline both")
 	if l := lines[pachapi.TransactionInfo](e, "list", "transaction"); len(l) != 1 || l[0].Transaction.ID != id {
 		t.Errorf("list transaction -o json = %+v, want %s", l, id)
 	}
 	wantContains(t, "list transaction", e.run("list", "transaction"), "TRANSACTION", "STARTED", "OPS", id)
-	// Pipelines are not recorded: refused rather than applied at once.
-	if stderr := e.fail(exitError, "update", "pipeline", "-f", e.writeFile("both2.json", []byte(crossSpec))); !strings.Contains(stderr, "transaction "+id+" is active") {
-		t.Errorf("update pipeline in a transaction: %q, want a refusal naming it", stderr)
+	// edit pipeline is not recorded: refused rather than applied at once.
+	if stderr := e.fail(exitError, "edit", "pipeline", "both"); !strings.Contains(stderr, "transaction "+id+" is active") {
+		t.Errorf("edit pipeline in a transaction: %q, want a refusal naming it", stderr)
 	}
 
 	// Stopped, commands apply at once; resumed, they are recorded again.
@@ -78,12 +81,12 @@ func TestE2ETransactionOneJob(t *testing.T) {
 		t.Fatalf("create repo with no active transaction: exit %d, stderr %q", code, stderr)
 	}
 	e.run("inspect", "repo", "c")
-	wantContains(t, "resume transaction", e.run("resume", "transaction", id), "Resuming existing transaction with 2 requests: "+id)
+	wantContains(t, "resume transaction", e.run("resume", "transaction", id), "Resuming existing transaction with 3 requests: "+id)
 	if stderr := e.fail(exitError, "start", "transaction"); !strings.Contains(stderr, id+" is active") {
 		t.Errorf("start transaction while one is active: %q", stderr)
 	}
 
-	wantContains(t, "finish transaction", e.run("finish", "transaction"), "Completed transaction with 2 requests: "+id)
+	wantContains(t, "finish transaction", e.run("finish", "transaction"), "Completed transaction with 3 requests: "+id)
 	if l := lines[pachapi.TransactionInfo](e, "list", "transaction"); len(l) != 0 {
 		t.Errorf("list transaction after finish = %+v, want none", l)
 	}
@@ -107,8 +110,8 @@ func TestE2ETransactionOneJob(t *testing.T) {
 	if len(jobs) != 2 {
 		t.Fatalf("pipeline both ran %d jobs, want 2 (its first, and one for the transaction)", len(jobs))
 	}
-	if j := object[pachapi.JobInfo](e, "inspect", "job", "both@"+id); j.State != "JOB_SUCCESS" {
-		t.Errorf("job both@%s: state %s, want JOB_SUCCESS", id, j.State)
+	if j := object[pachapi.JobInfo](e, "inspect", "job", "both@"+id); j.State != "JOB_SUCCESS" || j.PipelineVersion != 2 {
+		t.Errorf("job both@%s: state %s, pipeline version %d; want JOB_SUCCESS of version 2", id, j.State, j.PipelineVersion)
 	}
 	var ins []string
 	for _, in := range object[pachapi.CommitInfo](e, "inspect", "commit", "both@"+id).DirectProvenance {
@@ -162,5 +165,39 @@ func TestE2ETransactionDiscardAndRollback(t *testing.T) {
 	e.run("delete", "transaction", id)
 	if l := lines[pachapi.TransactionInfo](e, "list", "transaction"); len(l) != 0 {
 		t.Errorf("list transaction after delete = %+v, want none", l)
+	}
+}
+
+// A repo, a pipeline reading it and the repo's first commit, in one
+// transaction: the pipeline's first job is in the transaction's commit
+// set and sees the commit.
+func TestE2ETransactionPipeline(t *testing.T) {
+	e := startServer(t, processRunner...)
+	id := e.startTxn()
+	e.recorded(id, "create", "repo", "words")
+	e.recorded(id, "create", "pipeline", "-f", e.writeFile("wc.json", []byte(wcSpec)))
+	e.recorded(id, "start", "commit", "words@master")
+	// The dry run refuses a second pipeline of the name.
+	if stderr := e.fail(exitError, "create", "pipeline", "-f", e.writeFile("wc2.json", []byte(wcSpec))); !strings.Contains(stderr, "request 4 of 4 (create pipeline wc)") || !strings.Contains(stderr, "already exists") {
+		t.Errorf("create pipeline wc twice in a transaction: %q, want the dry run's refusal", stderr)
+	}
+	if stderr := e.fail(exitError, "inspect", "pipeline", "wc"); !strings.Contains(stderr, "not found") {
+		t.Errorf("pipeline wc before finish: %q, want not found", stderr)
+	}
+	wantContains(t, "inspect transaction", e.run("inspect", "transaction"), "1. create repo words", "2. create pipeline wc", "3. start commit words@master")
+	if info := object[pachapi.TransactionInfo](e, "inspect", "transaction"); len(info.Requests) != 3 || info.Requests[1].CreatePipeline == nil {
+		t.Errorf("inspect transaction -o json = %+v, want create pipeline as its second request", info)
+	}
+	wantContains(t, "finish transaction", e.run("finish", "transaction"), "Completed transaction with 3 requests: "+id)
+
+	e.runIn(strings.NewReader("one two three\n"), "put", "file", "words@master:/a.txt")
+	e.run("finish", "commit", "words@master")
+	e.waitJobs(id)
+	jobs := lines[pachapi.JobInfo](e, "list", "job", "-p", "wc")
+	if len(jobs) != 1 || jobs[0].Job.ID != id || jobs[0].State != "JOB_SUCCESS" {
+		t.Fatalf("jobs of wc = %+v, want one successful job %s", jobs, id)
+	}
+	if got := e.run("get", "file", "wc@master:/a.txt"); got != "3\n" {
+		t.Errorf("wc@master:/a.txt = %q, want 3", got)
 	}
 }

@@ -133,15 +133,6 @@ func (g *globals) readSpecFile(name string) ([]byte, error) {
 }
 
 func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions) error {
-	if !opts.dryRun {
-		verb := "create pipeline"
-		if opts.update {
-			verb = "update pipeline"
-		}
-		if err := g.noTxn(verb); err != nil {
-			return err
-		}
-	}
 	var data []byte
 	var err error
 	switch {
@@ -169,8 +160,12 @@ func runCreatePipeline(ctx context.Context, g *globals, opts pipelineSpecOptions
 	if opts.dryRun {
 		return dryRunPipelines(ctx, c, opts, data, g.stdout)
 	}
+	c, done, err := g.inTxn(c)
+	if err != nil {
+		return err
+	}
 	_, err = c.CreatePipeline(ctx, data, opts.update, opts.reprocess, false)
-	return err
+	return done(err)
 }
 
 // dryRunPipelines has the server check the specs, then describes them

@@ -15,7 +15,8 @@ const transactionLong = `Transactions apply several changes at once, as pachctl'
 transaction is active (start transaction, or resume transaction), these
 commands are recorded in it instead of being applied:
 
-  create repo, start commit, finish commit, create branch, delete branch
+  create repo, start commit, finish commit, create branch, delete branch,
+  create pipeline, update pipeline
 
 Each is checked when it is recorded, by a dry run of the whole transaction.
 finish transaction applies them all in one step: every commit they start,
@@ -27,8 +28,10 @@ ID); delete transaction discards it.
 
 start commit prints the commit the transaction will start, whose ID is the
 transaction's; put file is not recorded: once the transaction is finished,
-put files into that commit (by branch or by ID) and finish it.
-Pipelines cannot be created or updated within a transaction yet.
+put files into that commit (by branch or by ID) and finish it. A pipeline
+created in a transaction runs its first job in the transaction's commit
+set, over its inputs as the transaction leaves them. edit pipeline is not
+recorded: it is refused while a transaction is active.
 
 The active transaction belongs to the context of the server in use.`
 

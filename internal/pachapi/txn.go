@@ -27,6 +27,26 @@ type TransactionRequest struct {
 	FinishCommit *FinishCommitRequest `json:"finish_commit,omitempty"`
 	CreateBranch *CreateBranchRequest `json:"create_branch,omitempty"`
 	DeleteBranch *DeleteBranchRequest `json:"delete_branch,omitempty"`
+	// CreatePipeline is create_pipeline_v2, as Pachyderm 2.x records
+	// create and update pipeline.
+	CreatePipeline *CreatePipelineTransaction `json:"create_pipeline_v2,omitempty"`
+}
+
+// CreatePipelineTransaction is pps_v2.CreatePipelineTransaction: the
+// request (the pipeline's name, update and reprocess) and the spec, which
+// is the effective one (defaults merged) as the user's too.
+type CreatePipelineTransaction struct {
+	CreatePipelineRequest CreatePipelineRequest `json:"create_pipeline_request"`
+	UserJSON              string                `json:"user_json,omitempty"`
+	EffectiveJSON         string                `json:"effective_json,omitempty"`
+}
+
+// CreatePipelineRequest is the part of pps_v2.CreatePipelineRequest that
+// names what a transaction's create pipeline does.
+type CreatePipelineRequest struct {
+	Pipeline  Pipeline `json:"pipeline"`
+	Update    bool     `json:"update,omitempty"`
+	Reprocess bool     `json:"reprocess,omitempty"`
 }
 
 // TransactionResponse is transaction_v2.TransactionResponse.
@@ -99,6 +119,11 @@ func requestOf(r tusk.TxnRequest) TransactionRequest {
 			head := refCommit(b.Repo + "@" + b.Head)
 			out.CreateBranch.Head = &head
 		}
+	case r.CreatePipeline != nil:
+		c := r.CreatePipeline
+		out.CreatePipeline = &CreatePipelineTransaction{
+			CreatePipelineRequest: CreatePipelineRequest{Pipeline: PipelineOf(c.Name), Update: c.Update, Reprocess: c.Reprocess},
+			UserJSON:              string(c.Spec), EffectiveJSON: string(c.Spec)}
 	case r.DeleteBranch != nil:
 		out.DeleteBranch = &DeleteBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: r.DeleteBranch.Repo, Branch: r.DeleteBranch.Name}), Force: r.DeleteBranch.Force}
 	}

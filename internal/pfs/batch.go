@@ -118,6 +118,33 @@ func (b *Batch) DeleteBranch(ctx context.Context, repo, name string, force bool)
 	return nil
 }
 
+// SetupOutputBranch is API.SetupOutputBranch within the batch: the commit
+// it opens has the batch's ID.
+func (b *Batch) SetupOutputBranch(ctx context.Context, repo, branch string, prov []tusk.BranchRef, trigger bool) (*tusk.Commit, error) {
+	c, evs, err := b.a.setupOutputBranch(ctx, b.tx, repo, branch, prov, trigger, b.id)
+	if err != nil {
+		return nil, fmt.Errorf("set up output branch %s@%s: %w", repo, branch, err)
+	}
+	b.evs = append(b.evs, evs...)
+	return c, nil
+}
+
+// EnsureBranch creates repo@branch, without a commit, if it is missing:
+// a pipeline's input branch that a later request of the batch may start
+// the first commit of.
+func (b *Batch) EnsureBranch(ctx context.Context, repo, branch string) error {
+	if err := tusk.ValidateBranchName(branch); err != nil {
+		return err
+	}
+	if _, err := b.tx.Branch(ctx, project, repo, branch); tusk.KindOf(err) != tusk.KindNotFound {
+		return err
+	}
+	return b.tx.PutBranch(ctx, project, repo, branch, "", now())
+}
+
+// ID is the batch's commit set.
+func (b *Batch) ID() string { return b.id }
+
 // Tx is the metadata transaction the batch runs in, for changes beyond
 // the file system's (a pipeline's records) that must commit with it.
 func (b *Batch) Tx() *meta.Tx { return b.tx }

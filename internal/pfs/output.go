@@ -25,64 +25,8 @@ func (a *API) SetupOutputBranch(ctx context.Context, repo, branch string, prov [
 	var out *tusk.Commit
 	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
-		out, evs = nil, nil
-		if _, err := tx.Repo(ctx, project, repo); err != nil {
-			return err
-		}
-		b, err := tx.Branch(ctx, project, repo, branch)
-		if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
-			return err
-		}
-		t := now()
-		if err != nil {
-			if err := tx.PutBranch(ctx, project, repo, branch, "", t); err != nil {
-				return err
-			}
-			b = tusk.Branch{Repo: repo, Name: branch, Created: t}
-		}
-		if err := a.checkProvenance(ctx, tx, repo, branch, prov); err != nil {
-			return err
-		}
-		if err := tx.SetBranchProvenance(ctx, project, repo, branch, prov); err != nil {
-			return err
-		}
-		if !trigger {
-			return nil
-		}
-		id := newID()
-		c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: id, Branch: branch, Parent: b.Head,
-			Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
-		if b.Head != "" {
-			parent, err := tx.Commit(ctx, project, repo, b.Head)
-			if err != nil {
-				return err
-			}
-			c.Root, c.SizeBytes, c.Files = parent.Root, parent.SizeBytes, parent.Files
-		}
-		if err := tx.InsertCommit(ctx, project, c); err != nil {
-			return err
-		}
-		for _, p := range prov {
-			pb, err := tx.Branch(ctx, project, p.Repo, p.Branch)
-			if err != nil {
-				return err
-			}
-			if pb.Head != "" {
-				if err := tx.AddCommitProvenance(ctx, project, repo, id, tusk.CommitRef{Repo: p.Repo, Branch: p.Branch, ID: pb.Head}); err != nil {
-					return err
-				}
-			}
-		}
-		if err := tx.PutBranch(ctx, project, repo, branch, id, b.Created); err != nil {
-			return err
-		}
-		more, err := a.propagate(ctx, tx, repo, branch, id, t)
-		if err != nil {
-			return err
-		}
-		evs = append([]tusk.CommitEvent{{Type: "started", Commit: c.Commit}}, more...)
-		full, err := a.fillCommit(ctx, tx, c)
-		out = &full
+		var err error
+		out, evs, err = a.setupOutputBranch(ctx, tx, repo, branch, prov, trigger, newID())
 		return err
 	})
 	if err != nil {
@@ -90,6 +34,82 @@ func (a *API) SetupOutputBranch(ctx context.Context, repo, branch string, prov [
 	}
 	a.publish(ctx, evs...)
 	return out, nil
+}
+
+// setupOutputBranch is SetupOutputBranch within tx; the commit it opens
+// has the ID id. A branch whose head already has that ID (a batch that
+// changed an input before) keeps it, with its provenance brought up to
+// date.
+func (a *API) setupOutputBranch(ctx context.Context, tx *meta.Tx, repo, branch string, prov []tusk.BranchRef, trigger bool, id string) (*tusk.Commit, []tusk.CommitEvent, error) {
+	if _, err := tx.Repo(ctx, project, repo); err != nil {
+		return nil, nil, err
+	}
+	b, err := tx.Branch(ctx, project, repo, branch)
+	if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+		return nil, nil, err
+	}
+	t := now()
+	if err != nil {
+		if err := tx.PutBranch(ctx, project, repo, branch, "", t); err != nil {
+			return nil, nil, err
+		}
+		b = tusk.Branch{Repo: repo, Name: branch, Created: t}
+	}
+	if err := a.checkProvenance(ctx, tx, repo, branch, prov); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.SetBranchProvenance(ctx, project, repo, branch, prov); err != nil {
+		return nil, nil, err
+	}
+	if !trigger {
+		return nil, nil, nil
+	}
+	var evs []tusk.CommitEvent
+	if b.Head == id {
+		if err := tx.ClearCommitProvenance(ctx, project, repo, id); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: id, Branch: branch, Parent: b.Head,
+			Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
+		if b.Head != "" {
+			parent, err := tx.Commit(ctx, project, repo, b.Head)
+			if err != nil {
+				return nil, nil, err
+			}
+			c.Root, c.SizeBytes, c.Files = parent.Root, parent.SizeBytes, parent.Files
+		}
+		if err := tx.InsertCommit(ctx, project, c); err != nil {
+			return nil, nil, err
+		}
+		evs = append(evs, tusk.CommitEvent{Type: "started", Commit: c.Commit})
+	}
+	for _, p := range prov {
+		pb, err := tx.Branch(ctx, project, p.Repo, p.Branch)
+		if err != nil {
+			return nil, nil, err
+		}
+		if pb.Head != "" {
+			if err := tx.AddCommitProvenance(ctx, project, repo, id, tusk.CommitRef{Repo: p.Repo, Branch: p.Branch, ID: pb.Head}); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if b.Head != id {
+		if err := tx.PutBranch(ctx, project, repo, branch, id, b.Created); err != nil {
+			return nil, nil, err
+		}
+	}
+	more, err := a.propagate(ctx, tx, repo, branch, id, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := tx.Commit(ctx, project, repo, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	full, err := a.fillCommit(ctx, tx, c)
+	return &full, append(evs, more...), err
 }
 
 // StageFiles turns the operations of a datum's output (puts and copies)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -130,14 +131,18 @@ func (a *API) DeleteJob(ctx context.Context, pipeline, id string) error {
 	return a.db.Update(ctx, func(tx *meta.Tx) error { return tx.DeleteJob(ctx, project, pipeline, id) })
 }
 
-// killJobs ends every unfinished job of a pipeline.
-func (a *API) killJobs(ctx context.Context, pipeline, reason string) {
+// killJobs ends every unfinished job of a pipeline but those of the
+// IDs keep.
+func (a *API) killJobs(ctx context.Context, pipeline, reason string, keep ...string) {
 	jobs, err := a.unfinishedJobs(ctx, pipeline)
 	if err != nil {
 		a.log.Error("kill jobs", "pipeline", pipeline, "err", err)
 		return
 	}
 	for i := range jobs {
+		if slices.Contains(keep, jobs[i].ID) {
+			continue
+		}
 		if err := a.sched.EndJob(ctx, &jobs[i], tusk.JobKilled, reason); err != nil {
 			a.log.Error("kill job", "pipeline", pipeline, "job", jobs[i].ID, "err", err)
 		}

@@ -45,21 +45,12 @@ func inputBranches(p *spec.Pipeline) []tusk.BranchRef {
 // and starts a job over the current inputs. An update keeps earlier
 // results (same salt) unless reprocess is set, and kills running jobs.
 func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, reprocess bool) (tusk.PipelineInfo, error) {
-	if p.Update {
-		update = true
+	update, reprocess = update || p.Update, reprocess || p.Reprocess
+	inputs, err := prepare(p)
+	if err != nil {
+		return tusk.PipelineInfo{}, err
 	}
-	if p.Reprocess {
-		reprocess = true
-	}
-	p.Update, p.Reprocess, p.DryRun = false, false, false
-	if err := spec.Validate(p); err != nil {
-		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "%v", err)
-	}
-	spec.SortInput(p.Input)
 	name := p.Name()
-	if p.Pipeline.Project != nil && p.Pipeline.Project.Name != "" && p.Pipeline.Project.Name != project {
-		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q: project %q is not supported yet; Tusk has one project, %q", name, p.Pipeline.Project.Name, project)
-	}
 	if err := a.checkLimits(ctx, p); err != nil {
 		return tusk.PipelineInfo{}, err
 	}
@@ -68,12 +59,6 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	}
 	if err := a.checkDatums(ctx, p); err != nil {
 		return tusk.PipelineInfo{}, err
-	}
-	inputs := inputBranches(p)
-	for _, in := range inputs {
-		if in.Repo == name {
-			return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q cannot read its own output repo", name)
-		}
 	}
 	// Inputs must exist (cron repos are made here).
 	var cronRepos []string
@@ -99,7 +84,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	}
 
 	var old *PipelineRecord
-	err := a.db.View(ctx, func(tx *meta.Tx) error {
+	err = a.db.View(ctx, func(tx *meta.Tx) error {
 		r, err := LoadPipeline(ctx, tx, name)
 		if err == nil {
 			old = r
@@ -113,32 +98,8 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	if err != nil {
 		return tusk.PipelineInfo{}, err
 	}
-	switch {
-	case old != nil && !update:
-		return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindExists, "pipeline %q already exists", name).
-			WithHint("change it with: tusk update pipeline -f <spec>")
-	case old == nil && update:
-		update = false
-	}
-	r := &PipelineRecord{PipelineInfo: tusk.PipelineInfo{Name: name, Description: p.Description, Version: 1,
-		State: tusk.PipelineStarting, Created: now(), OutputBranch: p.OutputBranch, Inputs: inputs}}
-	if old != nil {
-		oldSpec, err := old.ParseSpec()
-		if err != nil {
-			return tusk.PipelineInfo{}, err
-		}
-		r.Version, r.Created, r.Stopped = old.Version+1, old.Created, old.Stopped
-		p.Salt = oldSpec.Salt
-		if oldSpec.OutputBranch != p.OutputBranch {
-			return tusk.PipelineInfo{}, tusk.Errorf(tusk.KindInvalid, "pipeline %q: output_branch cannot change on update (%s -> %s)", name, oldSpec.OutputBranch, p.OutputBranch).
-				WithHint("delete the pipeline and create it again")
-		}
-	}
-	if p.Salt == "" || reprocess {
-		p.Salt = newSalt()
-	}
-	r.Updated = now()
-	if r.Spec, err = marshalText(p); err != nil {
+	r, err := newRecord(p, inputs, old, update, reprocess)
+	if err != nil {
 		return tusk.PipelineInfo{}, err
 	}
 	if old == nil {
@@ -172,6 +133,60 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	}
 	a.sched.PipelineChanged(name)
 	return r.PipelineInfo, nil
+}
+
+// prepare checks a spec and puts it in the form it is stored in, and
+// returns the branches it reads.
+func prepare(p *spec.Pipeline) ([]tusk.BranchRef, error) {
+	p.Update, p.Reprocess, p.DryRun = false, false, false
+	if err := spec.Validate(p); err != nil {
+		return nil, tusk.Errorf(tusk.KindInvalid, "%v", err)
+	}
+	spec.SortInput(p.Input)
+	name := p.Name()
+	if p.Pipeline.Project != nil && p.Pipeline.Project.Name != "" && p.Pipeline.Project.Name != project {
+		return nil, tusk.Errorf(tusk.KindInvalid, "pipeline %q: project %q is not supported yet; Tusk has one project, %q", name, p.Pipeline.Project.Name, project)
+	}
+	inputs := inputBranches(p)
+	for _, in := range inputs {
+		if in.Repo == name {
+			return nil, tusk.Errorf(tusk.KindInvalid, "pipeline %q cannot read its own output repo", name)
+		}
+	}
+	return inputs, nil
+}
+
+// newRecord is the record of spec p, reading inputs, of a new pipeline
+// (old nil) or of the version after old. Only update may replace old.
+func newRecord(p *spec.Pipeline, inputs []tusk.BranchRef, old *PipelineRecord, update, reprocess bool) (*PipelineRecord, error) {
+	name := p.Name()
+	if old != nil && !update {
+		return nil, tusk.Errorf(tusk.KindExists, "pipeline %q already exists", name).
+			WithHint("change it with: tusk update pipeline -f <spec>")
+	}
+	r := &PipelineRecord{PipelineInfo: tusk.PipelineInfo{Name: name, Description: p.Description, Version: 1,
+		State: tusk.PipelineStarting, Created: now(), OutputBranch: p.OutputBranch, Inputs: inputs}}
+	if old != nil {
+		oldSpec, err := old.ParseSpec()
+		if err != nil {
+			return nil, err
+		}
+		r.Version, r.Created, r.Stopped = old.Version+1, old.Created, old.Stopped
+		p.Salt = oldSpec.Salt
+		if oldSpec.OutputBranch != p.OutputBranch {
+			return nil, tusk.Errorf(tusk.KindInvalid, "pipeline %q: output_branch cannot change on update (%s -> %s)", name, oldSpec.OutputBranch, p.OutputBranch).
+				WithHint("delete the pipeline and create it again")
+		}
+	}
+	if p.Salt == "" || reprocess {
+		p.Salt = newSalt()
+	}
+	r.Updated = now()
+	var err error
+	if r.Spec, err = marshalText(p); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // InspectPipeline returns a pipeline; version > 0 picks an older spec.

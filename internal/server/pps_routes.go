@@ -58,6 +58,10 @@ func (s *Server) createPipeline(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, []tusk.PipelineInfo{})
 		return
 	}
+	if id := r.Header.Get(tusk.TxnHeader); id != "" {
+		s.recordPipelines(w, r, id, ps)
+		return
+	}
 	var out []tusk.PipelineInfo
 	for i := range ps {
 		// Validated first, so that a spec refused does not change the

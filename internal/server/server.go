@@ -220,7 +220,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.sched = scheduler.New(s.db, s.pfs, s.runner, scheduler.Options{Logger: cfg.Logger, EgressDirs: cfg.EgressDirs, EgressBucket: egressBucket,
 		WorkerStartTimeout: cfg.WorkerStartTimeout, LeaseTTL: cfg.DatumLease, Limits: cfg.Limits, Instance: s.instance})
 	s.pps = pps.New(s.db, s.pfs, s.sched, pps.Options{Logger: cfg.Logger, Limits: cfg.Limits})
-	s.txns = txn.New(s.db, s.pfs, cfg.Logger)
+	s.txns = txn.New(s.db, s.pfs, txnPipelines{s}, cfg.Logger)
 	s.metrics = newMetrics()
 	s.metrics.watchMeta(s.db)
 	s.handler = s.newHandler(s.endpoints())

@@ -1,9 +1,14 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
+	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -52,6 +57,59 @@ func (s *Server) createsInTxn(r *http.Request, subject, repo string) bool {
 		}
 	}
 	return false
+}
+
+// recordPipelines records create (or update) pipeline of each spec in
+// the transaction id, after the checks that read outside it (the
+// server's limits); the dry run checks the rest.
+func (s *Server) recordPipelines(w http.ResponseWriter, r *http.Request, id string, ps []spec.Pipeline) {
+	for i := range ps {
+		if err := s.pps.CheckLimits(r.Context(), &ps[i]); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		data, err := json.Marshal(&ps[i])
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		req := tusk.CreatePipelineRequest{Name: ps[i].Name(), Spec: data, Update: queryBool(r, "update"), Reprocess: queryBool(r, "reprocess")}
+		if _, err := s.txns.Append(r.Context(), id, caller(r).Subject, tusk.TxnRequest{CreatePipeline: &req}); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	w.Header().Set(tusk.TxnHeader, id)
+	writeJSON(w, []tusk.PipelineInfo{})
+}
+
+// txnPipelines creates pipelines for transactions (txn.Pipelines): the
+// pipeline's identity and its creator's roles are granted once the
+// transaction committed, as create pipeline grants them.
+type txnPipelines struct{ s *Server }
+
+func (t txnPipelines) CreatePipelineIn(ctx context.Context, b *pfs.Batch, subject string, req tusk.CreatePipelineRequest) (func(context.Context), error) {
+	var p spec.Pipeline
+	if err := json.Unmarshal(req.Spec, &p); err != nil {
+		return nil, tusk.Errorf(tusk.KindInvalid, "the recorded spec of pipeline %s: %v", req.Name, err)
+	}
+	after, err := t.s.pps.CreatePipelineIn(ctx, b, &p, req.Update, req.Reprocess)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) {
+		err := t.s.grantPipelineIdentity(ctx, &p)
+		if err == nil && subject != "" {
+			var g auth.Grants
+			if g, err = t.s.auth.Grants(ctx, subject); err == nil {
+				err = t.s.grantCreator(ctx, g, &p)
+			}
+		}
+		if err != nil {
+			t.s.log.Error("grant the roles of a pipeline a transaction made", "pipeline", p.Name(), "err", err)
+		}
+		after(ctx)
+	}, nil
 }
 
 func (s *Server) startTxn(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package tusk
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -34,6 +35,8 @@ type TxnRequest struct {
 	FinishCommit *FinishCommitRequest `json:"finish_commit,omitempty"`
 	CreateBranch *CreateBranchRequest `json:"create_branch,omitempty"`
 	DeleteBranch *DeleteBranchRequest `json:"delete_branch,omitempty"`
+	// CreatePipeline is create pipeline, or update pipeline.
+	CreatePipeline *CreatePipelineRequest `json:"create_pipeline,omitempty"`
 }
 
 // CreateRepoRequest is create repo.
@@ -70,6 +73,15 @@ type DeleteBranchRequest struct {
 	Force bool   `json:"force,omitempty"`
 }
 
+// CreatePipelineRequest is create pipeline, or update pipeline when
+// Update is set, of Spec (JSON, defaults merged).
+type CreatePipelineRequest struct {
+	Name      string          `json:"name"`
+	Spec      json.RawMessage `json:"spec"`
+	Update    bool            `json:"update,omitempty"`
+	Reprocess bool            `json:"reprocess,omitempty"`
+}
+
 // String says what r does, as the command that recorded it.
 func (r TxnRequest) String() string {
 	switch {
@@ -90,6 +102,10 @@ func (r TxnRequest) String() string {
 		return s
 	case r.DeleteBranch != nil:
 		return fmt.Sprintf("delete branch %s@%s", r.DeleteBranch.Repo, r.DeleteBranch.Name)
+	case r.CreatePipeline != nil && r.CreatePipeline.Update:
+		return "update pipeline " + r.CreatePipeline.Name
+	case r.CreatePipeline != nil:
+		return "create pipeline " + r.CreatePipeline.Name
 	}
 	return "(empty request)"
 }

@@ -1,7 +1,7 @@
 // Package txn keeps users' transactions, as pachctl's start|finish|stop|
 // resume|delete|inspect|list transaction have them: while one is active,
-// create repo, start and finish commit, and create and delete branch are
-// recorded in it instead of being applied, each once a dry run of the
+// create repo, start and finish commit, create and delete branch, and
+// create and update pipeline are recorded in it instead of being applied, each once a dry run of the
 // whole transaction with it succeeds (as Pachyderm does). Finish applies
 // them all in one metadata transaction, through a pfs.Batch, so that
 // every commit they start or propagate is in one commit set whose ID is

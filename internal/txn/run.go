@@ -13,7 +13,7 @@ import (
 func check(req tusk.TxnRequest) error {
 	n := 0
 	for _, set := range []bool{req.CreateRepo != nil, req.StartCommit != nil, req.FinishCommit != nil,
-		req.CreateBranch != nil, req.DeleteBranch != nil} {
+		req.CreateBranch != nil, req.DeleteBranch != nil, req.CreatePipeline != nil} {
 		if set {
 			n++
 		}
@@ -24,22 +24,30 @@ func check(req tusk.TxnRequest) error {
 	return nil
 }
 
+// applied is what a run did that must be followed up once its
+// transaction committed: the batch's events to publish, then afters.
+type applied struct {
+	batch  *pfs.Batch
+	afters []func(context.Context)
+}
+
 // run applies reqs within tx, as the commit set id, and returns their
-// responses and the batch whose events to publish once tx committed.
-func (s *Service) run(ctx context.Context, tx *meta.Tx, id string, reqs []tusk.TxnRequest) ([]tusk.TxnResponse, *pfs.Batch, error) {
-	b := s.pfs.Batch(tx, id)
+// responses.
+func (s *Service) run(ctx context.Context, tx *meta.Tx, id string, reqs []tusk.TxnRequest) ([]tusk.TxnResponse, *applied, error) {
+	done := &applied{batch: s.pfs.Batch(tx, id)}
 	responses := make([]tusk.TxnResponse, len(reqs))
 	for i, req := range reqs {
 		var err error
-		responses[i], err = apply(ctx, b, req)
+		responses[i], err = s.apply(ctx, done, req)
 		if err != nil {
 			return nil, nil, fmt.Errorf("request %d of %d (%s): %w", i+1, len(reqs), req, err)
 		}
 	}
-	return responses, b, nil
+	return responses, done, nil
 }
 
-func apply(ctx context.Context, b *pfs.Batch, req tusk.TxnRequest) (tusk.TxnResponse, error) {
+func (s *Service) apply(ctx context.Context, done *applied, req tusk.TxnRequest) (tusk.TxnResponse, error) {
+	b := done.batch
 	var resp tusk.TxnResponse
 	var err error
 	switch {
@@ -60,6 +68,10 @@ func apply(ctx context.Context, b *pfs.Batch, req tusk.TxnRequest) (tusk.TxnResp
 	case req.DeleteBranch != nil:
 		r := req.DeleteBranch
 		err = b.DeleteBranch(ctx, r.Repo, r.Name, r.Force)
+	case req.CreatePipeline != nil:
+		var after func(context.Context)
+		after, err = s.pps.CreatePipelineIn(ctx, b, req.Subject, *req.CreatePipeline)
+		done.afters = append(done.afters, after)
 	default:
 		err = check(req)
 	}

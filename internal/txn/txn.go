@@ -13,16 +13,24 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
+// Pipelines creates and updates pipelines within a batch, for subject
+// (who recorded the request): their records within the batch's
+// transaction; after, what must follow once it committed.
+type Pipelines interface {
+	CreatePipelineIn(ctx context.Context, b *pfs.Batch, subject string, req tusk.CreatePipelineRequest) (after func(context.Context), err error)
+}
+
 // Service records, applies and discards transactions.
 type Service struct {
 	db  *meta.DB
 	pfs *pfs.API
+	pps Pipelines
 	log *slog.Logger
 }
 
 // New returns a service over the stores.
-func New(db *meta.DB, files *pfs.API, log *slog.Logger) *Service {
-	return &Service{db: db, pfs: files, log: log.WithGroup("txn")}
+func New(db *meta.DB, files *pfs.API, pipelines Pipelines, log *slog.Logger) *Service {
+	return &Service{db: db, pfs: files, pps: pipelines, log: log.WithGroup("txn")}
 }
 
 // record is what the store keeps of a transaction, as JSON.
@@ -153,7 +161,7 @@ func (s *Service) Append(ctx context.Context, id, subject string, req tusk.TxnRe
 // transaction stays.
 func (s *Service) Finish(ctx context.Context, id string) (tusk.TxnInfo, error) {
 	var info tusk.TxnInfo
-	var batch *pfs.Batch
+	var done *applied
 	err := s.db.Update(ctx, func(tx *meta.Tx) error {
 		r, err := tx.Txn(ctx, id)
 		if err != nil {
@@ -165,13 +173,16 @@ func (s *Service) Finish(ctx context.Context, id string) (tusk.TxnInfo, error) {
 		if err := tx.DeleteTxn(ctx, id); err != nil {
 			return err
 		}
-		info.Responses, batch, err = s.run(ctx, tx, id, info.Requests)
+		info.Responses, done, err = s.run(ctx, tx, id, info.Requests)
 		return err
 	})
 	if err != nil {
 		return tusk.TxnInfo{}, fmt.Errorf("finish transaction %s: %w", id, err)
 	}
-	batch.Publish(ctx)
+	done.batch.Publish(ctx)
+	for _, f := range done.afters {
+		f(ctx)
+	}
 	s.log.Info("transaction finished", "id", id, "requests", len(info.Requests))
 	return info, nil
 }

@@ -26,7 +26,7 @@ func newService(t *testing.T) (*Service, *pfs.API) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(db, files, slog.Default()), files
+	return New(db, files, nil, slog.Default()), files
 }
 
 func startCommit(repo string) tusk.TxnRequest {
