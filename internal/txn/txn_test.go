@@ -3,21 +3,37 @@ package txn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pfs"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-func newService(t *testing.T) (*Service, *pfs.API) {
+// onBackends runs test on a service over SQLite, and over PostgreSQL
+// when the environment has one.
+func onBackends(t *testing.T, test func(t *testing.T, s *Service, files *pfs.API)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, files := newService(t, filepath.Join(t.TempDir(), "meta.db"))
+		test(t, s, files)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		s, files := newService(t, testenv.PostgresDatabase(t))
+		test(t, s, files)
+	})
+}
+
+func newService(t *testing.T, dsn string) (*Service, *pfs.API) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := meta.Open(ctx, filepath.Join(t.TempDir(), "meta.db"))
+	db, err := meta.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,9 +53,10 @@ func finishCommit(repo string) tusk.TxnRequest {
 	return tusk.TxnRequest{FinishCommit: &tusk.FinishCommitRequest{Ref: repo + "@master"}}
 }
 
-func TestRecordThenFinish(t *testing.T) {
+func TestRecordThenFinish(t *testing.T) { onBackends(t, testRecordThenFinish) }
+
+func testRecordThenFinish(t *testing.T, s *Service, files *pfs.API) {
 	ctx := context.Background()
-	s, files := newService(t)
 	info, err := s.Start(ctx, "user:alice")
 	if err != nil {
 		t.Fatal(err)
@@ -95,9 +112,10 @@ func TestRecordThenFinish(t *testing.T) {
 
 // A request that fails at finish (its repo was deleted meanwhile) leaves
 // everything as it was, the transaction included.
-func TestFailedFinishAppliesNothing(t *testing.T) {
+func TestFailedFinishAppliesNothing(t *testing.T) { onBackends(t, testFailedFinishAppliesNothing) }
+
+func testFailedFinishAppliesNothing(t *testing.T, s *Service, files *pfs.API) {
 	ctx := context.Background()
-	s, files := newService(t)
 	for _, r := range []string{"a", "b"} {
 		if _, err := files.CreateRepo(ctx, r, ""); err != nil {
 			t.Fatal(err)
@@ -134,5 +152,45 @@ func TestFailedFinishAppliesNothing(t *testing.T) {
 	}
 	if _, err := s.Finish(ctx, info.ID); !errors.Is(err, tusk.ErrNotFound) {
 		t.Errorf("finish of a deleted transaction: %v, want not found", err)
+	}
+}
+
+// Requests recorded concurrently in one transaction are all kept, once
+// each: a write from a stale read is retried after the other.
+func TestConcurrentAppends(t *testing.T) { onBackends(t, testConcurrentAppends) }
+
+func testConcurrentAppends(t *testing.T, s *Service, _ *pfs.API) {
+	ctx := context.Background()
+	info, err := s.Start(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for w := range 2 {
+		wg.Go(func() {
+			for i := range 5 {
+				name := fmt.Sprintf("r%d-%d", w, i)
+				if _, err := s.Append(ctx, info.ID, "", tusk.TxnRequest{CreateRepo: &tusk.CreateRepoRequest{Name: name}}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got, err := s.Inspect(ctx, info.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range got.Requests {
+		seen[r.CreateRepo.Name] = true
+	}
+	if len(got.Requests) != 10 || len(seen) != 10 {
+		t.Errorf("recorded %d requests of %d repos, want 10 of 10", len(got.Requests), len(seen))
 	}
 }
