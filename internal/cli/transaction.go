@@ -78,8 +78,12 @@ func (g *globals) txnContext() (string, config, string, error) {
 	return path, c, name, nil
 }
 
-// activeTxn returns the active transaction, "" when there is none.
+// activeTxn returns the active transaction, "" when there is none (also
+// when there is no config file to hold one).
 func (g *globals) activeTxn() (string, error) {
+	if _, err := configPath(g.getenv); err != nil {
+		return "", nil
+	}
 	_, c, name, err := g.txnContext()
 	return c.Contexts[name].ActiveTransaction, err
 }
