@@ -1,0 +1,93 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// LineageNode is where a file came from: for a file a pipeline wrote, the
+// job and datum that wrote it and, recursively, its inputs; for a file of
+// a user's commit, that commit.
+type LineageNode struct {
+	Repo   string `json:"repo"`
+	Commit string `json:"commit"`
+	Path   string `json:"path"`
+	Hash   string `json:"hash,omitempty"`
+	Origin string `json:"origin,omitempty"` // the commit's: USER or AUTO
+
+	// Of a file a pipeline wrote.
+	Pipeline        string         `json:"pipeline,omitempty"`
+	Job             string         `json:"job,omitempty"`
+	Datum           string         `json:"datum,omitempty"`
+	PipelineVersion int            `json:"pipeline_version,omitempty"`
+	Cmd             []string       `json:"cmd,omitempty"`
+	Image           string         `json:"image,omitempty"`
+	ImageDigest     string         `json:"image_digest,omitempty"`
+	Inputs          []*LineageNode `json:"inputs,omitempty"`
+	// Note says why the walk stopped here, when it did.
+	Note string `json:"note,omitempty"`
+}
+
+// Lineage finds where repo@commit:path came from, following depth
+// pipelines upstream (0: all the way to the commits users made). It walks
+// the records the API already serves: a pipeline's output commit has the
+// ID of its job, and each datum of the job keeps its inputs and the paths
+// it wrote.
+func (c *Client) Lineage(ctx context.Context, repo, commit, path string, depth int) (*LineageNode, error) {
+	n := &LineageNode{Repo: repo, Commit: commit, Path: path}
+	fi, err := c.InspectFile(ctx, repo+"@"+commit+":"+path)
+	if err != nil {
+		return nil, fmt.Errorf("lineage of %s@%s:%s: %w", repo, commit, path, err)
+	}
+	n.Hash = fi.Hash
+	cm, err := c.InspectCommit(ctx, repo+"@"+commit)
+	if err != nil {
+		return nil, err
+	}
+	n.Origin = cm.Origin
+	j, err := c.InspectJob(ctx, repo, commit)
+	if errors.Is(err, tusk.ErrNotFound) {
+		return n, nil // a commit a user made, or a repo no pipeline writes
+	}
+	if err != nil {
+		return nil, err
+	}
+	n.Pipeline, n.Job, n.PipelineVersion, n.Cmd = j.Pipeline, j.ID, j.PipelineVersion, j.Cmd
+	var wrote *tusk.DatumInfo
+	err = c.ListDatums(ctx, j.Pipeline, j.ID, "", func(d tusk.DatumInfo) error {
+		if wrote == nil && slices.Contains(d.Outputs, path) {
+			wrote = &d
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if wrote == nil {
+		n.Note = "no datum of job " + j.ID + " records writing this path (written before datums kept their outputs, or by a spout or egress)"
+		return n, nil
+	}
+	n.Datum, n.Image, n.ImageDigest = wrote.ID, j.Image, wrote.ImageDigest
+	if depth == 1 {
+		n.Note = "--depth reached"
+		for _, in := range wrote.Inputs {
+			n.Inputs = append(n.Inputs, &LineageNode{Repo: in.Repo, Commit: in.Commit, Path: in.Path})
+		}
+		return n, nil
+	}
+	for _, in := range wrote.Inputs {
+		if in.Path == "" {
+			continue
+		}
+		up, err := c.Lineage(ctx, in.Repo, in.Commit, in.Path, max(depth-1, 0))
+		if err != nil {
+			return nil, err
+		}
+		n.Inputs = append(n.Inputs, up)
+	}
+	return n, nil
+}
