@@ -163,6 +163,10 @@ func TestConsoleInABrowser(t *testing.T) {
 	if got := strings.TrimSpace(b.text("pre.preview")); got != "10" {
 		t.Errorf("/total shows %q, want 10", got)
 	}
+	b.do("follow the total's lineage", chromedp.Click(chromedp.CSS(`a.button[href$="/lineage/total"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#lineage")))
+	b.contains("#lineage", "total@"+short(set)+":/total", "count@"+short(set), "cat /pfs/count/*")
+	b.screenshot("lineage")
 
 	b.do("look at the DAG on a phone in the dark",
 		chromedp.EmulateViewport(390, 844),

@@ -55,6 +55,7 @@ func Handler(addr string, log *slog.Logger) http.Handler {
 	pages.HandleFunc("GET /repos/{repo}/commits/{id}/diff", c.diff)
 	pages.HandleFunc("GET /repos/{repo}/commits/{id}/files/{path...}", c.files)
 	pages.HandleFunc("GET /repos/{repo}/commits/{id}/raw/{path...}", c.raw)
+	pages.HandleFunc("GET /repos/{repo}/commits/{id}/lineage/{path...}", c.lineage)
 	pages.HandleFunc("GET /pipelines/{name}", c.pipeline)
 	pages.HandleFunc("GET /jobs/{pipeline}/{id}", c.job)
 	pages.HandleFunc("GET /jobs/{pipeline}/{id}/datums/{datum}", c.datum)

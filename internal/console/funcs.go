@@ -30,6 +30,7 @@ var funcs = template.FuncMap{
 	"commitURL":    commitURL,
 	"filesURL":     filesURL,
 	"rawURL":       rawURL,
+	"lineageURL":   lineageURL,
 	"diffURL":      diffURL,
 	"pipelineURL":  pipelineURL,
 	"jobURL":       jobURL,
@@ -177,6 +178,11 @@ func filesURL(repo, id, path string) string { return commitURL(repo, id) + "/fil
 
 // rawURL serves a file's content.
 func rawURL(repo, id, path string) string { return commitURL(repo, id) + "/raw" + escapePath(path) }
+
+// lineageURL shows where a file came from.
+func lineageURL(repo, id, path string) string {
+	return commitURL(repo, id) + "/lineage" + escapePath(path)
+}
 
 func pipelineURL(name string) string { return "/pipelines/" + url.PathEscape(name) }
 
