@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestE2EPodFields(t *testing.T) {
 	tuskImage := buildTuskImage(t, "tusk-test/kube-tusk:"+suffix)
 	userImage := "tusk-test/busybox:kube-" + suffix
 	docker(t, "tag", "tusk-test/busybox:latest", userImage)
-	t.Cleanup(func() { docker(t, "rmi", userImage) })
+	t.Cleanup(func() { exec.Command("docker", "rmi", userImage).Run() })
 
 	fwd := newForwarder(t, n.Gateway+":0")
 	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "kube", ServerNames: []string{n.Gateway},
