@@ -62,6 +62,12 @@ func TestManifestsDryRun(t *testing.T) {
 		if _, err := cp.Client.CoreV1().Secrets(cp.Namespace).Create(ctx, r.secret(w, "token"), dry); err != nil {
 			t.Errorf("%s: the API server refuses the Secret: %v", w.Pipeline, err)
 		}
+		for i := range w.SecretFiles {
+			files := r.secretFiles(w, i, map[string][]byte{"password": []byte("x"), "ca.pem": []byte("y")})
+			if _, err := cp.Client.CoreV1().Secrets(cp.Namespace).Create(ctx, files, dry); err != nil {
+				t.Errorf("%s: the API server refuses the Secret of secret files %d: %v", w.Pipeline, i, err)
+			}
+		}
 		if _, err := cp.Client.AppsV1().Deployments(cp.Namespace).Create(ctx, d, dry); err != nil {
 			t.Errorf("%s: the API server refuses the Deployment: %v", w.Pipeline, err)
 		}

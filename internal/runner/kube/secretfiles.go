@@ -29,6 +29,14 @@ func secretFilesName(version string, i int) string {
 	return version + "-files" + strconv.Itoa(i)
 }
 
+// secretFiles is the Secret of the i-th SecretFiles of w, holding data.
+func (r *Runner) secretFiles(w runner.WorkerSpec, i int, data map[string][]byte) *corev1.Secret {
+	s := &corev1.Secret{ObjectMeta: r.objectMeta(w), Type: corev1.SecretTypeOpaque, Data: data}
+	s.Name = secretFilesName(s.Name, i)
+	s.Labels[labelSecretFiles] = strconv.Itoa(i)
+	return s
+}
+
 // writeSecretFiles makes, or replaces, a Secret per SecretFiles of w with
 // the keys of the Tusk secret it names, labelled like the version's own
 // Secret so that they go with it. The worker pods mount them.
@@ -41,9 +49,7 @@ func (r *Runner) writeSecretFiles(ctx context.Context, w runner.WorkerSpec) erro
 		if err != nil {
 			return fmt.Errorf("secret %s, for mount_path %s: %w", sf.Secret, sf.Path, err)
 		}
-		s := &corev1.Secret{ObjectMeta: r.objectMeta(w), Type: corev1.SecretTypeOpaque, Data: data}
-		s.Name = secretFilesName(s.Name, i)
-		s.Labels[labelSecretFiles] = strconv.Itoa(i)
+		s := r.secretFiles(w, i, data)
 		_, err = r.api.Secrets.Create(ctx, s, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			_, err = r.api.Secrets.Update(ctx, s, metav1.UpdateOptions{})
