@@ -214,10 +214,11 @@ func read(ctx context.Context, t *testing.T, c *client.Client, ref string) strin
 }
 
 // forwarder forwards the connections it accepts to an address set once
-// it is known: the pods' way to a server of the test on loopback.
+// it is known: the pods' way to a server of the test on loopback, or on
+// a Unix socket.
 type forwarder struct {
 	ln     net.Listener
-	target atomic.Pointer[string]
+	target atomic.Pointer[[2]string] // network, address
 }
 
 func newForwarder(t *testing.T, listen string) *forwarder {
@@ -240,8 +241,13 @@ func newForwarder(t *testing.T, listen string) *forwarder {
 	return f
 }
 
-func (f *forwarder) addr() string     { return f.ln.Addr().String() }
-func (f *forwarder) to(target string) { f.target.Store(&target) }
+func (f *forwarder) addr() string { return f.ln.Addr().String() }
+
+// to forwards to a TCP address.
+func (f *forwarder) to(target string) { f.toNet("tcp", target) }
+
+// toNet forwards to an address of network ("tcp", "unix").
+func (f *forwarder) toNet(network, address string) { f.target.Store(&[2]string{network, address}) }
 
 func (f *forwarder) forward(conn net.Conn) {
 	defer conn.Close()
@@ -249,14 +255,14 @@ func (f *forwarder) forward(conn net.Conn) {
 	if target == nil {
 		return
 	}
-	up, err := net.Dial("tcp", *target)
+	up, err := net.Dial(target[0], target[1])
 	if err != nil {
 		return
 	}
 	defer up.Close()
 	go func() {
 		io.Copy(up, conn)
-		up.(*net.TCPConn).CloseWrite()
+		up.(interface{ CloseWrite() error }).CloseWrite()
 	}()
 	io.Copy(conn, up)
 }

@@ -13,10 +13,11 @@ type asks struct {
 	mu      sync.Mutex
 	seen    map[string]bool   // tokens that asked
 	refused map[string]string // token → the server's answer
+	last    map[string]string // worker ID → the token it last asked with
 }
 
 func newAsks() *asks {
-	return &asks{seen: map[string]bool{}, refused: map[string]string{}}
+	return &asks{seen: map[string]bool{}, refused: map[string]string{}, last: map[string]string{}}
 }
 
 // wrap records the requests for work that h serves.
@@ -29,6 +30,7 @@ func (a *asks) wrap(h http.Handler) http.Handler {
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		a.mu.Lock()
 		a.seen[tok] = true
+		a.last[r.URL.Query().Get("worker")] = tok
 		a.mu.Unlock()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
@@ -47,6 +49,14 @@ func (a *asks) asked(tok string) bool {
 	defer a.mu.Unlock()
 	_, refused := a.refused[tok]
 	return a.seen[tok] && !refused
+}
+
+// tokenOf returns the token worker last asked for work with, "" if it
+// never asked.
+func (a *asks) tokenOf(worker string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.last[worker]
 }
 
 // refusals returns what the server refused.

@@ -46,4 +46,15 @@
 // runner whose platform removes asynchronously (pods terminating) must
 // wait for it before Ensure, Stop or Close return, since a worker of an
 // old version that lives on would keep claiming datums.
+//
+// A runner whose workers of a version share one token, and whose
+// platform names them (the kube runner: a Secret per Deployment, pods'
+// names), says so in Target.PerVersion, and the suite checks the same
+// contract by version: Ensure of a new version issues exactly one token,
+// which every worker of the version registers with; scaling, Ensure of
+// what runs and a worker's death issue none and revoke none, a dead
+// worker coming back under a new name; the version's token is revoked,
+// and no other of the pipeline is left unrevoked, when the version is
+// replaced, stopped or closed. Which worker goes when it scales down is
+// the platform's choice; those that stay are the same instances.
 package runnertest

@@ -2,7 +2,7 @@ package runnertest
 
 import (
 	"maps"
-	"strings"
+	"slices"
 	"testing"
 )
 
@@ -27,17 +27,20 @@ func Run(t *testing.T, newTarget Factory) {
 }
 
 // Start: Ensure makes the workers run, and each registers with a token
-// of its own.
+// of its own, or all with their version's.
 func Start(t *testing.T, newTarget Factory) {
 	e := setup(t, newTarget)
 	e.ensure("p", 1, 3)
-	e.registered("p", 1, 3)
+	got := e.registered("p", 1, 3)
 	tokens := map[string]bool{}
-	for _, id := range ids("p", 1, 3) {
-		tok, _ := e.creds.last(id)
-		tokens[tok] = true
+	for id := range got {
+		tokens[e.tokenOf(id)] = true
 	}
-	if len(tokens) != 3 {
+	if e.perVersion() {
+		if len(tokens) != 1 || e.creds.issued() != 1 {
+			t.Errorf("3 workers of one version hold %d distinct tokens, of %d issued; want the version's one", len(tokens), e.creds.issued())
+		}
+	} else if len(tokens) != 3 {
 		t.Errorf("3 workers hold %d distinct tokens, want one each", len(tokens))
 	}
 }
@@ -67,10 +70,10 @@ func VersionReplace(t *testing.T, newTarget Factory) {
 	e.ensure("p", 1, 2)
 	e.registered("p", 1, 2)
 	e.ensure("p", 2, 2)
-	e.gone("after Ensure of version 2", "p", func(id string) bool { return strings.HasPrefix(id, "p-v1-") })
+	e.gone("after Ensure of version 2", "p", func(_ string, v int) bool { return v == 1 })
 	e.registered("p", 2, 2)
 	e.ensure("p", 3, 1)
-	e.gone("after Ensure of version 3", "p", func(id string) bool { return !strings.HasPrefix(id, "p-v3-") })
+	e.gone("after Ensure of version 3", "p", func(_ string, v int) bool { return v != 3 })
 	e.registered("p", 3, 1)
 }
 
@@ -82,15 +85,29 @@ func Scale(t *testing.T, newTarget Factory) {
 	first := e.registered("p", 1, 1)
 	e.ensure("p", 1, 3)
 	up := e.registered("p", 1, 3)
-	if up["p-v1-0"] != first["p-v1-0"] {
-		t.Errorf("scaling up from 1 to 3 replaced worker p-v1-0 (%s, then %s)", first["p-v1-0"], up["p-v1-0"])
+	for id, inst := range first {
+		if up[id] != inst {
+			t.Errorf("scaling up from 1 to 3 replaced worker %s (%s, then %s)", id, inst, up[id])
+		}
 	}
+	issued := e.creds.issued()
 	e.ensure("p", 1, 2)
-	e.gone("after scaling down to 2", "p", func(id string) bool { return id == "p-v1-2" })
+	if e.perVersion() {
+		// The platform picks which worker goes: one of the three, gone
+		// when Ensure returns; the version keeps its token.
+		if left := e.workers("p"); len(left) > 2 {
+			t.Errorf("after scaling down to 2: workers %v still exist", slices.Sorted(maps.Keys(left)))
+		}
+		if n := e.creds.issued(); n != issued {
+			t.Errorf("scaling down issued %d tokens", n-issued)
+		}
+	} else {
+		e.gone("after scaling down to 2", "p", func(id string, _ int) bool { return id == "p-v1-2" })
+	}
 	down := e.registered("p", 1, 2)
-	for _, id := range ids("p", 1, 2) {
-		if down[id] != up[id] {
-			t.Errorf("scaling down from 3 to 2 replaced worker %s (%s, then %s)", id, up[id], down[id])
+	for id, inst := range down {
+		if up[id] != inst {
+			t.Errorf("scaling down from 3 to 2 replaced worker %s (%s, then %s)", id, up[id], inst)
 		}
 	}
 }
@@ -110,8 +127,10 @@ func StopOne(t *testing.T, newTarget Factory) {
 	if got := e.workers("q"); !maps.Equal(got, others) {
 		t.Errorf("after Stop of p: the workers of q are %v, want them untouched %v", got, others)
 	}
-	if tok, revoked := e.creds.last("q-v1-0"); revoked {
-		t.Errorf("Stop of p revoked q's token %s", tok)
+	for id := range others {
+		if tok := e.tokenOf(id); e.creds.revoked(tok) {
+			t.Errorf("Stop of p revoked the token of q's worker %s", id)
+		}
 	}
 	if err := e.target.Runner.Stop(e.ctx, "p"); err != nil {
 		t.Errorf("Stop of a stopped pipeline: %v", err)
@@ -134,7 +153,7 @@ func CloseAll(t *testing.T, newTarget Factory) {
 	e.gone("after Close", "p", all)
 	e.gone("after Close", "q", all)
 	issued := e.creds.issued()
-	if err := e.target.Runner.Ensure(e.ctx, e.spec("p", 1, 2)); err == nil {
+	if err := e.ensureErr("p", 1, 2); err == nil {
 		t.Error("Ensure after Close succeeded")
 	}
 	e.gone("after Ensure after Close", "p", all)
@@ -143,27 +162,40 @@ func CloseAll(t *testing.T, newTarget Factory) {
 	}
 }
 
-// WorkerDeath: a killed worker comes back by itself with a new token and
-// registers; the others are untouched, and Ensure adds none.
+// WorkerDeath: a killed worker comes back by itself and registers (under
+// the same name with a new token, the old one revoked; or, on a runner of
+// per-version tokens, as a new worker with its version's token); the
+// others are untouched, and Ensure adds none.
 func WorkerDeath(t *testing.T, newTarget Factory) {
 	e := setup(t, newTarget)
 	e.ensure("p", 1, 2)
 	before := e.registered("p", 1, 2)
-	victim := before["p-v1-0"]
-	oldToken, _ := e.creds.last("p-v1-0")
+	victimID := slices.Sorted(maps.Keys(before))[0]
+	victim, oldToken := before[victimID], e.tokenOf(victimID)
+	issued := e.creds.issued()
 	e.target.Kill(t, victim)
 	after := e.registeredWhen("p", 1, 2, func(ws map[string]string) bool {
-		tok, _ := e.creds.last("p-v1-0")
-		return tok != oldToken && ws["p-v1-0"] != victim
+		for _, inst := range ws {
+			if inst == victim {
+				return false
+			}
+		}
+		return e.perVersion() || e.tokenOf(victimID) != oldToken
 	})
-	if !e.creds.revoked(oldToken) {
+	if e.perVersion() {
+		if e.creds.revoked(oldToken) || e.creds.issued() != issued {
+			t.Errorf("a worker's death revoked its version's token (%v) or issued %d tokens", e.creds.revoked(oldToken), e.creds.issued()-issued)
+		}
+	} else if !e.creds.revoked(oldToken) {
 		t.Error("the killed worker's token was not revoked")
 	}
-	if after["p-v1-1"] != before["p-v1-1"] {
-		t.Errorf("killing p-v1-0 replaced p-v1-1 (%s, then %s)", before["p-v1-1"], after["p-v1-1"])
+	for id, inst := range before {
+		if id != victimID && after[id] != inst {
+			t.Errorf("killing %s replaced %s (%s, then %s)", victimID, id, inst, after[id])
+		}
 	}
 	// Ensure may report the death, but adds no worker.
-	e.target.Runner.Ensure(e.ctx, e.spec("p", 1, 2))
+	e.ensureErr("p", 1, 2)
 	if got := e.workers("p"); !maps.Equal(got, after) {
 		t.Errorf("Ensure after a death: workers %v, want %v", got, after)
 	}
