@@ -115,11 +115,19 @@ func TestEndToEnd(t *testing.T) {
 	var kubeJob time.Duration
 	t.Run("scale to zero and back", func(t *testing.T) {
 		defer e.use(t)()
-		testenv.Eventually(t, 2*time.Minute, "no workers while the pipeline has no job", func() bool {
-			return len(e.deployments()) == 0 && len(e.workerPods()) == 0
+		before := e.deployments()
+		if len(before) != 1 {
+			t.Fatalf("%d worker Deployments, want 1", len(before))
+		}
+		testenv.Eventually(t, 2*time.Minute, "the Deployment at zero replicas while the pipeline has no job", func() bool {
+			ds := e.deployments()
+			return len(ds) == 1 && ds[0].UID == before[0].UID && *ds[0].Spec.Replicas == 0 && len(e.workerPods()) == 0
 		})
 		c := e.commit(1)
 		j := e.wait(c.ID)
+		if ds := e.deployments(); len(ds) != 1 || ds[0].UID != before[0].UID {
+			t.Errorf("after the job: worker Deployments %v, want the same one, scaled up and down", ds)
+		}
 		kubeJob = j.Finished.Sub(c.Started)
 		t.Logf("kube runner: commit → SUCCESS of %d datums, from no workers: %.1f s", e2eDatums, kubeJob.Seconds())
 		e.check(c.ID)

@@ -1,7 +1,7 @@
 // Package runner defines how pipeline workers are hosted: a Runner starts
 // and stops the workers of each pipeline version, and every Runner hosts
 // the same worker shim (the tusk binary), as a local process (package
-// process), a container (package docker) or, later, a pod. The scheduler
+// process), a container (package docker) or a pod (package kube). The scheduler
 // only sees this interface, so new runners need no scheduler change.
 // What a runner promises is checked by the conformance suite that every
 // runner's tests run (package runnertest).
@@ -17,9 +17,13 @@ type Runner interface {
 	// workers of other versions are gone when it returns, and scaling
 	// starts or removes only the difference. Workers that die come back
 	// by themselves. It is called often and must be cheap when nothing
-	// changes.
+	// changes. Workers 0 is an idle autoscaling pipeline (STANDBY): no
+	// worker runs when it returns, and the runner may keep what the
+	// version needs to scale up again fast (the kube runner keeps its
+	// Deployment, at zero replicas, and its token).
 	Ensure(ctx context.Context, w WorkerSpec) error
-	// Stop removes a pipeline's workers before it returns.
+	// Stop removes a pipeline's workers, and anything the runner kept of
+	// it, before it returns: the pipeline was stopped or deleted.
 	Stop(ctx context.Context, pipeline string) error
 	// Close removes every worker this runner started; Ensure then fails.
 	Close() error

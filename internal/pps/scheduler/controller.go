@@ -314,7 +314,7 @@ func (s *Scheduler) step(ctx context.Context, name string) (time.Duration, error
 	}
 	if len(jobs) == 0 {
 		if p.Autoscaling {
-			if err := s.StopWorkers(ctx, name); err != nil {
+			if err := s.idleWorkers(ctx, r, p); err != nil {
 				return 0, err
 			}
 			return time.Minute, s.setState(ctx, name, tusk.PipelineStandby, "")

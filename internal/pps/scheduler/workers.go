@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 
+	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -37,12 +39,28 @@ func (s *Scheduler) grantWorkers(pipeline string, want int) (int, error) {
 	return n, nil
 }
 
-// granted reports whether a pipeline was granted workers.
+// granted reports whether a pipeline was granted workers, none when it
+// idles.
 func (s *Scheduler) granted(pipeline string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.workers[pipeline]
 	return ok
+}
+
+// idleWorkers scales an idle autoscaling pipeline (STANDBY) to no
+// workers and gives up its grant: its version stays with the runner,
+// which may keep what scales it up again fast, as Pachyderm keeps the
+// replication controller at zero replicas (the kube runner keeps the
+// Deployment and its token); the next job's ensureWorkers scales it up.
+// Its grant stays at zero, so that stopping the pipeline, or this
+// server's losing the lead, removes what the runner kept
+// (StopWorkers); deleting it does too.
+func (s *Scheduler) idleWorkers(ctx context.Context, r *pps.PipelineRecord, p *spec.Pipeline) error {
+	s.mu.Lock()
+	s.workers[r.Name] = 0
+	s.mu.Unlock()
+	return s.runner.Ensure(ctx, workerSpec(r.Name, r.Version, 0, p))
 }
 
 // StopWorkers removes a pipeline's workers and their grant.

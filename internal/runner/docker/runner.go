@@ -135,12 +135,19 @@ func (r *Runner) Name() string { return "docker" }
 
 // Ensure makes the pipeline version's containers run: it replaces the
 // containers of another version, and scaling starts or removes only the
-// difference. It also reports a worker whose container died lately.
+// difference; no workers removes them all, an idle pipeline keeping
+// nothing. It also reports a worker whose container died lately.
 func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return errors.New("docker runner: closed")
+	}
+	if w.Workers <= 0 {
+		// An idle pipeline keeps no container; its image is looked at
+		// again when it scales up.
+		r.stopLocked(w.Pipeline)
+		return nil
 	}
 	g, ok := r.groups[w.Pipeline]
 	if ok && g.version != w.Version {

@@ -32,11 +32,12 @@ func New(log *slog.Logger) *Runner {
 func (r *Runner) Name() string { return "external" }
 
 // Ensure logs how to start the workers of a pipeline version the first
-// time it is asked for them.
+// time it is asked for some.
 func (r *Runner) Ensure(_ context.Context, w runner.WorkerSpec) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.told[w.Pipeline] == w.Version {
+	if w.Workers <= 0 || r.told[w.Pipeline] == w.Version {
+		// An idle pipeline's workers have nothing to do: nothing to tell.
 		return nil
 	}
 	r.told[w.Pipeline] = w.Version

@@ -20,7 +20,10 @@
 // cheap when nothing changed: it reads the version's Deployment and
 // compares its spec hash annotation; a new version replaces the old one's
 // Deployment, a change of worker count patches the replicas, and a pod
-// that dies is replaced by its ReplicaSet. Stop and Close delete with
+// that dies is replaced by its ReplicaSet. An idle autoscaling pipeline
+// (Ensure of no workers) keeps its Deployment at zero replicas, with its
+// Secret and token, as Pachyderm keeps a standby pipeline's replication
+// controller, and its next job patches the replicas up again. Stop and Close delete with
 // foreground propagation and wait until the pods are gone, since a
 // worker of an old version that lives on would keep claiming datums. A
 // server that begins to lead removes the Deployments of servers of its

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +140,66 @@ func TestPlaneEnsureAndStop(t *testing.T) {
 	}
 	if live := c.live(); len(live) > 0 {
 		t.Errorf("after Stop: tokens %v not revoked", live)
+	}
+}
+
+// TestPlaneScaleToZero: an idle pipeline's version (Ensure of no
+// workers) keeps its Deployment, at zero replicas once its pods are gone,
+// and its Secret and token; scaling up again patches the same Deployment
+// (its UID stays) and issues no token.
+func TestPlaneScaleToZero(t *testing.T) {
+	cp := kubetest.Start(t)
+	c := newCreds()
+	r := planeRunner(t, cp, c)
+	ctx := context.Background()
+	name := objectName("CLUSTER1", "edges", 1)
+	sel := labels.SelectorFromSet(r.versionLabels("edges", 1)).String()
+	pods := func() int {
+		list, err := cp.Client.CoreV1().Pods(cp.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Items)
+	}
+	deployment := func() *appsv1.Deployment {
+		d, err := cp.Client.AppsV1().Deployments(cp.Namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("the version's Deployment: %v", err)
+		}
+		return d
+	}
+	ensure := func(n int) {
+		t.Helper()
+		if err := r.Ensure(ctx, spec("edges", 1, n)); err != nil {
+			t.Fatalf("Ensure %d workers: %v", n, err)
+		}
+	}
+	ensure(2)
+	testenv.Eventually(t, time.Minute, "the Deployment's 2 pods exist", func() bool { return pods() == 2 })
+	uid := deployment().UID
+	live := c.live()
+
+	ensure(0)
+	if n := pods(); n > 0 {
+		t.Errorf("after scaling to zero: %d pods", n)
+	}
+	d := deployment()
+	if d.UID != uid || *d.Spec.Replicas != 0 {
+		t.Errorf("after scaling to zero: Deployment %s with %d replicas, want %s with 0", d.UID, *d.Spec.Replicas, uid)
+	}
+	if _, err := cp.Client.CoreV1().Secrets(cp.Namespace).Get(ctx, name, metav1.GetOptions{}); err != nil {
+		t.Errorf("after scaling to zero: the version's Secret: %v", err)
+	}
+	if got := c.live(); !slices.Equal(got, live) || len(live) != 1 {
+		t.Errorf("after scaling to zero: live tokens %v, want the version's %v", got, live)
+	}
+
+	ensure(2)
+	testenv.Eventually(t, time.Minute, "the Deployment's 2 pods exist again", func() bool { return pods() == 2 })
+	if d := deployment(); d.UID != uid || *d.Spec.Replicas != 2 {
+		t.Errorf("after scaling up again: Deployment %s with %d replicas, want %s with 2", d.UID, *d.Spec.Replicas, uid)
+	}
+	if got := c.live(); !slices.Equal(got, live) || len(c.issued) != 1 {
+		t.Errorf("after scaling up again: live tokens %v of %d issued, want the version's %v only", got, len(c.issued), live)
 	}
 }

@@ -31,6 +31,9 @@
 //     starts or removes only the difference, so that the workers that
 //     stay keep the datums they hold; the removed are gone, and their
 //     tokens revoked, when Ensure returns.
+//   - ScaleToZero: Ensure of no workers of the running version (an idle
+//     autoscaling pipeline) removes them all before it returns; Ensure
+//     of some starts them again, and they register.
 //   - StopOne: Stop removes a pipeline's workers and revokes their tokens
 //     before it returns, and leaves other pipelines' workers as they
 //     are; a later Ensure starts the pipeline again.

@@ -17,6 +17,7 @@ func Run(t *testing.T, newTarget Factory) {
 		{"idempotent ensure", IdempotentEnsure},
 		{"version replace", VersionReplace},
 		{"scale", Scale},
+		{"scale to zero", ScaleToZero},
 		{"stop one", StopOne},
 		{"close all", CloseAll},
 		{"worker death", WorkerDeath},
@@ -109,6 +110,34 @@ func Scale(t *testing.T, newTarget Factory) {
 		if up[id] != inst {
 			t.Errorf("scaling down from 3 to 2 replaced worker %s (%s, then %s)", id, up[id], inst)
 		}
+	}
+}
+
+// ScaleToZero: Ensure of no workers (an idle autoscaling pipeline)
+// removes every worker before it returns, and Ensure of some starts them
+// again. A runner of per-version tokens keeps its version's token
+// meanwhile and issues none; the others revoke the workers' tokens.
+func ScaleToZero(t *testing.T, newTarget Factory) {
+	e := setup(t, newTarget)
+	e.ensure("p", 1, 2)
+	e.registered("p", 1, 2)
+	issued := e.creds.issued()
+	e.ensure("p", 1, 0)
+	if e.perVersion() {
+		if left := e.workers("p"); len(left) > 0 {
+			t.Errorf("after scaling to zero: workers %v still exist", slices.Sorted(maps.Keys(left)))
+		}
+		if live := e.creds.live("p"); len(live) != 1 || e.creds.issued() != issued {
+			t.Errorf("after scaling to zero: %d live tokens of p, %d issued; want the version's one, none issued", len(live), e.creds.issued()-issued)
+		}
+	} else {
+		e.gone("after scaling to zero", "p", all)
+	}
+	e.ensure("p", 1, 0)
+	e.ensure("p", 1, 2)
+	e.registered("p", 1, 2)
+	if e.perVersion() && e.creds.issued() != issued {
+		t.Errorf("scaling from zero issued %d tokens, want none: the version keeps its own", e.creds.issued()-issued)
 	}
 }
 
