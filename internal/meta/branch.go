@@ -40,6 +40,9 @@ func (t *Tx) Branch(ctx context.Context, project, repo, name string) (tusk.Branc
 		WHERE project = ? AND up_repo = ? AND up_branch = ? ORDER BY repo, branch`, project, repo, name); err != nil {
 		return b, err
 	}
+	if b.Trigger, err = t.BranchTrigger(ctx, project, repo, name); err != nil {
+		return b, err
+	}
 	return b, nil
 }
 
@@ -95,6 +98,7 @@ func (t *Tx) DeleteBranch(ctx context.Context, project, repo, name string) error
 	for _, q := range []string{
 		`DELETE FROM branches WHERE project = ? AND repo = ? AND name = ?`,
 		`DELETE FROM branch_provenance WHERE project = ? AND repo = ? AND branch = ?`,
+		`DELETE FROM branch_triggers WHERE project = ? AND repo = ? AND branch = ?`,
 	} {
 		if _, err := t.exec(ctx, q, project, repo, name); err != nil {
 			return fmt.Errorf("delete branch %s@%s: %w", repo, name, err)

@@ -76,6 +76,7 @@ func (t *Tx) DeleteRepo(ctx context.Context, project, name string) error {
 		`DELETE FROM repos WHERE project = ? AND name = ?`,
 		`DELETE FROM branches WHERE project = ? AND repo = ?`,
 		`DELETE FROM branch_provenance WHERE project = ? AND repo = ?`,
+		`DELETE FROM branch_triggers WHERE project = ? AND repo = ?`,
 		`DELETE FROM commits WHERE project = ? AND repo = ?`,
 		`DELETE FROM commit_provenance WHERE project = ? AND repo = ?`,
 		`DELETE FROM role_bindings WHERE kind = 'repo' AND project = ? AND name = ?`,

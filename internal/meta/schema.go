@@ -35,6 +35,11 @@ var schema = []string{
 		up_repo TEXT NOT NULL, up_branch TEXT NOT NULL,
 		PRIMARY KEY (project, repo, branch, up_repo, up_branch))`,
 	`CREATE INDEX IF NOT EXISTS branch_subvenance ON branch_provenance (project, up_repo, up_branch)`,
+	`CREATE TABLE IF NOT EXISTS branch_triggers (
+		project TEXT NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,
+		watched TEXT NOT NULL, require_all INTEGER NOT NULL, cron TEXT NOT NULL,
+		size TEXT NOT NULL, commits BIGINT NOT NULL,
+		PRIMARY KEY (project, repo, branch))`,
 	`CREATE TABLE IF NOT EXISTS commits (
 		project TEXT NOT NULL, repo TEXT NOT NULL, id TEXT NOT NULL,
 		branch TEXT NOT NULL, parent TEXT NOT NULL, origin TEXT NOT NULL,

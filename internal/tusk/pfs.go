@@ -32,7 +32,22 @@ type Branch struct {
 	Head       string      `json:"head"`
 	Provenance []BranchRef `json:"provenance,omitempty"`
 	Subvenance []BranchRef `json:"subvenance,omitempty"`
+	Trigger    *Trigger    `json:"trigger,omitempty"`
 	Created    time.Time   `json:"created"`
+}
+
+// Trigger defers a branch's head: it moves to the head of Branch, a
+// branch of the same repo, when a commit finished there meets the
+// conditions since the branch last moved (or a tick of Cron comes). The
+// conditions are a Cron tick passed, at least Size bytes added (a
+// humanized size, "1MB"), and at least Commits commits; with All every
+// condition set must hold, else any one.
+type Trigger struct {
+	Branch  string `json:"branch"`
+	All     bool   `json:"all,omitempty"`
+	Cron    string `json:"cron_spec,omitempty"`
+	Size    string `json:"size,omitempty"`
+	Commits int64  `json:"commits,omitempty"`
 }
 
 // Commit states.

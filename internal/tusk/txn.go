@@ -64,6 +64,7 @@ type CreateBranchRequest struct {
 	Name       string      `json:"name"`
 	Head       string      `json:"head,omitempty"`
 	Provenance []BranchRef `json:"provenance,omitempty"`
+	Trigger    *Trigger    `json:"trigger,omitempty"`
 }
 
 // DeleteBranchRequest is delete branch.

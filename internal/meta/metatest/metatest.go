@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"BranchList", testBranchList},
 		{"BranchDelete", testBranchDelete},
 		{"BranchProvenance", testBranchProvenance},
+		{"BranchTrigger", testBranchTrigger},
 		{"CommitInsertGet", testCommitInsertGet},
 		{"CommitDuplicate", testCommitDuplicate},
 		{"CommitNotFound", testCommitNotFound},
