@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ import (
 type createBranchOptions struct {
 	head       string
 	provenance []string
+	trigger    tusk.Trigger
 }
 
 func newCreateBranchCommand(g *globals) *cobra.Command {
@@ -29,10 +31,18 @@ commit. --head takes a branch, a commit ID or an ancestry reference in the
 same repo (master^, master~2, master.1); moving a head back rewinds the
 branch. --provenance makes the branch's commits come from upstream branches
 in other repos (as a pipeline's output does); it replaces the branch's
-provenance.`,
+provenance.
+
+--trigger defers processing: the branch's head moves to the head of the
+watched branch (of the same repo) once commits finished there since the
+branch last moved meet the conditions: --trigger-commits commits,
+--trigger-size bytes added (1MB, 500K), or a tick of --trigger-cron passed;
+any one of them, or all with --trigger-all. Commit to the watched branch;
+pipelines reading the triggered branch run when it moves. Triggers chain.`,
 		Example: `  tusk create branch images@staging
   tusk create branch images@master --head master^     # undo the last commit
-  tusk create branch edges@master -p images@master`,
+  tusk create branch edges@master -p images@master
+  tusk create branch images@master --trigger staging --trigger-commits 10 --trigger-size 100MB`,
 		Args: exactArgs(1, "repo@branch"),
 		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
 			c, done, err := g.inTxn(c)
@@ -44,6 +54,11 @@ provenance.`,
 	}
 	cmd.Flags().StringVar(&opts.head, "head", "", "the branch's head: a branch, commit ID or ancestry reference (master^) in the same repo")
 	cmd.Flags().StringArrayVarP(&opts.provenance, "provenance", "p", nil, "an upstream branch repo@branch; repeat for several")
+	cmd.Flags().StringVar(&opts.trigger.Branch, "trigger", "", "the branch of the same repo whose commits move this branch when the trigger's conditions are met")
+	cmd.Flags().StringVar(&opts.trigger.Size, "trigger-size", "", "trigger when this much data was added to the watched branch (1MB, 500K)")
+	cmd.Flags().StringVar(&opts.trigger.Cron, "trigger-cron", "", "trigger when a tick of this cron schedule passed (\"0 * * * *\", @hourly)")
+	cmd.Flags().Int64Var(&opts.trigger.Commits, "trigger-commits", 0, "trigger after this many commits to the watched branch")
+	cmd.Flags().BoolVar(&opts.trigger.All, "trigger-all", false, "trigger only when all the conditions are met (default: any one)")
 	return cmd
 }
 
@@ -67,8 +82,30 @@ func runCreateBranch(ctx context.Context, c *client.Client, opts createBranchOpt
 		}
 		prov = append(prov, b)
 	}
-	_, err = c.CreateBranch(ctx, repo, branch, head, prov)
+	trig, err := opts.triggerOf(repo)
+	if err != nil {
+		return err
+	}
+	_, err = c.CreateBranch(ctx, repo, branch, head, prov, trig)
 	return err
+}
+
+// triggerOf is the trigger the flags give a branch of repo, nil if none.
+func (opts createBranchOptions) triggerOf(repo string) (*tusk.Trigger, error) {
+	t := opts.trigger
+	if t.Branch == "" {
+		if t != (tusk.Trigger{}) {
+			return nil, usagef("--trigger-size, --trigger-cron, --trigger-commits and --trigger-all need --trigger BRANCH")
+		}
+		return nil, nil
+	}
+	if r, b, ok := strings.Cut(t.Branch, "@"); ok {
+		if r != repo {
+			return nil, usagef("--trigger %s is in repo %s, not %s; a trigger watches a branch of the same repo", t.Branch, r, repo)
+		}
+		t.Branch = b
+	}
+	return &t, nil
 }
 
 func newListBranchCommand(g *globals) *cobra.Command {
@@ -100,7 +137,7 @@ func branchRefs(refs []tusk.BranchRef) string {
 
 func printBranches(p printer, bs []tusk.Branch) error {
 	return printAllAs(p, []string{"BRANCH", "HEAD", "TRIGGER", "CREATOR", "CREATED"}, func(b tusk.Branch) []string {
-		return []string{b.Name, orDash(b.Head), "-", "-", p.timestamp(b.Created)}
+		return []string{b.Name, orDash(b.Head), triggerText(b.Trigger), "-", p.timestamp(b.Created)}
 	}, as(pachapi.BranchInfoFrom), bs)
 }
 
@@ -137,7 +174,31 @@ func printBranch(p printer, b tusk.Branch) error {
 	row(tw, "Created:", p.ago(b.Created))
 	row(tw, "Provenance:", branchRefs(b.Provenance))
 	row(tw, "Subvenance:", branchRefs(b.Subvenance))
+	row(tw, "Trigger:", triggerText(b.Trigger))
 	return tw.Flush()
+}
+
+// triggerText prints a trigger as pachctl does: "staging on Commits(2)",
+// its conditions joined by "and" with --trigger-all, else by "or".
+func triggerText(t *tusk.Trigger) string {
+	if t == nil {
+		return "-"
+	}
+	var conds []string
+	if t.Cron != "" {
+		conds = append(conds, "Cron("+t.Cron+")")
+	}
+	if t.Size != "" {
+		conds = append(conds, "Size("+t.Size+")")
+	}
+	if t.Commits != 0 {
+		conds = append(conds, fmt.Sprintf("Commits(%d)", t.Commits))
+	}
+	join := " or "
+	if t.All {
+		join = " and "
+	}
+	return t.Branch + " on " + strings.Join(conds, join)
 }
 
 func newDeleteBranchCommand(g *globals) *cobra.Command {

@@ -50,7 +50,7 @@ var (
 	}
 	testBranches = []tusk.Branch{
 		{Repo: "edges", Name: "master", Head: headID, Provenance: []tusk.BranchRef{{Repo: "images", Branch: "master"}}, Created: created},
-		{Repo: "edges", Name: "empty", Created: created},
+		{Repo: "edges", Name: "empty", Created: created, Trigger: &tusk.Trigger{Branch: "staging", All: true, Size: "1MB", Commits: 2, Cron: "@hourly"}},
 	}
 	testCommits = []tusk.Commit{
 		{Repo: "edges", ID: headID, Branch: "master", Parent: parentID, Origin: tusk.OriginAuto, State: tusk.CommitFinished,

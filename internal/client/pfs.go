@@ -43,12 +43,16 @@ func (c *Client) DeleteRepo(ctx context.Context, name string, force bool) error 
 }
 
 // CreateBranch creates a branch or moves its head; provenance, when not
-// nil, replaces the branch's upstream branches.
-func (c *Client) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef) (tusk.Branch, error) {
+// nil, replaces the branch's upstream branches, and trigger, when not
+// nil, its trigger.
+func (c *Client) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
 	var b tusk.Branch
 	req := map[string]any{"name": name, "head": head}
 	if provenance != nil {
 		req["provenance"] = provenance
+	}
+	if trigger != nil {
+		req["trigger"] = trigger
 	}
 	err := c.call(ctx, http.MethodPost, "/v1/repos/"+url.PathEscape(repo)+"/branches", nil, req, &b)
 	return b, err

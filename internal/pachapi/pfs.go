@@ -100,7 +100,26 @@ type BranchInfo struct {
 	Provenance       []Branch  `json:"provenance,omitempty"`
 	Subvenance       []Branch  `json:"subvenance,omitempty"`
 	DirectProvenance []Branch  `json:"direct_provenance,omitempty"`
+	Trigger          *Trigger  `json:"trigger,omitempty"`
 	CreatedAt        Timestamp `json:"created_at,omitzero"`
+}
+
+// Trigger is pfs_v2.Trigger. Tusk's cron condition is given as
+// cron_spec, the field pachctl's --trigger-cron sets.
+type Trigger struct {
+	Branch   string `json:"branch"`
+	All      bool   `json:"all,omitempty"`
+	Size     string `json:"size,omitempty"`
+	Commits  Int64  `json:"commits,omitempty"`
+	CronSpec string `json:"cron_spec,omitempty"`
+}
+
+// TriggerOf is t as pachctl prints a trigger; nil for none.
+func TriggerOf(t *tusk.Trigger) *Trigger {
+	if t == nil {
+		return nil
+	}
+	return &Trigger{Branch: t.Branch, All: t.All, Size: t.Size, Commits: Int64(t.Commits), CronSpec: t.Cron}
 }
 
 // BranchInfoFrom is b as pachctl prints a branch. Tusk keeps a branch's
@@ -113,6 +132,7 @@ func BranchInfoFrom(b tusk.Branch) BranchInfo {
 		Provenance:       branchesOf(b.Provenance),
 		Subvenance:       branchesOf(b.Subvenance),
 		DirectProvenance: branchesOf(b.Provenance),
+		Trigger:          TriggerOf(b.Trigger),
 		CreatedAt:        At(b.Created),
 	}
 	if b.Head != "" {

@@ -77,6 +77,7 @@ type CreateBranchRequest struct {
 	Head       *Commit  `json:"head,omitempty"`
 	Branch     Branch   `json:"branch"`
 	Provenance []Branch `json:"provenance,omitempty"`
+	Trigger    *Trigger `json:"trigger,omitempty"`
 }
 
 // DeleteBranchRequest is pfs_v2.DeleteBranchRequest.
@@ -114,7 +115,7 @@ func requestOf(r tusk.TxnRequest) TransactionRequest {
 		out.FinishCommit = &FinishCommitRequest{Commit: refCommit(r.FinishCommit.Ref), Description: r.FinishCommit.Description}
 	case r.CreateBranch != nil:
 		b := r.CreateBranch
-		out.CreateBranch = &CreateBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: b.Repo, Branch: b.Name}), Provenance: branchesOf(b.Provenance)}
+		out.CreateBranch = &CreateBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: b.Repo, Branch: b.Name}), Provenance: branchesOf(b.Provenance), Trigger: TriggerOf(b.Trigger)}
 		if b.Head != "" {
 			head := refCommit(b.Repo + "@" + b.Head)
 			out.CreateBranch.Head = &head

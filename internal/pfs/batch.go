@@ -75,25 +75,25 @@ func (b *Batch) startCommit(ctx context.Context, repo, branch, description strin
 
 // FinishCommit is API.FinishCommit within the batch.
 func (b *Batch) FinishCommit(ctx context.Context, ref tusk.Ref, description string) (tusk.Commit, error) {
-	c, err := b.a.finishCommit(ctx, b.tx, ref, description, "")
+	c, evs, err := b.a.finishCommit(ctx, b.tx, ref, description, "", b.id)
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("finish commit %s: %w", ref, err)
 	}
-	b.evs = append(b.evs, tusk.CommitEvent{Type: "finished", Commit: c})
+	b.evs = append(b.evs, evs...)
 	return c, nil
 }
 
 // CreateBranch is API.CreateBranch within the batch: the commits it makes
 // or propagates have the batch's ID.
-func (b *Batch) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef) (tusk.Branch, error) {
-	br, err := b.createBranch(ctx, repo, name, head, provenance)
+func (b *Batch) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
+	br, err := b.createBranch(ctx, repo, name, head, provenance, trigger)
 	if err != nil {
 		return tusk.Branch{}, fmt.Errorf("create branch %s@%s: %w", repo, name, err)
 	}
 	return br, nil
 }
 
-func (b *Batch) createBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef) (tusk.Branch, error) {
+func (b *Batch) createBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
 	if err := tusk.ValidateBranchName(name); err != nil {
 		return tusk.Branch{}, err
 	}
@@ -105,7 +105,7 @@ func (b *Batch) createBranch(ctx context.Context, repo, name, head string, prove
 			}
 		}
 	}
-	br, evs, err := b.a.createBranch(ctx, b.tx, repo, name, head, provenance, b.id)
+	br, evs, err := b.a.createBranch(ctx, b.tx, repo, name, head, provenance, trigger, b.id)
 	b.evs = append(b.evs, evs...)
 	return br, err
 }

@@ -23,7 +23,7 @@ func TestBatchIsOneCommitSet(t *testing.T) {
 	put(t, a, "a@master", "/x", "1")
 	put(t, a, "b@master", "/y", "1")
 	prov := []tusk.BranchRef{{Repo: "a", Branch: "master"}, {Repo: "b", Branch: "master"}}
-	if _, err := a.CreateBranch(ctx, "out", "master", "", prov); err != nil {
+	if _, err := a.CreateBranch(ctx, "out", "master", "", prov, nil); err != nil {
 		t.Fatal(err)
 	}
 	events, stop := a.Subscribe()

@@ -13,9 +13,10 @@ import (
 // CreateBranch creates a branch or moves its head. head is a reference in
 // the same repo ("master^", a commit ID, another branch); without one, a
 // new branch starts at an empty commit and an existing branch keeps its
-// head. provenance, when not nil, replaces the branch's upstream branches.
+// head. provenance, when not nil, replaces the branch's upstream branches;
+// trigger, when not nil, replaces the branch's trigger (see trigger.go).
 // Moving a head propagates to downstream branches in the same transaction.
-func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef) (tusk.Branch, error) {
+func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
 	if err := tusk.ValidateBranchName(name); err != nil {
 		return tusk.Branch{}, err
 	}
@@ -23,7 +24,7 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 	var out tusk.Branch
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		var err error
-		out, evs, err = a.createBranch(ctx, tx, repo, name, head, provenance, newID())
+		out, evs, err = a.createBranch(ctx, tx, repo, name, head, provenance, trigger, newID())
 		return err
 	})
 	if err != nil {
@@ -35,7 +36,7 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 
 // createBranch is CreateBranch within tx, of a valid branch name; the
 // commits it makes, and propagates, have the ID id.
-func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head string, provenance []tusk.BranchRef, id string) (tusk.Branch, []tusk.CommitEvent, error) {
+func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger, id string) (tusk.Branch, []tusk.CommitEvent, error) {
 	if _, err := tx.Repo(ctx, project, repo); err != nil {
 		return tusk.Branch{}, nil, err
 	}
@@ -49,6 +50,14 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 			return tusk.Branch{}, nil, err
 		}
 		if err := tx.SetBranchProvenance(ctx, project, repo, name, provenance); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+	}
+	if trigger != nil {
+		if err := a.validateTrigger(ctx, tx, repo, name, trigger, provenance); err != nil {
+			return tusk.Branch{}, nil, err
+		}
+		if err := tx.SetBranchTrigger(ctx, project, repo, name, trigger); err != nil {
 			return tusk.Branch{}, nil, err
 		}
 	}

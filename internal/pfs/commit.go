@@ -1,6 +1,7 @@
 package pfs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -141,26 +142,28 @@ func (a *API) newCommit(ctx context.Context, tx *meta.Tx, repo, branch, descript
 // as failed (pipelines use this for failed jobs).
 func (a *API) FinishCommit(ctx context.Context, ref tusk.Ref, description, errMsg string) (tusk.Commit, error) {
 	var out tusk.Commit
+	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		var err error
-		out, err = a.finishCommit(ctx, tx, ref, description, errMsg)
+		out, evs, err = a.finishCommit(ctx, tx, ref, description, errMsg, "")
 		return err
 	})
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("finish commit %s: %w", ref, err)
 	}
-	a.publish(ctx, tusk.CommitEvent{Type: "finished", Commit: out})
+	a.publish(ctx, evs...)
 	return out, nil
 }
 
-// finishCommit is FinishCommit within tx.
-func (a *API) finishCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, description, errMsg string) (tusk.Commit, error) {
+// finishCommit is FinishCommit within tx; the branches it triggers move
+// in the commit set set (the commit's own when empty).
+func (a *API) finishCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, description, errMsg, set string) (tusk.Commit, []tusk.CommitEvent, error) {
 	c, err := a.resolve(ctx, tx, ref)
 	if err != nil {
-		return tusk.Commit{}, err
+		return tusk.Commit{}, nil, err
 	}
 	if c.State == tusk.CommitFinished {
-		return tusk.Commit{}, tusk.Errorf(tusk.KindConflict, "commit %s@%s is already finished", c.Repo, c.ID)
+		return tusk.Commit{}, nil, tusk.Errorf(tusk.KindConflict, "commit %s@%s is already finished", c.Repo, c.ID)
 	}
 	t := now()
 	c.State, c.Finished, c.Error = tusk.CommitFinished, &t, errMsg
@@ -168,9 +171,14 @@ func (a *API) finishCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, descr
 		c.Description = description
 	}
 	if err := tx.UpdateCommit(ctx, project, c); err != nil {
-		return tusk.Commit{}, err
+		return tusk.Commit{}, nil, err
 	}
-	return a.fillCommit(ctx, tx, c)
+	out, err := a.fillCommit(ctx, tx, c)
+	if err != nil {
+		return tusk.Commit{}, nil, err
+	}
+	evs, err := a.fireTriggers(ctx, tx, c.Repo, c.Branch, c, cmp.Or(set, c.ID))
+	return out, append([]tusk.CommitEvent{{Type: "finished", Commit: out}}, evs...), err
 }
 
 // InspectCommit returns a commit.

@@ -159,7 +159,7 @@ func TestAncestryReferences(t *testing.T) {
 	if _, err := a.InspectCommit(ctx, mustRef(t, "data@master~9")); !errors.Is(err, tusk.ErrNotFound) {
 		t.Errorf("too far back: %v", err)
 	}
-	if _, err := a.CreateBranch(ctx, "data", "old", "master^", nil); err != nil {
+	if _, err := a.CreateBranch(ctx, "data", "old", "master^", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, a, "data@old:/v"); got != "3" {
@@ -204,10 +204,10 @@ func TestProvenancePropagates(t *testing.T) {
 	a.CreateRepo(ctx, "in", "")
 	a.CreateRepo(ctx, "out", "")
 	put(t, a, "in@master", "/x", "1")
-	if _, err := a.CreateBranch(ctx, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}); err != nil {
+	if _, err := a.CreateBranch(ctx, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.CreateBranch(ctx, "in", "master", "", []tusk.BranchRef{{Repo: "out", Branch: "master"}}); !errors.Is(err, tusk.ErrInvalid) {
+	if _, err := a.CreateBranch(ctx, "in", "master", "", []tusk.BranchRef{{Repo: "out", Branch: "master"}}, nil); !errors.Is(err, tusk.ErrInvalid) {
 		t.Fatalf("cycle: %v, want invalid", err)
 	}
 	c := put(t, a, "in@master", "/x", "2")

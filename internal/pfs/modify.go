@@ -282,7 +282,11 @@ func (a *API) commitTree(ctx context.Context, ref tusk.Ref, tg target, root stri
 		if err != nil {
 			return err
 		}
-		evs = append([]tusk.CommitEvent{{Type: "finished", Commit: c.Commit}}, more...)
+		fired, err := a.fireTriggers(ctx, tx, ref.Repo, ref.Branch, c, c.ID)
+		if err != nil {
+			return err
+		}
+		evs = append(append([]tusk.CommitEvent{{Type: "finished", Commit: c.Commit}}, more...), fired...)
 		out = c.Commit
 		return nil
 	})

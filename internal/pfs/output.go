@@ -186,6 +186,7 @@ func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []f
 // also in the same transaction.
 func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n int64, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
 	var out tusk.Commit
+	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		c, err := tx.Commit(ctx, project, repo, id)
 		if err != nil {
@@ -207,13 +208,16 @@ func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n i
 				return err
 			}
 		}
-		out, err = a.fillCommit(ctx, tx, c)
+		if out, err = a.fillCommit(ctx, tx, c); err != nil {
+			return err
+		}
+		evs, err = a.fireTriggers(ctx, tx, repo, c.Branch, c, id)
 		return err
 	})
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("finish %s@%s: %w", repo, id, err)
 	}
-	a.publish(ctx, tusk.CommitEvent{Type: "finished", Commit: out})
+	a.publish(ctx, append([]tusk.CommitEvent{{Type: "finished", Commit: out}}, evs...)...)
 	return out, nil
 }
 

@@ -77,7 +77,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 			return tusk.PipelineInfo{}, fmt.Errorf("pipeline %q input: %w", name, err)
 		}
 		if _, err := a.pfs.InspectBranch(ctx, in.Repo, in.Branch); tusk.KindOf(err) == tusk.KindNotFound {
-			if _, err := a.pfs.CreateBranch(ctx, in.Repo, in.Branch, "", nil); err != nil {
+			if _, err := a.pfs.CreateBranch(ctx, in.Repo, in.Branch, "", nil, nil); err != nil {
 				return tusk.PipelineInfo{}, err
 			}
 		}

@@ -10,7 +10,8 @@ import (
 // Several servers may share one metadata store (PostgreSQL) and one
 // object store: each serves the API and the console, and exactly one, the
 // leader, runs what must run once: the scheduler (pipelines' controllers,
-// cron, the runner's workers) and the garbage collector. Leadership is
+// cron, the runner's workers), the cron ticks of branch triggers and the
+// garbage collector. Leadership is
 // meta.DB.Lead's; on SQLite the one server leads from its start.
 
 // newInstance names a run of a server: a restarted server is another
@@ -44,6 +45,7 @@ func (s *Server) lead(ctx, lctx context.Context) {
 	if s.cfg.GCInterval > 0 {
 		go s.pfs.RunGC(lctx, s.cfg.GCInterval)
 	}
+	go s.pfs.RunCronTriggers(lctx)
 	if err := s.sched.Run(lctx); err != nil {
 		s.log.Error("pipeline system stopped", "err", err)
 	}

@@ -110,6 +110,7 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
 		Name       string           `json:"name"`
 		Head       string           `json:"head"`
 		Provenance []tusk.BranchRef `json:"provenance"`
+		Trigger    *tusk.Trigger    `json:"trigger"`
 	}
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, r, err)
@@ -121,10 +122,10 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.record(w, r, tusk.TxnRequest{CreateBranch: &tusk.CreateBranchRequest{Repo: r.PathValue("repo"), Name: req.Name, Head: req.Head, Provenance: req.Provenance}}) {
+	if s.record(w, r, tusk.TxnRequest{CreateBranch: &tusk.CreateBranchRequest{Repo: r.PathValue("repo"), Name: req.Name, Head: req.Head, Provenance: req.Provenance, Trigger: req.Trigger}}) {
 		return
 	}
-	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance)
+	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance, req.Trigger)
 	reply(w, r, b, err)
 }
 

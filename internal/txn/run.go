@@ -64,7 +64,7 @@ func (s *Service) apply(ctx context.Context, done *applied, req tusk.TxnRequest)
 		}
 	case req.CreateBranch != nil:
 		r := req.CreateBranch
-		_, err = b.CreateBranch(ctx, r.Repo, r.Name, r.Head, r.Provenance)
+		_, err = b.CreateBranch(ctx, r.Repo, r.Name, r.Head, r.Provenance, r.Trigger)
 	case req.DeleteBranch != nil:
 		r := req.DeleteBranch
 		err = b.DeleteBranch(ctx, r.Repo, r.Name, r.Force)
