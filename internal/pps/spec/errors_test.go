@@ -126,7 +126,7 @@ func TestParseErrors(t *testing.T) {
 			`pipeline "x": field "input.cross[1].pfs.s3" is not supported yet by Tusk; remove it from the spec`},
 		{"trigger unsupported",
 			spec(`{"pfs": {"repo": "a", "glob": "/", "trigger": {"size": "1M"}}}`, ""),
-			`pipeline "x": field "input.pfs.trigger" is not supported yet by Tusk; remove it from the spec`},
+			`pipeline "x": field "input.pfs.trigger" is not supported yet by Tusk; put the trigger on the input branch instead (tusk create branch a@master --trigger staging --trigger-commits 10), commit to staging, and remove it from the spec`},
 		{"sql egress unsupported",
 			spec(pfsInput, `, "egress": {"sql_database": {"url": "snowflake://x"}}`),
 			`pipeline "x": field "egress.sql_database" is not supported yet by Tusk; remove it from the spec`},

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 )
@@ -50,9 +51,11 @@ func checkUnsupportedPFS(in *PFSInput, path string) error {
 	if in.RepoType != UserRepoType {
 		return errorAt(path+".repo_type", "is %q, which Tusk does not support yet; use %q or leave it out", in.RepoType, UserRepoType)
 	}
+	if isSet(in.Trigger) {
+		return errorAt(path+".trigger", "is not supported yet by Tusk; put the trigger on the input branch instead (tusk create branch %s@master --trigger staging --trigger-commits 10), commit to staging, and remove it from the spec", cmp.Or(in.Repo, "REPO"))
+	}
 	return checkRaw([]rawField{
 		{path + ".s3", &in.S3},
-		{path + ".trigger", &in.Trigger},
 		{path + ".propagation_spec", &in.PropagationSpec},
 	})
 }
