@@ -7,9 +7,9 @@
 // allows ("output_branch" or "outputBranch"), and 64-bit integers may be
 // quoted, as protobuf writes them. Decoding is strict: an unknown field is
 // an error that names it and suggests the closest known one, and a field
-// that Pachyderm has but Tusk does not support yet (services, spouts, s3
-// inputs and outputs, triggers, sidecar resources) is an error when it is
-// set, never silently ignored. The fields of worker pods (scheduling_spec,
+// that Pachyderm has but Tusk does not support yet (s3 inputs and
+// outputs, triggers, sidecar resources) is an error when it is set, never
+// silently ignored. The fields of worker pods (scheduling_spec,
 // tolerations, GPUs, image pull secrets, secrets' mount_path, pod_spec,
 // pod_patch) are checked here; whether the server's runner honours them
 // is the server's to say.

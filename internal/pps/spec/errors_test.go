@@ -13,6 +13,12 @@ func spec(input, extra string) string {
 	return `{"pipeline": {"name": "x"}, "transform": {"cmd": ["sh"]}, "input": ` + input + extra + `}`
 }
 
+// spout builds a minimal spout spec named "x" with extra top-level fields,
+// as spec does.
+func spout(extra string) string {
+	return `{"pipeline": {"name": "x"}, "transform": {"cmd": ["sh"]}, "spout": {}` + extra + `}`
+}
+
 const pfsInput = `{"pfs": {"repo": "images", "glob": "/*"}}`
 
 func TestParseErrors(t *testing.T) {
@@ -40,12 +46,42 @@ func TestParseErrors(t *testing.T) {
 		{"field given twice",
 			spec(pfsInput, `, "output_branch": "a", "outputBranch": "b"`),
 			`pipeline "x": field "output_branch" is given twice, as "outputBranch" and as "output_branch"; keep one`},
-		{"service unsupported",
-			spec(pfsInput, `, "service": {"external_port": 30000}`),
-			`pipeline "x": field "service" is not supported yet by Tusk; remove it from the spec`},
-		{"spout unsupported",
-			`{"pipeline": {"name": "x"}, "transform": {"cmd": ["sh"]}, "spout": {}}`,
-			`pipeline "x": field "spout" is not supported yet by Tusk; remove it from the spec`},
+		{"spout with input",
+			spec(pfsInput, `, "spout": {}`),
+			`pipeline "x": field "input" is set, but a spout takes no input: its command writes to its output repo itself (pachctl put file x@master:/path); remove input`},
+		{"spout with autoscaling",
+			spout(`, "autoscaling": true`),
+			`pipeline "x": field "autoscaling" is true, but a spout runs all the time, so it cannot scale to zero; remove autoscaling`},
+		{"spout with parallelism",
+			spout(`, "parallelism_spec": {"constant": 2}`),
+			`pipeline "x": field "parallelism_spec.constant" is 2, but a spout runs one copy of its command; use 1 or leave it out`},
+		{"spout with egress",
+			spout(`, "egress": {"URL": "s3://b/p"}`),
+			`pipeline "x": field "egress" is set, but a spout makes no jobs to egress; remove it`},
+		{"spout service unsupported",
+			`{"pipeline": {"name": "x"}, "transform": {"cmd": ["sh"]}, "spout": {"service": {"internal_port": 80}}}`,
+			`pipeline "x": field "spout.service" is not supported yet by Tusk; remove it from the spec`},
+		{"spout and service",
+			spout(`, "service": {"internal_port": 80}`),
+			`pipeline "x": field "service" is set with spout; a pipeline is a spout or a service, not both`},
+		{"service glob",
+			spec(pfsInput, `, "service": {"internal_port": 8080}`),
+			`pipeline "x": field "input" has a glob of "/*" on images, but a service runs on one datum, its input's newest commit; use the glob "/"`},
+		{"service union",
+			spec(`{"union": [{"pfs": {"repo": "a", "glob": "/"}}, {"pfs": {"repo": "b", "glob": "/"}}]}`, `, "service": {"internal_port": 8080}`),
+			`pipeline "x": field "input" has a union, join, group or cron, but a service runs on one datum; give pfs inputs with the glob "/" (a cross of them is one datum)`},
+		{"service without port",
+			spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"external_port": 30000}`),
+			`pipeline "x": field "service.internal_port" is 0; give the port the command listens on, 1 to 65535`},
+		{"service type",
+			spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 80, "type": "LoadBalancer"}`),
+			`pipeline "x": field "service.type" is "LoadBalancer", which Tusk does not support; use "NodePort" or "ClusterIP"`},
+		{"service with autoscaling",
+			spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 80}, "autoscaling": true`),
+			`pipeline "x": field "autoscaling" is true, but a service runs all the time, so it cannot scale to zero; remove autoscaling`},
+		{"service with parallelism",
+			spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 80}, "parallelism_spec": {"constant": 3}`),
+			`pipeline "x": field "parallelism_spec.constant" is 3, but a service runs one copy of its command; use 1 or leave it out`},
 		{"secret without a key",
 			`{"pipeline": {"name": "x"}, "transform": {"cmd": ["sh"], "secrets": [{"name": "s", "env_var": "S"}]}, "input": ` + pfsInput + `}`,
 			`pipeline "x": field "transform.secrets[0]" needs both key (the secret's key) and env_var (the variable that holds its value), or mount_path (a directory where each key is a file)`},
@@ -294,5 +330,24 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse error %v is not of kind invalid", err)
 			}
 		})
+	}
+}
+
+func TestKinds(t *testing.T) {
+	for _, tc := range []struct{ in, kind string }{
+		{spout(""), KindSpout},
+		{spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 8080, "external_port": 30080, "type": "NodePort"}`), KindService},
+		{spec(pfsInput, ""), KindTransform},
+	} {
+		ps, err := Parse([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if err := Validate(&ps[0]); err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if got := ps[0].Kind(); got != tc.kind {
+			t.Errorf("%s: kind %q, want %q", tc.in, got, tc.kind)
+		}
 	}
 }

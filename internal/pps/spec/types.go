@@ -26,6 +26,9 @@ type Pipeline struct {
 	Autoscaling      bool             `json:"autoscaling,omitempty"`
 	Egress           *Egress          `json:"egress,omitempty"`
 	Salt             string           `json:"salt,omitempty"`
+	// Spout and Service make long-running pipelines (kind.go).
+	Spout   *Spout   `json:"spout,omitempty"`
+	Service *Service `json:"service,omitempty"`
 
 	// Where and how workers run: honoured by the kube runner, refused by
 	// runners that cannot honour them (pod.go).
@@ -41,8 +44,6 @@ type Pipeline struct {
 
 	// Not supported yet: Validate rejects them when set.
 	TFJob                   json.RawMessage `json:"tf_job,omitempty"`
-	Service                 json.RawMessage `json:"service,omitempty"`
-	Spout                   json.RawMessage `json:"spout,omitempty"`
 	S3Out                   json.RawMessage `json:"s3_out,omitempty"`
 	SidecarResourceRequests json.RawMessage `json:"sidecar_resource_requests,omitempty"`
 	SidecarResourceLimits   json.RawMessage `json:"sidecar_resource_limits,omitempty"`

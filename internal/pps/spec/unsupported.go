@@ -19,8 +19,6 @@ type rawField struct {
 func checkUnsupported(p *Pipeline) error {
 	fields := []rawField{
 		{"tf_job", &p.TFJob},
-		{"service", &p.Service},
-		{"spout", &p.Spout},
 		{"s3_out", &p.S3Out},
 		{"sidecar_resource_requests", &p.SidecarResourceRequests},
 		{"sidecar_resource_limits", &p.SidecarResourceLimits},

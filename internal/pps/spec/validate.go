@@ -62,11 +62,23 @@ func check(p *Pipeline) error {
 	if err := checkPod(p); err != nil {
 		return err
 	}
-	if p.Input == nil {
+	if p.Spout != nil {
+		if err := checkSpout(p); err != nil {
+			return err
+		}
+	}
+	if p.Input == nil && p.Spout == nil {
 		return errorAt("input", `is missing; add an input such as {"pfs": {"repo": "images", "glob": "/*"}}`)
 	}
-	if err := checkInput(p.Input, "input"); err != nil {
-		return err
+	if p.Input != nil {
+		if err := checkInput(p.Input, "input"); err != nil {
+			return err
+		}
+	}
+	if p.Service != nil {
+		if err := checkService(p); err != nil {
+			return err
+		}
 	}
 	if err := checkName(p.OutputBranch, "output_branch"); err != nil {
 		return err
