@@ -123,7 +123,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	}
 	cfg := worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID,
 		ImageDigest: opts.imageDigest,
-		UserApplied: opts.userApplied, Subreaper: true, Logger: log}
+		UserApplied: opts.userApplied, Subreaper: true, Logger: log, CLIEnv: cliEnv(opts, server)}
 	if opts.runAs != "" {
 		uid, gid, err := worker.LookupUser(opts.runAs)
 		if err != nil {
@@ -155,4 +155,18 @@ under /pfs (its variables are in /pfs/.env) and returns.`,
 	}
 	cmd.Flags().StringVar(&errMsg, "error", "", "report the previous datum as failed, with this reason")
 	return cmd
+}
+
+// cliEnv is the environment in which the tusk CLI (or pachctl, the same
+// shim) reaches the server as the worker does: a spout's command writes
+// its output repo so.
+func cliEnv(opts workerOptions, server contextConfig) []string {
+	env := []string{"TUSK_ADDRESS=" + opts.address, "TUSK_TOKEN=" + server.Token}
+	if f := cmp.Or(opts.serverCA, os.Getenv("TUSK_SERVER_CA")); f != "" {
+		env = append(env, "TUSK_SERVER_CA="+f)
+	}
+	if server.ServerFingerprint != "" {
+		env = append(env, "TUSK_SERVER_FINGERPRINT="+server.ServerFingerprint)
+	}
+	return env
 }

@@ -179,6 +179,9 @@ func cronGap(schedule string) (time.Duration, error) {
 // branches, have more datums than the server allows; it counts them
 // without making them.
 func (a *API) checkDatums(ctx context.Context, p *spec.Pipeline) error {
+	if p.Input == nil {
+		return nil // a spout
+	}
 	in, err := a.headInput(ctx, p)
 	if err != nil {
 		return err

@@ -122,7 +122,8 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 	if r.Stopped {
 		prov = []tusk.BranchRef{}
 	}
-	c, err := a.pfs.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped)
+	// A spout's commits are its command's own: it has no jobs.
+	c, err := a.pfs.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped && p.Spout == nil)
 	if err != nil {
 		return tusk.PipelineInfo{}, err
 	}
@@ -306,7 +307,7 @@ func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
 		a.sched.PipelineChanged(name) // the leader's controller stops its workers
 		return a.sched.StopWorkers(ctx, name)
 	}
-	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, true); err != nil {
+	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, len(r.Inputs) > 0); err != nil {
 		return err
 	}
 	a.sched.PipelineChanged(name)

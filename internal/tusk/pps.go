@@ -174,6 +174,13 @@ type Task struct {
 	// DatumBatching: the command starts once and asks for each datum with
 	// `tusk next datum` (or pachctl's `next datum`).
 	DatumBatching bool `json:"datum_batching,omitempty"`
+	// Spout: the task of a spout, which has no job or datum: the command
+	// runs until the worker stops, again whenever it exits, and writes to
+	// the output repo itself (`tusk put file`, as the worker's pipeline).
+	Spout bool `json:"spout,omitempty"`
+	// Service: the one datum of a service's job, whose command serves
+	// until the job is superseded by a newer one (its heartbeat says so).
+	Service bool `json:"service,omitempty"`
 }
 
 // Duration is a time.Duration that travels as a Go duration string.

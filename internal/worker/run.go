@@ -24,10 +24,17 @@ import (
 // exits. It returns the exit code once every line of output is in the
 // logs.
 func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) (int, error) {
+	return s.w.run(ctx, t, argv, stdin, s.logs, s.command, nil)
+}
+
+// run runs argv as a command of task t, as datumSet.run does, sending its
+// output to logs; find finds its program, and extraEnv is added to its
+// environment.
+func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string, logs *logSink,
+	find func([]string, *runAs) (*exec.Cmd, error), extraEnv []string) (int, error) {
 	if len(argv) == 0 {
 		return -1, errors.New("empty command")
 	}
-	w, logs := s.w, s.logs
 	logs.setTask(t)
 	if t.DatumTimeout > 0 {
 		var cancel context.CancelFunc
@@ -38,11 +45,11 @@ func (s *datumSet) run(ctx context.Context, t *tusk.Task, argv, stdin []string) 
 	if err != nil {
 		return -1, err
 	}
-	cmd, err := s.command(argv, as)
+	cmd, err := find(argv, as)
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
-	cmd.Env = w.env(t)
+	cmd.Env = append(w.env(t), extraEnv...)
 	cmd.Dir = t.WorkingDir
 	as.apply(cmd)
 	if len(stdin) > 0 {

@@ -43,10 +43,14 @@ type Config struct {
 	// processes together: a property of the whole process, for a process
 	// that is a worker and nothing else, as `tusk worker` is.
 	Subreaper bool
-	Logger    *slog.Logger
+	// CLIEnv points `tusk` (and `pachctl`) at the server as this worker
+	// ($TUSK_ADDRESS, $TUSK_TOKEN, how to trust the server): a spout's
+	// command gets it, to write its output repo.
+	CLIEnv []string
+	Logger *slog.Logger
 }
 
-// Run processes datums until ctx ends.
+// Run processes datums, or runs a spout, until ctx ends.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -82,7 +86,16 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	w.log.Info("worker started", "root", cfg.Root)
 	var finishing sync.WaitGroup
-	s, err := w.claim(ctx)
+	tasks, err := w.next(ctx)
+	if len(tasks) > 0 && tasks[0].Spout {
+		w.spout(ctx, &tasks[0])
+		w.rep.close()
+		return nil
+	}
+	var s *datumSet
+	if tasks != nil {
+		s = w.newSet(ctx, tasks)
+	}
 	for s != nil {
 		if s.tasks[0].DatumBatching {
 			finishing.Wait()

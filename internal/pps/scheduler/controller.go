@@ -322,7 +322,13 @@ func (s *Scheduler) step(ctx context.Context, name string) (time.Duration, error
 		if err := s.ensureWorkers(ctx, r); err != nil {
 			return s.workersNotUp(ctx, name, err)
 		}
+		if p.Spout != nil && r.State == tusk.PipelineCrashing && r.Reason != "" {
+			return time.Minute, nil // its worker says when the command is up again
+		}
 		return time.Minute, s.setState(ctx, name, tusk.PipelineRunning, "")
+	}
+	if p.Service != nil && len(jobs) > 1 {
+		return 0, s.supersede(ctx, &jobs[0], jobs[len(jobs)-1].ID)
 	}
 	j := &jobs[0]
 	if p.JobTimeout > 0 && j.Started != nil && time.Since(*j.Started) > time.Duration(p.JobTimeout) {

@@ -88,7 +88,11 @@ func (s *Scheduler) claim(ctx context.Context, pipeline, worker string) (tasks [
 			return err
 		}
 		r, err := pps.DecodePipeline(pipeline, doc)
-		if err != nil || r.Stopped || jobDoc == nil {
+		if err != nil || r.Stopped {
+			return err
+		}
+		if jobDoc == nil {
+			tasks, err = spoutTasks(r)
 			return err
 		}
 		jobs, err := pps.DecodeJobs([][]byte{jobDoc})
@@ -184,15 +188,26 @@ func setSize(p *spec.Pipeline) meta.SetSize {
 
 func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int) tusk.Task {
 	env := slices.Clone(d.Env)
-	env = append(env, "PACH_JOB_ID="+j.ID, "PACH_OUTPUT_COMMIT_ID="+j.ID, "PPS_PIPELINE_NAME="+p.Name(),
-		"PPS_PROJECT_NAME="+project, "PACH_IN_WORKER=true")
-	for _, k := range slices.Sorted(maps.Keys(p.Transform.Env)) {
-		env = append(env, k+"="+p.Transform.Env[k])
-	}
-	return tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Claim: d.Claim, Inputs: d.Inputs, Env: env,
+	env = append(env, "PACH_JOB_ID="+j.ID, "PACH_OUTPUT_COMMIT_ID="+j.ID)
+	t := tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Claim: d.Claim, Inputs: d.Inputs, Env: taskEnv(p, env),
 		Cmd: p.Transform.Cmd, Stdin: p.Transform.Stdin, ErrCmd: p.Transform.ErrCmd, ErrStdin: p.Transform.ErrStdin,
 		AcceptReturnCode: p.Transform.AcceptReturnCode, WorkingDir: p.Transform.WorkingDir, User: p.Transform.User,
 		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds, DatumBatching: p.Transform.DatumBatching}
+	if p.Service != nil {
+		// Its heartbeats tell the worker when a newer job supersedes it.
+		t.Service, t.LeaseSeconds = true, min(leaseSeconds, serviceHeartbeat)
+	}
+	return t
+}
+
+// taskEnv is env followed by the variables of every task of p: the
+// pipeline's, then transform.env's.
+func taskEnv(p *spec.Pipeline, env []string) []string {
+	env = append(env, "PPS_PIPELINE_NAME="+p.Name(), "PPS_PROJECT_NAME="+project, "PACH_IN_WORKER=true")
+	for _, k := range slices.Sorted(maps.Keys(p.Transform.Env)) {
+		env = append(env, k+"="+p.Transform.Env[k])
+	}
+	return env
 }
 
 // Heartbeat extends the leases of a worker's datums of a job, given as
@@ -242,6 +257,10 @@ func (s *Scheduler) Heartbeat(ctx context.Context, pipeline, job, worker string,
 // is no longer current (the datum went to another worker, or its job is
 // gone) is dropped: its output never lands.
 func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
+	results, err := s.spoutReports(ctx, results)
+	if err != nil || len(results) == 0 {
+		return err
+	}
 	files, rejected := s.stageOutputs(ctx, results)
 	type jobKey struct{ pipeline, job string }
 	// What the results did to each job: ended, that an attempt ended (the
@@ -255,7 +274,7 @@ func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 	// Volatile: after a power loss the datums simply run again. A queue:
 	// each datum is locked where read, so that reports of other datums
 	// run alongside (see claim).
-	err := s.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
+	err = s.db.UpdateQueue(ctx, func(tx *meta.Tx) error {
 		clear(jobs)
 		unreadable = unreadable[:0]
 		specs := map[string]*spec.Pipeline{}
