@@ -231,6 +231,9 @@ func printPipeline(p printer, pi tusk.PipelineInfo) error {
 	row(tw, "Input:", specInput(pi.Spec))
 	row(tw, "Input Branches:", orDash(strings.Join(inputs, ", ")))
 	row(tw, "Output Branch:", pi.Name+"@"+pi.OutputBranch)
+	if pi.ServiceAddress != "" {
+		row(tw, "Service Address:", pi.ServiceAddress)
+	}
 	row(tw, "Created:", p.ago(pi.Created))
 	row(tw, "Updated:", p.ago(pi.Updated))
 	if err := tw.Flush(); err != nil {

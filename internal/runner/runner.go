@@ -62,6 +62,9 @@ type WorkerSpec struct {
 	PodMergePatch, PodJSONPatch string
 	// SecretFiles are secrets whose keys the code finds as files.
 	SecretFiles []SecretFiles
+	// Service is the port a service's worker serves, nil for other
+	// pipelines.
+	Service *Service
 }
 
 // A Toleration tolerates a taint, as Kubernetes has it: Operator is
@@ -112,6 +115,27 @@ func (w WorkerSpec) Features() []Feature {
 	add(FeaturePodPatch, w.PodMergePatch != "" || w.PodJSONPatch != "")
 	add(FeatureSecretFiles, len(w.SecretFiles) > 0)
 	return fs
+}
+
+// Service is the port of a service pipeline's worker, and where to
+// publish it.
+type Service struct {
+	// Port is the port the command listens on (internal_port).
+	Port int
+	// HostPort is where it is published (external_port; a NodePort
+	// under Kubernetes).
+	HostPort int
+	// HostIP is the address it is published on, "" for the runner's
+	// default (the docker runner's is 127.0.0.1).
+	HostIP string
+	// Type is the Kubernetes Service's type: "NodePort" or "ClusterIP".
+	Type string
+}
+
+// An Addresser says where a service's port is published, for inspect
+// pipeline to show. Runners that publish ports implement it.
+type Addresser interface {
+	ServiceAddress(w WorkerSpec) string
 }
 
 // Resources are the resources of one worker.

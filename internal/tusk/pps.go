@@ -52,18 +52,21 @@ const (
 
 // PipelineInfo describes a pipeline.
 type PipelineInfo struct {
-	Name         string          `json:"name"`
-	Description  string          `json:"description,omitempty"`
-	Version      int             `json:"version"`
-	State        string          `json:"state"`
-	Stopped      bool            `json:"stopped"`
-	Reason       string          `json:"reason,omitempty"`
-	Created      time.Time       `json:"created"`
-	Updated      time.Time       `json:"updated"`
-	LastJobState string          `json:"last_job_state,omitempty"`
-	OutputBranch string          `json:"output_branch"`
-	Inputs       []BranchRef     `json:"inputs,omitempty"`
-	Spec         json.RawMessage `json:"spec"`
+	Name         string      `json:"name"`
+	Description  string      `json:"description,omitempty"`
+	Version      int         `json:"version"`
+	State        string      `json:"state"`
+	Stopped      bool        `json:"stopped"`
+	Reason       string      `json:"reason,omitempty"`
+	Created      time.Time   `json:"created"`
+	Updated      time.Time   `json:"updated"`
+	LastJobState string      `json:"last_job_state,omitempty"`
+	OutputBranch string      `json:"output_branch"`
+	Inputs       []BranchRef `json:"inputs,omitempty"`
+	// ServiceAddress is where a service's port is published (host:port),
+	// as its runner says.
+	ServiceAddress string          `json:"service_address,omitempty"`
+	Spec           json.RawMessage `json:"spec"`
 }
 
 // JobInfo describes one run of a pipeline over one commit set.

@@ -374,7 +374,10 @@ func (s *Scheduler) ensureWorkers(ctx context.Context, r *pps.PipelineRecord) er
 	if err := s.checkFeatures(p, w); err != nil {
 		return err
 	}
-	return s.runner.Ensure(ctx, w)
+	if err := s.runner.Ensure(ctx, w); err != nil {
+		return err
+	}
+	return s.noteAddress(ctx, r, w)
 }
 
 func (s *Scheduler) saveJob(ctx context.Context, j *tusk.JobInfo) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pps"
+	"github.com/tuskdata/tusk/internal/runner"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -35,4 +37,25 @@ func (s *Scheduler) supersede(ctx context.Context, j *tusk.JobInfo, newer string
 	s.signalTasks(j.Pipeline)
 	s.log.Info("service job superseded", "pipeline", j.Pipeline, "job", j.ID, "by", newer)
 	return nil
+}
+
+// noteAddress records where the runner published the port of service r,
+// whose workers w runs, when it changed.
+func (s *Scheduler) noteAddress(ctx context.Context, r *pps.PipelineRecord, w runner.WorkerSpec) error {
+	a, ok := s.runner.(runner.Addresser)
+	if w.Service == nil || !ok {
+		return nil
+	}
+	addr := a.ServiceAddress(w)
+	if r.ServiceAddress == addr {
+		return nil
+	}
+	return s.db.Update(ctx, func(tx *meta.Tx) error {
+		r, err := pps.LoadPipeline(ctx, tx, r.Name)
+		if err != nil || r.ServiceAddress == addr {
+			return err
+		}
+		r.ServiceAddress = addr
+		return pps.StorePipeline(ctx, tx, r)
+	})
 }

@@ -30,6 +30,9 @@ func workerSpec(name string, version, n int, p *spec.Pipeline) runner.WorkerSpec
 		w.Tolerations = append(w.Tolerations, runner.Toleration{Key: t.Key, Operator: t.Op(), Value: t.Value,
 			Effect: t.TaintEffect(), Seconds: t.TolerationSeconds})
 	}
+	if s := p.Service; s != nil {
+		w.Service = &runner.Service{Port: int(s.InternalPort), HostPort: int(s.Port()), HostIP: s.IP, Type: s.Type}
+	}
 	return w
 }
 

@@ -1,7 +1,9 @@
 package docker
 
 import (
+	"cmp"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -37,7 +39,9 @@ type createRequest struct {
 	User       string   `json:",omitempty"`
 	Env        []string `json:",omitempty"`
 	Labels     map[string]string
-	HostConfig hostConfig
+	// ExposedPorts and HostConfig.PortBindings publish a service's port.
+	ExposedPorts map[string]struct{} `json:",omitempty"`
+	HostConfig   hostConfig
 }
 
 type hostConfig struct {
@@ -57,7 +61,30 @@ type hostConfig struct {
 	// ordinary programs use on their own files (capabilities).
 	CapDrop, CapAdd []string
 	// GroupAdd gives every container the worker socket's group.
-	GroupAdd []string
+	GroupAdd     []string
+	PortBindings map[string][]portBinding `json:",omitempty"`
+}
+
+type portBinding struct {
+	HostIP   string `json:"HostIp"`
+	HostPort string
+}
+
+// DefaultServiceIP is where a service's port is published when its spec
+// gives no ip: the loopback address, reached from this host only.
+const DefaultServiceIP = "127.0.0.1"
+
+// publish has req publish the port of service s.
+func publish(req *createRequest, s *runner.Service) {
+	port := strconv.Itoa(s.Port) + "/tcp"
+	req.ExposedPorts = map[string]struct{}{port: {}}
+	req.HostConfig.PortBindings = map[string][]portBinding{
+		port: {{HostIP: cmp.Or(s.HostIP, DefaultServiceIP), HostPort: strconv.Itoa(s.HostPort)}}}
+}
+
+// ServiceAddress is where the runner publishes a service's port.
+func (r *Runner) ServiceAddress(w runner.WorkerSpec) string {
+	return net.JoinHostPort(cmp.Or(w.Service.HostIP, DefaultServiceIP), strconv.Itoa(w.Service.HostPort))
 }
 
 // capabilities are those a container keeps of the engine's defaults: what
@@ -151,6 +178,9 @@ func (r *Runner) request(w runner.WorkerSpec, img localImage, worker string) *cr
 	}
 	if w.User != "" {
 		req.Cmd = append(req.Cmd, "--user-applied")
+	}
+	if w.Service != nil {
+		publish(req, w.Service)
 	}
 	return req
 }

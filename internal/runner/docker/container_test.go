@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/runner"
@@ -124,5 +125,34 @@ func TestEngineSocket(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.fails {
 			t.Errorf("engineSocket(%q) with DOCKER_HOST=%q = %q, %v; want %q", tt.opt, tt.env, got, err, tt.want)
 		}
+	}
+}
+
+func TestRequestPublishesServicePort(t *testing.T) {
+	r := &Runner{opts: Options{Binary: "/usr/local/bin/tusk", Socket: "/data/tusk.sock", Instance: "i1"}}
+	for _, tc := range []struct {
+		service runner.Service
+		want    portBinding
+		addr    string
+	}{
+		{runner.Service{Port: 8080, HostPort: 30080}, portBinding{HostIP: "127.0.0.1", HostPort: "30080"}, "127.0.0.1:30080"},
+		{runner.Service{Port: 80, HostPort: 8000, HostIP: "::1"}, portBinding{HostIP: "::1", HostPort: "8000"}, "[::1]:8000"},
+	} {
+		w := runner.WorkerSpec{Pipeline: "web", Version: 1, Workers: 1, Image: "img", Service: &tc.service}
+		req := r.request(w, localImage{ID: "sha256:abc"}, workerID(w, 0))
+		port := strconv.Itoa(tc.service.Port) + "/tcp"
+		if _, ok := req.ExposedPorts[port]; !ok || len(req.ExposedPorts) != 1 {
+			t.Errorf("exposed ports %v, want %s", req.ExposedPorts, port)
+		}
+		if got := req.HostConfig.PortBindings[port]; len(got) != 1 || got[0] != tc.want {
+			t.Errorf("port bindings %v, want %s on %+v", req.HostConfig.PortBindings, port, tc.want)
+		}
+		if got := r.ServiceAddress(w); got != tc.addr {
+			t.Errorf("address %s, want %s", got, tc.addr)
+		}
+	}
+	w := runner.WorkerSpec{Pipeline: "edges", Version: 1, Workers: 1, Image: "img"}
+	if req := r.request(w, localImage{ID: "sha256:abc"}, workerID(w, 0)); req.ExposedPorts != nil || req.HostConfig.PortBindings != nil {
+		t.Errorf("a pipeline that is no service publishes %v %v", req.ExposedPorts, req.HostConfig.PortBindings)
 	}
 }

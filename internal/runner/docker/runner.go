@@ -149,6 +149,9 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 		r.stopLocked(w.Pipeline)
 		return nil
 	}
+	if w.Service != nil && r.opts.NoNetwork {
+		return errors.New("docker runner: a service's port cannot be published: worker containers have no network (tusk up --no-worker-network)")
+	}
 	g, ok := r.groups[w.Pipeline]
 	if ok && g.version != w.Version {
 		r.stopLocked(w.Pipeline)

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,6 +95,11 @@ func New(exe, address string, creds runner.Credentials, scratch string, runAs *s
 // Name returns "process".
 func (r *Runner) Name() string { return "process" }
 
+// ServiceAddress is where a service's command listens: on the host.
+func (r *Runner) ServiceAddress(w runner.WorkerSpec) string {
+	return net.JoinHostPort("localhost", strconv.Itoa(w.Service.Port))
+}
+
 // Ensure makes the pipeline version's workers run: it replaces the
 // workers of another version, and scaling starts or ends only the
 // difference, so that the workers that stay keep their datums.
@@ -102,6 +108,11 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 	defer r.mu.Unlock()
 	if r.closed {
 		return errors.New("process runner: closed")
+	}
+	if s := w.Service; s != nil && (s.HostPort != s.Port || s.HostIP != "") {
+		return fmt.Errorf("process runner: the service's command listens on the host itself, on port %d, and cannot be published "+
+			"on another port or address (external_port %d, ip %q): set external_port to internal_port and leave ip out, "+
+			"or run tusk up --runner docker", s.Port, s.HostPort, s.HostIP)
 	}
 	g, ok := r.groups[w.Pipeline]
 	if ok && g.version != w.Version {
