@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -36,10 +37,10 @@ func TestE2EService(t *testing.T) {
 		other := strings.NewReplacer("IMAGE", "", "CMD", `"busybox", "httpd", `, `"name": "web"`, `"name": "moved"`,
 			"LISTEN", "127.0.0.1:"+port, "PORT", port, "EXTERNAL", freePort(t)).Replace(serviceSpec)
 		e.run("create", "pipeline", "-f", e.writeFile("moved.json", []byte(other)))
-		var p tusk.PipelineInfo
+		var p pachapi.PipelineInfo
 		e.eventually("a service on another port is CRASHING", func() bool {
-			p = object[tusk.PipelineInfo](e, "inspect", "pipeline", "moved")
-			return p.State == tusk.PipelineCrashing
+			p = object[pachapi.PipelineInfo](e, "inspect", "pipeline", "moved")
+			return p.State == "PIPELINE_CRASHING"
 		})
 		wantContains(t, "the reason", p.Reason, "cannot be published on another port or address", "set external_port to internal_port")
 
@@ -58,8 +59,7 @@ func TestE2EService(t *testing.T) {
 		testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
 		e := runService(t, []string{"--runner", "docker"}, strings.NewReplacer("IMAGE", `"image": "tusk-test/busybox:latest", `,
 			"CMD", `"httpd", `, "LISTEN", "8080", "PORT", "8080", "EXTERNAL", freePort(t)).Replace(serviceSpec))
-		addr := object[tusk.PipelineInfo](e, "inspect", "pipeline", "web").ServiceAddress
-		if !strings.HasPrefix(addr, "127.0.0.1:") {
+		if addr := serviceAddress(e, "web"); !strings.HasPrefix(addr, "127.0.0.1:") {
 			t.Errorf("the docker runner published the service at %s, want 127.0.0.1 only", addr)
 		}
 	})
@@ -74,10 +74,12 @@ func runService(t *testing.T, runner []string, spec string) *e2e {
 	e.run("create", "pipeline", "-f", e.writeFile("web.json", []byte(spec)))
 	var addr string
 	e.eventually("inspect pipeline shows the service's address", func() bool {
-		addr = object[tusk.PipelineInfo](e, "inspect", "pipeline", "web").ServiceAddress
+		addr = serviceAddress(e, "web")
 		return addr != ""
 	})
-	wantContains(t, "inspect pipeline", e.run("inspect", "pipeline", "web"), "Service Address:", addr)
+	if p := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "web"); p.Type != "PIPELINE_TYPE_SERVICE" {
+		t.Errorf("inspect pipeline -o json: type %s, want PIPELINE_TYPE_SERVICE", p.Type)
+	}
 	serves(e, addr, "v1")
 	first := e.headJob("web")
 
@@ -86,6 +88,16 @@ func runService(t *testing.T, runner []string, spec string) *e2e {
 	e.jobState("web", first, tusk.JobSuccess)
 	e.jobState("web", e.headJob("web"), tusk.JobRunning)
 	return e
+}
+
+// serviceAddress is the address inspect pipeline shows for a service.
+func serviceAddress(e *e2e, pipeline string) string {
+	for line := range strings.Lines(e.run("inspect", "pipeline", pipeline)) {
+		if a, ok := strings.CutPrefix(line, "Service Address:"); ok {
+			return strings.TrimSpace(a)
+		}
+	}
+	return ""
 }
 
 // serves waits until the service at addr answers index.html with want.

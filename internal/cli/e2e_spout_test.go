@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -59,20 +60,20 @@ func runSpout(t *testing.T, runner []string, image, sleep string, kill func()) {
 		})
 	}
 	files(2)
-	commits := lines[tusk.Commit](e, "list", "commit", "feed@master")
+	commits := lines[pachapi.CommitInfo](e, "list", "commit", "feed@master")
 	if len(commits) < 2 {
 		t.Fatalf("the spout's output has %d commits, want one per put file", len(commits))
 	}
 	for _, c := range commits {
-		if c.Origin != tusk.OriginUser || len(c.Provenance) != 0 {
-			t.Errorf("spout commit %s: origin %s, provenance %v; want a user's commit with no provenance", c.ID, c.Origin, c.Provenance)
+		if c.Origin.Kind != tusk.OriginUser || len(c.DirectProvenance) != 0 {
+			t.Errorf("spout commit %s: origin %s, provenance %v; want a user's commit with no provenance", c.Commit.ID, c.Origin.Kind, c.DirectProvenance)
 		}
 	}
-	if jobs := lines[tusk.JobInfo](e, "list", "job", "-p", "feed"); len(jobs) != 0 {
+	if jobs := lines[pachapi.JobInfo](e, "list", "job", "-p", "feed"); len(jobs) != 0 {
 		t.Errorf("a spout made jobs: %+v", jobs)
 	}
 	e.eventually("the spout is RUNNING", func() bool {
-		return object[tusk.PipelineInfo](e, "inspect", "pipeline", "feed").State == tusk.PipelineRunning
+		return object[pachapi.PipelineInfo](e, "inspect", "pipeline", "feed").State == "PIPELINE_RUNNING"
 	})
 	var logs string
 	e.eventually("the spout finds it cannot read another repo", func() bool {
@@ -80,7 +81,7 @@ func runSpout(t *testing.T, runner []string, image, sleep string, kill func()) {
 		return strings.Contains(logs, "cannot-read-other")
 	})
 	wantContains(t, "the spout's logs", logs, "feeding", `pipeline:feed needs repoWriter on repo "other"`)
-	if strings.Contains(logs, "wrote-other") || len(lines[tusk.Commit](e, "list", "commit", "other")) != 0 {
+	if strings.Contains(logs, "wrote-other") || len(lines[pachapi.CommitInfo](e, "list", "commit", "other")) != 0 {
 		t.Errorf("the spout wrote to repo other:\n%s", logs)
 	}
 
@@ -92,11 +93,14 @@ func runSpout(t *testing.T, runner []string, image, sleep string, kill func()) {
 	crash := strings.Replace(spec, `"echo feeding;`, `"echo crashing; exit 4;`, 1)
 	crash = strings.Replace(crash, `"name": "feed"`, `"name": "crash"`, 1)
 	e.run("create", "pipeline", "-f", e.writeFile("crash.json", []byte(crash)))
-	var p tusk.PipelineInfo
+	var p pachapi.PipelineInfo
 	e.eventually("the failing spout is CRASHING", func() bool {
-		p = object[tusk.PipelineInfo](e, "inspect", "pipeline", "crash")
-		return p.State == tusk.PipelineCrashing
+		p = object[pachapi.PipelineInfo](e, "inspect", "pipeline", "crash")
+		return p.State == "PIPELINE_CRASHING"
 	})
+	if p.Type != "PIPELINE_TYPE_SPOUT" {
+		t.Errorf("inspect pipeline -o json: type %s, want PIPELINE_TYPE_SPOUT", p.Type)
+	}
 	wantContains(t, "the crashing spout's reason", p.Reason, "exited with code 4; restarting it in")
 	wantContains(t, "inspect pipeline", e.run("inspect", "pipeline", "crash"), "crashing", "exited with code 4")
 
