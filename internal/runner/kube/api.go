@@ -42,6 +42,7 @@ type API struct {
 	Deployments Objects[*appsv1.Deployment, *appsv1.DeploymentList]
 	Secrets     Objects[*corev1.Secret, *corev1.SecretList]
 	Pods        Objects[*corev1.Pod, *corev1.PodList]
+	Services    Objects[*corev1.Service, *corev1.ServiceList]
 }
 
 // scheme knows the objects of the core and apps API groups.
@@ -75,6 +76,7 @@ func NewAPI(cfg *rest.Config, ns string) (API, error) {
 		Deployments: restObjects[*appsv1.Deployment, *appsv1.DeploymentList]{apps, ns, "deployments"},
 		Secrets:     restObjects[*corev1.Secret, *corev1.SecretList]{core, ns, "secrets"},
 		Pods:        restObjects[*corev1.Pod, *corev1.PodList]{core, ns, "pods"},
+		Services:    restObjects[*corev1.Service, *corev1.ServiceList]{core, ns, "services"},
 	}, nil
 }
 

@@ -73,6 +73,17 @@ func TestManifestsDryRun(t *testing.T) {
 			t.Errorf("%s: the API server refuses the Deployment: %v", w.Pipeline, err)
 		}
 	}
+	for _, s := range []runner.Service{{Port: 8080, HostPort: 30080}, {Port: 80, HostPort: 8080, Type: "ClusterIP", HostIP: "192.0.2.10"}} {
+		w := runner.WorkerSpec{Pipeline: "web", Version: 1, Workers: 1, Image: "busybox", Service: &s}
+		d, err := r.deployment(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.UID = "5f0c2a1e-7d3b-4c55-9a8e-1b2c3d4e5f60" // as if made
+		if _, err := cp.Client.CoreV1().Services(cp.Namespace).Create(ctx, r.service(w, d), dry); err != nil {
+			t.Errorf("the API server refuses the %s Service: %v", s.Type, err)
+		}
+	}
 	d, err := r.deployment(runner.WorkerSpec{Pipeline: "edges", Version: 1, Workers: 1, Image: "busybox"})
 	if err != nil {
 		t.Fatal(err)

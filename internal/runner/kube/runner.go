@@ -142,6 +142,9 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 		r.log.Info("worker Deployment scaled", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers, "deployment", want.Name)
 		return r.waitPods(ctx, labels.SelectorFromSet(want.Spec.Selector.MatchLabels), int(*want.Spec.Replicas))
 	}
+	if err := r.ensureService(ctx, w, have); err != nil {
+		return err
+	}
 	if have.Status.ReadyReplicas < *want.Spec.Replicas {
 		return r.podTrouble(ctx, want)
 	}
@@ -176,12 +179,13 @@ func (r *Runner) create(ctx context.Context, w runner.WorkerSpec, d *appsv1.Depl
 	if err := r.writeSecretFiles(ctx, w); err != nil {
 		return err
 	}
-	if _, err := r.api.Deployments.Create(ctx, d, metav1.CreateOptions{}); err != nil {
+	made, err := r.api.Deployments.Create(ctx, d, metav1.CreateOptions{})
+	if err != nil {
 		return fmt.Errorf("create Deployment %s: %w", d.Name, err)
 	}
 	r.log.Info("worker Deployment created", "pipeline", w.Pipeline, "version", w.Version, "workers", w.Workers,
 		"image", w.Image, "deployment", d.Name)
-	return nil
+	return r.ensureService(ctx, w, made)
 }
 
 // update gives a version's Deployment a new pod template (its server or

@@ -91,7 +91,8 @@ func newTestRunnerOn(t *testing.T, cli *fake.Clientset, c *creds, server string)
 // clientsetAPI is the API of a clientset (here client-go's fake) in
 // namespace ns.
 func clientsetAPI(cli kubernetes.Interface, ns string) API {
-	return API{Deployments: cli.AppsV1().Deployments(ns), Secrets: cli.CoreV1().Secrets(ns), Pods: cli.CoreV1().Pods(ns)}
+	return API{Deployments: cli.AppsV1().Deployments(ns), Secrets: cli.CoreV1().Secrets(ns), Pods: cli.CoreV1().Pods(ns),
+		Services: cli.CoreV1().Services(ns)}
 }
 
 func spec(p string, v, n int) runner.WorkerSpec {
