@@ -333,21 +333,30 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func TestKinds(t *testing.T) {
-	for _, tc := range []struct{ in, kind string }{
-		{spout(""), KindSpout},
-		{spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 8080, "external_port": 30080, "type": "NodePort"}`), KindService},
-		{spec(pfsInput, ""), KindTransform},
+func TestSpoutAndService(t *testing.T) {
+	for _, tc := range []struct {
+		in             string
+		spout, service bool
+		port           int32
+	}{
+		{spout(""), true, false, 0},
+		{spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 8080, "external_port": 30080, "type": "NodePort"}`), false, true, 30080},
+		{spec(`{"pfs": {"repo": "a", "glob": "/"}}`, `, "service": {"internal_port": 8080}`), false, true, 8080},
+		{spec(pfsInput, ""), false, false, 0},
 	} {
 		ps, err := Parse([]byte(tc.in))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.in, err)
 		}
-		if err := Validate(&ps[0]); err != nil {
+		p := &ps[0]
+		if err := Validate(p); err != nil {
 			t.Fatalf("%s: %v", tc.in, err)
 		}
-		if got := ps[0].Kind(); got != tc.kind {
-			t.Errorf("%s: kind %q, want %q", tc.in, got, tc.kind)
+		if (p.Spout != nil) != tc.spout || (p.Service != nil) != tc.service {
+			t.Errorf("%s: spout %v, service %v", tc.in, p.Spout, p.Service)
+		}
+		if p.Service != nil && p.Service.Port() != tc.port {
+			t.Errorf("%s: published on %d, want %d", tc.in, p.Service.Port(), tc.port)
 		}
 	}
 }

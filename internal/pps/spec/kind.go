@@ -26,25 +26,6 @@ const (
 	ServiceClusterIP = "ClusterIP"
 )
 
-// Pipeline kinds, as Pachyderm's PipelineInfo.type names them.
-const (
-	KindTransform = "transform"
-	KindSpout     = "spout"
-	KindService   = "service"
-)
-
-// Kind says whether p is a spout, a service or a transform (the pipeline
-// of jobs and datums).
-func (p *Pipeline) Kind() string {
-	switch {
-	case p.Spout != nil:
-		return KindSpout
-	case p.Service != nil:
-		return KindService
-	}
-	return KindTransform
-}
-
 // Port returns the port a service is published on.
 func (s *Service) Port() int32 {
 	if s.ExternalPort != 0 {
