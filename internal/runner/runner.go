@@ -47,6 +47,9 @@ type WorkerSpec struct {
 	// Requests and Limits are the pipeline's resource_requests and
 	// resource_limits; zero fields are not set.
 	Requests, Limits Resources
+	// Service is the port a service's worker serves, nil for other
+	// pipelines.
+	Service *Service
 
 	// What follows only some runners honour (Feature).
 
@@ -62,9 +65,6 @@ type WorkerSpec struct {
 	PodMergePatch, PodJSONPatch string
 	// SecretFiles are secrets whose keys the code finds as files.
 	SecretFiles []SecretFiles
-	// Service is the port a service's worker serves, nil for other
-	// pipelines.
-	Service *Service
 }
 
 // A Toleration tolerates a taint, as Kubernetes has it: Operator is
