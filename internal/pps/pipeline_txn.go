@@ -62,7 +62,7 @@ func (a *API) CreatePipelineIn(ctx context.Context, b *pfs.Batch, p *spec.Pipeli
 	if r.Stopped {
 		prov = []tusk.BranchRef{}
 	}
-	c, err := b.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped)
+	c, err := b.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped && p.Spout == nil) // a spout has no jobs
 	if err != nil {
 		return nil, err
 	}
