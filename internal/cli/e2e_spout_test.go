@@ -92,7 +92,10 @@ func runSpout(t *testing.T, runner []string, image, sleep string, kill func()) {
 	// A command that fails at once keeps the pipeline CRASHING.
 	crash := strings.Replace(spec, `"echo feeding;`, `"echo crashing; exit 4;`, 1)
 	crash = strings.Replace(crash, `"name": "feed"`, `"name": "crash"`, 1)
+	// Made in a transaction, it has no jobs either.
+	e.run("start", "transaction")
 	e.run("create", "pipeline", "-f", e.writeFile("crash.json", []byte(crash)))
+	e.run("finish", "transaction")
 	var p pachapi.PipelineInfo
 	e.eventually("the failing spout is CRASHING", func() bool {
 		p = object[pachapi.PipelineInfo](e, "inspect", "pipeline", "crash")
@@ -103,6 +106,9 @@ func runSpout(t *testing.T, runner []string, image, sleep string, kill func()) {
 	}
 	wantContains(t, "the crashing spout's reason", p.Reason, "exited with code 4; restarting it in")
 	wantContains(t, "inspect pipeline", e.run("inspect", "pipeline", "crash"), "crashing", "exited with code 4")
+	if jobs := lines[pachapi.JobInfo](e, "list", "job", "-p", "crash"); len(jobs) != 0 {
+		t.Errorf("a spout made in a transaction made jobs: %+v", jobs)
+	}
 
 	e.run("delete", "pipeline", "feed")
 	e.run("delete", "pipeline", "crash")
