@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -22,7 +23,18 @@ func TestPodFieldsNeedKube(t *testing.T) {
 	}
 	for _, name := range runners {
 		t.Run(name, func(t *testing.T) {
-			_, addr, token := startTestServer(t, Config{Runner: name})
+			cfg := Config{Runner: name}
+			if name == "docker" {
+				// The docker runner takes only a static worker binary,
+				// which the test binary is not under the race detector.
+				bin, cleanup, err := testenv.BuildBinary()
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(cleanup)
+				cfg.WorkerBinary = bin
+			}
+			_, addr, token := startTestServer(t, cfg)
 			c, err := client.New(addr, client.WithToken(token))
 			if err != nil {
 				t.Fatal(err)
