@@ -19,6 +19,13 @@ const dryRunBatch = 1000
 // change: failed and recovered ones run again.
 func Skippable(state string) bool { return state == tusk.DatumSuccess || state == tusk.DatumSkipped }
 
+// Unchanged reports whether a datum of hash may be skipped given old, its
+// row in the base job, if had: the job's planning and DryRunDatums decide
+// by it alike.
+func Unchanged(old meta.DatumRow, had bool, hash string) bool {
+	return had && old.Hash == hash && Skippable(old.State)
+}
+
 // DryRunDatums lists the datums a spec would make over the current heads
 // of its inputs, without creating anything, in the order a job would
 // make them. Each is QUEUED (it would run) or SKIPPED, with the reason,
@@ -161,14 +168,14 @@ func (d *dryRunDecider) decide(ctx context.Context, infos []tusk.DatumInfo) erro
 		old, had := before[info.ID]
 		info.State = tusk.DatumQueued
 		switch {
+		case Unchanged(old, had, info.Hash):
+			info.State, info.Reason = tusk.DatumSkipped, fmt.Sprintf("unchanged since job %s", d.base.Job)
 		case !had:
 			info.Reason = fmt.Sprintf("new: job %s had no such datum", d.base.Job)
 		case old.Hash != info.Hash:
 			info.Reason = fmt.Sprintf("changed: its input files differ from job %s's", d.base.Job)
-		case !Skippable(old.State):
-			info.Reason = fmt.Sprintf("%s in job %s", old.State, d.base.Job)
 		default:
-			info.State, info.Reason = tusk.DatumSkipped, fmt.Sprintf("unchanged since job %s", d.base.Job)
+			info.Reason = fmt.Sprintf("%s in job %s", old.State, d.base.Job)
 		}
 	}
 	return nil

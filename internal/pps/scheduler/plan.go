@@ -186,7 +186,7 @@ func (s *Scheduler) fullPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobI
 		for _, m := range pending {
 			old, had := before[m.id]
 			rec := newDatum(j, m.d, m.id, m.hash)
-			if had && old.Hash == m.hash && pps.Skippable(old.State) && p.ReprocessSpec != spec.ReprocessEveryJob {
+			if pps.Unchanged(old, had, m.hash) && p.ReprocessSpec != spec.ReprocessEveryJob {
 				if old.Key == m.d.Key {
 					continue
 				}
