@@ -567,8 +567,10 @@ func (e *e2e) wait(id string) tusk.JobInfo {
 	e.t.Helper()
 	var j tusk.JobInfo
 	var err error
-	// A readiness poll with a deadline, not testenv.Eventually: its failure
-	// says what state the job was left in.
+	// A readiness poll with a deadline, not the server's blocking wait
+	// job: the test deletes the leader's pod, which would cut that
+	// request; and not testenv.Eventually: its failure says what state
+	// the job was left in.
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		if j, err = e.inspect(id); err == nil && tusk.JobDone(j.State) {
 			break

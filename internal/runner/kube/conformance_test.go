@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os/exec"
 	"strconv"
 	"sync"
 	"testing"
@@ -30,11 +29,7 @@ func TestConformance(t *testing.T) {
 	cp := kubetest.Start(t)
 	n := node.Start(t, cp.Client)
 	untaint(t, cp, n.Name)
-	suffix := randomSuffix()
-	tuskImage := buildTuskImage(t, "tusk-test/kube-tusk:"+suffix)
-	userImage := "tusk-test/busybox:kube-" + suffix
-	docker(t, "tag", "tusk-test/busybox:latest", userImage)
-	t.Cleanup(func() { exec.Command("docker", "rmi", userImage).Run() })
+	tuskImage, userImage := testImages(t)
 
 	runnertest.Run(t, func(t *testing.T, api runnertest.API) runnertest.Target {
 		cp := kubetest.Start(t)

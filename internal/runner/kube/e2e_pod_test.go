@@ -2,7 +2,6 @@ package kube_test
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -46,11 +45,7 @@ func TestE2EPodFields(t *testing.T) {
 	t.Cleanup(func() {
 		cp.Client.SchedulingV1().PriorityClasses().Delete(context.Background(), pc.Name, metav1.DeleteOptions{})
 	})
-	suffix := randomSuffix()
-	tuskImage := buildTuskImage(t, "tusk-test/kube-tusk:"+suffix)
-	userImage := "tusk-test/busybox:kube-" + suffix
-	docker(t, "tag", "tusk-test/busybox:latest", userImage)
-	t.Cleanup(func() { exec.Command("docker", "rmi", userImage).Run() })
+	tuskImage, userImage := testImages(t)
 
 	fwd := newForwarder(t, n.Gateway+":0")
 	_, c, _ := tusktest.StartServer(t, server.Config{DataDir: t.TempDir(), Runner: "kube", ServerNames: []string{n.Gateway},

@@ -39,12 +39,7 @@ func TestE2EPipelineOnPods(t *testing.T) {
 	cp := kubetest.Start(t)
 	n := node.Start(t, cp.Client)
 	untaint(t, cp, n.Name)
-	suffix := randomSuffix()
-	tuskImage := buildTuskImage(t, "tusk-test/kube-tusk:"+suffix)
-	// A tag other than latest, which the pull policy would pull.
-	userImage := "tusk-test/busybox:kube-" + suffix
-	docker(t, "tag", "tusk-test/busybox:latest", userImage)
-	t.Cleanup(func() { exec.Command("docker", "rmi", userImage).Run() })
+	tuskImage, userImage := testImages(t)
 
 	fwd := newForwarder(t, n.Gateway+":0")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -272,6 +267,19 @@ func randomSuffix() string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// testImages builds Tusk's image from this tree and tags the test's
+// busybox image for the pipelines, both under a tag of their own (not
+// latest, which the pull policy would pull), removed when t ends.
+func testImages(t *testing.T) (tuskImage, userImage string) {
+	t.Helper()
+	suffix := randomSuffix()
+	tuskImage = buildTuskImage(t, "tusk-test/kube-tusk:"+suffix)
+	userImage = "tusk-test/busybox:kube-" + suffix
+	docker(t, "tag", "tusk-test/busybox:latest", userImage)
+	t.Cleanup(func() { exec.Command("docker", "rmi", userImage).Run() })
+	return tuskImage, userImage
 }
 
 // buildTuskImage builds Tusk's image as the repository's Dockerfile does,
