@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tuskdata/tusk/internal/blob"
 	blobopen "github.com/tuskdata/tusk/internal/blob/open"
+	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -38,6 +39,24 @@ func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
 	}
 	if got := tree(t, a2, "data@master"); !cmp.Equal(got, []string{"/new=uploaded, not yet committed", "/old=old content that becomes garbage"}) {
 		t.Errorf("tree read by the other server = %v", got)
+	}
+	// A client that sent its chunks to a1 and then, a1 gone before its
+	// flush recorded them, its operations to a2: a2 finds them stored.
+	ops = upload(t, a1, [][2]string{{"/orphan", "sent to a server that died before its flush"}}, false)
+	if _, err := a2.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatalf("commit on another server of chunks it did not record: %v", err)
+	}
+	if got := read(t, a2, "data@master:/orphan"); got != "sent to a server that died before its flush" {
+		t.Errorf("read /orphan = %q", got)
+	}
+	// Bytes in the store that do not match their address are not taken.
+	bad := chunk.ID([]byte("never sent whole"))
+	if err := a1.objects.Put(ctx, chunk.Key(bad), chunk.Encode([]byte("something else"))); err != nil {
+		t.Fatal(err)
+	}
+	torn := []tusk.FileOp{{Op: tusk.OpPut, Path: "/torn", Size: 16, Refs: []tusk.DataRef{{Chunk: bad, Length: 16}}}}
+	if _, err := a2.ModifyFiles(ctx, mustRef(t, "data@master"), torn); tusk.KindOf(err) != tusk.KindInvalid || !strings.Contains(err.Error(), "not stored") {
+		t.Errorf("commit of a chunk whose stored bytes do not match: %v; want it refused as not stored", err)
 	}
 	if _, err := a2.SquashCommit(ctx, &tusk.Ref{Repo: "data", ID: c.ID}, ""); err != nil {
 		t.Fatal(err)

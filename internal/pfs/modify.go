@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -172,9 +173,19 @@ func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
 		if err != nil {
 			return err
 		}
+		var unknown []string
 		for i, s := range states {
 			if s != meta.ObjectPresent {
-				return tusk.Errorf(tusk.KindInvalid, "chunk %s is not stored; upload it before referring to it", strings.TrimPrefix(keys[i], "chunks/")[3:])
+				unknown = append(unknown, keys[i])
+			}
+		}
+		if len(unknown) > 0 {
+			missing, err := a.adopt(ctx, unknown)
+			if err != nil {
+				return err
+			}
+			if len(missing) > 0 {
+				return tusk.Errorf(tusk.KindInvalid, "chunk %s is not stored; upload it before referring to it", path.Base(missing[0]))
 			}
 		}
 		keys = keys[n:]

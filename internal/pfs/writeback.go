@@ -2,11 +2,16 @@ package pfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path"
 	"sync"
 	"sync/atomic"
 
+	"github.com/tuskdata/tusk/internal/blob"
+	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/meta"
+	"golang.org/x/sync/errgroup"
 )
 
 // batchSyncer is an object store for which durability costs a round trip
@@ -88,4 +93,62 @@ func (a *API) flushWrites(ctx context.Context) error {
 	}
 	a.forgetLeases(keys)
 	return nil
+}
+
+// adopt looks in the object store for chunks that the metadata store does
+// not know as written, and returns the keys of those it does not hold
+// whole. A chunk can be stored yet unknown when the server that received
+// it died, or was cut off, before its flush recorded it, and the client
+// then moved on to another server of the cluster with its operations:
+// the chunk was reported stored, so it is taken as stored once its bytes
+// match its address. Those found are made durable and recorded here. It
+// reads each object, so only this rare path pays for it.
+func (a *API) adopt(ctx context.Context, keys []string) ([]string, error) {
+	found := make([]bool, len(keys))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, key := range keys {
+		g.Go(func() error {
+			data, err := a.objects.Get(gctx, key)
+			if errors.Is(err, blob.ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("look for chunk %s: %w", key, err)
+			}
+			if _, err := chunk.Decode(path.Base(key), data); err != nil {
+				a.log.Warn("a chunk in the store does not match its address; it must be sent again", "key", key, "err", err)
+				return nil
+			}
+			if _, ok := a.objects.(batchSyncer); ok {
+				// Written unsynced by a server that may have died before
+				// its sync: written again, durably.
+				if err := a.objects.Put(gctx, key, data); err != nil {
+					return fmt.Errorf("store chunk %s again: %w", key, err)
+				}
+			}
+			found[i] = true
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var adopted, missing []string
+	for i, key := range keys {
+		if found[i] {
+			adopted = append(adopted, key)
+		} else {
+			missing = append(missing, key)
+		}
+	}
+	if len(adopted) == 0 {
+		return missing, nil
+	}
+	if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.MarkWritten(ctx, adopted) }); err != nil {
+		return nil, fmt.Errorf("record %d chunks found in the store: %w", len(adopted), err)
+	}
+	a.forgetLeases(adopted)
+	a.log.Info("chunks stored but not yet recorded were found in the store and recorded", "chunks", len(adopted))
+	return missing, nil
 }
