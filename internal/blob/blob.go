@@ -3,12 +3,26 @@ package blob
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
 // ErrNotFound is returned, possibly wrapped, by Get and Stat when the key is
 // absent. Test for it with errors.Is.
 var ErrNotFound = errors.New("blob not found")
+
+// ErrRange is returned, possibly wrapped, by GetRange for a range that
+// does not lie within the object.
+var ErrRange = errors.New("range outside the blob")
+
+// CheckRange returns an error wrapping ErrRange unless the n bytes at off
+// lie within an object of size bytes.
+func CheckRange(off, n, size int64) error {
+	if off < 0 || n < 0 || off > size || n > size-off {
+		return fmt.Errorf("%d bytes at offset %d of %d: %w", n, off, size, ErrRange)
+	}
+	return nil
+}
 
 // Info describes a stored object.
 type Info struct {
@@ -22,6 +36,11 @@ type Getter interface {
 	// Get returns the object's content, or an error wrapping ErrNotFound if
 	// the key is absent. The caller owns the returned slice.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// GetRange returns the n bytes of the object that start at offset
+	// off, or an error wrapping ErrNotFound if the key is absent. A range
+	// that does not lie within the object is an error wrapping ErrRange.
+	// The caller owns the returned slice.
+	GetRange(ctx context.Context, key string, off, n int64) ([]byte, error)
 	// Stat describes the object, or returns an error wrapping ErrNotFound if
 	// the key is absent.
 	Stat(ctx context.Context, key string) (Info, error)

@@ -19,7 +19,7 @@ const (
 	OpGet Op = "get"
 )
 
-// Faulty wraps a Store and makes Put and Get fail on demand, for the tests
+// Faulty wraps a Store and makes Put and Get (also of a range) fail on demand, for the tests
 // of code that uses a Store. A failed Put writes nothing. The other methods
 // pass through. Faulty is safe for concurrent use.
 type Faulty struct {
@@ -65,6 +65,14 @@ func (f *Faulty) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("get %s: %w", key, ErrInjected)
 	}
 	return f.Store.Get(ctx, key)
+}
+
+// GetRange implements Getter.
+func (f *Faulty) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	if f.inject(OpGet, key) {
+		return nil, fmt.Errorf("get %s: %w", key, ErrInjected)
+	}
+	return f.Store.GetRange(ctx, key, off, n)
 }
 
 func (f *Faulty) inject(op Op, key string) bool {

@@ -42,16 +42,38 @@ func (m *Memory) Put(ctx context.Context, key string, data []byte) error {
 
 // Get implements Getter.
 func (m *Memory) Get(ctx context.Context, key string) ([]byte, error) {
-	if err := check(ctx, key); err != nil {
+	data, err := m.get(ctx, key)
+	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return append([]byte{}, data...), nil
+}
+
+// GetRange implements Getter.
+func (m *Memory) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	data, err := m.get(ctx, key)
+	if err == nil {
+		err = CheckRange(off, n, int64(len(data)))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return append([]byte{}, data[off:off+n]...), nil
+}
+
+// get returns the object's stored bytes, which are never changed (Put
+// replaces them): the caller copies what it returns.
+func (m *Memory) get(ctx context.Context, key string) ([]byte, error) {
+	if err := check(ctx, key); err != nil {
+		return nil, err
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	obj, ok := m.objects[key]
 	if !ok {
-		return nil, fmt.Errorf("get %s: %w", key, ErrNotFound)
+		return nil, ErrNotFound
 	}
-	return append([]byte{}, obj.data...), nil
+	return obj.data, nil
 }
 
 // Stat implements Getter.

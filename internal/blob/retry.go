@@ -66,6 +66,16 @@ func (r *Retry) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, err
 }
 
+// GetRange implements Getter.
+func (r *Retry) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	var data []byte
+	err := r.do(ctx, "get", key, func() (err error) {
+		data, err = r.store.GetRange(ctx, key, off, n)
+		return err
+	})
+	return data, err
+}
+
 // Stat implements Getter.
 func (r *Retry) Stat(ctx context.Context, key string) (Info, error) {
 	var info Info

@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		{"RoundTripEmpty", func(t *testing.T, s blob.Store) { testRoundTrip(t, s, 0) }},
 		{"RoundTripOneByte", func(t *testing.T, s blob.Store) { testRoundTrip(t, s, 1) }},
 		{"RoundTrip5MiB", func(t *testing.T, s blob.Store) { testRoundTrip(t, s, 5<<20) }},
+		{"GetRange", testGetRange},
 		{"Overwrite", testOverwrite},
 		{"Isolation", testIsolation},
 		{"MissingKey", testMissingKey},

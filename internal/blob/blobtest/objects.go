@@ -29,6 +29,31 @@ func testRoundTrip(t *testing.T, s blob.Store, size int) {
 	}
 }
 
+func testGetRange(t *testing.T, s blob.Store) {
+	ctx := context.Background()
+	key := "packs/ab/abcdef"
+	data := pattern(1<<20, 3)
+	put(t, s, key, data)
+	for _, r := range []struct{ off, n int64 }{{0, 1}, {0, 1 << 20}, {12345, 1000}, {1<<20 - 1, 1}, {500, 0}, {1 << 20, 0}} {
+		got, err := s.GetRange(ctx, key, r.off, r.n)
+		if err != nil {
+			t.Errorf("GetRange(%d, %d): %v", r.off, r.n, err)
+			continue
+		}
+		if !bytes.Equal(got, data[r.off:r.off+r.n]) {
+			t.Errorf("GetRange(%d, %d) returned %d bytes that differ from the object's", r.off, r.n, len(got))
+		}
+	}
+	for _, r := range []struct{ off, n int64 }{{1<<20 - 10, 11}, {1 << 20, 1}, {2 << 20, 5}, {-1, 4}, {0, -1}} {
+		if _, err := s.GetRange(ctx, key, r.off, r.n); !errors.Is(err, blob.ErrRange) {
+			t.Errorf("GetRange(%d, %d) of a %d-byte object: %v, want ErrRange", r.off, r.n, len(data), err)
+		}
+	}
+	if _, err := s.GetRange(ctx, "packs/ab/absent", 0, 1); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("GetRange of a missing key: %v, want ErrNotFound", err)
+	}
+}
+
 func testOverwrite(t *testing.T, s blob.Store) {
 	key := "nodes/12/1234"
 	put(t, s, key, pattern(100, 1))

@@ -22,6 +22,9 @@ type FS interface {
 	ReadDir(name string) ([]fs.DirEntry, error)
 	// ReadFile returns a file's content.
 	ReadFile(name string) ([]byte, error)
+	// ReadRange returns the n bytes of a file at offset off; fewer if
+	// the file ends before.
+	ReadRange(name string, off int64, n int) ([]byte, error)
 	// Stat describes a file or directory.
 	Stat(name string) (fs.FileInfo, error)
 	// SyncDir makes the directory's entries (creations, renames and
@@ -67,6 +70,21 @@ func (OS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) 
 
 // ReadFile implements FS.
 func (OS) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
+
+// ReadRange implements FS.
+func (OS) ReadRange(name string, off int64, n int) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, n)
+	m, err := f.ReadAt(buf, off)
+	if err == io.EOF {
+		err = nil
+	}
+	return buf[:m], err
+}
 
 // Stat implements FS.
 func (OS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }

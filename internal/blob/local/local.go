@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -266,6 +267,28 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	return data, nil
+}
+
+// GetRange implements blob.Getter.
+func (s *Store) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	name, err := s.path(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	if off < 0 || n < 0 || n > math.MaxInt32 {
+		return nil, fmt.Errorf("get %s: %w", key, blob.CheckRange(off, n, 0))
+	}
+	data, err := s.fs.ReadRange(name, off, int(n))
+	if isNotExist(err) {
+		return nil, fmt.Errorf("get %s: %w", key, blob.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	if int64(len(data)) < n {
+		return nil, fmt.Errorf("get %s: %d bytes at offset %d past its end: %w", key, n, off, blob.ErrRange)
 	}
 	return data, nil
 }

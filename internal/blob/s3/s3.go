@@ -149,6 +149,55 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
+// GetRange implements blob.Getter: one ranged GET.
+func (s *Store) GetRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	if err := check(ctx, key); err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	if off < 0 || n < 0 {
+		return nil, fmt.Errorf("get %s: %w", key, blob.CheckRange(off, n, 0))
+	}
+	if n == 0 {
+		// HTTP cannot ask for no bytes: the object's size tells whether
+		// the empty range lies within it.
+		info, err := s.Stat(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("get %s: %w", key, err)
+		}
+		if err := blob.CheckRange(off, n, info.Size); err != nil {
+			return nil, fmt.Errorf("get %s: %w", key, err)
+		}
+		return []byte{}, nil
+	}
+	var opts minio.GetObjectOptions
+	if err := opts.SetRange(off, off+n-1); err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, err)
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, s.prefix+key, opts)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, rangeError(notFound(err)))
+	}
+	defer obj.Close()
+	data, err := io.ReadAll(obj)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", key, rangeError(notFound(err)))
+	}
+	if int64(len(data)) != n {
+		return nil, fmt.Errorf("get %s: %d bytes at offset %d, got %d: %w", key, n, off, len(data), blob.ErrRange)
+	}
+	return data, nil
+}
+
+// rangeError wraps err in blob.ErrRange if the server says that the range
+// is not satisfiable.
+func rangeError(err error) error {
+	var resp minio.ErrorResponse
+	if errors.As(err, &resp) && (resp.Code == "InvalidRange" || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable) {
+		return fmt.Errorf("%w: %w", blob.ErrRange, err)
+	}
+	return err
+}
+
 // Stat implements blob.Getter.
 func (s *Store) Stat(ctx context.Context, key string) (blob.Info, error) {
 	if err := check(ctx, key); err != nil {

@@ -220,6 +220,16 @@ func (c *CrashFS) ReadFile(name string) ([]byte, error) {
 	return slices.Clone(n.data), nil
 }
 
+// ReadRange implements local.FS.
+func (c *CrashFS) ReadRange(name string, off int64, n int) ([]byte, error) {
+	data, err := c.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	lo := min(off, int64(len(data)))
+	return data[lo:min(lo+int64(n), int64(len(data)))], nil
+}
+
 // Stat implements local.FS.
 func (c *CrashFS) Stat(name string) (fs.FileInfo, error) {
 	c.mu.Lock()
