@@ -26,7 +26,7 @@ stop_services() {
 }
 for v in ${!TUSK_STOP_@}; do unset "$v"; done
 trap stop_services EXIT
-for service in postgres s3 docker browser imagemagick kube; do
+for service in postgres s3 docker browser imagemagick s3clients kube; do
 	if [[ -f ".ci/$service.sh" ]]; then
 		step "$service"
 		eval "$(bash ".ci/$service.sh")"

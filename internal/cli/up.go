@@ -17,9 +17,13 @@ import (
 )
 
 // upOptions are the flags of `tusk up`.
+// defaultListen is the address tusk up serves the API on.
+const defaultListen = "127.0.0.1:1650"
+
 type upOptions struct {
 	dataDir    string
 	listen     string
+	s3Addr     string
 	insecure   bool
 	storage    string
 	metadata   string
@@ -81,6 +85,12 @@ http(s)://LISTEN/auth/callback, or --oidc-redirect-url. A user is
 user:EMAIL (a verified email) with no roles until granted; --oidc-admin
 users get clusterAdmin. The provider must answer when the server starts.
 
+S3: the S3 gateway (path style, http://ADDR/BUCKET/KEY; buckets are repo,
+branch.repo or commit.repo) listens on --s3-addr, by default 127.0.0.1:1600
+when --listen is left at its default, else only where --s3-addr says. With
+authentication on, an S3 client's access key and secret key are both a
+Tusk token (docs/s3.md).
+
 The server listens on 127.0.0.1:1650. It refuses an address reachable from
 other machines unless --insecure is given: pipelines run arbitrary code.
 
@@ -131,7 +141,8 @@ func newUpCommand(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.dataDir, "data-dir", "", "directory of the default object store and metadata (default $TUSK_DATA_DIR or ~/.tusk/data)")
-	f.StringVar(&opts.listen, "listen", "127.0.0.1:1650", "address to listen on (host:port)")
+	f.StringVar(&opts.listen, "listen", defaultListen, "address to listen on (host:port)")
+	f.StringVar(&opts.s3Addr, "s3-addr", "", "address of the S3 gateway (host:port); default 127.0.0.1:1600 when --listen is the default, \"off\" for none")
 	f.BoolVar(&opts.insecure, "insecure", false, "beyond loopback, serve plain HTTP (unless --tls-cert), with authentication on or off")
 	f.StringVar(&opts.storage, "storage", "", "object store URL (default DATA_DIR/objects)")
 	f.StringVar(&opts.metadata, "metadata", "", "metadata store: SQLite path or postgres:// DSN (default DATA_DIR/meta.db)")
@@ -318,6 +329,11 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 			return fmt.Errorf("tusk up: %w", err)
 		}
 	}
+	s3ln, err := listenS3(opts, srv.AuthActive())
+	if err != nil {
+		srv.Close()
+		return err
+	}
 	announce(stderr, srv, ln.Addr().String(), cfg)
 	if err := saveAdminToken(ctx, g, srv, localContext(srv, ln.Addr().String()), stderr); err != nil {
 		srv.Close()
@@ -327,7 +343,7 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		_, secure := srv.Certificate()
 		log.Warn("listening beyond loopback with --insecure", "listen", ln.Addr().String(), "tls", secure, "authentication", srv.AuthActive())
 	}
-	err = srv.Serve(ctx, ln)
+	err = serveAll(ctx, srv, ln, s3ln, log)
 	if cerr := srv.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("tusk up: close stores: %w", cerr)
 	}
@@ -336,6 +352,27 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 	}
 	log.Info("tusk stopped")
 	return nil
+}
+
+// serveAll serves the API on ln and, unless s3ln is nil, the S3 gateway
+// on s3ln, until ctx ends or the API stops.
+func serveAll(ctx context.Context, srv *server.Server, ln, s3ln net.Listener, log *slog.Logger) error {
+	if s3ln == nil {
+		return srv.Serve(ctx, ln)
+	}
+	defer s3ln.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	s3done := make(chan struct{})
+	go func() {
+		defer close(s3done)
+		if err := srv.ServeS3(ctx, s3ln); err != nil {
+			log.Error("the S3 gateway stopped", "err", err)
+		}
+	}()
+	err := srv.Serve(ctx, ln)
+	cancel()
+	<-s3done
+	return err
 }
 
 // announce prints where the server listens, where it keeps its data and,

@@ -1,0 +1,171 @@
+package s3gw
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+// FS is what the gateway needs of the versioned file system (pfs.API).
+type FS interface {
+	ListRepos(ctx context.Context) ([]tusk.Repo, error)
+	InspectRepo(ctx context.Context, name string) (tusk.Repo, error)
+	ListBranches(ctx context.Context, repo string) ([]tusk.Branch, error)
+	InspectBranch(ctx context.Context, repo, name string) (tusk.Branch, error)
+	InspectCommit(ctx context.Context, ref tusk.Ref) (tusk.Commit, error)
+	InspectFile(ctx context.Context, ref tusk.Ref) (tusk.FileInfo, error)
+	WalkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File) error) error
+	OpenFile(ctx context.Context, ref tusk.Ref, offset int64) (io.Reader, tusk.FileInfo, error)
+}
+
+// Identities tells who a token is and what they may do.
+type Identities interface {
+	// AuthActive reports whether authentication is on; when it is off,
+	// every request may do anything, as on the API.
+	AuthActive() bool
+	Authenticate(ctx context.Context, token string) (auth.Grants, error)
+}
+
+// Gateway is the S3 API over a file system.
+type Gateway struct {
+	fs  FS
+	ids Identities
+	log *slog.Logger
+}
+
+// New returns a gateway over fs that authenticates callers with ids.
+func New(fs FS, ids Identities, log *slog.Logger) *Gateway {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Gateway{fs: fs, ids: ids, log: log}
+}
+
+// ServeHTTP answers one S3 request, path style: /, /BUCKET, /BUCKET/KEY.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	w.Header().Set("x-amz-request-id", strings.ToUpper(hex.EncodeToString(id)))
+	w.Header().Set("Server", "Tusk")
+	grants, err := g.authenticate(r)
+	if err != nil {
+		g.writeError(w, r, err)
+		return
+	}
+	req := &request{w: w, r: r, g: g, grants: grants}
+	name, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	switch {
+	case name == "":
+		err = req.service()
+	case key == "":
+		err = req.bucketOp(name)
+	default:
+		err = req.objectOp(name, key)
+	}
+	if err != nil {
+		g.writeError(w, r, err)
+	}
+}
+
+// request is one request being answered, with what its caller may do.
+type request struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	g      *Gateway
+	grants auth.Grants
+}
+
+func (q *request) ctx() context.Context { return q.r.Context() }
+
+// authenticate returns what the caller of r may do: everything when
+// authentication is off.
+func (g *Gateway) authenticate(r *http.Request) (auth.Grants, error) {
+	if !g.ids.AuthActive() {
+		return auth.Grants{Admin: true}, nil
+	}
+	return auth.Grants{}, accessDenied("authentication is on, and the gateway does not check signatures yet; turn it off with tusk auth deactivate to use the gateway")
+}
+
+// service answers requests to "/": ListBuckets.
+func (q *request) service() error {
+	if q.r.Method != http.MethodGet {
+		return errorf("MethodNotAllowed", http.StatusMethodNotAllowed, "%s / is not an S3 request; GET / lists the buckets", q.r.Method)
+	}
+	return q.listBuckets()
+}
+
+// unsupported names the first subresource of the query string that the
+// gateway does not answer.
+func unsupported(r *http.Request, allowed ...string) string {
+	q := r.URL.Query()
+	for _, sub := range subresources {
+		if q.Has(sub) && !contains(allowed, sub) {
+			return sub
+		}
+	}
+	return ""
+}
+
+// subresources are the query parameters that select an S3 operation other
+// than the plain one of a method.
+var subresources = []string{"acl", "accelerate", "analytics", "attributes", "cors", "delete", "encryption", "intelligent-tiering",
+	"inventory", "legal-hold", "lifecycle", "location", "logging", "metrics", "notification", "object-lock", "ownershipControls",
+	"partNumber", "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
+	"tagging", "torrent", "uploadId", "uploads", "versioning", "versions", "website"}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// bucketOp answers requests to /BUCKET.
+func (q *request) bucketOp(name string) error {
+	r := q.r
+	switch {
+	case r.Method == http.MethodGet && r.URL.Query().Has("location") && unsupported(r, "location") == "":
+		return q.location(name)
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && unsupported(r) == "":
+		b, err := q.bucket(name, auth.Read)
+		if err != nil {
+			return err
+		}
+		if r.Method == http.MethodHead {
+			q.w.WriteHeader(http.StatusOK)
+			return nil
+		}
+		return q.list(b)
+	}
+	if sub := unsupported(r); sub != "" {
+		return notImplemented(r.Method + " ?" + sub + " on a bucket")
+	}
+	return notImplemented(r.Method + " on a bucket")
+}
+
+// objectOp answers requests to /BUCKET/KEY.
+func (q *request) objectOp(name, key string) error {
+	r := q.r
+	if sub := unsupported(r); sub != "" {
+		return notImplemented(r.Method + " ?" + sub + " on an object")
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		b, err := q.bucket(name, auth.Read)
+		if err != nil {
+			return err
+		}
+		return q.getObject(b, key)
+	}
+	return notImplemented(r.Method + " on an object")
+}
