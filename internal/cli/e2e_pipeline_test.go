@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,9 +183,27 @@ func testPipelineUpdates(t *testing.T, e *e2e, first string) {
 	if got := e.run("get", "file", "wc@master:/a.txt"); got != "14\n" {
 		t.Errorf("after rerun --reprocess, a.txt = %q, want the byte count 14", got)
 	}
-	if got := jobIDs(lines[pachapi.JobInfo](e, "list", "job", "-p", "wc")); !cmp.Equal(got, []string{third, second, first}) {
-		t.Errorf("list job -p wc = %v, want newest first %v", got, []string{third, second, first})
+	// As pachctl: the jobs of the current version, unless --history.
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-p", "wc"}, []string{third}},
+		{[]string{"-p", "wc", "--history", "1"}, []string{third, second}},
+		{[]string{"-p", "wc", "--history", "all"}, []string{third, second, first}},
+		{[]string{"-p", "wc", "--history", "all", "-i", "words@master"}, []string{third, second, first}},
+		{[]string{"-x", "-i", "words@master", "-i", "wc@" + first}, nil},
+	} {
+		if got := jobIDs(lines[pachapi.JobInfo](e, append([]string{"list", "job"}, c.args...)...)); !slices.Equal(got, c.want) {
+			t.Errorf("list job %s = %v, want newest first %v", strings.Join(c.args, " "), got, c.want)
+		}
 	}
+	commits := lines[pachapi.CommitInfo](e, "list", "commit", "words")
+	older := "words@" + commits[len(commits)-1].Commit.ID
+	if got := jobIDs(lines[pachapi.JobInfo](e, "list", "job", "-p", "wc", "--history", "all", "-i", older)); len(got) != 0 {
+		t.Errorf("list job -i %s (a commit no job read) = %v, want none", older, got)
+	}
+	wantContains(t, "list job -i of a missing repo", e.fail(1, "list", "job", "-i", "nosuch@master"), "--input nosuch@master")
 
 	p := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc")
 	if p.Version != 3 || p.Details.Description != "count bytes" || p.LastJobState != "JOB_SUCCESS" {

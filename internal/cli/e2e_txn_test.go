@@ -106,7 +106,7 @@ func TestE2ETransactionOneJob(t *testing.T) {
 	if !slices.Equal(repos, []string{"a", "b", "both"}) {
 		t.Errorf("commit set %s holds commits of %v, want a, b and both", id, repos)
 	}
-	jobs := lines[pachapi.JobInfo](e, "list", "job", "-p", "both")
+	jobs := lines[pachapi.JobInfo](e, "list", "job", "-p", "both", "--history", "all")
 	if len(jobs) != 2 {
 		t.Fatalf("pipeline both ran %d jobs, want 2 (its first, and one for the transaction)", len(jobs))
 	}

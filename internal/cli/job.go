@@ -75,6 +75,8 @@ type listJobOptions struct {
 	number   int
 	states   []string
 	expand   bool
+	history  string
+	inputs   []string
 }
 
 // jobStates are the states list job --state takes.
@@ -95,9 +97,15 @@ instead. A job's PROGRESS is its datums processed + skipped / total (with
 recovered ones before the total, if any); a job set's is its jobs
 succeeded + failed / total.
 
+With -p it lists the jobs of the pipeline's current version, as pachctl
+does; --history N adds those of the N versions before, --history all
+those of every version. -i repo@commit (or repo@branch, its head) keeps
+the jobs that read that commit; given more than once, all of them.
+
 ` + outputHelp + ".",
-		Example: "  tusk list job\n  tusk list job -p edges -n 5\n  tusk list job 0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21",
-		Args:    rangeArgs(0, 1, "at most one commit-set ID"),
+		Example: "  tusk list job\n  tusk list job -p edges -n 5\n  tusk list job -p edges --history all\n" +
+			"  tusk list job -i images@master\n  tusk list job 0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21",
+		Args: rangeArgs(0, 1, "at most one commit-set ID"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
 			if opts.number < 0 {
 				return usagef("-n %d: want a positive number of jobs", opts.number)
@@ -110,15 +118,28 @@ succeeded + failed / total.
 			if len(args) == 1 {
 				id = args[0]
 			}
+			history, err := parseHistory(opts.history)
+			if err != nil {
+				return err
+			}
 			limit := opts.number
-			if len(opts.states) > 0 || id == "" && opts.pipeline == "" && !opts.expand {
-				limit = 0 // counted here: after the states, or in job sets
+			filtered := len(opts.states) > 0 || len(opts.inputs) > 0 || opts.pipeline != "" && history != 0
+			if filtered || id == "" && opts.pipeline == "" && !opts.expand {
+				limit = 0 // counted here: after the filters, or in job sets
 			}
 			jobs, err := c.ListJobs(ctx, opts.pipeline, id, limit)
 			if err != nil {
 				return err
 			}
 			jobs = slices.DeleteFunc(jobs, func(j tusk.JobInfo) bool { return !keep(j.State) })
+			if opts.pipeline != "" && history != 0 {
+				if jobs, err = recentVersions(ctx, c, opts.pipeline, jobs, max(history, 1)); err != nil {
+					return err
+				}
+			}
+			if jobs, err = withInputs(ctx, c, jobs, opts.inputs); err != nil {
+				return err
+			}
 			if id == "" && opts.pipeline == "" && !opts.expand {
 				sets := jobSets(jobs)
 				if opts.number > 0 && len(sets) > opts.number {
@@ -136,8 +157,41 @@ succeeded + failed / total.
 	cmd.Flags().IntVarP(&opts.number, "number", "n", 0, "list at most this many jobs, or job sets (0: all)")
 	cmd.Flags().BoolVarP(&opts.expand, "expand", "x", false, "without -p or an ID: list the jobs of every job set, not one row per set")
 	cmd.Flags().StringSliceVar(&opts.states, "state", nil, "list only jobs in this state (repeatable, or comma-separated): "+strings.Join(jobStates, ", "))
+	cmd.Flags().StringVar(&opts.history, "history", "none", `with -p: also list the jobs of this many earlier versions of the pipeline, or "all"`)
+	cmd.Flags().StringSliceVarP(&opts.inputs, "input", "i", nil, "list only jobs that read this input commit, <repo>@<branch-or-commit> (repeatable: all of them)")
 	addOutputFlag(cmd, &output)
 	return cmd
+}
+
+// recentVersions keeps the jobs of the last versions versions of the
+// pipeline, the current one included.
+func recentVersions(ctx context.Context, c *client.Client, pipeline string, jobs []tusk.JobInfo, versions int) ([]tusk.JobInfo, error) {
+	info, err := c.InspectPipeline(ctx, pipeline)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(jobs, func(j tusk.JobInfo) bool { return j.PipelineVersion <= info.Version-versions }), nil
+}
+
+// withInputs keeps the jobs that read every one of the input commits,
+// each "repo@branch-or-commit" (a branch stands for its head commit).
+func withInputs(ctx context.Context, c *client.Client, jobs []tusk.JobInfo, inputs []string) ([]tusk.JobInfo, error) {
+	want := make([]tusk.CommitRef, len(inputs))
+	for i, in := range inputs {
+		cm, err := c.InspectCommit(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("--input %s: %w", in, err)
+		}
+		want[i] = tusk.CommitRef{Repo: cm.Repo, ID: cm.ID}
+	}
+	return slices.DeleteFunc(jobs, func(j tusk.JobInfo) bool {
+		for _, w := range want {
+			if !slices.ContainsFunc(j.Inputs, func(in tusk.CommitRef) bool { return in.Repo == w.Repo && in.ID == w.ID }) {
+				return true
+			}
+		}
+		return false
+	}), nil
 }
 
 func newInspectJobCommand(g *globals) *cobra.Command {

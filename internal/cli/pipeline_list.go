@@ -113,11 +113,12 @@ current one of a pipeline ("all" for every version).
 	return cmd
 }
 
-// parseHistory reads --history: -1 when not given, 0 for all versions,
+// parseHistory reads --history: -1 when not given (or "none", pachctl's
+// default), 0 for all versions,
 // else the number of versions to list, the current one included.
 func parseHistory(s string) (int, error) {
 	switch s {
-	case "":
+	case "", "none":
 		return -1, nil
 	case "all", "-1":
 		return 0, nil
