@@ -19,8 +19,11 @@ func (r *Runner) Supports(runner.Feature) bool { return true }
 // Check builds the objects of w, as Ensure would, and returns what is
 // wrong with them: a pod patch that does not apply, or that leaves
 // fields Kubernetes does not have; a secret's directory over the
-// worker's own.
+// worker's own; a NodePort service whose port is not a NodePort.
 func (r *Runner) Check(w runner.WorkerSpec) error {
+	if err := checkNodePort(w.Service); err != nil {
+		return err
+	}
 	_, err := r.deployment(w)
 	return err
 }

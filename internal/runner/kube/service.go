@@ -21,6 +21,29 @@ import (
 // Service, Pachyderm's default type) to the pods' internal_port. The
 // Deployment owns it, so that it goes with it.
 
+// The ports Kubernetes gives NodePort Services by default
+// (--service-node-port-range), which Pachyderm's services use too.
+const (
+	minNodePort = 30000
+	maxNodePort = 32767
+)
+
+// checkNodePort refuses a NodePort service (the default type) whose
+// published port, external_port or else internal_port, is outside the
+// NodePort range: Kubernetes would refuse its Service only once the
+// pipeline runs.
+func checkNodePort(s *runner.Service) error {
+	if s == nil || (s.Type != "" && s.Type != string(corev1.ServiceTypeNodePort)) {
+		return nil
+	}
+	if s.HostPort < minNodePort || s.HostPort > maxNodePort {
+		return fmt.Errorf("service: a NodePort service is published on external_port (else internal_port), here %d, "+
+			"which Kubernetes only accepts from %d to %d; set service.external_port in that range, "+
+			"or service.type to %q to publish it inside the cluster only", s.HostPort, minNodePort, maxNodePort, corev1.ServiceTypeClusterIP)
+	}
+	return nil
+}
+
 // ensureService makes the Service of service w, whose Deployment is d,
 // if it is missing.
 func (r *Runner) ensureService(ctx context.Context, w runner.WorkerSpec, d *appsv1.Deployment) error {

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -65,6 +66,34 @@ func TestServiceOfAServicePipeline(t *testing.T) {
 	for _, s := range list.Items {
 		if s.Labels[labelPipeline] == "edges" {
 			t.Errorf("pipeline edges, no service, has Service %s", s.Name)
+		}
+	}
+}
+
+// TestNodePortOutOfRange: a NodePort service (the default type) whose
+// published port Kubernetes would refuse is refused by Check, with what
+// to set; in range, or a ClusterIP service, passes.
+func TestNodePortOutOfRange(t *testing.T) {
+	tr := newTestRunner(t, "server-1")
+	w := spec("web", 1, 1)
+	for _, c := range []struct {
+		svc runner.Service
+		ok  bool
+	}{
+		{runner.Service{Port: 8080, HostPort: 8080}, false},
+		{runner.Service{Port: 8080, HostPort: 29999, Type: "NodePort"}, false},
+		{runner.Service{Port: 8080, HostPort: 32768}, false},
+		{runner.Service{Port: 8080, HostPort: 30000}, true},
+		{runner.Service{Port: 8080, HostPort: 32767, Type: "NodePort"}, true},
+		{runner.Service{Port: 8080, HostPort: 8080, Type: "ClusterIP"}, true},
+	} {
+		w.Service = &c.svc
+		err := tr.Check(w)
+		if c.ok && err != nil {
+			t.Errorf("%+v: %v", c.svc, err)
+		}
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), "set service.external_port in that range")) {
+			t.Errorf("%+v: error %v, want one saying to set service.external_port from 30000 to 32767", c.svc, err)
 		}
 	}
 }
