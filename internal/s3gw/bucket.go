@@ -3,6 +3,7 @@ package s3gw
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -166,5 +167,40 @@ func (q *request) location(name string) error {
 		return err
 	}
 	writeXML(q.w, locationConstraint{})
+	return nil
+}
+
+// createBucket answers CreateBucket: a bucket of a branch that does not
+// exist yet creates the branch, without commits, in a repo that does; an
+// existing bucket is left as it is, as S3 does for its owner. Repos are
+// created with tusk create repo.
+func (q *request) createBucket(name string) error {
+	repo, branch, _, err := parseBucket(name)
+	if err != nil {
+		return err
+	}
+	if _, err := q.bucket(name, auth.Read); err == nil {
+		q.w.WriteHeader(http.StatusOK)
+		return nil
+	} else if !errors.Is(err, errNoSuchBucket) {
+		return err
+	}
+	if branch == "" {
+		return accessDenied("bucket %q names a commit, which a client cannot create", name)
+	}
+	if !q.grants.Can(repo, auth.Write) {
+		return accessDenied("%s needs %s on repo %q to create a branch", q.grants.Subject, auth.RoleOf(auth.Write), repo)
+	}
+	if _, err := q.g.fs.InspectRepo(q.ctx(), repo); err != nil {
+		if errors.Is(err, tusk.ErrNotFound) {
+			return accessDenied("repo %q does not exist, and the gateway creates only branches; create it with: tusk create repo %s", repo, repo)
+		}
+		return err
+	}
+	if _, err := q.g.fs.CreateBranch(q.ctx(), repo, branch, "", nil, nil); err != nil {
+		return fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	q.w.Header().Set("Location", "/"+name)
+	q.w.WriteHeader(http.StatusOK)
 	return nil
 }

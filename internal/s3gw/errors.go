@@ -24,12 +24,24 @@ func errorf(code string, status int, format string, args ...any) *apiError {
 }
 
 // The errors of the S3 API the gateway answers.
+// errNoSuchBucket matches the errors of noSuchBucket.
+var errNoSuchBucket = &apiError{Code: "NoSuchBucket"}
+
 func noSuchBucket(bucket string, cause error) *apiError {
 	return errorf("NoSuchBucket", http.StatusNotFound, "bucket %q does not exist: %v", bucket, cause)
 }
 
+// errNoSuchKey matches the errors of noSuchKey.
+var errNoSuchKey = &apiError{Code: "NoSuchKey"}
+
 func noSuchKey(key string) *apiError {
 	return errorf("NoSuchKey", http.StatusNotFound, "no file at key %q", key)
+}
+
+// Is makes errors.Is match errors of the same code.
+func (e *apiError) Is(target error) bool {
+	t, ok := target.(*apiError)
+	return ok && t.Code == e.Code
 }
 
 func invalidArgument(format string, args ...any) *apiError {

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -24,6 +26,13 @@ type FS interface {
 	InspectFile(ctx context.Context, ref tusk.Ref) (tusk.FileInfo, error)
 	WalkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File) error) error
 	OpenFile(ctx context.Context, ref tusk.Ref, offset int64) (io.Reader, tusk.FileInfo, error)
+
+	ChunkParams() chunk.Params
+	PutChunk(ctx context.Context, id string, encoded []byte) error
+	// StageFiles checks the chunks of puts and leases them for ttl.
+	StageFiles(ctx context.Context, ops []tusk.FileOp, ttl time.Duration) ([]fileset.File, error)
+	ModifyFiles(ctx context.Context, ref tusk.Ref, ops []tusk.FileOp) (tusk.Commit, error)
+	CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error)
 }
 
 // Identities tells who a token is and what they may do.
@@ -36,9 +45,10 @@ type Identities interface {
 
 // Gateway is the S3 API over a file system.
 type Gateway struct {
-	fs  FS
-	ids Identities
-	log *slog.Logger
+	fs      FS
+	ids     Identities
+	log     *slog.Logger
+	uploads uploads
 }
 
 // New returns a gateway over fs that authenticates callers with ids.
@@ -136,6 +146,14 @@ func (q *request) bucketOp(name string) error {
 	switch {
 	case r.Method == http.MethodGet && r.URL.Query().Has("location") && unsupported(r, "location") == "":
 		return q.location(name)
+	case r.Method == http.MethodPost && r.URL.Query().Has("delete") && unsupported(r, "delete") == "":
+		b, err := q.writable(name)
+		if err != nil {
+			return err
+		}
+		return q.deleteObjects(b)
+	case r.Method == http.MethodPut && unsupported(r) == "":
+		return q.createBucket(name)
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && unsupported(r) == "":
 		b, err := q.bucket(name, auth.Read)
 		if err != nil {
@@ -156,16 +174,46 @@ func (q *request) bucketOp(name string) error {
 // objectOp answers requests to /BUCKET/KEY.
 func (q *request) objectOp(name, key string) error {
 	r := q.r
-	if sub := unsupported(r); sub != "" {
+	values := r.URL.Query()
+	if sub := unsupported(r, "uploads", "uploadId", "partNumber"); sub != "" {
 		return notImplemented(r.Method + " ?" + sub + " on an object")
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if values.Has("uploadId") {
+			b, err := q.writable(name)
+			if err != nil {
+				return err
+			}
+			return q.listParts(b, key)
+		}
 		b, err := q.bucket(name, auth.Read)
 		if err != nil {
 			return err
 		}
 		return q.getObject(b, key)
+	}
+	b, err := q.writable(name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Method == http.MethodPut && values.Has("uploadId"):
+		if r.Header.Get("X-Amz-Copy-Source") != "" {
+			return notImplemented("UploadPartCopy")
+		}
+		return q.uploadPart(b, key)
+	case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "":
+		return q.copyObject(b, key)
+	case r.Method == http.MethodPut:
+		return q.putObject(b, key)
+	case r.Method == http.MethodPost && values.Has("uploads"):
+		return q.createUpload(b, key)
+	case r.Method == http.MethodPost && values.Has("uploadId"):
+		return q.completeUpload(b, key)
+	case r.Method == http.MethodDelete && values.Has("uploadId"):
+		return q.abortUpload(b, key)
+	case r.Method == http.MethodDelete:
+		return q.deleteObject(b, key)
 	}
 	return notImplemented(r.Method + " on an object")
 }

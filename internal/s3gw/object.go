@@ -1,7 +1,6 @@
 package s3gw
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,13 +31,7 @@ func (q *request) getObject(b bucket, key string) error {
 	if err != nil {
 		return err
 	}
-	if b.head == "" {
-		return noSuchKey(key)
-	}
-	info, err := q.g.fs.InspectFile(q.ctx(), b.ref(p))
-	if errors.Is(err, tusk.ErrNotFound) || err == nil && info.Type != "file" {
-		return noSuchKey(key)
-	}
+	info, err := q.file(b, key, p)
 	if err != nil {
 		return err
 	}
@@ -47,7 +40,7 @@ func (q *request) getObject(b bucket, key string) error {
 	h.Set("Last-Modified", b.time.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Type", "application/octet-stream")
-	if status := conditions(q.r, etag(info.Hash), b.time); status != 0 {
+	if status := conditions(q.r, "", etag(info.Hash), b.time); status != 0 {
 		if status == http.StatusPreconditionFailed {
 			return errorf("PreconditionFailed", status, "a precondition of the request (If-Match, If-Unmodified-Since) does not hold for %q", key)
 		}
@@ -84,27 +77,29 @@ func (q *request) getObject(b bucket, key string) error {
 	return nil
 }
 
-// conditions evaluates the conditional headers of r against an object's
-// ETag and modification time as S3 does, and returns the status that
-// answers the request instead of the object (304 or 412), or 0.
-func conditions(r *http.Request, tag string, modified time.Time) int {
+// conditions evaluates the conditional headers of r (If-Match and the
+// others, each after prefix: x-amz-copy-source- for a copy's source)
+// against an object's ETag and modification time as S3 does, and returns
+// the status that answers the request instead of the object (304 or 412),
+// or 0.
+func conditions(r *http.Request, prefix, tag string, modified time.Time) int {
 	modified = modified.Truncate(time.Second)
 	since := func(name string) (time.Time, bool) {
-		v := r.Header.Get(name)
+		v := r.Header.Get(prefix + name)
 		if v == "" {
 			return time.Time{}, false
 		}
 		t, err := http.ParseTime(v)
 		return t, err == nil
 	}
-	if m := r.Header.Get("If-Match"); m != "" {
+	if m := r.Header.Get(prefix + "If-Match"); m != "" {
 		if !etagMatches(m, tag) {
 			return http.StatusPreconditionFailed
 		}
 	} else if t, ok := since("If-Unmodified-Since"); ok && modified.After(t) {
 		return http.StatusPreconditionFailed
 	}
-	if m := r.Header.Get("If-None-Match"); m != "" {
+	if m := r.Header.Get(prefix + "If-None-Match"); m != "" {
 		if etagMatches(m, tag) {
 			return http.StatusNotModified
 		}
