@@ -206,6 +206,21 @@ func TestE2ELineageFile(t *testing.T) {
 		t.Errorf("lineage --depth 1: %+v", n)
 	}
 	wantContains(t, "lineage file", e.run("lineage", "file", "copy@master:/a.txt"), "written by datum", "job copy@", "job wc@", "words@"+userCommit+":/a.txt", "(user commit)")
+	// A datum of glob "/" read a directory, which one datum wrote here
+	// (followed), and two once words has two files (named, not followed).
+	e.run("create", "pipeline", "-f", e.writeFile("sum.json", []byte(`{"pipeline": {"name": "sum"},
+	 "transform": {"cmd": ["sh", "-c", "cat $wc/* > /pfs/out/total"]}, "input": {"pfs": {"repo": "wc", "glob": "/"}}}`)))
+	e.waitJobs(e.headJob("sum"))
+	if n := object[lineageNode](e, "lineage", "file", "sum@master:/total"); len(n.Inputs) != 1 || n.Inputs[0].Path != "/" ||
+		n.Inputs[0].Datum == "" || len(n.Inputs[0].Inputs) != 1 || n.Inputs[0].Inputs[0].Path != "/a.txt" {
+		t.Errorf("lineage of sum@master:/total, over the directory wc:/ that one datum wrote: %+v", n)
+	}
+	e.runIn(strings.NewReader("three\n"), "put", "file", "words@master:/b.txt")
+	e.waitJobs(e.headJob("sum"))
+	if n := object[lineageNode](e, "lineage", "file", "sum@master:/total"); len(n.Inputs) != 1 || n.Inputs[0].Datum != "" ||
+		!strings.Contains(n.Inputs[0].Note, "2 datums of job") {
+		t.Errorf("lineage of sum@master:/total, over the directory wc:/ that two datums wrote: %+v", n)
+	}
 	wantContains(t, "lineage of no path", e.fail(2, "lineage", "file", "copy@master"), "lineage file needs a file path")
 	wantContains(t, "lineage of a missing file", e.fail(1, "lineage", "file", "copy@master:/none.txt"), "not found")
 	wantContains(t, "lineage --depth -1", e.fail(2, "lineage", "file", "copy@master:/a.txt", "--depth", "-1"), "--depth -1")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -57,20 +58,32 @@ func (c *Client) Lineage(ctx context.Context, repo, commit, path string, depth i
 		return nil, err
 	}
 	n.Pipeline, n.Job, n.PipelineVersion, n.Cmd = j.Pipeline, j.ID, j.PipelineVersion, j.Cmd
-	var wrote *tusk.DatumInfo
+	// A directory (the input of a datum of glob "/", say) was written
+	// by the datums that wrote files under it: followed when it is one.
+	dir := strings.TrimSuffix(path, "/") + "/"
+	under := func(out string) bool { return out == path || fi.Type == "dir" && strings.HasPrefix(out, dir) }
+	var writer *tusk.DatumInfo
+	writers := 0
 	err = c.ListDatums(ctx, j.Pipeline, j.ID, "", func(d tusk.DatumInfo) error {
-		if wrote == nil && slices.Contains(d.Outputs, path) {
-			wrote = &d
+		if slices.ContainsFunc(d.Outputs, under) {
+			if writers++; writer == nil {
+				writer = &d
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if wrote == nil {
+	switch {
+	case writers == 0:
 		n.Note = "no datum of job " + j.ID + " records writing this path (written before datums kept their outputs, or by a spout or egress)"
 		return n, nil
+	case writers > 1:
+		n.Note = fmt.Sprintf("a directory: %d datums of job %s wrote files under it; ask for the lineage of one of its files", writers, j.ID)
+		return n, nil
 	}
+	wrote := writer
 	n.Datum, n.Image, n.ImageDigest = wrote.ID, j.Image, wrote.ImageDigest
 	if depth == 1 {
 		n.Note = "--depth reached"
