@@ -13,7 +13,9 @@
 //	branch_provenance(project, repo, branch, up_repo, up_branch)
 //	commits(project, repo, id, …)              id is shared by the commits of a commit set
 //	commit_provenance(project, repo, id, up_repo, up_branch, up_id)
-//	objects(key, lease_until, written, deleting)   one row per stored chunk or tree node
+//	objects(key, lease_until, written, deleting)   one row per stored chunk, tree node or pack
+//	packs(key, size)                           one row per recorded pack of chunks
+//	pack_chunks(chunk, pack, off, len)         where each packed chunk lies (pack.go)
 //	pipelines(project, name, data)             the current version of each pipeline (JSON)
 //	pipeline_versions(project, name, version, data)  every version's spec
 //	jobs(project, pipeline, id, state, created, data)  id is the commit set of the output commit

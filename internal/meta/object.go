@@ -65,16 +65,22 @@ func (t *Tx) MarkWritten(ctx context.Context, keys []string) error {
 // ExpiredObjects lists objects whose lease ended before now, for the
 // collector's sweep.
 func (t *Tx) ExpiredObjects(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT key FROM objects WHERE lease_until < ? ORDER BY key`, nanos(now))
+	return t.keys(ctx, "list expired objects", `SELECT key FROM objects WHERE lease_until < ? ORDER BY key`, nanos(now))
+}
+
+// keys runs a query of object keys and returns them; what says what it
+// does, for errors.
+func (t *Tx) keys(ctx context.Context, what, q string, args ...any) ([]string, error) {
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list expired objects: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("list expired objects: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, k)
 	}
@@ -92,10 +98,13 @@ func (t *Tx) ClaimForDeletion(ctx context.Context, key string, now time.Time) (b
 	return n == 1, err
 }
 
-// ForgetObject removes an object's row once its data is gone.
+// ForgetObject removes an object's row once its data is gone: for a
+// chunk also its location in a pack, for a pack also its record.
 func (t *Tx) ForgetObject(ctx context.Context, key string) error {
-	if _, err := t.exec(ctx, `DELETE FROM objects WHERE key = ?`, key); err != nil {
-		return fmt.Errorf("forget %s: %w", key, err)
+	for _, q := range []string{`DELETE FROM objects WHERE key = ?`, `DELETE FROM pack_chunks WHERE chunk = ?`, `DELETE FROM packs WHERE key = ?`} {
+		if _, err := t.exec(ctx, q, key); err != nil {
+			return fmt.Errorf("forget %s: %w", key, err)
+		}
 	}
 	return nil
 }

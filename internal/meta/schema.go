@@ -58,6 +58,10 @@ var schema = []string{
 		key TEXT PRIMARY KEY, lease_until BIGINT NOT NULL,
 		written INTEGER NOT NULL, deleting INTEGER NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS objects_by_lease ON objects (lease_until)`,
+	`CREATE TABLE IF NOT EXISTS packs (key TEXT PRIMARY KEY, size BIGINT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS pack_chunks (
+		chunk TEXT PRIMARY KEY, pack TEXT NOT NULL, off BIGINT NOT NULL, len BIGINT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS pack_chunks_by_pack ON pack_chunks (pack)`,
 	`CREATE TABLE IF NOT EXISTS pipelines (
 		project TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL,
 		PRIMARY KEY (project, name))`,

@@ -40,23 +40,32 @@ func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
 	if got := tree(t, a2, "data@master"); !cmp.Equal(got, []string{"/new=uploaded, not yet committed", "/old=old content that becomes garbage"}) {
 		t.Errorf("tree read by the other server = %v", got)
 	}
-	// A client that sent its chunks to a1 and then, a1 gone before its
-	// flush recorded them, its operations to a2: a2 finds them stored.
+	// A client that sent its chunks to a1 and then, a1 gone after it
+	// wrote its pack but before it recorded it, its operations to a2: a2
+	// finds them in the pack.
 	ops = upload(t, a1, [][2]string{{"/orphan", "sent to a server that died before its flush"}}, false)
+	dieBeforeRecord(t, a1)
 	if _, err := a2.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
 		t.Fatalf("commit on another server of chunks it did not record: %v", err)
 	}
 	if got := read(t, a2, "data@master:/orphan"); got != "sent to a server that died before its flush" {
 		t.Errorf("read /orphan = %q", got)
 	}
-	// Bytes in the store that do not match their address are not taken.
+	// Bytes in the store that do not match their address are not taken,
+	// in a pack or in an object of their own (format 3).
 	bad := chunk.ID([]byte("never sent whole"))
-	if err := a1.objects.Put(ctx, chunk.Key(bad), chunk.Encode([]byte("something else"))); err != nil {
+	if _, _, _, err := a1.writePack(ctx, []storedChunk{{chunk.Key(bad), chunk.Encode([]byte("something else"))}}); err != nil {
 		t.Fatal(err)
 	}
-	torn := []tusk.FileOp{{Op: tusk.OpPut, Path: "/torn", Size: 16, Refs: []tusk.DataRef{{Chunk: bad, Length: 16}}}}
-	if _, err := a2.ModifyFiles(ctx, mustRef(t, "data@master"), torn); tusk.KindOf(err) != tusk.KindInvalid || !strings.Contains(err.Error(), "not stored") {
-		t.Errorf("commit of a chunk whose stored bytes do not match: %v; want it refused as not stored", err)
+	bad3 := chunk.ID([]byte("never sent whole either"))
+	if err := a1.objects.Put(ctx, chunk.Key(bad3), chunk.Encode([]byte("something else"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{bad, bad3} {
+		torn := []tusk.FileOp{{Op: tusk.OpPut, Path: "/torn", Size: 16, Refs: []tusk.DataRef{{Chunk: id, Length: 16}}}}
+		if _, err := a2.ModifyFiles(ctx, mustRef(t, "data@master"), torn); tusk.KindOf(err) != tusk.KindInvalid || !strings.Contains(err.Error(), "not stored") {
+			t.Errorf("commit of a chunk whose stored bytes do not match: %v; want it refused as not stored", err)
+		}
 	}
 	if _, err := a2.SquashCommit(ctx, &tusk.Ref{Repo: "data", ID: c.ID}, ""); err != nil {
 		t.Fatal(err)
@@ -90,18 +99,18 @@ func TestTwoServersSharePostgresAndS3(t *testing.T) {
 		return st
 	}
 	sharedScenario(t, open, dsn)
-	// A chunk really landed in the bucket, under its content address.
+	// A pack really landed in the bucket, under its key.
 	st := open()
 	n := 0
-	st.(blob.Store).List(context.Background(), "chunks/", func(i blob.Info) error {
+	st.(blob.Store).List(context.Background(), "packs/", func(i blob.Info) error {
 		n++
-		if !strings.HasPrefix(i.Key, "chunks/"+strings.TrimPrefix(i.Key, "chunks/")[:2]+"/") || len(strings.TrimPrefix(i.Key, "chunks/")) != 3+64 {
-			t.Errorf("odd chunk key %s", i.Key)
+		if !strings.HasPrefix(i.Key, "packs/"+strings.TrimPrefix(i.Key, "packs/")[:2]+"/") || len(strings.TrimPrefix(i.Key, "packs/")) != 3+64 {
+			t.Errorf("odd pack key %s", i.Key)
 		}
 		return nil
 	})
 	if n == 0 {
-		t.Error("no chunk in the bucket")
+		t.Error("no pack in the bucket")
 	}
 }
 

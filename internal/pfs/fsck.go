@@ -98,9 +98,9 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 }
 
 func (a *API) readChunkUncached(ctx context.Context, id string) ([]byte, error) {
-	enc, err := a.objects.Get(ctx, chunk.Key(id))
+	enc, err := a.readStored(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("chunk %s: %w", id, err)
+		return nil, err
 	}
 	return chunk.Decode(id, enc)
 }

@@ -3,6 +3,7 @@ package pfs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/chunk"
@@ -12,17 +13,19 @@ import (
 
 // GCStats reports what a collection found and freed.
 type GCStats struct {
-	Objects    int   `json:"objects"`     // objects deleted (or, in a dry run, that would be)
-	BytesFreed int64 `json:"bytes_freed"` // their stored size
+	Objects    int   `json:"objects"`     // chunks, tree nodes and packs deleted (or, in a dry run, that would be)
+	BytesFreed int64 `json:"bytes_freed"` // the stored bytes that frees
 	Live       int   `json:"live"`        // objects reachable from some commit
 	DryRun     bool  `json:"dry_run"`
 }
 
-// GC frees the chunks and tree nodes that no commit references. It only
-// ever deletes an object whose lease (taken by every upload, and renewed
-// by every upload that reuses it) has expired, claiming it in the
-// metadata store first, so an upload in flight here or on another server
-// sharing the stores never loses data.
+// GC frees the chunks and tree nodes that no commit references, and the
+// packs that then hold no chunk. It only ever deletes an object whose
+// lease (taken by every upload, and renewed by every upload that reuses
+// it) has expired, claiming it in the metadata store first, so an upload
+// in flight here or on another server sharing the stores never loses
+// data. A chunk in a pack is deleted from the index; its pack goes once
+// it holds none.
 func (a *API) GC(ctx context.Context, dryRun bool) (GCStats, error) {
 	stats := GCStats{DryRun: dryRun}
 	var roots []string
@@ -49,40 +52,79 @@ func (a *API) GC(ctx context.Context, dryRun bool) (GCStats, error) {
 	if err != nil {
 		return stats, fmt.Errorf("gc: %w", err)
 	}
+	doomed := map[string]bool{}
+	for _, key := range expired {
+		doomed[key] = !live[key]
+	}
+	// Chunks sort before packs: a pack is looked at once its chunks are.
 	for _, key := range expired {
 		if live[key] {
 			continue
 		}
-		size := a.objectSize(ctx, key)
-		if dryRun {
-			stats.Objects++
-			stats.BytesFreed += size
-			continue
-		}
-		var claimed bool
-		err := a.db.Update(ctx, func(tx *meta.Tx) error {
-			var err error
-			claimed, err = tx.ClaimForDeletion(ctx, key, now())
-			return err
-		})
+		freed, size, err := a.sweep(ctx, key, dryRun, doomed)
 		if err != nil {
 			return stats, fmt.Errorf("gc: %w", err)
 		}
-		if !claimed {
-			continue // leased again since we looked
+		if freed {
+			stats.Objects++
+			stats.BytesFreed += size
 		}
-		if err := a.objects.Delete(ctx, key); err != nil {
-			return stats, fmt.Errorf("gc: delete %s: %w", key, err)
-		}
-		if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.ForgetObject(ctx, key) }); err != nil {
-			return stats, fmt.Errorf("gc: %w", err)
-		}
-		stats.Objects++
-		stats.BytesFreed += size
 	}
 	a.log.Info("garbage collection", "freed_objects", stats.Objects, "freed_bytes", stats.BytesFreed,
 		"live_objects", stats.Live, "dry_run", dryRun, "took", time.Since(start))
 	return stats, nil
+}
+
+// sweep deletes an object that no commit references and whose lease had
+// ended, unless it has been leased again since, and returns whether it
+// did (or, in a dry run, would) and the stored bytes that freed. A pack
+// is deleted only when the index locates no chunk in it (in a dry run:
+// only doomed ones).
+func (a *API) sweep(ctx context.Context, key string, dryRun bool, doomed map[string]bool) (bool, int64, error) {
+	var packed bool
+	var inPack []meta.PackEntry
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		var err error
+		switch {
+		case isChunkKey(key):
+			_, packed, err = tx.ChunkLocation(ctx, key)
+		case isPackKey(key):
+			inPack, err = tx.PackChunks(ctx, key)
+		}
+		return err
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	var size int64
+	if !packed {
+		size = a.objectSize(ctx, key)
+	}
+	if dryRun {
+		return !slices.ContainsFunc(inPack, func(e meta.PackEntry) bool { return !doomed[e.Chunk] }), size, nil
+	}
+	var claimed bool
+	err = a.db.Update(ctx, func(tx *meta.Tx) error {
+		var err error
+		if isPackKey(key) {
+			claimed, err = tx.ClaimPackForDeletion(ctx, key, now())
+		} else {
+			claimed, err = tx.ClaimForDeletion(ctx, key, now())
+		}
+		return err
+	})
+	if err != nil || !claimed {
+		return false, 0, err // leased again since we looked, or a pack still in use
+	}
+	if !packed {
+		if err := a.objects.Delete(ctx, key); err != nil {
+			return false, 0, fmt.Errorf("delete %s: %w", key, err)
+		}
+	}
+	if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.ForgetObject(ctx, key) }); err != nil {
+		return false, 0, err
+	}
+	return true, size, nil
 }
 
 func (a *API) objectSize(ctx context.Context, key string) int64 {

@@ -100,10 +100,10 @@ func (a *API) forgetLeases(keys []string) {
 	}
 }
 
-// PutChunk stores an encoded chunk after checking it against its ID. The
-// chunk counts as stored once a commit or a staging that refers to it has
-// flushed the writes (see writeBack). It keeps nothing of encoded once it
-// returns.
+// PutChunk takes an encoded chunk after checking it against its ID, for
+// the next pack this server writes. The chunk counts as stored once a
+// commit or a staging that refers to it has flushed the writes (see
+// writeBack). It keeps nothing of encoded once it returns.
 func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 	if !validChunkID(id) {
 		return tusk.Errorf(tusk.KindInvalid, "invalid chunk ID %q: want 64 hex digits", id)
@@ -123,7 +123,7 @@ func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 			return nil
 		}
 	}
-	if err := a.putObject(ctx, key, encoded); err != nil {
+	if err := a.bufferChunk(ctx, key, encoded); err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
 	}
 	return nil
@@ -148,9 +148,9 @@ func (a *API) readChunk(ctx context.Context, id string) ([]byte, error) {
 	if b, ok := a.chunks.Get(id); ok {
 		return b, nil
 	}
-	enc, err := a.objects.Get(ctx, chunk.Key(id))
+	enc, err := a.readStored(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("read chunk %s: %w", id, err)
+		return nil, err
 	}
 	plain, err := chunk.Decode(id, enc)
 	if err != nil {

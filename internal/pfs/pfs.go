@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/blob"
@@ -20,17 +21,20 @@ import (
 // FormatVersion is the version of the on-disk format (chunk encoding, tree
 // nodes, metadata layout, file hashes) written by this code. It is
 // recorded in the metadata store when a store is created.
-const FormatVersion = 3
+const FormatVersion = 4
 
-// upgradable is the older version that opens as FormatVersion: version 3
-// only hashes large files written from now on by their chunks instead of
-// their content, and cuts them on their own (docs/format.md).
-const upgradable = "2"
+// upgradable are the older versions that open as FormatVersion: version
+// 3 only hashes large files written from now on by their chunks instead
+// of their content, and cuts them on their own; version 4 writes chunks
+// into packs, and reads those stored on their own by older versions
+// where they are (docs/format.md).
+var upgradable = []string{"2", "3"}
 
 // Objects is the part of an object store (package blob) that pfs uses.
 type Objects interface {
 	Put(ctx context.Context, key string, data []byte) error
 	Get(ctx context.Context, key string) ([]byte, error)
+	GetRange(ctx context.Context, key string, off, n int64) ([]byte, error)
 	Delete(ctx context.Context, key string) error
 	Stat(ctx context.Context, key string) (blob.Info, error)
 }
@@ -98,12 +102,14 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 			a.params = chunk.DefaultParams
 			return nil
 		}
-		if v == upgradable {
+		if slices.Contains(upgradable, v) {
 			if err := tx.SetConfig(ctx, "format_version", fmt.Sprint(FormatVersion)); err != nil {
 				return err
 			}
-			a.log.Info("store format upgraded; large files already stored keep their content hashes, so one put again shows as changed once",
-				"from", v, "to", FormatVersion)
+			a.log.Info("store format upgraded; chunks already stored stay where they are, new ones go into packs", "from", v, "to", FormatVersion)
+			if v == "2" {
+				a.log.Info("large files already stored keep their content hashes, so one put again shows as changed once")
+			}
 		} else if v != fmt.Sprint(FormatVersion) {
 			return fmt.Errorf("store format version %s is not supported by this tusk (it writes version %d); use a matching tusk binary", v, FormatVersion)
 		}

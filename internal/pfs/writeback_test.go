@@ -3,9 +3,7 @@ package pfs
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/blob"
@@ -13,55 +11,55 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// syncRecorder is an object store that writes at once but records which
-// chunks were written unsynced and which of those a Sync covered.
-type syncRecorder struct {
-	*blob.Memory
-	mu       sync.Mutex
-	unsynced []string
-	synced   []string
+// packCount returns how many packs the store holds.
+func packCount(t *testing.T, st blob.Store) int {
+	t.Helper()
+	return countKeys(t, st, "packs/")
 }
 
-func (s *syncRecorder) PutUnsynced(ctx context.Context, key string, data []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.unsynced = append(s.unsynced, key)
-	return s.Memory.Put(ctx, key, data)
+// buffered returns how many chunks the API holds for its next pack.
+func buffered(a *API) int {
+	a.wb.mu.Lock()
+	defer a.wb.mu.Unlock()
+	return len(a.wb.chunks)
 }
 
-func (s *syncRecorder) Sync(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.synced = append(s.synced, s.unsynced...)
-	s.unsynced = nil
-	return nil
-}
-
-func (s *syncRecorder) chunks() (unsynced, synced []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	keep := func(keys []string) []string {
-		return slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return !strings.HasPrefix(k, "chunks/") })
+// dieBeforeRecord writes the chunks buffered by a as a pack without
+// recording it, and forgets them, as a server that dies right between
+// the two would.
+func dieBeforeRecord(t *testing.T, a *API) {
+	t.Helper()
+	a.wb.mu.Lock()
+	chunks := a.wb.chunks
+	a.wb.chunks, a.wb.buffer, a.wb.bytes = nil, nil, 0
+	a.wb.mu.Unlock()
+	if len(chunks) == 0 {
+		t.Fatal("no chunk buffered")
 	}
-	return keep(s.unsynced), keep(s.synced)
+	if _, _, _, err := a.writePack(context.Background(), chunks); err != nil {
+		t.Fatal(err)
+	}
 }
 
-func TestCommitSyncsTheChunksItRefersTo(t *testing.T) {
+func TestCommitPacksTheChunksItRefersTo(t *testing.T) {
 	ctx := context.Background()
-	st := &syncRecorder{Memory: blob.NewMemory()}
+	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
 	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
 		t.Fatal(err)
 	}
+	before := packCount(t, st)
 	ops := upload(t, a, [][2]string{{"/a", "alpha"}, {"/b", strings.Repeat("beta", 1<<18)}}, false)
-	unsynced, _ := st.chunks()
-	if len(unsynced) == 0 {
-		t.Fatal("the upload wrote no chunk unsynced")
+	n := buffered(a)
+	if n == 0 || packCount(t, st) != before {
+		t.Fatalf("the upload left %d chunks buffered and wrote %d packs; want some, and none", n, packCount(t, st)-before)
 	}
 	// Not yet durable, so not yet known: another upload would send them.
-	ids := make([]string, len(unsynced))
-	for i, k := range unsynced {
-		ids[i] = k[strings.LastIndex(k, "/")+1:]
+	var ids []string
+	for _, op := range ops {
+		for _, r := range op.Refs {
+			ids = append(ids, r.Chunk)
+		}
 	}
 	if missing, err := a.MissingChunks(ctx, ids); err != nil || len(missing) != len(ids) {
 		t.Errorf("MissingChunks before the commit = %v, %v; want all %d", missing, err, len(ids))
@@ -69,9 +67,8 @@ func TestCommitSyncsTheChunksItRefersTo(t *testing.T) {
 	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
 		t.Fatal(err)
 	}
-	unsynced, synced := st.chunks()
-	if len(unsynced) != 0 || len(synced) == 0 {
-		t.Errorf("after the commit: %d chunks unsynced, %d synced; want 0 and all", len(unsynced), len(synced))
+	if buffered(a) != 0 || packCount(t, st) != before+1 {
+		t.Errorf("after the commit: %d chunks buffered, %d packs written; want 0 and one", buffered(a), packCount(t, st)-before)
 	}
 	if missing, err := a.MissingChunks(ctx, ids); err != nil || len(missing) != 0 {
 		t.Errorf("MissingChunks after the commit = %v, %v; want none", missing, err)
@@ -83,28 +80,26 @@ func TestCommitSyncsTheChunksItRefersTo(t *testing.T) {
 
 func TestStoredChunkIsNotWrittenAgain(t *testing.T) {
 	ctx := context.Background()
-	st := &syncRecorder{Memory: blob.NewMemory()}
+	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
 	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	put(t, a, "data@master", "/a", "some content")
-	_, before := st.chunks()
 	data := []byte("some content")
 	if err := a.PutChunk(ctx, chunk.ID(data), chunk.Encode(data)); err != nil {
 		t.Fatal(err)
 	}
-	unsynced, after := st.chunks()
-	if len(unsynced) != 0 || len(after) != len(before) {
-		t.Errorf("a chunk sent again was written again: %d unsynced, %d synced (was %d)", len(unsynced), len(after), len(before))
+	if n := buffered(a); n != 0 {
+		t.Errorf("a chunk sent again was taken again: %d buffered", n)
 	}
 }
 
-// A chunk that MissingChunks leased may be written once without a lease
-// of its own; once committed, sending it again must not write it again.
+// A chunk that MissingChunks leased may be taken once without a lease
+// of its own; once committed, sending it again must not take it again.
 func TestLeasedChunkIsWrittenOnce(t *testing.T) {
 	ctx := context.Background()
-	st := &syncRecorder{Memory: blob.NewMemory()}
+	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
 	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
 		t.Fatal(err)
@@ -114,24 +109,24 @@ func TestLeasedChunkIsWrittenOnce(t *testing.T) {
 	if missing, err := a.MissingChunks(ctx, []string{id}); err != nil || len(missing) != 1 {
 		t.Fatalf("MissingChunks = %v, %v; want the chunk", missing, err)
 	}
-	if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if unsynced, _ := st.chunks(); len(unsynced) != 1 {
-		t.Fatalf("the leased chunk was written %d times, want once", len(unsynced))
+	if n := buffered(a); n != 1 {
+		t.Fatalf("the leased chunk sent twice was taken %d times, want once", n)
 	}
 	ops := []tusk.FileOp{{Op: tusk.OpPut, Path: "/f", Size: int64(len(data)), Hash: id,
 		Refs: []tusk.DataRef{{Chunk: id, Length: int64(len(data))}}}}
 	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
 		t.Fatal(err)
 	}
-	_, before := st.chunks()
 	if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
 		t.Fatal(err)
 	}
-	unsynced, after := st.chunks()
-	if len(unsynced) != 0 || len(after) != len(before) {
-		t.Errorf("a committed chunk sent again was written again: %d unsynced, %d synced (was %d)", len(unsynced), len(after), len(before))
+	if n := buffered(a); n != 0 {
+		t.Errorf("a committed chunk sent again was taken again: %d buffered", n)
 	}
 	if got := read(t, a, "data@master:/f"); got != string(data) {
 		t.Errorf("read /f = %q", got)
@@ -139,11 +134,11 @@ func TestLeasedChunkIsWrittenOnce(t *testing.T) {
 }
 
 // Two uploads of the same new chunk: the second asks about it after the
-// first sent it but before the first commits, and sends it after. The chunk, durable and committed by
-// then, must not be written over with an unsynced copy.
+// first sent it but before the first commits, and sends it after. The
+// chunk, packed and committed by then, must not be packed again.
 func TestChunkCommittedMeanwhileIsNotWrittenOver(t *testing.T) {
 	ctx := context.Background()
-	st := &syncRecorder{Memory: blob.NewMemory()}
+	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
 	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
 		t.Fatal(err)
@@ -168,7 +163,7 @@ func TestChunkCommittedMeanwhileIsNotWrittenOver(t *testing.T) {
 	if err := a.PutChunk(ctx, id, chunk.Encode(data)); err != nil {
 		t.Fatal(err)
 	}
-	if unsynced, _ := st.chunks(); len(unsynced) != 0 {
-		t.Errorf("the second upload wrote the committed chunk over, unsynced (%d writes)", len(unsynced))
+	if n := buffered(a); n != 0 {
+		t.Errorf("the second upload took the committed chunk again (%d buffered)", n)
 	}
 }

@@ -76,7 +76,7 @@ func TestJobWhoseInputCannotBeReadFailsFast(t *testing.T) {
 		kv = append(kv, fmt.Sprintf("/f%02d", i), fmt.Sprintf("content of file %d", i))
 	}
 	e.put("in", kv...)
-	if err := os.RemoveAll(filepath.Join(e.dir, "objects", "chunks")); err != nil {
+	if err := os.RemoveAll(filepath.Join(e.dir, "objects", "packs")); err != nil {
 		t.Fatal(err)
 	}
 	e.pipeline(`{"pipeline": {"name": "unreadable"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
