@@ -6,7 +6,7 @@
 # CGO_ENABLED=0 (the binary must be static), and the packages of concurrent
 # code once more under the race detector.
 #
-# Set TUSK_TEST_REQUIRE=postgres,s3,docker,browser,kube to turn a skipped test
+# Set TUSK_TEST_REQUIRE=postgres,s3,docker,browser,fuse,kube to turn a skipped test
 # of such a service into a failure (.ci/run does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ stop_services() {
 }
 for v in ${!TUSK_STOP_@}; do unset "$v"; done
 trap stop_services EXIT
-for service in postgres s3 docker browser imagemagick s3clients kube; do
+for service in postgres s3 docker browser imagemagick s3clients fuse kube; do
 	if [[ -f ".ci/$service.sh" ]]; then
 		step "$service"
 		eval "$(bash ".ci/$service.sh")"

@@ -116,6 +116,7 @@ func newRootCommand(g *globals) *cobra.Command {
 		newFsckCommand(g),
 		newWorkerCommand(g),
 		newInstallBinaryCommand(),
+		newMountCommand(g), newUnmountCommand(),
 		newVerbCommand("next", "Get the next datum (datum batching)", newNextDatumCommand()),
 	)
 	addSecretCommands(g, root)
