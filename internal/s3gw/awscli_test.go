@@ -13,7 +13,7 @@ import (
 func awsEnv(t *testing.T, access, secret string) []string {
 	t.Helper()
 	config := filepath.Join(t.TempDir(), "config")
-	if err := os.WriteFile(config, []byte("[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n"), 0o600); err != nil {
+	if err := os.WriteFile(config, []byte("[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n  signature_version = s3v4\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return []string{"AWS_CONFIG_FILE=" + config, "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
@@ -92,5 +92,30 @@ func TestAWSCLIRead(t *testing.T) {
 	if out, err := runErr(env, nil, aws, "--endpoint-url", e.s3, "s3api", "get-object", "--bucket", "data", "--key", "one.csv",
 		"--if-match", `"0000"`, part); err == nil || !strings.Contains(out, "PreconditionFailed") {
 		t.Errorf("get-object --if-match of another ETag: %v, %q; want PreconditionFailed", err, out)
+	}
+}
+
+func TestAWSCLISigned(t *testing.T) {
+	aws := tool(t, "aws")
+	e := newEnv(t, false)
+	e.put(t, "signed", "master", map[string]string{"a.txt": "aaa"})
+	env := awsEnv(t, e.token, e.token)
+	dir := t.TempDir()
+	big := strings.Repeat("0123456789", 2<<20) // 20 MB: a multipart upload
+	if err := os.WriteFile(filepath.Join(dir, "big.txt"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, env, nil, aws, "--endpoint-url", e.s3, "s3", "cp", filepath.Join(dir, "big.txt"), "s3://signed/big.txt")
+	run(t, env, strings.NewReader("small"), aws, "--endpoint-url", e.s3, "s3", "cp", "-", "s3://signed/small.txt")
+	if got := run(t, env, nil, aws, "--endpoint-url", e.s3, "s3", "cp", "s3://signed/big.txt", "-"); got != big {
+		t.Errorf("big.txt read back: %d bytes, want %d", len(got), len(big))
+	}
+	url := strings.TrimSpace(run(t, env, nil, aws, "--endpoint-url", e.s3, "s3", "presign", "s3://signed/small.txt", "--expires-in", "60"))
+	if code, body := s3Status(t, mustRequest(t, "GET", url, nil)); code != 200 || body != "small" {
+		t.Errorf("GET of the presigned URL of aws s3 presign = %d %q", code, body)
+	}
+	bad := awsEnv(t, e.token, "wrong")
+	if out, err := runErr(bad, nil, aws, "--endpoint-url", e.s3, "s3", "ls", "s3://signed/"); err == nil || !strings.Contains(out, "SignatureDoesNotMatch") {
+		t.Errorf("aws s3 ls with a wrong secret: %v, %q; want SignatureDoesNotMatch", err, out)
 	}
 }

@@ -47,16 +47,19 @@ type Identities interface {
 type Gateway struct {
 	fs      FS
 	ids     Identities
+	guard   func(*http.Request) error
 	log     *slog.Logger
 	uploads uploads
 }
 
 // New returns a gateway over fs that authenticates callers with ids.
-func New(fs FS, ids Identities, log *slog.Logger) *Gateway {
+// guard, when not nil, refuses requests before anything else (the
+// server's checks of what browsers send).
+func New(fs FS, ids Identities, guard func(*http.Request) error, log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Gateway{fs: fs, ids: ids, log: log}
+	return &Gateway{fs: fs, ids: ids, guard: guard, log: log}
 }
 
 // ServeHTTP answers one S3 request, path style: /, /BUCKET, /BUCKET/KEY.
@@ -65,12 +68,18 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(id)
 	w.Header().Set("x-amz-request-id", strings.ToUpper(hex.EncodeToString(id)))
 	w.Header().Set("Server", "Tusk")
-	grants, err := g.authenticate(r)
+	if g.guard != nil {
+		if err := g.guard(r); err != nil {
+			g.writeError(w, r, accessDenied("%v", err))
+			return
+		}
+	}
+	grants, sig, err := g.authenticate(r)
 	if err != nil {
 		g.writeError(w, r, err)
 		return
 	}
-	req := &request{w: w, r: r, g: g, grants: grants}
+	req := &request{w: w, r: r, g: g, grants: grants, sig: sig}
 	name, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch {
 	case name == "":
@@ -91,17 +100,34 @@ type request struct {
 	r      *http.Request
 	g      *Gateway
 	grants auth.Grants
+	sig    *signature // nil when authentication is off
 }
 
 func (q *request) ctx() context.Context { return q.r.Context() }
 
-// authenticate returns what the caller of r may do: everything when
-// authentication is off.
-func (g *Gateway) authenticate(r *http.Request) (auth.Grants, error) {
+// authenticate returns what the caller of r may do, and the signature
+// that its body must match (nil with authentication off: then anyone may
+// do anything, whatever they sign, as with pachd).
+func (g *Gateway) authenticate(r *http.Request) (auth.Grants, *signature, error) {
+	s, signedReq, err := parseSigned(r)
 	if !g.ids.AuthActive() {
-		return auth.Grants{Admin: true}, nil
+		return auth.Grants{Admin: true}, nil, nil
 	}
-	return auth.Grants{}, accessDenied("authentication is on, and the gateway does not check signatures yet; turn it off with tusk auth deactivate to use the gateway")
+	if err != nil {
+		return auth.Grants{}, nil, err
+	}
+	if !signedReq {
+		return auth.Grants{}, nil, accessDenied("the request is not signed, and authentication is on: sign it with Signature Version 4, with a Tusk token as both the access key and the secret key")
+	}
+	sig, err := s.verify(r, s.access, time.Now())
+	if err != nil {
+		return auth.Grants{}, nil, err
+	}
+	grants, err := g.ids.Authenticate(r.Context(), s.access)
+	if err != nil {
+		return auth.Grants{}, nil, errorf("InvalidAccessKeyId", http.StatusForbidden, "the access key is not a valid Tusk token: %v", err)
+	}
+	return grants, sig, nil
 }
 
 // service answers requests to "/": ListBuckets.

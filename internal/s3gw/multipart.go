@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -153,8 +152,8 @@ func (q *request) completeUpload(b bucket, key string) error {
 		return err
 	}
 	var req completeRequest
-	if err := xml.NewDecoder(io.LimitReader(q.r.Body, maxDeleteBody)).Decode(&req); err != nil {
-		return errorf("MalformedXML", http.StatusBadRequest, "the CompleteMultipartUpload document: %v", err)
+	if err := q.readXML(&req, "CompleteMultipartUpload"); err != nil {
+		return err
 	}
 	if len(req.Parts) == 0 {
 		return errorf("MalformedXML", http.StatusBadRequest, "CompleteMultipartUpload names no parts")

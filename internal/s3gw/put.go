@@ -2,6 +2,7 @@ package s3gw
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -29,13 +30,37 @@ func (q *request) writable(name string) (bucket, error) {
 }
 
 // body returns the content of a request's body, decoded if it is
-// aws-chunked.
+// aws-chunked, and checked against its signature: each signed chunk's,
+// or the SHA-256 the request was signed with, when its reader reaches the
+// end.
 func (q *request) body() io.Reader {
-	if strings.HasPrefix(q.r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") ||
-		strings.Contains(q.r.Header.Get("Content-Encoding"), "aws-chunked") {
+	chunked := strings.HasPrefix(q.r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") ||
+		strings.Contains(q.r.Header.Get("Content-Encoding"), "aws-chunked")
+	switch {
+	case q.sig != nil && strings.HasPrefix(q.sig.payload, streamingPayload):
+		return newChunkedReader(q.r.Body, q.sig.chunkVerifier())
+	case chunked:
 		return newChunkedReader(q.r.Body, nil)
+	case q.sig == nil || q.sig.payload == unsignedPayload:
+		return q.r.Body
 	}
-	return q.r.Body
+	return &hashedReader{r: q.r.Body, h: sha256.New(), want: q.sig.payload}
+}
+
+// maxXMLBody bounds the XML documents requests send (DeleteObjects takes
+// 1000 keys of at most 1 KiB each).
+const maxXMLBody = 2 << 20
+
+// readXML decodes the XML document of the request's body into v.
+func (q *request) readXML(v any, what string) error {
+	b, err := io.ReadAll(io.LimitReader(q.body(), maxXMLBody))
+	if err != nil {
+		return err
+	}
+	if err := xml.Unmarshal(b, v); err != nil {
+		return errorf("MalformedXML", http.StatusBadRequest, "the %s document: %v", what, err)
+	}
+	return nil
 }
 
 // store cuts r into chunks, stores them, and returns the file they make.
@@ -199,16 +224,12 @@ type deleteErrorXML struct {
 	Message string
 }
 
-// maxDeleteBody bounds the body of DeleteObjects: S3 takes 1000 keys of
-// at most 1 KiB each.
-const maxDeleteBody = 2 << 20
-
 // deleteObjects answers DeleteObjects: every file the request names that
 // exists is deleted, in one commit.
 func (q *request) deleteObjects(b bucket) error {
 	var req deleteRequest
-	if err := xml.NewDecoder(io.LimitReader(q.r.Body, maxDeleteBody)).Decode(&req); err != nil {
-		return errorf("MalformedXML", http.StatusBadRequest, "the Delete document: %v", err)
+	if err := q.readXML(&req, "Delete"); err != nil {
+		return err
 	}
 	if len(req.Objects) > maxKeys {
 		return errorf("MalformedXML", http.StatusBadRequest, "%d keys to delete; at most %d at a time", len(req.Objects), maxKeys)

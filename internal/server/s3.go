@@ -21,9 +21,24 @@ func (i s3Identities) Authenticate(ctx context.Context, token string) (auth.Gran
 	return i.s.auth.Authenticate(ctx, token)
 }
 
-// S3Handler returns the S3 gateway over the server's file system.
+// S3Handler returns the S3 gateway over the server's file system. The
+// browser guard's checks of the Host (against DNS rebinding) and of the
+// origin of requests that change data apply to it as to the API, and its
+// answers carry the same security headers; S3 clients send no Origin, and
+// bodies of any type.
 func (s *Server) S3Handler() http.Handler {
-	return s.metrics.wrap("s3", s3gw.New(s.pfs, s3Identities{s}, s.log))
+	guard := func(r *http.Request) error {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if err := s.browser.checkHost(r, local); err != nil {
+			return err
+		}
+		return s.browser.checkOrigin(r)
+	}
+	gw := s3gw.New(s.pfs, s3Identities{s}, guard, s.log)
+	return s.metrics.wrap("s3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header())
+		gw.ServeHTTP(w, r)
+	}))
 }
 
 // ServeS3 serves the S3 gateway on ln, over TLS if the server has a
