@@ -108,25 +108,6 @@ func TestE2EPachctlHabits(t *testing.T) {
 	wantContains(t, "a state that does not exist", e.fail(2, "list", "job", "--state", "done"), `--state "done"`, "SUCCESS")
 }
 
-// TestE2EProjects: Tusk has one project, default. pachctl's --project and
-// project commands work with it; another project is refused, never
-// ignored, in flags and in specs.
-func TestE2EProjects(t *testing.T) {
-	e := startServer(t)
-	e.run("create", "repo", "images", "--project", "default")
-	wantContains(t, "list repo --project default", e.run("list", "repo", "--project", "default"), "images")
-	wantContains(t, "--project staging", e.fail(1, "list", "repo", "--project", "staging"), `project "staging" not found`, "leave out --project")
-	wantContains(t, "list project", e.run("list", "project"), "PROJECT", "default")
-	if pi := object[pachapi.ProjectInfo](e, "inspect", "project", "default"); pi.Project.Name != "default" {
-		t.Errorf("inspect project default: %+v", pi)
-	}
-	wantContains(t, "inspect project ml", e.fail(1, "inspect", "project", "ml"), `project "ml" not found`)
-	wantContains(t, "create project", e.fail(1, "create", "project", "ml"), `cannot create project "ml"`)
-	spec := e.writeFile("union.json", []byte(`{"pipeline": {"name": "both"}, "transform": {"cmd": ["true"]},
-	 "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`))
-	wantContains(t, "an input of another project", e.fail(1, "create", "pipeline", "-f", spec), "input.union[1].pfs.project", `Tusk has only the "default" project`)
-}
-
 // TestE2EExplainDatum: explain datum says why a datum ran (new, its file
 // changed, the spec changed) or was skipped, from Tusk's records.
 func TestE2EExplainDatum(t *testing.T) {

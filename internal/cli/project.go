@@ -11,31 +11,45 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// Tusk has one project so far, "default", which every repo and pipeline
-// belongs to. pachctl's --project flag and project commands are taken so
-// that scripts written for pachctl run; a project other than the default
-// one is refused with a reason, never ignored.
-
-func defaultProject() pachapi.ProjectInfo {
-	return pachapi.ProjectInfo{
-		Project:     pachapi.Project{Name: spec.DefaultProject},
-		Description: "the project of every repo and pipeline (Tusk has one project so far)",
-	}
-}
+// Projects are namespaces of repos and pipelines; the default project
+// always exists. pachctl's --project flag is taken on every command.
 
 // checkProjectFlag refuses --project naming another project than the
-// default one.
+// default one: repos and pipelines are all in the default project so far.
 func checkProjectFlag(cmd *cobra.Command) error {
 	f := cmd.Flags().Lookup("project")
 	if f == nil || !f.Changed || f.Value.String() == spec.DefaultProject {
 		return nil
 	}
-	return noSuchProject(f.Value.String())
+	return tusk.Errorf(tusk.KindInvalid, "repos and pipelines of project %q: Tusk keeps repos and pipelines in the %q project so far", f.Value.String(), spec.DefaultProject).
+		WithHint("leave out --project, or give --project %s", spec.DefaultProject)
 }
 
-func noSuchProject(name string) error {
-	return tusk.Errorf(tusk.KindNotFound, "project %q not found: Tusk has only the %q project so far", name, spec.DefaultProject).
-		WithHint("leave out --project, or give --project %s", spec.DefaultProject)
+func newCreateProjectCommand(g *globals) *cobra.Command {
+	var description string
+	cmd := &cobra.Command{
+		Use:   "project <project>",
+		Short: "Create a new project",
+		Long: `Create a new, empty project: a namespace for repos and pipelines. Names use
+letters, digits, '_' and '-', start with a letter or digit, and have at most
+63 characters.`,
+		Example: "  tusk create project staging -d 'before release'",
+		Args:    exactArgs(1, "a project name"),
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			_, err := c.CreateProject(ctx, args[0], description)
+			return err
+		}),
+	}
+	cmd.Flags().StringVarP(&description, "description", "d", "", "a description of the project")
+	return cmd
+}
+
+func newUpdateProjectCommand(g *globals) *cobra.Command {
+	return newUpdateDescriptionCommand(g, "project", "  tusk update project staging -d 'release candidates'",
+		func(ctx context.Context, c *client.Client, name, description string) error {
+			_, err := c.UpdateProject(ctx, name, description)
+			return err
+		})
 }
 
 func newListProjectCommand(g *globals) *cobra.Command {
@@ -43,12 +57,21 @@ func newListProjectCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "project",
 		Short: "List projects",
-		Long:  "List projects: Tusk has one so far, default, which holds every repo and pipeline.\n\n" + outputHelp + ".",
+		Long:  "List projects; ACTIVE marks the one commands use when not given --project.\n\n" + outputHelp + ".",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: g.onServer(&output, func(_ context.Context, _ *client.Client, p printer, _ []string) error {
-			return printAll(p, []string{"ACTIVE", "PROJECT", "CREATED", "DESCRIPTION"}, func(pi pachapi.ProjectInfo) []string {
-				return []string{"*", pi.Project.Name, "-", pi.Description}
-			}, []pachapi.ProjectInfo{defaultProject()})
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
+			ps, err := c.ListProjects(ctx)
+			if err != nil {
+				return err
+			}
+			active := spec.DefaultProject
+			return printAllAs(p, []string{"ACTIVE", "PROJECT", "CREATED", "DESCRIPTION"}, func(pr tusk.Project) []string {
+				mark := ""
+				if pr.Name == active {
+					mark = "*"
+				}
+				return []string{mark, pr.Name, p.ago(pr.Created), orDash(pr.Description)}
+			}, as(pachapi.ProjectInfoFrom), ps)
 		}),
 	}
 	addOutputFlag(cmd, &output)
@@ -60,19 +83,20 @@ func newInspectProjectCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "project <project>",
 		Short: "Show a project",
-		Long:  "Show a project: Tusk has one so far, default.\n\n" + outputHelp + ".",
+		Long:  "Show a project.\n\n" + outputHelp + ".",
 		Args:  exactArgs(1, "a project name"),
-		RunE: g.onServer(&output, func(_ context.Context, _ *client.Client, p printer, args []string) error {
-			if args[0] != spec.DefaultProject {
-				return noSuchProject(args[0])
+		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, args []string) error {
+			pr, err := c.InspectProject(ctx, args[0])
+			if err != nil {
+				return err
 			}
-			pi := defaultProject()
 			if p.json {
-				return p.object(pi)
+				return p.object(pachapi.ProjectInfoFrom(pr))
 			}
 			tw := p.fields()
-			row(tw, "Name:", pi.Project.Name)
-			row(tw, "Description:", pi.Description)
+			row(tw, "Name:", pr.Name)
+			row(tw, "Description:", orDash(pr.Description))
+			row(tw, "Created:", p.ago(pr.Created))
 			return tw.Flush()
 		}),
 	}
@@ -80,22 +104,27 @@ func newInspectProjectCommand(g *globals) *cobra.Command {
 	return cmd
 }
 
-// newProjectChangeCommand is create, update or delete project: refused,
-// with the reason, since Tusk has one project so far.
-func newProjectChangeCommand(verb string) *cobra.Command {
-	return &cobra.Command{
+func newDeleteProjectCommand(g *globals) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
 		Use:   "project <project>",
-		Short: verb + " a project (Tusk has one project so far, default)",
-		Args:  exactArgs(1, "a project name"),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return tusk.Errorf(tusk.KindInvalid, "cannot %s project %q: Tusk has only the %q project so far, which holds every repo and pipeline", verb, args[0], spec.DefaultProject).
-				WithHint("leave out --project and project fields; repos and pipelines go in %s", spec.DefaultProject)
-		},
+		Short: "Delete an empty project",
+		Long: `Delete a project that holds no repos or pipelines; the default project
+cannot be deleted. A project that still holds some is refused, naming them,
+even with --force: pachctl's --force leaves them behind in a project that no
+longer exists, where nothing reaches them; delete them first.`,
+		Example: "  tusk delete project staging",
+		Args:    exactArgs(1, "a project name"),
+		RunE: g.onServer(nil, func(ctx context.Context, c *client.Client, _ printer, args []string) error {
+			return c.DeleteProject(ctx, args[0])
+		}),
 	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "taken for pachctl's scripts: a project that holds repos or pipelines is refused all the same")
+	return cmd
 }
 
 // projectOf is the project a record names, or the default one for records
-// that name none (all but repos: Tusk has one project).
+// that name none.
 func projectOf(name string) string {
 	if name == "" {
 		return spec.DefaultProject

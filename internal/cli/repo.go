@@ -35,12 +35,22 @@ branch with the first commit (put file or start commit).`,
 }
 
 func newUpdateRepoCommand(g *globals) *cobra.Command {
+	return newUpdateDescriptionCommand(g, "repo", "  tusk update repo images -d 'camera images, deduplicated'",
+		func(ctx context.Context, c *client.Client, name, description string) error {
+			_, err := c.UpdateRepo(ctx, name, description)
+			return err
+		})
+}
+
+// newUpdateDescriptionCommand is update NOUN NAME -d DESCRIPTION, which
+// update carries out.
+func newUpdateDescriptionCommand(g *globals, noun, example string, update func(ctx context.Context, c *client.Client, name, description string) error) *cobra.Command {
 	var description string
 	cmd := &cobra.Command{
-		Use:     "repo <repo> -d <description>",
-		Short:   "Change a repo's description",
-		Example: "  tusk update repo images -d 'camera images, deduplicated'",
-		Args:    exactArgs(1, "a repo name"),
+		Use:     noun + " <" + noun + "> -d <description>",
+		Short:   "Change a " + noun + "'s description",
+		Example: example,
+		Args:    exactArgs(1, "a "+noun+" name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("description") {
 				return usagef("give the new description with -d")
@@ -49,11 +59,10 @@ func newUpdateRepoCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = c.UpdateRepo(cmd.Context(), args[0], description)
-			return err
+			return update(cmd.Context(), c, args[0], description)
 		},
 	}
-	cmd.Flags().StringVarP(&description, "description", "d", "", "the repo's new description")
+	cmd.Flags().StringVarP(&description, "description", "d", "", "the "+noun+"'s new description")
 	return cmd
 }
 

@@ -363,21 +363,12 @@ func (t *Tx) datumRowsByID(ctx context.Context, withData bool, ids []string, con
 
 // RemovedDatums returns the datums of its base that a job removed.
 func (t *Tx) RemovedDatums(ctx context.Context, project, pipeline, job string) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT id FROM removed_datums WHERE project = ? AND pipeline = ? AND job = ? ORDER BY id`,
+	out, err := t.names(ctx, `SELECT id FROM removed_datums WHERE project = ? AND pipeline = ? AND job = ? ORDER BY id`,
 		project, pipeline, job)
 	if err != nil {
 		return nil, fmt.Errorf("list removed datums of %s@%s: %w", pipeline, job, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // VisibleBefore counts the rows visible in generation gen that sort before

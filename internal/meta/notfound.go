@@ -4,6 +4,7 @@ import "github.com/tuskdata/tusk/internal/tusk"
 
 // What a lookup that found nothing sought (NotFound.What).
 const (
+	MissingProject  = "project"
 	MissingRepo     = "repo"
 	MissingBranch   = "branch"
 	MissingCommit   = "commit"

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // SchemaVersion is the version of the table layout. Migrations from older
@@ -22,6 +25,8 @@ var upgrades = map[int][]string{
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS projects (
+		name TEXT PRIMARY KEY, description TEXT NOT NULL, created BIGINT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS repos (
 		project TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
 		description TEXT NOT NULL, created BIGINT NOT NULL,
@@ -155,6 +160,10 @@ func (d *DB) migrate(ctx context.Context) error {
 			if _, err := tx.exec(ctx, stmt); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO projects (name, description, created) VALUES (?, '', ?) ON CONFLICT DO NOTHING`,
+			tusk.DefaultProject, nanos(time.Now())); err != nil {
+			return fmt.Errorf("create the default project: %w", err)
 		}
 		v, ok, err := tx.Config(ctx, "schema_version")
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 
 // TestUpgradeFromVersion2: a store of schema version 2, whose tokens
 // have no worker, opens at the current version with its tokens kept,
-// and takes tokens of workers.
+// and takes tokens of workers; it has the default project.
 func TestUpgradeFromVersion2(t *testing.T) {
 	ctx := t.Context()
 	dsn := sqliteDSN(t)
@@ -42,6 +42,9 @@ func TestUpgradeFromVersion2(t *testing.T) {
 		}
 		if row, ok, err := tx.Token(ctx, "old"); err != nil || !ok || row.Subject != "robot:ci" || row.Worker != "" {
 			t.Errorf("the token of version 2: %+v, %v, %v", row, ok, err)
+		}
+		if p, err := tx.Project(ctx, "default"); err != nil || p.Name != "default" {
+			t.Errorf("the default project after the upgrade: %+v, %v", p, err)
 		}
 		return tx.InsertToken(ctx, meta.TokenRow{Hash: "w", Subject: "pipeline:edges", Created: time.Now(), Worker: "edges-v1-0"})
 	})

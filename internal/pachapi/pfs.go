@@ -15,8 +15,14 @@ type Project struct {
 
 // ProjectInfo is pfs_v2.ProjectInfo.
 type ProjectInfo struct {
-	Project     Project `json:"project"`
-	Description string  `json:"description,omitempty"`
+	Project     Project   `json:"project"`
+	Description string    `json:"description,omitempty"`
+	CreatedAt   Timestamp `json:"created_at,omitzero"`
+}
+
+// ProjectInfoFrom is p as pachctl prints a project.
+func ProjectInfoFrom(p tusk.Project) ProjectInfo {
+	return ProjectInfo{Project: Project{Name: p.Name}, Description: p.Description, CreatedAt: At(p.Created)}
 }
 
 // Repo is pfs_v2.Repo: a repo is named by its project, name and type

@@ -40,6 +40,11 @@ var accessSamples = map[string]struct{ path, body string }{
 
 	"POST /v1/repos":                              {"/v1/repos", `{"name": "new"}`},
 	"GET /v1/repos":                               {"/v1/repos", ""},
+	"POST /v1/projects":                           {"/v1/projects", `{"name": "p"}`},
+	"GET /v1/projects":                            {"/v1/projects", ""},
+	"GET /v1/projects/{project}":                  {"/v1/projects/default", ""},
+	"PATCH /v1/projects/{project}":                {"/v1/projects/default", `{"description": "d"}`},
+	"DELETE /v1/projects/{project}":               {"/v1/projects/p", ""},
 	"GET /v1/repos/{repo}":                        {"/v1/repos/data", ""},
 	"PATCH /v1/repos/{repo}":                      {"/v1/repos/data", `{"description": "d"}`},
 	"DELETE /v1/repos/{repo}":                     {"/v1/repos/data", ""},

@@ -16,6 +16,8 @@ func notFoundHint(err error) string {
 		return ""
 	}
 	switch nf.What {
+	case meta.MissingProject:
+		return "list projects with: tusk list project"
 	case meta.MissingRepo:
 		return "create it with: tusk create repo " + nf.Repo
 	case meta.MissingBranch:

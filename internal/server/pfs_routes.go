@@ -40,11 +40,15 @@ func refOrID(ref, id string) (*tusk.Ref, string, error) {
 	return nil, "", tusk.Errorf(tusk.KindInvalid, "give a commit as repo@branch-or-id, or a commit set ID (32 hex digits)")
 }
 
+// named is the body of a request that creates something with a name and
+// a description (a repo, a project).
+type named struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
 func (s *Server) createRepo(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name        string `json:"name"`
-		Description string `json:"description"`
-	}
+	var req named
 	if err := readJSON(r, &req); err != nil {
 		writeError(w, r, err)
 		return

@@ -50,6 +50,14 @@ func (s *Server) endpoints() []endpoint {
 		h("GET /v1/auth/repos/{repo}/roles", read(repo), s.repoRoles),
 		h("PUT /v1/auth/repos/{repo}/roles", own(repo), s.setRepoRoles),
 
+		// Projects hold repos and pipelines; Tusk has no project roles,
+		// so changing one takes a cluster admin.
+		h("POST /v1/projects", memberAccess, s.createProject),
+		h("GET /v1/projects", anyoneAccess, s.listProjects),
+		h("GET /v1/projects/{project}", anyoneAccess, s.inspectProject),
+		h("PATCH /v1/projects/{project}", adminAccess, s.updateProject),
+		h("DELETE /v1/projects/{project}", adminAccess, s.deleteProject),
+
 		h("POST /v1/repos", memberAccess, s.createRepo),
 		h("GET /v1/repos", anyoneAccess, s.listRepos),
 		h("GET /v1/repos/{repo}", read(repo), s.inspectRepo),

@@ -20,6 +20,15 @@ func ValidateRepoName(name string) error {
 	return nil
 }
 
+// ValidateProjectName checks a project name with the same rules as repo
+// names.
+func ValidateProjectName(name string) error {
+	if !nameRE.MatchString(name) {
+		return Errorf(KindInvalid, "invalid project name %q: use letters, digits, '_' and '-', start with a letter or digit, at most 63 characters", name)
+	}
+	return nil
+}
+
 // ValidateBranchName checks a branch name with the same rules as repo
 // names; a name that looks like a commit ID is refused.
 func ValidateBranchName(name string) error {

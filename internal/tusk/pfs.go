@@ -2,9 +2,16 @@ package tusk
 
 import "time"
 
-// DefaultProject is the one project of this version. Every key carries a
-// project so that projects can be added without migrating data.
+// DefaultProject is the project that always exists, and that repos and
+// pipelines are in unless they name another.
 const DefaultProject = "default"
+
+// Project is a namespace for repos and pipelines.
+type Project struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Created     time.Time `json:"created"`
+}
 
 // Repo is a versioned data repository.
 type Repo struct {

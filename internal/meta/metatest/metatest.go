@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"OIDCAttempts", testOIDCAttempts},
 		{"OIDCRaces", testOIDCRaces},
 		{"Secrets", testSecrets},
+		{"Projects", testProjects},
 		{"Txns", testTxns},
 	}
 	for _, tt := range tests {
