@@ -212,3 +212,24 @@ func TestAPIServerOf(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeletID: an image's imageID is the digest of the container's
+// repository where the image has one, among several; else the first;
+// else its ID in the engine.
+func TestKubeletID(t *testing.T) {
+	im := dockerImage{ID: "sha256:aaa", RepoDigests: []string{"busybox@sha256:bbb", "127.0.0.1:5000/x/busybox@sha256:ccc"}}
+	for ref, want := range map[string]string{
+		"127.0.0.1:5000/x/busybox:v1":            "docker-pullable://127.0.0.1:5000/x/busybox@sha256:ccc",
+		"127.0.0.1:5000/x/busybox@sha256:ccc":    "docker-pullable://127.0.0.1:5000/x/busybox@sha256:ccc",
+		"127.0.0.1:5000/x/busybox:v1@sha256:ccc": "docker-pullable://127.0.0.1:5000/x/busybox@sha256:ccc",
+		"busybox":                                "docker-pullable://busybox@sha256:bbb",
+		"other:latest":                           "docker-pullable://busybox@sha256:bbb",
+	} {
+		if got := im.kubeletID(ref); got != want {
+			t.Errorf("kubeletID(%q) = %q, want %q", ref, got, want)
+		}
+	}
+	if got := (dockerImage{ID: "sha256:aaa"}).kubeletID("local:v1"); got != "docker://sha256:aaa" {
+		t.Errorf("an image with no registry digest: %q, want docker://sha256:aaa", got)
+	}
+}

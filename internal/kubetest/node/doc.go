@@ -41,8 +41,11 @@
 //     a failed pull is ErrImagePull with the engine's message;
 //   - pod status: phase, the conditions PodReadyToStartContainers,
 //     Initialized, ContainersReady and Ready (ready = running, as there
-//     are no probes), podIP, hostIP, startTime and container statuses,
-//     written with UpdateStatus when they change;
+//     are no probes), podIP, hostIP, startTime and container statuses
+//     (imageID as a kubelet on Docker writes it: docker-pullable://NAME@sha256:…
+//     for an image from a registry, else docker://sha256:…, known from
+//     the container's creation), written with UpdateStatus when they
+//     change;
 //   - deletion: a pod with a deletionTimestamp has its containers stopped
 //     (SIGTERM, then SIGKILL after the grace period), its containers and
 //     volumes removed, and is deleted with grace 0.

@@ -60,8 +60,8 @@ func (s state) exited() bool {
 	return !s.Running && (s.Status == "exited" || s.Status == "created" || s.Status == "dead")
 }
 
-// inspect returns the state and image ID of each container of ids that
-// still exists.
+// inspect returns the state and image ID (in the engine) of each
+// container of ids that still exists.
 func (d docker) inspect(ctx context.Context, ids []string) (map[string]inspected, error) {
 	out, err := d.run(ctx, append([]string{"inspect", "--type", "container"}, ids...)...)
 	if out == "" {
@@ -85,6 +85,53 @@ func (d docker) inspect(ctx context.Context, ids []string) (map[string]inspected
 type inspected struct {
 	state   state
 	imageID string
+}
+
+// dockerImage is what `docker image inspect` says of an image.
+type dockerImage struct {
+	ID          string
+	RepoDigests []string
+}
+
+// image inspects the image ref (a reference or an ID).
+func (d docker) image(ctx context.Context, ref string) (dockerImage, error) {
+	out, err := d.run(ctx, "image", "inspect", "--format", "{{.Id}}{{range .RepoDigests}} {{.}}{{end}}", ref)
+	if err != nil {
+		return dockerImage{}, err
+	}
+	f := strings.Fields(out)
+	if len(f) == 0 {
+		return dockerImage{}, fmt.Errorf("docker image inspect %s: no ID", ref)
+	}
+	return dockerImage{ID: f[0], RepoDigests: f[1:]}, nil
+}
+
+// kubeletID is the image's ID as a kubelet on Docker (cri-dockerd)
+// reports it in a container's status (imageID), for a container made
+// from ref: docker-pullable://NAME@sha256:… for an image from a registry,
+// the digest of ref's repository if it has one; else docker://sha256:…,
+// its ID in the engine.
+func (im dockerImage) kubeletID(ref string) string {
+	if len(im.RepoDigests) == 0 {
+		return "docker://" + im.ID
+	}
+	repo := repository(ref)
+	for _, d := range im.RepoDigests {
+		if name, _, _ := strings.Cut(d, "@"); name == repo {
+			return "docker-pullable://" + d
+		}
+	}
+	return "docker-pullable://" + im.RepoDigests[0]
+}
+
+// repository is ref without its tag and digest: host:port/name:tag@sha256:…
+// is host:port/name.
+func repository(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		ref = ref[:i]
+	}
+	return ref
 }
 
 // list returns the IDs of the containers, running or not, whose labels

@@ -144,9 +144,15 @@ func TestInitEmptyDirEnv(t *testing.T) {
 	if s := condition(got, corev1.PodInitialized); s != corev1.ConditionTrue {
 		t.Errorf("Initialized is %q", s)
 	}
+	// The image, built here, has no registry digest: a kubelet on Docker
+	// reports its ID in the engine.
+	imageID := "docker://" + dockerOut(t, "image", "inspect", "--format", "{{.Id}}", image)
 	for _, cs := range append(got.Status.InitContainerStatuses, got.Status.ContainerStatuses...) {
 		if term := cs.State.Terminated; term == nil || term.ExitCode != 0 || term.Reason != "Completed" || !strings.HasPrefix(cs.ContainerID, "docker://") {
 			t.Errorf("container %s: state %+v, id %q", cs.Name, cs.State, cs.ContainerID)
+		}
+		if cs.ImageID != imageID {
+			t.Errorf("container %s: imageID %q, want %q", cs.Name, cs.ImageID, imageID)
 		}
 	}
 	want := fmt.Sprintf("hello\npod=init ip=%s node=%s uid=1000\n", got.Status.PodIP, n.Name)
@@ -353,16 +359,27 @@ func TestOrphans(t *testing.T) {
 	}
 }
 
+// dockerOut runs docker and returns its output, trimmed.
+func dockerOut(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v: %s", args[0], err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // TestPull runs pods of an image the engine lacks, which they pull from
-// a registry under IfNotPresent and under Always.
+// a registry under IfNotPresent and under Always; each container's
+// imageID is the registry digest the engine has for the image, as a
+// kubelet on Docker reports it.
 func TestPull(t *testing.T) {
 	n, client := startFake(t)
-	ref := testenv.StartRegistry(t, "", "") + "/kubenode/busybox:" + n.Name
-	for _, args := range [][]string{{"tag", image, ref}, {"push", ref}, {"rmi", ref}} {
-		if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
-			t.Fatalf("docker %s: %v: %s", args[0], err, out)
-		}
-	}
+	repo := testenv.StartRegistry(t, "", "") + "/kubenode/busybox"
+	ref := repo + ":" + n.Name
+	dockerOut(t, "tag", image, ref)
+	pushed := dockerOut(t, "push", "--quiet", ref)
+	dockerOut(t, "rmi", ref)
 	for _, policy := range []corev1.PullPolicy{corev1.PullIfNotPresent, corev1.PullAlways} {
 		pod := shPod(n.Name, "pull-"+strings.ToLower(string(policy)), corev1.RestartPolicyNever, "echo pulled")
 		pod.Spec.Containers[0].Image, pod.Spec.Containers[0].ImagePullPolicy = ref, policy
@@ -370,6 +387,16 @@ func TestPull(t *testing.T) {
 		got := waitPod(t, client, pod, "ended", ended)
 		if got.Status.Phase != corev1.PodSucceeded || logs(t, n, pod, "main") != "pulled\n" {
 			t.Errorf("%s: phase %s, status %+v", policy, got.Status.Phase, got.Status.ContainerStatuses)
+		}
+		digests := dockerOut(t, "image", "inspect", "--format", "{{range .RepoDigests}}{{.}} {{end}}", ref)
+		want := ""
+		for _, d := range strings.Fields(digests) {
+			if strings.HasPrefix(d, repo+"@sha256:") {
+				want = "docker-pullable://" + d
+			}
+		}
+		if id := got.Status.ContainerStatuses[0].ImageID; want == "" || id != want {
+			t.Errorf("%s: imageID %q, want docker-pullable:// and the digest of %s among %q (pushed: %s)", policy, id, repo, digests, pushed)
 		}
 		if err := exec.Command("docker", "rmi", ref).Run(); err != nil {
 			t.Fatal(err)

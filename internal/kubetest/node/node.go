@@ -450,20 +450,24 @@ func (e *imageError) Error() string { return e.err.Error() }
 func (e *imageError) Unwrap() error { return e.err }
 
 // ensureImage makes sure the engine has the container's image, pulling
-// it as the pull policy says. Under Always, an image the engine built or
-// loaded itself (it has no registry digest) runs as it is, as with Tusk's
-// docker runner: a kubelet would pull it, and fail without a registry.
-func (n *Node) ensureImage(ctx context.Context, c *corev1.Container) error {
-	digests, err := n.docker.run(ctx, "image", "inspect", "--format", "{{len .RepoDigests}}", c.Image)
+// it as the pull policy says, and returns its ID as a kubelet reports it
+// (image.kubeletID). Under Always, an image the engine built or loaded
+// itself (it has no registry digest) runs as it is, as with Tusk's docker
+// runner: a kubelet would pull it, and fail without a registry.
+func (n *Node) ensureImage(ctx context.Context, c *corev1.Container) (string, error) {
+	img, err := n.docker.image(ctx, c.Image)
 	present := err == nil
-	fromRegistry := present && digests != "0"
+	fromRegistry := present && len(img.RepoDigests) > 0
 	switch {
 	case c.ImagePullPolicy == corev1.PullNever && !present:
-		return &imageError{"ErrImageNeverPull", fmt.Errorf("image %s is not present with pull policy Never", c.Image)}
+		return "", &imageError{"ErrImageNeverPull", fmt.Errorf("image %s is not present with pull policy Never", c.Image)}
 	case !present && c.ImagePullPolicy != corev1.PullNever, c.ImagePullPolicy == corev1.PullAlways && fromRegistry:
 		if _, err := n.docker.run(ctx, "pull", "--quiet", c.Image); err != nil {
-			return &imageError{"ErrImagePull", fmt.Errorf("image %s: %w", c.Image, err)}
+			return "", &imageError{"ErrImagePull", fmt.Errorf("image %s: %w", c.Image, err)}
+		}
+		if img, err = n.docker.image(ctx, c.Image); err != nil {
+			return "", &imageError{"ErrImagePull", fmt.Errorf("image %s, pulled: %w", c.Image, err)}
 		}
 	}
-	return nil
+	return img.kubeletID(c.Image), nil
 }

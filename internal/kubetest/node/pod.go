@@ -239,11 +239,27 @@ func (w *podWorker) refresh(ctx context.Context) {
 			continue
 		}
 		if in, ok := got[c.id]; ok {
-			c.state, c.imageID = in.state, in.imageID
+			c.state = in.state
+			if c.imageID == "" {
+				c.imageID = w.kubeletImageID(ctx, c, in.imageID)
+			}
 		} else if got != nil {
 			c.id = ""
 		}
 	}
+}
+
+// kubeletImageID is the imageID of c, whose container runs the image id,
+// as a kubelet reports it: a container the agent adopted (it made it in
+// an earlier run) has none yet; one it made got it when its image was
+// ensured.
+func (w *podWorker) kubeletImageID(ctx context.Context, c *container, id string) string {
+	img, err := w.n.docker.image(ctx, id)
+	if err != nil {
+		w.warn(ctx, "inspecting a container's image", "container", c.spec.Name, "err", err)
+		return ""
+	}
+	return img.kubeletID(c.spec.Image)
 }
 
 func (w *podWorker) all() []*container {
@@ -313,7 +329,8 @@ func (w *podWorker) create(ctx context.Context, c *container) bool {
 }
 
 func (w *podWorker) createContainer(ctx context.Context, c *container) (id, reason string, err error) {
-	if err := w.n.ensureImage(ctx, c.spec); err != nil {
+	imageID, err := w.n.ensureImage(ctx, c.spec)
+	if err != nil {
 		var ie *imageError
 		if errors.As(err, &ie) {
 			return "", ie.reason, err
@@ -328,6 +345,7 @@ func (w *podWorker) createContainer(ctx context.Context, c *container) (id, reas
 	if err != nil {
 		return "", "CreateContainerError", err
 	}
+	c.imageID = imageID
 	return id, "", nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/meta"
@@ -32,6 +33,36 @@ func noteImage(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, counts map[str
 		}
 	}
 	return nil
+}
+
+// imager is a runner that knows the image each of its workers runs in,
+// which the worker itself cannot see: the kube runner reads it from the
+// worker's pod, where the node's kubelet wrote it.
+type imager interface {
+	WorkerImage(ctx context.Context, worker string) (id, digest string, err error)
+}
+
+// workerImages fills in, from the runner if it is an imager, the image of
+// the results of ended attempts whose worker reported none.
+func (s *Scheduler) workerImages(ctx context.Context, results []tusk.TaskResult) []tusk.TaskResult {
+	im, ok := s.runner.(imager)
+	if !ok {
+		return results
+	}
+	results = slices.Clone(results)
+	for i := range results {
+		r := &results[i]
+		if r.ImageID != "" || r.State == tusk.DatumRunning || r.State == tusk.DatumQueued {
+			continue
+		}
+		id, digest, err := im.WorkerImage(ctx, r.Worker)
+		if err != nil {
+			s.log.Warn("the image of a worker is not known", "worker", r.Worker, "err", err)
+			continue
+		}
+		r.ImageID, r.ImageDigest = id, digest
+	}
+	return results
 }
 
 // startJob waits for the job's input commits (the job is STARTING

@@ -261,6 +261,7 @@ func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 	if err != nil || len(results) == 0 {
 		return err
 	}
+	results = s.workerImages(ctx, results)
 	files, rejected := s.stageOutputs(ctx, results)
 	type jobKey struct{ pipeline, job string }
 	// What the results did to each job: ended, that an attempt ended (the

@@ -27,7 +27,10 @@
 // foreground propagation and wait until the pods are gone, since a
 // worker of an old version that lives on would keep claiming datums. A
 // server that begins to lead removes the Deployments of servers of its
-// cluster that died (RemoveDeadWorkers), whose tokens it revoked.
+// cluster that died (RemoveDeadWorkers), whose tokens it revoked. A
+// worker's image, which the worker cannot see, is its pod's: WorkerImage
+// reads the imageID that the node's kubelet reports for the worker
+// container.
 //
 // The kube runner honours every runner.Feature (podspec.go): node
 // selector, priority class, tolerations, GPUs (an extended resource, as

@@ -40,6 +40,9 @@ func TestE2EPipelineOnPods(t *testing.T) {
 	n := node.Start(t, cp.Client)
 	untaint(t, cp, n.Name)
 	tuskImage, userImage := testImages(t)
+	// The pipeline's image comes from a registry, as on a cluster: its
+	// digest is what jobs record.
+	userImage, digest := pushImage(t, userImage)
 
 	fwd := newForwarder(t, n.Gateway+":0")
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -77,6 +80,20 @@ func TestE2EPipelineOnPods(t *testing.T) {
 		}
 	})
 	run("/a.txt", "one two three\n", "/b.txt", "four five\n")
+	// The job and its datums record the digest of the image the worker
+	// pods ran, which their node's kubelet reported.
+	js, err := c.ListJobs(ctx, "wc", "", 1)
+	if err != nil || len(js) != 1 || js[0].ImageDigest != digest {
+		t.Errorf("jobs %+v (%v): want one whose image digest is %s", js, err, digest)
+	}
+	if err == nil && len(js) == 1 {
+		c.ListDatums(ctx, "wc", js[0].ID, "", func(d tusk.DatumInfo) error {
+			if d.ImageDigest != digest {
+				t.Errorf("datum %s: image digest %q, want %s", d.ID, d.ImageDigest, digest)
+			}
+			return nil
+		})
+	}
 
 	deps, err := cp.Client.AppsV1().Deployments(cp.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -133,7 +150,7 @@ func TestE2EPipelineOnPods(t *testing.T) {
 	if got := strings.TrimSpace(read(ctx, t, c, "wc@master:/slow.txt")); got != "4" {
 		t.Errorf("wc@master:/slow.txt = %q after its workers died, want 4", got)
 	}
-	js, err := c.ListJobs(ctx, "wc", "", 1)
+	js, err = c.ListJobs(ctx, "wc", "", 1)
 	if err != nil || len(js) == 0 {
 		t.Fatalf("list jobs: %v %v", js, err)
 	}
@@ -280,6 +297,25 @@ func testImages(t *testing.T) (tuskImage, userImage string) {
 	docker(t, "tag", "tusk-test/busybox:latest", userImage)
 	t.Cleanup(func() { exec.Command("docker", "rmi", userImage).Run() })
 	return tuskImage, userImage
+}
+
+// pushImage pushes image to a registry of the test's and returns its
+// reference there and its digest (NAME@sha256:…) as the engine has it.
+func pushImage(t *testing.T, image string) (ref, digest string) {
+	t.Helper()
+	repo := testenv.StartRegistry(t, "", "") + "/tusk-test/busybox"
+	_, tag, _ := strings.Cut(image, ":")
+	ref = repo + ":" + tag
+	docker(t, "tag", image, ref)
+	t.Cleanup(func() { exec.Command("docker", "rmi", ref).Run() })
+	docker(t, "push", "--quiet", ref)
+	for _, d := range strings.Fields(docker(t, "image", "inspect", "--format", "{{range .RepoDigests}}{{.}} {{end}}", ref)) {
+		if strings.HasPrefix(d, repo+"@sha256:") {
+			return ref, d
+		}
+	}
+	t.Fatalf("no digest of %s after pushing it", repo)
+	return "", ""
 }
 
 // buildTuskImage builds Tusk's image as the repository's Dockerfile does,

@@ -71,6 +71,8 @@ type Runner struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	images podImages // of worker pods (images.go)
 }
 
 var _ runner.Runner = (*Runner)(nil)
