@@ -126,6 +126,18 @@ func treeError(err error) error {
 
 var errRaced = errors.New("raced with another writer")
 
+// ChunkMissingError refuses operations that refer to a chunk the store
+// does not hold: never sent, or sent to a server that died before it was
+// stored. The client must send it (again) first. Its kind is invalid.
+type ChunkMissingError struct{ Chunk string }
+
+func (e *ChunkMissingError) Error() string {
+	return "chunk " + e.Chunk + " is not stored; upload it before referring to it"
+}
+
+// Unwrap gives the error its kind, tusk.KindInvalid.
+func (e *ChunkMissingError) Unwrap() error { return tusk.Errorf(tusk.KindInvalid, "%s", e.Error()) }
+
 // checkOps validates paths and leases every chunk the operations refer to,
 // so that the collector cannot free them before the commit lands.
 func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
@@ -185,7 +197,7 @@ func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
 				return err
 			}
 			if len(missing) > 0 {
-				return tusk.Errorf(tusk.KindInvalid, "chunk %s is not stored; upload it before referring to it", path.Base(missing[0]))
+				return &ChunkMissingError{Chunk: path.Base(missing[0])}
 			}
 		}
 		keys = keys[n:]

@@ -413,6 +413,31 @@ func TestReleasedDatumKeepsItsAttempts(t *testing.T) {
 	})
 }
 
+// An output that refers to chunks the store does not hold (sent to a
+// server that died before storing them) runs again, without using up an
+// attempt, and its next output lands.
+func TestOutputOfLostChunksRunsAgain(t *testing.T) {
+	forStores(t, func(t *testing.T, dsn string) {
+		e := newAPIEnv(t, dsn, time.Minute)
+		e.input("in", "a")
+		e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
+			"transform": {"cmd": ["true"]}, "datum_tries": 1}`)
+		e.start()
+		ts := e.claim("p", "w")
+		lost := e.result(ts[0], "w", "/out", "x")
+		lost.Outputs[0].Refs[0].Chunk = chunk.ID([]byte("never stored"))
+		e.done(lost)
+		again := e.claim("p", "w2")
+		if again[0].Datum != ts[0].Datum || again[0].Attempt != 1 {
+			t.Fatalf("the datum whose output was lost came again as %+v, want attempt 1 of %s", again[0], ts[0].Datum)
+		}
+		e.done(e.result(again[0], "w2", "/out", "landed"))
+		if j := e.job("p", again[0].Job); j.State != tusk.JobSuccess || !slices.Equal(e.files("p", j.ID), []string{"/out"}) {
+			t.Errorf("job after the run again: %+v, files %v; want success with /out", j, e.files("p", j.ID))
+		}
+	})
+}
+
 // Restarting a datum counts as a failed attempt: it runs again while
 // datum_tries remain, and fails on its last.
 func TestRestartDatumUsesAnAttempt(t *testing.T) {

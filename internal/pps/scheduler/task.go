@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/pfs"
 	"github.com/tuskdata/tusk/internal/pps"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -306,7 +308,13 @@ func (s *Scheduler) Done(ctx context.Context, results []tusk.TaskResult) error {
 			if !ok || !leased(d) || d.Claim != res.Claim || d.Worker != res.Worker {
 				continue // stale
 			}
-			if rejected[i] != nil {
+			var missing *pfs.ChunkMissingError
+			switch {
+			case errors.As(rejected[i], &missing):
+				// Its chunks went to a server that died before storing
+				// them: run again, without using up an attempt.
+				res.State, res.Reason = tusk.DatumQueued, fmt.Sprintf("its output was lost with the server that received it (%v); running it again", rejected[i])
+			case rejected[i] != nil:
 				res.State, res.Reason = tusk.DatumFailed, fmt.Sprintf("output rejected: %v", rejected[i])
 			}
 			applyResult(d, res, files[i], int(p.DatumTries))
