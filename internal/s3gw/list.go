@@ -178,8 +178,11 @@ func walkRoot(prefix string) string {
 	return "/" + strings.TrimRight(prefix[:i], "/")
 }
 
-// etag quotes a content hash as an ETag.
-func etag(hash string) string { return `"` + hash + `"` }
+// etag makes a content hash an ETag: quoted, and marked as no MD5 of the
+// content with the suffix "-1", as S3 marks the ETags of multipart
+// uploads, so that clients that compare an ETag without a '-' to the MD5
+// of what they sent (s3cmd) do not take it for a damaged upload.
+func etag(hash string) string { return `"` + hash + `-1"` }
 
 // s3Escape URL-encodes s as S3 does for encoding-type=url: every byte but
 // the unreserved ones and '/'.

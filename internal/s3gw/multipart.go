@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -162,7 +163,7 @@ func (q *request) completeUpload(b bucket, key string) error {
 	ops := make([]tusk.FileOp, 0, len(req.Parts))
 	for i, part := range req.Parts {
 		f, ok := up.parts[part.PartNumber]
-		if !ok || etag(f.Hash) != part.ETag && f.Hash != part.ETag {
+		if !ok || strings.Trim(part.ETag, `"`) != strings.Trim(etag(f.Hash), `"`) {
 			up.mu.Unlock()
 			return errorf("InvalidPart", http.StatusBadRequest, "part %d of upload %s was not uploaded, or its ETag is not %s", part.PartNumber, id, part.ETag)
 		}
@@ -181,7 +182,7 @@ func (q *request) completeUpload(b bucket, key string) error {
 		return err
 	}
 	q.g.uploads.forget(id)
-	writeXML(q.w, completeResult{Bucket: b.name, Key: key, ETag: fmt.Sprintf(`"%s-%d"`, info.Hash, len(ops))})
+	writeXML(q.w, completeResult{Bucket: b.name, Key: key, ETag: etag(info.Hash)})
 	return nil
 }
 
