@@ -240,6 +240,7 @@ type FsckReport struct {
 	Commits int   `json:"commits"`
 	Files   int64 `json:"files"`
 	Chunks  int   `json:"chunks"`
+	Packs   int   `json:"packs"`
 	Damage  []struct {
 		Repo    string `json:"repo"`
 		Commit  string `json:"commit"`

@@ -122,19 +122,26 @@ func (t *Tx) PackUsages(ctx context.Context) ([]PackUsage, error) {
 }
 
 // UnrecordedPacks lists packs that were leased, and perhaps written, but
-// never recorded: their server died or was cut off in between.
+// never recorded: their server died or was cut off in between. Keys are
+// matched by their first bytes, not by a range, which PostgreSQL's
+// collation of the column would order otherwise; it reads every row, but
+// only a commit that refers to chunks not stored asks.
 func (t *Tx) UnrecordedPacks(ctx context.Context) ([]string, error) {
-	return t.keys(ctx, "list unrecorded packs", `SELECT key FROM objects WHERE key >= 'packs/' AND key < 'packs0'
+	return t.keys(ctx, "list unrecorded packs", `SELECT key FROM objects WHERE substr(key, 1, 6) = 'packs/'
 		AND written = 0 AND deleting = 0 ORDER BY key`)
 }
 
-// MoveChunks points the index at a chunk's new place for each entry whose
-// chunk is still located in from: a repack copied them into another pack.
-func (t *Tx) MoveChunks(ctx context.Context, from string, entries []PackEntry) error {
-	for _, e := range entries {
+// RecordRepack records a pack written by the collector with chunks
+// copied from other packs: each entry's chunk is located in the new pack
+// if it is still located in from[i], the pack it was copied from.
+func (t *Tx) RecordRepack(ctx context.Context, pack string, size int64, entries []PackEntry, from []string) error {
+	if err := t.RecordPack(ctx, pack, size, nil); err != nil {
+		return err
+	}
+	for i, e := range entries {
 		if _, err := t.exec(ctx, `UPDATE pack_chunks SET pack = ?, off = ?, len = ? WHERE chunk = ? AND pack = ?`,
-			e.Pack, e.Offset, e.Length, e.Chunk, from); err != nil {
-			return fmt.Errorf("move chunk %s from pack %s: %w", e.Chunk, from, err)
+			pack, e.Offset, e.Length, e.Chunk, from[i]); err != nil {
+			return fmt.Errorf("move chunk %s from pack %s: %w", e.Chunk, from[i], err)
 		}
 	}
 	return nil
@@ -151,4 +158,13 @@ func (t *Tx) ClaimPackForDeletion(ctx context.Context, pack string, now time.Tim
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// UnpackedChunks returns up to limit chunks, in key order after the key
+// after, that are written but located in no pack: stored on their own by
+// format 3, to be migrated into packs.
+func (t *Tx) UnpackedChunks(ctx context.Context, after string, limit int) ([]string, error) {
+	return t.keys(ctx, "list chunks stored on their own", `SELECT key FROM objects o
+		WHERE key > ? AND substr(key, 1, 7) = 'chunks/' AND written = 1 AND deleting = 0
+		AND NOT EXISTS (SELECT 1 FROM pack_chunks c WHERE c.chunk = o.key) ORDER BY key LIMIT ?`, after, limit)
 }

@@ -24,12 +24,15 @@ type FsckReport struct {
 	Commits int      `json:"commits"`
 	Files   int64    `json:"files"`
 	Chunks  int      `json:"chunks"`
+	Packs   int      `json:"packs"`
 	Damage  []Damage `json:"damage"`
 }
 
-// Fsck checks that every commit's tree decodes and that every chunk a file
-// refers to is stored and matches its address. Objects that no commit
-// references (left by an interrupted upload) are garbage, not damage.
+// Fsck checks that every commit's tree decodes, that every chunk a file
+// refers to is stored and matches its address, and that every recorded
+// pack is stored whole, with an index of its own that agrees with the
+// metadata store's. Objects that no commit references (left by an
+// interrupted upload) are garbage, not damage.
 func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 	var rep FsckReport
 	var commits []meta.CommitRow
@@ -94,7 +97,63 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 		}
 	}
 	rep.Chunks = len(checked)
+	if err := a.fsckPacks(ctx, &rep); err != nil {
+		return rep, fmt.Errorf("fsck: %w", err)
+	}
 	return rep, nil
+}
+
+// fsckPacks checks each recorded pack against its record: its size, and
+// the place of each chunk located in it by its own index.
+func (a *API) fsckPacks(ctx context.Context, rep *FsckReport) error {
+	var usages []meta.PackUsage
+	err := a.db.View(ctx, func(tx *meta.Tx) error {
+		var err error
+		usages, err = tx.PackUsages(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	damage := func(format string, args ...any) {
+		rep.Damage = append(rep.Damage, Damage{Problem: fmt.Sprintf(format, args...)})
+	}
+	for _, u := range usages {
+		rep.Packs++
+		info, err := a.objects.Stat(ctx, u.Pack)
+		if err != nil {
+			damage("pack %s, holding %d chunks in use: %v", u.Pack, u.Chunks, err)
+			continue
+		}
+		if info.Size != u.Size {
+			damage("pack %s is %d bytes; it was written with %d", u.Pack, info.Size, u.Size)
+			continue
+		}
+		own, err := a.readPackIndex(ctx, u.Pack)
+		if err != nil {
+			damage("%v", err)
+			continue
+		}
+		var entries []meta.PackEntry
+		err = a.db.View(ctx, func(tx *meta.Tx) error {
+			var err error
+			entries, err = tx.PackChunks(ctx, u.Pack)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		holds := map[meta.PackEntry]bool{}
+		for _, e := range own {
+			holds[e] = true
+		}
+		for _, e := range entries {
+			if !holds[e] {
+				damage("pack %s does not hold chunk %s where the metadata store locates it", u.Pack, e.Chunk)
+			}
+		}
+	}
+	return nil
 }
 
 func (a *API) readChunkUncached(ctx context.Context, id string) ([]byte, error) {

@@ -2,20 +2,18 @@ package pfs
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/lru"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func countKeys(t *testing.T, st blob.Store, prefix string) int {
-	n := 0
-	if err := st.List(context.Background(), prefix, func(blob.Info) error { n++; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return len(keysUnder(t, st, prefix))
 }
 
 func TestGCFreesOnlyUnreferenced(t *testing.T) {
@@ -141,4 +139,64 @@ func TestGCDeletesPackNeverRecorded(t *testing.T) {
 	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck: %+v, %v", rep, err)
 	}
+}
+
+// A pack less than half used is repacked: its live chunks move into a
+// new pack, and the old one goes.
+func TestGCRepacksMostlyDeadPack(t *testing.T) {
+	ctx := context.Background()
+	st := blob.NewMemory()
+	a := openTestAPI(t, st, t.TempDir()+"/meta.db")
+	a.ttl = -time.Second
+	a.CreateRepo(ctx, "keep", "")
+	a.CreateRepo(ctx, "drop", "")
+	rng := rand.New(rand.NewPCG(1, 2))
+	kept := string(randomBytes(rng, 100_000))
+	// Both uploads land in one pack, at the first commit's flush.
+	keepOps := upload(t, a, [][2]string{{"/k", kept}}, false)
+	dropOps := upload(t, a, [][2]string{{"/d", string(randomBytes(rng, 900_000))}}, false)
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "keep@master"), keepOps); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "drop@master"), dropOps); err != nil {
+		t.Fatal(err)
+	}
+	packs := keysUnder(t, st, "packs/")
+	if len(packs) != 1 {
+		t.Fatalf("%d packs, want the one", len(packs))
+	}
+	if err := a.DeleteRepo(ctx, "drop", false); err != nil {
+		t.Fatal(err)
+	}
+	dry, err := a.GC(ctx, true)
+	if err != nil || dry.Repacked != 1 || dry.BytesFreed < 800_000 {
+		t.Fatalf("dry run: %+v, %v; want one pack repacked, 800 kB freed at least", dry, err)
+	}
+	real, err := a.GC(ctx, false)
+	if err != nil || real.Repacked != dry.Repacked || real.BytesFreed != dry.BytesFreed || real.Objects != dry.Objects {
+		t.Fatalf("gc = %+v, dry run said %+v (%v)", real, dry, err)
+	}
+	after := keysUnder(t, st, "packs/")
+	if len(after) != 1 || after[0] == packs[0] {
+		t.Errorf("packs after the repack: %v, want one new one instead of %v", after, packs)
+	}
+	a.chunks = lru.New[string, []byte](chunkCacheBytes) // read from the store, not the cache
+	if got := read(t, a, "keep@master:/k"); got != kept {
+		t.Errorf("the kept file reads %d bytes that differ from what was put", len(got))
+	}
+	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+		t.Errorf("fsck after the repack: %+v, %v", rep, err)
+	}
+	if again, err := a.GC(ctx, false); err != nil || again.Repacked != 0 || again.Objects != 0 {
+		t.Errorf("a second gc: %+v, %v; want nothing to do", again, err)
+	}
+}
+
+func keysUnder(t *testing.T, st blob.Store, prefix string) []string {
+	t.Helper()
+	var keys []string
+	if err := st.List(context.Background(), prefix, func(i blob.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }

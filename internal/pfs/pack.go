@@ -159,16 +159,14 @@ func (a *API) readStored(ctx context.Context, id string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read chunk %s: %w", id, err)
 		}
-		if !packed {
-			data, err := a.objects.Get(ctx, key)
-			if err != nil {
-				return nil, fmt.Errorf("read chunk %s: %w", id, err)
-			}
-			return data, nil
+		var data []byte
+		if packed {
+			data, err = a.objects.GetRange(ctx, loc.Pack, loc.Offset, loc.Length)
+		} else {
+			data, err = a.objects.Get(ctx, key)
 		}
-		data, err := a.objects.GetRange(ctx, loc.Pack, loc.Offset, loc.Length)
 		if errors.Is(err, blob.ErrNotFound) && attempt == 0 {
-			continue // repacked since it was located: locate it again
+			continue // repacked, or moved into a pack, since it was located: locate it again
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read chunk %s: %w", id, err)

@@ -86,6 +86,7 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 	a := &API{db: db, objects: objects, ttl: opts.LeaseTTL, log: opts.Logger.WithGroup("pfs"), events: newHub(), chunks: lru.New[string, []byte](chunkCacheBytes),
 		leased: lru.New[string, time.Time](leaseMemo), instance: newID()}
 	a.nodes = fileset.Cached(nodeReader{a}, fileset.NewNodeCache(nodeCacheBytes))
+	var unpacked string
 	err := db.Update(ctx, func(tx *meta.Tx) error {
 		v, ok, err := tx.Config(ctx, "format_version")
 		if err != nil {
@@ -106,7 +107,10 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 			if err := tx.SetConfig(ctx, "format_version", fmt.Sprint(FormatVersion)); err != nil {
 				return err
 			}
-			a.log.Info("store format upgraded; chunks already stored stay where they are, new ones go into packs", "from", v, "to", FormatVersion)
+			if err := tx.SetConfig(ctx, unpackedKey, "1"); err != nil {
+				return err
+			}
+			a.log.Info("store format upgraded; the chunks stored on their own are moved into packs now", "from", v, "to", FormatVersion)
 			if v == "2" {
 				a.log.Info("large files already stored keep their content hashes, so one put again shows as changed once")
 			}
@@ -120,10 +124,18 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 		if err := json.Unmarshal([]byte(p), &a.params); err != nil {
 			return fmt.Errorf("read chunking parameters: %w", err)
 		}
+		if unpacked, _, err = tx.Config(ctx, unpackedKey); err != nil {
+			return err
+		}
 		return a.params.Validate()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open pfs: %w", err)
+	}
+	if unpacked == "1" {
+		if err := a.migrateChunks(ctx); err != nil {
+			return nil, fmt.Errorf("open pfs: %w", err)
+		}
 	}
 	return a, nil
 }

@@ -1,0 +1,94 @@
+package pfs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tuskdata/tusk/internal/blob/local"
+	"github.com/tuskdata/tusk/internal/meta"
+)
+
+// bigText is the large file of the format 3 fixture, cut on its own and
+// hashed by its chunks there.
+func bigText() string {
+	var b strings.Builder
+	for i := 0; b.Len() < 4_300_000; i++ {
+		fmt.Fprintf(&b, "line %d of a large file written by format 3\n", i)
+	}
+	return b.String()
+}
+
+// testdata/format3 is a store written by Tusk's format 3 (a local object
+// store, one object per chunk, and its SQLite metadata), frozen: repo
+// images has two commits (/a.txt, /dir/b.txt and /big.txt; then /c.txt
+// added and /dir/b.txt deleted), and a deleted repo left a chunk of
+// garbage. Opened by this version, it is migrated in place: every chunk
+// moves into a pack, and every commit reads as it did.
+func TestFormat3StoreIsMigrated(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/format3")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := local.Open(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loose := countKeys(t, st, "chunks/")
+	if loose < 3 || countKeys(t, st, "packs/") != 0 {
+		t.Fatalf("the fixture holds %d chunks and %d packs; want chunks only", loose, countKeys(t, st, "packs/"))
+	}
+	a := openTestAPI(t, st, filepath.Join(dir, "meta.db"))
+	var version, unpacked string
+	a.db.View(ctx, func(tx *meta.Tx) error {
+		version, _, _ = tx.Config(ctx, "format_version")
+		unpacked, _, _ = tx.Config(ctx, unpackedKey)
+		return nil
+	})
+	if version != "4" || unpacked != "0" {
+		t.Errorf("after the open: format %s, migration pending %q; want 4 and 0", version, unpacked)
+	}
+	if n := countKeys(t, st, "chunks/"); n != 0 || countKeys(t, st, "packs/") == 0 {
+		t.Errorf("after the open: %d chunks on their own, %d packs; want none and some", n, countKeys(t, st, "packs/"))
+	}
+	commits, err := a.ListCommits(ctx, "images", nil, "", 0)
+	if err != nil || len(commits) != 2 {
+		t.Fatalf("commits of images: %v, %v; want two", commits, err)
+	}
+	big := bigText()
+	want := map[string][]string{
+		commits[1].ID: {"/a.txt=format 3 file a", "/big.txt=" + big, "/dir/b.txt=format 3 file b"},
+		commits[0].ID: {"/a.txt=format 3 file a", "/big.txt=" + big, "/c.txt=format 3 file c"},
+	}
+	for id, files := range want {
+		if got := tree(t, a, "images@"+id); !cmp.Equal(got, files) {
+			t.Errorf("commit %s reads %d files that differ from what format 3 wrote", id, len(got))
+		}
+	}
+	rep, err := a.Fsck(ctx)
+	if err != nil || len(rep.Damage) != 0 || rep.Packs == 0 {
+		t.Errorf("fsck after the migration: %+v, %v", rep, err)
+	}
+	// The store goes on: a write, and a collection of the garbage.
+	put(t, a, "images@master", "/d.txt", "written by format 4")
+	a.ttl = -1
+	if stats, err := a.GC(ctx, false); err != nil || stats.Objects == 0 {
+		t.Errorf("gc of the fixture's garbage: %+v, %v", stats, err)
+	}
+	if got := read(t, a, "images@master:/big.txt"); got != big {
+		t.Errorf("/big.txt after gc reads %d bytes that differ", len(got))
+	}
+	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+		t.Errorf("fsck after gc: %+v, %v", rep, err)
+	}
+	// Opened again, nothing is left to migrate.
+	b := openTestAPI(t, st, filepath.Join(dir, "meta.db"))
+	if got := read(t, b, "images@master:/d.txt"); got != "written by format 4" {
+		t.Errorf("/d.txt reads %q", got)
+	}
+}
