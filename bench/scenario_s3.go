@@ -35,22 +35,11 @@ var s3Scenario = scenario{
 }
 
 func runS3(ctx context.Context, b *bench) ([]row, error) {
-	if b.cfg.s3 == "" {
-		return nil, errors.New("needs S3: give -s3 URL or set TUSK_TEST_S3")
-	}
-	if b.cfg.postgres == "" {
-		return nil, errors.New("needs PostgreSQL: give -postgres DSN or set TUSK_TEST_POSTGRES")
-	}
-	bucket, err := newS3Run(b.cfg.s3, fmt.Sprintf("bench-%d", os.Getpid()))
+	bucket, done, err := startS3Run(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		b.log.Info("deleting what the scenario wrote to S3", "prefix", bucket.cfg.Prefix)
-		if err := bucket.clear(context.WithoutCancel(ctx)); err != nil {
-			b.log.Warn("cleanup", "err", err)
-		}
-	}()
+	defer done()
 	dir, err := b.scratch("s3")
 	if err != nil {
 		return nil, err
@@ -99,6 +88,28 @@ func runS3(ctx context.Context, b *bench) ([]row, error) {
 			&tuskPut, &awsPut, putRate, "MB/s"),
 		s3Row(b.tools, fmt.Sprintf("small files to S3 + PostgreSQL, one commit (%d files, %s)", files, size(total)),
 			"≥ 20× aws s3 cp --recursive", 20, &tuskTree, &awsTree, treeRate, "files/s"),
+	}, nil
+}
+
+// startS3Run checks that the scenario has S3 and PostgreSQL and starts a
+// run under a prefix of its own in the bucket; done deletes what the run
+// wrote.
+func startS3Run(ctx context.Context, b *bench) (run *s3Run, done func(), err error) {
+	if b.cfg.s3 == "" {
+		return nil, nil, errors.New("needs S3: give -s3 URL or set TUSK_TEST_S3")
+	}
+	if b.cfg.postgres == "" {
+		return nil, nil, errors.New("needs PostgreSQL: give -postgres DSN or set TUSK_TEST_POSTGRES")
+	}
+	bucket, err := newS3Run(b.cfg.s3, fmt.Sprintf("bench-%d", os.Getpid()))
+	if err != nil {
+		return nil, nil, err
+	}
+	return bucket, func() {
+		b.log.Info("deleting what the scenario wrote to S3", "prefix", bucket.cfg.Prefix)
+		if err := bucket.clear(context.WithoutCancel(ctx)); err != nil {
+			b.log.Warn("cleanup", "err", err)
+		}
 	}, nil
 }
 
