@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/pachapi"
 	"github.com/tuskdata/tusk/internal/testenv"
 	"github.com/tuskdata/tusk/internal/tusktest"
 )
@@ -174,4 +175,81 @@ func TestMountErrors(t *testing.T) {
 	wantContains(t, "bad --repos", e.fail(2, "mount", filepath.Join(e.dir, "m"), "--repos", "data@master:/x"), "want repo@branch")
 	wantContains(t, "unmount of a plain dir", e.fail(1, "unmount", e.dir), "no Tusk mount is there")
 	wantContains(t, "unmount without a dir", e.fail(2, "unmount"), "--all")
+}
+
+// TestMountWrites changes a writable mount with everyday tools and
+// checks that tusk unmount leaves one commit on the branch with exactly
+// the files the mount showed, and none on a repo that did not change.
+func TestMountWrites(t *testing.T) {
+	e := startServer(t)
+	e.run("create", "repo", "data")
+	e.run("create", "repo", "other")
+	for name, data := range map[string]string{
+		"keep.txt": "keep\n", "edit.txt": "edit\n", "gone.txt": "gone\n", "rn.txt": "rn\n",
+		"dir/a.txt": "a\n", "dir/sub/b.txt": "b\n", "moved/x.txt": "x\n", "moved/y/z.txt": "z\n",
+	} {
+		e.writeFile("src/"+name, []byte(data))
+	}
+	e.run("put", "file", "-r", "data@master:/", "-f", "src")
+	e.runIn(strings.NewReader("o\n"), "put", "file", "other@master:/o.txt")
+	e.writeFile("in/one.txt", []byte("one\n"))
+	e.writeFile("in/deep/two.txt", []byte("two\n"))
+	before := len(lines[map[string]any](e, "list", "commit", "data@master"))
+
+	m := e.startMount("--write", "--repos", "data@master,other")
+	d := filepath.Join(m.dir, "data")
+	sh(t, d, "sh", "-c", `set -e
+echo new > new.txt
+echo more >> edit.txt
+rm gone.txt
+mv moved renamed
+mv rn.txt dir/rn2.txt
+rm -r dir/sub
+mkdir -p fresh/deep
+echo n > fresh/deep/n.txt
+echo s > staged.txt
+mv staged.txt fresh/staged2.txt
+mkdir empty
+cp -r "$1" copied`, "sh", filepath.Join(e.dir, "in"))
+	if got := sh(t, d, "cat", "edit.txt", "renamed/y/z.txt"); got != "edit\nmore\nz\n" {
+		t.Errorf("cat in the mount before unmount: %q", got)
+	}
+	m.unmount(e)
+	wantContains(t, "tusk mount's output", m.logs.String(), "committed data@master: ")
+	if strings.Contains(m.logs.String(), "committed other@") {
+		t.Errorf("a repo with no writes got a commit:\n%s", m.logs)
+	}
+
+	if got := len(lines[map[string]any](e, "list", "commit", "data@master")); got != before+1 {
+		t.Errorf("data@master has %d commits after unmount, want %d (one more)", got, before+1)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	e.run("get", "file", "-r", "data@master:/", "-o", out)
+	got := map[string]string{}
+	filepath.WalkDir(out, func(p string, de os.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			b, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(out, p)
+			got[filepath.ToSlash(rel)] = string(b)
+		}
+		return err
+	})
+	want := map[string]string{
+		"keep.txt": "keep\n", "edit.txt": "edit\nmore\n", "new.txt": "new\n",
+		"renamed/x.txt": "x\n", "renamed/y/z.txt": "z\n", "dir/a.txt": "a\n", "dir/rn2.txt": "rn\n",
+		"fresh/deep/n.txt": "n\n", "fresh/staged2.txt": "s\n",
+		"copied/one.txt": "one\n", "copied/deep/two.txt": "two\n",
+	}
+	for name, data := range want {
+		if got[name] != data {
+			t.Errorf("after unmount %s holds %q, want %q", name, got[name], data)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("after unmount the commit has %s, which the mount had removed or moved", name)
+		}
+	}
+	id := object[pachapi.CommitInfo](e, "inspect", "commit", "other@master").Commit.ID
+	wantContains(t, "a writable mount of a commit", e.fail(1, "mount", "--write", filepath.Join(e.dir, "m"), "--repos", "other@"+id), "commits to a branch")
 }

@@ -15,6 +15,7 @@ import (
 // mountOptions are the flags of `mount`.
 type mountOptions struct {
 	repos   []string
+	write   bool
 	cacheMB int
 }
 
@@ -29,16 +30,22 @@ per repo, and serve them until interrupted or until tusk unmount DIR.
 Each repo shows one commit: --repos repo@branch (or repo@commit, or repo for
 its master branch), or without --repos every repo at its master branch. A
 branch is resolved to its head when the mount starts: commits made later do
-not show until the next mount. The mount is read-only. File content is read
-from the server when it is first read, and kept in a cache of --cache-mb
-MiB.
+not show until the next mount. File content is read from the server when it
+is first read, and kept in a cache of --cache-mb MiB.
+
+The mount is read-only unless --write: then what is written (files made,
+changed, removed, renamed) is kept in a local staging directory and
+committed when the mount ends (tusk unmount, or an interrupt), one commit per
+repo that changed, on the branch it mounted. tusk unmount returns once the
+commits are made. Empty directories are not kept: a repo holds files.
 
 Needs FUSE: the kernel's /dev/fuse and the fusermount3 helper (Debian and
 Ubuntu: apt-get install fuse3).`,
 		Example: `  tusk mount ~/tusk &
   ls -R ~/tusk/images
   tusk unmount ~/tusk
-  tusk mount /mnt/data --repos images@master,labels@4a3c5e6f7a8b4c9d8e7f6a5b4c3d2e1f`,
+  tusk mount /mnt/data --repos images@master,labels@4a3c5e6f7a8b4c9d8e7f6a5b4c3d2e1f
+  tusk mount --write /mnt/data --repos images@master`,
 		Args: exactArgs(1, "a local directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			specs, err := mountSpecs(opts.repos)
@@ -52,11 +59,12 @@ Ubuntu: apt-get install fuse3).`,
 			if err != nil {
 				return err
 			}
-			return runMount(cmd.Context(), g, c, args[0], mount.Options{Repos: specs, CacheBytes: opts.cacheMB << 20})
+			return runMount(cmd.Context(), g, c, args[0], mount.Options{Repos: specs, Write: opts.write, CacheBytes: opts.cacheMB << 20})
 		},
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.repos, "repos", nil, "repos to mount, each repo@branch, repo@commit or repo (its master), comma-separated; default every repo")
+	f.BoolVarP(&opts.write, "write", "w", false, "commit what is written into the mount when it ends")
 	f.IntVar(&opts.cacheMB, "cache-mb", mount.DefaultCacheBytes>>20, "MiB of memory for cached file content")
 	return cmd
 }
@@ -103,7 +111,14 @@ func runMount(ctx context.Context, g *globals, c mount.Client, dir string, opts 
 	}()
 	m.Wait()
 	close(done)
-	return nil
+	saved, err := m.Save(context.WithoutCancel(ctx))
+	for _, c := range saved {
+		fmt.Fprintf(g.stderr, "committed %s@%s: %s\n", c.Repo, c.Branch, c.ID)
+	}
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func newUnmountCommand() *cobra.Command {

@@ -24,6 +24,10 @@ type repo struct {
 	ref    string    // the branch or commit asked for
 	commit string    // the pinned commit, or "" when the branch had none
 	time   time.Time // the commit's, for files' times
+	top    *fs.Inode // the repo's directory
+
+	mu      sync.Mutex
+	deletes []string // paths of the commit that a writable mount removed, in order
 }
 
 // pin resolves a spec's branch to a commit. A spec without a ref means
@@ -36,6 +40,8 @@ func pin(ctx context.Context, data *source, s Spec) (*repo, error) {
 	}
 	c, err := data.c.InspectCommit(ctx, r.name+"@"+r.ref)
 	switch {
+	case err == nil && data.write && c.Branch != r.ref:
+		return nil, tusk.Errorf(tusk.KindInvalid, "mount %s@%s: a writable mount commits to a branch, and %s is not one of %s", r.name, r.ref, r.ref, r.name)
 	case err == nil:
 		r.commit, r.time = c.ID, c.Started
 		if c.Finished != nil {
@@ -67,8 +73,8 @@ var _ fs.NodeOnAdder = (*root)(nil)
 // OnAdd makes the repos' directories.
 func (n *root) OnAdd(ctx context.Context) {
 	for _, r := range n.repos {
-		ch := n.NewPersistentInode(ctx, &dir{repo: r, path: "/"}, fs.StableAttr{Mode: fuse.S_IFDIR})
-		n.AddChild(r.name, ch, false)
+		r.top = n.NewPersistentInode(ctx, &dir{repo: r, path: "/"}, fs.StableAttr{Mode: fuse.S_IFDIR})
+		n.AddChild(r.name, r.top, false)
 	}
 }
 
@@ -84,10 +90,10 @@ func (n *root) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut)
 type dir struct {
 	fs.Inode
 	repo *repo
-	path string // in the commit; "/" for the repo's top
+	path string // in the pinned commit, "/" for the repo's top; "" for a directory made here
 
 	mu     sync.Mutex
-	loaded bool
+	loaded bool // its entries are in the inode tree
 }
 
 var (
@@ -100,7 +106,7 @@ var (
 func (d *dir) load(ctx context.Context) syscall.Errno {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.loaded || d.repo.commit == "" {
+	if d.loaded || d.repo.commit == "" || d.path == "" {
 		return 0
 	}
 	err := d.repo.data.c.ListFiles(ctx, d.repo.fileRef(d.path), "", 0, func(fi tusk.FileInfo) error {
@@ -110,7 +116,7 @@ func (d *dir) load(ctx context.Context) syscall.Errno {
 		if fi.Type == "dir" {
 			node, mode = &dir{repo: d.repo, path: path.Join(d.path, name)}, fuse.S_IFDIR
 		} else {
-			node = &file{repo: d.repo, info: fi}
+			node = &file{repo: d.repo, origin: fi.Path, size: fi.SizeBytes, hash: fi.Hash}
 		}
 		d.AddChild(name, d.NewPersistentInode(ctx, node, fs.StableAttr{Mode: mode}), false)
 		return nil
@@ -156,6 +162,9 @@ func (d *dir) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 // Getattr describes the directory.
 func (d *dir) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	out.Mode = fuse.S_IFDIR | 0o555
+	if d.repo.data.write {
+		out.Mode = fuse.S_IFDIR | 0o755
+	}
 	out.Nlink = 2
 	out.SetTimes(nil, &d.repo.time, &d.repo.time)
 	return 0

@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
 	"github.com/tuskdata/tusk/internal/lru"
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // Files are read in blocks of blockSize bytes, which the source caches.
@@ -29,6 +33,20 @@ type source struct {
 	ctx    context.Context // for streams that outlive one request
 	c      Client
 	blocks *lru.Cache[blockKey, []byte]
+
+	write   bool   // a writable mount
+	staging string // where a writable mount keeps what is written
+	files   atomic.Int64
+}
+
+// stageFile makes a new, empty file in the staging directory.
+func (s *source) stageFile() (string, error) {
+	name := filepath.Join(s.staging, strconv.FormatInt(s.files.Add(1), 10))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	return name, f.Close()
 }
 
 // blockKey names a block of a file's content: by the content's hash, so
@@ -39,39 +57,153 @@ type blockKey struct {
 	index   int64
 }
 
-// file is a file of a repo's commit.
+// file is a file of a repo's commit, or one made in a writable mount.
 type file struct {
 	fs.Inode
-	repo *repo
-	info tusk.FileInfo
+	repo   *repo
+	origin string // its path in the pinned commit; "" for a file made here
+	size   int64  // of the origin's content
+	hash   string // of the origin's content
+
+	mu     sync.Mutex
+	staged string // the local file that holds its content once written, or ""
 }
 
 var (
 	_ fs.NodeOpener    = (*file)(nil)
 	_ fs.NodeGetattrer = (*file)(nil)
+	_ fs.NodeSetattrer = (*file)(nil)
 )
 
 // Getattr describes the file.
 func (f *file) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
 	out.Mode = fuse.S_IFREG | 0o444
 	out.Nlink = 1
-	out.Size = uint64(f.info.SizeBytes)
-	out.Blocks = (out.Size + 511) / 512
+	out.Size = uint64(f.size)
 	out.SetTimes(nil, &f.repo.time, &f.repo.time)
+	if f.repo.data.write {
+		out.Mode = fuse.S_IFREG | 0o644
+		if local := f.stagedPath(); local != "" {
+			var st syscall.Stat_t
+			if err := syscall.Stat(local, &st); err != nil {
+				return fs.ToErrno(err)
+			}
+			out.Size = uint64(st.Size)
+			mtime := time.Unix(st.Mtim.Unix())
+			out.SetTimes(nil, &mtime, &mtime)
+		}
+	}
+	out.Blocks = (out.Size + 511) / 512
 	return 0
 }
 
-// Open opens the file for reading. The kernel may keep its pages: the
-// content of a pinned commit does not change.
+// Open opens the file. The kernel may keep its pages in a read-only
+// mount: the content of a pinned commit does not change. In a writable
+// mount, opening for writing first copies the file into the staging
+// directory, and every later open is of that copy.
 func (f *file) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
-	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC) != 0 {
-		return nil, 0, syscall.EROFS
+	writes := flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC) != 0
+	if !f.repo.data.write {
+		if writes {
+			return nil, 0, syscall.EROFS
+		}
+		return f.reader(), fuse.FOPEN_KEEP_CACHE, 0
 	}
-	content := f.info.Hash
+	local := f.stagedPath()
+	if writes && local == "" {
+		var errno syscall.Errno
+		if local, errno = f.stage(ctx, flags&syscall.O_TRUNC != 0); errno != 0 {
+			return nil, 0, errno
+		}
+	}
+	if local == "" {
+		return f.reader(), 0, 0
+	}
+	fd, err := syscall.Open(local, int(flags)&^(syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOCTTY), 0)
+	if err != nil {
+		return nil, 0, fs.ToErrno(err)
+	}
+	return fs.NewLoopbackFile(fd), 0, 0
+}
+
+// Setattr changes the file's size (truncate); other attributes are not
+// kept in a repo, and stay as they are.
+func (f *file) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if !f.repo.data.write {
+		return syscall.EROFS
+	}
+	if size, ok := in.GetSize(); ok {
+		local := f.stagedPath()
+		if local == "" {
+			var errno syscall.Errno
+			if local, errno = f.stage(ctx, size == 0); errno != 0 {
+				return errno
+			}
+		}
+		if err := os.Truncate(local, int64(size)); err != nil {
+			return fs.ToErrno(err)
+		}
+	}
+	return f.Getattr(ctx, fh, out)
+}
+
+// stagedPath returns the file's local copy, or "" if it has none.
+func (f *file) stagedPath() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.staged
+}
+
+// stage makes the file's local copy in the staging directory: empty
+// when it is to be truncated anyway, else with the origin's content.
+func (f *file) stage(ctx context.Context, empty bool) (string, syscall.Errno) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.staged != "" {
+		return f.staged, 0
+	}
+	local, err := f.repo.data.stageFile()
+	if err != nil {
+		return "", errnoOf(ctx, "stage "+f.origin, err)
+	}
+	if !empty && f.origin != "" && f.size > 0 {
+		if err := f.download(ctx, local); err != nil {
+			os.Remove(local)
+			return "", errnoOf(ctx, "copy "+f.repo.fileRef(f.origin)+" to write it", err)
+		}
+	}
+	f.staged = local
+	return local, 0
+}
+
+// download writes the origin's content into local.
+func (f *file) download(ctx context.Context, local string) error {
+	rc, _, err := f.repo.data.c.GetFile(ctx, f.repo.fileRef(f.origin), 0)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	w, err := os.OpenFile(local, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(w, rc)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n != f.size {
+		err = fmt.Errorf("got %d of %d bytes", n, f.size)
+	}
+	return err
+}
+
+// reader opens the origin's content for reading.
+func (f *file) reader() *reader {
+	content := f.hash
 	if content == "" {
-		content = f.repo.fileRef(f.info.Path)
+		content = f.repo.fileRef(f.origin)
 	}
-	return &reader{f: f, content: content}, fuse.FOPEN_KEEP_CACHE, 0
+	return &reader{f: f, content: content}
 }
 
 // reader is an open file: it keeps a stream of the file's content open
@@ -93,13 +225,13 @@ var (
 
 // Read fills dest with the file's bytes from off.
 func (r *reader) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	size := r.f.info.SizeBytes
+	size := r.f.size
 	end := min(off+int64(len(dest)), size)
 	n := 0
 	for o := off; o < end; {
 		data, err := r.block(o / blockSize)
 		if err != nil {
-			return nil, errnoOf(ctx, "read "+r.f.repo.fileRef(r.f.info.Path), err)
+			return nil, errnoOf(ctx, "read "+r.f.repo.fileRef(r.f.origin), err)
 		}
 		c := copy(dest[n:end-off], data[o%blockSize:])
 		n += c
@@ -123,14 +255,14 @@ func (r *reader) block(i int64) ([]byte, error) {
 	start := i * blockSize
 	if r.stream == nil || r.pos > start || start-r.pos > readBehind {
 		r.closeStream()
-		rc, _, err := data.c.GetFile(data.ctx, r.f.repo.fileRef(r.f.info.Path), start)
+		rc, _, err := data.c.GetFile(data.ctx, r.f.repo.fileRef(r.f.origin), start)
 		if err != nil {
 			return nil, err
 		}
 		r.stream, r.pos = rc, start
 	}
 	for {
-		b := make([]byte, min(blockSize, r.f.info.SizeBytes-r.pos))
+		b := make([]byte, min(blockSize, r.f.size-r.pos))
 		if _, err := io.ReadFull(r.stream, b); err != nil {
 			r.closeStream()
 			return nil, fmt.Errorf("bytes %d to %d: %w", start, start+int64(len(b)), err)

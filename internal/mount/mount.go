@@ -13,6 +13,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 
+	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/lru"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -24,6 +25,7 @@ type Client interface {
 	InspectCommit(ctx context.Context, ref string) (tusk.Commit, error)
 	ListFiles(ctx context.Context, ref, after string, limit int, fn func(tusk.FileInfo) error) error
 	GetFile(ctx context.Context, ref string, offset int64) (io.ReadCloser, int64, error)
+	NewUpload(ctx context.Context, opts ...client.UploadOption) (*client.Upload, error)
 }
 
 // Spec names a repo to mount and the branch or commit ID to show of it.
@@ -36,6 +38,9 @@ type Spec struct {
 type Options struct {
 	// Repos to mount; none means every repo, each at its master branch.
 	Repos []Spec
+	// Write makes the mount writable: what is written is kept in a
+	// local staging directory until Save commits it.
+	Write bool
 	// CacheBytes bounds the memory that cached file blocks take
 	// (DefaultCacheBytes when zero).
 	CacheBytes int
@@ -63,12 +68,16 @@ type Mount struct {
 	dir    string
 	server *fuse.Server
 	repos  []*repo
+	data   *source
+	lock   *mountLock
+	keep   bool // Save failed: the staging directory holds what it could not commit
 }
 
 // Start resolves each repo's branch to a commit and mounts the repos on
 // dir, which must be an empty directory (it is made when missing). The
-// mount serves until Unmount, or until someone unmounts dir.
-func Start(ctx context.Context, c Client, dir string, opts Options) (*Mount, error) {
+// mount serves until Unmount, or until someone unmounts dir; then Save
+// commits what was written, and Close ends the mount.
+func Start(ctx context.Context, c Client, dir string, opts Options) (_ *Mount, err error) {
 	if err := checkFUSE(); err != nil {
 		return nil, err
 	}
@@ -83,8 +92,8 @@ func Start(ctx context.Context, c Client, dir string, opts Options) (*Mount, err
 	if budget <= 0 {
 		budget = DefaultCacheBytes
 	}
-	data := &source{ctx: context.WithoutCancel(ctx), c: c, blocks: lru.New[blockKey, []byte](budget)}
-	m := &Mount{dir: dir}
+	data := &source{ctx: context.WithoutCancel(ctx), c: c, blocks: lru.New[blockKey, []byte](budget), write: opts.Write}
+	m := &Mount{dir: dir, data: data}
 	for _, s := range specs {
 		r, err := pin(ctx, data, s)
 		if err != nil {
@@ -92,28 +101,80 @@ func Start(ctx context.Context, c Client, dir string, opts Options) (*Mount, err
 		}
 		m.repos = append(m.repos, r)
 	}
-	// What a mount shows never changes while it is mounted (the commits
-	// are pinned), so the kernel may keep names and attributes as long
-	// as it likes.
-	forever := 24 * time.Hour
-	server, err := fs.Mount(dir, &root{repos: m.repos}, &fs.Options{
-		MountOptions: fuse.MountOptions{
-			FsName:  FSName,
-			Name:    FSName,
-			Options: []string{"ro"},
-			// Requests of up to a block of the cache, not 128 KiB.
-			MaxWrite:     blockSize,
-			MaxReadAhead: blockSize,
-		},
+	if m.lock, err = lock(dir); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	// What a read-only mount shows never changes (the commits are
+	// pinned), so the kernel may keep names and attributes as long as it
+	// likes; a writable one changes only through the mount, which tells
+	// the kernel, but sizes and times of files being written are asked
+	// for again.
+	forever, attrs := 24*time.Hour, 24*time.Hour
+	mopts := fuse.MountOptions{
+		FsName:  FSName,
+		Name:    FSName,
+		Options: []string{"ro"},
+		// Requests of up to a block of the cache, not 128 KiB.
+		MaxWrite:     blockSize,
+		MaxReadAhead: blockSize,
+	}
+	if opts.Write {
+		if data.staging, err = os.MkdirTemp("", "tusk-mount-staging-"); err != nil {
+			return nil, fmt.Errorf("mount %s: %w", dir, err)
+		}
+		mopts.Options, attrs = nil, time.Second
+	}
+	m.server, err = fs.Mount(dir, &root{repos: m.repos}, &fs.Options{
+		MountOptions:    mopts,
 		EntryTimeout:    &forever,
-		AttrTimeout:     &forever,
+		AttrTimeout:     &attrs,
 		NegativeTimeout: &forever,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mount %s: %w", dir, err)
 	}
-	m.server = server
 	return m, nil
+}
+
+// Save commits what was written into a writable mount after it is
+// unmounted: one commit per repo that changed, on the branch it
+// mounted. If a commit fails, what was written stays in the staging
+// directory, which the error names.
+func (m *Mount) Save(ctx context.Context) ([]tusk.Commit, error) {
+	if !m.data.write {
+		return nil, nil
+	}
+	var saved []tusk.Commit
+	for _, r := range m.repos {
+		c, ok, err := r.save(ctx, m.data.c)
+		if err != nil {
+			m.keep = true
+			return saved, fmt.Errorf("%w; what was written is kept in %s", err, m.data.staging)
+		}
+		if ok {
+			saved = append(saved, c)
+		}
+	}
+	return saved, nil
+}
+
+// Close ends the mount after it is unmounted: it removes the staging
+// directory (unless Save failed) and lets tusk unmount, which waits for
+// it, return.
+func (m *Mount) Close() error {
+	var err error
+	if m.data.staging != "" && !m.keep {
+		err = os.RemoveAll(m.data.staging)
+	}
+	if m.lock != nil {
+		m.lock.release()
+	}
+	return err
 }
 
 // Repos returns what the mount shows of each repo.
