@@ -37,6 +37,9 @@ type contextConfig struct {
 	// finish commit, and create and delete branch are recorded in
 	// (transaction.go).
 	ActiveTransaction string `json:"active_transaction,omitempty"`
+	// Project is the project of the repos, pipelines and jobs that
+	// commands name when not given --project (project.go).
+	Project string `json:"project,omitempty"`
 }
 
 // configPath returns $TUSK_CONFIG, else ~/.config/tusk/config.json.
@@ -145,6 +148,7 @@ func resolveContext(getenv func(string) string) (contextConfig, error) {
 			if cfg, err := loadConfig(path); err == nil {
 				if name, ok := cfg.contextOf(a); ok {
 					c.Token = cfg.Contexts[name].Token
+					c.Project = cfg.Contexts[name].Project
 				}
 			}
 		}

@@ -72,7 +72,9 @@ this machine, https://host:port for one that serves TLS. A server whose
 certificate no system CA signed (tusk up's self-signed one) is trusted with
 --server-ca FILE (its certificate, DATA_DIR/tls/cert.pem, or its CA's, in
 PEM) or --server-fingerprint (the SHA256:… tusk up prints); with both, the
-certificate must pass both. An empty value removes a setting.
+certificate must pass both. --project is the project of the repos,
+pipelines and jobs commands name when not given --project. An empty value
+removes a setting.
 
 Without any of these flags, the context is read as JSON from standard input
 (what config get context prints; pachctl's pachd_address is taken too), and
@@ -82,17 +84,18 @@ func newConfigSetContextCommand(g *globals) *cobra.Command {
 	var address, caFile, fingerprint string
 	var overwrite bool
 	cmd := &cobra.Command{
-		Use:   "context <name> [--address <host:port|URL>] [--server-ca FILE] [--server-fingerprint SHA256:…]",
+		Use:   "context <name> [--address <host:port|URL>] [--server-ca FILE] [--server-fingerprint SHA256:…] [--project P]",
 		Short: "Create or change a context",
 		Long:  setContextLong,
 		Example: `  tusk config set context lab --address 10.0.0.5:1650
   tusk config set context lab --address https://10.0.0.5:1650 --server-fingerprint SHA256:9Gg…
   tusk config set context lab --address https://tusk.example:1650 --server-ca tusk-ca.pem
+  tusk config set context lab --project staging
   tusk config set active-context lab`,
 		Args: exactArgs(1, "a context name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f := cmd.Flags()
-			if !f.Changed("address") && !f.Changed("server-ca") && !f.Changed("server-fingerprint") {
+			if !f.Changed("address") && !f.Changed("server-ca") && !f.Changed("server-fingerprint") && !f.Changed("project") {
 				return g.setContextFromJSON(args[0], overwrite)
 			}
 			return editConfig(g, func(c *config) error {
@@ -105,6 +108,15 @@ func newConfigSetContextCommand(g *globals) *cobra.Command {
 						ctx.Token = "" // a token goes with the server it was for
 					}
 					ctx.Address = address
+				}
+				if f.Changed("project") {
+					p := f.Lookup("project").Value.String()
+					if p != "" {
+						if err := tusk.ValidateProjectName(p); err != nil {
+							return err
+						}
+					}
+					ctx.Project = p
 				}
 				if f.Changed("server-ca") {
 					ca, err := readServerCA(caFile)

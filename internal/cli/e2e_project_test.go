@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/pachapi"
@@ -31,7 +32,23 @@ func TestE2EProjects(t *testing.T) {
 	e.run("delete", "project", "audit", "--force")
 	wantContains(t, "inspect a deleted project", e.fail(1, "inspect", "project", "audit"), `project "audit" not found`)
 
+	// The context's project: list project marks it, config get context
+	// shows it, and commands naming repos use it (refused while repos are
+	// all in the default project); --project overrides it.
+	e.run("config", "set", "context", "lab", "--address", e.addr)
+	e.run("config", "set", "active-context", "lab")
+	e.run("config", "set", "context", "lab", "--project", "staging")
+	var ctx contextConfig
+	if err := json.Unmarshal([]byte(e.run("config", "get", "context")), &ctx); err != nil || ctx.Project != "staging" || ctx.Address != e.addr {
+		t.Errorf("config get context: %+v, %v; want project staging", ctx, err)
+	}
+	wantContains(t, "list project with the context's", e.run("list", "project"), "*        staging")
+	wantContains(t, "a repo of the context's project", e.fail(1, "list", "repo"), `the context's project is "staging"`, "--project default")
+	wantContains(t, "--project staging", e.fail(1, "list", "repo", "--project", "staging"), `--project is "staging"`)
+	wantContains(t, "a bad project in the context", e.fail(1, "config", "set", "context", "lab", "--project", "a/b"), `invalid project name "a/b"`)
 	e.run("create", "repo", "images", "--project", "default")
+	e.run("config", "set", "context", "lab", "--project", "")
+	wantContains(t, "list project after the context's is unset", e.run("list", "project"), "*        default")
 	wantContains(t, "list repo --project default", e.run("list", "repo", "--project", "default"), "images")
 	spec := e.writeFile("union.json", []byte(`{"pipeline": {"name": "both"}, "transform": {"cmd": ["true"]},
 	 "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`))

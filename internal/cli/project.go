@@ -14,15 +14,46 @@ import (
 // Projects are namespaces of repos and pipelines; the default project
 // always exists. pachctl's --project flag is taken on every command.
 
-// checkProjectFlag refuses --project naming another project than the
-// default one: repos and pipelines are all in the default project so far.
-func checkProjectFlag(cmd *cobra.Command) error {
-	f := cmd.Flags().Lookup("project")
-	if f == nil || !f.Changed || f.Value.String() == spec.DefaultProject {
-		return nil
+// noProject lists the commands that name no repo, pipeline or job, for
+// which the project does not apply: top-level commands and nouns.
+var noProject = map[string]bool{
+	"config": true, "up": true, "version": true, "auth": true, "worker": true, "install-binary": true,
+	"gc": true, "fsck": true, "audit": true, "next": true,
+	"project": true, "secret": true, "transaction": true, "cluster": true, "defaults": true,
+}
+
+// activeProject returns the project of the repos, pipelines and jobs
+// commands name: --project, else the context's, else the default one;
+// from says where it came from.
+func (g *globals) activeProject(cmd *cobra.Command) (project, from string, _ error) {
+	if f := cmd.Flags().Lookup("project"); f != nil && f.Changed {
+		return f.Value.String(), "--project", nil
 	}
-	return tusk.Errorf(tusk.KindInvalid, "repos and pipelines of project %q: Tusk keeps repos and pipelines in the %q project so far", f.Value.String(), spec.DefaultProject).
-		WithHint("leave out --project, or give --project %s", spec.DefaultProject)
+	server, err := resolveContext(g.getenv)
+	if err != nil {
+		return "", "", err
+	}
+	if server.Project != "" {
+		return server.Project, "the context's project", nil
+	}
+	return spec.DefaultProject, "", nil
+}
+
+// checkProject refuses a command that names repos, pipelines or jobs of
+// another project than the default one: they are all in the default
+// project so far.
+func (g *globals) checkProject(cmd *cobra.Command) error {
+	for c := cmd; c != nil && c.HasParent(); c = c.Parent() {
+		if noProject[c.Name()] {
+			return nil
+		}
+	}
+	p, from, err := g.activeProject(cmd)
+	if err != nil || p == spec.DefaultProject {
+		return err
+	}
+	return tusk.Errorf(tusk.KindInvalid, "%s is %q: Tusk keeps repos and pipelines in the %q project so far", from, p, spec.DefaultProject).
+		WithHint("leave out --project, or give --project %s, or set the context's: tusk config set context NAME --project %s", spec.DefaultProject, spec.DefaultProject)
 }
 
 func newCreateProjectCommand(g *globals) *cobra.Command {
@@ -59,20 +90,25 @@ func newListProjectCommand(g *globals) *cobra.Command {
 		Short: "List projects",
 		Long:  "List projects; ACTIVE marks the one commands use when not given --project.\n\n" + outputHelp + ".",
 		Args:  exactArgs(0, "no arguments"),
-		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
-			ps, err := c.ListProjects(ctx)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			active, _, err := g.activeProject(cmd)
 			if err != nil {
 				return err
 			}
-			active := spec.DefaultProject
-			return printAllAs(p, []string{"ACTIVE", "PROJECT", "CREATED", "DESCRIPTION"}, func(pr tusk.Project) []string {
-				mark := ""
-				if pr.Name == active {
-					mark = "*"
+			return g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
+				ps, err := c.ListProjects(ctx)
+				if err != nil {
+					return err
 				}
-				return []string{mark, pr.Name, p.ago(pr.Created), orDash(pr.Description)}
-			}, as(pachapi.ProjectInfoFrom), ps)
-		}),
+				return printAllAs(p, []string{"ACTIVE", "PROJECT", "CREATED", "DESCRIPTION"}, func(pr tusk.Project) []string {
+					mark := ""
+					if pr.Name == active {
+						mark = "*"
+					}
+					return []string{mark, pr.Name, p.ago(pr.Created), orDash(pr.Description)}
+				}, as(pachapi.ProjectInfoFrom), ps)
+			})(cmd, args)
+		},
 	}
 	addOutputFlag(cmd, &output)
 	return cmd

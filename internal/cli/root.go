@@ -51,7 +51,7 @@ func newRootCommand(g *globals) *cobra.Command {
 	// takes the flag so that scripts written for pachctl run unchanged.
 	root.PersistentFlags().Bool("no-pager", false, "accepted for pachctl's scripts: tusk never pages its output")
 	root.PersistentFlags().String("project", "", "the project of the repos and pipelines named (Tusk has one so far: default)")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return checkProjectFlag(cmd) }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.checkProject(cmd) }
 	root.AddCommand(
 		newUpCommand(g),
 		newVersionCommand(g),
