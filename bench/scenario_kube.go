@@ -28,13 +28,17 @@ var kubeScenario = scenario{
 		"internal/kubetest, built by `.ci/kube.sh`, $TUSK_TEST_KUBE) and the test node agent " +
 		"(internal/kubetest/node), which runs the pods bound to its Node as containers of the local Docker engine. " +
 		"An in-process server with `--runner kube` listens on the node network's gateway, where the pods reach it; " +
-		"Tusk's image is built FROM scratch from the bench's static tusk binary, and the pipeline's image is " +
+		"Tusk's image is built FROM scratch from the static tusk binary stripped as scripts/image.sh builds it " +
+		"(-ldflags \"-s -w\"), and the pipeline's image is " +
 		"`tusk-test/busybox:latest` (built by `.ci/docker.sh`), both present on the engine. Beside it, an in-process " +
 		"server with the docker runner (the same binary mounted into containers of the same image). Each round, for " +
 		"each runner in turn: a fresh repo with one file, then a pipeline over it (glob `/*`, parallelism 4, command " +
 		"`sh -c 'cat $in > /pfs/out/${in##*/}'`) is created; create→first datum is from the call to the first " +
 		"datum's start as its record says (claimed by a worker), also shown: until the 4 workers run (pods Running, " +
-		"or containers). Then one commit of 100 one-file datums; commit→SUCCESS is from the commit's return to " +
+		"or containers); the split of the kube runner's time is when the bench, looking at the pipeline's pods every " +
+		"100 ms (the API's timestamps are whole seconds), first saw a pod made by the ReplicaSet, bound by the " +
+		"scheduler, initialized (its init container copied Tusk's binary) and its worker container running, medians " +
+		"over the rounds. Then one commit of 100 one-file datums; commit→SUCCESS is from the commit's return to " +
 		"WaitCommit's (the job succeeded with 100 processed). The pipeline is then deleted and its pods or " +
 		"containers are gone before the next. CPU is read around each phase: this process (server, node agent), its " +
 		"children (the control plane's programs, the node agent's docker commands), the Docker engine (dockerd, " +
@@ -55,6 +59,7 @@ type kubeRound struct {
 	job       jobRun        // the job of kubeDatums
 	createCPU cpuSplit      // from create pipeline to the first job's end
 	jobCPU    cpuSplit      // from the commit to the job's end
+	pods      podSplit      // the steps of the first worker pod (kube)
 }
 
 // runnerUnderTest is a server of one runner and how to count its
@@ -65,7 +70,10 @@ type runnerUnderTest struct {
 	// workers counts the workers of pipeline: those running, or all
 	// that exist if !running.
 	workers func(ctx context.Context, pipeline string, running bool) (int, error)
-	rounds  []kubeRound
+	// steps, if not nil, watches the steps of pipeline's pods from start
+	// until the function it returns is called.
+	steps  func(ctx context.Context, pipeline string, start time.Time) func() podSplit
+	rounds []kubeRound
 }
 
 func runKube(ctx context.Context, b *bench) ([]row, error) {
@@ -88,9 +96,11 @@ func runKube(ctx context.Context, b *bench) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin, err := b.workerBinary(ctx)
-	if err != nil {
-		return nil, err
+	// Tusk's image holds the binary as scripts/image.sh builds it,
+	// stripped: the init container of every worker pod copies it.
+	bin := filepath.Join(dir, "tusk-image-bin")
+	if _, err := command(ctx, "", []string{"CGO_ENABLED=0"}, "go", "build", "-ldflags", "-s -w", "-o", bin, "./cmd/tusk"); err != nil {
+		return nil, fmt.Errorf("build the binary of Tusk's image: %w", err)
 	}
 	image, err := buildTuskImage(ctx, bin, filepath.Join(dir, "image"))
 	if err != nil {
@@ -146,6 +156,8 @@ func runKube(ctx context.Context, b *bench) ([]row, error) {
 			return up, err
 		}
 		return all, err
+	}, steps: func(ctx context.Context, pipeline string, start time.Time) func() podSplit {
+		return cluster.WatchSteps(ctx, "tusk.dev/pipeline="+pipeline, start, podSplitEvery)
 	}}
 	dock := &runnerUnderTest{name: "docker", server: dockSrv, workers: func(ctx context.Context, pipeline string, running bool) (int, error) {
 		return containers(ctx, running, "tusk.instance="+strings.TrimSpace(string(instance)), "tusk.pipeline="+pipeline)
@@ -184,6 +196,11 @@ func (r *runnerUnderTest) round(ctx context.Context, round int) (kubeRound, erro
 	}
 	cpu := sampleCPU()
 	start := time.Now()
+	stopSteps := func() podSplit { return podSplit{} }
+	if r.steps != nil {
+		stopSteps = r.steps(ctx, pipeline, start)
+	}
+	defer stopSteps()
 	if err := createPipeline(ctx, c, pipeline, repo, "/*", busybox, kubeWorkers, "sh", "-c", "cat $in > /pfs/out/${in##*/}"); err != nil {
 		return kr, err
 	}
@@ -200,6 +217,7 @@ func (r *runnerUnderTest) round(ctx context.Context, round int) (kubeRound, erro
 		return kr, err
 	}
 	kr.first = first.Sub(start)
+	kr.pods = stopSteps()
 	kr.createCPU = sampleCPU().sub(cpu)
 
 	cpu = sampleCPU()
@@ -285,7 +303,8 @@ func kubeRows(titles []string, kube, dock *runnerUnderTest) []row {
 	kj, dj := med(kube, job), med(dock, job)
 	return []row{{
 		scenario: titles[0],
-		tusk:     describe(kube, first, createCPU, createSplit, "workers running after "+secs(med(kube, up))),
+		tusk: describe(kube, first, createCPU, createSplit, "workers running after "+secs(med(kube, up))) + "; " +
+			describePodSplit(medianPodSplit(podSplits(kube.rounds)), kf),
 		baseline: describe(dock, first, createCPU, createSplit, "workers running after "+secs(med(dock, up))),
 		ratio:    fmt.Sprintf("%s of the docker runner; CPU %s", ratio(float64(kf), float64(df)), ratio(float64(med(kube, createCPU)), float64(med(dock, createCPU)))),
 		target:   "≤ 10 s on kube",
@@ -298,6 +317,15 @@ func kubeRows(titles []string, kube, dock *runnerUnderTest) []row {
 		target:   "≤ 1.5× the docker runner",
 		result:   verdict(float64(kj) <= 1.5*float64(dj)),
 	}}
+}
+
+// podSplits are the pod splits of rounds.
+func podSplits(rounds []kubeRound) []podSplit {
+	var out []podSplit
+	for _, kr := range rounds {
+		out = append(out, kr.pods)
+	}
+	return out
 }
 
 // medianSplit is the CPU split of the round whose total, by cpu, is the
