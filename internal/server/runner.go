@@ -146,7 +146,7 @@ func (s *Server) dockerRunner(ctx context.Context, exe, sock string, group int, 
 		return nil, fmt.Errorf("the cluster's ID, which labels worker containers: %w", err)
 	}
 	return docker.New(ctx, docker.Options{Binary: exe, Socket: sock, SocketGroup: group, Instance: id,
-		Cluster: cluster, Server: s.instance, NoNetwork: s.cfg.NoWorkerNetwork, Credentials: workerCredentials{s.auth}, Logger: s.log})
+		Cluster: cluster, Server: s.instance, NoNetwork: s.cfg.NoWorkerNetwork, Credentials: workerCredentials{s.auth}, Secrets: secretSource{s}, Logger: s.log})
 }
 
 // instanceID returns the ID of the server instance that owns dir, made up

@@ -313,9 +313,10 @@ func (s *Server) secretInUse(ctx context.Context, name string) error {
 	return nil
 }
 
-// secretSource opens the secrets Tusk keeps for the kube runner, which
-// puts those whose keys pipelines want as files (mount_path) in
-// Kubernetes Secrets of their workers.
+// secretSource opens the secrets Tusk keeps for the runners: the kube
+// runner puts those whose keys pipelines want as files (mount_path) in
+// Kubernetes Secrets of their workers; the docker runner pulls images
+// with those that image_pull_secrets name.
 type secretSource struct{ s *Server }
 
 func (src secretSource) Secret(ctx context.Context, name string) (map[string][]byte, error) {

@@ -88,13 +88,7 @@ func (s *Scheduler) checkFeatures(p *spec.Pipeline, w runner.WorkerSpec) error {
 		}
 		err := tusk.Errorf(tusk.KindInvalid, "pipeline %q: field %q needs the kube runner (tusk up --runner kube); this server runs the %s runner",
 			p.Name(), featureField(f, p), name)
-		if f == runner.FeaturePullSecrets && name == "docker" {
-			err = err.WithHint("on the docker runner, log in to the registry as the server's user (docker login) and remove the field: " +
-				"pulls use the server's docker config ($DOCKER_CONFIG/config.json, else ~/.docker/config.json)")
-		} else {
-			err = err.WithHint("remove the field, or run the pipeline on a server started with --runner kube")
-		}
-		return err
+		return err.WithHint("remove the field, or run the pipeline on a server started with --runner kube")
 	}
 	return nil
 }

@@ -12,7 +12,9 @@
 // limits and a pids limit (resource_limits.pids, else DefaultPidsLimit),
 // never privileged and never given the engine's socket. An image the
 // engine lacks is pulled from its registry, with the credentials of the
-// server's docker config, as the pull policy says (pull.go); workers run
+// first of the pipeline's image_pull_secrets (Tusk secrets holding a
+// docker config) that has some for it, else of the server's docker
+// config, as the pull policy says (pull.go); workers run
 // the image by ID, and the ID is recorded with every datum.
 //
 // Containers are labelled with the server instance that owns them

@@ -47,7 +47,7 @@ type localImage struct {
 
 // image returns the local image the pipeline's workers run in, pulling it
 // as the pull policy says; r.mu is held.
-func (r *Runner) image(ctx context.Context, pipeline, name string) (localImage, error) {
+func (r *Runner) image(ctx context.Context, pipeline, name string, pullSecrets []string) (localImage, error) {
 	if name == "" {
 		return localImage{}, fmt.Errorf("pipeline %s names no transform.image", pipeline)
 	}
@@ -82,14 +82,14 @@ func (r *Runner) image(ctx context.Context, pipeline, name string) (localImage, 
 			return img, nil
 		}
 	}
-	r.startPull(ref, name)
+	r.startPull(ref, name, pullSecrets)
 	return localImage{}, &runner.Preparing{Reason: "pulling image " + name}
 }
 
 // startPull pulls ref in the background, with the registry's credentials
-// from the docker config, until it ends or the runner closes; r.mu is
-// held.
-func (r *Runner) startPull(ref reference.Named, name string) {
+// from the pipeline's pull secrets or the docker config, until it ends or
+// the runner closes; r.mu is held.
+func (r *Runner) startPull(ref reference.Named, name string, pullSecrets []string) {
 	p := &pullState{done: make(chan struct{})}
 	r.pulls[name] = p
 	r.log.Info("pulling image", "image", name)
@@ -97,7 +97,7 @@ func (r *Runner) startPull(ref reference.Named, name string) {
 		defer close(p.done)
 		ctx, cancel := context.WithTimeout(r.pulling, pullTimeout)
 		defer cancel()
-		p.err = r.pull(ctx, ref, name)
+		p.err = r.pull(ctx, ref, name, pullSecrets)
 		p.ended = time.Now()
 		switch {
 		case p.err == nil:
@@ -108,13 +108,18 @@ func (r *Runner) startPull(ref reference.Named, name string) {
 	})
 }
 
-// pull pulls ref, with the registry's credentials if the docker config has
-// any.
-func (r *Runner) pull(ctx context.Context, ref reference.Named, name string) error {
+// pull pulls ref, with the registry's credentials from the first of
+// pullSecrets that has them, else from the docker config if it has any.
+func (r *Runner) pull(ctx context.Context, ref reference.Named, name string, pullSecrets []string) error {
 	domain := reference.Domain(ref)
-	auth, err := pullAuth(r.opts.DockerConfig, domain)
+	auth, err := r.secretAuth(ctx, pullSecrets, domain)
 	if err != nil {
-		return fmt.Errorf("pull image %s: credentials of %s: %w", name, domain, err)
+		return fmt.Errorf("pull image %s: %w", name, err)
+	}
+	if auth == "" {
+		if auth, err = pullAuth(r.opts.DockerConfig, domain); err != nil {
+			return fmt.Errorf("pull image %s: credentials of %s: %w", name, domain, err)
+		}
 	}
 	tag := "latest"
 	switch ref := ref.(type) {

@@ -2,9 +2,13 @@ package docker_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,17 +126,25 @@ func TestPullPolicy(t *testing.T) {
 	}
 }
 
+// privateImage pushes an image to ref, the repository private of a
+// registry that only user may use, logged in with the docker config in
+// config, and returns them with the registry's host and the image's ID.
+func privateImage(t *testing.T, user, password string) (host, config, ref, id string) {
+	t.Helper()
+	host = testenv.StartRegistry(t, user, password)
+	config = t.TempDir()
+	dockerLogin(t, config, host, user, password)
+	ref = host + "/private:1"
+	return host, config, ref, pushImage(t, config, ref)
+}
+
 // TestPullWithCredentials: a protected repository is pulled with the
 // credentials docker login stored in the docker config, and fails without
 // them with the registry's reason.
 func TestPullWithCredentials(t *testing.T) {
 	e := needDocker(t)
 	fake := newFakeServer(t)
-	host := testenv.StartRegistry(t, "alice", "s3cret")
-	config := t.TempDir()
-	dockerLogin(t, config, host, "alice", "s3cret")
-	ref := host + "/private:1"
-	id := pushImage(t, config, ref)
+	host, config, ref, id := privateImage(t, "alice", "s3cret")
 
 	anonymous := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance(), DockerConfig: t.TempDir()})
 	err := ensurePulled(t, anonymous, workers("private", ref))
@@ -144,6 +156,63 @@ func TestPullWithCredentials(t *testing.T) {
 	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, DockerConfig: config})
 	if err := ensurePulled(t, r, workers("private", ref)); err != nil {
 		t.Fatalf("Ensure with credentials = %v", err)
+	}
+	if got := runningImage(t, e, instance, "private"); got != id {
+		t.Errorf("the worker runs image %s, want the pushed %s", got, id)
+	}
+}
+
+// secrets are Tusk's secrets by name, as the server opens them.
+type secrets map[string]map[string][]byte
+
+func (s secrets) Secret(_ context.Context, name string) (map[string][]byte, error) {
+	if v, ok := s[name]; ok {
+		return v, nil
+	}
+	return nil, fmt.Errorf("secret %q not found", name)
+}
+
+// TestPullWithSecret: a protected repository is pulled with the
+// credentials of the first of the pipeline's image_pull_secrets (Tusk
+// secrets holding a docker config, as kubectl create secret
+// docker-registry makes them) that has some for its registry, not with
+// the server's docker config; a secret that holds no docker config is
+// refused saying how to make one.
+func TestPullWithSecret(t *testing.T) {
+	e := needDocker(t)
+	fake := newFakeServer(t)
+	_, config, ref, id := privateImage(t, "bob", "pa55")
+	dockerConfig, err := os.ReadFile(filepath.Join(config, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := secrets{
+		"regcred": {".dockerconfigjson": dockerConfig},
+		"elsewhere": {".dockerconfigjson": []byte(`{"auths": {"registry.example:5000": {"auth": "` +
+			base64.StdEncoding.EncodeToString([]byte("eve:nope")) + `"}}}`)},
+		"plain": {"token": []byte("abc")},
+	}
+	if r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance()}); r.Supports(runner.FeaturePullSecrets) {
+		t.Error("a runner without secrets supports image pull secrets")
+	}
+
+	w := workers("private", ref)
+	plain := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: newInstance(), DockerConfig: t.TempDir(), Secrets: store})
+	w.PullSecrets = []string{"plain"}
+	err = ensurePulled(t, plain, w)
+	if err == nil || !strings.Contains(err.Error(), "image_pull_secrets plain: the secret has no key .dockerconfigjson") ||
+		!strings.Contains(err.Error(), "kubectl create secret docker-registry plain") {
+		t.Errorf("Ensure with a secret that holds no docker config = %v, want a refusal saying how to make one", err)
+	}
+
+	instance := newInstance()
+	r := newRunner(t, e, docker.Options{Binary: tuskBinary(t), Socket: fake.sock, Instance: instance, DockerConfig: t.TempDir(), Secrets: store})
+	if !r.Supports(runner.FeaturePullSecrets) {
+		t.Fatal("a runner with secrets does not support image pull secrets")
+	}
+	w.PullSecrets = []string{"elsewhere", "regcred"}
+	if err := ensurePulled(t, r, w); err != nil {
+		t.Fatalf("Ensure with the pull secret = %v", err)
 	}
 	if got := runningImage(t, e, instance, "private"); got != id {
 		t.Errorf("the worker runs image %s, want the pushed %s", got, id)

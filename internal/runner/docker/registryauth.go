@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -87,10 +88,7 @@ func pullAuth(dir, domain string) (string, error) {
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return "", fmt.Errorf("docker config %s: %w", path, err)
 	}
-	server := domain
-	if domain == "docker.io" {
-		server = hubServer
-	}
+	server := authServer(domain)
 	helper := cfg.CredHelpers[domain]
 	if helper == "" && domain == "docker.io" {
 		helper = cfg.CredHelpers[hubServer]
@@ -114,6 +112,53 @@ func pullAuth(dir, domain string) (string, error) {
 		return "", nil
 	}
 	return auth.header()
+}
+
+// authServer is the server a registry's credentials name: Docker Hub's
+// URL for docker.io, else the domain.
+func authServer(domain string) string {
+	if domain == "docker.io" {
+		return hubServer
+	}
+	return domain
+}
+
+// dockerConfigJSONKey is the key of a pull secret's docker config, as in
+// a Kubernetes Secret of type kubernetes.io/dockerconfigjson.
+const dockerConfigJSONKey = ".dockerconfigjson"
+
+// secretAuth returns the X-Registry-Auth header for a pull from domain
+// with the first of the pipeline's image_pull_secrets (Tusk secrets
+// holding a docker config, as kubectl create secret docker-registry
+// makes them) that has credentials for it; "" if none has.
+func (r *Runner) secretAuth(ctx context.Context, names []string, domain string) (string, error) {
+	for _, name := range names {
+		if r.opts.Secrets == nil {
+			return "", fmt.Errorf("image_pull_secrets %s: this server keeps no secrets for the docker runner", name)
+		}
+		data, err := r.opts.Secrets.Secret(ctx, name)
+		if err != nil {
+			return "", fmt.Errorf("image_pull_secrets %s: %w", name, err)
+		}
+		raw, ok := data[dockerConfigJSONKey]
+		if !ok {
+			return "", fmt.Errorf("image_pull_secrets %s: the secret has no key %s; make it with "+
+				"kubectl create secret docker-registry %s --docker-server=%s --docker-username=… --docker-password=… --dry-run=client -o json | tusk create secret -f -",
+				name, dockerConfigJSONKey, name, domain)
+		}
+		var cfg dockerConfig
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			return "", fmt.Errorf("image_pull_secrets %s: its %s is not a docker config: %w", name, dockerConfigJSONKey, err)
+		}
+		auth, err := entryAuth(cfg.Auths, domain, authServer(domain))
+		if err != nil {
+			return "", fmt.Errorf("image_pull_secrets %s: %w", name, err)
+		}
+		if auth != nil {
+			return auth.header()
+		}
+	}
+	return "", nil
 }
 
 // helperAuth asks the credential helper docker-credential-NAME for the

@@ -49,7 +49,22 @@ type Options struct {
 	// Credentials gives each container its own token; nil gives none
 	// (a server without authentication).
 	Credentials runner.Credentials
-	Logger      *slog.Logger
+	// Secrets opens the secrets Tusk keeps, which a pipeline's
+	// image_pull_secrets name; nil refuses image_pull_secrets.
+	Secrets SecretSource
+	Logger  *slog.Logger
+}
+
+// A SecretSource opens the secrets Tusk keeps (tusk create secret): the
+// values of their keys.
+type SecretSource interface {
+	Secret(ctx context.Context, name string) (map[string][]byte, error)
+}
+
+// Supports reports that the docker runner pulls with image pull secrets
+// when it has secrets (Options.Secrets), and honours no other feature.
+func (r *Runner) Supports(f runner.Feature) bool {
+	return f == runner.FeaturePullSecrets && r.opts.Secrets != nil
 }
 
 // Runner runs each worker as a long-lived container of the pipeline's
@@ -158,7 +173,7 @@ func (r *Runner) Ensure(ctx context.Context, w runner.WorkerSpec) error {
 		ok = false
 	}
 	if !ok {
-		img, err := r.image(ctx, w.Pipeline, w.Image)
+		img, err := r.image(ctx, w.Pipeline, w.Image, w.PullSecrets)
 		if err != nil {
 			return err
 		}
