@@ -56,4 +56,8 @@ fi
 if ! command -v kubectl >/dev/null; then
 	log "no kubectl on the PATH: the tests that check manifests with it will fail"
 fi
+# The chart's tests run `go tool helm` (tools/helm): compiled here, outside
+# the tests' time limit, so that a cold build cache does not spend it.
+log "compiling helm (tools/helm) for the chart's tests"
+(cd tools/helm && CGO_ENABLED=0 go build -o /dev/null helm.sh/helm/v4/cmd/helm) >&2
 echo "export TUSK_TEST_KUBE='${DIR}'"
