@@ -21,6 +21,7 @@ import (
 // and kills them.
 type upServer struct {
 	addr   string
+	token  string // the admin's, from its CLI configuration
 	log    string // its standard output and error
 	client *client.Client
 	cmd    *exec.Cmd
@@ -61,6 +62,7 @@ func startUp(ctx context.Context, bin, dir string, args ...string) (*upServer, e
 	}
 	token, err := cli.ContextToken(config, addr)
 	if err == nil {
+		u.token = token
 		u.client, err = client.New(addr, client.WithToken(token))
 	}
 	if err != nil {
