@@ -21,6 +21,7 @@ func TestPagesShowTheScenario(t *testing.T) {
 			`<a class="node pipeline ok" href="/pipelines/count" data-name="count">`,
 			`<a class="node pipeline ok" href="/pipelines/total" data-name="total">`,
 			`<a class="node repo repo" href="/repos/words" data-name="words">`,
+			`<th scope="col" class="opt">Project</th>`, `<td class="opt">default</td>`,
 			"job success",
 			`href="/jobs/count/`+set+`"`,
 		)
