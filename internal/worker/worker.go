@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -283,15 +282,10 @@ func accepted(code int, extra []int64) bool {
 	return false
 }
 
-// env returns the command's environment: the worker's own but its token,
-// the task's with /pfs rewritten to the root, and $PFS. The token would
-// let user code claim and report datums, and write the output repo
-// around them; what the command may do at the server it does through the
-// worker (a spout's `pachctl put file`, with Config.CLIEnv).
+// env returns the command's environment: the worker's own, the task's
+// with /pfs rewritten to the root, and $PFS.
 func (w *worker) env(t *tusk.Task) []string {
-	env := withPath(slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, tusk.WorkerTokenEnv+"=")
-	}), w.bin)
+	env := withPath(os.Environ(), w.bin)
 	for _, kv := range t.Env {
 		if w.cfg.Root != "/pfs" {
 			if k, v, ok := strings.Cut(kv, "="); ok && (v == "/pfs" || strings.HasPrefix(v, "/pfs/")) {
