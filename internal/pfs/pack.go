@@ -134,7 +134,18 @@ func (a *API) writePack(ctx context.Context, chunks []storedChunk) (string, int6
 		return "", 0, nil, fmt.Errorf("write pack: %w", err)
 	}
 	data, entries := encodePack(key, chunks)
-	if err := a.objects.Put(ctx, key, data); err != nil {
+	var err error
+	if bs, ok := a.objects.(batchSyncer); ok {
+		// A local disk writes a large object around the page cache
+		// this way (O_DIRECT), where Put would fill the cache with
+		// bytes not read back soon and then wait for their writeback.
+		if err = bs.PutUnsynced(ctx, key, data); err == nil {
+			err = bs.Sync(ctx)
+		}
+	} else {
+		err = a.objects.Put(ctx, key, data)
+	}
+	if err != nil {
 		return "", 0, nil, fmt.Errorf("write pack of %d chunks: %w", len(chunks), err)
 	}
 	return key, int64(len(data)), entries, nil
