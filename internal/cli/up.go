@@ -335,6 +335,10 @@ func runUp(ctx context.Context, g *globals, opts upOptions) error {
 		return err
 	}
 	announce(stderr, srv, ln.Addr().String(), cfg)
+	if s3ln != nil {
+		_, secure := srv.Certificate()
+		announceS3(stderr, s3ln, secure)
+	}
 	if err := saveAdminToken(ctx, g, srv, localContext(srv, ln.Addr().String()), stderr); err != nil {
 		srv.Close()
 		return fmt.Errorf("tusk up: %w", err)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"net"
 )
 
@@ -42,4 +43,13 @@ func listenS3(opts upOptions, authActive bool) (net.Listener, error) {
 		return nil, fmt.Errorf("tusk up: the S3 gateway: %w; give another --s3-addr, or --s3-addr off", err)
 	}
 	return ln, nil
+}
+
+// announceS3 prints where the S3 gateway listens.
+func announceS3(w io.Writer, ln net.Listener, secure bool) {
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	fmt.Fprintf(w, "  S3:       %s://%s (path style, buckets branch.repo; docs/s3.md)\n", scheme, ln.Addr())
 }
