@@ -25,7 +25,7 @@ type scenario struct {
 
 // scenarios run in this order.
 var scenarios = []scenario{putScenario, smallFilesScenario, versionsScenario, latencyScenario, rssScenario,
-	datumsScenario, isolationScenario, dockerScenario, kubeScenario, scalingScenario, skipScenario, changeScenario, consoleScenario, chaosScenario, securityScenario, claimsScenario, failoverScenario, planScenario, s3Scenario, s3RequestsScenario, s3gwScenario}
+	datumsScenario, isolationScenario, dockerScenario, kubeScenario, scalingScenario, skipScenario, changeScenario, consoleScenario, chaosScenario, securityScenario, claimsScenario, failoverScenario, planScenario, s3Scenario, s3RequestsScenario, s3gwScenario, mountScenario}
 
 func scenarioNames() []string {
 	var out []string
