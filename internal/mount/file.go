@@ -94,6 +94,9 @@ func (f *file) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut)
 		}
 	}
 	out.Blocks = (out.Size + 511) / 512
+	// Tools read in chunks of the block size they are told (cat, cp):
+	// a block of the cache is one request instead of several.
+	out.Blksize = blockSize
 	return 0
 }
 
@@ -216,6 +219,7 @@ type reader struct {
 	mu     sync.Mutex
 	stream io.ReadCloser // nil until a block is missed
 	pos    int64         // offset of the stream's next byte
+	ahead  atomic.Bool   // a readAhead is under way
 }
 
 var (
@@ -270,9 +274,36 @@ func (r *reader) block(i int64) ([]byte, error) {
 		data.blocks.Add(blockKey{r.content, r.pos / blockSize}, b, len(b))
 		r.pos += int64(len(b))
 		if r.pos > start {
+			if r.pos < r.f.size && r.ahead.CompareAndSwap(false, true) {
+				go r.readAhead()
+			}
 			return b, nil
 		}
 	}
+}
+
+// readAhead reads the stream's next block into the cache while the
+// kernel takes the last one, so that a file read from start to end
+// waits on the server less. An open file has one read-ahead at a time.
+func (r *reader) readAhead() {
+	defer r.ahead.Store(false)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	data := r.f.repo.data
+	if r.stream == nil || r.pos >= r.f.size {
+		return
+	}
+	key := blockKey{r.content, r.pos / blockSize}
+	if _, ok := data.blocks.Get(key); ok {
+		return
+	}
+	b := make([]byte, min(blockSize, r.f.size-r.pos))
+	if _, err := io.ReadFull(r.stream, b); err != nil {
+		r.closeStream() // the next read starts another, and reports its error
+		return
+	}
+	data.blocks.Add(key, b, len(b))
+	r.pos += int64(len(b))
 }
 
 // closeStream ends the open stream, if any.

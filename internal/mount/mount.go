@@ -122,6 +122,11 @@ func Start(ctx context.Context, c Client, dir string, opts Options) (_ *Mount, e
 		// Requests of up to a block of the cache, not 128 KiB.
 		MaxWrite:     blockSize,
 		MaxReadAhead: blockSize,
+		// Directory listings with names and types only: ls -R, find
+		// and du walk a tree by them and look up only what they need
+		// (with READDIRPLUS the kernel looked up every entry, and ls -R
+		// of 10k files took 3.5× as long as listing them over the API).
+		DisableReadDirPlus: true,
 	}
 	if opts.Write {
 		if data.staging, err = os.MkdirTemp("", "tusk-mount-staging-"); err != nil {
