@@ -73,7 +73,7 @@ var (
 )
 
 func TestOutputGolden(t *testing.T) {
-	fsck := client.FsckReport{Commits: 12, Files: 340, Chunks: 1}
+	fsck := client.FsckReport{Commits: 12, Files: 340, Chunks: 1, Packs: 1}
 	damaged := fsck
 	damaged.Damage = append(damaged.Damage, struct {
 		Repo    string `json:"repo"`
@@ -107,7 +107,7 @@ func TestOutputGolden(t *testing.T) {
 		{"inspect_file_dir", func(p printer) error { return printFile(p, fileCommit("images@"+headID+":/photos"), testFiles[2]) }},
 		{"diff_file", func(p printer) error { return printDiff(p, diffOptions{}, testDiff) }},
 		{"diff_file_name_only", func(p printer) error { return printDiff(p, diffOptions{nameOnly: true}, testDiff) }},
-		{"gc", func(p printer) error { return printGC(p, client.GCStats{Objects: 12, BytesFreed: 3565158, Live: 1}) }},
+		{"gc", func(p printer) error { return printGC(p, client.GCStats{Objects: 12, BytesFreed: 3565158, Live: 1, Repacked: 2}) }},
 		{"gc_dry_run", func(p printer) error {
 			return printGC(p, client.GCStats{Objects: 1, BytesFreed: 100, Live: 40, DryRun: true})
 		}},

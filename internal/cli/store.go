@@ -44,8 +44,15 @@ func printGC(p printer, s client.GCStats) error {
 	if s.DryRun {
 		verb = "Would free"
 	}
-	_, err := fmt.Fprintf(p.out, "%s %s (%s); %s in use.\n", verb, plural(s.Objects, "object", "objects"),
-		humanSize(s.BytesFreed), plural(s.Live, "object", "objects"))
+	repacked := ""
+	if s.Repacked > 0 {
+		repacked = fmt.Sprintf(" Repacked %s less than half used.", plural(s.Repacked, "pack", "packs"))
+		if s.DryRun {
+			repacked = fmt.Sprintf(" Would repack %s less than half used.", plural(s.Repacked, "pack", "packs"))
+		}
+	}
+	_, err := fmt.Fprintf(p.out, "%s %s (%s); %s in use.%s\n", verb, plural(s.Objects, "object", "objects"),
+		humanSize(s.BytesFreed), plural(s.Live, "object", "objects"), repacked)
 	return err
 }
 
@@ -82,8 +89,8 @@ func printFsck(p printer, rep client.FsckReport) error {
 	if p.json {
 		return p.object(rep)
 	}
-	summary := fmt.Sprintf("Checked %s, %s and %s", plural(rep.Commits, "commit", "commits"),
-		plural(int(rep.Files), "file", "files"), plural(rep.Chunks, "chunk", "chunks"))
+	summary := fmt.Sprintf("Checked %s, %s and %s in %s", plural(rep.Commits, "commit", "commits"),
+		plural(int(rep.Files), "file", "files"), plural(rep.Chunks, "chunk", "chunks"), plural(rep.Packs, "pack", "packs"))
 	if len(rep.Damage) == 0 {
 		_, err := fmt.Fprintf(p.out, "%s: no damage found.\n", summary)
 		return err

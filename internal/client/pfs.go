@@ -225,6 +225,7 @@ type GCStats struct {
 	Objects    int   `json:"objects"`
 	BytesFreed int64 `json:"bytes_freed"`
 	Live       int   `json:"live"`
+	Repacked   int   `json:"repacked"` // packs less than half used whose live chunks moved into new ones
 	DryRun     bool  `json:"dry_run"`
 }
 
