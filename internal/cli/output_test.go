@@ -107,7 +107,9 @@ func TestOutputGolden(t *testing.T) {
 		{"inspect_file_dir", func(p printer) error { return printFile(p, fileCommit("images@"+headID+":/photos"), testFiles[2]) }},
 		{"diff_file", func(p printer) error { return printDiff(p, diffOptions{}, testDiff) }},
 		{"diff_file_name_only", func(p printer) error { return printDiff(p, diffOptions{nameOnly: true}, testDiff) }},
-		{"gc", func(p printer) error { return printGC(p, client.GCStats{Objects: 12, BytesFreed: 3565158, Live: 1, Repacked: 2}) }},
+		{"gc", func(p printer) error {
+			return printGC(p, client.GCStats{Objects: 12, BytesFreed: 3565158, Live: 1, Repacked: 2})
+		}},
 		{"gc_dry_run", func(p printer) error {
 			return printGC(p, client.GCStats{Objects: 1, BytesFreed: 100, Live: 40, DryRun: true})
 		}},
