@@ -210,15 +210,12 @@ func (a *API) FireCronTriggers(ctx context.Context, at time.Time) error {
 	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		evs = nil
-		refs, err := tx.TriggeredBranches(ctx, project, "", true)
+		crons, err := cronTriggers(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, r := range refs {
-			trig, err := tx.BranchTrigger(ctx, project, r.Repo, r.Branch)
-			if err != nil || trig == nil {
-				return err
-			}
+		for _, c := range crons {
+			r, trig := c.ref, c.trig
 			w, err := tx.Branch(ctx, project, r.Repo, trig.Branch)
 			if tusk.KindOf(err) == tusk.KindNotFound || (err == nil && w.Head == "") {
 				continue
@@ -283,21 +280,42 @@ func (a *API) RunCronTriggers(ctx context.Context) {
 	}
 }
 
+// A cronTrigger is a branch with a cron trigger, and its trigger.
+type cronTrigger struct {
+	ref  tusk.BranchRef
+	trig *tusk.Trigger
+}
+
+// cronTriggers lists the branches with a cron trigger, with their triggers.
+func cronTriggers(ctx context.Context, tx *meta.Tx) ([]cronTrigger, error) {
+	refs, err := tx.TriggeredBranches(ctx, project, "", true)
+	if err != nil {
+		return nil, err
+	}
+	var out []cronTrigger
+	for _, r := range refs {
+		trig, err := tx.BranchTrigger(ctx, project, r.Repo, r.Branch)
+		if err != nil {
+			return nil, err
+		}
+		if trig != nil {
+			out = append(out, cronTrigger{r, trig})
+		}
+	}
+	return out, nil
+}
+
 // nextCronTick is the first tick after t of any cron trigger; zero if
 // there is none.
 func (a *API) nextCronTick(ctx context.Context, t time.Time) (time.Time, error) {
 	var next time.Time
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		refs, err := tx.TriggeredBranches(ctx, project, "", true)
+		crons, err := cronTriggers(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, r := range refs {
-			trig, err := tx.BranchTrigger(ctx, project, r.Repo, r.Branch)
-			if err != nil || trig == nil {
-				return err
-			}
-			sched, err := cronTriggerParser(trig.Cron)
+		for _, c := range crons {
+			sched, err := cronTriggerParser(c.trig.Cron)
 			if err != nil {
 				continue // refused when stored; an older store's is skipped
 			}
