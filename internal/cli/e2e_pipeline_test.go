@@ -204,6 +204,7 @@ func testPipelineUpdates(t *testing.T, e *e2e, first string) {
 		t.Errorf("list job -i %s (a commit no job read) = %v, want none", older, got)
 	}
 	wantContains(t, "list job -i of a missing repo", e.fail(1, "list", "job", "-i", "nosuch@master"), "--input nosuch@master")
+	wantContains(t, "list job --history of no number", e.fail(2, "list", "job", "-p", "wc", "--history", "some"), `--history "some"`)
 
 	p := object[pachapi.PipelineInfo](e, "inspect", "pipeline", "wc")
 	if p.Version != 3 || p.Details.Description != "count bytes" || p.LastJobState != "JOB_SUCCESS" {
