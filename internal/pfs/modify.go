@@ -281,35 +281,15 @@ func (a *API) commitTree(ctx context.Context, ref tusk.Ref, tg target, root stri
 			out = c.Commit
 			return nil
 		}
-		b, err := tx.Branch(ctx, project, ref.Repo, ref.Branch)
-		switch {
-		case err == nil && b.Head != base.Parent:
-			return errRaced
-		case err != nil && (tusk.KindOf(err) != tusk.KindNotFound || base.Parent != ""):
-			if tusk.KindOf(err) == tusk.KindNotFound {
-				return errRaced
-			}
+		if err := checkHead(ctx, tx, ref, base.Parent); err != nil {
 			return err
 		}
-		t := now()
 		c := base
 		c.Root, c.SizeBytes, c.Files = root, size, files
-		c.State, c.Finished, c.Started = tusk.CommitFinished, &t, t
-		if err := tx.InsertCommit(ctx, project, c); err != nil {
+		var err error
+		if evs, err = a.landCommit(ctx, tx, ref, &c); err != nil {
 			return err
 		}
-		if err := tx.PutBranch(ctx, project, ref.Repo, ref.Branch, c.ID, t); err != nil {
-			return err
-		}
-		more, err := a.propagate(ctx, tx, ref.Repo, ref.Branch, c.ID, t)
-		if err != nil {
-			return err
-		}
-		fired, err := a.fireTriggers(ctx, tx, ref.Repo, ref.Branch, c, c.ID)
-		if err != nil {
-			return err
-		}
-		evs = append(append([]tusk.CommitEvent{{Type: "finished", Commit: c.Commit}}, more...), fired...)
 		out = c.Commit
 		return nil
 	})
@@ -318,6 +298,45 @@ func (a *API) commitTree(ctx context.Context, ref tusk.Ref, tg target, root stri
 	}
 	a.publish(ctx, evs...)
 	return out, nil
+}
+
+// checkHead reports errRaced unless the head of ref's branch is parent
+// ("" for a branch that does not exist yet).
+func checkHead(ctx context.Context, tx *meta.Tx, ref tusk.Ref, parent string) error {
+	b, err := tx.Branch(ctx, project, ref.Repo, ref.Branch)
+	switch {
+	case err == nil && b.Head != parent:
+		return errRaced
+	case err != nil && tusk.KindOf(err) == tusk.KindNotFound && parent != "":
+		return errRaced
+	case err != nil && tusk.KindOf(err) != tusk.KindNotFound:
+		return err
+	}
+	return nil
+}
+
+// landCommit finishes c, a new commit of ref's branch whose parent is the
+// branch's head, stores it and makes it the head, within tx: the commits
+// downstream and the triggers it fires follow. It returns the events to
+// publish once tx commits.
+func (a *API) landCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, c *meta.CommitRow) ([]tusk.CommitEvent, error) {
+	t := now()
+	c.State, c.Finished, c.Started = tusk.CommitFinished, &t, t
+	if err := tx.InsertCommit(ctx, project, *c); err != nil {
+		return nil, err
+	}
+	if err := tx.PutBranch(ctx, project, ref.Repo, ref.Branch, c.ID, t); err != nil {
+		return nil, err
+	}
+	more, err := a.propagate(ctx, tx, ref.Repo, ref.Branch, c.ID, t)
+	if err != nil {
+		return nil, err
+	}
+	fired, err := a.fireTriggers(ctx, tx, ref.Repo, ref.Branch, *c, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]tusk.CommitEvent{{Type: "finished", Commit: c.Commit}}, more...), fired...), nil
 }
 
 // changeSet is a batch of tree changes resolved from ordered operations,

@@ -31,7 +31,9 @@ type FS interface {
 	PutChunk(ctx context.Context, id string, encoded []byte) error
 	// StageFiles checks the chunks of puts and leases them for ttl.
 	StageFiles(ctx context.Context, ops []tusk.FileOp, ttl time.Duration) ([]fileset.File, error)
-	ModifyFiles(ctx context.Context, ref tusk.Ref, ops []tusk.FileOp) (tusk.Commit, error)
+	// ModifyEach makes each group of operations a commit of its own, in
+	// order, sharing their durable writes.
+	ModifyEach(ctx context.Context, ref tusk.Ref, groups [][]tusk.FileOp) ([]tusk.Commit, []error, error)
 	CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error)
 }
 
@@ -50,6 +52,8 @@ type Gateway struct {
 	guard   func(*http.Request) error
 	log     *slog.Logger
 	uploads uploads
+	// committer groups the commits of concurrent PutObjects to a branch.
+	committer committer
 }
 
 // New returns a gateway over fs that authenticates callers with ids.

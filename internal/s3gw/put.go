@@ -89,9 +89,10 @@ func putOp(p string, f chunk.File, appendTo bool) tusk.FileOp {
 	return op
 }
 
-// commit applies ops to the bucket's branch as one commit.
+// commit applies ops to the bucket's branch as one commit, in a group
+// with the concurrent writes to that branch.
 func (q *request) commit(b bucket, ops ...tusk.FileOp) (tusk.Commit, error) {
-	c, err := q.g.fs.ModifyFiles(q.ctx(), tusk.Ref{Repo: b.repo, Branch: b.branch}, ops)
+	c, err := q.g.commitGrouped(q.ctx(), tusk.Ref{Repo: b.repo, Branch: b.branch}, ops)
 	if err != nil {
 		return c, fmt.Errorf("commit to %s: %w", b.name, err)
 	}

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -157,6 +160,51 @@ func TestAWSCLIWrite(t *testing.T) {
 	for _, gone := range []string{"old.txt", "sub/b.txt"} {
 		if strings.Contains(listing, gone) {
 			t.Errorf("listing %q still has %s", listing, gone)
+		}
+	}
+}
+
+// Concurrent PutObjects to one branch are committed in groups, and each
+// is still a commit of its own, which its answer names.
+func TestConcurrentPutsAreACommitEach(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, false)
+	e.put(t, "many", "master", map[string]string{"keep.txt": "kept"})
+	mc := minioClient(t, e, e.token, e.token)
+	const n, workers = 60, 10
+	versions := make([]string, n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				body := strings.Repeat(strconv.Itoa(i), 100)
+				info, err := mc.PutObject(ctx, "master.many", fmt.Sprintf("d%d/f%d", i%3, i), strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{})
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				versions[i] = info.VersionID
+			}
+		})
+	}
+	wg.Wait()
+	if got := e.commits(t, "many@master"); got != n+1 {
+		t.Errorf("%d commits after %d concurrent puts; want %d (each put is a commit)", got, n, n+1)
+	}
+	seen := map[string]bool{}
+	for i, v := range versions {
+		if v == "" || seen[v] {
+			t.Errorf("put %d answered version %q; want a commit of its own", i, v)
+		}
+		seen[v] = true
+		if got := readObject(t, mc, "master.many", fmt.Sprintf("d%d/f%d", i%3, i)); got != strings.Repeat(strconv.Itoa(i), 100) {
+			t.Errorf("object %d reads %q", i, got)
+		}
+	}
+	// Each put's commit holds its file.
+	for i, v := range versions {
+		if _, err := mc.StatObject(ctx, v+".many", fmt.Sprintf("d%d/f%d", i%3, i), minio.StatObjectOptions{}); err != nil {
+			t.Errorf("put %d's commit %s: %v", i, v, err)
 		}
 	}
 }

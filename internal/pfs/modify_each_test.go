@@ -1,0 +1,66 @@
+package pfs
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/tuskdata/tusk/internal/tusk"
+)
+
+func TestModifyEachMakesACommitPerGroupInOrder(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	first := put(t, a, "data@master", "/keep", "kept")
+	groups := [][]tusk.FileOp{
+		upload(t, a, [][2]string{{"/a", "one"}}, false),
+		upload(t, a, [][2]string{{"/keep/x", "a file under a file"}}, false),
+		upload(t, a, [][2]string{{"/b", "two"}, {"/a", "one again"}}, false),
+		{{Op: tusk.OpDelete, Path: "/keep"}},
+	}
+	commits, errs, err := a.ModifyEach(ctx, mustRef(t, "data@master"), groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[1] == nil || tusk.KindOf(errs[1]) != tusk.KindInvalid {
+		t.Errorf("a put under a file: error %v; want an invalid one, for its group only", errs[1])
+	}
+	for _, i := range []int{0, 2, 3} {
+		if errs[i] != nil {
+			t.Fatalf("group %d: %v", i, errs[i])
+		}
+	}
+	if commits[0].Parent != first.ID || commits[2].Parent != commits[0].ID || commits[3].Parent != commits[2].ID {
+		t.Errorf("parents %s, %s, %s; want the chain %s, %s, %s", commits[0].Parent, commits[2].Parent, commits[3].Parent,
+			first.ID, commits[0].ID, commits[2].ID)
+	}
+	want := [][]string{
+		{"/a=one", "/keep=kept"},
+		{"/a=one again", "/b=two", "/keep=kept"},
+		{"/a=one again", "/b=two"},
+	}
+	for k, i := range []int{0, 2, 3} {
+		if got := tree(t, a, "data@"+commits[i].ID); !slices.Equal(got, want[k]) {
+			t.Errorf("commit of group %d holds %v; want %v", i, got, want[k])
+		}
+	}
+	b, err := a.InspectBranch(ctx, "data", "master")
+	if err != nil || b.Head != commits[3].ID {
+		t.Errorf("head %s, %v; want the last group's commit %s", b.Head, err, commits[3].ID)
+	}
+}
+
+func TestModifyEachRefusesACommit(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := put(t, a, "data@master", "/a", "one")
+	if _, _, err := a.ModifyEach(ctx, mustRef(t, "data@"+c.ID), nil); tusk.KindOf(err) != tusk.KindInvalid {
+		t.Errorf("ModifyEach on a commit: %v; want an invalid-argument error", err)
+	}
+}
