@@ -21,10 +21,13 @@ import (
 // Files are read in blocks of blockSize bytes, which the source caches.
 // A reader that is behind by at most readBehind bytes reads on in its
 // open stream (caching what it passes) rather than starting another:
-// the kernel's read-ahead may ask for blocks slightly out of order.
+// the kernel's read-ahead may ask for blocks slightly out of order. An
+// open file reads up to aheadBlocks blocks past the last one asked for
+// while the kernel takes that one.
 const (
-	blockSize  = 1 << 20
-	readBehind = 8 * blockSize
+	blockSize   = 1 << 20
+	readBehind  = 8 * blockSize
+	aheadBlocks = 4
 )
 
 // source is where files' content comes from: the server, through a cache
@@ -220,6 +223,7 @@ type reader struct {
 	stream io.ReadCloser // nil until a block is missed
 	pos    int64         // offset of the stream's next byte
 	ahead  atomic.Bool   // a readAhead is under way
+	last   atomic.Int64  // the last block asked for
 }
 
 var (
@@ -227,10 +231,21 @@ var (
 	_ fs.FileReleaser = (*reader)(nil)
 )
 
-// Read fills dest with the file's bytes from off.
+// Read fills dest with the file's bytes from off. A read within one
+// block is answered with the cached block's bytes, without a copy.
 func (r *reader) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	size := r.f.size
 	end := min(off+int64(len(dest)), size)
+	if off >= end {
+		return fuse.ReadResultData(nil), 0
+	}
+	if off/blockSize == (end-1)/blockSize {
+		data, err := r.block(off / blockSize)
+		if err != nil {
+			return nil, errnoOf(ctx, "read "+r.f.repo.fileRef(r.f.origin), err)
+		}
+		return fuse.ReadResultData(data[off%blockSize : (end-1)%blockSize+1]), 0
+	}
 	n := 0
 	for o := off; o < end; {
 		data, err := r.block(o / blockSize)
@@ -244,8 +259,25 @@ func (r *reader) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadRes
 	return fuse.ReadResultData(dest[:n]), 0
 }
 
-// block returns a block of the file, from the cache or the server.
+// block returns a block of the file, from the cache or the server, and
+// has the blocks after it read ahead.
 func (r *reader) block(i int64) ([]byte, error) {
+	b, err := r.fetch(i)
+	if err != nil {
+		return nil, err
+	}
+	if i > r.last.Load() {
+		r.last.Store(i)
+	}
+	if (i+1)*blockSize < r.f.size && r.ahead.CompareAndSwap(false, true) {
+		go r.readAhead()
+	}
+	return b, nil
+}
+
+// fetch returns a block of the file, from the cache, or read from the
+// open stream (a new one when the block is not just ahead of it).
+func (r *reader) fetch(i int64) ([]byte, error) {
 	key := blockKey{r.content, i}
 	data := r.f.repo.data
 	if b, ok := data.blocks.Get(key); ok {
@@ -266,44 +298,54 @@ func (r *reader) block(i int64) ([]byte, error) {
 		r.stream, r.pos = rc, start
 	}
 	for {
-		b := make([]byte, min(blockSize, r.f.size-r.pos))
-		if _, err := io.ReadFull(r.stream, b); err != nil {
-			r.closeStream()
-			return nil, fmt.Errorf("bytes %d to %d: %w", start, start+int64(len(b)), err)
+		b, err := r.next()
+		if err != nil {
+			return nil, fmt.Errorf("bytes %d to %d: %w", start, start+blockSize, err)
 		}
-		data.blocks.Add(blockKey{r.content, r.pos / blockSize}, b, len(b))
-		r.pos += int64(len(b))
 		if r.pos > start {
-			if r.pos < r.f.size && r.ahead.CompareAndSwap(false, true) {
-				go r.readAhead()
-			}
 			return b, nil
 		}
 	}
 }
 
-// readAhead reads the stream's next block into the cache while the
-// kernel takes the last one, so that a file read from start to end
-// waits on the server less. An open file has one read-ahead at a time.
-func (r *reader) readAhead() {
-	defer r.ahead.Store(false)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	data := r.f.repo.data
-	if r.stream == nil || r.pos >= r.f.size {
-		return
-	}
-	key := blockKey{r.content, r.pos / blockSize}
-	if _, ok := data.blocks.Get(key); ok {
-		return
-	}
+// next reads the stream's next block into the cache. The caller holds
+// r.mu.
+func (r *reader) next() ([]byte, error) {
 	b := make([]byte, min(blockSize, r.f.size-r.pos))
 	if _, err := io.ReadFull(r.stream, b); err != nil {
-		r.closeStream() // the next read starts another, and reports its error
-		return
+		r.closeStream()
+		return nil, err
 	}
-	data.blocks.Add(key, b, len(b))
+	r.f.repo.data.blocks.Add(blockKey{r.content, r.pos / blockSize}, b, len(b))
 	r.pos += int64(len(b))
+	return b, nil
+}
+
+// readAhead reads the stream's next blocks into the cache, up to
+// aheadBlocks past the last block asked for, while the kernel takes that
+// one, so that a file read from start to end waits on the server less.
+// An open file has one read-ahead at a time; it stops at a block already
+// cached, or when the stream is gone (the next read starts another, and
+// reports its error).
+func (r *reader) readAhead() {
+	defer r.ahead.Store(false)
+	data := r.f.repo.data
+	for {
+		r.mu.Lock()
+		if r.stream == nil || r.pos >= r.f.size || r.pos >= (r.last.Load()+1+aheadBlocks)*blockSize {
+			r.mu.Unlock()
+			return
+		}
+		if _, ok := data.blocks.Get(blockKey{r.content, r.pos / blockSize}); ok {
+			r.mu.Unlock()
+			return
+		}
+		_, err := r.next()
+		r.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
 }
 
 // closeStream ends the open stream, if any.
