@@ -90,9 +90,9 @@ type cpuSplit struct {
 	// self is this process: the in-process server, the node agent and
 	// the bench's client.
 	self time.Duration
-	// children are this process's child processes, live (the control
-	// plane's programs) and waited for (the docker commands of the node
-	// agent).
+	// children are this process's child processes: the control plane's
+	// programs (the node agent talks to the Docker engine over its API,
+	// whose CPU is the engine's).
 	children time.Duration
 	// engine is the Docker engine's processes: dockerd, containerd and
 	// the containers' shims that run.
@@ -109,7 +109,7 @@ func (c cpuSplit) sub(d cpuSplit) cpuSplit {
 }
 
 func (c cpuSplit) String() string {
-	return fmt.Sprintf("server and node agent %s, child processes (control plane, docker CLI) %s, Docker engine %s, containers %s",
+	return fmt.Sprintf("server and node agent %s, child processes (control plane) %s, Docker engine %s, containers %s",
 		secs(c.self), secs(c.children), secs(c.engine), secs(c.containers))
 }
 

@@ -41,7 +41,7 @@ var kubeScenario = scenario{
 		"over the rounds. Then one commit of 100 one-file datums; commit→SUCCESS is from the commit's return to " +
 		"WaitCommit's (the job succeeded with 100 processed). The pipeline is then deleted and its pods or " +
 		"containers are gone before the next. CPU is read around each phase: this process (server, node agent), its " +
-		"children (the control plane's programs, the node agent's docker commands), the Docker engine (dockerd, " +
+		"children (the control plane's programs; the node agent talks to the engine over its API), the Docker engine (dockerd, " +
 		"containerd, shims) and every container (the engine's cgroup), so another helper's containers count too. " +
 		"Figures are medians over -rounds rounds. Without $TUSK_TEST_KUBE, a Docker engine or the image, the rows " +
 		"read n/a.",

@@ -25,24 +25,50 @@ type podContext struct {
 	volumes    map[string]string // volume name → host path
 }
 
-// createArgs returns the arguments of `docker create` for container c,
-// named name: the network namespace of the sandbox, the environment,
-// mounts, user, working directory, resource limits and the command as a
-// kubelet maps them onto the image.
-func (p *podContext) createArgs(ctx context.Context, c *corev1.Container, name string, labels []string) ([]string, error) {
+// createConfig is the body of the engine's container create call, with
+// what the agent sets.
+type createConfig struct {
+	Image      string
+	Hostname   string   `json:",omitempty"`
+	Entrypoint []string `json:",omitempty"`
+	Cmd        []string `json:",omitempty"`
+	Env        []string `json:",omitempty"`
+	WorkingDir string   `json:",omitempty"`
+	User       string   `json:",omitempty"`
+	Labels     map[string]string
+	HostConfig hostConfig
+}
+
+type hostConfig struct {
+	NetworkMode string   `json:",omitempty"`
+	ExtraHosts  []string `json:",omitempty"`
+	Mounts      []mount  `json:",omitempty"`
+	Privileged  bool     `json:",omitempty"`
+	NanoCPUs    int64    `json:"NanoCpus,omitempty"`
+	Memory      int64    `json:",omitempty"`
+	CPUShares   int64    `json:"CpuShares,omitempty"`
+}
+
+type mount struct {
+	Type, Source, Target string
+	ReadOnly             bool `json:",omitempty"`
+}
+
+// createConfig returns the engine's configuration of container c: the
+// network namespace of the sandbox, the environment, mounts, user,
+// working directory, resource limits and the command as a kubelet maps
+// them onto the image.
+func (p *podContext) createConfig(ctx context.Context, c *corev1.Container, labels map[string]string) (*createConfig, error) {
 	env, err := p.env(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"create", "--name", name, "--network", "container:" + p.sandbox}
-	for _, l := range labels {
-		args = append(args, "--label", l)
-	}
+	cfg := &createConfig{Image: c.Image, Env: env, Labels: labels, WorkingDir: c.WorkingDir,
+		User: user(p.pod.Spec.SecurityContext, c.SecurityContext), HostConfig: hostConfig{NetworkMode: "container:" + p.sandbox}}
 	vars := make(map[string]string, len(env))
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
-		args = append(args, "--env", kv)
 	}
 	for _, m := range c.VolumeMounts {
 		src, ok := p.volumes[m.Name]
@@ -52,45 +78,29 @@ func (p *podContext) createArgs(ctx context.Context, c *corev1.Container, name s
 		if m.SubPath != "" {
 			src += "/" + m.SubPath
 		}
-		mount := "type=bind,src=" + src + ",dst=" + m.MountPath
-		if m.ReadOnly {
-			mount += ",readonly"
-		}
-		args = append(args, "--mount", mount)
-	}
-	if c.WorkingDir != "" {
-		args = append(args, "--workdir", c.WorkingDir)
-	}
-	if u := user(p.pod.Spec.SecurityContext, c.SecurityContext); u != "" {
-		args = append(args, "--user", u)
+		cfg.HostConfig.Mounts = append(cfg.HostConfig.Mounts, mount{Type: "bind", Source: src, Target: m.MountPath, ReadOnly: m.ReadOnly})
 	}
 	if sc := c.SecurityContext; sc != nil && sc.Privileged != nil && *sc.Privileged {
-		args = append(args, "--privileged")
+		cfg.HostConfig.Privileged = true
 	}
 	if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
-		args = append(args, "--cpus", strconv.FormatFloat(float64(q.MilliValue())/1000, 'f', 3, 64))
+		cfg.HostConfig.NanoCPUs = q.MilliValue() * 1e6
 	}
 	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
-		args = append(args, "--memory", strconv.FormatInt(q.Value(), 10))
+		cfg.HostConfig.Memory = q.Value()
 	}
 	if q, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
-		args = append(args, "--cpu-shares", strconv.FormatInt(max(2, q.MilliValue()*1024/1000), 10))
+		cfg.HostConfig.CPUShares = max(2, q.MilliValue()*1024/1000)
 	}
 	// Kubernetes' command replaces the image's entrypoint and its args the
-	// image's cmd; a command without args drops the image's cmd, as
-	// docker's --entrypoint does.
-	cmd := expandAll(c.Command, vars)
-	if len(cmd) > 0 {
-		args = append(args, "--entrypoint", cmd[0])
-	}
-	args = append(args, c.Image)
-	if len(cmd) > 1 {
-		args = append(args, cmd[1:]...)
-	}
-	return append(args, expandAll(c.Args, vars)...), nil
+	// image's cmd; the engine drops the image's cmd when the entrypoint is
+	// set, so a command without args runs without it.
+	cfg.Entrypoint = expandAll(c.Command, vars)
+	cfg.Cmd = expandAll(c.Args, vars)
+	return cfg, nil
 }
 
-// user returns docker's --user for the container's security context, or
+// user returns the engine's user for the container's security context, or
 // the pod's where the container sets none; "" keeps the image's user. A
 // group without a user cannot be said to docker and is left out.
 func user(pod *corev1.PodSecurityContext, c *corev1.SecurityContext) string {

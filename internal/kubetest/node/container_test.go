@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -44,9 +45,9 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// TestCreateArgs checks the docker arguments of a container that uses
-// every mapping the agent makes.
-func TestCreateArgs(t *testing.T) {
+// TestCreateConfig checks the engine's configuration of a container that
+// uses every mapping the agent makes.
+func TestCreateConfig(t *testing.T) {
 	client := fake.NewClientset(
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds", Namespace: "ns"}, Data: map[string][]byte{"password": []byte("hunter2")}},
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings", Namespace: "ns"}, Data: map[string]string{"mode": "fast", "level": "3"}},
@@ -82,45 +83,55 @@ func TestCreateArgs(t *testing.T) {
 	p := &podContext{client: client, pod: pod, hostIP: "172.30.0.1", podIP: "172.30.0.2", sandbox: "sb",
 		serviceEnv: []string{"KUBERNETES_SERVICE_HOST=host.docker.internal", "KUBERNETES_SERVICE_PORT=6443"},
 		volumes:    map[string]string{"data": "/v/data", "conf": "/v/conf"}}
-	got, err := p.createArgs(context.Background(), c, "k8s_main", []string{"l=1"})
+	got, err := p.createConfig(context.Background(), c, map[string]string{"l": "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		"create", "--name", "k8s_main", "--network", "container:sb", "--label", "l=1",
-		"--env", "KUBERNETES_SERVICE_HOST=host.docker.internal", "--env", "KUBERNETES_SERVICE_PORT=6443",
-		"--env", "CFG_level=3", "--env", "CFG_mode=fast",
-		"--env", "POD=p", "--env", "NS=ns", "--env", "IP=172.30.0.2", "--env", "NODE=n1", "--env", "APP=web",
-		"--env", "PASSWORD=hunter2", "--env", "MODE=fast", "--env", "GREETING=hello p in ns",
-		"--mount", "type=bind,src=/v/data,dst=/data", "--mount", "type=bind,src=/v/conf/sub,dst=/etc/conf,readonly",
-		"--workdir", "/work", "--user", "1000:2000",
-		"--cpus", "0.500", "--memory", "67108864", "--cpu-shares", "256",
-		"--entrypoint", "/bin/run", "img:1", "--name=p", "fast", "$(MODE)", "$(UNKNOWN)",
+	want := &createConfig{
+		Image: "img:1", Labels: map[string]string{"l": "1"}, WorkingDir: "/work", User: "1000:2000",
+		Env: []string{
+			"KUBERNETES_SERVICE_HOST=host.docker.internal", "KUBERNETES_SERVICE_PORT=6443",
+			"CFG_level=3", "CFG_mode=fast",
+			"POD=p", "NS=ns", "IP=172.30.0.2", "NODE=n1", "APP=web",
+			"PASSWORD=hunter2", "MODE=fast", "GREETING=hello p in ns",
+		},
+		Entrypoint: []string{"/bin/run", "--name=p"}, Cmd: []string{"fast", "$(MODE)", "$(UNKNOWN)"},
+		HostConfig: hostConfig{
+			NetworkMode: "container:sb",
+			Mounts:      []mount{{Type: "bind", Source: "/v/data", Target: "/data"}, {Type: "bind", Source: "/v/conf/sub", Target: "/etc/conf", ReadOnly: true}},
+			NanoCPUs:    500_000_000, Memory: 67108864, CPUShares: 256,
+		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("createArgs (-want +got):\n%s", diff)
+		t.Errorf("createConfig (-want +got):\n%s", diff)
 	}
 }
 
 // TestCommandMapping checks how command and args override the image's
-// entrypoint and cmd.
+// entrypoint and cmd: the engine keeps the image's entrypoint when the
+// request has none (omitted), and its cmd only when the request has
+// neither.
 func TestCommandMapping(t *testing.T) {
 	p := &podContext{client: fake.NewClientset(), pod: &corev1.Pod{}, sandbox: "sb"}
 	for _, tc := range []struct {
 		command, args []string
 		want          string
 	}{
-		{nil, nil, "img"},
-		{nil, []string{"a", "b"}, "img a b"},
-		{[]string{"sh"}, nil, "--entrypoint sh img"},
-		{[]string{"sh", "-c"}, []string{"echo hi"}, "--entrypoint sh img -c echo hi"},
+		{nil, nil, `{"Image":"img"`},
+		{nil, []string{"a", "b"}, `{"Image":"img","Cmd":["a","b"]`},
+		{[]string{"sh"}, nil, `{"Image":"img","Entrypoint":["sh"]`},
+		{[]string{"sh", "-c"}, []string{"echo hi"}, `{"Image":"img","Entrypoint":["sh","-c"],"Cmd":["echo hi"]`},
 	} {
-		args, err := p.createArgs(context.Background(), &corev1.Container{Image: "img", Command: tc.command, Args: tc.args}, "n", nil)
+		cfg, err := p.createConfig(context.Background(), &corev1.Container{Image: "img", Command: tc.command, Args: tc.args}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(args[5:], " "); got != tc.want {
-			t.Errorf("command %q args %q: %q, want %q", tc.command, tc.args, got, tc.want)
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(b); !strings.HasPrefix(got, tc.want+`,"Labels"`) {
+			t.Errorf("command %q args %q: %s, want it to start %s", tc.command, tc.args, got, tc.want)
 		}
 	}
 }
@@ -137,7 +148,7 @@ func TestEnvErrors(t *testing.T) {
 		"unknown field":  {FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.hostname"}},
 	} {
 		c := &corev1.Container{Name: "c", Image: "img", Env: []corev1.EnvVar{{Name: "X", ValueFrom: from}}}
-		if _, err := p.createArgs(context.Background(), c, "n", nil); err == nil {
+		if _, err := p.createConfig(context.Background(), c, nil); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

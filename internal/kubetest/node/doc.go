@@ -1,7 +1,7 @@
 // Package node is a node agent for tests against a real Kubernetes
 // control plane without a kubelet: it registers a Node and runs the Pods
 // bound to it as containers on the local Docker engine, through the
-// docker CLI.
+// engine's API (dockerengine).
 //
 // What it emulates of a kubelet:
 //   - the Node: capacity and allocatable cpu, memory and pods, a Ready
@@ -18,7 +18,7 @@
 //     KUBERNETES_SERVICE_HOST=host.docker.internal and
 //     KUBERNETES_SERVICE_PORT in every container;
 //   - init containers in order, each to completion, then the app
-//     containers; restarts by restartPolicy (Always, OnFailure, Never) with
+//     containers, made and started at once; restarts by restartPolicy (Always, OnFailure, Never) with
 //     restart counts and a backoff from 1 s doubling to 30 s (a kubelet's is
 //     10 s to 5 min); a restart starts the same Docker container again, so
 //     its logs hold every run;
@@ -32,8 +32,8 @@
 //     configMapKeyRef; command and args as Kubernetes maps them onto the
 //     image's entrypoint and cmd; workingDir; runAsUser and runAsGroup
 //     (a group without a user is dropped); privileged;
-//   - resources: limits cpu and memory as --cpus and --memory, requests
-//     cpu as --cpu-shares, enforced by the engine;
+//   - resources: limits cpu and memory as the engine's NanoCpus and
+//     Memory, requests cpu as CpuShares, enforced by the engine;
 //   - images by pull policy: Never needs the image present
 //     (ErrImageNeverPull), IfNotPresent pulls a missing one, Always pulls
 //     one from a registry but runs one the engine built or loaded as it
@@ -45,7 +45,10 @@
 //     (imageID as a kubelet on Docker writes it: docker-pullable://NAME@sha256:…
 //     for an image from a registry, else docker://sha256:…, known from
 //     the container's creation), written with UpdateStatus when they
-//     change;
+//     change: after each step, so Initialized as soon as the init
+//     containers are done and Running as soon as the app containers run;
+//     a container's death reaches the agent through the engine's event
+//     stream, so no step waits on a poll;
 //   - deletion: a pod with a deletionTimestamp has its containers stopped
 //     (SIGTERM, then SIGKILL after the grace period), its containers and
 //     volumes removed, and is deleted with grace 0.

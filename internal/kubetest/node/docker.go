@@ -1,18 +1,21 @@
 package node
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tuskdata/tusk/internal/dockerengine"
 )
 
 // Labels on every container the agent makes: the node owns it, and the
@@ -25,25 +28,50 @@ const (
 	labelOwner     = "tusk.kubenode.owner" // host/pid of the agent's process
 )
 
-// docker runs the docker CLI.
-type docker struct{ bin string }
+// docker is the agent's client of the Docker engine.
+type docker struct{ *dockerengine.Client }
 
-// run runs docker with args and returns its standard output, trimmed. On
-// failure the output is returned too (inspect prints what it found) and
-// the error carries the CLI's standard error.
-func (d docker) run(ctx context.Context, args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, d.bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	out := strings.TrimSpace(stdout.String())
-	if err != nil {
-		return out, fmt.Errorf("docker %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+// create creates a container named name and returns its ID.
+func (d docker) create(ctx context.Context, name string, cfg *createConfig) (string, error) {
+	var out struct{ ID string }
+	if err := d.Call(ctx, http.MethodPost, "/containers/create", url.Values{"name": {name}}, cfg, &out); err != nil {
+		return "", fmt.Errorf("create container %s: %w", name, err)
 	}
-	return out, nil
+	return out.ID, nil
 }
 
-// state is what `docker inspect` says of a container's process.
+// start starts a created or stopped container.
+func (d docker) start(ctx context.Context, id string) error {
+	if err := d.Start(ctx, id); err != nil {
+		return fmt.Errorf("start container %.12s: %w", id, err)
+	}
+	return nil
+}
+
+// stop stops the containers ids at once: SIGTERM, then SIGKILL after
+// grace seconds.
+func (d docker) stop(ctx context.Context, ids []string, grace int64) error {
+	return each(ids, func(id string) error {
+		err := d.Call(ctx, http.MethodPost, "/containers/"+id+"/stop", url.Values{"t": {strconv.FormatInt(grace, 10)}}, nil, nil)
+		if err != nil && !dockerengine.IsStatus(err, http.StatusNotFound) {
+			return fmt.Errorf("stop container %.12s: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// each calls f on every one of ids at once, and joins their errors.
+func each(ids []string, f func(id string) error) error {
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { errs[i] = f(id) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// state is what the engine's inspection says of a container's process.
 type state struct {
 	Status     string // created, running, exited, …
 	Running    bool
@@ -55,29 +83,48 @@ type state struct {
 }
 
 // exited reports whether the container ran and stopped, or could not
-// start: a container still "created" after `docker start` failed.
+// start: a container still "created" after its start failed.
 func (s state) exited() bool {
 	return !s.Running && (s.Status == "exited" || s.Status == "created" || s.Status == "dead")
 }
 
+// containerJSON is the part of a container's inspection the agent reads.
+type containerJSON struct {
+	ID              string `json:"Id"`
+	Image           string
+	State           state
+	NetworkSettings struct {
+		Networks map[string]struct{ IPAddress string }
+	}
+}
+
+// inspectOne inspects the container id.
+func (d docker) inspectOne(ctx context.Context, id string) (containerJSON, error) {
+	var c containerJSON
+	err := d.Call(ctx, http.MethodGet, "/containers/"+id+"/json", nil, nil, &c)
+	return c, err
+}
+
 // inspect returns the state and image ID (in the engine) of each
-// container of ids that still exists.
+// container of ids that still exists, inspecting them at once.
 func (d docker) inspect(ctx context.Context, ids []string) (map[string]inspected, error) {
-	out, err := d.run(ctx, append([]string{"inspect", "--type", "container"}, ids...)...)
-	if out == "" {
+	var mu sync.Mutex
+	m := make(map[string]inspected, len(ids))
+	err := each(ids, func(id string) error {
+		c, err := d.inspectOne(ctx, id)
+		if dockerengine.IsStatus(err, http.StatusNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("inspect container %.12s: %w", id, err)
+		}
+		mu.Lock()
+		m[id] = inspected{state: c.State, imageID: c.Image}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	var list []struct {
-		ID    string `json:"Id"`
-		Image string
-		State state
-	}
-	if jerr := json.Unmarshal([]byte(out), &list); jerr != nil {
-		return nil, fmt.Errorf("docker inspect: %w", jerr)
-	}
-	m := make(map[string]inspected, len(list))
-	for _, c := range list {
-		m[c.ID] = inspected{state: c.State, imageID: c.Image}
 	}
 	return m, nil
 }
@@ -87,23 +134,27 @@ type inspected struct {
 	imageID string
 }
 
-// dockerImage is what `docker image inspect` says of an image.
-type dockerImage struct {
-	ID          string
-	RepoDigests []string
-}
+// dockerImage is what the engine says of an image.
+type dockerImage dockerengine.Image
 
 // image inspects the image ref (a reference or an ID).
 func (d docker) image(ctx context.Context, ref string) (dockerImage, error) {
-	out, err := d.run(ctx, "image", "inspect", "--format", "{{.Id}}{{range .RepoDigests}} {{.}}{{end}}", ref)
+	img, err := d.InspectImage(ctx, ref)
 	if err != nil {
-		return dockerImage{}, err
+		return dockerImage{}, fmt.Errorf("inspect image %s: %w", ref, err)
 	}
-	f := strings.Fields(out)
-	if len(f) == 0 {
-		return dockerImage{}, fmt.Errorf("docker image inspect %s: no ID", ref)
+	return dockerImage(img), nil
+}
+
+// pull pulls the image ref from its registry.
+func (d docker) pull(ctx context.Context, ref string) error {
+	name, tag := repository(ref), "latest"
+	if _, digest, ok := strings.Cut(ref, "@"); ok {
+		tag = digest
+	} else if rest := ref[len(name):]; rest != "" {
+		tag = rest[1:]
 	}
-	return dockerImage{ID: f[0], RepoDigests: f[1:]}, nil
+	return d.Pull(ctx, name, tag, "")
 }
 
 // kubeletID is the image's ID as a kubelet on Docker (cri-dockerd)
@@ -137,46 +188,87 @@ func repository(ref string) string {
 // list returns the IDs of the containers, running or not, whose labels
 // match every one of filters ("key=value").
 func (d docker) list(ctx context.Context, filters ...string) ([]string, error) {
-	args := []string{"ps", "-aq", "--no-trunc"}
-	for _, f := range filters {
-		args = append(args, "--filter", "label="+f)
-	}
-	out, err := d.run(ctx, args...)
+	cs, err := d.List(ctx, filters...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list containers: %w", err)
 	}
-	return strings.Fields(out), nil
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids, nil
 }
 
 // remove removes containers, running or not, with their anonymous volumes.
 func (d docker) remove(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
+	return each(ids, func(id string) error {
+		if err := d.Remove(ctx, id); err != nil {
+			return fmt.Errorf("remove container %.12s: %w", id, err)
+		}
 		return nil
-	}
-	_, err := d.run(ctx, append([]string{"rm", "-f", "-v"}, ids...)...)
-	return err
+	})
 }
 
 // deaths calls died with the pod UID of each container of node that
 // stops, until ctx ends or the event stream fails.
 func (d docker) deaths(ctx context.Context, node string, died func(uid string)) error {
-	cmd := exec.CommandContext(ctx, d.bin, "events",
-		"--filter", "type=container", "--filter", "event=die",
-		"--filter", "label="+labelNode+"="+node,
-		"--format", `{{index .Actor.Attributes "`+labelPodUID+`"}}`)
-	out, err := cmd.StdoutPipe()
+	q := url.Values{"filters": {dockerengine.Filters(map[string][]string{
+		"type": {"container"}, "event": {"die"}, "label": {labelNode + "=" + node},
+	})}}
+	resp, err := d.Send(ctx, http.MethodGet, "/events", q, nil)
 	if err != nil {
 		return fmt.Errorf("docker events: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("docker events: %w", err)
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var ev struct {
+			Actor struct{ Attributes map[string]string }
+		}
+		if err := dec.Decode(&ev); err != nil {
+			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("docker events: %w", err)
+		}
+		died(ev.Actor.Attributes[labelPodUID])
 	}
-	lines := bufio.NewScanner(out)
-	for lines.Scan() {
-		died(strings.TrimSpace(lines.Text()))
+}
+
+// network is a Docker network as the engine lists it.
+type network struct {
+	Name   string
+	Labels map[string]string
+	IPAM   struct{ Config []struct{ Gateway string } }
+}
+
+// createNetwork makes a bridge network with labels.
+func (d docker) createNetwork(ctx context.Context, name string, labels map[string]string) error {
+	body := map[string]any{"Name": name, "Driver": "bridge", "Labels": labels}
+	if err := d.Call(ctx, http.MethodPost, "/networks/create", nil, body, nil); err != nil {
+		return fmt.Errorf("create network %s: %w", name, err)
 	}
-	if err := cmd.Wait(); err != nil && ctx.Err() == nil {
-		return fmt.Errorf("docker events: %w", err)
+	return nil
+}
+
+// gateway returns the gateway of the network name.
+func (d docker) gateway(ctx context.Context, name string) (string, error) {
+	var n network
+	if err := d.Call(ctx, http.MethodGet, "/networks/"+name, nil, nil, &n); err != nil {
+		return "", fmt.Errorf("inspect network %s: %w", name, err)
+	}
+	for _, c := range n.IPAM.Config {
+		if c.Gateway != "" {
+			return c.Gateway, nil
+		}
+	}
+	return "", fmt.Errorf("network %s has no gateway", name)
+}
+
+// removeNetwork removes the network name.
+func (d docker) removeNetwork(ctx context.Context, name string) error {
+	if err := d.Call(ctx, http.MethodDelete, "/networks/"+name, nil, nil, nil); err != nil {
+		return fmt.Errorf("remove network %s: %w", name, err)
 	}
 	return nil
 }
@@ -191,38 +283,41 @@ var owner = func() string {
 // process ended without removing them (a test killed before its
 // cleanup), on this host.
 func (d docker) removeOrphans(ctx context.Context) error {
-	out, err := d.run(ctx, "ps", "-a", "--no-trunc", "--filter", "label="+labelOwner, "--format", `{{.ID}} {{.Label "`+labelOwner+`"}}`)
+	cs, err := d.List(ctx, labelOwner)
 	if err != nil {
+		return fmt.Errorf("list containers: %w", err)
+	}
+	var ids []string
+	for _, c := range cs {
+		if orphaned(c.Labels[labelOwner]) {
+			ids = append(ids, c.ID)
+		}
+	}
+	if err := d.remove(ctx, ids); err != nil {
 		return err
 	}
-	if err := d.remove(ctx, orphans(out)); err != nil {
-		return err
+	var nets []network
+	q := url.Values{"filters": {dockerengine.Filters(map[string][]string{"label": {labelOwner}})}}
+	if err := d.Call(ctx, http.MethodGet, "/networks", q, nil, &nets); err != nil {
+		return fmt.Errorf("list networks: %w", err)
 	}
-	out, err = d.run(ctx, "network", "ls", "--filter", "label="+labelOwner, "--format", `{{.Name}} {{.Label "`+labelOwner+`"}}`)
-	if err != nil {
-		return err
+	var errs []error
+	for _, n := range nets {
+		if orphaned(n.Labels[labelOwner]) {
+			errs = append(errs, d.removeNetwork(ctx, n.Name))
+		}
 	}
-	if nets := orphans(out); len(nets) > 0 {
-		_, err = d.run(ctx, append([]string{"network", "rm"}, nets...)...)
-	}
-	return err
+	return errors.Join(errs...)
 }
 
-// orphans returns the first field of each line "NAME HOST/PID" whose
-// process is of this host and no longer runs.
-func orphans(lines string) []string {
+// orphaned reports whether own, a labelOwner "HOST/PID", names a process
+// of this host that no longer runs.
+func orphaned(own string) bool {
 	host, _ := os.Hostname()
-	var names []string
-	for line := range strings.Lines(lines) {
-		name, own, _ := strings.Cut(strings.TrimSpace(line), " ")
-		h, p, _ := strings.Cut(own, "/")
-		pid, err := strconv.Atoi(p)
-		if h != host || err != nil || pid <= 0 {
-			continue
-		}
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			names = append(names, name)
-		}
+	h, p, _ := strings.Cut(own, "/")
+	pid, err := strconv.Atoi(p)
+	if h != host || err != nil || pid <= 0 {
+		return false
 	}
-	return names
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/tuskdata/tusk/internal/testenv"
 )
@@ -161,6 +162,49 @@ func TestInitEmptyDirEnv(t *testing.T) {
 	}
 	if ids := containers(t, labelPodUID+"=uid-init"); len(ids) != 3 {
 		t.Errorf("%d containers of the ended pod kept, want its 3 (init and app, for their logs)", len(ids))
+	}
+}
+
+// TestStatusSteps runs a pod of an init container and two app
+// containers, and checks that the agent wrote Initialized before it made
+// the app containers, which then both run.
+func TestStatusSteps(t *testing.T) {
+	testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
+	client := fake.NewClientset()
+	n := Start(t, client)
+	pod := shPod(n.Name, "steps", corev1.RestartPolicyAlways, `trap "exit 0" TERM; sleep 1000 & wait`)
+	second := pod.Spec.Containers[0]
+	second.Name = "second"
+	pod.Spec.Containers = append(pod.Spec.Containers, second)
+	pod.Spec.InitContainers = []corev1.Container{{Name: "init", Image: image, ImagePullPolicy: corev1.PullNever, Command: []string{"true"}}}
+	create(t, client, pod)
+	got := waitPod(t, client, pod, "Ready", func(p *corev1.Pod) bool { return condition(p, corev1.PodReady) == corev1.ConditionTrue })
+	for _, cs := range got.Status.ContainerStatuses {
+		if cs.State.Running == nil || !cs.Ready {
+			t.Errorf("container %s: state %+v, ready %v", cs.Name, cs.State, cs.Ready)
+		}
+	}
+	if len(got.Status.ContainerStatuses) != 2 {
+		t.Errorf("%d container statuses, want 2", len(got.Status.ContainerStatuses))
+	}
+	initialized := false
+	for _, a := range client.Actions() {
+		u, ok := a.(k8stesting.UpdateAction)
+		if !ok || u.GetSubresource() != "status" {
+			continue
+		}
+		p, ok := u.GetObject().(*corev1.Pod)
+		if !ok || condition(p, corev1.PodInitialized) != corev1.ConditionTrue {
+			continue
+		}
+		waiting := true
+		for _, cs := range p.Status.ContainerStatuses {
+			waiting = waiting && cs.ContainerID == "" && cs.State.Waiting != nil && cs.State.Waiting.Reason == "ContainerCreating"
+		}
+		initialized = initialized || waiting
+	}
+	if !initialized {
+		t.Error("no status written with the pod Initialized and its app containers not yet made")
 	}
 }
 

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +26,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/tuskdata/tusk/internal/dockerengine"
 )
 
 // Config says how a node agent runs. Only Client is required.
@@ -48,8 +50,9 @@ type Config struct {
 	// name kubetest's certificate holds) and KUBERNETES_SERVICE_PORT, as
 	// in-cluster clients expect.
 	APIServer string
-	// Docker is the docker CLI; "docker" if empty.
-	Docker string
+	// Engine is the Docker engine's socket; DOCKER_HOST's (unix://…) or
+	// /var/run/docker.sock if empty.
+	Engine string
 	// Dir holds the pods' volumes; a temporary directory the agent
 	// removes when it stops if empty.
 	Dir    string
@@ -121,18 +124,24 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Client == nil {
 		return nil, errors.New("node agent: no client")
 	}
+	sock, err := dockerengine.Socket(cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("node agent: %w", err)
+	}
+	eng := dockerengine.New(sock)
+	if err := eng.Negotiate(ctx); err != nil {
+		eng.Close()
+		return nil, fmt.Errorf("node agent: %w", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	n := &Node{
-		cancel: cancel, Name: cfg.Name, client: cfg.Client, docker: docker{bin: cfg.Docker}, log: cfg.Logger,
+		cancel: cancel, Name: cfg.Name, client: cfg.Client, docker: docker{eng}, log: cfg.Logger,
 		network: cfg.Network, dir: cfg.Dir, pauseImage: cfg.PauseImage, pods: map[types.UID]*podWorker{},
 	}
 	if n.Name == "" {
 		b := make([]byte, 4)
 		_, _ = rand.Read(b)
 		n.Name = "kubenode-" + hex.EncodeToString(b)
-	}
-	if n.docker.bin == "" {
-		n.docker.bin = "docker"
 	}
 	if n.log == nil {
 		n.log = slog.Default()
@@ -173,12 +182,12 @@ func (n *Node) setUp(ctx context.Context) error {
 	}
 	if n.network == "" {
 		n.network = "tusk-" + n.Name
-		if _, err := n.docker.run(ctx, "network", "create", "--label", labelNode+"="+n.Name, "--label", labelOwner+"="+owner, n.network); err != nil {
+		if err := n.docker.createNetwork(ctx, n.network, map[string]string{labelNode: n.Name, labelOwner: owner}); err != nil {
 			return err
 		}
 		n.ownNetwork = true
 	}
-	gw, err := n.docker.run(ctx, "network", "inspect", "--format", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", n.network)
+	gw, err := n.docker.gateway(ctx, n.network)
 	if err != nil {
 		return err
 	}
@@ -404,8 +413,7 @@ func (n *Node) Stop() error {
 	}
 	errs = append(errs, err)
 	if n.ownNetwork {
-		_, err := n.docker.run(ctx, "network", "rm", n.network)
-		errs = append(errs, err)
+		errs = append(errs, n.docker.removeNetwork(ctx, n.network))
 	}
 	if n.ownDir {
 		errs = append(errs, os.RemoveAll(n.dir))
@@ -418,6 +426,7 @@ func (n *Node) Stop() error {
 	if err != nil && !apierrors.IsNotFound(err) {
 		errs = append(errs, fmt.Errorf("deleting the node: %w", err))
 	}
+	n.docker.Close()
 	return errors.Join(errs...)
 }
 
@@ -432,11 +441,11 @@ func (n *Node) Logs(ctx context.Context, namespace, pod, container string) (stri
 	if len(ids) == 0 {
 		return "", fmt.Errorf("no container %s of pod %s/%s on node %s", container, namespace, pod, n.Name)
 	}
-	out, err := exec.CommandContext(ctx, n.docker.bin, "logs", ids[0]).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("docker logs: %w: %s", err, out)
+	var out strings.Builder
+	if err := n.docker.Logs(ctx, &out, ids[0], "all", 64<<20); err != nil {
+		return "", fmt.Errorf("logs of container %s of pod %s/%s: %w", container, namespace, pod, err)
 	}
-	return string(out), nil
+	return out.String(), nil
 }
 
 // imageError is a container's image that cannot be had, with the reason
@@ -462,7 +471,7 @@ func (n *Node) ensureImage(ctx context.Context, c *corev1.Container) (string, er
 	case c.ImagePullPolicy == corev1.PullNever && !present:
 		return "", &imageError{"ErrImageNeverPull", fmt.Errorf("image %s is not present with pull policy Never", c.Image)}
 	case !present && c.ImagePullPolicy != corev1.PullNever, c.ImagePullPolicy == corev1.PullAlways && fromRegistry:
-		if _, err := n.docker.run(ctx, "pull", "--quiet", c.Image); err != nil {
+		if err := n.docker.pull(ctx, c.Image); err != nil {
 			return "", &imageError{"ErrImagePull", fmt.Errorf("image %s: %w", c.Image, err)}
 		}
 		if img, err = n.docker.image(ctx, c.Image); err != nil {

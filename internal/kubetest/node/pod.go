@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -160,7 +159,17 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) {
 	}
 	if !w.ended {
 		w.refresh(ctx)
-		if w.step(ctx) {
+		// The pod's status is written after each step: Initialized as
+		// soon as the init containers are done, before the app
+		// containers are made, and Running as soon as they run.
+		inits := w.initDone
+		if w.stepInits(ctx) {
+			w.refresh(ctx)
+			pod = w.writeStatus(ctx, pod)
+		} else if w.initDone != inits {
+			pod = w.writeStatus(ctx, pod)
+		}
+		if w.initDone == len(w.inits) && w.stepApps(ctx) {
 			w.refresh(ctx)
 		}
 		if p := w.phase(); p == corev1.PodSucceeded || p == corev1.PodFailed {
@@ -188,22 +197,22 @@ func (w *podWorker) startSandbox(ctx context.Context) error {
 	if len(hostname) > 63 {
 		hostname = hostname[:63]
 	}
-	args := []string{"run", "-d", "--name", w.containerName("POD", 0), "--network", w.n.network,
-		"--hostname", hostname, "--add-host", "host.docker.internal:" + w.n.Gateway}
-	for _, l := range w.labels("POD") {
-		args = append(args, "--label", l)
-	}
-	args = append(args, "--entrypoint", "sleep", w.n.pauseImage, "2147483647")
-	id, err := w.n.docker.run(ctx, args...)
+	id, err := w.n.docker.create(ctx, w.containerName("POD", 0), &createConfig{
+		Image: w.n.pauseImage, Hostname: hostname, Labels: w.labels("POD"),
+		Entrypoint: []string{"sleep"}, Cmd: []string{"2147483647"},
+		HostConfig: hostConfig{NetworkMode: w.n.network, ExtraHosts: []string{"host.docker.internal:" + w.n.Gateway}},
+	})
 	if err != nil {
 		return err
 	}
-	ip, err := w.n.docker.run(ctx, "inspect", "--format",
-		`{{(index .NetworkSettings.Networks "`+w.n.network+`").IPAddress}}`, id)
-	if err != nil {
+	if err := w.n.docker.start(ctx, id); err != nil {
 		return err
 	}
-	w.p.sandbox, w.p.podIP = id, ip
+	c, err := w.n.docker.inspectOne(ctx, id)
+	if err != nil {
+		return fmt.Errorf("inspect the sandbox: %w", err)
+	}
+	w.p.sandbox, w.p.podIP = id, c.NetworkSettings.Networks[w.n.network].IPAddress
 	w.startTime = metav1.Now().Rfc3339Copy()
 	return nil
 }
@@ -213,9 +222,9 @@ func (w *podWorker) containerName(c string, n int) string {
 	return fmt.Sprintf("k8s_%s_%s_%s_%.8s_%d", c, pod.Name, pod.Namespace, pod.UID, n)
 }
 
-func (w *podWorker) labels(c string) []string {
-	return []string{labelNode + "=" + w.n.Name, labelOwner + "=" + owner, labelPodUID + "=" + string(w.uid),
-		labelPod + "=" + podName(w.p.pod), labelContainer + "=" + c}
+func (w *podWorker) labels(c string) map[string]string {
+	return map[string]string{labelNode: w.n.Name, labelOwner: owner, labelPodUID: string(w.uid),
+		labelPod: podName(w.p.pod), labelContainer: c}
 }
 
 // refresh reads the state of every container from the engine. A
@@ -266,11 +275,10 @@ func (w *podWorker) all() []*container {
 	return append(append([]*container(nil), w.inits...), w.apps...)
 }
 
-// step starts the next init container when the previous one succeeded,
-// then the app containers, and restarts those the pod's restart policy
-// says to. It reports whether it started any.
-func (w *podWorker) step(ctx context.Context) bool {
-	policy := w.p.pod.Spec.RestartPolicy
+// stepInits starts the next init container when the previous one
+// succeeded, and restarts one that failed if the pod's restart policy
+// says to. It reports whether it started one.
+func (w *podWorker) stepInits(ctx context.Context) bool {
 	for w.initDone < len(w.inits) {
 		c := w.inits[w.initDone]
 		switch {
@@ -280,21 +288,42 @@ func (w *podWorker) step(ctx context.Context) bool {
 			return false
 		case c.state.ExitCode == 0:
 			w.initDone++
-		case policy == corev1.RestartPolicyNever:
+		case w.p.pod.Spec.RestartPolicy == corev1.RestartPolicyNever:
 			w.initFailed = true
 			return false
 		default:
 			return w.restart(ctx, c)
 		}
 	}
+	return false
+}
+
+// stepApps makes and starts the app containers not made yet, all at once,
+// and restarts those the pod's restart policy says to. It reports whether
+// it started any.
+func (w *podWorker) stepApps(ctx context.Context) bool {
+	policy := w.p.pod.Spec.RestartPolicy
+	var creating []*container
 	started := false
 	for _, c := range w.apps {
 		switch {
 		case c.id == "":
-			started = w.create(ctx, c) || started
+			creating = append(creating, c)
 		case c.state.exited() && restarts(policy, c.state.ExitCode):
 			started = w.restart(ctx, c) || started
 		}
+	}
+	if len(creating) == 1 {
+		return w.create(ctx, creating[0]) || started
+	}
+	results := make([]createResult, len(creating))
+	var wg sync.WaitGroup
+	for i, c := range creating {
+		wg.Go(func() { results[i] = w.tryCreate(ctx, c) })
+	}
+	wg.Wait()
+	for _, r := range results {
+		started = w.created(r) || started
 	}
 	return started
 }
@@ -307,25 +336,44 @@ func restarts(policy corev1.RestartPolicy, code int32) bool {
 // configuration or the engine fail it, c waits with the reason a kubelet
 // gives, and is tried again after a backoff.
 func (w *podWorker) create(ctx context.Context, c *container) bool {
+	return w.created(w.tryCreate(ctx, c))
+}
+
+// createResult is what tryCreate did: whether it started c, and when the
+// worker should try again.
+type createResult struct {
+	started bool
+	retryAt time.Time
+}
+
+// created asks for the retry of r, and reports whether it started its
+// container.
+func (w *podWorker) created(r createResult) bool {
+	if !r.retryAt.IsZero() {
+		w.after(r.retryAt)
+	}
+	return r.started
+}
+
+// tryCreate is create, touching only c, so that several run at once.
+func (w *podWorker) tryCreate(ctx context.Context, c *container) createResult {
 	if due := c.attempt.Add(backoff(c.failures)); time.Now().Before(due) {
-		w.after(due)
-		return false
+		return createResult{retryAt: due}
 	}
 	c.attempt = time.Now()
 	id, reason, err := w.createContainer(ctx, c)
 	if err != nil {
 		c.waiting, c.message = reason, err.Error()
 		c.failures++
-		w.after(c.attempt.Add(backoff(c.failures)))
 		w.warn(ctx, "container not created", "container", c.spec.Name, "reason", reason, "err", err)
-		return false
+		return createResult{retryAt: c.attempt.Add(backoff(c.failures))}
 	}
 	c.id, c.failures, c.waiting, c.message = id, 0, "", ""
 	c.creates++
-	if _, err := w.n.docker.run(ctx, "start", id); err != nil {
+	if err := w.n.docker.start(ctx, id); err != nil {
 		w.warn(ctx, "container did not start", "container", c.spec.Name, "err", err)
 	}
-	return true
+	return createResult{started: true}
 }
 
 func (w *podWorker) createContainer(ctx context.Context, c *container) (id, reason string, err error) {
@@ -337,11 +385,11 @@ func (w *podWorker) createContainer(ctx context.Context, c *container) (id, reas
 		}
 		return "", "ErrImagePull", err
 	}
-	args, err := w.p.createArgs(ctx, c.spec, w.containerName(c.spec.Name, c.creates), w.labels(c.spec.Name))
+	cfg, err := w.p.createConfig(ctx, c.spec, w.labels(c.spec.Name))
 	if err != nil {
 		return "", "CreateContainerConfigError", err
 	}
-	id, err = w.n.docker.run(ctx, args...)
+	id, err = w.n.docker.create(ctx, w.containerName(c.spec.Name, c.creates), cfg)
 	if err != nil {
 		return "", "CreateContainerError", err
 	}
@@ -367,7 +415,7 @@ func (w *podWorker) restart(ctx context.Context, c *container) bool {
 	c.attempt = time.Now()
 	c.restarts++
 	c.waiting, c.message = "", ""
-	if _, err := w.n.docker.run(ctx, "start", c.id); err != nil {
+	if err := w.n.docker.start(ctx, c.id); err != nil {
 		w.warn(ctx, "container did not restart", "container", c.spec.Name, "err", err)
 	}
 	return true
@@ -403,8 +451,9 @@ func (w *podWorker) phase() corev1.PodPhase {
 	return corev1.PodSucceeded
 }
 
-// writeStatus writes the pod's status if it changed.
-func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) {
+// writeStatus writes the pod's status if it changed, and returns the pod
+// as the API has it now, as far as the worker knows.
+func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Pod {
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		st := w.status(pod)
 		if equality.Semantic.DeepEqual(st, pod.Status) {
@@ -412,7 +461,10 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) {
 		}
 		p := pod.DeepCopy()
 		p.Status = st
-		_, err := w.n.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		updated, err := w.n.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		if err == nil {
+			pod = updated
+		}
 		if apierrors.IsConflict(err) {
 			fresh, gerr := w.n.client.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
 			if gerr != nil {
@@ -426,6 +478,7 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) {
 		w.warn(ctx, "pod status not written", "err", err)
 		w.after(time.Now().Add(minBackoff))
 	}
+	return pod
 }
 
 // status is the pod's status from what the worker knows, keeping what
@@ -540,10 +593,8 @@ func (w *podWorker) terminate(ctx context.Context, pod *corev1.Pod, deleted bool
 			running = append(running, c.id)
 		}
 	}
-	if len(running) > 0 {
-		if _, err := w.n.docker.run(ctx, append([]string{"stop", "--time", strconv.FormatInt(grace, 10)}, running...)...); err != nil {
-			w.warn(ctx, "stopping a deleted pod's containers", "err", err)
-		}
+	if err := w.n.docker.stop(ctx, running, grace); err != nil {
+		w.warn(ctx, "stopping a deleted pod's containers", "err", err)
 	}
 	ids, err := w.n.docker.list(ctx, labelPodUID+"="+string(w.uid))
 	if err == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/tuskdata/tusk/internal/dockerengine"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
@@ -74,7 +75,7 @@ func (r *Runner) image(ctx context.Context, pipeline, name string, pullSecrets [
 		}
 	} else {
 		img, err := r.inspect(ctx, ref, name)
-		missing := isStatus(err, http.StatusNotFound)
+		missing := dockerengine.IsStatus(err, http.StatusNotFound)
 		if err != nil && !missing {
 			return localImage{}, err
 		}
@@ -128,7 +129,7 @@ func (r *Runner) pull(ctx context.Context, ref reference.Named, name string, pul
 	case reference.Tagged:
 		tag = ref.Tag()
 	}
-	if err := r.eng.pull(ctx, ref.Name(), tag, auth); err != nil {
+	if err := r.eng.Pull(ctx, ref.Name(), tag, auth); err != nil {
 		hint, msg := "", err.Error()
 		if strings.Contains(msg, "credentials") || strings.Contains(msg, "unauthorized") || strings.Contains(msg, "denied") {
 			hint = fmt.Sprintf(" (the server reads registry credentials from %s/config.json: docker login %s as the server's user, or set DOCKER_CONFIG)", configDir(r.opts.DockerConfig), domain)
@@ -141,9 +142,9 @@ func (r *Runner) pull(ctx context.Context, ref reference.Named, name string, pul
 // inspect returns the local image ref names, with its registry digest for
 // ref's repository if it has one.
 func (r *Runner) inspect(ctx context.Context, ref reference.Named, name string) (localImage, error) {
-	img, err := r.eng.inspectImage(ctx, name)
+	img, err := r.eng.InspectImage(ctx, name)
 	if err != nil {
-		if isStatus(err, http.StatusNotFound) {
+		if dockerengine.IsStatus(err, http.StatusNotFound) {
 			return localImage{}, err
 		}
 		return localImage{}, fmt.Errorf("inspect image %s: %w", name, err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tuskdata/tusk/internal/dockerengine"
 	"github.com/tuskdata/tusk/internal/runner"
 )
 
@@ -71,7 +72,7 @@ func (r *Runner) Supports(f runner.Feature) bool {
 // image, with the tusk binary mounted in as its entrypoint.
 type Runner struct {
 	opts Options
-	eng  *engine
+	eng  engine
 	log  *slog.Logger
 
 	mu     sync.Mutex
@@ -95,15 +96,15 @@ const removeTimeout = 30 * time.Second
 // Ping reports whether a Docker engine answers on socket (default: as for
 // Options.Engine).
 func Ping(ctx context.Context, socket string) error {
-	sock, err := engineSocket(socket)
+	sock, err := dockerengine.Socket(socket)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	e := newEngine(sock)
-	defer e.close()
-	return e.ping(ctx)
+	e := dockerengine.New(sock)
+	defer e.Close()
+	return e.Ping(ctx)
 }
 
 // New checks that the binary is static and the engine answers, and
@@ -128,17 +129,17 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 	if fi, err := os.Stat(opts.Socket); err != nil || fi.Mode().Type() != fs.ModeSocket {
 		return nil, fmt.Errorf("worker socket %s: not a listening Unix socket (%v)", opts.Socket, err)
 	}
-	sock, err := engineSocket(opts.Engine)
+	sock, err := dockerengine.Socket(opts.Engine)
 	if err != nil {
 		return nil, err
 	}
-	r := &Runner{opts: opts, eng: newEngine(sock), log: opts.Logger.WithGroup("docker-runner"), groups: map[string]*group{}, pulls: map[string]*pullState{}}
-	if err := r.eng.negotiate(ctx); err != nil {
-		r.eng.close()
+	r := &Runner{opts: opts, eng: engine{dockerengine.New(sock)}, log: opts.Logger.WithGroup("docker-runner"), groups: map[string]*group{}, pulls: map[string]*pullState{}}
+	if err := r.eng.Negotiate(ctx); err != nil {
+		r.eng.Close()
 		return nil, err
 	}
 	if err := r.sweep(ctx); err != nil {
-		r.eng.close()
+		r.eng.Close()
 		return nil, fmt.Errorf("remove the worker containers of a previous run: %w", err)
 	}
 	r.pulling, r.endPulls = context.WithCancel(context.Background())
@@ -218,7 +219,7 @@ func (r *Runner) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
 	defer cancel()
 	err := r.sweep(ctx)
-	r.eng.close()
+	r.eng.Close()
 	return err
 }
 
@@ -226,13 +227,13 @@ func (r *Runner) Close() error {
 // ("key=value"): those left by a previous run, or that a supervisor could
 // not remove.
 func (r *Runner) sweep(ctx context.Context, labels ...string) error {
-	cs, err := r.eng.list(ctx, append([]string{labelInstance + "=" + r.opts.Instance}, labels...)...)
+	cs, err := r.eng.List(ctx, append([]string{labelInstance + "=" + r.opts.Instance}, labels...)...)
 	if err != nil {
 		return fmt.Errorf("list worker containers: %w", err)
 	}
 	var errs []error
 	for _, c := range cs {
-		if err := r.eng.remove(ctx, c.ID); err != nil {
+		if err := r.eng.Remove(ctx, c.ID); err != nil {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", c.Labels[labelWorker], err))
 			continue
 		}
@@ -251,7 +252,7 @@ func (r *Runner) RemoveDeadWorkers(ctx context.Context, alive func(server string
 	if r.opts.Cluster == "" {
 		return nil
 	}
-	cs, err := r.eng.list(ctx, labelCluster+"="+r.opts.Cluster)
+	cs, err := r.eng.List(ctx, labelCluster+"="+r.opts.Cluster)
 	if err != nil {
 		return fmt.Errorf("list the cluster's worker containers: %w", err)
 	}
@@ -261,7 +262,7 @@ func (r *Runner) RemoveDeadWorkers(ctx context.Context, alive func(server string
 		if server == r.opts.Server || alive(server) {
 			continue
 		}
-		if err := r.eng.remove(ctx, c.ID); err != nil {
+		if err := r.eng.Remove(ctx, c.ID); err != nil {
 			errs = append(errs, fmt.Errorf("remove container %s of server %s: %w", c.Labels[labelWorker], server, err))
 			continue
 		}

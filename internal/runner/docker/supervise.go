@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,7 +135,7 @@ func (r *Runner) start(ctx context.Context, s *slot) error {
 	s.mu.Lock()
 	s.container = id
 	s.mu.Unlock()
-	if err := r.eng.start(ctx, id); err != nil {
+	if err := r.eng.Start(ctx, id); err != nil {
 		return fmt.Errorf("start container %s: %w", s.name, err)
 	}
 	s.mu.Lock()
@@ -193,8 +194,9 @@ func (r *Runner) waitDeath(ctx context.Context, id string) error {
 			msg += ": " + st.Error
 		}
 	}
-	if out, err := r.eng.logs(ctx, id, 3); err == nil && out != "" {
-		msg += "; last output: " + out
+	var out strings.Builder
+	if err := r.eng.Logs(ctx, &out, id, "3", 64<<10); err == nil && strings.TrimSpace(out.String()) != "" {
+		msg += "; last output: " + strings.TrimSpace(out.String())
 	}
 	return errors.New(msg)
 }
@@ -227,7 +229,7 @@ func (r *Runner) discard(s *slot) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
 	defer cancel()
-	if err := r.eng.remove(ctx, id); err != nil {
+	if err := r.eng.Remove(ctx, id); err != nil {
 		r.log.Warn("remove worker container", "worker", s.worker, "err", err)
 	}
 }

@@ -1,4 +1,4 @@
-package docker
+package dockerengine
 
 import (
 	"context"
@@ -10,35 +10,36 @@ import (
 	"net/url"
 )
 
-// image is the part of a local image's inspection the runner reads.
-type image struct {
-	ID string
+// Image is the part of a local image's inspection Tusk reads.
+type Image struct {
+	ID string `json:"Id"`
 	// RepoDigests are the registry references of the image
 	// ("host/name@sha256:…"), one per repository it was pulled from or
 	// pushed to; none for an image built or loaded on this engine.
 	RepoDigests []string
 }
 
-// inspectImage returns the local image that ref names.
-func (e *engine) inspectImage(ctx context.Context, ref string) (image, error) {
-	var img image
-	err := e.call(ctx, http.MethodGet, "/images/"+ref+"/json", nil, nil, &img)
+// InspectImage returns the local image that ref (a reference or an ID)
+// names.
+func (e *Client) InspectImage(ctx context.Context, ref string) (Image, error) {
+	var img Image
+	err := e.Call(ctx, http.MethodGet, "/images/"+ref+"/json", nil, nil, &img)
 	return img, err
 }
 
-// pull has the engine pull image name at tag (a tag or a digest) from its
+// Pull has the engine pull image name at tag (a tag or a digest) from its
 // registry, with auth, the X-Registry-Auth header, if not "". The engine
 // answers an error status for a failure it sees before the download
 // starts (an unknown manifest, a denied login), and reports one during
 // the download in its stream of progress messages: either is returned
 // with the engine's message, which holds the registry's.
-func (e *engine) pull(ctx context.Context, name, tag, auth string) error {
+func (e *Client) Pull(ctx context.Context, name, tag, auth string) error {
 	q := url.Values{"fromImage": {name}, "tag": {tag}}
 	var header http.Header
 	if auth != "" {
 		header = http.Header{"X-Registry-Auth": {auth}}
 	}
-	resp, err := e.sendWith(ctx, http.MethodPost, "/images/create", q, header, nil)
+	resp, err := e.SendWith(ctx, http.MethodPost, "/images/create", q, header, nil)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package docker
+package dockerengine
 
 import (
 	"bytes"
@@ -16,29 +16,28 @@ import (
 	"time"
 )
 
-// The Engine API versions the runner speaks: the requests it makes are the
-// same from Docker 20.10 (API 1.41) on; newer engines are asked for maxAPI,
-// which they all still serve.
+// The Engine API versions the client speaks: the requests its users make
+// are the same from Docker 20.10 (API 1.41) on; newer engines are asked for
+// maxAPI, which they all still serve.
 const (
 	minAPI = "1.41"
 	maxAPI = "1.47"
 )
 
-// defaultEngine is the engine socket when neither Options.Engine nor
+// defaultEngine is the engine socket when neither the caller nor
 // DOCKER_HOST names one.
 const defaultEngine = "/var/run/docker.sock"
 
-// engine is a small client of the Docker Engine API over its Unix socket,
-// with just the calls the runner makes.
-type engine struct {
+// Client is a small client of the Docker Engine API over its Unix socket.
+type Client struct {
 	sock   string
 	http   *http.Client
 	prefix string // "/v1.41": the negotiated API version
 }
 
-// engineSocket returns the path of the engine's socket: sock if given,
-// else DOCKER_HOST (which must be unix://…), else the default.
-func engineSocket(sock string) (string, error) {
+// Socket returns the path of the engine's socket: sock if given, else
+// DOCKER_HOST (which must be unix://…), else the default.
+func Socket(sock string) (string, error) {
 	if sock != "" {
 		return strings.TrimPrefix(sock, "unix://"), nil
 	}
@@ -49,10 +48,12 @@ func engineSocket(sock string) (string, error) {
 	if p, ok := strings.CutPrefix(host, "unix://"); ok {
 		return p, nil
 	}
-	return "", fmt.Errorf("DOCKER_HOST=%q: the docker runner reaches the engine over a Unix socket only (unix:///path)", host)
+	return "", fmt.Errorf("DOCKER_HOST=%q: Tusk reaches the Docker engine over a Unix socket only (unix:///path)", host)
 }
 
-func newEngine(sock string) *engine {
+// New returns a client of the engine at the socket sock. Until Negotiate,
+// its requests are unversioned.
+func New(sock string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
@@ -60,31 +61,31 @@ func newEngine(sock string) *engine {
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     time.Minute,
 	}
-	return &engine{sock: sock, http: &http.Client{Transport: tr}}
+	return &Client{sock: sock, http: &http.Client{Transport: tr}}
 }
 
-// apiError is an error answer of the engine.
-type apiError struct {
-	status  int
-	message string
+// APIError is an error answer of the engine.
+type APIError struct {
+	Status  int // HTTP status
+	Message string
 }
 
-func (e *apiError) Error() string { return e.message }
+func (e *APIError) Error() string { return e.Message }
 
-// isStatus reports whether err is an engine answer with this HTTP status.
-func isStatus(err error, status int) bool {
-	var ae *apiError
-	return errors.As(err, &ae) && ae.status == status
+// IsStatus reports whether err is an engine answer with this HTTP status.
+func IsStatus(err error, status int) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == status
 }
 
-// send makes a request; path is versioned with the negotiated prefix. An
-// answer with an error status becomes an *apiError.
-func (e *engine) send(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
-	return e.sendWith(ctx, method, path, query, nil, in)
+// Send makes a request; path is versioned with the negotiated prefix. An
+// answer with an error status becomes an *APIError.
+func (e *Client) Send(ctx context.Context, method, path string, query url.Values, in any) (*http.Response, error) {
+	return e.SendWith(ctx, method, path, query, nil, in)
 }
 
-// sendWith is send with headers of the caller's.
-func (e *engine) sendWith(ctx context.Context, method, path string, query url.Values, header http.Header, in any) (*http.Response, error) {
+// SendWith is Send with headers of the caller's.
+func (e *Client) SendWith(ctx context.Context, method, path string, query url.Values, header http.Header, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -115,14 +116,14 @@ func (e *engine) sendWith(ctx context.Context, method, path string, query url.Va
 		if json.Unmarshal(b, &msg) != nil || msg.Message == "" {
 			msg.Message = strings.TrimSpace(string(b))
 		}
-		return nil, &apiError{status: resp.StatusCode, message: msg.Message}
+		return nil, &APIError{Status: resp.StatusCode, Message: msg.Message}
 	}
 	return resp, nil
 }
 
-// call makes a request and decodes its JSON answer into out, if not nil.
-func (e *engine) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
-	resp, err := e.send(ctx, method, path, query, in)
+// Call makes a request and decodes its JSON answer into out, if not nil.
+func (e *Client) Call(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	resp, err := e.Send(ctx, method, path, query, in)
 	if err != nil {
 		return err
 	}
@@ -137,22 +138,22 @@ func (e *engine) call(ctx context.Context, method, path string, query url.Values
 	return nil
 }
 
-// ping checks that the engine answers.
-func (e *engine) ping(ctx context.Context) error {
-	return e.call(ctx, http.MethodGet, "/_ping", nil, nil, nil)
+// Ping checks that the engine answers.
+func (e *Client) Ping(ctx context.Context) error {
+	return e.Call(ctx, http.MethodGet, "/_ping", nil, nil, nil)
 }
 
-// negotiate picks the API version: the engine's own, at most maxAPI, and
+// Negotiate picks the API version: the engine's own, at most maxAPI, and
 // fails if the engine is older than minAPI.
-func (e *engine) negotiate(ctx context.Context) error {
+func (e *Client) Negotiate(ctx context.Context) error {
 	e.prefix = ""
 	var v struct{ APIVersion string }
-	if err := e.call(ctx, http.MethodGet, "/version", nil, nil, &v); err != nil {
+	if err := e.Call(ctx, http.MethodGet, "/version", nil, nil, &v); err != nil {
 		return err
 	}
 	switch {
 	case apiOlder(v.APIVersion, minAPI):
-		return fmt.Errorf("the Docker engine speaks API %s; the docker runner needs %s (Docker 20.10) or newer", v.APIVersion, minAPI)
+		return fmt.Errorf("the Docker engine speaks API %s; Tusk needs %s (Docker 20.10) or newer", v.APIVersion, minAPI)
 	case apiOlder(maxAPI, v.APIVersion):
 		e.prefix = "/v" + maxAPI
 	default:
@@ -177,4 +178,5 @@ func apiParts(v string) [2]int {
 	return [2]int{a, b}
 }
 
-func (e *engine) close() { e.http.CloseIdleConnections() }
+// Close closes the client's idle connections.
+func (e *Client) Close() { e.http.CloseIdleConnections() }
