@@ -131,6 +131,33 @@ func (a *API) WalkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File)
 	return t.WalkFiles(ctx, ref.Path, fn)
 }
 
+// ScanFiles calls fn for the files of the commit ref names whose paths
+// are ≥ from, in path order, until fn returns an error (which it
+// returns) or the files end; ref's path is not used. fn may return a
+// path to go on from instead of the next file: the first at or after it,
+// so that a listing skips what it does not show without reading it.
+func (a *API) ScanFiles(ctx context.Context, ref tusk.Ref, from string, fn func(fileset.File) (skipTo string, err error)) error {
+	c, err := a.commitRoot(ctx, ref)
+	if err != nil {
+		return err
+	}
+	it := fileset.NewIterator(ctx, a.nodes, c.Root)
+	it.Seek(from)
+	for {
+		f, ok := it.Next()
+		if !ok {
+			return it.Err()
+		}
+		skip, err := fn(f)
+		if err != nil {
+			return err
+		}
+		if skip != "" {
+			it.Seek(skip)
+		}
+	}
+}
+
 // A Tree is the file tree of a commit, looked up once, to read many paths
 // of: the inputs of the datums a worker asks for at once are paths of a
 // few commits, and looking the commit up for each cost a read transaction

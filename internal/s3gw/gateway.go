@@ -24,7 +24,9 @@ type FS interface {
 	InspectBranch(ctx context.Context, repo, name string) (tusk.Branch, error)
 	InspectCommit(ctx context.Context, ref tusk.Ref) (tusk.Commit, error)
 	InspectFile(ctx context.Context, ref tusk.Ref) (tusk.FileInfo, error)
-	WalkFiles(ctx context.Context, ref tusk.Ref, fn func(fileset.File) error) error
+	// ScanFiles calls fn for the files whose paths are ≥ from, in path
+	// order; a path fn returns is where it goes on from.
+	ScanFiles(ctx context.Context, ref tusk.Ref, from string, fn func(fileset.File) (skipTo string, err error)) error
 	OpenFile(ctx context.Context, ref tusk.Ref, offset int64) (io.Reader, tusk.FileInfo, error)
 
 	ChunkParams() chunk.Params

@@ -95,8 +95,9 @@ func parseList(q map[string][]string) (listParams, error) {
 	return p, nil
 }
 
-// errPageFull stops a walk once a page of a listing is full.
-var errPageFull = errors.New("page full")
+// errListEnd stops a scan once a page of a listing is full, or past the
+// keys with the listing's prefix.
+var errListEnd = errors.New("end of the listing")
 
 // list answers ListObjects and ListObjectsV2.
 func (q *request) list(b bucket) error {
@@ -123,10 +124,17 @@ func (q *request) list(b bucket) error {
 	}
 	last := ""
 	if b.head != "" && p.max > 0 {
-		err = q.g.fs.WalkFiles(q.ctx(), b.ref(walkRoot(p.prefix)), func(f fileset.File) error {
+		// The scan starts at the first key after the marker, or at the
+		// prefix, and skips the keys that a common prefix already stands
+		// for, so a page costs about what it shows, wherever it starts.
+		from := "/" + p.prefix
+		if p.after >= p.prefix {
+			from = "/" + p.after + "\x00"
+		}
+		err = q.g.fs.ScanFiles(q.ctx(), b.ref("/"), from, func(f fileset.File) (string, error) {
 			key := f.Path[1:]
 			if !strings.HasPrefix(key, p.prefix) {
-				return nil
+				return "", errListEnd // keys with the prefix are contiguous
 			}
 			entry, isPrefix := key, false
 			if p.delimiter != "" {
@@ -135,22 +143,22 @@ func (q *request) list(b bucket) error {
 				}
 			}
 			if entry <= p.after || entry == last {
-				return nil
+				return past(entry, isPrefix), nil
 			}
 			if len(res.Contents)+len(res.CommonPrefixes) == p.max {
 				res.IsTruncated = true
-				return errPageFull
+				return "", errListEnd
 			}
 			last = entry
 			if isPrefix {
 				res.CommonPrefixes = append(res.CommonPrefixes, commonPrefix{Prefix: enc(entry)})
-				return nil
+				return past(entry, true), nil
 			}
 			res.Contents = append(res.Contents, objectXML{Key: enc(key), LastModified: s3Time(b.time), ETag: etag(f.Hash),
 				Size: f.Size, StorageClass: "STANDARD"})
-			return nil
+			return "", nil
 		})
-		if err != nil && !errors.Is(err, errPageFull) {
+		if err != nil && !errors.Is(err, errListEnd) {
 			return fmt.Errorf("list %s: %w", b.name, err)
 		}
 	}
@@ -169,13 +177,16 @@ func (q *request) list(b bucket) error {
 	return nil
 }
 
-// walkRoot is the deepest directory that holds every key with prefix.
-func walkRoot(prefix string) string {
-	i := strings.LastIndexByte(prefix, '/')
-	if i < 0 {
-		return "/"
+// past returns the path to scan on from after the keys that a common
+// prefix stands for: the first path after every key that starts with
+// it. "" (go on with the next key) for a key, or a prefix that ends in
+// the byte 0xff.
+func past(prefix string, isPrefix bool) string {
+	n := len(prefix)
+	if !isPrefix || prefix[n-1] == 0xff {
+		return ""
 	}
-	return "/" + strings.TrimRight(prefix[:i], "/")
+	return "/" + prefix[:n-1] + string([]byte{prefix[n-1] + 1})
 }
 
 // etag makes a content hash an ETag: quoted, and marked as no MD5 of the

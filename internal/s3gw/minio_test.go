@@ -84,6 +84,11 @@ func TestMinioRead(t *testing.T) {
 		{minio.ListObjectsOptions{Recursive: true, StartAfter: "dir/b.txt"}, []string{"dir/sub/c.txt", "z"}},
 		{minio.ListObjectsOptions{Recursive: true, UseV1: true, MaxKeys: 2}, []string{"a.txt", "dir/b.txt", "dir/sub/c.txt", "z"}},
 		{minio.ListObjectsOptions{UseV1: true, MaxKeys: 1}, []string{"a.txt", "dir/", "z"}},
+		{minio.ListObjectsOptions{MaxKeys: 1}, []string{"a.txt", "dir/", "z"}},
+		{minio.ListObjectsOptions{Prefix: "dir/", MaxKeys: 1}, []string{"dir/b.txt", "dir/sub/"}},
+		{minio.ListObjectsOptions{Prefix: "dir/sub", MaxKeys: 1}, []string{"dir/sub/"}},
+		{minio.ListObjectsOptions{Prefix: "di"}, []string{"dir/"}},
+		{minio.ListObjectsOptions{Prefix: "zz", Recursive: true}, nil},
 	} {
 		if got := list("master.images", tc.opts); !slices.Equal(got, tc.want) {
 			t.Errorf("ListObjects(%+v) = %v, want %v", tc.opts, got, tc.want)
