@@ -64,3 +64,59 @@ func TestModifyEachRefusesACommit(t *testing.T) {
 		t.Errorf("ModifyEach on a commit: %v; want an invalid-argument error", err)
 	}
 }
+
+// Each commit of a chain propagates downstream as a commit made on its
+// own would: a commit set of its own, with a downstream commit.
+func TestModifyEachPropagatesEachCommit(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	for _, r := range []string{"in", "out"} {
+		if _, err := a.CreateRepo(ctx, r, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(t, a, "in@master", "/x", "0")
+	if _, err := a.CreateBranch(ctx, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	commits, errs, err := a.ModifyEach(ctx, mustRef(t, "in@master"), [][]tusk.FileOp{
+		upload(t, a, [][2]string{{"/x", "1"}}, false),
+		upload(t, a, [][2]string{{"/y", "2"}}, false),
+	})
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatal(err, errs)
+	}
+	for _, c := range commits {
+		set, err := a.CommitSet(ctx, c.ID)
+		if err != nil || len(set) != 2 || set[1].Repo != "out" ||
+			!slices.Equal(set[1].Provenance, []tusk.CommitRef{{Repo: "in", Branch: "master", ID: c.ID}}) {
+			t.Errorf("commit set of %s = %+v, %v; want it and a downstream commit of it", c.ID, set, err)
+		}
+	}
+}
+
+// On a branch whose head is open, the groups land in that commit.
+func TestModifyEachWritesIntoAnOpenHead(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	open, err := a.StartCommit(ctx, "data", "master", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits, errs, err := a.ModifyEach(ctx, mustRef(t, "data@master"), [][]tusk.FileOp{
+		upload(t, a, [][2]string{{"/a", "1"}}, false),
+		upload(t, a, [][2]string{{"/b", "2"}}, false),
+	})
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatal(err, errs)
+	}
+	if commits[0].ID != open.ID || commits[1].ID != open.ID {
+		t.Errorf("commits %s, %s; want both the open head %s", commits[0].ID, commits[1].ID, open.ID)
+	}
+	if got, want := tree(t, a, "data@"+open.ID), []string{"/a=1", "/b=2"}; !slices.Equal(got, want) {
+		t.Errorf("open commit holds %v; want %v", got, want)
+	}
+}
