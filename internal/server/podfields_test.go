@@ -15,7 +15,8 @@ import (
 // TestPodFieldsNeedKube: a server whose runner has no pods refuses, at
 // create time and in a dry run, each spec field only the kube runner
 // honours, naming the field and its runner; the docker runner takes
-// image pull secrets (Tusk secrets it pulls with).
+// image pull secrets (Tusk secrets it pulls with) and NVIDIA GPUs, and
+// refuses GPUs of another type.
 func TestPodFieldsNeedKube(t *testing.T) {
 	runners := []string{"process"}
 	if os.Getenv("TUSK_TEST_DOCKER") != "" {
@@ -56,9 +57,13 @@ func TestPodFieldsNeedKube(t *testing.T) {
 				"transform.secrets[0].mount_path": fmtSpec(base, `, "secrets": [{"name": "creds", "mount_path": "/creds"}]`, ""),
 			} {
 				want := `field "` + field + `" needs the kube runner (tusk up --runner kube); this server runs the ` + name + ` runner`
-				if name == "docker" && field == "transform.image_pull_secrets" {
-					// The docker runner pulls with Tusk's secrets.
-					if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, true); err != nil && strings.Contains(err.Error(), want) {
+				if field == "resource_limits.gpu" {
+					want = `field "` + field + `" needs the kube or docker runner (tusk up --runner kube, or --runner docker for NVIDIA GPUs); this server runs the ` + name + ` runner`
+				}
+				if name == "docker" && (field == "transform.image_pull_secrets" || field == "resource_limits.gpu") {
+					// The docker runner pulls with Tusk's secrets, and
+					// gives containers NVIDIA GPUs.
+					if _, err := c.CreatePipeline(ctx, []byte(spec), false, false, true); err != nil && (field == "resource_limits.gpu" || strings.Contains(err.Error(), want)) {
 						t.Errorf("%s: %v, want it accepted by the docker runner", field, err)
 					}
 					continue
@@ -68,6 +73,13 @@ func TestPodFieldsNeedKube(t *testing.T) {
 					if !errors.Is(err, tusk.ErrInvalid) || !strings.Contains(err.Error(), want) {
 						t.Errorf("%s (dry run %v): %v, want a refusal saying %q", field, dry, err, want)
 					}
+				}
+			}
+			if name == "docker" {
+				amd := fmtSpec(base, "", `, "resource_limits": {"gpu": {"type": "amd.com/gpu", "number": 1}}`)
+				want := `resource_limits.gpu.type is "amd.com/gpu": the docker runner gives containers NVIDIA GPUs only`
+				if _, err := c.CreatePipeline(ctx, []byte(amd), false, false, false); !errors.Is(err, tusk.ErrInvalid) || !strings.Contains(err.Error(), want) {
+					t.Errorf("GPUs of AMD's type: %v, want a refusal saying %q", err, want)
 				}
 			}
 			if _, err := c.InspectPipeline(ctx, "p"); !errors.Is(err, tusk.ErrNotFound) {

@@ -86,9 +86,13 @@ func (s *Scheduler) checkFeatures(p *spec.Pipeline, w runner.WorkerSpec) error {
 		if n, ok := s.runner.(interface{ Name() string }); ok {
 			name = n.Name()
 		}
-		err := tusk.Errorf(tusk.KindInvalid, "pipeline %q: field %q needs the kube runner (tusk up --runner kube); this server runs the %s runner",
-			p.Name(), featureField(f, p), name)
-		return err.WithHint("remove the field, or run the pipeline on a server started with --runner kube")
+		runners, flags := "the kube runner (tusk up --runner kube)", "--runner kube"
+		if f == runner.FeatureGPU {
+			runners, flags = "the kube or docker runner (tusk up --runner kube, or --runner docker for NVIDIA GPUs)", "--runner kube or --runner docker"
+		}
+		err := tusk.Errorf(tusk.KindInvalid, "pipeline %q: field %q needs %s; this server runs the %s runner",
+			p.Name(), featureField(f, p), runners, name)
+		return err.WithHint("remove the field, or run the pipeline on a server started with %s", flags)
 	}
 	return nil
 }

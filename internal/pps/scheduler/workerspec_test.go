@@ -98,7 +98,11 @@ func TestRunnerRefusesWhatItCannotHonour(t *testing.T) {
 		"pod_patch":                           fmt.Sprintf(base, "", `, "pod_patch": "[]"`),
 		"transform.secrets[1].mount_path":     fmt.Sprintf(base, `, "secrets": [{"name": "s", "key": "k", "env_var": "K"}, {"name": "s", "mount_path": "/s"}]`, ""),
 	} {
-		wantRefusal(t, field, e.create(js, false), `field "`+field+`" needs the kube runner (tusk up --runner kube); this server runs the none runner`)
+		runners := "the kube runner (tusk up --runner kube)"
+		if field == "resource_requests.gpu" {
+			runners = "the kube or docker runner (tusk up --runner kube, or --runner docker for NVIDIA GPUs)"
+		}
+		wantRefusal(t, field, e.create(js, false), `field "`+field+`" needs `+runners+`; this server runs the none runner`)
 	}
 	if _, err := e.pps.InspectPipeline(e.ctx, "p"); err == nil {
 		t.Error("a refused pipeline was created")

@@ -180,7 +180,8 @@ type Resources struct {
 	// a worker may hold at once (under the docker runner: the container's
 	// pids limit, 1024 when left out). Only resource_limits may set it.
 	Pids int64 `json:"pids,omitempty"`
-	// GPU asks for GPUs (runners that can: kube).
+	// GPU asks for GPUs (runners that can: kube, any type; docker,
+	// nvidia.com/gpu).
 	GPU *GPU `json:"gpu,omitempty"`
 }
 

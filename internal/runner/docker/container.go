@@ -63,6 +63,27 @@ type hostConfig struct {
 	// GroupAdd gives every container the worker socket's group.
 	GroupAdd     []string
 	PortBindings map[string][]portBinding `json:",omitempty"`
+	// DeviceRequests give the container GPUs.
+	DeviceRequests []deviceRequest `json:",omitempty"`
+}
+
+// deviceRequest asks the engine for devices of a driver, as docker run
+// --gpus does.
+type deviceRequest struct {
+	Driver       string
+	Count        int
+	Capabilities [][]string
+}
+
+// nvidiaGPU is the GPU type (a Kubernetes extended resource) the engine
+// can give a container, through the NVIDIA Container Toolkit.
+const nvidiaGPU = "nvidia.com/gpu"
+
+// gpus returns the GPUs a worker asks for: resource_limits.gpu, or where
+// it does not say, resource_requests.gpu (the spec has them equal when
+// both are set).
+func gpus(w runner.WorkerSpec) int64 {
+	return cmp.Or(w.Limits.GPUs, w.Requests.GPUs)
 }
 
 type portBinding struct {
@@ -172,6 +193,9 @@ func (r *Runner) request(w runner.WorkerSpec, img localImage, worker string) *cr
 	}
 	if r.opts.NoNetwork {
 		req.HostConfig.NetworkMode = "none"
+	}
+	if n := gpus(w); n > 0 {
+		req.HostConfig.DeviceRequests = []deviceRequest{{Driver: "nvidia", Count: int(n), Capabilities: [][]string{{"gpu"}}}}
 	}
 	if img.Digest != "" {
 		req.Cmd = append(req.Cmd, "--image-digest", img.Digest)

@@ -1,8 +1,10 @@
 package docker
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/runner"
@@ -57,6 +59,54 @@ func TestRequest(t *testing.T) {
 		if !m.ReadOnly || m.Type != "bind" {
 			t.Errorf("mount %+v is not a read-only bind", m)
 		}
+	}
+}
+
+// TestRequestGPUs: GPUs asked for in resource_limits, or else in
+// resource_requests, become a device request of the NVIDIA driver, as
+// docker run --gpus N makes; the JSON the engine gets says so.
+func TestRequestGPUs(t *testing.T) {
+	r := &Runner{opts: Options{Binary: "/usr/local/bin/tusk", Socket: "/data/tusk.sock", Instance: "i1"}}
+	img := localImage{ID: "sha256:abc"}
+	for _, tc := range []struct {
+		name             string
+		limits, requests runner.Resources
+		want             string
+	}{
+		{name: "none", want: ""},
+		{name: "limits", limits: runner.Resources{GPUs: 2, GPUType: "nvidia.com/gpu"}, want: `[{"Driver":"nvidia","Count":2,"Capabilities":[["gpu"]]}]`},
+		{name: "requests", requests: runner.Resources{GPUs: 1, GPUType: "nvidia.com/gpu"}, want: `[{"Driver":"nvidia","Count":1,"Capabilities":[["gpu"]]}]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := r.request(runner.WorkerSpec{Pipeline: "p", Version: 1, Limits: tc.limits, Requests: tc.requests}, img, "p-v1-0")
+			b, err := json.Marshal(req.HostConfig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hc struct{ DeviceRequests json.RawMessage }
+			if err := json.Unmarshal(b, &hc); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(hc.DeviceRequests); got != tc.want {
+				t.Errorf("DeviceRequests %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckGPUType: the docker runner takes NVIDIA's GPUs and refuses
+// another type, naming the field.
+func TestCheckGPUType(t *testing.T) {
+	r := &Runner{}
+	if err := r.Check(runner.WorkerSpec{Limits: runner.Resources{GPUs: 1, GPUType: "nvidia.com/gpu"}}); err != nil {
+		t.Errorf("NVIDIA GPUs: %v", err)
+	}
+	err := r.Check(runner.WorkerSpec{Requests: runner.Resources{GPUs: 1, GPUType: "amd.com/gpu"}})
+	if err == nil || !strings.Contains(err.Error(), `resource_requests.gpu.type is "amd.com/gpu"`) {
+		t.Errorf("AMD GPUs: %v, want a refusal naming resource_requests.gpu.type", err)
+	}
+	if !r.Supports(runner.FeatureGPU) {
+		t.Error("the docker runner does not say it supports GPUs")
 	}
 }
 

@@ -10,6 +10,7 @@
 // container. Each worker is one long-lived container (parallelism N is N
 // containers) that runs as transform.user, under the pipeline's resource
 // limits and a pids limit (resource_limits.pids, else DefaultPidsLimit),
+// with its GPUs (nvidia.com/gpu only) as docker run --gpus N gives them,
 // never privileged and never given the engine's socket. An image the
 // engine lacks is pulled from its registry, with the credentials of the
 // first of the pipeline's image_pull_secrets (Tusk secrets holding a

@@ -25,12 +25,20 @@ type e2e struct {
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
+	return newE2EWith(t, server.Config{})
+}
+
+// newE2EWith is newE2E with the server's configuration cfg, whose data
+// directory, runner and worker binary it sets.
+func newE2EWith(t *testing.T, cfg server.Config) *e2e {
+	t.Helper()
 	eng := needDocker(t)
 	bin := tuskBinary(t) // built before the test's deadline starts
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	dir := t.TempDir()
-	_, c, stop := tusktest.StartServer(t, server.Config{DataDir: dir, Runner: "docker", WorkerBinary: bin})
+	cfg.DataDir, cfg.Runner, cfg.WorkerBinary = dir, "docker", bin
+	_, c, stop := tusktest.StartServer(t, cfg)
 	id, err := os.ReadFile(filepath.Join(dir, "instance"))
 	if err != nil {
 		t.Fatal(err)

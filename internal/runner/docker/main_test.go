@@ -197,3 +197,13 @@ func (e *testEngine) imageID(ref string) string {
 	e.call(http.MethodGet, "/images/"+ref+"/json", nil, nil, &img)
 	return img.ID
 }
+
+// hasRuntime reports whether the engine has the container runtime name
+// (nvidia: the NVIDIA Container Toolkit's, which gives GPUs).
+func (e *testEngine) hasRuntime(name string) bool {
+	e.t.Helper()
+	var info struct{ Runtimes map[string]json.RawMessage }
+	e.call(http.MethodGet, "/info", nil, nil, &info)
+	_, ok := info.Runtimes[name]
+	return ok
+}

@@ -62,10 +62,27 @@ type SecretSource interface {
 	Secret(ctx context.Context, name string) (map[string][]byte, error)
 }
 
-// Supports reports that the docker runner pulls with image pull secrets
-// when it has secrets (Options.Secrets), and honours no other feature.
+// Supports reports that the docker runner gives containers GPUs (Check
+// says which), pulls with image pull secrets when it has secrets
+// (Options.Secrets), and honours no other feature.
 func (r *Runner) Supports(f runner.Feature) bool {
-	return f == runner.FeaturePullSecrets && r.opts.Secrets != nil
+	return f == runner.FeatureGPU || f == runner.FeaturePullSecrets && r.opts.Secrets != nil
+}
+
+// Check refuses GPUs of a type the engine cannot give a container: only
+// NVIDIA's (nvidia.com/gpu), which it gives as docker run --gpus N does.
+func (r *Runner) Check(w runner.WorkerSpec) error {
+	for _, g := range []struct {
+		field string
+		res   runner.Resources
+	}{{"resource_limits", w.Limits}, {"resource_requests", w.Requests}} {
+		if g.res.GPUs > 0 && g.res.GPUType != "" && g.res.GPUType != nvidiaGPU {
+			return fmt.Errorf("%s.gpu.type is %q: the docker runner gives containers NVIDIA GPUs only (type %q, as docker run --gpus); "+
+				"use that type, or run the pipeline on a server started with --runner kube, where any device plugin's resource works",
+				g.field, g.res.GPUType, nvidiaGPU)
+		}
+	}
+	return nil
 }
 
 // Runner runs each worker as a long-lived container of the pipeline's

@@ -136,6 +136,10 @@ func (r *Runner) start(ctx context.Context, s *slot) error {
 	s.container = id
 	s.mu.Unlock()
 	if err := r.eng.Start(ctx, id); err != nil {
+		if gpus := deviceCount(req.HostConfig.DeviceRequests); gpus > 0 && strings.Contains(err.Error(), "could not select device driver") {
+			return fmt.Errorf("start container %s: the pipeline asks for %d GPU(s) (nvidia.com/gpu), which the Docker engine cannot give: %w "+
+				"(install the NVIDIA Container Toolkit and restart the engine, or remove resource_limits.gpu and resource_requests.gpu)", s.name, gpus, err)
+		}
 		return fmt.Errorf("start container %s: %w", s.name, err)
 	}
 	s.mu.Lock()
@@ -232,4 +236,13 @@ func (r *Runner) discard(s *slot) {
 	if err := r.eng.Remove(ctx, id); err != nil {
 		r.log.Warn("remove worker container", "worker", s.worker, "err", err)
 	}
+}
+
+// deviceCount is how many devices reqs ask for.
+func deviceCount(reqs []deviceRequest) int {
+	n := 0
+	for _, d := range reqs {
+		n += d.Count
+	}
+	return n
 }
