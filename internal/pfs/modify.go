@@ -141,24 +141,34 @@ func (e *ChunkMissingError) Unwrap() error { return tusk.Errorf(tusk.KindInvalid
 // checkOps validates paths and leases every chunk the operations refer to,
 // so that the collector cannot free them before the commit lands.
 func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
+	keys, err := validateOps(ops)
+	if err != nil {
+		return err
+	}
+	return a.leaseChunks(ctx, keys)
+}
+
+// validateOps cleans the operations' paths, checks their data references,
+// and returns the keys of the chunks they refer to, each once.
+func validateOps(ops []tusk.FileOp) ([]string, error) {
 	seen := map[string]bool{}
 	var keys []string
 	for i := range ops {
 		op := &ops[i]
 		p, err := tusk.CleanPath(op.Path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		op.Path = p
 		switch op.Op {
 		case tusk.OpPut:
 			if p == "/" {
-				return tusk.Errorf(tusk.KindInvalid, "cannot put a file at \"/\": give a file path")
+				return nil, tusk.Errorf(tusk.KindInvalid, "cannot put a file at \"/\": give a file path")
 			}
 			var n int64
 			for _, r := range op.Refs {
 				if !validChunkID(r.Chunk) || r.Offset < 0 || r.Length <= 0 {
-					return tusk.Errorf(tusk.KindInvalid, "put %s: bad data reference %+v", p, r)
+					return nil, tusk.Errorf(tusk.KindInvalid, "put %s: bad data reference %+v", p, r)
 				}
 				n += r.Length
 				if !seen[r.Chunk] {
@@ -167,18 +177,31 @@ func (a *API) checkOps(ctx context.Context, ops []tusk.FileOp) error {
 				}
 			}
 			if n != op.Size {
-				return tusk.Errorf(tusk.KindInvalid, "put %s: size %d does not match its data references (%d bytes)", p, op.Size, n)
+				return nil, tusk.Errorf(tusk.KindInvalid, "put %s: size %d does not match its data references (%d bytes)", p, op.Size, n)
 			}
 		case tusk.OpDelete, tusk.OpCopy:
 		default:
-			return tusk.Errorf(tusk.KindInvalid, "unknown file operation %q: want put, delete or copy", op.Op)
+			return nil, tusk.Errorf(tusk.KindInvalid, "unknown file operation %q: want put, delete or copy", op.Op)
 		}
 	}
+	return keys, nil
+}
+
+// leaseChunks makes the chunks of keys known as written (flushing what
+// this server holds of them) and leases them; a chunk stored nowhere is
+// a ChunkMissingError.
+func (a *API) leaseChunks(ctx context.Context, keys []string) error {
 	if len(keys) > 0 {
 		if err := a.flushWrites(ctx); err != nil {
 			return err
 		}
 	}
+	return a.leaseFlushed(ctx, keys)
+}
+
+// leaseFlushed is leaseChunks for chunks that this server has flushed
+// since they arrived.
+func (a *API) leaseFlushed(ctx context.Context, keys []string) error {
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
 		states, err := a.lease(ctx, keys[:n])

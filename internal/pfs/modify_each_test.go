@@ -2,7 +2,9 @@ package pfs
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -20,6 +22,7 @@ func TestModifyEachMakesACommitPerGroupInOrder(t *testing.T) {
 		upload(t, a, [][2]string{{"/keep/x", "a file under a file"}}, false),
 		upload(t, a, [][2]string{{"/b", "two"}, {"/a", "one again"}}, false),
 		{{Op: tusk.OpDelete, Path: "/keep"}},
+		{{Op: tusk.OpPut, Path: "/never", Size: 3, Hash: strings.Repeat("cd", 32), Refs: []tusk.DataRef{{Chunk: strings.Repeat("ab", 32), Length: 3}}}},
 	}
 	commits, errs, err := a.ModifyEach(ctx, mustRef(t, "data@master"), groups)
 	if err != nil {
@@ -27,6 +30,10 @@ func TestModifyEachMakesACommitPerGroupInOrder(t *testing.T) {
 	}
 	if errs[1] == nil || tusk.KindOf(errs[1]) != tusk.KindInvalid {
 		t.Errorf("a put under a file: error %v; want an invalid one, for its group only", errs[1])
+	}
+	var missing *ChunkMissingError
+	if !errors.As(errs[4], &missing) {
+		t.Errorf("a put of a chunk never sent: error %v; want a ChunkMissingError, for its group only", errs[4])
 	}
 	for _, i := range []int{0, 2, 3} {
 		if errs[i] != nil {
