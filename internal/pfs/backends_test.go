@@ -54,7 +54,9 @@ func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
 	// Bytes in the store that do not match their address are not taken,
 	// in a pack or in an object of their own (format 3).
 	bad := chunk.ID([]byte("never sent whole"))
-	if _, _, _, err := a1.writePack(ctx, []storedChunk{{chunk.Key(bad), chunk.Encode([]byte("something else"))}}); err != nil {
+	torn := &packBuilder{}
+	torn.add(chunk.Key(bad), chunk.Encode([]byte("something else")))
+	if _, _, _, err := a1.writePack(ctx, torn); err != nil {
 		t.Fatal(err)
 	}
 	bad3 := chunk.ID([]byte("never sent whole either"))

@@ -39,8 +39,7 @@ func (a *API) migrateChunks(ctx context.Context) error {
 			break
 		}
 		after = keys[len(keys)-1]
-		var batch []storedChunk
-		var size int
+		batch := &packBuilder{}
 		for _, key := range keys {
 			data, err := a.objects.Get(ctx, key)
 			if err == nil {
@@ -54,14 +53,13 @@ func (a *API) migrateChunks(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("migrate chunk %s into a pack: %w", key, err)
 			}
-			if size+len(data) > packTarget {
+			if len(batch.data)+len(data) > packTarget {
 				if err := a.packLoose(ctx, batch); err != nil {
 					return err
 				}
-				batch, size = nil, 0
+				batch = &packBuilder{}
 			}
-			batch = append(batch, storedChunk{key, data})
-			size += len(data)
+			batch.add(key, data)
 		}
 		if err := a.packLoose(ctx, batch); err != nil {
 			return err
@@ -79,8 +77,8 @@ func (a *API) migrateChunks(ctx context.Context) error {
 
 // packLoose writes loose chunks (stored on their own) into a pack, records it, and
 // then deletes their own objects.
-func (a *API) packLoose(ctx context.Context, batch []storedChunk) error {
-	if len(batch) == 0 {
+func (a *API) packLoose(ctx context.Context, batch *packBuilder) error {
+	if len(batch.entries) == 0 {
 		return nil
 	}
 	key, size, entries, err := a.writePack(ctx, batch)
@@ -90,10 +88,11 @@ func (a *API) packLoose(ctx context.Context, batch []storedChunk) error {
 	if err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.RecordPack(ctx, key, size, entries) }); err != nil {
 		return fmt.Errorf("migrate chunks into packs: record %s: %w", key, err)
 	}
-	for _, c := range batch {
-		if err := a.objects.Delete(ctx, c.key); err != nil {
+	for _, e := range entries {
+		if err := a.objects.Delete(ctx, e.Chunk); err != nil {
 			return fmt.Errorf("migrate chunks into packs: %w", err)
 		}
 	}
+	batch.release()
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sync"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
@@ -35,35 +36,86 @@ func isPackKey(key string) bool { return len(key) > 6 && key[:6] == "packs/" }
 // isChunkKey reports whether an object key names a chunk.
 func isChunkKey(key string) bool { return len(key) > 7 && key[:7] == "chunks/" }
 
-// storedChunk is a chunk in its stored form, named by its object key.
-type storedChunk struct {
-	key  string
-	data []byte
+// packBuilder lays chunks out one after the other, as they come, in the
+// buffer that becomes their pack: a chunk is copied once on its way to
+// the store. The buffers of packs written are used again (packBuffers).
+type packBuilder struct {
+	data    []byte
+	entries []meta.PackEntry // Pack is set by finish
+	index   int              // the size of the index finish appends
 }
 
-// encodePack lays the chunks out one after the other, followed by the
-// pack's own index (each chunk's ID and length, in order) and the
-// trailer. It returns the pack and where each chunk lies in it.
-func encodePack(key string, chunks []storedChunk) ([]byte, []meta.PackEntry) {
-	size := packTrailer
-	for _, c := range chunks {
-		size += len(c.data) + 32 + binary.MaxVarintLen64
+// packBuffers are the buffers of packs written, of packBufferSize bytes.
+var packBuffers sync.Pool // of *[]byte
+
+// packBufferSize is the capacity of a pooled pack buffer: a pack's worth,
+// the largest chunk a pack can end with, and its index.
+const packBufferSize = packTarget + 5<<20
+
+// add copies a stored chunk into the pack and returns where it lies in
+// the pack's buffer.
+func (p *packBuilder) add(key string, data []byte) []byte {
+	need := len(p.data) + len(data)
+	if need > cap(p.data) {
+		var grown []byte
+		if bp, ok := packBuffers.Get().(*[]byte); ok && need <= packBufferSize {
+			grown = (*bp)[:0]
+		} else {
+			// Grown by doubling until a pack's worth, so that a small
+			// commit's pack costs little.
+			n := max(2*cap(p.data), need, 64<<10)
+			if need <= packBufferSize {
+				n = min(n, packBufferSize)
+			}
+			grown = make([]byte, 0, n)
+		}
+		p.data = append(grown, p.data...)
 	}
-	out := make([]byte, 0, size)
-	entries := make([]meta.PackEntry, len(chunks))
-	for i, c := range chunks {
-		entries[i] = meta.PackEntry{Chunk: c.key, Pack: key, Offset: int64(len(out)), Length: int64(len(c.data))}
-		out = append(out, c.data...)
-	}
+	off := len(p.data)
+	p.data = append(p.data, data...)
+	p.entries = append(p.entries, meta.PackEntry{Chunk: key, Offset: int64(off), Length: int64(len(data))})
+	p.index += 32 + uvarintLen(uint64(len(data)))
+	return p.data[off:len(p.data):len(p.data)]
+}
+
+// size returns the size of the pack finish would make.
+func (p *packBuilder) size() int {
+	return len(p.data) + uvarintLen(uint64(len(p.entries))) + p.index + packTrailer
+}
+
+// finish appends the pack's own index (each chunk's ID and length, in
+// order) and the trailer to the chunks, and returns the pack stored under
+// key and where each chunk lies in it. The builder is left as it was, so
+// a pack whose write failed can be finished again under another key.
+func (p *packBuilder) finish(key string) ([]byte, []meta.PackEntry) {
+	out := p.data
 	start := len(out)
-	out = binary.AppendUvarint(out, uint64(len(chunks)))
-	for _, c := range chunks {
-		id, _ := hex.DecodeString(path.Base(c.key))
+	out = binary.AppendUvarint(out, uint64(len(p.entries)))
+	entries := make([]meta.PackEntry, len(p.entries))
+	for i, e := range p.entries {
+		id, _ := hex.DecodeString(path.Base(e.Chunk))
 		out = append(out, id...)
-		out = binary.AppendUvarint(out, uint64(len(c.data)))
+		out = binary.AppendUvarint(out, uint64(e.Length))
+		e.Pack = key
+		entries[i] = e
 	}
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(out)-start))
 	return append(out, packMagic...), entries
+}
+
+// release hands the pack's buffer back for another pack; nothing may
+// refer to its chunks any more.
+func (p *packBuilder) release() {
+	if cap(p.data) == packBufferSize {
+		b := p.data[:0]
+		packBuffers.Put(&b)
+	}
+	p.data, p.entries = nil, nil
+}
+
+func uvarintLen(v uint64) int {
+	var b [binary.MaxVarintLen64]byte
+	return len(binary.AppendUvarint(b[:0], v))
 }
 
 // readPackIndex reads the index at the end of a stored pack: where each
@@ -123,17 +175,17 @@ func decodePackIndex(key string, idx []byte, end int64) ([]meta.PackEntry, error
 	return entries, nil
 }
 
-// writePack stores chunks as a new pack and returns its key and size and
-// where each chunk lies; nothing records it yet. The pack is leased
-// before it is written, so that if its server dies before recording it
-// the collector deletes it once the lease ends, and it is durable when
-// writePack returns.
-func (a *API) writePack(ctx context.Context, chunks []storedChunk) (string, int64, []meta.PackEntry, error) {
+// writePack stores a pack and returns its key and size and where each
+// chunk lies; nothing records it yet. The pack is leased before it is
+// written, so that if its server dies before recording it the collector
+// deletes it once the lease ends, and it is durable when writePack
+// returns.
+func (a *API) writePack(ctx context.Context, p *packBuilder) (string, int64, []meta.PackEntry, error) {
 	key := packKey(newID() + newID())
 	if _, err := a.lease(ctx, []string{key}); err != nil {
 		return "", 0, nil, fmt.Errorf("write pack: %w", err)
 	}
-	data, entries := encodePack(key, chunks)
+	data, entries := p.finish(key)
 	var err error
 	if bs, ok := a.objects.(batchSyncer); ok {
 		// A local disk writes a large object around the page cache
@@ -146,7 +198,7 @@ func (a *API) writePack(ctx context.Context, chunks []storedChunk) (string, int6
 		err = a.objects.Put(ctx, key, data)
 	}
 	if err != nil {
-		return "", 0, nil, fmt.Errorf("write pack of %d chunks: %w", len(chunks), err)
+		return "", 0, nil, fmt.Errorf("write pack of %d chunks: %w", len(entries), err)
 	}
 	return key, int64(len(data)), entries, nil
 }

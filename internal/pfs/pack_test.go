@@ -58,14 +58,21 @@ func TestFsckChecksPacks(t *testing.T) {
 }
 
 func TestPackIndexRoundTrip(t *testing.T) {
-	chunks := []storedChunk{
-		{"chunks/aa/" + strings.Repeat("aa", 32), []byte("first")},
-		{"chunks/bb/" + strings.Repeat("bb", 32), []byte("second, longer")},
-		{"chunks/cc/" + strings.Repeat("cc", 32), nil},
+	chunks := [][2]string{
+		{"chunks/aa/" + strings.Repeat("aa", 32), "first"},
+		{"chunks/bb/" + strings.Repeat("bb", 32), "second, longer"},
+		{"chunks/cc/" + strings.Repeat("cc", 32), ""},
 	}
-	data, entries := encodePack("packs/01/x", chunks)
-	if int64(len(data)) != packSize([]int64{5, 14, 0}) {
-		t.Errorf("pack of %d bytes; packSize says %d", len(data), packSize([]int64{5, 14, 0}))
+	p := &packBuilder{}
+	for _, c := range chunks {
+		p.add(c[0], []byte(c[1]))
+	}
+	data, entries := p.finish("packs/01/x")
+	if int64(len(data)) != packSize([]int64{5, 14, 0}) || len(data) != p.size() {
+		t.Errorf("pack of %d bytes; packSize says %d, the builder %d", len(data), packSize([]int64{5, 14, 0}), p.size())
+	}
+	if again, _ := p.finish("packs/01/y"); string(again) != string(data) {
+		t.Error("a pack finished twice differs")
 	}
 	st := blob.NewMemory()
 	if err := st.Put(context.Background(), "packs/01/x", data); err != nil {
@@ -80,7 +87,7 @@ func TestPackIndexRoundTrip(t *testing.T) {
 		t.Fatalf("index of %d entries, want %d", len(got), len(entries))
 	}
 	for i := range got {
-		if got[i] != entries[i] || string(data[got[i].Offset:got[i].Offset+got[i].Length]) != string(chunks[i].data) {
+		if got[i] != entries[i] || string(data[got[i].Offset:got[i].Offset+got[i].Length]) != chunks[i][1] {
 			t.Errorf("entry %d = %+v, want %+v", i, got[i], entries[i])
 		}
 	}

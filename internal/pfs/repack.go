@@ -81,11 +81,10 @@ func packSize(lengths []int64) int64 {
 // chunk whose bytes do not match its ID stays where it is (fsck reports
 // it), and so does its pack.
 func (a *API) repack(ctx context.Context, plan repackPlan) error {
-	var batch []storedChunk
+	batch := &packBuilder{}
 	var from []string
-	var batchBytes int
 	write := func() error {
-		if len(batch) == 0 {
+		if len(batch.entries) == 0 {
 			return nil
 		}
 		key, size, entries, err := a.writePack(ctx, batch)
@@ -96,7 +95,8 @@ func (a *API) repack(ctx context.Context, plan repackPlan) error {
 		if err != nil {
 			return fmt.Errorf("record pack %s: %w", key, err)
 		}
-		batch, from, batchBytes = nil, nil, 0
+		batch.release()
+		from = nil
 		return nil
 	}
 	for i, u := range plan.packs {
@@ -113,14 +113,13 @@ func (a *API) repack(ctx context.Context, plan repackPlan) error {
 				a.log.Warn("a chunk does not match its address; left in its pack for fsck to report", "pack", u.Pack, "chunk", e.Chunk, "err", err)
 				continue
 			}
-			if batchBytes+len(stored) > packTarget {
+			if len(batch.data)+len(stored) > packTarget {
 				if err := write(); err != nil {
 					return fmt.Errorf("repack: %w", err)
 				}
 			}
-			batch = append(batch, storedChunk{e.Chunk, stored})
+			batch.add(e.Chunk, stored)
 			from = append(from, u.Pack)
-			batchBytes += len(stored)
 		}
 	}
 	if err := write(); err != nil {

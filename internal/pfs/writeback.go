@@ -25,32 +25,44 @@ type batchSyncer interface {
 }
 
 // writeBack holds what was written since the last flush: tree nodes
-// written to the object store unsynced, and chunks buffered in memory
-// to be cut into a pack. They are readable here, but the metadata store
-// does not know them as written until flush has made them durable, so no
-// commit can refer to one that a crash could lose, and an upload that
-// needs one meanwhile sends it again.
+// written to the object store unsynced, and chunks laid out in memory
+// for the next pack. They are readable here, but the metadata store does
+// not know them as written until they are durable, so no commit can refer
+// to one that a crash could lose, and an upload that needs one meanwhile
+// sends it again.
+//
+// A pack's worth of chunks is written and recorded in the background
+// while uploads go on into the next one, by up to packWriters at once;
+// an upload waits only when they are all busy. A flush waits for those
+// in flight, then writes what is left as one more pack.
 type writeBack struct {
-	flushMu  sync.Mutex  // serializes flushes
-	flushing atomic.Bool // a background flush runs
+	flushMu  sync.Mutex    // serializes flushes
+	flushing atomic.Bool   // a background flush of tree nodes runs
+	slots    chan struct{} // one for each pack written in the background
 	mu       sync.Mutex
-	keys     []string          // tree nodes written unsynced
-	chunks   []storedChunk     // chunks for the next pack, in arrival order
-	buffer   map[string][]byte // the same chunks by key, and those being packed
-	bytes    int               // stored size of chunks
+	keys     []string               // tree nodes written unsynced
+	pack     *packBuilder           // chunks for the next pack, in arrival order
+	buffer   map[string][]byte      // chunks not recorded yet, by key, in any pack held here
+	writing  map[chan struct{}]bool // closed when a pack written in the background is done
+	failed   []*packBuilder         // packs whose background write failed, for the next flush
 }
+
+// packWriters is how many packs a server writes in the background at
+// once: one fills the disk's queue while the next is finished.
+const packWriters = 2
 
 // flushBatch is how many objects written start a flush in the background,
 // so that making them durable overlaps with receiving more and a commit
 // waits only for the last few.
 const flushBatch = 64
 
-// buffered returns a chunk of the buffer.
+// buffered returns a copy of a chunk held for a pack: the pack's buffer
+// is used again once the pack is recorded.
 func (wb *writeBack) buffered(key string) ([]byte, bool) {
 	wb.mu.Lock()
 	defer wb.mu.Unlock()
 	data, ok := wb.buffer[key]
-	return data, ok
+	return bytes.Clone(data), ok
 }
 
 // putObject writes an object that becomes known once flushWrites returns.
@@ -74,104 +86,186 @@ func (a *API) putObject(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
-// bufferChunk keeps a copy of a stored chunk for the next pack, which a
-// flush writes: in the background once the buffer holds a pack's worth,
-// and right away, before taking more, if it holds two.
+// bufferChunk copies a stored chunk into the next pack, and once that
+// holds a pack's worth, writes it in the background as soon as one of
+// the slots for that is free. Uploads that come meanwhile wait for the
+// slot too, after adding their chunk, so that what a server holds stays
+// bounded by packWriters+1 packs.
 func (a *API) bufferChunk(ctx context.Context, key string, data []byte) error {
 	a.wb.mu.Lock()
-	if a.wb.buffer == nil {
+	if a.wb.slots == nil {
 		a.wb.buffer = map[string][]byte{}
+		a.wb.writing = map[chan struct{}]bool{}
+		a.wb.slots = make(chan struct{}, packWriters)
 	}
 	if _, ok := a.wb.buffer[key]; !ok {
-		data = bytes.Clone(data)
-		a.wb.buffer[key] = data
-		a.wb.chunks = append(a.wb.chunks, storedChunk{key, data})
-		a.wb.bytes += len(data)
+		if a.wb.pack == nil {
+			a.wb.pack = &packBuilder{}
+		}
+		a.wb.buffer[key] = a.wb.pack.add(key, data)
 	}
-	n := a.wb.bytes
+	full := a.wb.pack != nil && a.wb.pack.size() >= packTarget
 	a.wb.mu.Unlock()
-	switch {
-	case n >= 2*packTarget:
-		return a.flushWrites(ctx)
-	case n >= packTarget:
-		a.flushInBackground(ctx)
+	if !full {
+		return nil
 	}
+	select {
+	case a.wb.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil // the chunk is held; a later upload or flush writes it
+	}
+	a.wb.mu.Lock()
+	p := a.wb.pack
+	if p == nil || p.size() < packTarget {
+		// Taken by another upload, or by a flush.
+		a.wb.mu.Unlock()
+		<-a.wb.slots
+		return nil
+	}
+	a.wb.pack = nil
+	done := make(chan struct{})
+	a.wb.writing[done] = true
+	a.wb.mu.Unlock()
+	go func() {
+		defer func() { <-a.wb.slots }()
+		err := a.flush(context.WithoutCancel(ctx), nil, []*packBuilder{p})
+		a.wb.mu.Lock()
+		delete(a.wb.writing, done)
+		if err != nil {
+			a.wb.failed = append(a.wb.failed, p)
+		}
+		a.wb.mu.Unlock()
+		close(done)
+		if err != nil {
+			a.log.Warn("background write of a pack failed; the next commit writes it again", "err", err)
+		}
+	}()
 	return nil
 }
 
+// flushInBackground makes the tree nodes written so far durable, in the
+// background.
 func (a *API) flushInBackground(ctx context.Context) {
 	if !a.wb.flushing.CompareAndSwap(false, true) {
 		return
 	}
 	go func() {
 		defer a.wb.flushing.Store(false)
-		if err := a.flushWrites(context.WithoutCancel(ctx)); err != nil {
+		a.wb.flushMu.Lock()
+		defer a.wb.flushMu.Unlock()
+		a.wb.mu.Lock()
+		keys := a.wb.keys
+		a.wb.keys = nil
+		a.wb.mu.Unlock()
+		if err := a.flush(context.WithoutCancel(ctx), keys, nil); err != nil {
+			a.wb.mu.Lock()
+			a.wb.keys = append(a.wb.keys, keys...)
+			a.wb.mu.Unlock()
 			a.log.Warn("background flush of written objects failed; they will be sent again", "err", err)
 		}
 	}()
 }
 
-// flushWrites makes every tree node written by putObject so far durable,
-// writes the buffered chunks as one pack, and marks them all written in
-// the metadata store, in one transaction. Uploads call it before their
+// flushWrites makes every tree node written by putObject and every chunk
+// buffered so far durable and known to the metadata store: it waits for
+// the packs being written in the background, then writes what is left,
+// with the tree nodes, in one transaction. Uploads call it before their
 // commit refers to what they sent.
 func (a *API) flushWrites(ctx context.Context) error {
 	a.wb.flushMu.Lock()
 	defer a.wb.flushMu.Unlock()
-	a.wb.mu.Lock()
-	keys, chunks, n := a.wb.keys, a.wb.chunks, a.wb.bytes
-	a.wb.keys, a.wb.chunks, a.wb.bytes = nil, nil, 0
-	a.wb.mu.Unlock()
-	if len(keys) == 0 && len(chunks) == 0 {
-		return nil
-	}
-	err := a.flush(ctx, keys, chunks)
-	a.wb.mu.Lock()
-	defer a.wb.mu.Unlock()
-	if err != nil {
-		// Kept to be flushed again; a pack written meanwhile is left
-		// to the collector.
-		a.wb.keys = append(a.wb.keys, keys...)
-		a.wb.chunks = append(chunks, a.wb.chunks...)
-		a.wb.bytes += n
+	if err := a.wb.waitForPacks(ctx); err != nil {
 		return err
 	}
-	for _, c := range chunks {
-		delete(a.wb.buffer, c.key)
+	a.wb.mu.Lock()
+	keys, packs := a.wb.keys, a.wb.failed
+	if a.wb.pack != nil {
+		packs = append(packs, a.wb.pack)
+	}
+	a.wb.keys, a.wb.failed, a.wb.pack = nil, nil, nil
+	a.wb.mu.Unlock()
+	if len(keys) == 0 && len(packs) == 0 {
+		return nil
+	}
+	if err := a.flush(ctx, keys, packs); err != nil {
+		// Kept to be flushed again; a pack written meanwhile is left
+		// to the collector.
+		a.wb.mu.Lock()
+		a.wb.keys = append(a.wb.keys, keys...)
+		a.wb.failed = append(a.wb.failed, packs...)
+		a.wb.mu.Unlock()
+		return err
 	}
 	return nil
 }
 
-func (a *API) flush(ctx context.Context, keys []string, chunks []storedChunk) error {
+// waitForPacks waits for the packs being written in the background when
+// it is called.
+func (wb *writeBack) waitForPacks(ctx context.Context) error {
+	wb.mu.Lock()
+	var writing []chan struct{}
+	for done := range wb.writing {
+		writing = append(writing, done)
+	}
+	wb.mu.Unlock()
+	for _, done := range writing {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// flush makes tree nodes durable, writes packs, and records them all in
+// one transaction; then the packs' chunks are no longer held here.
+func (a *API) flush(ctx context.Context, keys []string, packs []*packBuilder) error {
 	if bs, ok := a.objects.(batchSyncer); ok && len(keys) > 0 {
 		// On failure the objects stay unknown, and are sent again.
 		if err := bs.Sync(ctx); err != nil {
 			return fmt.Errorf("make %d objects durable: %w", len(keys), err)
 		}
 	}
-	var pack string
-	var size int64
-	var entries []meta.PackEntry
-	if len(chunks) > 0 {
-		var err error
-		if pack, size, entries, err = a.writePack(ctx, chunks); err != nil {
+	type written struct {
+		key     string
+		size    int64
+		entries []meta.PackEntry
+	}
+	out := make([]written, len(packs))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range packs {
+		g.Go(func() error {
+			var err error
+			out[i].key, out[i].size, out[i].entries, err = a.writePack(gctx, p)
 			return err
-		}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	err := a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
-		if pack != "" {
-			if err := tx.RecordPack(ctx, pack, size, entries); err != nil {
+		for _, w := range out {
+			if err := tx.RecordPack(ctx, w.key, w.size, w.entries); err != nil {
 				return err
 			}
 		}
 		return tx.MarkWritten(ctx, keys)
 	})
 	if err != nil {
-		return fmt.Errorf("record %d objects and %d chunks: %w", len(keys), len(chunks), err)
+		return fmt.Errorf("record %d objects and %d packs: %w", len(keys), len(packs), err)
 	}
 	a.forgetLeases(keys)
-	for _, e := range entries {
-		a.leased.Take(e.Chunk)
+	a.wb.mu.Lock()
+	for _, w := range out {
+		for _, e := range w.entries {
+			a.leased.Take(e.Chunk)
+			delete(a.wb.buffer, e.Chunk)
+		}
+	}
+	a.wb.mu.Unlock()
+	for _, p := range packs {
+		p.release()
 	}
 	return nil
 }

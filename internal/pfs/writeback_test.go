@@ -2,8 +2,11 @@ package pfs
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/blob"
@@ -21,7 +24,10 @@ func packCount(t *testing.T, st blob.Store) int {
 func buffered(a *API) int {
 	a.wb.mu.Lock()
 	defer a.wb.mu.Unlock()
-	return len(a.wb.chunks)
+	if a.wb.pack == nil {
+		return 0
+	}
+	return len(a.wb.pack.entries)
 }
 
 // dieBeforeRecord writes the chunks buffered by a as a pack without
@@ -30,13 +36,14 @@ func buffered(a *API) int {
 func dieBeforeRecord(t *testing.T, a *API) {
 	t.Helper()
 	a.wb.mu.Lock()
-	chunks := a.wb.chunks
-	a.wb.chunks, a.wb.buffer, a.wb.bytes = nil, nil, 0
+	p := a.wb.pack
+	a.wb.pack = nil
+	clear(a.wb.buffer)
 	a.wb.mu.Unlock()
-	if len(chunks) == 0 {
+	if p == nil {
 		t.Fatal("no chunk buffered")
 	}
-	if _, _, _, err := a.writePack(context.Background(), chunks); err != nil {
+	if _, _, _, err := a.writePack(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,5 +172,69 @@ func TestChunkCommittedMeanwhileIsNotWrittenOver(t *testing.T) {
 	}
 	if n := buffered(a); n != 0 {
 		t.Errorf("the second upload took the committed chunk again (%d buffered)", n)
+	}
+}
+
+// A pack's worth of chunks is written while the upload goes on, before
+// any commit; a pack whose write failed is written by the commit, and
+// until then its chunks are not known as stored.
+func TestPacksAreWrittenWhileUploadsGoOn(t *testing.T) {
+	ctx := context.Background()
+	st := blob.NewFaulty(blob.NewMemory())
+	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	before := packCount(t, st)
+	var failed atomic.Int32
+	st.FailIf(func(op blob.Op, key string) bool {
+		return op == blob.OpPut && isPackKey(key) && failed.Add(1) == 1
+	})
+	rng := rand.NewChaCha8([32]byte{7})
+	files := make([][2]string, 5)
+	for i := range files {
+		data := make([]byte, 16<<20)
+		rng.Read(data)
+		files[i] = [2]string{fmt.Sprintf("/f%d", i), string(data)}
+	}
+	ops := upload(t, a, files, false)
+	if err := a.wb.waitForPacks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := packCount(t, st) - before; got != 1 {
+		t.Fatalf("%d packs written before the commit, want 1: two filled, and the first one's write failed", got)
+	}
+	a.wb.mu.Lock()
+	held, pending := len(a.wb.buffer), len(a.wb.failed)
+	a.wb.mu.Unlock()
+	if pending != 1 || held == 0 {
+		t.Fatalf("%d packs kept after a failed write, %d chunks held; want 1 and some", pending, held)
+	}
+	var ids []string
+	for _, op := range ops {
+		for _, r := range op.Refs {
+			ids = append(ids, r.Chunk)
+		}
+	}
+	missing, err := a.MissingChunks(ctx, ids)
+	if err != nil || len(missing) == 0 || len(missing) == len(ids) {
+		t.Fatalf("MissingChunks before the commit: %d of %d, %v; want those of the failed pack and the last", len(missing), len(ids), err)
+	}
+	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
+		t.Fatal(err)
+	}
+	if got := packCount(t, st) - before; got != 3 {
+		t.Errorf("%d packs after the commit, want 3", got)
+	}
+	a.wb.mu.Lock()
+	held, pending = len(a.wb.buffer), len(a.wb.failed)
+	a.wb.mu.Unlock()
+	if held != 0 || pending != 0 {
+		t.Errorf("after the commit %d chunks and %d packs are still held", held, pending)
+	}
+	for _, f := range files {
+		if got := read(t, a, "data@master:"+f[0]); got != f[1] {
+			t.Errorf("%s reads back %d bytes, not what was put", f[0], len(got))
+		}
 	}
 }
