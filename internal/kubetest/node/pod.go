@@ -313,9 +313,6 @@ func (w *podWorker) stepApps(ctx context.Context) bool {
 			started = w.restart(ctx, c) || started
 		}
 	}
-	if len(creating) == 1 {
-		return w.create(ctx, creating[0]) || started
-	}
 	results := make([]createResult, len(creating))
 	var wg sync.WaitGroup
 	for i, c := range creating {
