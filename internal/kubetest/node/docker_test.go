@@ -166,8 +166,9 @@ func TestInitEmptyDirEnv(t *testing.T) {
 }
 
 // TestStatusSteps runs a pod of an init container and two app
-// containers, and checks that the agent wrote Initialized before it made
-// the app containers, which then both run.
+// containers, and checks that the agent wrote a status with the pod
+// Initialized and its app containers not made yet (it writes it as it
+// makes them), and that both then run.
 func TestStatusSteps(t *testing.T) {
 	testenv.Require(t, "docker", "TUSK_TEST_DOCKER")
 	client := fake.NewClientset()

@@ -160,17 +160,26 @@ func (w *podWorker) sync(ctx context.Context, pod *corev1.Pod) {
 	if !w.ended {
 		w.refresh(ctx)
 		// The pod's status is written after each step: Initialized as
-		// soon as the init containers are done, before the app
-		// containers are made, and Running as soon as they run.
+		// soon as the init containers are done, while the app containers
+		// are made, and Running as soon as they run.
 		inits := w.initDone
 		if w.stepInits(ctx) {
 			w.refresh(ctx)
 			pod = w.writeStatus(ctx, pod)
-		} else if w.initDone != inits {
-			pod = w.writeStatus(ctx, pod)
 		}
-		if w.initDone == len(w.inits) && w.stepApps(ctx) {
-			w.refresh(ctx)
+		if w.initDone == len(w.inits) {
+			var initialized chan *corev1.Pod
+			if w.initDone != inits {
+				st, at := w.status(pod), pod
+				initialized = make(chan *corev1.Pod, 1)
+				go func() { initialized <- w.putStatus(ctx, at, st) }()
+			}
+			if w.stepApps(ctx) {
+				w.refresh(ctx)
+			}
+			if initialized != nil {
+				pod = <-initialized
+			}
 		}
 		if p := w.phase(); p == corev1.PodSucceeded || p == corev1.PodFailed {
 			w.ended = true
@@ -476,6 +485,18 @@ func (w *podWorker) writeStatus(ctx context.Context, pod *corev1.Pod) *corev1.Po
 		w.after(time.Now().Add(minBackoff))
 	}
 	return pod
+}
+
+// putStatus writes st as the pod's status once, and returns the pod as
+// the API has it then; on failure, pod: the status written next retries.
+func (w *podWorker) putStatus(ctx context.Context, pod *corev1.Pod, st corev1.PodStatus) *corev1.Pod {
+	p := pod.DeepCopy()
+	p.Status = st
+	updated, err := w.n.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+	if err != nil {
+		return pod
+	}
+	return updated
 }
 
 // status is the pod's status from what the worker knows, keeping what
