@@ -55,7 +55,7 @@ func runSmallFiles(ctx context.Context, b *bench) ([]row, error) {
 	r := row{
 		scenario: fmt.Sprintf("small files, one commit (%d files, %s)", n, size(total)),
 		baseline: fmt.Sprintf("restic %s; git %s", figure(b.tools.restic, &rs, rate, "files/s"), figure(b.tools.git, &git, rate, "files/s")),
-		target:   "≥ 2× restic files/s",
+		target:   "≥ 3× restic files/s",
 		result:   "n/a",
 	}
 	if tusk.err != nil {
@@ -67,7 +67,7 @@ func runSmallFiles(ctx context.Context, b *bench) ([]row, error) {
 	var resticRate, gitRate float64
 	if len(rs.times) > 0 {
 		resticRate = rate(rs.median())
-		r.result = verdict(tuskRate >= 2*resticRate)
+		r.result = verdict(tuskRate >= 3*resticRate)
 	}
 	if len(git.times) > 0 {
 		gitRate = rate(git.median())

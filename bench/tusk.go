@@ -158,27 +158,29 @@ func putTree(ctx context.Context, c *client.Client, repo, dir string) (int, phas
 // putDir adds a PutFile of every regular file under dir to up, at its
 // path relative to dir, and returns how many there were.
 func putDir(up *client.Upload, dir string) (int, error) {
-	n := 0
+	var files []client.LocalFile
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
-		f, err := os.Open(p)
+		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		defer f.Close()
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
 			return err
 		}
-		n++
-		return up.PutFile("/"+filepath.ToSlash(rel), f, false)
+		files = append(files, client.LocalFile{Name: p, Path: "/" + filepath.ToSlash(rel), Size: info.Size()})
+		return nil
 	})
-	if err != nil {
-		return n, fmt.Errorf("upload tree %s: %w", dir, err)
+	if err == nil {
+		err = up.PutLocalFiles(files)
 	}
-	return n, nil
+	if err != nil {
+		return 0, fmt.Errorf("upload tree %s: %w", dir, err)
+	}
+	return len(files), nil
 }
 
 // putTiny commits n generated tiny files (tinyContent, version 0) to

@@ -107,8 +107,16 @@ func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg stri
 		return err
 	}
 	bar := startProgress(g.stderr, terminal(g.stderr) && local > progressThreshold, "uploading", total, u.Bytes.Load)
-	for _, it := range items {
-		if err := putItemData(u, it, opts.appendTo, g.stdin, warn, bk); err != nil {
+	for len(items) > 0 {
+		var err error
+		if files := localFiles(items, opts.appendTo); len(files) > 0 {
+			err = u.PutLocalFiles(files)
+			items = items[len(files):]
+		} else {
+			err = putItemData(u, items[0], opts.appendTo, g.stdin, warn, bk)
+			items = items[1:]
+		}
+		if err != nil {
 			bar.finish()
 			u.Abort()
 			return err
@@ -120,6 +128,20 @@ func runPutFile(ctx context.Context, c *client.Client, opts putOptions, arg stri
 		return fmt.Errorf("put file %s: %w", arg, err)
 	}
 	return nil
+}
+
+// localFiles returns the plain local files that items starts with, which
+// the upload reads ahead of their turn: not standard input, a URL or an
+// archive, and not appended.
+func localFiles(items []putItem, appendTo bool) []client.LocalFile {
+	var files []client.LocalFile
+	for _, it := range items {
+		if appendTo || it.untar || it.local == "-" || isURL(it.local) || isS3URL(it.local) {
+			break
+		}
+		files = append(files, client.LocalFile{Name: it.local, Path: it.target, Size: it.size})
+	}
+	return files
 }
 
 // putItemData streams one item into the upload.
