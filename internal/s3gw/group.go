@@ -2,6 +2,7 @@ package s3gw
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -62,17 +63,25 @@ func (g *Gateway) commitGrouped(ctx context.Context, ref tusk.Ref, ops []tusk.Fi
 	group := q.waiting
 	q.waiting = nil
 	c.mu.Unlock()
+	// Deferred, so that the writes that wait are not stuck behind a
+	// group whose commit panicked.
+	defer c.handOff(q, key)
 	// The group is everyone's: it goes on if this request is cancelled.
 	g.commitGroup(context.WithoutCancel(ctx), ref, group)
+	return w.commit, w.err
+}
+
+// handOff gives the writes that wait for a branch to the first of their
+// requests to commit, or marks the branch idle when none waits.
+func (c *committer) handOff(q *branchQueue, key string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if len(q.waiting) == 0 {
 		q.busy = false
 		delete(c.branches, key)
-	} else {
-		q.waiting[0].wake <- true
+		return
 	}
-	c.mu.Unlock()
-	return w.commit, w.err
+	q.waiting[0].wake <- true
 }
 
 // commitGroup commits each write of group, in order, and tells each its
@@ -82,6 +91,14 @@ func (g *Gateway) commitGroup(ctx context.Context, ref tusk.Ref, group []*pendin
 	for i, w := range group {
 		opss[i] = w.ops
 	}
+	told := 0
+	defer func() {
+		// Reached with writes untold only if ModifyEach panicked.
+		for _, w := range group[told:] {
+			w.err = errors.New("the commit of a group of writes failed on an internal error; retry")
+			w.wake <- false
+		}
+	}()
 	commits, errs, err := g.fs.ModifyEach(ctx, ref, opss)
 	for i, w := range group {
 		switch {
@@ -93,5 +110,6 @@ func (g *Gateway) commitGroup(ctx context.Context, ref tusk.Ref, group []*pendin
 			w.commit = commits[i]
 		}
 		w.wake <- false
+		told = i + 1
 	}
 }
