@@ -18,9 +18,11 @@ import (
 // and one transaction, so that many small writes to one branch (the S3
 // gateway's PutObjects) cost about what one commit does. errs[i] tells
 // why group i made no commit (a bad path, a missing chunk, a file where a
-// directory is); commits[i] is its commit otherwise. err is set when none
-// landed. On a branch whose head is open the groups land in it, one after
-// the other, as ModifyFiles does.
+// directory is); commits[i] is its commit otherwise. err is set when the
+// modification failed as a whole (the branch cannot be written, the
+// store failed), and then no group made a commit. On a branch whose head
+// is open the groups land in it, one after the other, as ModifyFiles
+// does.
 func (a *API) ModifyEach(ctx context.Context, ref tusk.Ref, groups [][]tusk.FileOp) (commits []tusk.Commit, errs []error, err error) {
 	if ref.ID != "" || ref.Up > 0 || ref.At > 0 {
 		return nil, nil, tusk.Errorf(tusk.KindInvalid, "cannot make commits on %s: give a branch", ref)
@@ -112,7 +114,7 @@ func (a *API) modifyEach(ctx context.Context, ref tusk.Ref, groups [][]tusk.File
 		rows[i], parent = c, c.ID
 	}
 	if parent == tg.base.Parent {
-		return commits, errs, errors.Join(errs...)
+		return commits, errs, nil // every group failed on its own
 	}
 	var evs []tusk.CommitEvent
 	err = a.db.Update(ctx, func(tx *meta.Tx) error {

@@ -127,3 +127,25 @@ func TestModifyEachWritesIntoAnOpenHead(t *testing.T) {
 		t.Errorf("open commit holds %v; want %v", got, want)
 	}
 }
+
+// When every group fails, each has its own error, and nothing fails as a
+// whole.
+func TestModifyEachWhereEveryGroupFails(t *testing.T) {
+	ctx := context.Background()
+	a := newTestAPI(t)
+	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+		t.Fatal(err)
+	}
+	put(t, a, "data@master", "/f", "a file")
+	_, errs, err := a.ModifyEach(ctx, mustRef(t, "data@master"), [][]tusk.FileOp{
+		upload(t, a, [][2]string{{"/f/x", "under a file"}}, false),
+		{{Op: "rename", Path: "/g"}},
+	})
+	if err != nil {
+		t.Fatalf("ModifyEach: %v; want the groups' own errors only", err)
+	}
+	if tusk.KindOf(errs[0]) != tusk.KindInvalid || !strings.Contains(errs[0].Error(), "file and a directory") ||
+		!strings.Contains(errs[1].Error(), "unknown file operation") {
+		t.Errorf("errors %v; want a path conflict for the first group, an unknown operation for the second", errs)
+	}
+}
