@@ -51,9 +51,18 @@ func (l Level) String() string {
 // Cluster is the resource clusterAdmin is bound on.
 var Cluster = meta.Resource{Kind: "cluster"}
 
-// Repo returns the resource of a repo.
-func Repo(name string) meta.Resource {
-	return meta.Resource{Kind: "repo", Project: tusk.DefaultProject, Name: name}
+// Repo returns the resource of a project's repo.
+func Repo(project, name string) meta.Resource {
+	return meta.Resource{Kind: "repo", Project: project, Name: name}
+}
+
+// RepoKey is how Grants name a project's repo: its name in the default
+// project, "project/name" in another (no name has a '/').
+func RepoKey(project, name string) string {
+	if project == tusk.DefaultProject || project == "" {
+		return name
+	}
+	return project + "/" + name
 }
 
 // ParseRoles checks a comma-separated list of roles for a kind of
@@ -79,10 +88,10 @@ func ParseRoles(kind, list string) ([]string, error) {
 type Grants struct {
 	Subject string
 	Admin   bool
-	Repos   map[string]Level // repo → the highest level of its roles
+	Repos   map[string]Level // RepoKey → the highest level of its roles
 }
 
-// Can reports whether the grants allow level on repo.
+// Can reports whether the grants allow level on repo (a RepoKey).
 func (g Grants) Can(repo string, l Level) bool { return g.Admin || g.Repos[repo] >= l }
 
 func grantsOf(subject string, bs []meta.RoleBinding) Grants {
@@ -92,7 +101,8 @@ func grantsOf(subject string, bs []meta.RoleBinding) Grants {
 		case "cluster":
 			g.Admin = g.Admin || b.Role == ClusterAdmin
 		case "repo":
-			g.Repos[b.Resource.Name] = max(g.Repos[b.Resource.Name], LevelOf(b.Role))
+			k := RepoKey(b.Resource.Project, b.Resource.Name)
+			g.Repos[k] = max(g.Repos[k], LevelOf(b.Role))
 		}
 	}
 	return g

@@ -253,18 +253,18 @@ func (s *Service) RevokeAll(ctx context.Context, subject string) (int, error) {
 
 // SetPipelineRoles gives the identity of pipeline reader on its inputs
 // and writer on its output, and no other role.
-func (s *Service) SetPipelineRoles(ctx context.Context, pipeline string, inputs []string, output string) error {
+func (s *Service) SetPipelineRoles(ctx context.Context, pipeline string, inputs []meta.Resource, output meta.Resource) error {
 	subject := Pipeline(pipeline)
 	return s.update(ctx, func(tx *meta.Tx) error {
 		if err := dropRoles(ctx, tx, subject); err != nil {
 			return err
 		}
 		for _, in := range inputs {
-			if err := tx.SetRoles(ctx, Repo(in), subject, []string{RepoReader}); err != nil {
+			if err := tx.SetRoles(ctx, in, subject, []string{RepoReader}); err != nil {
 				return err
 			}
 		}
-		return tx.SetRoles(ctx, Repo(output), subject, []string{RepoWriter})
+		return tx.SetRoles(ctx, output, subject, []string{RepoWriter})
 	})
 }
 

@@ -113,7 +113,10 @@ func TestGrantsAndRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetRoles(ctx, Repo("images"), "user:alice", roles); err != nil {
+	if err := s.SetRoles(ctx, Repo(tusk.DefaultProject, "images"), "user:alice", roles); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRoles(ctx, Repo("staging", "edges"), "user:alice", []string{RepoOwner}); err != nil {
 		t.Fatal(err)
 	}
 	g, err := s.Grants(ctx, "user:alice")
@@ -121,7 +124,10 @@ func TestGrantsAndRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !g.Can("images", Read) || !g.Can("images", Write) || g.Can("images", Own) || g.Can("edges", Read) {
-		t.Errorf("alice's grants %+v: want read and write on images only", g)
+		t.Errorf("alice's grants %+v: want read and write on images only in the default project", g)
+	}
+	if !g.Can(RepoKey("staging", "edges"), Own) || g.Can(RepoKey("staging", "images"), Read) {
+		t.Errorf("alice's grants %+v: want owner of edges only in project staging", g)
 	}
 	if _, err := ParseRoles("repo", "clusterAdmin"); !errors.Is(err, tusk.ErrInvalid) {
 		t.Errorf("clusterAdmin on a repo: %v, want invalid", err)

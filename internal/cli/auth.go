@@ -419,7 +419,11 @@ func newAuthCheckCommand(g *globals, kind string) *cobra.Command {
 			if who.Admin {
 				out.Roles = append(out.Roles, "clusterAdmin")
 			}
-			if r := who.Repos[repo]; repo != "" && r != "" && !slices.Contains(out.Roles, r) {
+			key := repo // whoami names a repo of another project "project/repo"
+			if g.project != "" && g.project != tusk.DefaultProject {
+				key = g.project + "/" + repo
+			}
+			if r := who.Repos[key]; repo != "" && r != "" && !slices.Contains(out.Roles, r) {
 				out.Roles = append(out.Roles, r)
 			}
 			if p.json {

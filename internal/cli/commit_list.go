@@ -12,7 +12,6 @@ import (
 
 	"github.com/tuskdata/tusk/internal/client"
 	"github.com/tuskdata/tusk/internal/pachapi"
-	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -27,7 +26,7 @@ func commitCells(p printer) func(tusk.Commit) []string {
 		if c.Finished != nil {
 			finished = p.ago(*c.Finished)
 		}
-		return []string{spec.DefaultProject, c.Repo, c.ID, finished, humanSize(c.SizeBytes), c.Origin, "-", commitDescription(c)}
+		return []string{projectOf(c.Project), c.Repo, c.ID, finished, humanSize(c.SizeBytes), c.Origin, "-", commitDescription(c)}
 	}
 }
 

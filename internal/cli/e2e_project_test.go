@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/pachapi"
@@ -33,8 +34,8 @@ func TestE2EProjects(t *testing.T) {
 	wantContains(t, "inspect a deleted project", e.fail(1, "inspect", "project", "audit"), `project "audit" not found`)
 
 	// The context's project: list project marks it, config get context
-	// shows it, and commands naming repos use it (refused while repos are
-	// all in the default project); --project overrides it.
+	// shows it, and commands naming repos use it; --project overrides it.
+	// A repo name is taken once per project, each with its own data.
 	e.run("config", "set", "context", "lab", "--address", e.addr)
 	e.run("config", "set", "active-context", "lab")
 	e.run("config", "set", "context", "lab", "--project", "staging")
@@ -43,14 +44,40 @@ func TestE2EProjects(t *testing.T) {
 		t.Errorf("config get context: %+v, %v; want project staging", ctx, err)
 	}
 	wantContains(t, "list project with the context's", e.run("list", "project"), "*        staging")
-	wantContains(t, "a repo of the context's project", e.fail(1, "list", "repo"), `the context's project is "staging"`, "--project default")
-	wantContains(t, "--project staging", e.fail(1, "list", "repo", "--project", "staging"), `--project is "staging"`)
 	wantContains(t, "a bad project in the context", e.fail(1, "config", "set", "context", "lab", "--project", "a/b"), `invalid project name "a/b"`)
+	wantContains(t, "a missing project", e.fail(1, "create", "repo", "images", "--project", "ml"), `project "ml" not found`, "tusk create project")
+	e.run("create", "repo", "images")
 	e.run("create", "repo", "images", "--project", "default")
+	wantContains(t, "images again in staging", e.fail(1, "create", "repo", "images"), `repo "images" already exists`)
+	e.runIn(strings.NewReader("staging data"), "put", "file", "images@master:/a.txt")
+	e.runIn(strings.NewReader("default data"), "put", "file", "images@master:/a.txt", "--project", "default")
+	if got := e.run("get", "file", "images@master:/a.txt"); got != "staging data" {
+		t.Errorf("get file in the context's project staging: %q", got)
+	}
+	if got := e.run("get", "file", "images@master:/a.txt", "--project", "default"); got != "default data" {
+		t.Errorf("get file --project default: %q", got)
+	}
+	if got := e.run("get", "file", "default/images@master:/a.txt"); got != "default data" {
+		t.Errorf("get file default/images@master: %q", got)
+	}
+	wantLines(t, "list repo in staging", e.run("list", "repo"), `^PROJECT\s+NAME`, `^staging\s+images\s`)
+	wantLines(t, "list repo -A", e.run("list", "repo", "-A"), `^PROJECT\s+NAME`, `^default\s+images\s`, `^staging\s+images\s`)
+	repos := lines[pachapi.RepoInfo](e, "list", "repo", "-A", "-o", "json")
+	if len(repos) != 2 || repos[0].Repo.Project.Name != "default" || repos[1].Repo.Project.Name != "staging" {
+		t.Errorf("list repo -A -o json: %+v", repos)
+	}
+	wantLines(t, "list commit in staging", e.run("list", "commit", "images"), `^PROJECT\s+REPO`, `^staging\s+images\s`)
+	if ci := object[pachapi.CommitInfo](e, "inspect", "commit", "images@master"); ci.Commit.Repo.Project.Name != "staging" {
+		t.Errorf("inspect commit -o json in staging: %+v", ci.Commit)
+	}
+	wantContains(t, "delete project staging, which holds images", e.fail(1, "delete", "project", "staging"), `project "staging" still holds repos images`)
+	wantContains(t, "a pipeline of another project", e.fail(1, "list", "pipeline"), `the context's project is "staging"`, "--project default")
 	e.run("config", "set", "context", "lab", "--project", "")
 	wantContains(t, "list project after the context's is unset", e.run("list", "project"), "*        default")
-	wantContains(t, "list repo --project default", e.run("list", "repo", "--project", "default"), "images")
+	wantLines(t, "list repo of the default project", e.run("list", "repo"), `^default\s+images\s`)
 	spec := e.writeFile("union.json", []byte(`{"pipeline": {"name": "both"}, "transform": {"cmd": ["true"]},
 	 "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`))
 	wantContains(t, "an input of another project", e.fail(1, "create", "pipeline", "-f", spec), "input.union[1].pfs.project")
+	e.run("delete", "repo", "images", "--project", "staging")
+	e.run("delete", "project", "staging")
 }

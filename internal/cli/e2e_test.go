@@ -165,6 +165,17 @@ func wantContains(t *testing.T, what, s string, subs ...string) {
 	}
 }
 
+// wantLines checks that each of patterns (regular expressions) matches
+// a line of s.
+func wantLines(t *testing.T, what, s string, patterns ...string) {
+	t.Helper()
+	for _, p := range patterns {
+		if !regexp.MustCompile(`(?m)` + p).MatchString(s) {
+			t.Errorf("%s: no line matches %q in:\n%s", what, p, s)
+		}
+	}
+}
+
 // loginLink finds the one-time console login link tusk up printed.
 var loginLink = regexp.MustCompile(`console:  (\S+) \(a one-time login link\)`)
 

@@ -30,6 +30,9 @@ type globals struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	// project is the project of the repos, pipelines and jobs the
+	// command names (activeProject), set before it runs.
+	project string
 }
 
 // Main runs the tusk command line with args (without the program name) and
@@ -63,7 +66,11 @@ func (g *globals) client() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(server.Address, opts...)
+	c, err := client.New(server.Address, opts...)
+	if err != nil || g.project == "" || g.project == tusk.DefaultProject {
+		return c, err
+	}
+	return c.InProject(g.project), nil
 }
 
 // serverFunc is the work of a command that talks to the server: ctx is the

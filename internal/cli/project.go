@@ -39,20 +39,35 @@ func (g *globals) activeProject(cmd *cobra.Command) (project, from string, _ err
 	return spec.DefaultProject, "", nil
 }
 
-// checkProject refuses a command that names repos, pipelines or jobs of
-// another project than the default one: they are all in the default
-// project so far.
+// projectNouns are the nouns whose commands take any project: repos and
+// what they hold. Pipelines, jobs and datums are of the default project
+// so far.
+var projectNouns = map[string]bool{"repo": true, "branch": true, "commit": true, "file": true}
+
+// checkProject sets the project of the command's repos (g.project), and
+// refuses one other than the default for a command on pipelines, jobs
+// or datums, which are all in the default project so far. A repo's
+// roles (auth get|set repo) are those of a repo of the project.
 func (g *globals) checkProject(cmd *cobra.Command) error {
-	for c := cmd; c != nil && c.HasParent(); c = c.Parent() {
+	for c := cmd; c != nil && c.HasParent() && !projectNouns[cmd.Name()]; c = c.Parent() {
 		if noProject[c.Name()] {
 			return nil
 		}
 	}
 	p, from, err := g.activeProject(cmd)
-	if err != nil || p == spec.DefaultProject {
+	if err != nil {
 		return err
 	}
-	return tusk.Errorf(tusk.KindInvalid, "%s is %q: Tusk keeps repos and pipelines in the %q project so far", from, p, spec.DefaultProject).
+	if p != spec.DefaultProject {
+		if err := tusk.ValidateProjectName(p); err != nil {
+			return err
+		}
+	}
+	g.project = p
+	if p == spec.DefaultProject || projectNouns[cmd.Name()] {
+		return nil
+	}
+	return tusk.Errorf(tusk.KindInvalid, "%s is %q: Tusk keeps pipelines and jobs in the %q project so far", from, p, spec.DefaultProject).
 		WithHint("leave out --project, or give --project %s, or set the context's: tusk config set context NAME --project %s", spec.DefaultProject, spec.DefaultProject)
 }
 

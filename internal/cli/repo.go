@@ -68,13 +68,19 @@ func newUpdateDescriptionCommand(g *globals, noun, example string, update func(c
 
 func newListRepoCommand(g *globals) *cobra.Command {
 	var output string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "repo",
 		Short: "List repos",
-		Long:  "List repos with their creation time, the size of their master branch and their description.\n\n" + outputHelp + ".",
-		Args:  exactArgs(0, "no arguments"),
+		Long: "List the repos of the project (--project, else the context's) with their creation time, the size of their master branch and their description; with -A, those of every project.\n\n" +
+			outputHelp + ".",
+		Args: exactArgs(0, "no arguments"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
-			repos, err := c.ListRepos(ctx)
+			list := c.ListRepos
+			if all {
+				list = c.ListAllRepos
+			}
+			repos, err := list(ctx)
 			if err != nil {
 				return err
 			}
@@ -82,6 +88,7 @@ func newListRepoCommand(g *globals) *cobra.Command {
 		}),
 	}
 	addOutputFlag(cmd, &output)
+	cmd.Flags().BoolVarP(&all, "all-projects", "A", false, "list the repos of every project")
 	return cmd
 }
 

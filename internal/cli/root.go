@@ -50,7 +50,7 @@ func newRootCommand(g *globals) *cobra.Command {
 	// pachctl pages long output unless told not to; tusk never pages, and
 	// takes the flag so that scripts written for pachctl run unchanged.
 	root.PersistentFlags().Bool("no-pager", false, "accepted for pachctl's scripts: tusk never pages its output")
-	root.PersistentFlags().String("project", "", "the project of the repos and pipelines named (Tusk has one so far: default)")
+	root.PersistentFlags().String("project", "", "the project of the repos, pipelines and jobs named (default: the context's, else default)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error { return g.checkProject(cmd) }
 	root.AddCommand(
 		newUpCommand(g),

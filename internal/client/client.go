@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -36,6 +37,10 @@ type Client struct {
 	answer time.Duration // ResponseTimeout's
 	token  string        // sent as a bearer token; "" sends none
 	txn    string        // sent as TxnHeader; "" sends none
+	// project is sent as the query parameter "project" of every
+	// request: the project of the repos, pipelines and jobs it names.
+	// "" sends none, which the server takes as the default project.
+	project string
 
 	trust trust // which server certificates to trust over https
 
@@ -143,6 +148,13 @@ func (c *Client) send(hc *http.Client, ctx context.Context, method, path string,
 	i := c.cur.Load()
 	base := c.bases[i]
 	u := base + path
+	if c.project != "" {
+		q = maps.Clone(q)
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("project", c.project)
+	}
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}

@@ -30,6 +30,11 @@ func (c *Client) ListRepos(ctx context.Context) ([]tusk.Repo, error) {
 	return collect[tusk.Repo](ctx, c, "/v1/repos", nil)
 }
 
+// ListAllRepos lists the repos of every project, by project and name.
+func (c *Client) ListAllRepos(ctx context.Context) ([]tusk.Repo, error) {
+	return collect[tusk.Repo](ctx, c, "/v1/repos", url.Values{"all_projects": {"true"}})
+}
+
 // InspectRepo describes a repo.
 func (c *Client) InspectRepo(ctx context.Context, name string) (tusk.Repo, error) {
 	var r tusk.Repo

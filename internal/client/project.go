@@ -8,6 +8,16 @@ import (
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
+// InProject returns a client whose calls name the repos, pipelines and
+// jobs of project; those of c name the default project's (or the
+// project a reference names, "project/repo@branch"). It records in c's
+// transaction, if any.
+func (c *Client) InProject(project string) *Client {
+	p := c.As(c.token)
+	p.txn, p.project = c.txn, project
+	return p
+}
+
 // CreateProject creates a project.
 func (c *Client) CreateProject(ctx context.Context, name, description string) (tusk.Project, error) {
 	var p tusk.Project

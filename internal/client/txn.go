@@ -14,7 +14,7 @@ import (
 // answers the commit the transaction will start.
 func (c *Client) InTransaction(id string) *Client {
 	t := c.As(c.token)
-	t.txn = id
+	t.txn, t.project = id, c.project
 	return t
 }
 

@@ -21,7 +21,7 @@ func (t *Tx) PutBranch(ctx context.Context, project, repo, name, head string, cr
 
 // Branch returns a branch with its direct provenance and subvenance.
 func (t *Tx) Branch(ctx context.Context, project, repo, name string) (tusk.Branch, error) {
-	b := tusk.Branch{Repo: repo, Name: name}
+	b := tusk.Branch{Project: project, Repo: repo, Name: name}
 	var created int64
 	err := t.queryRow(ctx, `SELECT head, created FROM branches WHERE project = ? AND repo = ? AND name = ?`, project, repo, name).
 		Scan(&b.Head, &created)
@@ -32,12 +32,12 @@ func (t *Tx) Branch(ctx context.Context, project, repo, name string) (tusk.Branc
 		return b, fmt.Errorf("read branch %s@%s: %w", repo, name, err)
 	}
 	b.Created = fromNanos(created)
-	if b.Provenance, err = t.branchRefs(ctx, `SELECT up_repo, up_branch FROM branch_provenance
-		WHERE project = ? AND repo = ? AND branch = ? ORDER BY up_repo, up_branch`, project, repo, name); err != nil {
+	if b.Provenance, err = t.branchRefs(ctx, project, `SELECT up_project, up_repo, up_branch FROM branch_provenance
+		WHERE project = ? AND repo = ? AND branch = ? ORDER BY up_project, up_repo, up_branch`, project, repo, name); err != nil {
 		return b, err
 	}
-	if b.Subvenance, err = t.branchRefs(ctx, `SELECT repo, branch FROM branch_provenance
-		WHERE project = ? AND up_repo = ? AND up_branch = ? ORDER BY repo, branch`, project, repo, name); err != nil {
+	if b.Subvenance, err = t.branchRefs(ctx, project, `SELECT project, repo, branch FROM branch_provenance
+		WHERE up_project = ? AND up_repo = ? AND up_branch = ? ORDER BY project, repo, branch`, project, repo, name); err != nil {
 		return b, err
 	}
 	if b.Trigger, err = t.BranchTrigger(ctx, project, repo, name); err != nil {
@@ -46,7 +46,9 @@ func (t *Tx) Branch(ctx context.Context, project, repo, name string) (tusk.Branc
 	return b, nil
 }
 
-func (t *Tx) branchRefs(ctx context.Context, q string, args ...any) ([]tusk.BranchRef, error) {
+// branchRefs reads branches, (project, repo, branch) rows, leaving the
+// Project of those in project empty.
+func (t *Tx) branchRefs(ctx context.Context, project, q string, args ...any) ([]tusk.BranchRef, error) {
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read branch provenance: %w", err)
@@ -55,9 +57,10 @@ func (t *Tx) branchRefs(ctx context.Context, q string, args ...any) ([]tusk.Bran
 	var out []tusk.BranchRef
 	for rows.Next() {
 		var r tusk.BranchRef
-		if err := rows.Scan(&r.Repo, &r.Branch); err != nil {
+		if err := rows.Scan(&r.Project, &r.Repo, &r.Branch); err != nil {
 			return nil, fmt.Errorf("read branch provenance: %w", err)
 		}
+		r.Project = elsewhere(r.Project, project)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -107,14 +110,15 @@ func (t *Tx) DeleteBranch(ctx context.Context, project, repo, name string) error
 	return nil
 }
 
-// SetBranchProvenance replaces a branch's direct provenance.
+// SetBranchProvenance replaces a branch's direct provenance; a BranchRef
+// with no Project is of the branch's own project.
 func (t *Tx) SetBranchProvenance(ctx context.Context, project, repo, name string, prov []tusk.BranchRef) error {
 	if _, err := t.exec(ctx, `DELETE FROM branch_provenance WHERE project = ? AND repo = ? AND branch = ?`, project, repo, name); err != nil {
 		return fmt.Errorf("set provenance of %s@%s: %w", repo, name, err)
 	}
 	for _, p := range prov {
-		if _, err := t.exec(ctx, `INSERT INTO branch_provenance (project, repo, branch, up_repo, up_branch) VALUES (?, ?, ?, ?, ?)`,
-			project, repo, name, p.Repo, p.Branch); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO branch_provenance (project, repo, branch, up_project, up_repo, up_branch) VALUES (?, ?, ?, ?, ?, ?)`,
+			project, repo, name, orProject(p.Project, project), p.Repo, p.Branch); err != nil {
 			return fmt.Errorf("set provenance of %s@%s: %w", repo, name, err)
 		}
 	}

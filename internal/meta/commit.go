@@ -15,14 +15,14 @@ type CommitRow struct {
 	tusk.Commit
 }
 
-const commitCols = `repo, id, branch, parent, origin, state, description, error, root, started, finished, size, files`
+const commitCols = `project, repo, id, branch, parent, origin, state, description, error, root, started, finished, size, files`
 
 type scanner interface{ Scan(...any) error }
 
 func scanCommit(s scanner) (CommitRow, error) {
 	var c CommitRow
 	var started, finished int64
-	err := s.Scan(&c.Repo, &c.ID, &c.Branch, &c.Parent, &c.Origin, &c.State, &c.Description, &c.Error,
+	err := s.Scan(&c.Project, &c.Repo, &c.ID, &c.Branch, &c.Parent, &c.Origin, &c.State, &c.Description, &c.Error,
 		&c.Root, &started, &finished, &c.SizeBytes, &c.Files)
 	if err != nil {
 		return c, err
@@ -44,7 +44,7 @@ func finishedNanos(f *time.Time) int64 {
 
 // InsertCommit stores a new commit.
 func (t *Tx) InsertCommit(ctx context.Context, project string, c CommitRow) error {
-	_, err := t.exec(ctx, `INSERT INTO commits (project, `+commitCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO commits (`+commitCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		project, c.Repo, c.ID, c.Branch, c.Parent, c.Origin, c.State, c.Description, c.Error, c.Root,
 		nanos(c.Started), finishedNanos(c.Finished), c.SizeBytes, c.Files)
 	if isUniqueViolation(err) {
@@ -150,9 +150,11 @@ func (t *Tx) RepoCommits(ctx context.Context, project, repo string, before *Comm
 		project, repo, s, s, before.ID, sqlLimit(limit))
 }
 
-// CommitSet returns every commit with the given ID, across repos.
-func (t *Tx) CommitSet(ctx context.Context, project, id string) ([]CommitRow, error) {
-	return t.commits(ctx, `SELECT `+commitCols+` FROM commits WHERE project = ? AND id = ? ORDER BY repo`, project, id)
+// CommitSet returns every commit with the given ID, across repos and
+// projects (a pipeline's output commit shares its ID with the input
+// commit of another project that it was made from).
+func (t *Tx) CommitSet(ctx context.Context, id string) ([]CommitRow, error) {
+	return t.commits(ctx, `SELECT `+commitCols+` FROM commits WHERE id = ? ORDER BY project, repo`, id)
 }
 
 // AllRoots returns the tree roots of every commit, for the garbage
@@ -187,10 +189,11 @@ func (t *Tx) DeleteCommit(ctx context.Context, project, repo, id string) error {
 	return nil
 }
 
-// AddCommitProvenance records that a commit was derived from another.
+// AddCommitProvenance records that a commit was derived from another,
+// of up.Project (empty: the commit's own project).
 func (t *Tx) AddCommitProvenance(ctx context.Context, project, repo, id string, up tusk.CommitRef) error {
-	_, err := t.exec(ctx, `INSERT INTO commit_provenance (project, repo, id, up_repo, up_branch, up_id) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, project, repo, id, up.Repo, up.Branch, up.ID)
+	_, err := t.exec(ctx, `INSERT INTO commit_provenance (project, repo, id, up_project, up_repo, up_branch, up_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, project, repo, id, orProject(up.Project, project), up.Repo, up.Branch, up.ID)
 	if err != nil {
 		return fmt.Errorf("add provenance to %s@%s: %w", repo, id, err)
 	}
@@ -207,10 +210,11 @@ func (t *Tx) ClearCommitProvenance(ctx context.Context, project, repo, id string
 	return nil
 }
 
-// CommitProvenance returns a commit's direct provenance.
+// CommitProvenance returns a commit's direct provenance; the Project of
+// a commit in the same project is left empty.
 func (t *Tx) CommitProvenance(ctx context.Context, project, repo, id string) ([]tusk.CommitRef, error) {
-	rows, err := t.query(ctx, `SELECT up_repo, up_branch, up_id FROM commit_provenance
-		WHERE project = ? AND repo = ? AND id = ? ORDER BY up_repo, up_id`, project, repo, id)
+	rows, err := t.query(ctx, `SELECT up_project, up_repo, up_branch, up_id FROM commit_provenance
+		WHERE project = ? AND repo = ? AND id = ? ORDER BY up_project, up_repo, up_id`, project, repo, id)
 	if err != nil {
 		return nil, fmt.Errorf("read provenance of %s@%s: %w", repo, id, err)
 	}
@@ -218,9 +222,10 @@ func (t *Tx) CommitProvenance(ctx context.Context, project, repo, id string) ([]
 	var out []tusk.CommitRef
 	for rows.Next() {
 		var r tusk.CommitRef
-		if err := rows.Scan(&r.Repo, &r.Branch, &r.ID); err != nil {
+		if err := rows.Scan(&r.Project, &r.Repo, &r.Branch, &r.ID); err != nil {
 			return nil, fmt.Errorf("read provenance of %s@%s: %w", repo, id, err)
 		}
+		r.Project = elsewhere(r.Project, project)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -4,15 +4,16 @@
 // the binary stays static) or on PostgreSQL, behind one API; metatest runs
 // one conformance suite against both.
 //
-// Layout: every table is keyed by project first (only "default" exists
-// today), so projects can arrive without a data migration.
+// Layout: every table of repos, pipelines and what they hold is keyed by
+// project first; provenance names the project upstream too (up_project),
+// which may be another.
 //
 //	config(key, value)                         format version, chunking parameters, cluster ID
 //	repos(project, name, …)                    one row per repo
 //	branches(project, repo, name, head, …)     head is a commit ID in the same repo
-//	branch_provenance(project, repo, branch, up_repo, up_branch)
+//	branch_provenance(project, repo, branch, up_project, up_repo, up_branch)
 //	commits(project, repo, id, …)              id is shared by the commits of a commit set
-//	commit_provenance(project, repo, id, up_repo, up_branch, up_id)
+//	commit_provenance(project, repo, id, up_project, up_repo, up_branch, up_id)
 //	objects(key, lease_until, written, deleting)   one row per stored chunk, tree node or pack
 //	packs(key, size)                           one row per recorded pack of chunks
 //	pack_chunks(chunk, pack, off, len)         where each packed chunk lies (pack.go)

@@ -100,3 +100,22 @@ func (t *Tx) ProjectContents(ctx context.Context, name string) (repos, pipelines
 	}
 	return repos, pipelines, nil
 }
+
+// orProject is the project of a reference stored with a row of project:
+// its own, or the row's when it names none.
+func orProject(ref, project string) string {
+	if ref == "" {
+		return project
+	}
+	return ref
+}
+
+// elsewhere is the project of a reference read with a row of project as
+// callers get it: empty when it is the row's own, so that references
+// within a project read back as they were written.
+func elsewhere(ref, project string) string {
+	if ref == project {
+		return ""
+	}
+	return ref
+}

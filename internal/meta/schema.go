@@ -15,16 +15,51 @@ import (
 // versions are added here as the layout changes (upgrades). Version 2
 // added the lineage of datums (see lineage.go); stores of version 1 also
 // have an older object format (pfs.FormatVersion), so they are not
-// migrated. Version 3 added the worker a token was issued to.
-const SchemaVersion = 3
+// migrated. Version 3 added the worker a token was issued to. Version 4
+// added the project of the branch or commit upstream in provenance
+// (up_project), so a branch can have provenance in another project.
+const SchemaVersion = 4
 
-// upgrades take a store from the version of their key to the next.
+// upgrades take a store from the version of their key to the next. They
+// run before the schema's statements, which create what is missing.
 var upgrades = map[int][]string{
 	2: {`ALTER TABLE auth_tokens ADD COLUMN worker TEXT NOT NULL DEFAULT ''`},
+	3: slices.Concat(
+		rebuild("branch_provenance", branchProvenance, `project, repo, branch, project, up_repo, up_branch`),
+		rebuild("commit_provenance", commitProvenance, `project, repo, id, project, up_repo, up_branch, up_id`)),
 }
 
+// rebuild gives a table a new primary key, as neither dialect alters one
+// in place alike (SQLite not at all): its rows are copied aside, and the
+// table (with its indexes) dropped, created anew by create and filled
+// from the copy with the columns cols select. The indexes come back with
+// the schema's statements, which run after the upgrades.
+func rebuild(table, create, cols string) []string {
+	return []string{
+		`CREATE TABLE ` + table + `_old AS SELECT * FROM ` + table,
+		`DROP TABLE ` + table,
+		create,
+		`INSERT INTO ` + table + ` SELECT ` + cols + ` FROM ` + table + `_old`,
+		`DROP TABLE ` + table + `_old`,
+	}
+}
+
+const (
+	branchProvenance = `CREATE TABLE IF NOT EXISTS branch_provenance (
+		project TEXT NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,
+		up_project TEXT NOT NULL, up_repo TEXT NOT NULL, up_branch TEXT NOT NULL,
+		PRIMARY KEY (project, repo, branch, up_project, up_repo, up_branch))`
+	commitProvenance = `CREATE TABLE IF NOT EXISTS commit_provenance (
+		project TEXT NOT NULL, repo TEXT NOT NULL, id TEXT NOT NULL,
+		up_project TEXT NOT NULL, up_repo TEXT NOT NULL, up_branch TEXT NOT NULL, up_id TEXT NOT NULL,
+		PRIMARY KEY (project, repo, id, up_project, up_repo, up_id))`
+)
+
+// configTable holds the schema's version, so it is created first.
+const configTable = `CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`
+
 var schema = []string{
-	`CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	configTable,
 	`CREATE TABLE IF NOT EXISTS projects (
 		name TEXT PRIMARY KEY, description TEXT NOT NULL, created BIGINT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS repos (
@@ -35,11 +70,8 @@ var schema = []string{
 		project TEXT NOT NULL, repo TEXT NOT NULL, name TEXT NOT NULL,
 		head TEXT NOT NULL, created BIGINT NOT NULL,
 		PRIMARY KEY (project, repo, name))`,
-	`CREATE TABLE IF NOT EXISTS branch_provenance (
-		project TEXT NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,
-		up_repo TEXT NOT NULL, up_branch TEXT NOT NULL,
-		PRIMARY KEY (project, repo, branch, up_repo, up_branch))`,
-	`CREATE INDEX IF NOT EXISTS branch_subvenance ON branch_provenance (project, up_repo, up_branch)`,
+	branchProvenance,
+	`CREATE INDEX IF NOT EXISTS branch_subvenance ON branch_provenance (up_project, up_repo, up_branch)`,
 	`CREATE TABLE IF NOT EXISTS branch_triggers (
 		project TEXT NOT NULL, repo TEXT NOT NULL, branch TEXT NOT NULL,
 		watched TEXT NOT NULL, require_all INTEGER NOT NULL, cron TEXT NOT NULL,
@@ -55,10 +87,7 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS commits_by_set ON commits (id)`,
 	`CREATE INDEX IF NOT EXISTS commits_by_parent ON commits (project, repo, parent, started, id)`,
 	`CREATE INDEX IF NOT EXISTS commits_by_time ON commits (project, repo, started, id)`,
-	`CREATE TABLE IF NOT EXISTS commit_provenance (
-		project TEXT NOT NULL, repo TEXT NOT NULL, id TEXT NOT NULL,
-		up_repo TEXT NOT NULL, up_branch TEXT NOT NULL, up_id TEXT NOT NULL,
-		PRIMARY KEY (project, repo, id, up_repo, up_id))`,
+	commitProvenance,
 	`CREATE TABLE IF NOT EXISTS objects (
 		key TEXT PRIMARY KEY, lease_until BIGINT NOT NULL,
 		written INTEGER NOT NULL, deleting INTEGER NOT NULL)`,
@@ -153,6 +182,18 @@ func (d *DB) migrate(ctx context.Context) error {
 			}
 			stmts = slices.Concat(schema, postgresSchema)
 		}
+		if _, err := tx.exec(ctx, configTable); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+		v, stored, err := tx.Config(ctx, "schema_version")
+		if err != nil {
+			return err
+		}
+		if stored {
+			if err := tx.upgrade(ctx, v); err != nil {
+				return err
+			}
+		}
 		for _, stmt := range stmts {
 			if d.postgres {
 				stmt = strings.ReplaceAll(stmt, bytewise, ` COLLATE "C"`)
@@ -165,30 +206,31 @@ func (d *DB) migrate(ctx context.Context) error {
 			tusk.DefaultProject, nanos(time.Now())); err != nil {
 			return fmt.Errorf("create the default project: %w", err)
 		}
-		v, ok, err := tx.Config(ctx, "schema_version")
-		if err != nil {
-			return err
-		}
-		if !ok {
+		if !stored {
 			return tx.SetConfig(ctx, "schema_version", strconv.Itoa(SchemaVersion))
-		}
-		version, err := strconv.Atoi(v)
-		for err == nil && version < SchemaVersion && upgrades[version] != nil {
-			for _, stmt := range upgrades[version] {
-				if _, err := tx.exec(ctx, stmt); err != nil {
-					return fmt.Errorf("upgrade the schema from version %d: %w", version, err)
-				}
-			}
-			version++
-			if err := tx.SetConfig(ctx, "schema_version", strconv.Itoa(version)); err != nil {
-				return err
-			}
-		}
-		if err != nil || version != SchemaVersion {
-			return fmt.Errorf("metadata schema version %s is not supported by this tusk (it knows version %d); use a matching tusk binary", v, SchemaVersion)
 		}
 		return nil
 	})
+}
+
+// upgrade takes a store of schema version v to SchemaVersion.
+func (t *Tx) upgrade(ctx context.Context, v string) error {
+	version, err := strconv.Atoi(v)
+	for err == nil && version < SchemaVersion && upgrades[version] != nil {
+		for _, stmt := range upgrades[version] {
+			if _, err := t.exec(ctx, stmt); err != nil {
+				return fmt.Errorf("upgrade the schema from version %d: %w", version, err)
+			}
+		}
+		version++
+		if err := t.SetConfig(ctx, "schema_version", strconv.Itoa(version)); err != nil {
+			return err
+		}
+	}
+	if err != nil || version != SchemaVersion {
+		return fmt.Errorf("metadata schema version %s is not supported by this tusk (it knows version %d); use a matching tusk binary", v, SchemaVersion)
+	}
+	return nil
 }
 
 // Config returns a configuration value.

@@ -36,12 +36,15 @@ type Repo struct {
 // RepoOf names a repo of the default project the way Pachyderm does:
 // Tusk names a pipeline's spec repo "P.spec", Pachyderm repo P of type
 // spec.
-func RepoOf(name string) Repo {
+func RepoOf(name string) Repo { return RepoIn(tusk.DefaultProject, name) }
+
+// RepoIn is RepoOf of a repo of project (empty: the default project).
+func RepoIn(project, name string) Repo {
 	typ := "user"
 	if base, sys, ok := strings.Cut(name, "."); ok && (sys == "spec" || sys == "meta") {
 		name, typ = base, sys
 	}
-	return Repo{Name: name, Type: typ, Project: &Project{Name: tusk.DefaultProject}}
+	return Repo{Name: name, Type: typ, Project: &Project{Name: projectOr(project)}}
 }
 
 // RepoInfo is pfs_v2.RepoInfo.
@@ -89,12 +92,15 @@ type Branch struct {
 	Name string `json:"name,omitempty"`
 }
 
-func branchOf(b tusk.BranchRef) Branch { return Branch{Repo: RepoOf(b.Repo), Name: b.Branch} }
+func branchOf(b tusk.BranchRef) Branch {
+	return Branch{Repo: RepoIn(b.Project, b.Repo), Name: b.Branch}
+}
 
-func branchesOf(bs []tusk.BranchRef) []Branch {
+// branchesOf is bs, references from a repo of project.
+func branchesOf(project string, bs []tusk.BranchRef) []Branch {
 	var out []Branch
 	for _, b := range bs {
-		out = append(out, branchOf(b))
+		out = append(out, branchOf(b.In(project)))
 	}
 	return out
 }
@@ -132,12 +138,12 @@ func TriggerOf(t *tusk.Trigger) *Trigger {
 // direct provenance, which is given as both provenance and
 // direct_provenance.
 func BranchInfoFrom(b tusk.Branch) BranchInfo {
-	br := Branch{Repo: RepoOf(b.Repo), Name: b.Name}
+	br := Branch{Repo: RepoIn(b.Project, b.Repo), Name: b.Name}
 	bi := BranchInfo{
 		Branch:           br,
-		Provenance:       branchesOf(b.Provenance),
-		Subvenance:       branchesOf(b.Subvenance),
-		DirectProvenance: branchesOf(b.Provenance),
+		Provenance:       branchesOf(b.Project, b.Provenance),
+		Subvenance:       branchesOf(b.Project, b.Subvenance),
+		DirectProvenance: branchesOf(b.Project, b.Provenance),
 		Trigger:          TriggerOf(b.Trigger),
 		CreatedAt:        At(b.Created),
 	}
@@ -155,15 +161,18 @@ type Commit struct {
 }
 
 // CommitOf is the commit id of repo, on branch if it is not empty.
-func CommitOf(repo, branch, id string) Commit {
-	c := Commit{Repo: RepoOf(repo), ID: id}
+func CommitOf(repo, branch, id string) Commit { return CommitIn(tusk.DefaultProject, repo, branch, id) }
+
+// CommitIn is CommitOf of a repo of project.
+func CommitIn(project, repo, branch, id string) Commit {
+	c := Commit{Repo: RepoIn(project, repo), ID: id}
 	if branch != "" {
 		c.Branch = &Branch{Repo: c.Repo, Name: branch}
 	}
 	return c
 }
 
-func commitRef(c tusk.CommitRef) Commit { return CommitOf(c.Repo, c.Branch, c.ID) }
+func commitRef(c tusk.CommitRef) Commit { return CommitIn(c.Project, c.Repo, c.Branch, c.ID) }
 
 // CommitOrigin is pfs_v2.CommitOrigin; Kind is USER, AUTO or FSCK.
 type CommitOrigin struct {
@@ -191,7 +200,7 @@ type CommitInfo struct {
 // in one step, so finishing is when they finished.
 func CommitInfoFrom(c tusk.Commit) CommitInfo {
 	ci := CommitInfo{
-		Commit:              CommitOf(c.Repo, c.Branch, c.ID),
+		Commit:              CommitIn(c.Project, c.Repo, c.Branch, c.ID),
 		Origin:              CommitOrigin{Kind: c.Origin},
 		Description:         c.Description,
 		Started:             At(c.Started),
@@ -202,14 +211,14 @@ func CommitInfoFrom(c tusk.Commit) CommitInfo {
 		Details:             &SizeDetails{SizeBytes: c.SizeBytes},
 	}
 	if c.Parent != "" {
-		p := CommitOf(c.Repo, "", c.Parent)
+		p := CommitIn(c.Project, c.Repo, "", c.Parent)
 		ci.ParentCommit = &p
 	}
 	for _, id := range c.Children {
-		ci.ChildCommits = append(ci.ChildCommits, CommitOf(c.Repo, "", id))
+		ci.ChildCommits = append(ci.ChildCommits, CommitIn(c.Project, c.Repo, "", id))
 	}
 	for _, p := range c.Provenance {
-		ci.DirectProvenance = append(ci.DirectProvenance, commitRef(p))
+		ci.DirectProvenance = append(ci.DirectProvenance, commitRef(p.In(c.Project)))
 	}
 	return ci
 }

@@ -1,6 +1,7 @@
 package pachapi
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -95,7 +96,7 @@ func TransactionInfoFrom(t tusk.TxnInfo) TransactionInfo {
 	for _, r := range t.Responses {
 		var resp TransactionResponse
 		if r.Commit != nil {
-			c := CommitOf(r.Commit.Repo, r.Commit.Branch, r.Commit.ID)
+			c := CommitIn(r.Commit.Project, r.Commit.Repo, r.Commit.Branch, r.Commit.ID)
 			resp.Commit = &c
 		}
 		out.Responses = append(out.Responses, resp)
@@ -105,19 +106,21 @@ func TransactionInfoFrom(t tusk.TxnInfo) TransactionInfo {
 
 func requestOf(r tusk.TxnRequest) TransactionRequest {
 	var out TransactionRequest
+	project := projectOr(r.Project)
 	switch {
 	case r.CreateRepo != nil:
-		out.CreateRepo = &CreateRepoRequest{Repo: RepoOf(r.CreateRepo.Name), Description: r.CreateRepo.Description}
+		out.CreateRepo = &CreateRepoRequest{Repo: RepoIn(project, r.CreateRepo.Name), Description: r.CreateRepo.Description}
 	case r.StartCommit != nil:
 		out.StartCommit = &StartCommitRequest{Description: r.StartCommit.Description,
-			Branch: branchOf(tusk.BranchRef{Repo: r.StartCommit.Repo, Branch: r.StartCommit.Branch})}
+			Branch: branchOf(tusk.BranchRef{Project: project, Repo: r.StartCommit.Repo, Branch: r.StartCommit.Branch})}
 	case r.FinishCommit != nil:
-		out.FinishCommit = &FinishCommitRequest{Commit: refCommit(r.FinishCommit.Ref), Description: r.FinishCommit.Description}
+		out.FinishCommit = &FinishCommitRequest{Commit: refCommit(project, r.FinishCommit.Ref), Description: r.FinishCommit.Description}
 	case r.CreateBranch != nil:
 		b := r.CreateBranch
-		out.CreateBranch = &CreateBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: b.Repo, Branch: b.Name}), Provenance: branchesOf(b.Provenance), Trigger: TriggerOf(b.Trigger)}
+		out.CreateBranch = &CreateBranchRequest{Branch: branchOf(tusk.BranchRef{Project: project, Repo: b.Repo, Branch: b.Name}),
+			Provenance: branchesOf(project, b.Provenance), Trigger: TriggerOf(b.Trigger)}
 		if b.Head != "" {
-			head := refCommit(b.Repo + "@" + b.Head)
+			head := refCommit(project, b.Repo+"@"+b.Head)
 			out.CreateBranch.Head = &head
 		}
 	case r.CreatePipeline != nil:
@@ -126,19 +129,19 @@ func requestOf(r tusk.TxnRequest) TransactionRequest {
 			CreatePipelineRequest: CreatePipelineRequest{Pipeline: PipelineOf(c.Name), Update: c.Update, Reprocess: c.Reprocess},
 			UserJSON:              string(c.Spec), EffectiveJSON: string(c.Spec)}
 	case r.DeleteBranch != nil:
-		out.DeleteBranch = &DeleteBranchRequest{Branch: branchOf(tusk.BranchRef{Repo: r.DeleteBranch.Repo, Branch: r.DeleteBranch.Name}), Force: r.DeleteBranch.Force}
+		out.DeleteBranch = &DeleteBranchRequest{Branch: branchOf(tusk.BranchRef{Project: project, Repo: r.DeleteBranch.Repo, Branch: r.DeleteBranch.Name}), Force: r.DeleteBranch.Force}
 	}
 	return out
 }
 
-// refCommit is the commit a reference "repo@branch-or-id" names: by
-// branch or by ID; a reference to an ancestor (repo@master^) is given
-// whole as the ID, as Pachyderm takes one.
-func refCommit(s string) Commit {
+// refCommit is the commit a reference "repo@branch-or-id" to a repo of
+// project names: by branch or by ID; a reference to an ancestor
+// (repo@master^) is given whole as the ID, as Pachyderm takes one.
+func refCommit(project, s string) Commit {
 	ref, err := tusk.ParseRef(s)
 	if err != nil || ref.Up > 0 || ref.At > 0 {
 		repo, id, _ := strings.Cut(s, "@")
-		return Commit{Repo: RepoOf(repo), ID: id}
+		return Commit{Repo: RepoIn(project, repo), ID: id}
 	}
-	return CommitOf(ref.Repo, ref.Branch, ref.ID)
+	return CommitIn(cmp.Or(ref.Project, project), ref.Repo, ref.Branch, ref.ID)
 }

@@ -24,7 +24,7 @@ func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
 	ctx := context.Background()
 	a1 := openTestAPI(t, objects(), dsn)
 	a2 := openTestAPI(t, objects(), dsn)
-	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a1.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	put(t, a1, "data@master", "/old", "old content that becomes garbage")
@@ -126,7 +126,7 @@ func TestEventsCrossServersOnPostgres(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	go a2.RelayEvents(ctx)
-	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a1.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	// The relay listens once it has connected: write on the first server
@@ -158,7 +158,7 @@ func TestWaitCommitLooksAgain(t *testing.T) {
 	a2 := openTestAPI(t, st, dsn) // SQLite: no events between the two
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if _, err := a1.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a1.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	waitWhileAnotherFinishes(ctx, t, a1, a2)
@@ -168,7 +168,7 @@ func TestWaitCommitLooksAgain(t *testing.T) {
 // for it on a2 while a1 finishes it, and fails t unless the wait ends.
 func waitWhileAnotherFinishes(ctx context.Context, t *testing.T, a1, a2 *API) {
 	t.Helper()
-	c, err := a1.StartCommit(ctx, "data", "master", "")
+	c, err := a1.StartCommit(ctx, tusk.DefaultProject, "data", "master", "")
 	if err != nil {
 		t.Fatal(err)
 	}

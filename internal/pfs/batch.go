@@ -33,8 +33,8 @@ func (a *API) Batch(tx *meta.Tx, id string) *Batch { return &Batch{a: a, tx: tx,
 // once the transaction the batch ran in has committed.
 func (b *Batch) Publish(ctx context.Context) { b.a.publish(ctx, b.evs...) }
 
-// oneCommit refuses a second commit of the batch in repo.
-func (b *Batch) oneCommit(ctx context.Context, repo string) error {
+// oneCommit refuses a second commit of the batch in project's repo.
+func (b *Batch) oneCommit(ctx context.Context, project, repo string) error {
 	_, err := b.tx.Commit(ctx, project, repo, b.id)
 	switch {
 	case err == nil:
@@ -47,28 +47,28 @@ func (b *Batch) oneCommit(ctx context.Context, repo string) error {
 }
 
 // CreateRepo creates an empty user repo.
-func (b *Batch) CreateRepo(ctx context.Context, name, description string) (tusk.Repo, error) {
-	return insertRepo(ctx, b.tx, name, "user", description)
+func (b *Batch) CreateRepo(ctx context.Context, project, name, description string) (tusk.Repo, error) {
+	return insertRepo(ctx, b.tx, project, name, "user", description)
 }
 
 // StartCommit is API.StartCommit within the batch: the commit's ID is the
 // batch's.
-func (b *Batch) StartCommit(ctx context.Context, repo, branch, description string) (tusk.Commit, error) {
-	c, err := b.startCommit(ctx, repo, branch, description)
+func (b *Batch) StartCommit(ctx context.Context, project, repo, branch, description string) (tusk.Commit, error) {
+	c, err := b.startCommit(ctx, project, repo, branch, description)
 	if err != nil {
 		return tusk.Commit{}, fmt.Errorf("start commit %s@%s: %w", repo, branch, err)
 	}
 	return c, nil
 }
 
-func (b *Batch) startCommit(ctx context.Context, repo, branch, description string) (tusk.Commit, error) {
+func (b *Batch) startCommit(ctx context.Context, project, repo, branch, description string) (tusk.Commit, error) {
 	if err := tusk.ValidateBranchName(branch); err != nil {
 		return tusk.Commit{}, err
 	}
-	if err := b.oneCommit(ctx, repo); err != nil {
+	if err := b.oneCommit(ctx, project, repo); err != nil {
 		return tusk.Commit{}, err
 	}
-	c, evs, err := b.a.startCommit(ctx, b.tx, repo, branch, description, b.id)
+	c, evs, err := b.a.startCommit(ctx, b.tx, project, repo, branch, description, b.id)
 	b.evs = append(b.evs, evs...)
 	return c, err
 }
@@ -85,34 +85,34 @@ func (b *Batch) FinishCommit(ctx context.Context, ref tusk.Ref, description stri
 
 // CreateBranch is API.CreateBranch within the batch: the commits it makes
 // or propagates have the batch's ID.
-func (b *Batch) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
-	br, err := b.createBranch(ctx, repo, name, head, provenance, trigger)
+func (b *Batch) CreateBranch(ctx context.Context, project, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
+	br, err := b.createBranch(ctx, project, repo, name, head, provenance, trigger)
 	if err != nil {
 		return tusk.Branch{}, fmt.Errorf("create branch %s@%s: %w", repo, name, err)
 	}
 	return br, nil
 }
 
-func (b *Batch) createBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
+func (b *Batch) createBranch(ctx context.Context, project, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
 	if err := tusk.ValidateBranchName(name); err != nil {
 		return tusk.Branch{}, err
 	}
 	if head == "" {
 		if _, err := b.tx.Branch(ctx, project, repo, name); tusk.KindOf(err) == tusk.KindNotFound {
 			// A new branch starts at an empty commit of the batch.
-			if err := b.oneCommit(ctx, repo); err != nil {
+			if err := b.oneCommit(ctx, project, repo); err != nil {
 				return tusk.Branch{}, err
 			}
 		}
 	}
-	br, evs, err := b.a.createBranch(ctx, b.tx, repo, name, head, provenance, trigger, b.id)
+	br, evs, err := b.a.createBranch(ctx, b.tx, project, repo, name, head, provenance, trigger, b.id)
 	b.evs = append(b.evs, evs...)
 	return br, err
 }
 
 // DeleteBranch is API.DeleteBranch within the batch.
-func (b *Batch) DeleteBranch(ctx context.Context, repo, name string, force bool) error {
-	if err := b.a.deleteBranch(ctx, b.tx, repo, name, force); err != nil {
+func (b *Batch) DeleteBranch(ctx context.Context, project, repo, name string, force bool) error {
+	if err := b.a.deleteBranch(ctx, b.tx, project, repo, name, force); err != nil {
 		return fmt.Errorf("delete branch %s@%s: %w", repo, name, err)
 	}
 	return nil
@@ -120,8 +120,8 @@ func (b *Batch) DeleteBranch(ctx context.Context, repo, name string, force bool)
 
 // SetupOutputBranch is API.SetupOutputBranch within the batch: the commit
 // it opens has the batch's ID.
-func (b *Batch) SetupOutputBranch(ctx context.Context, repo, branch string, prov []tusk.BranchRef, trigger bool) (*tusk.Commit, error) {
-	c, evs, err := b.a.setupOutputBranch(ctx, b.tx, repo, branch, prov, trigger, b.id)
+func (b *Batch) SetupOutputBranch(ctx context.Context, project, repo, branch string, prov []tusk.BranchRef, trigger bool) (*tusk.Commit, error) {
+	c, evs, err := b.a.setupOutputBranch(ctx, b.tx, project, repo, branch, prov, trigger, b.id)
 	if err != nil {
 		return nil, fmt.Errorf("set up output branch %s@%s: %w", repo, branch, err)
 	}
@@ -132,7 +132,7 @@ func (b *Batch) SetupOutputBranch(ctx context.Context, repo, branch string, prov
 // EnsureBranch creates repo@branch, without a commit, if it is missing:
 // a pipeline's input branch that a later request of the batch may start
 // the first commit of.
-func (b *Batch) EnsureBranch(ctx context.Context, repo, branch string) error {
+func (b *Batch) EnsureBranch(ctx context.Context, project, repo, branch string) error {
 	if err := tusk.ValidateBranchName(branch); err != nil {
 		return err
 	}

@@ -16,14 +16,14 @@ func TestBatchIsOneCommitSet(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
 	for _, r := range []string{"a", "b", "out"} {
-		if _, err := a.CreateRepo(ctx, r, ""); err != nil {
+		if _, err := a.CreateRepo(ctx, tusk.DefaultProject, r, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	put(t, a, "a@master", "/x", "1")
 	put(t, a, "b@master", "/y", "1")
 	prov := []tusk.BranchRef{{Repo: "a", Branch: "master"}, {Repo: "b", Branch: "master"}}
-	if _, err := a.CreateBranch(ctx, "out", "master", "", prov, nil); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "out", "master", "", prov, nil); err != nil {
 		t.Fatal(err)
 	}
 	events, stop := a.Subscribe()
@@ -34,14 +34,14 @@ func TestBatchIsOneCommitSet(t *testing.T) {
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		batch = a.Batch(tx, id)
 		for _, r := range []string{"a", "b"} {
-			if _, err := batch.StartCommit(ctx, r, "master", "in a batch"); err != nil {
+			if _, err := batch.StartCommit(ctx, tusk.DefaultProject, r, "master", "in a batch"); err != nil {
 				return err
 			}
 			if _, err := batch.FinishCommit(ctx, tusk.Ref{Repo: r, Branch: "master"}, ""); err != nil {
 				return err
 			}
 		}
-		if _, err := batch.StartCommit(ctx, "a", "dev", ""); !errors.Is(err, tusk.ErrConflict) {
+		if _, err := batch.StartCommit(ctx, tusk.DefaultProject, "a", "dev", ""); !errors.Is(err, tusk.ErrConflict) {
 			t.Errorf("a second commit in repo a within the batch: %v, want a conflict", err)
 		}
 		return nil
@@ -73,7 +73,7 @@ func TestBatchIsOneCommitSet(t *testing.T) {
 	if diff := cmp.Diff(want, out.Provenance); diff != "" {
 		t.Errorf("provenance of the downstream commit (-want +got):\n%s", diff)
 	}
-	history, err := a.ListCommits(ctx, "out", &tusk.Ref{Repo: "out", Branch: "master"}, "", 0)
+	history, err := a.ListCommits(ctx, tusk.DefaultProject, "out", &tusk.Ref{Repo: "out", Branch: "master"}, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +98,10 @@ func TestBatchRollsBack(t *testing.T) {
 	id := NewCommitSetID()
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		b := a.Batch(tx, id)
-		if _, err := b.CreateRepo(ctx, "new", ""); err != nil {
+		if _, err := b.CreateRepo(ctx, tusk.DefaultProject, "new", ""); err != nil {
 			return err
 		}
-		if _, err := b.StartCommit(ctx, "new", "master", ""); err != nil {
+		if _, err := b.StartCommit(ctx, tusk.DefaultProject, "new", "master", ""); err != nil {
 			return err
 		}
 		_, err := b.FinishCommit(ctx, tusk.Ref{Repo: "missing", Branch: "master"}, "")
@@ -110,7 +110,7 @@ func TestBatchRollsBack(t *testing.T) {
 	if !errors.Is(err, tusk.ErrNotFound) {
 		t.Fatalf("batch finishing a commit of a missing repo: %v, want not found", err)
 	}
-	if _, err := a.InspectRepo(ctx, "new"); !errors.Is(err, tusk.ErrNotFound) {
+	if _, err := a.InspectRepo(ctx, tusk.DefaultProject, "new"); !errors.Is(err, tusk.ErrNotFound) {
 		t.Errorf("repo created by the failed batch: %v, want not found", err)
 	}
 	if _, err := a.CommitSet(ctx, id); !errors.Is(err, tusk.ErrNotFound) {

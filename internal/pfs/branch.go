@@ -16,7 +16,7 @@ import (
 // head. provenance, when not nil, replaces the branch's upstream branches;
 // trigger, when not nil, replaces the branch's trigger (see trigger.go).
 // Moving a head propagates to downstream branches in the same transaction.
-func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
+func (a *API) CreateBranch(ctx context.Context, project, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger) (tusk.Branch, error) {
 	if err := tusk.ValidateBranchName(name); err != nil {
 		return tusk.Branch{}, err
 	}
@@ -24,7 +24,7 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 	var out tusk.Branch
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		var err error
-		out, evs, err = a.createBranch(ctx, tx, repo, name, head, provenance, trigger, newID())
+		out, evs, err = a.createBranch(ctx, tx, project, repo, name, head, provenance, trigger, newID())
 		return err
 	})
 	if err != nil {
@@ -36,7 +36,7 @@ func (a *API) CreateBranch(ctx context.Context, repo, name, head string, provena
 
 // createBranch is CreateBranch within tx, of a valid branch name; the
 // commits it makes, and propagates, have the ID id.
-func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger, id string) (tusk.Branch, []tusk.CommitEvent, error) {
+func (a *API) createBranch(ctx context.Context, tx *meta.Tx, project, repo, name, head string, provenance []tusk.BranchRef, trigger *tusk.Trigger, id string) (tusk.Branch, []tusk.CommitEvent, error) {
 	if _, err := tx.Repo(ctx, project, repo); err != nil {
 		return tusk.Branch{}, nil, err
 	}
@@ -46,7 +46,7 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 		return tusk.Branch{}, nil, err
 	}
 	if provenance != nil {
-		if err := a.checkProvenance(ctx, tx, repo, name, provenance); err != nil {
+		if err := a.checkProvenance(ctx, tx, project, repo, name, provenance); err != nil {
 			return tusk.Branch{}, nil, err
 		}
 		if err := tx.SetBranchProvenance(ctx, project, repo, name, provenance); err != nil {
@@ -54,7 +54,7 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 		}
 	}
 	if trigger != nil {
-		if err := a.validateTrigger(ctx, tx, repo, name, trigger, provenance); err != nil {
+		if err := a.validateTrigger(ctx, tx, project, repo, name, trigger, provenance); err != nil {
 			return tusk.Branch{}, nil, err
 		}
 		if err := tx.SetBranchTrigger(ctx, project, repo, name, trigger); err != nil {
@@ -69,6 +69,7 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 		if err != nil {
 			return tusk.Branch{}, nil, err
 		}
+		ref.Project = project
 		c, err := a.resolve(ctx, tx, ref)
 		if err != nil {
 			return tusk.Branch{}, nil, err
@@ -79,11 +80,11 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 		if err := tx.PutBranch(ctx, project, repo, name, c.ID, t); err != nil {
 			return tusk.Branch{}, nil, err
 		}
-		if evs, err = a.propagate(ctx, tx, repo, name, id, t); err != nil {
+		if evs, err = a.propagate(ctx, tx, project, repo, name, id, t); err != nil {
 			return tusk.Branch{}, nil, err
 		}
 	case !exists:
-		c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: id, Branch: name, Origin: tusk.OriginUser,
+		c := meta.CommitRow{Commit: tusk.Commit{Project: project, Repo: repo, ID: id, Branch: name, Origin: tusk.OriginUser,
 			State: tusk.CommitFinished, Started: t, Finished: &t}}
 		if err := tx.InsertCommit(ctx, project, c); err != nil {
 			return tusk.Branch{}, nil, err
@@ -92,7 +93,7 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 			return tusk.Branch{}, nil, err
 		}
 		evs = append(evs, tusk.CommitEvent{Type: "finished", Commit: c.Commit})
-		more, err := a.propagate(ctx, tx, repo, name, c.ID, t)
+		more, err := a.propagate(ctx, tx, project, repo, name, c.ID, t)
 		if err != nil {
 			return tusk.Branch{}, nil, err
 		}
@@ -103,13 +104,13 @@ func (a *API) createBranch(ctx context.Context, tx *meta.Tx, repo, name, head st
 }
 
 // checkProvenance refuses provenance within one repo and cycles.
-func (a *API) checkProvenance(ctx context.Context, tx *meta.Tx, repo, name string, prov []tusk.BranchRef) error {
-	self := tusk.BranchRef{Repo: repo, Branch: name}
+func (a *API) checkProvenance(ctx context.Context, tx *meta.Tx, project, repo, name string, prov []tusk.BranchRef) error {
+	self := tusk.BranchRef{Project: project, Repo: repo, Branch: name}
 	for _, p := range prov {
-		if p.Repo == repo {
-			return tusk.Errorf(tusk.KindInvalid, "branch %s cannot have provenance in its own repo (%s)", self, p)
+		if p = p.In(project); p.Project == project && p.Repo == repo {
+			return tusk.Errorf(tusk.KindInvalid, "branch %s cannot have provenance in its own repo (%s)", self.From(project), p.From(project))
 		}
-		if _, err := tx.Branch(ctx, project, p.Repo, p.Branch); err != nil {
+		if _, err := tx.Branch(ctx, p.Project, p.Repo, p.Branch); err != nil {
 			return err
 		}
 		up, err := a.upstream(ctx, tx, p)
@@ -117,22 +118,23 @@ func (a *API) checkProvenance(ctx context.Context, tx *meta.Tx, repo, name strin
 			return err
 		}
 		if slices.Contains(up, self) {
-			return tusk.Errorf(tusk.KindInvalid, "provenance %s -> %s would form a cycle", p, self)
+			return tusk.Errorf(tusk.KindInvalid, "provenance %s -> %s would form a cycle", p.From(project), self.From(project))
 		}
 	}
 	return nil
 }
 
-// upstream returns b and all branches it transitively depends on.
+// upstream returns b and all branches it transitively depends on, each
+// with its Project.
 func (a *API) upstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]tusk.BranchRef, error) {
 	seen := []tusk.BranchRef{b}
 	for i := 0; i < len(seen); i++ {
-		br, err := tx.Branch(ctx, project, seen[i].Repo, seen[i].Branch)
+		br, err := tx.Branch(ctx, seen[i].Project, seen[i].Repo, seen[i].Branch)
 		if err != nil {
 			return nil, err
 		}
 		for _, p := range br.Provenance {
-			if !slices.Contains(seen, p) {
+			if p = p.In(br.Project); !slices.Contains(seen, p) {
 				seen = append(seen, p)
 			}
 		}
@@ -140,8 +142,9 @@ func (a *API) upstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]tu
 	return seen, nil
 }
 
-// downstream returns the branches that transitively depend on b, each
-// after all of its own upstreams among them (topological order).
+// downstream returns the branches that transitively depend on b (which
+// names its Project), each after all of its own upstreams among them
+// (topological order).
 func (a *API) downstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]tusk.Branch, error) {
 	var order []tusk.Branch
 	state := map[tusk.BranchRef]int{} // 1 visiting, 2 done
@@ -151,12 +154,12 @@ func (a *API) downstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]
 			return nil
 		}
 		state[r] = 1
-		br, err := tx.Branch(ctx, project, r.Repo, r.Branch)
+		br, err := tx.Branch(ctx, r.Project, r.Repo, r.Branch)
 		if err != nil {
 			return err
 		}
 		for _, s := range br.Subvenance {
-			if err := visit(s); err != nil {
+			if err := visit(s.In(r.Project)); err != nil {
 				return err
 			}
 		}
@@ -178,8 +181,8 @@ func (a *API) downstream(ctx context.Context, tx *meta.Tx, b tusk.BranchRef) ([]
 // branch whose head is already in the set (a batch that changed another
 // of its inputs before) keeps that commit, with its provenance brought up
 // to date: one commit, and one job, sees every change of the set.
-func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id string, t time.Time) ([]tusk.CommitEvent, error) {
-	down, err := a.downstream(ctx, tx, tusk.BranchRef{Repo: repo, Branch: branch})
+func (a *API) propagate(ctx context.Context, tx *meta.Tx, project, repo, branch, id string, t time.Time) ([]tusk.CommitEvent, error) {
+	down, err := a.downstream(ctx, tx, tusk.BranchRef{Project: project, Repo: repo, Branch: branch})
 	if err != nil {
 		return nil, err
 	}
@@ -187,36 +190,27 @@ func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id strin
 	for _, d := range down {
 		fresh := d.Head != id
 		if fresh {
-			c := meta.CommitRow{Commit: tusk.Commit{Repo: d.Repo, ID: id, Branch: d.Name, Parent: d.Head,
+			c := meta.CommitRow{Commit: tusk.Commit{Project: d.Project, Repo: d.Repo, ID: id, Branch: d.Name, Parent: d.Head,
 				Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
 			if d.Head != "" {
-				parent, err := tx.Commit(ctx, project, d.Repo, d.Head)
+				parent, err := tx.Commit(ctx, d.Project, d.Repo, d.Head)
 				if err != nil {
 					return nil, err
 				}
 				c.Root, c.SizeBytes, c.Files = parent.Root, parent.SizeBytes, parent.Files
 			}
-			if err := tx.InsertCommit(ctx, project, c); err != nil {
+			if err := tx.InsertCommit(ctx, d.Project, c); err != nil {
 				return nil, err
 			}
 			evs = append(evs, tusk.CommitEvent{Type: "started", Commit: c.Commit})
-		} else if err := tx.ClearCommitProvenance(ctx, project, d.Repo, id); err != nil {
+		} else if err := tx.ClearCommitProvenance(ctx, d.Project, d.Repo, id); err != nil {
 			return nil, err
 		}
-		for _, p := range d.Provenance {
-			pb, err := tx.Branch(ctx, project, p.Repo, p.Branch)
-			if err != nil {
-				return nil, err
-			}
-			if pb.Head == "" {
-				continue
-			}
-			if err := tx.AddCommitProvenance(ctx, project, d.Repo, id, tusk.CommitRef{Repo: p.Repo, Branch: p.Branch, ID: pb.Head}); err != nil {
-				return nil, err
-			}
+		if err := addHeadsProvenance(ctx, tx, d.Project, d.Repo, id, d.Provenance); err != nil {
+			return nil, err
 		}
 		if fresh {
-			if err := tx.PutBranch(ctx, project, d.Repo, d.Name, id, d.Created); err != nil {
+			if err := tx.PutBranch(ctx, d.Project, d.Repo, d.Name, id, d.Created); err != nil {
 				return nil, err
 			}
 		}
@@ -225,7 +219,7 @@ func (a *API) propagate(ctx context.Context, tx *meta.Tx, repo, branch, id strin
 }
 
 // InspectBranch returns a branch.
-func (a *API) InspectBranch(ctx context.Context, repo, name string) (tusk.Branch, error) {
+func (a *API) InspectBranch(ctx context.Context, project, repo, name string) (tusk.Branch, error) {
 	var b tusk.Branch
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, repo); err != nil {
@@ -239,7 +233,7 @@ func (a *API) InspectBranch(ctx context.Context, repo, name string) (tusk.Branch
 }
 
 // ListBranches returns a repo's branches.
-func (a *API) ListBranches(ctx context.Context, repo string) ([]tusk.Branch, error) {
+func (a *API) ListBranches(ctx context.Context, project, repo string) ([]tusk.Branch, error) {
 	var out []tusk.Branch
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, repo); err != nil {
@@ -254,8 +248,8 @@ func (a *API) ListBranches(ctx context.Context, repo string) ([]tusk.Branch, err
 
 // DeleteBranch deletes a branch; its commits stay reachable by ID. A
 // branch that others depend on is only deleted with force.
-func (a *API) DeleteBranch(ctx context.Context, repo, name string, force bool) error {
-	err := a.db.Update(ctx, func(tx *meta.Tx) error { return a.deleteBranch(ctx, tx, repo, name, force) })
+func (a *API) DeleteBranch(ctx context.Context, project, repo, name string, force bool) error {
+	err := a.db.Update(ctx, func(tx *meta.Tx) error { return a.deleteBranch(ctx, tx, project, repo, name, force) })
 	if err != nil {
 		return fmt.Errorf("delete branch %s@%s: %w", repo, name, err)
 	}
@@ -263,7 +257,7 @@ func (a *API) DeleteBranch(ctx context.Context, repo, name string, force bool) e
 }
 
 // deleteBranch is DeleteBranch within tx.
-func (a *API) deleteBranch(ctx context.Context, tx *meta.Tx, repo, name string, force bool) error {
+func (a *API) deleteBranch(ctx context.Context, tx *meta.Tx, project, repo, name string, force bool) error {
 	b, err := tx.Branch(ctx, project, repo, name)
 	if err != nil {
 		return err
@@ -272,15 +266,37 @@ func (a *API) deleteBranch(ctx context.Context, tx *meta.Tx, repo, name string, 
 		return tusk.Errorf(tusk.KindConflict, "branch %s@%s is upstream of %v", repo, name, b.Subvenance).
 			WithHint("delete those first, or use --force")
 	}
+	self := tusk.BranchRef{Project: project, Repo: repo, Branch: name}
 	for _, s := range b.Subvenance {
-		sb, err := tx.Branch(ctx, project, s.Repo, s.Branch)
+		s = s.In(project)
+		sb, err := tx.Branch(ctx, s.Project, s.Repo, s.Branch)
 		if err != nil {
 			return err
 		}
-		keep := slices.DeleteFunc(sb.Provenance, func(p tusk.BranchRef) bool { return p.Repo == repo && p.Branch == name })
-		if err := tx.SetBranchProvenance(ctx, project, s.Repo, s.Branch, keep); err != nil {
+		keep := slices.DeleteFunc(sb.Provenance, func(p tusk.BranchRef) bool { return p.In(s.Project) == self })
+		if err := tx.SetBranchProvenance(ctx, s.Project, s.Repo, s.Branch, keep); err != nil {
 			return err
 		}
 	}
 	return tx.DeleteBranch(ctx, project, repo, name)
+}
+
+// addHeadsProvenance gives the commit id of project's repo the heads of
+// the branches prov (relative to project) as its provenance; a branch
+// with no head yet adds none.
+func addHeadsProvenance(ctx context.Context, tx *meta.Tx, project, repo, id string, prov []tusk.BranchRef) error {
+	for _, p := range prov {
+		p = p.In(project)
+		pb, err := tx.Branch(ctx, p.Project, p.Repo, p.Branch)
+		if err != nil {
+			return err
+		}
+		if pb.Head == "" {
+			continue
+		}
+		if err := tx.AddCommitProvenance(ctx, project, repo, id, tusk.CommitRef{Project: p.Project, Repo: p.Repo, Branch: p.Branch, ID: pb.Head}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

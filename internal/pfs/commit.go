@@ -12,6 +12,7 @@ import (
 
 // resolve finds the commit a reference names.
 func (a *API) resolve(ctx context.Context, tx *meta.Tx, ref tusk.Ref) (meta.CommitRow, error) {
+	project := ref.ProjectName()
 	if _, err := tx.Repo(ctx, project, ref.Repo); err != nil {
 		return meta.CommitRow{}, err
 	}
@@ -56,10 +57,10 @@ func (a *API) resolve(ctx context.Context, tx *meta.Tx, ref tusk.Ref) (meta.Comm
 func (a *API) fillCommit(ctx context.Context, tx *meta.Tx, c meta.CommitRow) (tusk.Commit, error) {
 	out := c.Commit
 	var err error
-	if out.Children, err = tx.Children(ctx, project, c.Repo, c.ID); err != nil {
+	if out.Children, err = tx.Children(ctx, c.Project, c.Repo, c.ID); err != nil {
 		return out, err
 	}
-	if out.Provenance, err = tx.CommitProvenance(ctx, project, c.Repo, c.ID); err != nil {
+	if out.Provenance, err = tx.CommitProvenance(ctx, c.Project, c.Repo, c.ID); err != nil {
 		return out, err
 	}
 	return out, nil
@@ -68,7 +69,7 @@ func (a *API) fillCommit(ctx context.Context, tx *meta.Tx, c meta.CommitRow) (tu
 // StartCommit opens a new commit on a branch (created if missing) whose
 // parent is the branch head. A branch has at most one open commit, and
 // branches fed by provenance get their commits from propagation only.
-func (a *API) StartCommit(ctx context.Context, repo, branch, description string) (tusk.Commit, error) {
+func (a *API) StartCommit(ctx context.Context, project, repo, branch, description string) (tusk.Commit, error) {
 	if err := tusk.ValidateBranchName(branch); err != nil {
 		return tusk.Commit{}, err
 	}
@@ -76,7 +77,7 @@ func (a *API) StartCommit(ctx context.Context, repo, branch, description string)
 	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		var err error
-		out, evs, err = a.startCommit(ctx, tx, repo, branch, description, newID())
+		out, evs, err = a.startCommit(ctx, tx, project, repo, branch, description, newID())
 		return err
 	})
 	if err != nil {
@@ -88,11 +89,11 @@ func (a *API) StartCommit(ctx context.Context, repo, branch, description string)
 
 // startCommit is StartCommit within tx, for a commit (and commit set) id,
 // of a valid branch name.
-func (a *API) startCommit(ctx context.Context, tx *meta.Tx, repo, branch, description, id string) (tusk.Commit, []tusk.CommitEvent, error) {
+func (a *API) startCommit(ctx context.Context, tx *meta.Tx, project, repo, branch, description, id string) (tusk.Commit, []tusk.CommitEvent, error) {
 	if _, err := tx.Repo(ctx, project, repo); err != nil {
 		return tusk.Commit{}, nil, err
 	}
-	c, err := a.newCommit(ctx, tx, repo, branch, description)
+	c, err := a.newCommit(ctx, tx, project, repo, branch, description)
 	if err != nil {
 		return tusk.Commit{}, nil, err
 	}
@@ -103,7 +104,7 @@ func (a *API) startCommit(ctx context.Context, tx *meta.Tx, repo, branch, descri
 	if err := tx.PutBranch(ctx, project, repo, branch, c.ID, c.Started); err != nil {
 		return tusk.Commit{}, nil, err
 	}
-	evs, err := a.propagate(ctx, tx, repo, branch, c.ID, c.Started)
+	evs, err := a.propagate(ctx, tx, project, repo, branch, c.ID, c.Started)
 	if err != nil {
 		return tusk.Commit{}, nil, err
 	}
@@ -112,8 +113,8 @@ func (a *API) startCommit(ctx context.Context, tx *meta.Tx, repo, branch, descri
 
 // newCommit makes (without storing) an open user commit on top of the
 // branch head, checking that the branch accepts one.
-func (a *API) newCommit(ctx context.Context, tx *meta.Tx, repo, branch, description string) (meta.CommitRow, error) {
-	c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: newID(), Branch: branch, Origin: tusk.OriginUser,
+func (a *API) newCommit(ctx context.Context, tx *meta.Tx, project, repo, branch, description string) (meta.CommitRow, error) {
+	c := meta.CommitRow{Commit: tusk.Commit{Project: project, Repo: repo, ID: newID(), Branch: branch, Origin: tusk.OriginUser,
 		State: tusk.CommitStarted, Description: description, Started: now()}}
 	b, err := tx.Branch(ctx, project, repo, branch)
 	if err != nil && tusk.KindOf(err) != tusk.KindNotFound {
@@ -170,14 +171,14 @@ func (a *API) finishCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, descr
 	if description != "" {
 		c.Description = description
 	}
-	if err := tx.UpdateCommit(ctx, project, c); err != nil {
+	if err := tx.UpdateCommit(ctx, c.Project, c); err != nil {
 		return tusk.Commit{}, nil, err
 	}
 	out, err := a.fillCommit(ctx, tx, c)
 	if err != nil {
 		return tusk.Commit{}, nil, err
 	}
-	evs, err := a.fireTriggers(ctx, tx, c.Repo, c.Branch, c, cmp.Or(set, c.ID))
+	evs, err := a.fireTriggers(ctx, tx, c.Branch, c, cmp.Or(set, c.ID))
 	return out, append([]tusk.CommitEvent{{Type: "finished", Commit: out}}, evs...), err
 }
 
@@ -199,7 +200,7 @@ func (a *API) InspectCommit(ctx context.Context, ref tusk.Ref) (tusk.Commit, err
 // the commit a reference names) when ref names one, else every commit of
 // the repo. after, when set, is the ID of the last commit of the previous
 // page.
-func (a *API) ListCommits(ctx context.Context, repo string, ref *tusk.Ref, after string, limit int) ([]tusk.Commit, error) {
+func (a *API) ListCommits(ctx context.Context, project, repo string, ref *tusk.Ref, after string, limit int) ([]tusk.Commit, error) {
 	var out []tusk.Commit
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, repo); err != nil {
@@ -255,7 +256,7 @@ func (a *API) ListCommits(ctx context.Context, repo string, ref *tusk.Ref, after
 func (a *API) CommitSet(ctx context.Context, id string) ([]tusk.Commit, error) {
 	var out []tusk.Commit
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		rows, err := tx.CommitSet(ctx, project, id)
+		rows, err := tx.CommitSet(ctx, id)
 		if err != nil {
 			return err
 		}

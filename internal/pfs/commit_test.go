@@ -12,30 +12,30 @@ import (
 func TestRepoLifecycle(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "images", "pictures"); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "images", "pictures"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.CreateRepo(ctx, "images", ""); !errors.Is(err, tusk.ErrExists) {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "images", ""); !errors.Is(err, tusk.ErrExists) {
 		t.Fatalf("second create: %v, want exists", err)
 	}
-	if _, err := a.CreateRepo(ctx, "bad name", ""); !errors.Is(err, tusk.ErrInvalid) {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "bad name", ""); !errors.Is(err, tusk.ErrInvalid) {
 		t.Fatalf("bad name: %v, want invalid", err)
 	}
-	if _, err := a.InspectRepo(ctx, "imgs"); !errors.Is(err, tusk.ErrNotFound) {
+	if _, err := a.InspectRepo(ctx, tusk.DefaultProject, "imgs"); !errors.Is(err, tusk.ErrNotFound) {
 		t.Fatalf("inspect missing repo: %v, want not found", err)
 	}
 	put(t, a, "images@master", "/a.png", "aaaa")
-	r, err := a.InspectRepo(ctx, "images")
+	r, err := a.InspectRepo(ctx, tusk.DefaultProject, "images")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.SizeBytes != 4 || !cmp.Equal(r.Branches, []string{"master"}) || r.Description != "pictures" {
 		t.Errorf("inspect repo = %+v", r)
 	}
-	if err := a.DeleteRepo(ctx, "images", false); err != nil {
+	if err := a.DeleteRepo(ctx, tusk.DefaultProject, "images", false); err != nil {
 		t.Fatal(err)
 	}
-	if rs, _ := a.ListRepos(ctx); len(rs) != 0 {
+	if rs, _ := a.ListRepos(ctx, tusk.DefaultProject); len(rs) != 0 {
 		t.Errorf("repos after delete: %v", rs)
 	}
 }
@@ -43,7 +43,7 @@ func TestRepoLifecycle(t *testing.T) {
 func TestPutWithoutOpenCommitIsOneCommit(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	c1 := put(t, a, "data@master", "/x", "1", "/d/y", "2", "/d/z", "3")
 	if c1.State != tusk.CommitFinished || c1.Files != 3 || c1.SizeBytes != 3 {
 		t.Fatalf("commit = %+v", c1)
@@ -52,7 +52,7 @@ func TestPutWithoutOpenCommitIsOneCommit(t *testing.T) {
 	if c2.Parent != c1.ID {
 		t.Errorf("parent = %s, want %s", c2.Parent, c1.ID)
 	}
-	cs, err := a.ListCommits(ctx, "data", &tusk.Ref{Repo: "data", Branch: "master"}, "", 0)
+	cs, err := a.ListCommits(ctx, tusk.DefaultProject, "data", &tusk.Ref{Repo: "data", Branch: "master"}, "", 0)
 	if err != nil || len(cs) != 2 {
 		t.Fatalf("list commits = %d, %v", len(cs), err)
 	}
@@ -67,12 +67,12 @@ func TestPutWithoutOpenCommitIsOneCommit(t *testing.T) {
 func TestOpenCommit(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
-	c, err := a.StartCommit(ctx, "data", "master", "first")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
+	c, err := a.StartCommit(ctx, tusk.DefaultProject, "data", "master", "first")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.StartCommit(ctx, "data", "master", ""); !errors.Is(err, tusk.ErrConflict) {
+	if _, err := a.StartCommit(ctx, tusk.DefaultProject, "data", "master", ""); !errors.Is(err, tusk.ErrConflict) {
 		t.Fatalf("second start: %v, want conflict", err)
 	}
 	put(t, a, "data@master", "/a", "A")
@@ -96,7 +96,7 @@ func TestOpenCommit(t *testing.T) {
 func TestOpsApplyInOrder(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/keep", "k", "/dir/a", "a", "/dir/b", "b")
 	ops := upload(t, a, [][2]string{{"/new", "n"}}, false)
 	ops = append(ops, tusk.FileOp{Op: tusk.OpDelete, Path: "/"})
@@ -122,7 +122,7 @@ func TestOpsApplyInOrder(t *testing.T) {
 func TestPathConflictRefused(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/a/b", "x")
 	_, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), upload(t, a, [][2]string{{"/a", "y"}}, false))
 	if !errors.Is(err, tusk.ErrInvalid) {
@@ -136,7 +136,7 @@ func TestPathConflictRefused(t *testing.T) {
 func TestAncestryReferences(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	var ids []string
 	for _, v := range []string{"1", "2", "3", "4"} {
 		ids = append(ids, put(t, a, "data@master", "/v", v).ID)
@@ -159,7 +159,7 @@ func TestAncestryReferences(t *testing.T) {
 	if _, err := a.InspectCommit(ctx, mustRef(t, "data@master~9")); !errors.Is(err, tusk.ErrNotFound) {
 		t.Errorf("too far back: %v", err)
 	}
-	if _, err := a.CreateBranch(ctx, "data", "old", "master^", nil, nil); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "data", "old", "master^", nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := read(t, a, "data@old:/v"); got != "3" {
@@ -170,7 +170,7 @@ func TestAncestryReferences(t *testing.T) {
 func TestDeleteAndSquashCommit(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	c1 := put(t, a, "data@master", "/a", "1")
 	c2 := put(t, a, "data@master", "/b", "2")
 	c3 := put(t, a, "data@master", "/c", "3")
@@ -201,13 +201,13 @@ func TestDeleteAndSquashCommit(t *testing.T) {
 func TestProvenancePropagates(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "in", "")
-	a.CreateRepo(ctx, "out", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "in", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "out", "")
 	put(t, a, "in@master", "/x", "1")
-	if _, err := a.CreateBranch(ctx, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}, nil); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.CreateBranch(ctx, "in", "master", "", []tusk.BranchRef{{Repo: "out", Branch: "master"}}, nil); !errors.Is(err, tusk.ErrInvalid) {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "in", "master", "", []tusk.BranchRef{{Repo: "out", Branch: "master"}}, nil); !errors.Is(err, tusk.ErrInvalid) {
 		t.Fatalf("cycle: %v, want invalid", err)
 	}
 	c := put(t, a, "in@master", "/x", "2")
@@ -220,10 +220,10 @@ func TestProvenancePropagates(t *testing.T) {
 		!cmp.Equal(out.Provenance, []tusk.CommitRef{{Repo: "in", Branch: "master", ID: c.ID}}) {
 		t.Errorf("downstream commit = %+v", out)
 	}
-	if _, err := a.StartCommit(ctx, "out", "master", ""); !errors.Is(err, tusk.ErrInvalid) {
+	if _, err := a.StartCommit(ctx, tusk.DefaultProject, "out", "master", ""); !errors.Is(err, tusk.ErrInvalid) {
 		t.Errorf("start commit on an output branch: %v", err)
 	}
-	if err := a.DeleteRepo(ctx, "in", false); !errors.Is(err, tusk.ErrConflict) {
+	if err := a.DeleteRepo(ctx, tusk.DefaultProject, "in", false); !errors.Is(err, tusk.ErrConflict) {
 		t.Errorf("delete an upstream repo: %v, want conflict", err)
 	}
 }

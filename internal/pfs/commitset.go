@@ -14,7 +14,7 @@ import (
 // bare ID, the whole commit set.
 func (a *API) targets(ctx context.Context, tx *meta.Tx, ref *tusk.Ref, id string) ([]meta.CommitRow, error) {
 	if ref == nil {
-		rows, err := tx.CommitSet(ctx, project, id)
+		rows, err := tx.CommitSet(ctx, id)
 		if err == nil && len(rows) == 0 {
 			err = tusk.Errorf(tusk.KindNotFound, "commit set %s not found", id)
 		}
@@ -25,24 +25,25 @@ func (a *API) targets(ctx context.Context, tx *meta.Tx, ref *tusk.Ref, id string
 		return nil, err
 	}
 	out := []meta.CommitRow{c}
-	set, err := tx.CommitSet(ctx, project, c.ID)
+	set, err := tx.CommitSet(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	// Downstream members: those whose provenance chain leads to c.
-	in := map[string]bool{c.Repo: true}
+	type repo struct{ project, name string }
+	in := map[repo]bool{{c.Project, c.Repo}: true}
 	for changed := true; changed; {
 		changed = false
 		for _, s := range set {
-			if in[s.Repo] {
+			if in[repo{s.Project, s.Repo}] {
 				continue
 			}
-			prov, err := tx.CommitProvenance(ctx, project, s.Repo, s.ID)
+			prov, err := tx.CommitProvenance(ctx, s.Project, s.Repo, s.ID)
 			if err != nil {
 				return nil, err
 			}
-			if slices.ContainsFunc(prov, func(p tusk.CommitRef) bool { return p.ID == c.ID && in[p.Repo] }) {
-				in[s.Repo] = true
+			if slices.ContainsFunc(prov, func(p tusk.CommitRef) bool { return p.ID == c.ID && in[repo{p.In(s.Project).Project, p.Repo}] }) {
+				in[repo{s.Project, s.Repo}] = true
 				out = append(out, s)
 				changed = true
 			}
@@ -51,8 +52,8 @@ func (a *API) targets(ctx context.Context, tx *meta.Tx, ref *tusk.Ref, id string
 	return out, nil
 }
 
-// headsAt returns the branches of repo whose head is id.
-func headsAt(ctx context.Context, tx *meta.Tx, repo, id string) ([]tusk.Branch, error) {
+// headsAt returns the branches of project's repo whose head is id.
+func headsAt(ctx context.Context, tx *meta.Tx, project, repo, id string) ([]tusk.Branch, error) {
 	bs, err := tx.Branches(ctx, project, repo)
 	if err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func headsAt(ctx context.Context, tx *meta.Tx, repo, id string) ([]tusk.Branch, 
 // branch heads that point at them move back to their parents.
 func (a *API) DeleteCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tusk.Commit, error) {
 	return a.removeCommits(ctx, "delete commit", ref, id, func(tx *meta.Tx, c meta.CommitRow) error {
-		kids, err := tx.Children(ctx, project, c.Repo, c.ID)
+		kids, err := tx.Children(ctx, c.Project, c.Repo, c.ID)
 		if err != nil {
 			return err
 		}
@@ -72,12 +73,12 @@ func (a *API) DeleteCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tus
 			return tusk.Errorf(tusk.KindConflict, "commit %s@%s has children %v; only a branch head can be deleted", c.Repo, c.ID, kids).
 				WithHint("squash it instead to keep its data in its children: tusk squash commit %s@%s", c.Repo, c.ID)
 		}
-		heads, err := headsAt(ctx, tx, c.Repo, c.ID)
+		heads, err := headsAt(ctx, tx, c.Project, c.Repo, c.ID)
 		if err != nil {
 			return err
 		}
 		for _, b := range heads {
-			if err := tx.PutBranch(ctx, project, c.Repo, b.Name, c.Parent, b.Created); err != nil {
+			if err := tx.PutBranch(ctx, c.Project, c.Repo, b.Name, c.Parent, b.Created); err != nil {
 				return err
 			}
 		}
@@ -93,11 +94,11 @@ func (a *API) SquashCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tus
 		if c.State != tusk.CommitFinished {
 			return tusk.Errorf(tusk.KindConflict, "commit %s@%s is still open; finish it first", c.Repo, c.ID)
 		}
-		heads, err := headsAt(ctx, tx, c.Repo, c.ID)
+		heads, err := headsAt(ctx, tx, c.Project, c.Repo, c.ID)
 		if err != nil {
 			return err
 		}
-		kids, err := tx.Children(ctx, project, c.Repo, c.ID)
+		kids, err := tx.Children(ctx, c.Project, c.Repo, c.ID)
 		if err != nil {
 			return err
 		}
@@ -110,12 +111,12 @@ func (a *API) SquashCommit(ctx context.Context, ref *tusk.Ref, id string) ([]tus
 				WithHint("delete it instead with: tusk delete commit %s@%s", c.Repo, c.ID)
 		}
 		for _, k := range kids {
-			kc, err := tx.Commit(ctx, project, c.Repo, k)
+			kc, err := tx.Commit(ctx, c.Project, c.Repo, k)
 			if err != nil {
 				return err
 			}
 			kc.Parent = c.Parent
-			if err := tx.UpdateCommit(ctx, project, kc); err != nil {
+			if err := tx.UpdateCommit(ctx, c.Project, kc); err != nil {
 				return err
 			}
 		}
@@ -138,7 +139,7 @@ func (a *API) removeCommits(ctx context.Context, what string, ref *tusk.Ref, id 
 			if err := detach(tx, c); err != nil {
 				return err
 			}
-			if err := tx.DeleteCommit(ctx, project, c.Repo, c.ID); err != nil {
+			if err := tx.DeleteCommit(ctx, c.Project, c.Repo, c.ID); err != nil {
 				return err
 			}
 			gone = append(gone, c.Commit)

@@ -143,7 +143,7 @@ func concurrentWriters(t *testing.T, apis []*API, writers, steps int) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	a := apis[0]
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	first := put(t, a, "data@master", "/a", "first;", "/d/x", "x;")
@@ -247,7 +247,7 @@ func TestConcurrentWritersSerializeInBatches(t *testing.T) {
 func TestConcurrentAppendsAllLand(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "r", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "r", ""); err != nil {
 		t.Fatal(err)
 	}
 	const clients, appends = 8, 20
@@ -294,7 +294,7 @@ func TestAppendAfterAPutOfTheSameContentReplaysAsAWrite(t *testing.T) {
 	opBatch = 1
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "r", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "r", ""); err != nil {
 		t.Fatal(err)
 	}
 	ref := tusk.Ref{Repo: "r", Branch: "master"}

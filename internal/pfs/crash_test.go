@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tuskdata/tusk/internal/blob/local"
 	"github.com/tuskdata/tusk/internal/blob/local/localtest"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // TestFsyncDiscipline checks that a finished commit never depends on an
@@ -34,7 +35,7 @@ func TestFsyncDiscipline(t *testing.T) {
 		return openTestAPI(t, st, dsn)
 	}
 	a := open()
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]string{} // commit ID -> tree

@@ -23,7 +23,7 @@ func (a *API) DiffFiles(ctx context.Context, newRef tusk.Ref, oldRef *tusk.Ref, 
 		case oldRef != nil:
 			oc, err = a.resolve(ctx, tx, *oldRef)
 		case nc.Parent != "":
-			oc, err = tx.Commit(ctx, project, nc.Repo, nc.Parent)
+			oc, err = tx.Commit(ctx, nc.Project, nc.Repo, nc.Parent)
 		}
 		return err
 	})

@@ -18,7 +18,7 @@ import (
 func TestListGlobInspect(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/a.txt", "aa", "/dir/b.json", "bbb", "/dir/sub/c.json", "c", "/café.csv", "x,y", "/IMG (1).jpg", "img", "/lit[1].txt", "l")
 	var got []string
 	err := a.ListFiles(ctx, mustRef(t, "data@master:/"), "", func(fi tusk.FileInfo) error {
@@ -66,7 +66,7 @@ func TestListGlobInspect(t *testing.T) {
 func TestGetWithOffset(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	content := strings.Repeat("0123456789", 200000)
 	put(t, a, "data@master", "/big", content, "/small", "s")
 	for _, off := range []int64{0, 1, 999_999, int64(len(content))} {
@@ -90,7 +90,7 @@ func TestGetWithOffset(t *testing.T) {
 func TestDiff(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/same", "s", "/changed", "1", "/gone", "g", "/d/x", "x")
 	ops := upload(t, a, [][2]string{{"/changed", "2"}, {"/added", "a"}}, false)
 	ops = append(ops, tusk.FileOp{Op: tusk.OpDelete, Path: "/gone"})
@@ -120,7 +120,7 @@ func TestDiff(t *testing.T) {
 func TestPathRules(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	for _, p := range []string{"/a/../b", "/./x", "/a\x00b", "/tab\there"} {
 		ops := []tusk.FileOp{{Op: tusk.OpPut, Path: p}}
 		if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); !errors.Is(err, tusk.ErrInvalid) {
@@ -159,10 +159,10 @@ func TestPutIntoMissingRepo(t *testing.T) {
 	if !errors.Is(err, tusk.ErrNotFound) {
 		t.Fatalf("put into a missing repo: %v, want not found", err)
 	}
-	if _, err := a.CreateRepo(ctx, "nope", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "nope", ""); err != nil {
 		t.Fatal(err)
 	}
-	if bs, _ := a.ListBranches(ctx, "nope"); len(bs) != 0 {
+	if bs, _ := a.ListBranches(ctx, tusk.DefaultProject, "nope"); len(bs) != 0 {
 		t.Errorf("a refused put left branches %v", bs)
 	}
 }
@@ -172,7 +172,7 @@ func TestPutIntoMissingRepo(t *testing.T) {
 func TestFsckFindsFileAtRoot(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	ref := mustRef(t, "data@master")
 	tg, err := a.writeTarget(ctx, ref)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // A version 2 store opens as the current version, its files intact; a
@@ -18,7 +19,7 @@ func TestFormatVersionOnOpen(t *testing.T) {
 	objects := blob.NewMemory()
 	dsn := filepath.Join(t.TempDir(), "meta.db")
 	a := openTestAPI(t, objects, dsn)
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	put(t, a, "data@master", "/f", "written by version 2")

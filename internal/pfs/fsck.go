@@ -37,23 +37,31 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 	var rep FsckReport
 	var commits []meta.CommitRow
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
-		repos, err := tx.Repos(ctx, project)
+		projects, err := tx.Projects(ctx)
 		if err != nil {
 			return err
 		}
-		for _, r := range repos {
-			cs, err := tx.RepoCommits(ctx, project, r.Name, nil, 0)
+		for _, p := range projects {
+			repos, err := tx.Repos(ctx, p.Name)
 			if err != nil {
 				return err
 			}
-			commits = append(commits, cs...)
+			for _, r := range repos {
+				cs, err := tx.RepoCommits(ctx, p.Name, r.Name, nil, 0)
+				if err != nil {
+					return err
+				}
+				commits = append(commits, cs...)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return rep, fmt.Errorf("fsck: %w", err)
 	}
-	sort.Slice(commits, func(i, j int) bool { return commits[i].Repo < commits[j].Repo })
+	sort.SliceStable(commits, func(i, j int) bool {
+		return commits[i].Project < commits[j].Project || commits[i].Project == commits[j].Project && commits[i].Repo < commits[j].Repo
+	})
 	st := nodeReader{a}
 	nodes := map[string]bool{}
 	checked := map[string]error{}

@@ -21,8 +21,8 @@ func TestGCFreesOnlyUnreferenced(t *testing.T) {
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, t.TempDir()+"/meta.db")
 	a.ttl = -time.Second // every lease is already over: only references protect data
-	a.CreateRepo(ctx, "keep", "")
-	a.CreateRepo(ctx, "drop", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "keep", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "drop", "")
 	put(t, a, "keep@master", "/k", "kept content")
 	put(t, a, "drop@master", "/d", "dropped content")
 	before := countKeys(t, st, "packs/")
@@ -30,7 +30,7 @@ func TestGCFreesOnlyUnreferenced(t *testing.T) {
 	if err != nil || stats.Objects != 0 {
 		t.Fatalf("dry run with nothing to free: %+v, %v", stats, err)
 	}
-	if err := a.DeleteRepo(ctx, "drop", false); err != nil {
+	if err := a.DeleteRepo(ctx, tusk.DefaultProject, "drop", false); err != nil {
 		t.Fatal(err)
 	}
 	dry, err := a.GC(ctx, true)
@@ -56,7 +56,7 @@ func TestGCSparesLeasedUpload(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, t.TempDir()+"/meta.db")
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	// An upload in flight: its chunk is stored and leased but no commit
 	// refers to it yet.
 	ops := upload(t, a, [][2]string{{"/f", "in flight"}}, false)
@@ -75,7 +75,7 @@ func TestGCRacesWithReuse(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, t.TempDir()+"/meta.db")
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	a.ttl = -time.Second
 	put(t, a, "data@master", "/f", "shared bytes")
 	a.ttl = time.Hour
@@ -111,7 +111,7 @@ func TestGCDeletesPackNeverRecorded(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, t.TempDir()+"/meta.db")
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/kept", "committed before the crash")
 	ops := upload(t, a, [][2]string{{"/lost", "sent before the crash"}}, false)
 	before := countKeys(t, st, "packs/")
@@ -148,8 +148,8 @@ func TestGCRepacksMostlyDeadPack(t *testing.T) {
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, t.TempDir()+"/meta.db")
 	a.ttl = -time.Second
-	a.CreateRepo(ctx, "keep", "")
-	a.CreateRepo(ctx, "drop", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "keep", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "drop", "")
 	rng := rand.New(rand.NewPCG(1, 2))
 	kept := string(randomBytes(rng, 100_000))
 	// Both uploads land in one pack, at the first commit's flush.
@@ -165,7 +165,7 @@ func TestGCRepacksMostlyDeadPack(t *testing.T) {
 	if len(packs) != 1 {
 		t.Fatalf("%d packs, want the one", len(packs))
 	}
-	if err := a.DeleteRepo(ctx, "drop", false); err != nil {
+	if err := a.DeleteRepo(ctx, tusk.DefaultProject, "drop", false); err != nil {
 		t.Fatal(err)
 	}
 	dry, err := a.GC(ctx, true)

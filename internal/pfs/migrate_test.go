@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/tuskdata/tusk/internal/blob/local"
 	"github.com/tuskdata/tusk/internal/meta"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // bigText is the large file of the format 3 fixture, cut on its own and
@@ -56,7 +57,7 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 	if n := countKeys(t, st, "chunks/"); n != 0 || countKeys(t, st, "packs/") == 0 {
 		t.Errorf("after the open: %d chunks on their own, %d packs; want none and some", n, countKeys(t, st, "packs/"))
 	}
-	commits, err := a.ListCommits(ctx, "images", nil, "", 0)
+	commits, err := a.ListCommits(ctx, tusk.DefaultProject, "images", nil, "", 0)
 	if err != nil || len(commits) != 2 {
 		t.Fatalf("commits of images: %v, %v; want two", commits, err)
 	}

@@ -236,6 +236,7 @@ type target struct {
 }
 
 func (a *API) writeTarget(ctx context.Context, ref tusk.Ref) (target, error) {
+	project := ref.ProjectName()
 	var t target
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		if _, err := tx.Repo(ctx, project, ref.Repo); err != nil {
@@ -253,7 +254,7 @@ func (a *API) writeTarget(ctx context.Context, ref tusk.Ref) (target, error) {
 			t = target{c, true}
 			return nil
 		}
-		c, err := a.newCommit(ctx, tx, ref.Repo, ref.Branch, "")
+		c, err := a.newCommit(ctx, tx, project, ref.Repo, ref.Branch, "")
 		if err != nil {
 			if tusk.KindOf(err) != tusk.KindConflict {
 				return err
@@ -281,6 +282,7 @@ func (a *API) writeTarget(ctx context.Context, ref tusk.Ref) (target, error) {
 // branch head. It reports errRaced when another writer got there first.
 func (a *API) commitTree(ctx context.Context, ref tusk.Ref, tg target, root string, st fileset.NodeStore) (tusk.Commit, error) {
 	base, open := tg.base, tg.open
+	project := ref.ProjectName()
 	files, size, err := fileset.Stat(ctx, st, root)
 	if err != nil {
 		return tusk.Commit{}, err
@@ -326,7 +328,7 @@ func (a *API) commitTree(ctx context.Context, ref tusk.Ref, tg target, root stri
 // checkHead reports errRaced unless the head of ref's branch is parent
 // ("" for a branch that does not exist yet).
 func checkHead(ctx context.Context, tx *meta.Tx, ref tusk.Ref, parent string) error {
-	b, err := tx.Branch(ctx, project, ref.Repo, ref.Branch)
+	b, err := tx.Branch(ctx, ref.ProjectName(), ref.Repo, ref.Branch)
 	switch {
 	case err == nil && b.Head != parent:
 		return errRaced
@@ -344,6 +346,7 @@ func checkHead(ctx context.Context, tx *meta.Tx, ref tusk.Ref, parent string) er
 // publish once tx commits.
 func (a *API) landCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, c *meta.CommitRow) ([]tusk.CommitEvent, error) {
 	t := now()
+	project := ref.ProjectName()
 	c.State, c.Finished, c.Started = tusk.CommitFinished, &t, t
 	if err := tx.InsertCommit(ctx, project, *c); err != nil {
 		return nil, err
@@ -351,11 +354,11 @@ func (a *API) landCommit(ctx context.Context, tx *meta.Tx, ref tusk.Ref, c *meta
 	if err := tx.PutBranch(ctx, project, ref.Repo, ref.Branch, c.ID, t); err != nil {
 		return nil, err
 	}
-	more, err := a.propagate(ctx, tx, ref.Repo, ref.Branch, c.ID, t)
+	more, err := a.propagate(ctx, tx, project, ref.Repo, ref.Branch, c.ID, t)
 	if err != nil {
 		return nil, err
 	}
-	fired, err := a.fireTriggers(ctx, tx, ref.Repo, ref.Branch, *c, c.ID)
+	fired, err := a.fireTriggers(ctx, tx, ref.Branch, *c, c.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 func TestModifyEachMakesACommitPerGroupInOrder(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	first := put(t, a, "data@master", "/keep", "kept")
@@ -54,7 +54,7 @@ func TestModifyEachMakesACommitPerGroupInOrder(t *testing.T) {
 			t.Errorf("commit of group %d holds %v; want %v", i, got, want[k])
 		}
 	}
-	b, err := a.InspectBranch(ctx, "data", "master")
+	b, err := a.InspectBranch(ctx, tusk.DefaultProject, "data", "master")
 	if err != nil || b.Head != commits[3].ID {
 		t.Errorf("head %s, %v; want the last group's commit %s", b.Head, err, commits[3].ID)
 	}
@@ -63,7 +63,7 @@ func TestModifyEachMakesACommitPerGroupInOrder(t *testing.T) {
 func TestModifyEachRefusesACommit(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	c := put(t, a, "data@master", "/a", "one")
@@ -78,12 +78,12 @@ func TestModifyEachPropagatesEachCommit(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
 	for _, r := range []string{"in", "out"} {
-		if _, err := a.CreateRepo(ctx, r, ""); err != nil {
+		if _, err := a.CreateRepo(ctx, tusk.DefaultProject, r, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	put(t, a, "in@master", "/x", "0")
-	if _, err := a.CreateBranch(ctx, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}, nil); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "out", "master", "", []tusk.BranchRef{{Repo: "in", Branch: "master"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	commits, errs, err := a.ModifyEach(ctx, mustRef(t, "in@master"), [][]tusk.FileOp{
@@ -106,10 +106,10 @@ func TestModifyEachPropagatesEachCommit(t *testing.T) {
 func TestModifyEachWritesIntoAnOpenHead(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
-	open, err := a.StartCommit(ctx, "data", "master", "")
+	open, err := a.StartCommit(ctx, tusk.DefaultProject, "data", "master", "")
 	if err != nil {
 		t.Fatal(err)
 	}

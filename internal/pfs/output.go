@@ -21,12 +21,12 @@ import (
 // commit on it (and on everything downstream, in one commit set) whose
 // provenance is the current heads of prov, so that a pipeline runs over
 // the current inputs.
-func (a *API) SetupOutputBranch(ctx context.Context, repo, branch string, prov []tusk.BranchRef, trigger bool) (*tusk.Commit, error) {
+func (a *API) SetupOutputBranch(ctx context.Context, project, repo, branch string, prov []tusk.BranchRef, trigger bool) (*tusk.Commit, error) {
 	var out *tusk.Commit
 	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
 		var err error
-		out, evs, err = a.setupOutputBranch(ctx, tx, repo, branch, prov, trigger, newID())
+		out, evs, err = a.setupOutputBranch(ctx, tx, project, repo, branch, prov, trigger, newID())
 		return err
 	})
 	if err != nil {
@@ -40,7 +40,7 @@ func (a *API) SetupOutputBranch(ctx context.Context, repo, branch string, prov [
 // has the ID id. A branch whose head already has that ID (a batch that
 // changed an input before) keeps it, with its provenance brought up to
 // date.
-func (a *API) setupOutputBranch(ctx context.Context, tx *meta.Tx, repo, branch string, prov []tusk.BranchRef, trigger bool, id string) (*tusk.Commit, []tusk.CommitEvent, error) {
+func (a *API) setupOutputBranch(ctx context.Context, tx *meta.Tx, project, repo, branch string, prov []tusk.BranchRef, trigger bool, id string) (*tusk.Commit, []tusk.CommitEvent, error) {
 	if _, err := tx.Repo(ctx, project, repo); err != nil {
 		return nil, nil, err
 	}
@@ -53,9 +53,9 @@ func (a *API) setupOutputBranch(ctx context.Context, tx *meta.Tx, repo, branch s
 		if err := tx.PutBranch(ctx, project, repo, branch, "", t); err != nil {
 			return nil, nil, err
 		}
-		b = tusk.Branch{Repo: repo, Name: branch, Created: t}
+		b = tusk.Branch{Project: project, Repo: repo, Name: branch, Created: t}
 	}
-	if err := a.checkProvenance(ctx, tx, repo, branch, prov); err != nil {
+	if err := a.checkProvenance(ctx, tx, project, repo, branch, prov); err != nil {
 		return nil, nil, err
 	}
 	if err := tx.SetBranchProvenance(ctx, project, repo, branch, prov); err != nil {
@@ -70,7 +70,7 @@ func (a *API) setupOutputBranch(ctx context.Context, tx *meta.Tx, repo, branch s
 			return nil, nil, err
 		}
 	} else {
-		c := meta.CommitRow{Commit: tusk.Commit{Repo: repo, ID: id, Branch: branch, Parent: b.Head,
+		c := meta.CommitRow{Commit: tusk.Commit{Project: project, Repo: repo, ID: id, Branch: branch, Parent: b.Head,
 			Origin: tusk.OriginAuto, State: tusk.CommitStarted, Started: t}}
 		if b.Head != "" {
 			parent, err := tx.Commit(ctx, project, repo, b.Head)
@@ -84,23 +84,15 @@ func (a *API) setupOutputBranch(ctx context.Context, tx *meta.Tx, repo, branch s
 		}
 		evs = append(evs, tusk.CommitEvent{Type: "started", Commit: c.Commit})
 	}
-	for _, p := range prov {
-		pb, err := tx.Branch(ctx, project, p.Repo, p.Branch)
-		if err != nil {
-			return nil, nil, err
-		}
-		if pb.Head != "" {
-			if err := tx.AddCommitProvenance(ctx, project, repo, id, tusk.CommitRef{Repo: p.Repo, Branch: p.Branch, ID: pb.Head}); err != nil {
-				return nil, nil, err
-			}
-		}
+	if err := addHeadsProvenance(ctx, tx, project, repo, id, prov); err != nil {
+		return nil, nil, err
 	}
 	if b.Head != id {
 		if err := tx.PutBranch(ctx, project, repo, branch, id, b.Created); err != nil {
 			return nil, nil, err
 		}
 	}
-	more, err := a.propagate(ctx, tx, repo, branch, id, t)
+	more, err := a.propagate(ctx, tx, project, repo, branch, id, t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,7 +149,7 @@ func (a *API) StageFiles(ctx context.Context, ops []tusk.FileOp, ttl time.Durati
 // with its parent's content. also, when not nil, runs in the same
 // metadata transaction (a pipeline records its job's end there, so that
 // the commit and the job change together).
-func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []fileset.File, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
+func (a *API) FinishOutputCommit(ctx context.Context, project, repo, id string, files []fileset.File, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
 	root, size, n := "", int64(0), int64(0)
 	if errMsg == "" {
 		batch := a.newNodeBatch()
@@ -178,13 +170,13 @@ func (a *API) FinishOutputCommit(ctx context.Context, repo, id string, files []f
 			return tusk.Commit{}, err
 		}
 	}
-	return a.finishOutput(ctx, repo, id, root, size, n, errMsg, also)
+	return a.finishOutput(ctx, project, repo, id, root, size, n, errMsg, also)
 }
 
-// finishOutput finishes the open output commit repo@id with the tree
+// finishOutput finishes the open output commit repo@id of project with the tree
 // root (of n files, size bytes), or with errMsg and no content, and runs
 // also in the same transaction.
-func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n int64, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
+func (a *API) finishOutput(ctx context.Context, project, repo, id, root string, size, n int64, errMsg string, also func(*meta.Tx) error) (tusk.Commit, error) {
 	var out tusk.Commit
 	var evs []tusk.CommitEvent
 	err := a.db.Update(ctx, func(tx *meta.Tx) error {
@@ -211,7 +203,7 @@ func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n i
 		if out, err = a.fillCommit(ctx, tx, c); err != nil {
 			return err
 		}
-		evs, err = a.fireTriggers(ctx, tx, repo, c.Branch, c, id)
+		evs, err = a.fireTriggers(ctx, tx, c.Branch, c, id)
 		return err
 	})
 	if err != nil {
@@ -223,9 +215,9 @@ func (a *API) finishOutput(ctx context.Context, repo, id, root string, size, n i
 
 // InputFiles lists every file of a commit with its content hash, for
 // making datums.
-func (a *API) InputFiles(ctx context.Context, repo, id string) ([]fileset.File, error) {
+func (a *API) InputFiles(ctx context.Context, project, repo, id string) ([]fileset.File, error) {
 	var out []fileset.File
-	err := a.WalkFiles(ctx, tusk.Ref{Repo: repo, ID: id, Path: "/"}, func(f fileset.File) error {
+	err := a.WalkFiles(ctx, tusk.Ref{Project: project, Repo: repo, ID: id, Path: "/"}, func(f fileset.File) error {
 		f.Refs = nil
 		out = append(out, f)
 		return nil

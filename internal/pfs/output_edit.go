@@ -27,7 +27,7 @@ var ErrNotEditable = errors.New("the output cannot be made from the base's")
 // file and a directory: then nothing is committed and the error wraps
 // ErrNotEditable, as it does when base is gone, so that the caller can
 // build the output from scratch (and tell which datums are at fault).
-func (a *API) FinishOutputCommitFrom(ctx context.Context, repo, id, base string, deletes []string, puts []fileset.File, also func(*meta.Tx) error) (tusk.Commit, error) {
+func (a *API) FinishOutputCommitFrom(ctx context.Context, project, repo, id, base string, deletes []string, puts []fileset.File, also func(*meta.Tx) error) (tusk.Commit, error) {
 	var from meta.CommitRow
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
 		var err error
@@ -59,7 +59,7 @@ func (a *API) FinishOutputCommitFrom(ctx context.Context, repo, id, base string,
 	if err := batch.Flush(ctx); err != nil {
 		return tusk.Commit{}, err
 	}
-	return a.finishOutput(ctx, repo, id, root, size, n, "", also)
+	return a.finishOutput(ctx, project, repo, id, root, size, n, "", also)
 }
 
 // outputChanges turns the deletes and puts of FinishOutputCommitFrom into

@@ -30,19 +30,19 @@ func staged(t *testing.T, a *API, files ...string) []fileset.File {
 func TestFinishOutputCommitFrom(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "out", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "out", ""); err != nil {
 		t.Fatal(err)
 	}
 	open := func() tusk.Commit {
 		t.Helper()
-		c, err := a.StartCommit(ctx, "out", "master", "")
+		c, err := a.StartCommit(ctx, tusk.DefaultProject, "out", "master", "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
 	base := open()
-	if _, err := a.FinishOutputCommit(ctx, "out", base.ID, staged(t, a, "/a", "1", "/b", "2", "/d/x", "3"), "", nil); err != nil {
+	if _, err := a.FinishOutputCommit(ctx, tusk.DefaultProject, "out", base.ID, staged(t, a, "/a", "1", "/b", "2", "/d/x", "3"), "", nil); err != nil {
 		t.Fatal(err)
 	}
 	c := open()
@@ -58,13 +58,13 @@ func TestFinishOutputCommitFrom(t *testing.T) {
 		{"one path twice", base.ID, []string{"/b"}, slices.Concat(staged(t, a, "/b", "x"), staged(t, a, "/b", "y"))},
 		{"a base that is gone", "nope", nil, staged(t, a, "/z", "new")},
 	} {
-		_, err := a.FinishOutputCommitFrom(ctx, "out", c.ID, tt.base, tt.deletes, tt.puts, nil)
+		_, err := a.FinishOutputCommitFrom(ctx, tusk.DefaultProject, "out", c.ID, tt.base, tt.deletes, tt.puts, nil)
 		if !errors.Is(err, ErrNotEditable) {
 			t.Errorf("%s: %v, want ErrNotEditable", tt.name, err)
 		}
 	}
 	also := false
-	done, err := a.FinishOutputCommitFrom(ctx, "out", c.ID, base.ID, []string{"/a", "/b", "/missing"},
+	done, err := a.FinishOutputCommitFrom(ctx, tusk.DefaultProject, "out", c.ID, base.ID, []string{"/a", "/b", "/missing"},
 		staged(t, a, "/b", "new", "/c", "4"), func(*meta.Tx) error { also = true; return nil })
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/lru"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // fsck finds a pack that is gone, cut short, or whose chunks are not
@@ -16,7 +17,7 @@ func TestFsckChecksPacks(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/a", "packed content", "/b", "more packed content")
 	rep, err := a.Fsck(ctx)
 	if err != nil || len(rep.Damage) != 0 || rep.Packs != 1 || rep.Chunks == 0 {

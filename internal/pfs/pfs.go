@@ -15,7 +15,6 @@ import (
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/lru"
 	"github.com/tuskdata/tusk/internal/meta"
-	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // FormatVersion is the version of the on-disk format (chunk encoding, tree
@@ -151,5 +150,3 @@ func newID() string {
 }
 
 func now() time.Time { return time.Now().UTC() }
-
-const project = tusk.DefaultProject

@@ -2,6 +2,7 @@ package pfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -89,4 +90,13 @@ func (a *API) DeleteProject(ctx context.Context, name string) error {
 		}
 		return nil
 	})
+}
+
+// withProjectHint adds to a project's NotFound how to see the projects.
+func withProjectHint(err error) error {
+	var te *tusk.Error
+	if errors.As(err, &te) && te.Kind == tusk.KindNotFound {
+		return te.WithHint("list the projects with: tusk list project, or create it: tusk create project NAME")
+	}
+	return err
 }

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func TestScanFilesStartsAtAPathAndSkips(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	put(t, a, "data@master", "/a", "1", "/b/x", "2", "/b/y", "3", "/c/z", "4", "/d", "5")

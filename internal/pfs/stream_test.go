@@ -16,7 +16,7 @@ func TestModificationsApplyInBatches(t *testing.T) {
 	opBatch = 3
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/keep", "k")
 	// Ten operations, so four batches; the delete in the third batch
 	// removes what the first two wrote under /d, and the append in the
@@ -34,7 +34,7 @@ func TestModificationsApplyInBatches(t *testing.T) {
 	if got := tree(t, a, "data@master"); !cmp.Equal(got, want) {
 		t.Errorf("tree = %v, want %v", got, want)
 	}
-	cs, _ := a.ListCommits(ctx, "data", nil, "", 0)
+	cs, _ := a.ListCommits(ctx, tusk.DefaultProject, "data", nil, "", 0)
 	if len(cs) != 2 || c.Files != 6 {
 		t.Errorf("%d commits, %d files: a batched modification must be one commit", len(cs), c.Files)
 	}
@@ -43,7 +43,7 @@ func TestModificationsApplyInBatches(t *testing.T) {
 func TestConcurrentWritersRebase(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	var wg sync.WaitGroup
 	var want []string
 	for w := range 4 {
@@ -68,7 +68,7 @@ func TestConcurrentWritersRebase(t *testing.T) {
 	if !cmp.Equal(got, slices.Sorted(slices.Values(want))) {
 		t.Errorf("concurrent writers lost data:\n got %v\nwant %v", got, slices.Sorted(slices.Values(want)))
 	}
-	cs, _ := a.ListCommits(ctx, "data", &tusk.Ref{Repo: "data", Branch: "master"}, "", 0)
+	cs, _ := a.ListCommits(ctx, tusk.DefaultProject, "data", &tusk.Ref{Repo: "data", Branch: "master"}, "", 0)
 	if len(cs) != 20 {
 		t.Errorf("history has %d commits, want one per write (20)", len(cs))
 	}

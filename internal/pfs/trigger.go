@@ -31,7 +31,7 @@ const cronRecheck = time.Minute
 // validateTrigger checks a trigger of repo@name before it is stored: the
 // watched branch is another branch of the same repo, the conditions
 // parse, and triggers form no loop.
-func (a *API) validateTrigger(ctx context.Context, tx *meta.Tx, repo, name string, trig *tusk.Trigger, provenance []tusk.BranchRef) error {
+func (a *API) validateTrigger(ctx context.Context, tx *meta.Tx, project, repo, name string, trig *tusk.Trigger, provenance []tusk.BranchRef) error {
 	if trig.Branch == "" {
 		return tusk.Errorf(tusk.KindInvalid, "the trigger of %s@%s names no branch to watch", repo, name).
 			WithHint("name a branch of repo %s: --trigger staging", repo)
@@ -81,13 +81,14 @@ func (a *API) validateTrigger(ctx context.Context, tx *meta.Tx, repo, name strin
 	}
 }
 
-// fireTriggers moves the branches of repo whose triggers are met now that
-// branch from has the finished head c, and those that chain on them,
-// propagating each move in the commit set set.
-func (a *API) fireTriggers(ctx context.Context, tx *meta.Tx, repo, from string, c meta.CommitRow, set string) ([]tusk.CommitEvent, error) {
+// fireTriggers moves the branches of c's repo whose triggers are met now
+// that branch from has the finished head c, and those that chain on
+// them, propagating each move in the commit set set.
+func (a *API) fireTriggers(ctx context.Context, tx *meta.Tx, from string, c meta.CommitRow, set string) ([]tusk.CommitEvent, error) {
 	if c.Error != "" {
 		return nil, nil // a failed commit triggers nothing, as in Pachyderm
 	}
+	project, repo := c.Project, c.Repo
 	names, err := tx.TriggeredBranches(ctx, project, repo, false)
 	if err != nil {
 		return nil, err
@@ -111,7 +112,7 @@ func (a *API) fireTriggers(ctx context.Context, tx *meta.Tx, repo, from string, 
 		if err != nil || head == nil {
 			return nil, err
 		}
-		more, ok, err := a.fireTrigger(ctx, tx, repo, name, trig, *head, *head.Finished, set)
+		more, ok, err := a.fireTrigger(ctx, tx, tusk.BranchRef{Project: project, Repo: repo, Branch: name}, trig, *head, *head.Finished, set)
 		if err != nil || !ok {
 			return nil, err
 		}
@@ -127,9 +128,10 @@ func (a *API) fireTriggers(ctx context.Context, tx *meta.Tx, repo, from string, 
 	return evs, nil
 }
 
-// fireTrigger moves repo@name to head if its trigger trig is met at time
+// fireTrigger moves the branch to head if its trigger trig is met at time
 // at, and reports whether it moved.
-func (a *API) fireTrigger(ctx context.Context, tx *meta.Tx, repo, name string, trig *tusk.Trigger, head meta.CommitRow, at time.Time, set string) ([]tusk.CommitEvent, bool, error) {
+func (a *API) fireTrigger(ctx context.Context, tx *meta.Tx, branch tusk.BranchRef, trig *tusk.Trigger, head meta.CommitRow, at time.Time, set string) ([]tusk.CommitEvent, bool, error) {
+	project, repo, name := branch.Project, branch.Repo, branch.Branch
 	b, err := tx.Branch(ctx, project, repo, name)
 	if err != nil || b.Head == head.ID {
 		return nil, false, err
@@ -151,7 +153,7 @@ func (a *API) fireTrigger(ctx context.Context, tx *meta.Tx, repo, name string, t
 		return nil, false, err
 	}
 	a.log.Info("trigger moved a branch", "branch", repo+"@"+name, "watched", trig.Branch, "head", head.ID)
-	evs, err := a.propagate(ctx, tx, repo, name, set, t)
+	evs, err := a.propagate(ctx, tx, project, repo, name, set, t)
 	return evs, err == nil, err
 }
 
@@ -194,7 +196,7 @@ func (a *API) triggered(ctx context.Context, tx *meta.Tx, trig *tusk.Trigger, ol
 		n, c := int64(1), head
 		for ; n < trig.Commits && c.Parent != "" && (old == nil || c.Parent != old.ID); n++ {
 			var err error
-			if c, err = tx.Commit(ctx, project, head.Repo, c.Parent); err != nil {
+			if c, err = tx.Commit(ctx, head.Project, head.Repo, c.Parent); err != nil {
 				return false, err
 			}
 		}
@@ -216,14 +218,14 @@ func (a *API) FireCronTriggers(ctx context.Context, at time.Time) error {
 		}
 		for _, c := range crons {
 			r, trig := c.ref, c.trig
-			w, err := tx.Branch(ctx, project, r.Repo, trig.Branch)
+			w, err := tx.Branch(ctx, r.Project, r.Repo, trig.Branch)
 			if tusk.KindOf(err) == tusk.KindNotFound || (err == nil && w.Head == "") {
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			head, err := tx.Commit(ctx, project, r.Repo, w.Head)
+			head, err := tx.Commit(ctx, r.Project, r.Repo, w.Head)
 			if err != nil {
 				return err
 			}
@@ -231,7 +233,7 @@ func (a *API) FireCronTriggers(ctx context.Context, at time.Time) error {
 				continue
 			}
 			set := newID()
-			more, ok, err := a.fireTrigger(ctx, tx, r.Repo, r.Branch, trig, head, at, set)
+			more, ok, err := a.fireTrigger(ctx, tx, r, trig, head, at, set)
 			if err != nil {
 				return err
 			}
@@ -239,7 +241,7 @@ func (a *API) FireCronTriggers(ctx context.Context, at time.Time) error {
 				continue
 			}
 			evs = append(evs, more...)
-			chained, err := a.fireTriggers(ctx, tx, r.Repo, r.Branch, head, set)
+			chained, err := a.fireTriggers(ctx, tx, r.Branch, head, set)
 			if err != nil {
 				return err
 			}
@@ -280,26 +282,34 @@ func (a *API) RunCronTriggers(ctx context.Context) {
 	}
 }
 
-// A cronTrigger is a branch with a cron trigger, and its trigger.
+// A cronTrigger is a branch with a cron trigger (its ref names its
+// project), and its trigger.
 type cronTrigger struct {
 	ref  tusk.BranchRef
 	trig *tusk.Trigger
 }
 
-// cronTriggers lists the branches with a cron trigger, with their triggers.
+// cronTriggers lists the branches with a cron trigger, of every project,
+// with their triggers.
 func cronTriggers(ctx context.Context, tx *meta.Tx) ([]cronTrigger, error) {
-	refs, err := tx.TriggeredBranches(ctx, project, "", true)
+	projects, err := tx.Projects(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []cronTrigger
-	for _, r := range refs {
-		trig, err := tx.BranchTrigger(ctx, project, r.Repo, r.Branch)
+	for _, p := range projects {
+		refs, err := tx.TriggeredBranches(ctx, p.Name, "", true)
 		if err != nil {
 			return nil, err
 		}
-		if trig != nil {
-			out = append(out, cronTrigger{r, trig})
+		for _, r := range refs {
+			trig, err := tx.BranchTrigger(ctx, p.Name, r.Repo, r.Branch)
+			if err != nil {
+				return nil, err
+			}
+			if trig != nil {
+				out = append(out, cronTrigger{r.In(p.Name), trig})
+			}
 		}
 	}
 	return out, nil

@@ -17,21 +17,21 @@ func triggerRepo(t *testing.T, a *API, trig tusk.Trigger) {
 	t.Helper()
 	ctx := context.Background()
 	for _, r := range []string{"data", "out"} {
-		if _, err := a.CreateRepo(ctx, r, ""); err != nil {
+		if _, err := a.CreateRepo(ctx, tusk.DefaultProject, r, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := a.CreateBranch(ctx, "data", "master", "", nil, &trig); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "data", "master", "", nil, &trig); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.CreateBranch(ctx, "out", "master", "", []tusk.BranchRef{{Repo: "data", Branch: "master"}}, nil); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "out", "master", "", []tusk.BranchRef{{Repo: "data", Branch: "master"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func head(t *testing.T, a *API, repo, branch string) string {
 	t.Helper()
-	b, err := a.InspectBranch(context.Background(), repo, branch)
+	b, err := a.InspectBranch(context.Background(), tusk.DefaultProject, repo, branch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestTriggerChain(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
 	triggerRepo(t, a, tusk.Trigger{Branch: "staging", Commits: 1})
-	if _, err := a.CreateBranch(ctx, "data", "prod", "", nil, &tusk.Trigger{Branch: "master", Commits: 2}); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "data", "prod", "", nil, &tusk.Trigger{Branch: "master", Commits: 2}); err != nil {
 		t.Fatal(err)
 	}
 	prod := head(t, a, "data", "prod")
@@ -148,7 +148,7 @@ func TestTriggerCron(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
 	triggerRepo(t, a, tusk.Trigger{Branch: "staging", Cron: "@yearly"})
-	if _, err := a.CreateBranch(ctx, "data", "prod", "", nil, &tusk.Trigger{Branch: "master", All: true}); err != nil {
+	if _, err := a.CreateBranch(ctx, tusk.DefaultProject, "data", "prod", "", nil, &tusk.Trigger{Branch: "master", All: true}); err != nil {
 		t.Fatal(err)
 	}
 	before := head(t, a, "data", "master")
@@ -186,7 +186,7 @@ func TestTriggerSkipsFailedCommits(t *testing.T) {
 	if got := head(t, a, "data", "master"); got != ok.ID {
 		t.Fatalf("master at %s, want %s", got, ok.ID)
 	}
-	c, err := a.StartCommit(ctx, "data", "staging", "")
+	c, err := a.StartCommit(ctx, tusk.DefaultProject, "data", "staging", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,15 +219,15 @@ func TestTriggerRefused(t *testing.T) {
 		{"data", "b", tusk.Trigger{Branch: "no branch", Commits: 1}, "branch"},
 		{"out", "master", tusk.Trigger{Branch: "staging", Commits: 1}, "provenance"},
 	} {
-		_, err := a.CreateBranch(ctx, c.repo, c.branch, "", nil, &c.trig)
+		_, err := a.CreateBranch(ctx, tusk.DefaultProject, c.repo, c.branch, "", nil, &c.trig)
 		if !errors.Is(err, tusk.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s@%s %+v: %v, want an invalid-input error about %q", c.repo, c.branch, c.trig, err, c.want)
 		}
 	}
-	if b, err := a.InspectBranch(ctx, "data", "staging"); err == nil && b.Trigger != nil {
+	if b, err := a.InspectBranch(ctx, tusk.DefaultProject, "data", "staging"); err == nil && b.Trigger != nil {
 		t.Errorf("a refused trigger was stored: %+v", b.Trigger)
 	}
-	if _, err := a.InspectBranch(ctx, "data", "b"); !errors.Is(err, tusk.ErrNotFound) {
+	if _, err := a.InspectBranch(ctx, tusk.DefaultProject, "data", "b"); !errors.Is(err, tusk.ErrNotFound) {
 		t.Errorf("a refused branch was created: %v", err)
 	}
 }

@@ -52,7 +52,7 @@ func TestCommitPacksTheChunksItRefersTo(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	before := packCount(t, st)
@@ -89,7 +89,7 @@ func TestStoredChunkIsNotWrittenAgain(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	put(t, a, "data@master", "/a", "some content")
@@ -108,7 +108,7 @@ func TestLeasedChunkIsWrittenOnce(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	data := []byte("leased content")
@@ -147,7 +147,7 @@ func TestChunkCommittedMeanwhileIsNotWrittenOver(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	data := []byte("sent by two uploads")
@@ -182,7 +182,7 @@ func TestPacksAreWrittenWhileUploadsGoOn(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewFaulty(blob.NewMemory())
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	before := packCount(t, st)

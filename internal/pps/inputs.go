@@ -1,6 +1,7 @@
 package pps
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 
@@ -44,8 +45,9 @@ func ResolvedInput(p *spec.Pipeline, j *tusk.JobInfo) (*spec.Input, error) {
 	return &in, nil
 }
 
-// InputFiles lists the files of a commit of a repo (pfs.API.InputFiles).
-type InputFiles func(ctx context.Context, repo, commit string) ([]fileset.File, error)
+// InputFiles lists the files of a commit of a project's repo
+// (pfs.API.InputFiles).
+type InputFiles func(ctx context.Context, project, repo, commit string) ([]fileset.File, error)
 
 // InputLister lists the files of the input commits of an input resolved
 // for a job (ResolvedInput), each commit once, through files.
@@ -55,11 +57,12 @@ func InputLister(ctx context.Context, files InputFiles) datum.Lister {
 		if x.Commit == "" {
 			return nil, nil
 		}
-		key := x.Repo + "@" + x.Commit
+		project := cmp.Or(x.Project, tusk.DefaultProject)
+		key := project + "/" + x.Repo + "@" + x.Commit
 		if fs, ok := cache[key]; ok {
 			return fs, nil
 		}
-		list, err := files(ctx, x.Repo, x.Commit)
+		list, err := files(ctx, project, x.Repo, x.Commit)
 		if err != nil {
 			return nil, err
 		}

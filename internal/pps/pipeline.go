@@ -68,16 +68,16 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		}
 	})
 	for _, r := range cronRepos {
-		if _, err := a.pfs.CreateRepo(ctx, r, "cron ticks of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
+		if _, err := a.pfs.CreateRepo(ctx, project, r, "cron ticks of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
 			return tusk.PipelineInfo{}, err
 		}
 	}
 	for _, in := range inputs {
-		if _, err := a.pfs.InspectRepo(ctx, in.Repo); err != nil {
+		if _, err := a.pfs.InspectRepo(ctx, project, in.Repo); err != nil {
 			return tusk.PipelineInfo{}, fmt.Errorf("pipeline %q input: %w", name, err)
 		}
-		if _, err := a.pfs.InspectBranch(ctx, in.Repo, in.Branch); tusk.KindOf(err) == tusk.KindNotFound {
-			if _, err := a.pfs.CreateBranch(ctx, in.Repo, in.Branch, "", nil, nil); err != nil {
+		if _, err := a.pfs.InspectBranch(ctx, project, in.Repo, in.Branch); tusk.KindOf(err) == tusk.KindNotFound {
+			if _, err := a.pfs.CreateBranch(ctx, project, in.Repo, in.Branch, "", nil, nil); err != nil {
 				return tusk.PipelineInfo{}, err
 			}
 		}
@@ -103,7 +103,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		return tusk.PipelineInfo{}, err
 	}
 	if old == nil {
-		if _, err := a.pfs.CreateRepo(ctx, name, "output of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
+		if _, err := a.pfs.CreateRepo(ctx, project, name, "output of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
 			return tusk.PipelineInfo{}, err
 		}
 	} else {
@@ -123,7 +123,7 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		prov = []tusk.BranchRef{}
 	}
 	// A spout's commits are its command's own: it has no jobs.
-	c, err := a.pfs.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped && p.Spout == nil)
+	c, err := a.pfs.SetupOutputBranch(ctx, project, name, p.OutputBranch, prov, !r.Stopped && p.Spout == nil)
 	if err != nil {
 		return tusk.PipelineInfo{}, err
 	}
@@ -250,18 +250,18 @@ func (a *API) DeletePipeline(ctx context.Context, name string, keepRepo bool) er
 	}
 	a.sched.PipelineDeleted(name)
 	if keepRepo {
-		r, err := a.pfs.InspectRepo(ctx, name)
+		r, err := a.pfs.InspectRepo(ctx, project, name)
 		if err != nil {
 			return nil
 		}
 		for _, b := range r.Branches {
-			if _, err := a.pfs.SetupOutputBranch(ctx, name, b, []tusk.BranchRef{}, false); err != nil {
+			if _, err := a.pfs.SetupOutputBranch(ctx, project, name, b, []tusk.BranchRef{}, false); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if err := a.pfs.DeleteRepo(ctx, name, true); err != nil && tusk.KindOf(err) != tusk.KindNotFound {
+	if err := a.pfs.DeleteRepo(ctx, project, name, true); err != nil && tusk.KindOf(err) != tusk.KindNotFound {
 		return err
 	}
 	return nil
@@ -301,13 +301,13 @@ func (a *API) setStopped(ctx context.Context, name string, stopped bool) error {
 	}
 	if stopped {
 		a.killJobs(ctx, name, "pipeline stopped")
-		if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, []tusk.BranchRef{}, false); err != nil {
+		if _, err := a.pfs.SetupOutputBranch(ctx, project, name, r.OutputBranch, []tusk.BranchRef{}, false); err != nil {
 			return err
 		}
 		a.sched.PipelineChanged(name) // the leader's controller stops its workers
 		return a.sched.StopWorkers(ctx, name)
 	}
-	if _, err := a.pfs.SetupOutputBranch(ctx, name, r.OutputBranch, r.Inputs, len(r.Inputs) > 0); err != nil {
+	if _, err := a.pfs.SetupOutputBranch(ctx, project, name, r.OutputBranch, r.Inputs, len(r.Inputs) > 0); err != nil {
 		return err
 	}
 	a.sched.PipelineChanged(name)
@@ -349,7 +349,7 @@ func (a *API) ValidatePipeline(ctx context.Context, p *spec.Pipeline, update boo
 		if crons[in.Repo] {
 			continue
 		}
-		if _, err := a.pfs.InspectRepo(ctx, in.Repo); err != nil {
+		if _, err := a.pfs.InspectRepo(ctx, project, in.Repo); err != nil {
 			return fmt.Errorf("pipeline %q input: %w", name, err)
 		}
 	}

@@ -27,7 +27,7 @@ func (a *API) CreatePipelineIn(ctx context.Context, b *pfs.Batch, p *spec.Pipeli
 	}
 	name, tx := p.Name(), b.Tx()
 	for _, c := range CronInputs(p) {
-		if _, err := b.CreateRepo(ctx, c.Repo, "cron ticks of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
+		if _, err := b.CreateRepo(ctx, project, c.Repo, "cron ticks of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
 			return nil, err
 		}
 	}
@@ -35,7 +35,7 @@ func (a *API) CreatePipelineIn(ctx context.Context, b *pfs.Batch, p *spec.Pipeli
 		if _, err := tx.Repo(ctx, project, in.Repo); err != nil {
 			return nil, fmt.Errorf("pipeline %q input: %w", name, err)
 		}
-		if err := b.EnsureBranch(ctx, in.Repo, in.Branch); err != nil {
+		if err := b.EnsureBranch(ctx, project, in.Repo, in.Branch); err != nil {
 			return nil, err
 		}
 	}
@@ -48,7 +48,7 @@ func (a *API) CreatePipelineIn(ctx context.Context, b *pfs.Batch, p *spec.Pipeli
 		return nil, err
 	}
 	if old == nil {
-		if _, err := b.CreateRepo(ctx, name, "output of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
+		if _, err := b.CreateRepo(ctx, project, name, "output of pipeline "+name); err != nil && tusk.KindOf(err) != tusk.KindExists {
 			return nil, err
 		}
 	}
@@ -62,7 +62,7 @@ func (a *API) CreatePipelineIn(ctx context.Context, b *pfs.Batch, p *spec.Pipeli
 	if r.Stopped {
 		prov = []tusk.BranchRef{}
 	}
-	c, err := b.SetupOutputBranch(ctx, name, p.OutputBranch, prov, !r.Stopped && p.Spout == nil) // a spout has no jobs
+	c, err := b.SetupOutputBranch(ctx, project, name, p.OutputBranch, prov, !r.Stopped && p.Spout == nil) // a spout has no jobs
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,8 @@ import (
 type access struct {
 	who   audience
 	level auth.Level // for onRepos: what the caller needs on each repo
-	// names returns the repos (onRepos) or pipelines (worker) the
-	// request is about. None means the request names none, and its
+	// names returns the repos (onRepos, as auth.RepoKey names them) or
+	// pipelines (worker) the request is about. None means the request names none, and its
 	// handler shows only what the caller may read.
 	names func(s *Server, r *http.Request) ([]string, error)
 	// commits returns the commits a read names, for routes that read
@@ -76,12 +76,15 @@ func forWorkers(names func(*Server, *http.Request) ([]string, error)) access {
 	return access{who: pipelineWorkers, names: names}
 }
 
-// The ways a request names its repos (or pipelines).
+// The ways a request names its repos (or pipelines), in the project of
+// the request (projectOf) unless they name theirs.
 
 // inPath is the path parameter name (a repo, or a pipeline: the name of its
 // output repo).
 func inPath(name string) func(*Server, *http.Request) ([]string, error) {
-	return func(_ *Server, r *http.Request) ([]string, error) { return []string{r.PathValue(name)}, nil }
+	return func(_ *Server, r *http.Request) ([]string, error) {
+		return []string{repoKey(r, r.PathValue(name))}, nil
+	}
 }
 
 // query is the query parameters that hold a repo name, if given.
@@ -90,7 +93,7 @@ func query(names ...string) func(*Server, *http.Request) ([]string, error) {
 		var out []string
 		for _, n := range names {
 			if v := r.URL.Query().Get(n); v != "" {
-				out = append(out, v)
+				out = append(out, repoKey(r, v))
 			}
 		}
 		return out, nil
@@ -136,7 +139,7 @@ func (s *Server) commitSetRepos(r *http.Request, id string) ([]string, error) {
 	}
 	out := make([]string, len(cs))
 	for i, c := range cs {
-		out[i] = c.Repo
+		out[i] = auth.RepoKey(c.Project, c.Repo)
 	}
 	return out, nil
 }
@@ -160,7 +163,10 @@ func bodyRepo(_ *Server, r *http.Request) ([]string, error) {
 		Repo string `json:"repo"`
 	}
 	err := body(r, &req)
-	return nonEmpty(req.Repo), err
+	if req.Repo == "" {
+		return nil, err
+	}
+	return []string{repoKey(r, req.Repo)}, err
 }
 
 // bodyRef is the repo of the reference in the body's field "ref", else
@@ -176,11 +182,11 @@ func bodyRef(s *Server, r *http.Request) ([]string, error) {
 	if req.Ref == "" {
 		return s.commitSetRepos(r, req.ID)
 	}
-	ref, err := tusk.ParseRef(req.Ref)
+	ref, err := parseRef(r, req.Ref)
 	if err != nil {
 		return nil, err
 	}
-	return []string{ref.Repo}, nil
+	return reposOf([]tusk.Ref{ref}), nil
 }
 
 // bodyInputs is the repos of the datum inputs a worker asks for.
@@ -189,11 +195,11 @@ func bodyInputs(s *Server, r *http.Request) ([]string, error) {
 	return reposOf(refs), err
 }
 
-// reposOf returns the repos of refs.
+// reposOf returns the repos of refs, as auth.RepoKey names them.
 func reposOf(refs []tusk.Ref) []string {
 	out := make([]string, len(refs))
 	for i, ref := range refs {
-		out[i] = ref.Repo
+		out[i] = auth.RepoKey(ref.ProjectName(), ref.Repo)
 	}
 	return out
 }
@@ -223,14 +229,4 @@ func bodyPipelines(_ *Server, r *http.Request) ([]string, error) {
 		out = append(out, it.Pipeline)
 	}
 	return out, err
-}
-
-func nonEmpty(names ...string) []string {
-	var out []string
-	for _, n := range names {
-		if n != "" {
-			out = append(out, n)
-		}
-	}
-	return out
 }

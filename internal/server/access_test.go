@@ -123,10 +123,10 @@ func TestEveryRouteChecksItsPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.pfs.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := s.pfs.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.pfs.StartCommit(ctx, "data", "master", "")
+	c, err := s.pfs.StartCommit(ctx, tusk.DefaultProject, "data", "master", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestEveryRouteChecksItsPermission(t *testing.T) {
 	for name, role := range map[string]string{"reader": auth.RepoReader, "writer": auth.RepoWriter, "owner": auth.RepoOwner, "bob": ""} {
 		subject := auth.UserPrefix + name
 		if role != "" {
-			if err := s.auth.SetRoles(ctx, auth.Repo("data"), subject, []string{role}); err != nil {
+			if err := s.auth.SetRoles(ctx, auth.Repo(tusk.DefaultProject, "data"), subject, []string{role}); err != nil {
 				t.Fatal(err)
 			}
 		}

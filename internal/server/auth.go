@@ -116,8 +116,12 @@ func need(g auth.Grants, repo string, level auth.Level) error {
 	if g.Can(repo, level) {
 		return nil
 	}
-	return tusk.Errorf(tusk.KindForbidden, "%s needs %s on repo %q and has %s", g.Subject, auth.RoleOf(level), repo, g.Repos[repo]).
-		WithHint("ask an owner: tusk auth set repo %s %s %s", repo, auth.RoleOf(level), g.Subject)
+	has, name, of, flag := g.Repos[repo], repo, "", ""
+	if project, n, ok := strings.Cut(repo, "/"); ok {
+		name, of, flag = n, " of project "+project, " --project "+project
+	}
+	return tusk.Errorf(tusk.KindForbidden, "%s needs %s on repo %q%s and has %s", g.Subject, auth.RoleOf(level), name, of, has).
+		WithHint("ask an owner: tusk auth set repo %s %s %s%s", name, auth.RoleOf(level), g.Subject, flag)
 }
 
 // require says why the caller of r may not act with level on repo, for

@@ -145,19 +145,19 @@ func (s *Server) setClusterRoles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) repoRoles(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.pfs.InspectRepo(r.Context(), r.PathValue("repo")); err != nil {
+	if _, err := s.pfs.InspectRepo(r.Context(), projectOf(r), r.PathValue("repo")); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.getRoles(w, r, auth.Repo(r.PathValue("repo")))
+	s.getRoles(w, r, auth.Repo(projectOf(r), r.PathValue("repo")))
 }
 
 func (s *Server) setRepoRoles(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.pfs.InspectRepo(r.Context(), r.PathValue("repo")); err != nil {
+	if _, err := s.pfs.InspectRepo(r.Context(), projectOf(r), r.PathValue("repo")); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	s.setRoles(w, r, auth.Repo(r.PathValue("repo")))
+	s.setRoles(w, r, auth.Repo(projectOf(r), r.PathValue("repo")))
 }
 
 func (s *Server) getRoles(w http.ResponseWriter, r *http.Request, res meta.Resource) {

@@ -24,7 +24,7 @@ func queryCommits(names ...string) func(*Server, *http.Request) ([]tusk.Ref, err
 		var out []tusk.Ref
 		for _, n := range names {
 			if v := r.URL.Query().Get(n); v != "" {
-				ref, err := tusk.ParseRef(v)
+				ref, err := parseRef(r, v)
 				if err != nil {
 					return nil, err
 				}
@@ -93,7 +93,7 @@ func (s *Server) jobScope(r *http.Request, pipeline string, repos []string, a ac
 		if !inputs[tusk.CommitRef{Repo: ref.Repo, ID: id}] {
 			return refused("commit " + ref.String())
 		}
-		covered[ref.Repo] = true
+		covered[auth.RepoKey(ref.ProjectName(), ref.Repo)] = true
 	}
 	for _, repo := range repos {
 		if repo != pipeline && !covered[repo] {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -25,15 +26,16 @@ func refParam(r *http.Request, name string) (tusk.Ref, error) {
 	if v == "" {
 		return tusk.Ref{}, tusk.Errorf(tusk.KindInvalid, "missing query parameter %q", name)
 	}
-	return tusk.ParseRef(v)
+	return parseRef(r, v)
 }
 
-// refOrID reads "ref" (repo@…) or "id" (a commit set) from a request.
-func refOrID(ref, id string) (*tusk.Ref, string, error) {
+// refOrID reads "ref" (repo@…, of the project of r) or "id" (a commit
+// set) from a request.
+func refOrID(r *http.Request, ref, id string) (*tusk.Ref, string, error) {
 	switch {
 	case ref != "":
-		r, err := tusk.ParseRef(ref)
-		return &r, "", err
+		p, err := parseRef(r, ref)
+		return &p, "", err
 	case tusk.IsCommitID(id):
 		return nil, id, nil
 	}
@@ -53,23 +55,23 @@ func (s *Server) createRepo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if s.record(w, r, tusk.TxnRequest{CreateRepo: &tusk.CreateRepoRequest{Name: req.Name, Description: req.Description}}) {
+	if s.record(w, r, tusk.TxnRequest{Project: txnProject(r), CreateRepo: &tusk.CreateRepoRequest{Name: req.Name, Description: req.Description}}) {
 		return
 	}
-	repo, err := s.pfs.CreateRepo(r.Context(), req.Name, req.Description)
+	repo, err := s.pfs.CreateRepo(r.Context(), projectOf(r), req.Name, req.Description)
 	if err == nil {
-		err = s.makeOwner(r.Context(), caller(r).Subject, repo.Name)
+		err = s.makeOwner(r.Context(), caller(r).Subject, auth.Repo(repo.Project, repo.Name))
 	}
 	reply(w, r, repo, err)
 }
 
 // makeOwner makes subject the owner of a repo they created.
-func (s *Server) makeOwner(ctx context.Context, subject, repo string) error {
+func (s *Server) makeOwner(ctx context.Context, subject string, repo meta.Resource) error {
 	if subject == "" {
 		return nil
 	}
-	if err := s.auth.SetRoles(ctx, auth.Repo(repo), subject, []string{auth.RepoOwner}); err != nil {
-		return fmt.Errorf("repo %s was made, but making %s its owner failed: %w", repo, subject, err)
+	if err := s.auth.SetRoles(ctx, repo, subject, []string{auth.RepoOwner}); err != nil {
+		return fmt.Errorf("repo %s was made, but making %s its owner failed: %w", auth.RepoKey(repo.Project, repo.Name), subject, err)
 	}
 	return nil
 }
@@ -82,31 +84,37 @@ func (s *Server) updateRepo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.pfs.UpdateRepo(r.Context(), r.PathValue("repo"), req.Description); err != nil {
+	if err := s.pfs.UpdateRepo(r.Context(), projectOf(r), r.PathValue("repo"), req.Description); err != nil {
 		writeError(w, r, err)
 		return
 	}
 	s.inspectRepo(w, r)
 }
 
+// listRepos lists the repos of the request's project, or of every
+// project with all_projects.
 func (s *Server) listRepos(w http.ResponseWriter, r *http.Request) {
-	repos, err := s.pfs.ListRepos(r.Context())
-	replyList(w, r, readable(r, repos, func(r tusk.Repo) string { return r.Name }), err)
+	project := projectOf(r)
+	if queryBool(r, "all_projects") {
+		project = ""
+	}
+	repos, err := s.pfs.ListRepos(r.Context(), project)
+	replyList(w, r, readable(r, repos, func(r tusk.Repo) string { return auth.RepoKey(r.Project, r.Name) }), err)
 }
 
 func (s *Server) inspectRepo(w http.ResponseWriter, r *http.Request) {
-	repo, err := s.pfs.InspectRepo(r.Context(), r.PathValue("repo"))
+	repo, err := s.pfs.InspectRepo(r.Context(), projectOf(r), r.PathValue("repo"))
 	reply(w, r, repo, err)
 }
 
 func (s *Server) deleteRepo(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("repo")
-	if _, err := s.pps.InspectPipeline(r.Context(), name); err == nil && !queryBool(r, "force") {
+	name, project := r.PathValue("repo"), projectOf(r)
+	if _, err := s.pps.InspectPipeline(r.Context(), name); err == nil && project == tusk.DefaultProject && !queryBool(r, "force") {
 		writeError(w, r, tusk.Errorf(tusk.KindConflict, "repo %q is the output of pipeline %q", name, name).
 			WithHint("delete the pipeline instead: tusk delete pipeline %s", name))
 		return
 	}
-	reply(w, r, struct{}{}, s.pfs.DeleteRepo(r.Context(), r.PathValue("repo"), queryBool(r, "force")))
+	reply(w, r, struct{}{}, s.pfs.DeleteRepo(r.Context(), project, name, queryBool(r, "force")))
 }
 
 func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
@@ -121,33 +129,33 @@ func (s *Server) createBranch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, p := range req.Provenance {
-		if err := require(r, p.Repo, auth.Read); err != nil {
+		if err := require(r, auth.RepoKey(p.In(projectOf(r)).Project, p.Repo), auth.Read); err != nil {
 			writeError(w, r, err)
 			return
 		}
 	}
-	if s.record(w, r, tusk.TxnRequest{CreateBranch: &tusk.CreateBranchRequest{Repo: r.PathValue("repo"), Name: req.Name, Head: req.Head, Provenance: req.Provenance, Trigger: req.Trigger}}) {
+	if s.record(w, r, tusk.TxnRequest{Project: txnProject(r), CreateBranch: &tusk.CreateBranchRequest{Repo: r.PathValue("repo"), Name: req.Name, Head: req.Head, Provenance: req.Provenance, Trigger: req.Trigger}}) {
 		return
 	}
-	b, err := s.pfs.CreateBranch(r.Context(), r.PathValue("repo"), req.Name, req.Head, req.Provenance, req.Trigger)
+	b, err := s.pfs.CreateBranch(r.Context(), projectOf(r), r.PathValue("repo"), req.Name, req.Head, req.Provenance, req.Trigger)
 	reply(w, r, b, err)
 }
 
 func (s *Server) listBranches(w http.ResponseWriter, r *http.Request) {
-	bs, err := s.pfs.ListBranches(r.Context(), r.PathValue("repo"))
+	bs, err := s.pfs.ListBranches(r.Context(), projectOf(r), r.PathValue("repo"))
 	replyList(w, r, bs, err)
 }
 
 func (s *Server) inspectBranch(w http.ResponseWriter, r *http.Request) {
-	b, err := s.pfs.InspectBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"))
+	b, err := s.pfs.InspectBranch(r.Context(), projectOf(r), r.PathValue("repo"), r.PathValue("branch"))
 	reply(w, r, b, err)
 }
 
 func (s *Server) deleteBranch(w http.ResponseWriter, r *http.Request) {
-	if s.record(w, r, tusk.TxnRequest{DeleteBranch: &tusk.DeleteBranchRequest{Repo: r.PathValue("repo"), Name: r.PathValue("branch"), Force: queryBool(r, "force")}}) {
+	if s.record(w, r, tusk.TxnRequest{Project: txnProject(r), DeleteBranch: &tusk.DeleteBranchRequest{Repo: r.PathValue("repo"), Name: r.PathValue("branch"), Force: queryBool(r, "force")}}) {
 		return
 	}
-	reply(w, r, struct{}{}, s.pfs.DeleteBranch(r.Context(), r.PathValue("repo"), r.PathValue("branch"), queryBool(r, "force")))
+	reply(w, r, struct{}{}, s.pfs.DeleteBranch(r.Context(), projectOf(r), r.PathValue("repo"), r.PathValue("branch"), queryBool(r, "force")))
 }
 
 func (s *Server) startCommit(w http.ResponseWriter, r *http.Request) {
@@ -160,10 +168,10 @@ func (s *Server) startCommit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if s.record(w, r, tusk.TxnRequest{StartCommit: &tusk.StartCommitRequest{Repo: req.Repo, Branch: req.Branch, Description: req.Description}}) {
+	if s.record(w, r, tusk.TxnRequest{Project: txnProject(r), StartCommit: &tusk.StartCommitRequest{Repo: req.Repo, Branch: req.Branch, Description: req.Description}}) {
 		return
 	}
-	c, err := s.pfs.StartCommit(r.Context(), req.Repo, req.Branch, req.Description)
+	c, err := s.pfs.StartCommit(r.Context(), projectOf(r), req.Repo, req.Branch, req.Description)
 	reply(w, r, c, err)
 }
 
@@ -177,7 +185,7 @@ func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ref, err := tusk.ParseRef(req.Ref)
+	ref, err := parseRef(r, req.Ref)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -186,7 +194,7 @@ func (s *Server) finishCommit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, tusk.Errorf(tusk.KindInvalid, "a transaction does not record finish commit with an error"))
 		return
 	}
-	if s.record(w, r, tusk.TxnRequest{FinishCommit: &tusk.FinishCommitRequest{Ref: req.Ref, Description: req.Description}}) {
+	if s.record(w, r, tusk.TxnRequest{Project: txnProject(r), FinishCommit: &tusk.FinishCommitRequest{Ref: req.Ref, Description: req.Description}}) {
 		return
 	}
 	c, err := s.pfs.FinishCommit(r.Context(), ref, req.Description, req.Error)
@@ -213,14 +221,14 @@ func (s *Server) listCommits(w http.ResponseWriter, r *http.Request) {
 	var ref *tusk.Ref
 	repo := q.Get("repo")
 	if v := q.Get("ref"); v != "" {
-		p, err := tusk.ParseRef(v)
+		p, err := parseRef(r, v)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
 		ref, repo = &p, p.Repo
 	}
-	cs, err := s.pfs.ListCommits(r.Context(), repo, ref, q.Get("after"), limit)
+	cs, err := s.pfs.ListCommits(r.Context(), projectOf(r), repo, ref, q.Get("after"), limit)
 	replyList(w, r, cs, err)
 }
 
@@ -230,7 +238,7 @@ func (s *Server) commitSet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) waitCommit(w http.ResponseWriter, r *http.Request) {
-	ref, id, err := refOrID(r.URL.Query().Get("ref"), r.URL.Query().Get("id"))
+	ref, id, err := refOrID(r, r.URL.Query().Get("ref"), r.URL.Query().Get("id"))
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -248,7 +256,7 @@ func (s *Server) commitOp(w http.ResponseWriter, r *http.Request, op func(*tusk.
 		writeError(w, r, err)
 		return
 	}
-	ref, id, err := refOrID(req.Ref, req.ID)
+	ref, id, err := refOrID(r, req.Ref, req.ID)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -281,7 +289,7 @@ func (s *Server) commitEvents(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case ev := <-events:
-			if !g.Can(ev.Commit.Repo, auth.Read) {
+			if !g.Can(auth.RepoKey(ev.Commit.Project, ev.Commit.Repo), auth.Read) {
 				continue
 			}
 			if st.send(ev) != nil {
@@ -496,7 +504,7 @@ func (s *Server) diffFiles(w http.ResponseWriter, r *http.Request) {
 	}
 	var oldRef *tusk.Ref
 	if v := r.URL.Query().Get("old"); v != "" {
-		o, err := tusk.ParseRef(v)
+		o, err := parseRef(r, v)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/pps/spec"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
@@ -20,14 +21,16 @@ func (s *Server) authorizeSpec(r *http.Request, p *spec.Pipeline) error {
 		return err
 	}
 	var err error
+	project := p.ProjectName()
 	spec.Walk(p.Input, func(in *spec.Input) {
 		switch {
 		case err != nil:
 		case in.PFS != nil:
-			err = require(r, in.PFS.Repo, auth.Read)
+			err = require(r, auth.RepoKey(spec.InputProject(in.PFS.Project, project), in.PFS.Repo), auth.Read)
 		case in.Cron != nil && in.Cron.Repo != "":
-			if _, ierr := s.pfs.InspectRepo(r.Context(), in.Cron.Repo); ierr == nil {
-				err = require(r, in.Cron.Repo, auth.Write)
+			cp := spec.InputProject(in.Cron.Project, project)
+			if _, ierr := s.pfs.InspectRepo(r.Context(), cp, in.Cron.Repo); ierr == nil {
+				err = require(r, auth.RepoKey(cp, in.Cron.Repo), auth.Write)
 			}
 		}
 	})
@@ -35,8 +38,8 @@ func (s *Server) authorizeSpec(r *http.Request, p *spec.Pipeline) error {
 		return err
 	}
 	if name := p.Name(); name != "" {
-		if _, ierr := s.pfs.InspectRepo(r.Context(), name); ierr == nil {
-			return require(r, name, auth.Own)
+		if _, ierr := s.pfs.InspectRepo(r.Context(), project, name); ierr == nil {
+			return require(r, auth.RepoKey(project, name), auth.Own)
 		}
 	}
 	return nil
@@ -48,33 +51,37 @@ func (s *Server) authorizeSpec(r *http.Request, p *spec.Pipeline) error {
 // pipeline that then fails to be made are of an identity no token speaks
 // for.)
 func (s *Server) grantPipelineIdentity(ctx context.Context, p *spec.Pipeline) error {
-	var inputs []string
+	var inputs []meta.Resource
+	project := p.ProjectName()
 	spec.Walk(p.Input, func(in *spec.Input) {
 		switch {
 		case in.PFS != nil:
-			inputs = append(inputs, in.PFS.Repo)
+			inputs = append(inputs, auth.Repo(spec.InputProject(in.PFS.Project, project), in.PFS.Repo))
 		case in.Cron != nil:
-			inputs = append(inputs, in.Cron.Repo)
+			inputs = append(inputs, auth.Repo(spec.InputProject(in.Cron.Project, project), in.Cron.Repo))
 		}
 	})
-	return s.auth.SetPipelineRoles(ctx, p.Name(), inputs, p.Name())
+	return s.auth.SetPipelineRoles(ctx, p.Name(), inputs, auth.Repo(project, p.Name()))
 }
 
 // grantCreator gives the creator of a pipeline ownership of its output
 // repo (and of the cron repos it made).
 func (s *Server) grantCreator(ctx context.Context, creator auth.Grants, p *spec.Pipeline) error {
-	name := p.Name()
+	name, project := p.Name(), p.ProjectName()
 	if creator.Subject == "" {
 		return nil
 	}
-	owned := []string{name}
+	owned := []meta.Resource{auth.Repo(project, name)}
 	spec.Walk(p.Input, func(in *spec.Input) {
-		if in.Cron != nil && creator.Repos[in.Cron.Repo] == auth.None {
-			owned = append(owned, in.Cron.Repo)
+		if in.Cron == nil {
+			return
+		}
+		if cron := auth.Repo(spec.InputProject(in.Cron.Project, project), in.Cron.Repo); creator.Repos[auth.RepoKey(cron.Project, cron.Name)] == auth.None {
+			owned = append(owned, cron)
 		}
 	})
 	for _, repo := range owned {
-		if err := s.auth.SetRoles(ctx, auth.Repo(repo), creator.Subject, []string{auth.RepoOwner}); err != nil {
+		if err := s.auth.SetRoles(ctx, repo, creator.Subject, []string{auth.RepoOwner}); err != nil {
 			return tusk.Errorf(tusk.KindInternal, "pipeline %s was made, but making %s its owner failed: %v", name, creator.Subject, err)
 		}
 	}

@@ -34,7 +34,7 @@ func (s *Server) S3Handler() http.Handler {
 		}
 		return s.browser.checkOrigin(r)
 	}
-	gw := s3gw.New(s.pfs, s3Identities{s}, guard, s.log)
+	gw := s3gw.New(defaultProjectFS{s.pfs}, s3Identities{s}, guard, s.log)
 	return s.metrics.wrap("s3", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w.Header())
 		gw.ServeHTTP(w, r)

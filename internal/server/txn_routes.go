@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,7 +53,7 @@ func (s *Server) createsInTxn(r *http.Request, subject, repo string) bool {
 		return false
 	}
 	for _, q := range info.Requests {
-		if q.CreateRepo != nil && q.CreateRepo.Name == repo && q.Subject == subject {
+		if q.CreateRepo != nil && auth.RepoKey(q.Project, q.CreateRepo.Name) == repo && q.Subject == subject {
 			return true
 		}
 	}
@@ -180,7 +181,7 @@ func (s *Server) finishTxn(w http.ResponseWriter, r *http.Request) {
 	var errs []error
 	for _, q := range info.Requests {
 		if q.CreateRepo != nil {
-			errs = append(errs, s.makeOwner(r.Context(), q.Subject, q.CreateRepo.Name))
+			errs = append(errs, s.makeOwner(r.Context(), q.Subject, auth.Repo(cmp.Or(q.Project, tusk.DefaultProject), q.CreateRepo.Name)))
 		}
 	}
 	reply(w, r, info, errors.Join(errs...))

@@ -80,9 +80,11 @@ func CleanPath(p string) (string, error) {
 
 // Ref is a parsed reference "repo@branch-or-id[ancestry][:path]".
 type Ref struct {
-	Repo   string
-	Branch string // set when the reference names a branch
-	ID     string // set when it names a commit ID
+	// Project is the repo's; empty is DefaultProject.
+	Project string
+	Repo    string
+	Branch  string // set when the reference names a branch
+	ID      string // set when it names a commit ID
 	// Ancestry: Up > 0 walks that many parents; At > 0 selects the At-th
 	// commit of the history, counted from the first.
 	Up, At int
@@ -91,9 +93,17 @@ type Ref struct {
 	HasPath bool
 }
 
+// ProjectName is the project of the reference's repo.
+func (r Ref) ProjectName() string {
+	if r.Project == "" {
+		return DefaultProject
+	}
+	return r.Project
+}
+
 // String formats the reference without its path.
 func (r Ref) String() string {
-	s := r.Repo + "@"
+	s := qualified(r.Project, r.Repo) + "@"
 	if r.Branch != "" {
 		s += r.Branch
 		if r.ID != "" {
@@ -114,6 +124,8 @@ func (r Ref) String() string {
 // ParseRef parses "repo", "repo@master", "repo@<id>", "repo@master^",
 // "repo@master^2", "repo@master~3", "repo@master.1", "repo@b=<id>", each
 // optionally followed by ":/path". A bare repo means its master branch.
+// The repo may be "project/repo", as pachctl takes it, which sets
+// Project.
 func ParseRef(s string) (Ref, error) {
 	var r Ref
 	bad := func(why string) (Ref, error) {
@@ -121,6 +133,12 @@ func ParseRef(s string) (Ref, error) {
 	}
 	head, path, hasPath := strings.Cut(s, ":")
 	repo, ref, hasRef := strings.Cut(head, "@")
+	if project, name, ok := strings.Cut(repo, "/"); ok {
+		if err := ValidateProjectName(project); err != nil {
+			return bad("bad project name")
+		}
+		r.Project, repo = project, name
+	}
 	r.Repo = repo
 	if err := ValidateRepoName(repo); err != nil {
 		return bad("bad repo name")

@@ -44,6 +44,7 @@ func TestParseRef(t *testing.T) {
 		"images@master:/a/b":    {Repo: "images", Branch: "master", Path: "/a/b", HasPath: true},
 		"images@master=" + id:   {Repo: "images", Branch: "master", ID: id, Path: "/"},
 		"images@" + id + "~1:x": {Repo: "images", ID: id, Up: 1, Path: "/x", HasPath: true},
+		"staging/images@dev:/a": {Project: "staging", Repo: "images", Branch: "dev", Path: "/a", HasPath: true},
 	} {
 		got, err := ParseRef(in)
 		if err != nil {
@@ -54,7 +55,7 @@ func TestParseRef(t *testing.T) {
 			t.Errorf("ParseRef(%q) mismatch (-want +got):\n%s", in, diff)
 		}
 	}
-	for _, in := range []string{"", "@master", "im ages", "images@ma ster", "images@master~", "images@master.0", "images@b=123", "images@master:/../x"} {
+	for _, in := range []string{"", "@master", "im ages", "images@ma ster", "images@master~", "images@master.0", "images@b=123", "images@master:/../x", "/images", "sta ging/images@dev", "a/b/c@dev"} {
 		if _, err := ParseRef(in); err == nil {
 			t.Errorf("ParseRef(%q) succeeded, want error", in)
 		}

@@ -1,6 +1,9 @@
 package tusk
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // DefaultProject is the project that always exists, and that repos and
 // pipelines are in unless they name another.
@@ -24,16 +27,43 @@ type Repo struct {
 	SizeBytes   int64     `json:"size_bytes"` // size of the master branch head (or the only branch)
 }
 
-// BranchRef names a branch.
+// BranchRef names a branch. An empty Project is the project of the
+// repo that refers to the branch (its provenance or subvenance).
 type BranchRef struct {
-	Repo   string `json:"repo"`
-	Branch string `json:"branch"`
+	Project string `json:"project,omitempty"`
+	Repo    string `json:"repo"`
+	Branch  string `json:"branch"`
 }
 
-func (b BranchRef) String() string { return b.Repo + "@" + b.Branch }
+func (b BranchRef) String() string { return qualified(b.Project, b.Repo) + "@" + b.Branch }
 
-// Branch is a mutable pointer to a head commit.
+// In is b with its Project filled in: project when it names none.
+func (b BranchRef) In(project string) BranchRef {
+	b.Project = cmp.Or(b.Project, project)
+	return b
+}
+
+// From is b as a reference from a repo of project names it: with no
+// Project when it is that one.
+func (b BranchRef) From(project string) BranchRef {
+	if b.Project == project {
+		b.Project = ""
+	}
+	return b
+}
+
+// qualified names a repo "project/repo", or "repo" when project is empty.
+func qualified(project, repo string) string {
+	if project == "" {
+		return repo
+	}
+	return project + "/" + repo
+}
+
+// Branch is a mutable pointer to a head commit. Provenance and
+// Subvenance in another project than the branch's name it.
 type Branch struct {
+	Project    string      `json:"project,omitempty"`
 	Repo       string      `json:"repo"`
 	Name       string      `json:"name"`
 	Head       string      `json:"head"`
@@ -69,17 +99,26 @@ const (
 	OriginAuto = "AUTO"
 )
 
-// CommitRef names one commit of a commit set.
+// CommitRef names one commit of a commit set. An empty Project is the
+// project of the repo that refers to the commit.
 type CommitRef struct {
-	Repo   string `json:"repo"`
-	Branch string `json:"branch,omitempty"`
-	ID     string `json:"id"`
+	Project string `json:"project,omitempty"`
+	Repo    string `json:"repo"`
+	Branch  string `json:"branch,omitempty"`
+	ID      string `json:"id"`
 }
 
-func (c CommitRef) String() string { return c.Repo + "@" + c.ID }
+func (c CommitRef) String() string { return qualified(c.Project, c.Repo) + "@" + c.ID }
+
+// In is c with its Project filled in: project when it names none.
+func (c CommitRef) In(project string) CommitRef {
+	c.Project = cmp.Or(c.Project, project)
+	return c
+}
 
 // Commit is an immutable (once finished) state of a repo.
 type Commit struct {
+	Project     string      `json:"project,omitempty"`
 	Repo        string      `json:"repo"`
 	ID          string      `json:"id"`
 	Branch      string      `json:"branch,omitempty"`

@@ -29,7 +29,10 @@ type TxnResponse struct {
 // set. Subject is who recorded it, when auth is on: finish applies it
 // with that subject's rights, checked when it was recorded.
 type TxnRequest struct {
-	Subject      string               `json:"subject,omitempty"`
+	Subject string `json:"subject,omitempty"`
+	// Project is the project of the repo the request names; empty is
+	// DefaultProject.
+	Project      string               `json:"project,omitempty"`
 	CreateRepo   *CreateRepoRequest   `json:"create_repo,omitempty"`
 	StartCommit  *StartCommitRequest  `json:"start_commit,omitempty"`
 	FinishCommit *FinishCommitRequest `json:"finish_commit,omitempty"`

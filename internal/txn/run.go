@@ -1,6 +1,7 @@
 package txn
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -48,26 +49,28 @@ func (s *Service) run(ctx context.Context, tx *meta.Tx, id string, reqs []tusk.T
 
 func (s *Service) apply(ctx context.Context, done *applied, req tusk.TxnRequest) (tusk.TxnResponse, error) {
 	b := done.batch
+	project := cmp.Or(req.Project, tusk.DefaultProject)
 	var resp tusk.TxnResponse
 	var err error
 	switch {
 	case req.CreateRepo != nil:
-		_, err = b.CreateRepo(ctx, req.CreateRepo.Name, req.CreateRepo.Description)
+		_, err = b.CreateRepo(ctx, project, req.CreateRepo.Name, req.CreateRepo.Description)
 	case req.StartCommit != nil:
 		var c tusk.Commit
-		c, err = b.StartCommit(ctx, req.StartCommit.Repo, req.StartCommit.Branch, req.StartCommit.Description)
+		c, err = b.StartCommit(ctx, project, req.StartCommit.Repo, req.StartCommit.Branch, req.StartCommit.Description)
 		resp.Commit = &c
 	case req.FinishCommit != nil:
 		var ref tusk.Ref
 		if ref, err = tusk.ParseRef(req.FinishCommit.Ref); err == nil {
+			ref.Project = project
 			_, err = b.FinishCommit(ctx, ref, req.FinishCommit.Description)
 		}
 	case req.CreateBranch != nil:
 		r := req.CreateBranch
-		_, err = b.CreateBranch(ctx, r.Repo, r.Name, r.Head, r.Provenance, r.Trigger)
+		_, err = b.CreateBranch(ctx, project, r.Repo, r.Name, r.Head, r.Provenance, r.Trigger)
 	case req.DeleteBranch != nil:
 		r := req.DeleteBranch
-		err = b.DeleteBranch(ctx, r.Repo, r.Name, r.Force)
+		err = b.DeleteBranch(ctx, project, r.Repo, r.Name, r.Force)
 	case req.CreatePipeline != nil:
 		var after func(context.Context)
 		after, err = s.pps.CreatePipelineIn(ctx, b, req.Subject, *req.CreatePipeline)

@@ -76,7 +76,7 @@ func testRecordThenFinish(t *testing.T, s *Service, files *pfs.API) {
 		}
 	}
 	// Recorded, not applied.
-	if _, err := files.InspectRepo(ctx, "a"); !errors.Is(err, tusk.ErrNotFound) {
+	if _, err := files.InspectRepo(ctx, tusk.DefaultProject, "a"); !errors.Is(err, tusk.ErrNotFound) {
 		t.Fatalf("repo a before finish: %v, want not found", err)
 	}
 	// A request the dry run refuses is not recorded.
@@ -117,7 +117,7 @@ func TestFailedFinishAppliesNothing(t *testing.T) { onBackends(t, testFailedFini
 func testFailedFinishAppliesNothing(t *testing.T, s *Service, files *pfs.API) {
 	ctx := context.Background()
 	for _, r := range []string{"a", "b"} {
-		if _, err := files.CreateRepo(ctx, r, ""); err != nil {
+		if _, err := files.CreateRepo(ctx, tusk.DefaultProject, r, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,7 +130,7 @@ func testFailedFinishAppliesNothing(t *testing.T, s *Service, files *pfs.API) {
 			t.Fatal(err)
 		}
 	}
-	if err := files.DeleteRepo(ctx, "b", false); err != nil {
+	if err := files.DeleteRepo(ctx, tusk.DefaultProject, "b", false); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Finish(ctx, info.ID)

@@ -26,14 +26,14 @@ func setProvenance(t *testing.T, db *meta.DB, repo, name string, prov ...tusk.Br
 func testBranchPutMoveGet(t *testing.T, db *meta.DB) {
 	ctx := t.Context()
 	update(t, db, func(tx *meta.Tx) error { return tx.PutBranch(ctx, project, "images", "master", "c1", t0) })
-	diff(t, "new branch", tusk.Branch{Repo: "images", Name: "master", Head: "c1", Created: t0}, branch(t, db, "images", "master"))
+	diff(t, "new branch", tusk.Branch{Project: project, Repo: "images", Name: "master", Head: "c1", Created: t0}, branch(t, db, "images", "master"))
 
 	// Moving the head keeps the creation time.
 	update(t, db, func(tx *meta.Tx) error { return tx.PutBranch(ctx, project, "images", "master", "c2", at(time.Hour)) })
-	diff(t, "moved branch", tusk.Branch{Repo: "images", Name: "master", Head: "c2", Created: t0}, branch(t, db, "images", "master"))
+	diff(t, "moved branch", tusk.Branch{Project: project, Repo: "images", Name: "master", Head: "c2", Created: t0}, branch(t, db, "images", "master"))
 
 	update(t, db, func(tx *meta.Tx) error { return tx.PutBranch(ctx, project, "images", "master", "", t0) })
-	diff(t, "branch with no head", tusk.Branch{Repo: "images", Name: "master", Created: t0}, branch(t, db, "images", "master"))
+	diff(t, "branch with no head", tusk.Branch{Project: project, Repo: "images", Name: "master", Created: t0}, branch(t, db, "images", "master"))
 }
 
 func testBranchNotFound(t *testing.T, db *meta.DB) {
@@ -58,9 +58,9 @@ func testBranchList(t *testing.T, db *meta.DB) {
 	putBranch(t, db, "labels", "alpha", "l1")
 	setProvenance(t, db, "images", "dev", tusk.BranchRef{Repo: "labels", Branch: "alpha"})
 	want := []tusk.Branch{
-		{Repo: "images", Name: "dev", Head: "c2", Created: t0, Provenance: []tusk.BranchRef{{Repo: "labels", Branch: "alpha"}}},
-		{Repo: "images", Name: "master", Head: "c1", Created: t0},
-		{Repo: "images", Name: "staging", Head: "c3", Created: t0},
+		{Project: project, Repo: "images", Name: "dev", Head: "c2", Created: t0, Provenance: []tusk.BranchRef{{Repo: "labels", Branch: "alpha"}}},
+		{Project: project, Repo: "images", Name: "master", Head: "c1", Created: t0},
+		{Project: project, Repo: "images", Name: "staging", Head: "c3", Created: t0},
 	}
 	got := get(t, db, func(tx *meta.Tx) ([]tusk.Branch, error) { return tx.Branches(ctx, project, "images") })
 	diff(t, "branches", want, got)
@@ -81,12 +81,12 @@ func testBranchDelete(t *testing.T, db *meta.DB) {
 	})
 	wantKind(t, err, tusk.KindNotFound, true)
 	diff(t, "subvenance of up@master", []tusk.BranchRef{{Repo: "down", Branch: "dev"}}, branch(t, db, "up", "master").Subvenance)
-	diff(t, "remaining branch", tusk.Branch{Repo: "down", Name: "dev", Head: "d2", Created: t0,
+	diff(t, "remaining branch", tusk.Branch{Project: project, Repo: "down", Name: "dev", Head: "d2", Created: t0,
 		Provenance: []tusk.BranchRef{{Repo: "up", Branch: "master"}}}, branch(t, db, "down", "dev"))
 
 	// Recreating the branch does not bring its old provenance back.
 	putBranch(t, db, "down", "master", "d3")
-	diff(t, "recreated branch", tusk.Branch{Repo: "down", Name: "master", Head: "d3", Created: t0}, branch(t, db, "down", "master"))
+	diff(t, "recreated branch", tusk.Branch{Project: project, Repo: "down", Name: "master", Head: "d3", Created: t0}, branch(t, db, "down", "master"))
 }
 
 func testBranchProvenance(t *testing.T, db *meta.DB) {

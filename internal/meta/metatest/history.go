@@ -110,7 +110,7 @@ func testCommitSet(t *testing.T, db *meta.DB) {
 	insertCommits(t, db, newCommit("labels", "s1", "", t0), newCommit("images", "s1", "", at(1)),
 		newCommit("models", "s1", "s0", at(2)), newCommit("images", "s2", "s1", at(3)))
 	set := func(id string) []meta.CommitRow {
-		return get(t, db, func(tx *meta.Tx) ([]meta.CommitRow, error) { return tx.CommitSet(t.Context(), project, id) })
+		return get(t, db, func(tx *meta.Tx) ([]meta.CommitRow, error) { return tx.CommitSet(t.Context(), id) })
 	}
 	diff(t, "commit set s1", []meta.CommitRow{newCommit("images", "s1", "", at(1)),
 		newCommit("labels", "s1", "", t0), newCommit("models", "s1", "s0", at(2))}, set("s1"))

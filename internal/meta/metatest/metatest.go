@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) *meta.DB) {
 		{"OIDCRaces", testOIDCRaces},
 		{"Secrets", testSecrets},
 		{"Projects", testProjects},
+		{"ProvenanceAcrossProjects", testProvenanceAcrossProjects},
 		{"Txns", testTxns},
 	}
 	for _, tt := range tests {
@@ -140,7 +141,7 @@ func newRepo(name string) tusk.Repo {
 
 func newCommit(repo, id, parent string, started time.Time) meta.CommitRow {
 	return meta.CommitRow{Commit: tusk.Commit{
-		Repo: repo, ID: id, Branch: "master", Parent: parent,
+		Project: project, Repo: repo, ID: id, Branch: "master", Parent: parent,
 		Origin: tusk.OriginUser, State: tusk.CommitStarted, Started: started,
 	}}
 }

@@ -95,3 +95,64 @@ func testProjects(t *testing.T, db *meta.DB) {
 		t.Fatal(err)
 	}
 }
+
+// testProvenanceAcrossProjects: a repo name is taken once per project;
+// provenance and subvenance name the project of a branch or commit in
+// another one (and leave it out within one); a commit set spans
+// projects; deleting a repo leaves its namesake in another project.
+func testProvenanceAcrossProjects(t *testing.T, db *meta.DB) {
+	ctx := t.Context()
+	inA := func(c meta.CommitRow) meta.CommitRow { c.Project = "a"; return c }
+	update(t, db, func(tx *meta.Tx) error {
+		errs := []error{tx.CreateProject(ctx, tusk.Project{Name: "a", Created: t0})}
+		for _, r := range []tusk.Repo{{Project: "a", Name: "images"}, {Project: project, Name: "images"}, {Project: project, Name: "edges"}} {
+			r.Type, r.Created = "user", t0
+			errs = append(errs, tx.CreateRepo(ctx, r))
+		}
+		return errors.Join(append(errs,
+			tx.InsertCommit(ctx, "a", inA(newCommit("images", "s1", "", t0))),
+			tx.InsertCommit(ctx, project, newCommit("images", "s2", "", t0)),
+			tx.InsertCommit(ctx, project, newCommit("edges", "s1", "", at(1))),
+			tx.PutBranch(ctx, "a", "images", "master", "s1", t0),
+			tx.PutBranch(ctx, project, "images", "master", "s2", t0),
+			tx.PutBranch(ctx, project, "edges", "master", "s1", t0),
+			tx.SetBranchProvenance(ctx, project, "edges", "master", []tusk.BranchRef{
+				{Project: "a", Repo: "images", Branch: "master"}, {Repo: "images", Branch: "master"}}),
+			tx.AddCommitProvenance(ctx, project, "edges", "s1", tusk.CommitRef{Project: "a", Repo: "images", Branch: "master", ID: "s1"}),
+			tx.AddCommitProvenance(ctx, project, "edges", "s1", tusk.CommitRef{Project: project, Repo: "images", Branch: "master", ID: "s2"}),
+		)...)
+	})
+	err := db.Update(ctx, func(tx *meta.Tx) error {
+		return tx.CreateRepo(ctx, tusk.Repo{Project: "a", Name: "images", Type: "user", Created: t0})
+	})
+	wantKind(t, err, tusk.KindExists, false)
+	view(t, db, func(tx *meta.Tx) error {
+		edges, err1 := tx.Branch(ctx, project, "edges", "master")
+		upA, err2 := tx.Branch(ctx, "a", "images", "master")
+		up, err3 := tx.Branch(ctx, project, "images", "master")
+		prov, err4 := tx.CommitProvenance(ctx, project, "edges", "s1")
+		set, err5 := tx.CommitSet(ctx, "s1")
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			return err
+		}
+		diff(t, "provenance of edges@master", []tusk.BranchRef{
+			{Project: "a", Repo: "images", Branch: "master"}, {Repo: "images", Branch: "master"}}, edges.Provenance)
+		diff(t, "subvenance of a's images@master", []tusk.BranchRef{{Project: project, Repo: "edges", Branch: "master"}}, upA.Subvenance)
+		diff(t, "subvenance of images@master", []tusk.BranchRef{{Repo: "edges", Branch: "master"}}, up.Subvenance)
+		diff(t, "provenance of edges@s1", []tusk.CommitRef{
+			{Project: "a", Repo: "images", Branch: "master", ID: "s1"}, {Repo: "images", Branch: "master", ID: "s2"}}, prov)
+		diff(t, "commit set s1", []meta.CommitRow{inA(newCommit("images", "s1", "", t0)), newCommit("edges", "s1", "", at(1))}, set)
+		return nil
+	})
+	update(t, db, func(tx *meta.Tx) error { return tx.DeleteRepo(ctx, "a", "images") })
+	view(t, db, func(tx *meta.Tx) error {
+		_, err := tx.Repo(ctx, "a", "images")
+		wantKind(t, err, tusk.KindNotFound, true)
+		if _, err := tx.Repo(ctx, project, "images"); err != nil {
+			return err
+		}
+		c, err := tx.Commit(ctx, project, "images", "s2")
+		diff(t, "the commit of images in the default project", newCommit("images", "s2", "", t0), c)
+		return err
+	})
+}

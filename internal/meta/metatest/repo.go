@@ -117,7 +117,7 @@ func testRepoDeleteCascades(t *testing.T, db *meta.DB) {
 		bs, err1 := tx.Branches(ctx, project, "down")
 		cs, err2 := tx.RepoCommits(ctx, project, "down", nil, 0)
 		prov, err3 := tx.CommitProvenance(ctx, project, "down", "c2")
-		set, err4 := tx.CommitSet(ctx, project, "c1")
+		set, err4 := tx.CommitSet(ctx, "c1")
 		up, err5 := tx.Branch(ctx, project, "up", "master")
 		otherProv, err6 := tx.CommitProvenance(ctx, project, "other", "c1")
 		if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {

@@ -196,7 +196,7 @@ func testUTF8(t *testing.T, db *meta.DB) {
 	}
 	diff(t, "repos", want, repos, cmpopts.SortSlices(func(a, b tusk.Repo) bool { return a.Name < b.Name }))
 	b := get(t, db, func(tx *meta.Tx) (tusk.Branch, error) { return tx.Branch(ctx, project, "emoji-🦀", "ветка") })
-	diff(t, "branch", tusk.Branch{Repo: "emoji-🦀", Name: "ветка", Head: "→1", Created: t0}, b)
+	diff(t, "branch", tusk.Branch{Project: project, Repo: "emoji-🦀", Name: "ветка", Head: "→1", Created: t0}, b)
 	c := get(t, db, func(tx *meta.Tx) (meta.CommitRow, error) { return tx.Commit(ctx, project, "日本語", "→1") })
 	diff(t, "commit description", desc, c.Description)
 	diff(t, "config", configValue{desc, true}, config(t, db, "ключ"))

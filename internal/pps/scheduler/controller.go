@@ -268,7 +268,7 @@ func (s *Scheduler) recoverJobs(ctx context.Context, name string) {
 	if err != nil {
 		return
 	}
-	commits, err := s.pfs.ListCommits(ctx, name, nil, "", 50)
+	commits, err := s.pfs.ListCommits(ctx, project, name, nil, "", 50)
 	if err != nil {
 		return
 	}

@@ -23,7 +23,7 @@ func (s *Scheduler) inputsGone(ctx context.Context, j *tusk.JobInfo) (string, er
 			}
 			continue
 		}
-		if _, err := s.pfs.InspectRepo(ctx, in.Repo); tusk.KindOf(err) == tusk.KindNotFound {
+		if _, err := s.pfs.InspectRepo(ctx, project, in.Repo); tusk.KindOf(err) == tusk.KindNotFound {
 			return fmt.Sprintf("input repo %s was deleted", in.Repo), nil
 		}
 		return fmt.Sprintf("input commit %s@%s was deleted", in.Repo, in.ID), nil

@@ -72,7 +72,7 @@ var ShimVersion = "0.1.0-dev"
 func (s *Scheduler) EndJob(ctx context.Context, j *tusk.JobInfo, state, reason string) error {
 	t := now()
 	j.State, j.Reason, j.Finished = state, reason, &t
-	_, err := s.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason),
+	_, err := s.pfs.FinishOutputCommit(ctx, project, j.OutputCommit.Repo, j.ID, nil, fmt.Sprintf("job %s: %s", state, reason),
 		func(tx *meta.Tx) error { return storeEndedJob(ctx, tx, j) })
 	if tusk.KindOf(err) == tusk.KindConflict || tusk.KindOf(err) == tusk.KindNotFound {
 		// The output commit is already finished, or gone: record the job

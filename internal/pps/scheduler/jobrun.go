@@ -276,7 +276,7 @@ func (s *Scheduler) finishJob(ctx context.Context, p *spec.Pipeline, j *tusk.Job
 				return err
 			}
 		}
-		_, err = s.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, files, "", succeed)
+		_, err = s.pfs.FinishOutputCommit(ctx, project, j.OutputCommit.Repo, j.ID, files, "", succeed)
 		s.signalJobs()
 		if errors.Is(err, errJobEnded) || tusk.KindOf(err) == tusk.KindConflict {
 			return errJobEnded // stopped or deleted meanwhile

@@ -65,7 +65,7 @@ func (s *Scheduler) finishFromBase(ctx context.Context, j *tusk.JobInfo, l meta.
 		}
 	}
 	slices.SortFunc(puts, func(x, y fileset.File) int { return strings.Compare(x.Path, y.Path) })
-	_, err = s.pfs.FinishOutputCommitFrom(ctx, j.OutputCommit.Repo, j.ID, base, deletes, puts, also)
+	_, err = s.pfs.FinishOutputCommitFrom(ctx, project, j.OutputCommit.Repo, j.ID, base, deletes, puts, also)
 	if errors.Is(err, pfs.ErrNotEditable) {
 		return false, nil
 	}

@@ -90,7 +90,7 @@ func TestSignalsCrossServers(t *testing.T) {
 
 	// A pipeline made on the follower over an empty input: the leader
 	// runs its (empty) job.
-	if _, err := f.fs.CreateRepo(f.ctx, "in", ""); err != nil {
+	if _, err := f.fs.CreateRepo(f.ctx, tusk.DefaultProject, "in", ""); err != nil {
 		t.Fatal(err)
 	}
 	f.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},

@@ -25,7 +25,7 @@ const serviceHeartbeat = 3
 func (s *Scheduler) supersede(ctx context.Context, j *tusk.JobInfo, newer string) error {
 	t := now()
 	j.State, j.Reason, j.Finished = tusk.JobSuccess, "the service moved on to job "+newer, &t
-	_, err := s.pfs.FinishOutputCommit(ctx, j.OutputCommit.Repo, j.ID, nil, "",
+	_, err := s.pfs.FinishOutputCommit(ctx, project, j.OutputCommit.Repo, j.ID, nil, "",
 		func(tx *meta.Tx) error { return storeEndedJob(ctx, tx, j) })
 	if tusk.KindOf(err) == tusk.KindConflict || tusk.KindOf(err) == tusk.KindNotFound {
 		err = s.db.Update(ctx, func(tx *meta.Tx) error { return storeEndedJob(ctx, tx, j) })

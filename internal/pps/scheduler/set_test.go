@@ -138,7 +138,7 @@ func (e *apiEnv) ops(kv ...string) []tusk.FileOp {
 // input makes repo with one file per name.
 func (e *apiEnv) input(repo string, names ...string) {
 	e.t.Helper()
-	if _, err := e.fs.CreateRepo(e.ctx, repo, ""); err != nil {
+	if _, err := e.fs.CreateRepo(e.ctx, tusk.DefaultProject, repo, ""); err != nil {
 		e.t.Fatal(err)
 	}
 	var kv []string

@@ -56,7 +56,7 @@ func (r *callRecorder) last(c string) (last string, seen bool) {
 func TestAutoscalingStandbyScalesToZero(t *testing.T) {
 	rec := &callRecorder{}
 	e := newAPIEnvWith(t, filepath.Join(t.TempDir(), "meta.db"), rec, scheduler.Options{LeaseTTL: time.Minute})
-	if _, err := e.fs.CreateRepo(e.ctx, "in", ""); err != nil {
+	if _, err := e.fs.CreateRepo(e.ctx, tusk.DefaultProject, "in", ""); err != nil {
 		t.Fatal(err)
 	}
 	e.pipeline(`{"pipeline": {"name": "p"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},

@@ -55,6 +55,24 @@ type Pipeline struct {
 // Name returns the pipeline's name.
 func (p *Pipeline) Name() string { return p.Pipeline.Name }
 
+// ProjectName returns the pipeline's project: DefaultProject when the
+// spec names none.
+func (p *Pipeline) ProjectName() string {
+	if p.Pipeline.Project == nil || p.Pipeline.Project.Name == "" {
+		return DefaultProject
+	}
+	return p.Pipeline.Project.Name
+}
+
+// InputProject is the project of an input's repo, of a pipeline of
+// project: the one it names, else the pipeline's.
+func InputProject(named, project string) string {
+	if named == "" {
+		return project
+	}
+	return named
+}
+
 // PipelineRef names a pipeline, optionally within a project.
 type PipelineRef struct {
 	Project *Project `json:"project,omitempty"`
