@@ -133,7 +133,7 @@ func TestModifyEachWritesIntoAnOpenHead(t *testing.T) {
 func TestModifyEachWhereEveryGroupFails(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	if _, err := a.CreateRepo(ctx, "data", ""); err != nil {
+	if _, err := a.CreateRepo(ctx, tusk.DefaultProject, "data", ""); err != nil {
 		t.Fatal(err)
 	}
 	put(t, a, "data@master", "/f", "a file")
