@@ -87,7 +87,7 @@ func runS3Requests(ctx context.Context, b *bench) ([]row, error) {
 				return phases{}, err
 			}
 			puts, gets, other := proxy.counts()
-			rep, err := t.client.Fsck(ctx)
+			rep, err := t.client.Fsck(ctx, false)
 			chunks, packs = rep.Chunks, rep.Packs
 			proxy.set(puts, gets, other)
 			return phases{}, err

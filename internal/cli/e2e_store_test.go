@@ -41,6 +41,7 @@ func TestE2EGCAndFsck(t *testing.T) {
 		t.Errorf("second gc freed %+v, want nothing", again)
 	}
 	wantContains(t, "fsck after gc", e.run("fsck"), "no damage found.")
+	wantContains(t, "fsck --fix of a sound store", e.run("fsck", "--fix"), "no damage found.")
 	if got := e.run("get", "file", "keep@master:/k"); len(got) != 1<<20 || !strings.HasPrefix(got, string(randomBytes(3, 16))) {
 		t.Errorf("kept data after gc: %d bytes", len(got))
 	}

@@ -75,12 +75,7 @@ var (
 func TestOutputGolden(t *testing.T) {
 	fsck := client.FsckReport{Commits: 12, Files: 340, Chunks: 1, Packs: 1}
 	damaged := fsck
-	damaged.Damage = append(damaged.Damage, struct {
-		Repo    string `json:"repo"`
-		Commit  string `json:"commit"`
-		Path    string `json:"path,omitempty"`
-		Problem string `json:"problem"`
-	}{Repo: "images", Commit: headID, Path: "/cat.png", Problem: "chunk 1a2b: object not found"})
+	damaged.Damage = append(damaged.Damage, client.FsckDamage{Repo: "images", Commit: headID, Path: "/cat.png", Problem: "chunk 1a2b: object not found"})
 	cfg := config{ActiveContext: "local", Contexts: map[string]contextConfig{"local": {Address: "127.0.0.1:1650"}, "lab": {Address: "http://10.0.0.5:1650"}}}
 	info := &client.Info{ClusterID: "0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21", Version: "0.1.0", APIVersion: "v1", FormatVersion: 1, Metadata: "sqlite"}
 
@@ -113,8 +108,8 @@ func TestOutputGolden(t *testing.T) {
 		{"gc_dry_run", func(p printer) error {
 			return printGC(p, client.GCStats{Objects: 1, BytesFreed: 100, Live: 40, DryRun: true})
 		}},
-		{"fsck", func(p printer) error { return printFsck(p, fsck) }},
-		{"fsck_damage", func(p printer) error { return printFsck(p, damaged) }},
+		{"fsck", func(p printer) error { return printFsck(p, fsck, false) }},
+		{"fsck_damage", func(p printer) error { return printFsck(p, damaged, false) }},
 		{"version", func(p printer) error { return printVersion(p, versionInfo{Client: "0.1.0", Server: info}) }},
 		{"list_context", func(p printer) error { return printContexts(p, cfg) }},
 	} {

@@ -58,34 +58,50 @@ func printGC(p printer, s client.GCStats) error {
 
 func newFsckCommand(g *globals) *cobra.Command {
 	var output string
+	var fix bool
 	cmd := &cobra.Command{
 		Use:   "fsck",
 		Short: "Check stored data for damage",
 		Long: `Check that every commit's file tree can be read and that every chunk a file
 refers to is stored intact. Prints the damage found; the exit status is 1 if
-there is any.
+there is any left.
+
+With --fix, mend what can be mended in place: a chunk the metadata store has
+lost track of, but which is stored whole (a server died between writing it and
+recording it), is recorded where it is. Damage that cannot be mended is named,
+with what to do.
 
 ` + outputHelp + ".",
 		Args: exactArgs(0, "no arguments"),
 		RunE: g.onServer(&output, func(ctx context.Context, c *client.Client, p printer, _ []string) error {
-			rep, err := c.Fsck(ctx)
+			rep, err := c.Fsck(ctx, fix)
 			if err != nil {
 				return err
 			}
-			if err := printFsck(p, rep); err != nil {
+			if err := printFsck(p, rep, fix); err != nil {
 				return err
 			}
-			if len(rep.Damage) > 0 {
-				return fmt.Errorf("fsck found %s", plural(len(rep.Damage), "problem", "problems"))
+			left := 0
+			for _, d := range rep.Damage {
+				if d.Fixed == "" {
+					left++
+				}
+			}
+			switch {
+			case left > 0 && fix:
+				return fmt.Errorf("fsck found %s it could not fix", plural(left, "problem", "problems"))
+			case left > 0:
+				return fmt.Errorf("fsck found %s; some may be mended with tusk fsck --fix", plural(left, "problem", "problems"))
 			}
 			return nil
 		}),
 	}
+	cmd.Flags().BoolVarP(&fix, "fix", "f", false, "mend the damage that can be mended in place")
 	addOutputFlag(cmd, &output)
 	return cmd
 }
 
-func printFsck(p printer, rep client.FsckReport) error {
+func printFsck(p printer, rep client.FsckReport, fix bool) error {
 	if p.json {
 		return p.object(rep)
 	}
@@ -96,9 +112,16 @@ func printFsck(p printer, rep client.FsckReport) error {
 		return err
 	}
 	fmt.Fprintf(p.out, "%s: %s.\n\n", summary, plural(len(rep.Damage), "problem", "problems"))
-	tw := p.table("REPO", "COMMIT", "PATH", "PROBLEM")
+	if !fix {
+		tw := p.table("REPO", "COMMIT", "PATH", "PROBLEM")
+		for _, d := range rep.Damage {
+			row(tw, d.Repo, d.Commit, orDash(d.Path), d.Problem)
+		}
+		return tw.Flush()
+	}
+	tw := p.table("REPO", "COMMIT", "PATH", "PROBLEM", "FIXED")
 	for _, d := range rep.Damage {
-		row(tw, d.Repo, d.Commit, orDash(d.Path), d.Problem)
+		row(tw, d.Repo, d.Commit, orDash(d.Path), d.Problem, orDash(d.Fixed))
 	}
 	return tw.Flush()
 }

@@ -243,21 +243,29 @@ func (c *Client) GC(ctx context.Context, dryRun bool) (GCStats, error) {
 
 // FsckReport is the result of a store check.
 type FsckReport struct {
-	Commits int   `json:"commits"`
-	Files   int64 `json:"files"`
-	Chunks  int   `json:"chunks"`
-	Packs   int   `json:"packs"`
-	Damage  []struct {
-		Repo    string `json:"repo"`
-		Commit  string `json:"commit"`
-		Path    string `json:"path,omitempty"`
-		Problem string `json:"problem"`
-	} `json:"damage"`
+	Commits int          `json:"commits"`
+	Files   int64        `json:"files"`
+	Chunks  int          `json:"chunks"`
+	Packs   int          `json:"packs"`
+	Damage  []FsckDamage `json:"damage"`
 }
 
-// Fsck checks the store.
-func (c *Client) Fsck(ctx context.Context) (FsckReport, error) {
+// FsckDamage is one problem a store check found.
+type FsckDamage struct {
+	Repo    string `json:"repo"`
+	Commit  string `json:"commit"`
+	Path    string `json:"path,omitempty"`
+	Problem string `json:"problem"`
+	Fixed   string `json:"fixed,omitempty"` // how fsck --fix mended it
+}
+
+// Fsck checks the store, and with fix mends what it can.
+func (c *Client) Fsck(ctx context.Context, fix bool) (FsckReport, error) {
 	var r FsckReport
-	err := c.call(ctx, http.MethodPost, "/v1/fsck", nil, nil, &r)
+	var q url.Values
+	if fix {
+		q = url.Values{"fix": {"true"}}
+	}
+	err := c.call(ctx, http.MethodPost, "/v1/fsck", q, nil, &r)
 	return r, err
 }

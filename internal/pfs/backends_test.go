@@ -72,7 +72,7 @@ func sharedScenario(t *testing.T, objects func() Objects, dsn string) {
 	if _, err := a2.SquashCommit(ctx, &tusk.Ref{Repo: "data", ID: c.ID}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := a1.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a1.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck: %+v, %v", rep, err)
 	}
 }

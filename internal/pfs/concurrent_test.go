@@ -213,7 +213,7 @@ func concurrentWriters(t *testing.T, apis []*API, writers, steps int) {
 			t.Fatalf("commit %s (%+v) is not its parent with its operations applied (-want +got):\n%s", c.ID, mod, diff)
 		}
 	}
-	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck: %+v, %v", rep, err)
 	}
 }

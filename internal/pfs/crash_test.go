@@ -69,7 +69,7 @@ func TestFsyncDiscipline(t *testing.T) {
 			}
 		}
 	}
-	rep, err := a.Fsck(ctx)
+	rep, err := a.Fsck(ctx, false)
 	if err != nil || len(rep.Damage) != 0 {
 		t.Fatalf("fsck: %+v, %v", rep.Damage, err)
 	}

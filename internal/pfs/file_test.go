@@ -190,7 +190,7 @@ func TestFsckFindsFileAtRoot(t *testing.T) {
 	if _, err := a.commitTree(ctx, ref, tg, root, st); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := a.Fsck(ctx)
+	rep, err := a.Fsck(ctx, false)
 	if err != nil || len(rep.Damage) != 1 || rep.Damage[0].Path != "/" {
 		t.Errorf("fsck of a file at the root: %+v, %v", rep, err)
 	}

@@ -2,9 +2,11 @@ package pfs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
+	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
@@ -17,6 +19,10 @@ type Damage struct {
 	Commit  string `json:"commit"`
 	Path    string `json:"path,omitempty"`
 	Problem string `json:"problem"`
+	// Fixed says how a fix mended it; empty if it was not.
+	Fixed string `json:"fixed,omitempty"`
+
+	chunk string // the chunk found missing
 }
 
 // FsckReport is the result of a check.
@@ -32,8 +38,9 @@ type FsckReport struct {
 // refers to is stored and matches its address, and that every recorded
 // pack is stored whole, with an index of its own that agrees with the
 // metadata store's. Objects that no commit references (left by an
-// interrupted upload) are garbage, not damage.
-func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
+// interrupted upload) are garbage, not damage. With fix, it mends what
+// it can (see fsckFix).
+func (a *API) Fsck(ctx context.Context, fix bool) (FsckReport, error) {
 	var rep FsckReport
 	var commits []meta.CommitRow
 	err := a.db.View(ctx, func(tx *meta.Tx) error {
@@ -95,7 +102,11 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 					checked[r.Chunk] = cerr
 				}
 				if cerr != nil {
-					rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path, Problem: cerr.Error()})
+					d := Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path, Problem: cerr.Error()}
+					if errors.Is(cerr, blob.ErrNotFound) {
+						d.chunk = r.Chunk
+					}
+					rep.Damage = append(rep.Damage, d)
 				}
 			}
 			return nil
@@ -108,7 +119,90 @@ func (a *API) Fsck(ctx context.Context) (FsckReport, error) {
 	if err := a.fsckPacks(ctx, &rep); err != nil {
 		return rep, fmt.Errorf("fsck: %w", err)
 	}
+	if fix {
+		if err := a.fsckFix(ctx, rep.Damage); err != nil {
+			return rep, fmt.Errorf("fsck --fix: %w", err)
+		}
+	}
 	return rep, nil
+}
+
+// fsckFix mends the damage that can be mended in place: a chunk that the
+// metadata store does not locate, but that is stored whole, is recorded
+// where it is. That is a pack written and never recorded (its server died
+// between the two), a chunk stored on its own by a format 3 server, as a
+// commit that refers to it would find them (adopt), or, when the metadata
+// store has lost more than that (restored from a backup older than the
+// objects), any pack in the store that holds it, by the pack's own index.
+// It marks what it mended, once the chunk reads back whole.
+func (a *API) fsckFix(ctx context.Context, damage []Damage) error {
+	var keys []string
+	seen := map[string]bool{}
+	for _, d := range damage {
+		if d.chunk != "" && !seen[d.chunk] {
+			seen[d.chunk] = true
+			keys = append(keys, chunk.Key(d.chunk))
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	keys, err := a.adopt(ctx, keys)
+	if err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		if err := a.adoptFromAnyPack(ctx, keys); err != nil {
+			return err
+		}
+	}
+	mended := map[string]bool{}
+	for id := range seen {
+		_, err := a.readChunkUncached(ctx, id)
+		mended[id] = err == nil
+	}
+	for i, d := range damage {
+		if mended[d.chunk] {
+			damage[i].Fixed = "the chunk was found in the store and recorded"
+		}
+	}
+	return nil
+}
+
+// adoptFromAnyPack reads the index of every pack in the store that the
+// metadata store does not know, and records those holding any of keys
+// with their chunks that match their address.
+func (a *API) adoptFromAnyPack(ctx context.Context, keys []string) error {
+	ls, ok := a.objects.(blob.Lister)
+	if !ok {
+		return nil
+	}
+	var packs []string
+	err := ls.List(ctx, "packs/", func(info blob.Info) error {
+		if isPackKey(info.Key) {
+			packs = append(packs, info.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list packs: %w", err)
+	}
+	var unknown []string
+	for _, p := range packs {
+		var known bool
+		if err := a.db.View(ctx, func(tx *meta.Tx) error {
+			var err error
+			known, err = tx.ObjectKnown(ctx, p)
+			return err
+		}); err != nil {
+			return err
+		}
+		if !known {
+			unknown = append(unknown, p)
+		}
+	}
+	_, err = a.adoptFrom(ctx, unknown, keys)
+	return err
 }
 
 // fsckPacks checks each recorded pack against its record: its size, and

@@ -47,7 +47,7 @@ func TestGCFreesOnlyUnreferenced(t *testing.T) {
 	if got := read(t, a, "keep@master:/k"); got != "kept content" {
 		t.Errorf("kept file reads %q", got)
 	}
-	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck after gc: %+v, %v", rep, err)
 	}
 }
@@ -99,7 +99,7 @@ func TestGCRacesWithReuse(t *testing.T) {
 	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), upload(t, a, [][2]string{{"/f", "shared bytes"}}, false)); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck: %+v, %v", rep, err)
 	}
 }
@@ -136,7 +136,7 @@ func TestGCDeletesPackNeverRecorded(t *testing.T) {
 	if got := read(t, a, "data@master:/kept"); got != "committed before the crash" {
 		t.Errorf("read /kept = %q", got)
 	}
-	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck: %+v, %v", rep, err)
 	}
 }
@@ -184,7 +184,7 @@ func TestGCRepacksMostlyDeadPack(t *testing.T) {
 	if got := read(t, a, "keep@master:/k"); got != kept {
 		t.Errorf("the kept file reads %d bytes that differ from what was put", len(got))
 	}
-	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck after the repack: %+v, %v", rep, err)
 	}
 	if again, err := a.GC(ctx, false); err != nil || again.Repacked != 0 || again.Objects != 0 {

@@ -71,7 +71,7 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 			t.Errorf("commit %s reads %d files that differ from what format 3 wrote", id, len(got))
 		}
 	}
-	rep, err := a.Fsck(ctx)
+	rep, err := a.Fsck(ctx, false)
 	if err != nil || len(rep.Damage) != 0 || rep.Packs == 0 {
 		t.Errorf("fsck after the migration: %+v, %v", rep, err)
 	}
@@ -84,7 +84,7 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 	if got := read(t, a, "images@master:/big.txt"); got != big {
 		t.Errorf("/big.txt after gc reads %d bytes that differ", len(got))
 	}
-	if rep, err := a.Fsck(ctx); err != nil || len(rep.Damage) != 0 {
+	if rep, err := a.Fsck(ctx, false); err != nil || len(rep.Damage) != 0 {
 		t.Errorf("fsck after gc: %+v, %v", rep, err)
 	}
 	// Opened again, nothing is left to migrate.

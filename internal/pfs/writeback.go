@@ -345,6 +345,14 @@ func (a *API) adoptPacks(ctx context.Context, keys []string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("look for packs not recorded: %w", err)
 	}
+	return a.adoptFrom(ctx, packs, keys)
+}
+
+// adoptFrom records those of packs, not recorded, that hold some of the
+// keys, with every chunk in them that matches its address, and returns
+// the keys still unknown. A pack the metadata store has no row for is
+// leased in the same transaction.
+func (a *API) adoptFrom(ctx context.Context, packs, keys []string) ([]string, error) {
 	want := map[string]bool{}
 	for _, k := range keys {
 		want[k] = true
@@ -365,7 +373,12 @@ func (a *API) adoptPacks(ctx context.Context, keys []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error { return tx.RecordPack(ctx, p, size, good) })
+		err = a.db.UpdateVolatile(ctx, func(tx *meta.Tx) error {
+			if _, err := tx.Lease(ctx, []string{p}, now()); err != nil {
+				return err
+			}
+			return tx.RecordPack(ctx, p, size, good)
+		})
 		if errors.Is(err, meta.ErrPackCollected) {
 			continue
 		}

@@ -187,7 +187,7 @@ func TestChaos(t *testing.T) {
 	if err != nil || got != len(want) {
 		lost("the output holds %d files, the input %d (%v)", got, len(want), err)
 	}
-	rep, err := c.Fsck(wctx)
+	rep, err := c.Fsck(wctx, false)
 	if err != nil || len(rep.Damage) != 0 {
 		t.Fatalf("fsck: %+v, %v", rep, err)
 	}

@@ -91,7 +91,7 @@ func TestKill9(t *testing.T) {
 			t.Fatalf("after all kills: %s:%s differs", f.commit, f.path)
 		}
 	}
-	rep, err := c.Fsck(ctx)
+	rep, err := c.Fsck(ctx, false)
 	if err != nil || len(rep.Damage) != 0 {
 		t.Fatalf("fsck: %+v, %v", rep, err)
 	}
