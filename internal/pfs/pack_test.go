@@ -106,7 +106,7 @@ func TestFsckFixRecordsPacksFoundInTheStore(t *testing.T) {
 	ctx := context.Background()
 	st := blob.NewMemory()
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
-	a.CreateRepo(ctx, "data", "")
+	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/a", "packed content", "/b", "more packed content")
 	pack := keysUnder(t, st, "packs/")[0]
 	entries, err := a.readPackIndex(ctx, pack)
