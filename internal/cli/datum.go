@@ -26,7 +26,7 @@ func datumCells(d tusk.DatumInfo) []string {
 func datumFiles(d tusk.DatumInfo) string {
 	files := make([]string, len(d.Inputs))
 	for i, in := range d.Inputs {
-		files[i] = in.Repo + "@" + in.Commit + ":" + in.Path
+		files[i] = in.Source(in.Path)
 	}
 	return strings.Join(files, ", ")
 }
@@ -151,7 +151,7 @@ func printDatum(p printer, d tusk.DatumInfo) error {
 	row(tw, "Hash:", orDash(d.Hash))
 	row(tw, "Inputs:", "")
 	for _, in := range d.Inputs {
-		row(tw, "  "+in.Name+":", in.Repo+"@"+in.Commit+":"+in.Path)
+		row(tw, "  "+in.Name+":", in.Source(in.Path))
 	}
 	row(tw, "Outputs:", orDash(strings.Join(d.Outputs, ", ")))
 	return tw.Flush()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,9 +76,61 @@ func TestE2EProjects(t *testing.T) {
 	e.run("config", "set", "context", "lab", "--project", "")
 	wantContains(t, "list project after the context's is unset", e.run("list", "project"), "*        default")
 	wantLines(t, "list repo of the default project", e.run("list", "repo"), `^default\s+images\s`)
-	spec := e.writeFile("union.json", []byte(`{"pipeline": {"name": "both"}, "transform": {"cmd": ["true"]},
-	 "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`))
-	wantContains(t, "an input of another project", e.fail(1, "create", "pipeline", "-f", spec), "input.union[1].pfs.project")
+	spec := e.writeFile("staged.json", []byte(`{"pipeline": {"name": "staged", "project": {"name": "staging"}}, "transform": {"cmd": ["true"]},
+	 "input": {"pfs": {"repo": "images", "glob": "/*"}}}`))
+	wantContains(t, "a pipeline of another project", e.fail(1, "create", "pipeline", "-f", spec), "pipeline.project")
 	e.run("delete", "repo", "images", "--project", "staging")
 	e.run("delete", "project", "staging")
+}
+
+// unionSpec reads images of the default project and of project lab,
+// each datum one file; it names its output after the file's content.
+const unionSpec = `{
+  "pipeline": {"name": "both"},
+  "transform": {"cmd": ["sh", "-c", "for f in /pfs/images/*; do cp $f /pfs/out/$(tr ' ' _ < $f); done"]},
+  "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "lab", "repo": "images", "glob": "/*"}}]}
+}`
+
+// TestE2EInputsAcrossProjects: a pipeline reads a repo of another
+// project: a union over images of the default project and images of lab,
+// which hold the same path with different data, makes a datum of each;
+// a commit to lab's images starts a job; list repo and list job show the
+// projects.
+func TestE2EInputsAcrossProjects(t *testing.T) {
+	e := startServer(t, processRunner...)
+	e.run("create", "project", "lab")
+	e.run("create", "repo", "images")
+	e.run("create", "repo", "images", "--project", "lab")
+	e.runIn(strings.NewReader("from default"), "put", "file", "images@master:/a.txt")
+	e.runIn(strings.NewReader("from lab"), "put", "file", "images@master:/a.txt", "--project", "lab")
+	e.run("create", "pipeline", "-f", e.writeFile("both.json", []byte(unionSpec)))
+	e.waitJobs(e.headJob("both"))
+	out := e.run("list", "file", "both@master")
+	wantContains(t, "the output of the union", out, "/from_default", "/from_lab")
+	job := e.headJob("both")
+	datums := lines[pachapi.DatumInfo](e, "list", "datum", "both@"+job, "-o", "json")
+	if len(datums) != 2 || datums[0].Datum.ID == datums[1].Datum.ID {
+		t.Errorf("the datums of the union: %+v, want two distinct", datums)
+	}
+	var projects []string
+	for _, d := range datums {
+		for _, f := range d.Data {
+			projects = append(projects, f.File.Commit.Repo.Project.Name+"/"+f.File.Commit.Repo.Name+":"+f.File.Path)
+		}
+	}
+	slices.Sort(projects)
+	if want := []string{"default/images:/a.txt", "lab/images:/a.txt"}; !slices.Equal(projects, want) {
+		t.Errorf("the inputs of the datums: %v, want %v", projects, want)
+	}
+
+	e.runIn(strings.NewReader("more from lab"), "put", "file", "images@master:/c.txt", "--project", "lab")
+	next := e.headJob("both")
+	if next == job {
+		t.Fatalf("a commit to lab's images started no job of both")
+	}
+	e.waitJobs(next)
+	wantContains(t, "the output after lab's commit", e.run("list", "file", "both@master"), "/from_default", "/from_lab", "/more_from_lab")
+	wantLines(t, "list job -p both", e.run("list", "job", "-p", "both"), `^PROJECT\s+PIPELINE`, `^default\s+both\s+`+next)
+	wantLines(t, "list repo -A", e.run("list", "repo", "-A"), `^default\s+both\s`, `^default\s+images\s`, `^lab\s+images\s`)
+	wantContains(t, "delete lab's images, an input of both", e.fail(1, "delete", "repo", "images", "--project", "lab"), "is an input of")
 }

@@ -205,7 +205,7 @@ func changedInputs(ctx context.Context, c *client.Client, old, cur tusk.DatumInf
 
 // fileHash is the hash of an input's file in its commit ("" if absent).
 func fileHash(ctx context.Context, c *client.Client, in tusk.DatumInput) (string, error) {
-	fi, err := c.InspectFile(ctx, in.Repo+"@"+in.Commit+":"+in.Path)
+	fi, err := c.InspectFile(ctx, in.Source(in.Path))
 	if errors.Is(err, tusk.ErrNotFound) {
 		return "", nil
 	}

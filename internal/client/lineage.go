@@ -88,7 +88,7 @@ func (c *Client) Lineage(ctx context.Context, repo, commit, path string, depth i
 	if depth == 1 {
 		n.Note = "--depth reached"
 		for _, in := range wrote.Inputs {
-			n.Inputs = append(n.Inputs, &LineageNode{Repo: in.Repo, Commit: in.Commit, Path: in.Path})
+			n.Inputs = append(n.Inputs, &LineageNode{Repo: in.RepoName(), Commit: in.Commit, Path: in.Path})
 		}
 		return n, nil
 	}
@@ -96,7 +96,7 @@ func (c *Client) Lineage(ctx context.Context, repo, commit, path string, depth i
 		if in.Path == "" {
 			continue
 		}
-		up, err := c.Lineage(ctx, in.Repo, in.Commit, in.Path, max(depth-1, 0))
+		up, err := c.Lineage(ctx, in.RepoName(), in.Commit, in.Path, max(depth-1, 0))
 		if err != nil {
 			return nil, err
 		}

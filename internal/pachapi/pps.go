@@ -156,7 +156,7 @@ func DatumInfoFrom(d tusk.DatumInfo) DatumInfo {
 		di.Stats = &ProcessStats{ProcessTime: &t}
 	}
 	for _, in := range d.Inputs {
-		di.Data = append(di.Data, FileInfo{File: File{Commit: CommitOf(in.Repo, in.Branch, in.Commit), Path: in.Path}})
+		di.Data = append(di.Data, FileInfo{File: File{Commit: CommitIn(in.Project, in.Repo, in.Branch, in.Commit), Path: in.Path}})
 	}
 	return di
 }

@@ -130,14 +130,14 @@ func findDatum(ctx context.Context, tx *meta.Tx, j *tusk.JobInfo, l meta.JobLine
 func (a *API) headInput(ctx context.Context, p *spec.Pipeline) (*spec.Input, error) {
 	j := &tusk.JobInfo{Pipeline: p.Name()}
 	for _, in := range inputBranches(p) {
-		b, err := a.pfs.InspectBranch(ctx, project, in.Repo, in.Branch)
+		b, err := a.pfs.InspectBranch(ctx, in.In(project).Project, in.Repo, in.Branch)
 		if err != nil {
 			if tusk.KindOf(err) == tusk.KindNotFound {
 				continue
 			}
 			return nil, err
 		}
-		j.Inputs = append(j.Inputs, tusk.CommitRef{Repo: in.Repo, Branch: in.Branch, ID: b.Head})
+		j.Inputs = append(j.Inputs, tusk.CommitRef{Project: in.Project, Repo: in.Repo, Branch: in.Branch, ID: b.Head})
 	}
 	return ResolvedInput(p, j)
 }

@@ -26,9 +26,9 @@ func ResolvedInput(p *spec.Pipeline, j *tusk.JobInfo) (*spec.Input, error) {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return nil, err
 	}
-	commitOf := func(repo, branch string) string {
+	commitOf := func(project, repo, branch string) string {
 		for _, c := range j.Inputs {
-			if c.Repo == repo && c.Branch == branch {
+			if c.Project == tusk.OtherProject(project) && c.Repo == repo && c.Branch == branch {
 				return c.ID
 			}
 		}
@@ -37,9 +37,9 @@ func ResolvedInput(p *spec.Pipeline, j *tusk.JobInfo) (*spec.Input, error) {
 	spec.Walk(&in, func(x *spec.Input) {
 		switch {
 		case x.PFS != nil:
-			x.PFS.Commit = commitOf(x.PFS.Repo, x.PFS.Branch)
+			x.PFS.Commit = commitOf(x.PFS.Project, x.PFS.Repo, x.PFS.Branch)
 		case x.Cron != nil:
-			x.Cron.Commit = commitOf(x.Cron.Repo, "master")
+			x.Cron.Commit = commitOf("", x.Cron.Repo, "master")
 		}
 	})
 	return &in, nil
@@ -81,7 +81,7 @@ func DatumInputs(d datum.Datum) ([]tusk.DatumInput, int64) {
 	var size int64
 	out := make([]tusk.DatumInput, len(d.Inputs))
 	for i, x := range d.Inputs {
-		out[i] = tusk.DatumInput{Name: x.Name, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
+		out[i] = tusk.DatumInput{Name: x.Name, Project: x.Project, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
 			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy}
 		for _, f := range x.Files {
 			size += f.Size

@@ -150,7 +150,8 @@ func (a *API) killJobs(ctx context.Context, pipeline, reason string, keep ...str
 }
 
 // JobInputs returns the input commits of a pipeline's unfinished jobs,
-// keyed by repo and commit ID (Branch empty): what its workers may read.
+// keyed by project (empty for the default one), repo and commit ID
+// (Branch empty): what its workers may read.
 func (a *API) JobInputs(ctx context.Context, pipeline string) (map[tusk.CommitRef]bool, error) {
 	jobs, err := a.unfinishedJobs(ctx, pipeline)
 	if err != nil {
@@ -159,7 +160,7 @@ func (a *API) JobInputs(ctx context.Context, pipeline string) (map[tusk.CommitRe
 	out := make(map[tusk.CommitRef]bool)
 	for _, j := range jobs {
 		for _, in := range j.Inputs {
-			out[tusk.CommitRef{Repo: in.Repo, ID: in.ID}] = true
+			out[tusk.CommitRef{Project: in.Project, Repo: in.Repo, ID: in.ID}] = true
 		}
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package pps
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -26,16 +27,13 @@ func inputBranches(p *spec.Pipeline) []tusk.BranchRef {
 	spec.Walk(p.Input, func(in *spec.Input) {
 		switch {
 		case in.PFS != nil:
-			out = append(out, tusk.BranchRef{Repo: in.PFS.Repo, Branch: in.PFS.Branch})
+			out = append(out, tusk.BranchRef{Project: tusk.OtherProject(in.PFS.Project), Repo: in.PFS.Repo, Branch: in.PFS.Branch})
 		case in.Cron != nil:
 			out = append(out, tusk.BranchRef{Repo: in.Cron.Repo, Branch: "master"})
 		}
 	})
 	slices.SortFunc(out, func(x, y tusk.BranchRef) int {
-		if c := strings.Compare(x.Repo, y.Repo); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Branch, y.Branch)
+		return cmp.Or(strings.Compare(x.Project, y.Project), strings.Compare(x.Repo, y.Repo), strings.Compare(x.Branch, y.Branch))
 	})
 	return slices.Compact(out)
 }
@@ -73,11 +71,12 @@ func (a *API) CreatePipeline(ctx context.Context, p *spec.Pipeline, update, repr
 		}
 	}
 	for _, in := range inputs {
-		if _, err := a.pfs.InspectRepo(ctx, project, in.Repo); err != nil {
+		in = in.In(project)
+		if _, err := a.pfs.InspectRepo(ctx, in.Project, in.Repo); err != nil {
 			return tusk.PipelineInfo{}, fmt.Errorf("pipeline %q input: %w", name, err)
 		}
-		if _, err := a.pfs.InspectBranch(ctx, project, in.Repo, in.Branch); tusk.KindOf(err) == tusk.KindNotFound {
-			if _, err := a.pfs.CreateBranch(ctx, project, in.Repo, in.Branch, "", nil, nil); err != nil {
+		if _, err := a.pfs.InspectBranch(ctx, in.Project, in.Repo, in.Branch); tusk.KindOf(err) == tusk.KindNotFound {
+			if _, err := a.pfs.CreateBranch(ctx, in.Project, in.Repo, in.Branch, "", nil, nil); err != nil {
 				return tusk.PipelineInfo{}, err
 			}
 		}
@@ -150,7 +149,7 @@ func prepare(p *spec.Pipeline) ([]tusk.BranchRef, error) {
 	}
 	inputs := inputBranches(p)
 	for _, in := range inputs {
-		if in.Repo == name {
+		if in.Repo == name && in.Project == "" {
 			return nil, tusk.Errorf(tusk.KindInvalid, "pipeline %q cannot read its own output repo", name)
 		}
 	}
@@ -343,13 +342,13 @@ func (a *API) ValidatePipeline(ctx context.Context, p *spec.Pipeline, update boo
 		crons[c.Repo] = true
 	}
 	for _, in := range inputBranches(p) {
-		if in.Repo == name {
+		if in.Repo == name && in.Project == "" {
 			return tusk.Errorf(tusk.KindInvalid, "pipeline %q cannot read its own output repo", name)
 		}
-		if crons[in.Repo] {
+		if crons[in.Repo] && in.Project == "" {
 			continue
 		}
-		if _, err := a.pfs.InspectRepo(ctx, project, in.Repo); err != nil {
+		if _, err := a.pfs.InspectRepo(ctx, in.In(project).Project, in.Repo); err != nil {
 			return fmt.Errorf("pipeline %q input: %w", name, err)
 		}
 	}

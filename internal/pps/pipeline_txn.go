@@ -32,10 +32,11 @@ func (a *API) CreatePipelineIn(ctx context.Context, b *pfs.Batch, p *spec.Pipeli
 		}
 	}
 	for _, in := range inputs {
-		if _, err := tx.Repo(ctx, project, in.Repo); err != nil {
+		in = in.In(project)
+		if _, err := tx.Repo(ctx, in.Project, in.Repo); err != nil {
 			return nil, fmt.Errorf("pipeline %q input: %w", name, err)
 		}
-		if err := b.EnsureBranch(ctx, project, in.Repo, in.Branch); err != nil {
+		if err := b.EnsureBranch(ctx, in.Project, in.Repo, in.Branch); err != nil {
 			return nil, err
 		}
 	}

@@ -47,7 +47,7 @@ func (a *API) TaskInputs(req tusk.TaskInputsRequest) (*InputsArchive, error) {
 			if p == "" {
 				p = "/"
 			}
-			ref, err := tusk.ParseRef(in.Repo + "@" + in.Commit + ":" + p)
+			ref, err := tusk.ParseRef(in.Source(p))
 			if err == nil && (in.Name == "" || strings.Contains(in.Name, "/") || in.Name == "." || in.Name == "..") {
 				err = tusk.Errorf(tusk.KindInvalid, "bad input name %q", in.Name)
 			}

@@ -120,7 +120,7 @@ func skippedInfo(j *tusk.JobInfo, d *tusk.DatumInfo, pos int64) tusk.DatumInfo {
 		Inputs: make([]tusk.DatumInput, len(d.Inputs)), Outputs: d.Outputs}
 	for i, in := range d.Inputs {
 		for _, c := range j.Inputs {
-			if c.Repo == in.Repo && c.Branch == in.Branch {
+			if c.Project == tusk.OtherProject(in.Project) && c.Repo == in.Repo && c.Branch == in.Branch {
 				in.Commit = c.ID
 			}
 		}

@@ -45,7 +45,7 @@ func bodyInputCommits(_ *Server, r *http.Request) ([]tusk.Ref, error) {
 	var out []tusk.Ref
 	for _, ins := range req.Datums {
 		for _, in := range ins {
-			ref := tusk.Ref{Repo: in.Repo, ID: in.Commit}
+			ref := tusk.Ref{Project: in.Project, Repo: in.Repo, ID: in.Commit}
 			if !seen[ref] {
 				seen[ref] = true
 				out = append(out, ref)
@@ -73,7 +73,7 @@ func (s *Server) jobScope(r *http.Request, pipeline string, repos []string, a ac
 	var inputs map[tusk.CommitRef]bool
 	covered := make(map[string]bool)
 	for _, ref := range refs {
-		if ref.Repo == pipeline {
+		if ref.Repo == pipeline && ref.ProjectName() == tusk.DefaultProject {
 			continue
 		}
 		if inputs == nil {
@@ -90,7 +90,7 @@ func (s *Server) jobScope(r *http.Request, pipeline string, repos []string, a ac
 			}
 			id = c.ID
 		}
-		if !inputs[tusk.CommitRef{Repo: ref.Repo, ID: id}] {
+		if !inputs[tusk.CommitRef{Project: tusk.OtherProject(ref.ProjectName()), Repo: ref.Repo, ID: id}] {
 			return refused("commit " + ref.String())
 		}
 		covered[auth.RepoKey(ref.ProjectName(), ref.Repo)] = true

@@ -52,6 +52,15 @@ func (b BranchRef) From(project string) BranchRef {
 	return b
 }
 
+// OtherProject is project as a reference from a repo of the default
+// project names it: empty for the default project itself.
+func OtherProject(project string) string {
+	if project == DefaultProject {
+		return ""
+	}
+	return project
+}
+
 // qualified names a repo "project/repo", or "repo" when project is empty.
 func qualified(project, repo string) string {
 	if project == "" {

@@ -106,7 +106,9 @@ type JobEvent struct {
 
 // DatumInput is one input of a datum: a path of an input commit.
 type DatumInput struct {
-	Name       string `json:"name"`
+	Name string `json:"name"`
+	// Project is the project of Repo when the pipeline's spec names one.
+	Project    string `json:"project,omitempty"`
 	Repo       string `json:"repo"`
 	Branch     string `json:"branch,omitempty"`
 	Commit     string `json:"commit"`
@@ -116,6 +118,16 @@ type DatumInput struct {
 	EmptyFiles bool   `json:"empty_files,omitempty"`
 	Lazy       bool   `json:"lazy,omitempty"`
 }
+
+// Source is the commit and path the input reads, as a reference:
+// "[project/]repo@commit:path".
+func (in DatumInput) Source(path string) string {
+	return in.RepoName() + "@" + in.Commit + ":" + path
+}
+
+// RepoName is the input's repo as a reference names it: "project/repo"
+// when the input names its project.
+func (in DatumInput) RepoName() string { return qualified(in.Project, in.Repo) }
 
 // DatumInfo describes a datum of a job.
 type DatumInfo struct {

@@ -197,11 +197,11 @@ func (w *worker) layOutLazy(ctx context.Context, in tusk.DatumInput) error {
 	if p == "" {
 		p = "/"
 	}
-	return w.cfg.Client.WalkFiles(ctx, in.Repo+"@"+in.Commit+":"+p, func(fi tusk.FileInfo) error {
+	return w.cfg.Client.WalkFiles(ctx, in.Source(p), func(fi tusk.FileInfo) error {
 		dst := filepath.Join(base, filepath.FromSlash(fi.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		return w.lazy.add(ctx, w.cfg.Client, in.Repo+"@"+in.Commit+":"+fi.Path, dst)
+		return w.lazy.add(ctx, w.cfg.Client, in.Source(fi.Path), dst)
 	})
 }

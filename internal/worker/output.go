@@ -240,7 +240,7 @@ func inputSource(t *tusk.Task, p string) (string, bool) {
 	}
 	for _, in := range t.Inputs {
 		if in.Name == name {
-			return in.Repo + "@" + in.Commit + ":/" + rel, true
+			return in.Source("/" + rel), true
 		}
 	}
 	return "", false

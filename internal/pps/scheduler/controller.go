@@ -171,7 +171,7 @@ func (s *Scheduler) giveBack(ctx context.Context, alive meta.Servers) error {
 // controllers, whose jobs may wait on input commits.
 func (s *Scheduler) onCommitEvent(ctx context.Context, ev tusk.CommitEvent) {
 	c := ev.Commit
-	if ev.Type == "started" && c.Origin == tusk.OriginAuto {
+	if ev.Type == "started" && c.Origin == tusk.OriginAuto && (c.Project == project || c.Project == "") {
 		r, err := s.pipeline(ctx, c.Repo)
 		if err == nil && r.OutputBranch == c.Branch {
 			if err := s.EnsureJob(ctx, c.Repo, c); err != nil {

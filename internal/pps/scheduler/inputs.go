@@ -23,10 +23,14 @@ func (s *Scheduler) inputsGone(ctx context.Context, j *tusk.JobInfo) (string, er
 			}
 			continue
 		}
-		if _, err := s.pfs.InspectRepo(ctx, project, in.Repo); tusk.KindOf(err) == tusk.KindNotFound {
-			return fmt.Sprintf("input repo %s was deleted", in.Repo), nil
+		if _, err := s.pfs.InspectRepo(ctx, in.In(project).Project, in.Repo); tusk.KindOf(err) == tusk.KindNotFound {
+			repo := in.Repo
+			if in.Project != "" {
+				repo = in.Project + "/" + in.Repo
+			}
+			return fmt.Sprintf("input repo %s was deleted", repo), nil
 		}
-		return fmt.Sprintf("input commit %s@%s was deleted", in.Repo, in.ID), nil
+		return fmt.Sprintf("input commit %s was deleted", in), nil
 	}
 	return "", nil
 }

@@ -277,7 +277,7 @@ func (s *Scheduler) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobI
 			return err
 		}
 		for _, c := range b.Inputs {
-			if c.Repo == x.Repo && c.Branch == x.Branch {
+			if c.Project == tusk.OtherProject(x.Project) && c.Repo == x.Repo && c.Branch == x.Branch {
 				old = c.ID
 			}
 		}
@@ -300,7 +300,7 @@ func (s *Scheduler) diffPlan(ctx context.Context, p *spec.Pipeline, j *tusk.JobI
 	}
 	var changed []string
 	if old != x.Commit {
-		err := s.pfs.DiffFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: "/"}, &tusk.Ref{Repo: x.Repo, ID: old, Path: "/"},
+		err := s.pfs.DiffFiles(ctx, tusk.Ref{Project: x.Project, Repo: x.Repo, ID: x.Commit, Path: "/"}, &tusk.Ref{Project: x.Project, Repo: x.Repo, ID: old, Path: "/"},
 			func(d tusk.FileDiff) error {
 				changed = append(changed, d.Path)
 				return nil
@@ -400,7 +400,7 @@ func (s *Scheduler) filesUnder(ctx context.Context, x *spec.PFSInput, paths []st
 		if at == "" {
 			at = "/"
 		}
-		err := s.pfs.WalkFiles(ctx, tusk.Ref{Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
+		err := s.pfs.WalkFiles(ctx, tusk.Ref{Project: x.Project, Repo: x.Repo, ID: x.Commit, Path: at}, func(f fileset.File) error {
 			files = append(files, datum.File{Path: f.Path, Hash: f.Hash, Size: f.Size})
 			return nil
 		})

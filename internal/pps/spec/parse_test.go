@@ -95,13 +95,12 @@ func parseFile(t *testing.T, file string) []Pipeline {
 	return pipelines
 }
 
-// Tusk has one project: a spec naming another is refused, not read as if
-// it named the default one (an input of project staging would read the
-// default project's repo of the same name).
+// Pipelines (and cron inputs) are all in the default project so far: a
+// spec naming another is refused, not read as if it named the default
+// one. A pfs input reads a repo of any project.
 func TestParseRefusesOtherProjects(t *testing.T) {
 	for _, doc := range []string{
 		`{"pipeline": {"project": {"name": "ml"}, "name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"pfs": {"repo": "images", "glob": "/*"}}}`,
-		`{"pipeline": {"name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`,
 		`{"pipeline": {"name": "tick"}, "transform": {"cmd": ["sh"]}, "input": {"cron": {"name": "tick", "project": "ops", "spec": "@every 1m"}}}`,
 	} {
 		_, err := Parse([]byte(doc))
@@ -112,5 +111,13 @@ func TestParseRefusesOtherProjects(t *testing.T) {
 	doc := `{"pipeline": {"project": {"name": "default"}, "name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"pfs": {"project": "default", "repo": "images", "glob": "/*"}}}`
 	if _, err := Parse([]byte(doc)); err != nil {
 		t.Errorf("the default project, named: %v", err)
+	}
+	doc = `{"pipeline": {"name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"union": [{"pfs": {"repo": "images", "glob": "/*"}}, {"pfs": {"project": "staging", "repo": "images", "glob": "/*"}}]}}`
+	if _, err := Parse([]byte(doc)); err != nil {
+		t.Errorf("an input of project staging: %v", err)
+	}
+	doc = `{"pipeline": {"name": "edges"}, "transform": {"cmd": ["sh"]}, "input": {"pfs": {"project": "st/aging", "repo": "images", "glob": "/*"}}}`
+	if _, err := Parse([]byte(doc)); err == nil || !strings.Contains(err.Error(), "input.pfs.project") {
+		t.Errorf("an input of a project with a bad name: %v, want refused", err)
 	}
 }

@@ -198,10 +198,11 @@ func checkEgress(e *Egress) error {
 // pipeline belongs to.
 const DefaultProject = "default"
 
-// checkProject refuses a project other than the default one: a field Tusk
-// read and then ignored would make a pipeline read other data than its
-// spec says (an input of project staging reading the default project's
-// repo of the same name).
+// checkProject refuses a project other than the default one, for
+// pipelines and cron inputs, which are all in the default project so
+// far: a field Tusk read and then ignored would make a pipeline read or
+// write other data than its spec says. A pfs input may read a repo of
+// any project.
 func checkProject(name, path string) error {
 	if err := checkName(name, path); err != nil {
 		return err

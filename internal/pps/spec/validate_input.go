@@ -90,7 +90,7 @@ func checkPFS(in *PFSInput, path string) error {
 		return err
 	}
 	if in.Project != "" {
-		if err := checkProject(in.Project, path+".project"); err != nil {
+		if err := checkName(in.Project, path+".project"); err != nil {
 			return err
 		}
 	}
