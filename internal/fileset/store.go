@@ -21,9 +21,8 @@ func getNode(ctx context.Context, st NodeStore, id string) (*node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get node %s: %w", id, err)
 	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != id {
-		return nil, fmt.Errorf("node %s: %w: content does not hash to its id", id, ErrCorrupt)
+	if err := CheckNode(id, data); err != nil {
+		return nil, err
 	}
 	n, err := decodeNode(data)
 	if err != nil {
@@ -33,6 +32,15 @@ func getNode(ctx context.Context, st NodeStore, id string) (*node, error) {
 		cs.cache.nodes.Add(id, n, len(data))
 	}
 	return n, nil
+}
+
+// CheckNode checks that a node's stored bytes hash to its id.
+func CheckNode(id string, data []byte) error {
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != id {
+		return fmt.Errorf("node %s: %w: content does not hash to its id", id, ErrCorrupt)
+	}
+	return nil
 }
 
 // loadChild fetches the child that r points to and checks it against r:

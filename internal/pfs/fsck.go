@@ -259,7 +259,7 @@ func (a *API) fsckPacks(ctx context.Context, rep *FsckReport) error {
 }
 
 func (a *API) readChunkUncached(ctx context.Context, id string) ([]byte, error) {
-	enc, err := a.readStored(ctx, id)
+	enc, err := a.readStored(ctx, chunk.Key(id))
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func (a *API) GC(ctx context.Context, dryRun bool) (GCStats, error) {
 func (a *API) sweep(ctx context.Context, key string, dryRun bool) (bool, int64, meta.PackEntry, error) {
 	var loc meta.PackEntry
 	var packed bool
-	if isChunkKey(key) {
+	if !isPackKey(key) {
 		err := a.db.View(ctx, func(tx *meta.Tx) error {
 			var err error
 			loc, packed, err = tx.ChunkLocation(ctx, key)

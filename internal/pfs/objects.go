@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
@@ -123,7 +121,7 @@ func (a *API) PutChunk(ctx context.Context, id string, encoded []byte) error {
 			return nil
 		}
 	}
-	if err := a.bufferChunk(ctx, key, encoded); err != nil {
+	if err := a.bufferObject(ctx, key, encoded); err != nil {
 		return fmt.Errorf("put chunk %s: %w", id, err)
 	}
 	return nil
@@ -148,7 +146,7 @@ func (a *API) readChunk(ctx context.Context, id string) ([]byte, error) {
 	if b, ok := a.chunks.Get(id); ok {
 		return b, nil
 	}
-	enc, err := a.readStored(ctx, id)
+	enc, err := a.readStored(ctx, chunk.Key(id))
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +162,7 @@ func (a *API) readChunk(ctx context.Context, id string) ([]byte, error) {
 type nodeReader struct{ a *API }
 
 func (r nodeReader) GetNode(ctx context.Context, id string) ([]byte, error) {
-	b, err := r.a.objects.Get(ctx, nodeKey(id))
+	b, err := r.a.readStored(ctx, nodeKey(id))
 	if err != nil {
 		return nil, fmt.Errorf("read tree node %s: %w", id, err)
 	}
@@ -219,15 +217,12 @@ func (b *nodeBatch) Flush(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store tree nodes: %w", err)
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(16)
 	for i, id := range ids {
 		if states[i] != meta.ObjectPresent {
-			g.Go(func() error { return b.a.putObject(gctx, keys[i], b.pending[id]) })
+			if err := b.a.bufferObject(ctx, keys[i], b.pending[id]); err != nil {
+				return fmt.Errorf("store tree nodes: %w", err)
+			}
 		}
-	}
-	if err := g.Wait(); err != nil {
-		return fmt.Errorf("store tree nodes: %w", err)
 	}
 	if err := b.a.flushWrites(ctx); err != nil {
 		return fmt.Errorf("store tree nodes: %w", err)

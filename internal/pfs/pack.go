@@ -7,34 +7,57 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sync"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/fileset"
 	"github.com/tuskdata/tusk/internal/meta"
 )
 
-// packTarget is the size at which the chunks buffered by a server are cut
-// into a pack before a flush asks for it: tens of MiB, so that a pack
+// packTarget is the size at which the objects buffered by a server are
+// cut into a pack before a flush asks for it: tens of MiB, so that a pack
 // costs one object and one fsync for dozens of chunks, while the memory
 // held by the buffer stays bounded.
 const packTarget = 32 << 20
 
-// packMagic ends every pack (docs/format.md).
-const packMagic = "tuskpak1"
+// packMagic ends every pack written now: its index gives each object's
+// kind (docs/format.md). packMagicChunks ends those of format 4, which
+// hold chunks only.
+const (
+	packMagic       = "tuskpak2"
+	packMagicChunks = "tuskpak1"
+)
 
 // packTrailer is the fixed end of a pack: the index's length as 4 bytes
-// little-endian, then packMagic.
+// little-endian, then the magic.
 const packTrailer = 4 + len(packMagic)
+
+// The kinds of object a pack holds, as its index names them.
+const (
+	kindChunk = 0
+	kindNode  = 1
+)
 
 func packKey(id string) string { return "packs/" + id[:2] + "/" + id }
 
 // isPackKey reports whether an object key names a pack.
 func isPackKey(key string) bool { return len(key) > 6 && key[:6] == "packs/" }
 
-// isChunkKey reports whether an object key names a chunk.
-func isChunkKey(key string) bool { return len(key) > 7 && key[:7] == "chunks/" }
+// isNodeKey reports whether an object key names a tree node.
+func isNodeKey(key string) bool { return len(key) > 6 && key[:6] == "nodes/" }
+
+// checkStored checks an object of a pack against its key: a chunk's
+// bytes against its address, a tree node's against its ID.
+func checkStored(key string, data []byte) error {
+	if isNodeKey(key) {
+		return fileset.CheckNode(path.Base(key), data)
+	}
+	_, err := chunk.Decode(path.Base(key), data)
+	return err
+}
 
 // packBuilder lays chunks out one after the other, as they come, in the
 // buffer that becomes their pack: a chunk is copied once on its way to
@@ -74,7 +97,7 @@ func (p *packBuilder) add(key string, data []byte) []byte {
 	off := len(p.data)
 	p.data = append(p.data, data...)
 	p.entries = append(p.entries, meta.PackEntry{Chunk: key, Offset: int64(off), Length: int64(len(data))})
-	p.index += 32 + uvarintLen(uint64(len(data)))
+	p.index += 1 + 32 + uvarintLen(uint64(len(data)))
 	return p.data[off:len(p.data):len(p.data)]
 }
 
@@ -93,7 +116,12 @@ func (p *packBuilder) finish(key string) ([]byte, []meta.PackEntry) {
 	out = binary.AppendUvarint(out, uint64(len(p.entries)))
 	entries := make([]meta.PackEntry, len(p.entries))
 	for i, e := range p.entries {
+		kind := byte(kindChunk)
+		if isNodeKey(e.Chunk) {
+			kind = kindNode
+		}
 		id, _ := hex.DecodeString(path.Base(e.Chunk))
+		out = append(out, kind)
 		out = append(out, id...)
 		out = binary.AppendUvarint(out, uint64(e.Length))
 		e.Pack = key
@@ -132,7 +160,8 @@ func (a *API) readPackIndex(ctx context.Context, key string) ([]meta.PackEntry, 
 	if err != nil {
 		return nil, fmt.Errorf("read the index of pack %s: %w", key, err)
 	}
-	if string(tr[4:]) != packMagic {
+	magic := string(tr[4:])
+	if magic != packMagic && magic != packMagicChunks {
 		return nil, fmt.Errorf("pack %s does not end as a pack does", key)
 	}
 	n := int64(binary.LittleEndian.Uint32(tr))
@@ -144,11 +173,12 @@ func (a *API) readPackIndex(ctx context.Context, key string) ([]meta.PackEntry, 
 	if err != nil {
 		return nil, fmt.Errorf("read the index of pack %s: %w", key, err)
 	}
-	return decodePackIndex(key, idx, start)
+	return decodePackIndex(key, idx, start, magic == packMagic)
 }
 
-// decodePackIndex decodes a pack's index, whose chunks end at end.
-func decodePackIndex(key string, idx []byte, end int64) ([]meta.PackEntry, error) {
+// decodePackIndex decodes a pack's index, whose objects end at end; kinds
+// says whether each entry starts with its object's kind.
+func decodePackIndex(key string, idx []byte, end int64, kinds bool) ([]meta.PackEntry, error) {
 	bad := fmt.Errorf("pack %s: its index is damaged", key)
 	r := bytes.NewReader(idx)
 	count, err := binary.ReadUvarint(r)
@@ -159,14 +189,25 @@ func decodePackIndex(key string, idx []byte, end int64) ([]meta.PackEntry, error
 	var off int64
 	id := make([]byte, 32)
 	for range count {
-		if _, err := r.Read(id); err != nil {
+		objectKey := chunk.Key
+		if kinds {
+			switch kind, err := r.ReadByte(); {
+			case err != nil:
+				return nil, bad
+			case kind == kindNode:
+				objectKey = nodeKey
+			case kind != kindChunk:
+				return nil, fmt.Errorf("pack %s holds an object of kind %d, unknown to this tusk", key, kind)
+			}
+		}
+		if _, err := io.ReadFull(r, id); err != nil {
 			return nil, bad
 		}
 		n, err := binary.ReadUvarint(r)
 		if err != nil || n > uint64(end-off) {
 			return nil, bad
 		}
-		entries = append(entries, meta.PackEntry{Chunk: chunk.Key(hex.EncodeToString(id)), Pack: key, Offset: off, Length: int64(n)})
+		entries = append(entries, meta.PackEntry{Chunk: objectKey(hex.EncodeToString(id)), Pack: key, Offset: off, Length: int64(n)})
 		off += int64(n)
 	}
 	if r.Len() != 0 || off != end {
@@ -203,11 +244,11 @@ func (a *API) writePack(ctx context.Context, p *packBuilder) (string, int64, []m
 	return key, int64(len(data)), entries, nil
 }
 
-// readStored returns a chunk's stored form: from this server's buffer
-// of chunks not yet packed, from its pack, or, for a chunk stored before
-// packs (format 3), from its own object.
-func (a *API) readStored(ctx context.Context, id string) ([]byte, error) {
-	key := chunk.Key(id)
+// readStored returns the stored form of a chunk or tree node, by its
+// key: from this server's buffer of objects not yet packed, from its
+// pack, or, for one stored before packs (a chunk of format 3, a node of
+// format 4), from its own object.
+func (a *API) readStored(ctx context.Context, key string) ([]byte, error) {
 	if data, ok := a.wb.buffered(key); ok {
 		return data, nil
 	}
@@ -220,7 +261,7 @@ func (a *API) readStored(ctx context.Context, id string) ([]byte, error) {
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("read chunk %s: %w", id, err)
+			return nil, fmt.Errorf("read %s: %w", key, err)
 		}
 		var data []byte
 		if packed {
@@ -232,7 +273,7 @@ func (a *API) readStored(ctx context.Context, id string) ([]byte, error) {
 			continue // repacked, or moved into a pack, since it was located: locate it again
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read chunk %s: %w", id, err)
+			return nil, fmt.Errorf("read %s: %w", key, err)
 		}
 		return data, nil
 	}

@@ -21,10 +21,10 @@ func TestFsckChecksPacks(t *testing.T) {
 	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/a", "packed content", "/b", "more packed content")
 	rep, err := a.Fsck(ctx, false)
-	if err != nil || len(rep.Damage) != 0 || rep.Packs != 1 || rep.Chunks == 0 {
-		t.Fatalf("fsck of a sound store: %+v, %v; want one pack and no damage", rep, err)
+	if err != nil || len(rep.Damage) != 0 || rep.Packs != 2 || rep.Chunks == 0 {
+		t.Fatalf("fsck of a sound store: %+v, %v; want two packs (chunks, then tree nodes) and no damage", rep, err)
 	}
-	pack := keysUnder(t, st, "packs/")[0]
+	pack := chunkPacks(t, a, st)[0]
 	whole, err := st.Get(ctx, pack)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestFsckChecksPacks(t *testing.T) {
 func TestPackIndexRoundTrip(t *testing.T) {
 	chunks := [][2]string{
 		{"chunks/aa/" + strings.Repeat("aa", 32), "first"},
-		{"chunks/bb/" + strings.Repeat("bb", 32), "second, longer"},
+		{"nodes/bb/" + strings.Repeat("bb", 32), "second, longer"},
 		{"chunks/cc/" + strings.Repeat("cc", 32), ""},
 	}
 	p := &packBuilder{}
@@ -93,8 +93,15 @@ func TestPackIndexRoundTrip(t *testing.T) {
 			t.Errorf("entry %d = %+v, want %+v", i, got[i], entries[i])
 		}
 	}
-	if _, err := decodePackIndex("packs/01/x", []byte{5, 1, 2}, 10); err == nil {
+	if _, err := decodePackIndex("packs/01/x", []byte{5, 1, 2}, 10, true); err == nil {
 		t.Error("a damaged index decoded")
+	}
+	// A pack of format 4 has no kinds in its index: every object is a chunk.
+	old := append([]byte{1}, make([]byte, 32)...)
+	old = append(old, 7)
+	got, err = decodePackIndex("packs/01/y", old, 7, false)
+	if err != nil || len(got) != 1 || got[0].Chunk != "chunks/00/"+strings.Repeat("00", 32) || got[0].Length != 7 {
+		t.Errorf("index of a format 4 pack decodes as %+v, %v", got, err)
 	}
 }
 
@@ -108,7 +115,7 @@ func TestFsckFixRecordsPacksFoundInTheStore(t *testing.T) {
 	a := openTestAPI(t, st, filepath.Join(t.TempDir(), "meta.db"))
 	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
 	put(t, a, "data@master", "/a", "packed content", "/b", "more packed content")
-	pack := keysUnder(t, st, "packs/")[0]
+	pack := chunkPacks(t, a, st)[0]
 	entries, err := a.readPackIndex(ctx, pack)
 	if err != nil {
 		t.Fatal(err)
@@ -141,8 +148,7 @@ func TestFsckFixRecordsPacksFoundInTheStore(t *testing.T) {
 	}
 
 	put(t, a, "data@master", "/c", "lost for good")
-	lost := keysUnder(t, st, "packs/")
-	for _, p := range lost {
+	for _, p := range chunkPacks(t, a, st) {
 		if p != pack {
 			st.Delete(ctx, p)
 		}

@@ -20,14 +20,16 @@ import (
 // FormatVersion is the version of the on-disk format (chunk encoding, tree
 // nodes, metadata layout, file hashes) written by this code. It is
 // recorded in the metadata store when a store is created.
-const FormatVersion = 4
+const FormatVersion = 5
 
 // upgradable are the older versions that open as FormatVersion: version
 // 3 only hashes large files written from now on by their chunks instead
 // of their content, and cuts them on their own; version 4 writes chunks
-// into packs, and reads those stored on their own by older versions
-// where they are (docs/format.md).
-var upgradable = []string{"2", "3"}
+// into packs, and moves those stored on their own by older versions into
+// packs at the first open (unpackedKey); version 5 writes tree nodes into
+// packs too, and reads those stored on their own where they are
+// (docs/format.md).
+var upgradable = []string{"2", "3", "4"}
 
 // Objects is the part of an object store (package blob) that pfs uses.
 type Objects interface {
@@ -106,10 +108,13 @@ func Open(ctx context.Context, db *meta.DB, objects Objects, opts Options) (*API
 			if err := tx.SetConfig(ctx, "format_version", fmt.Sprint(FormatVersion)); err != nil {
 				return err
 			}
-			if err := tx.SetConfig(ctx, unpackedKey, "1"); err != nil {
-				return err
+			a.log.Info("store format upgraded", "from", v, "to", FormatVersion)
+			if v != "4" {
+				if err := tx.SetConfig(ctx, unpackedKey, "1"); err != nil {
+					return err
+				}
+				a.log.Info("the chunks stored on their own are moved into packs now")
 			}
-			a.log.Info("store format upgraded; the chunks stored on their own are moved into packs now", "from", v, "to", FormatVersion)
 			if v == "2" {
 				a.log.Info("large files already stored keep their content hashes, so one put again shows as changed once")
 			}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"path"
 	"slices"
 
-	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/meta"
 )
 
@@ -70,7 +68,7 @@ func (a *API) planRepack(ctx context.Context, usages []meta.PackUsage, usage map
 func packSize(lengths []int64) int64 {
 	n := int64(len(binary.AppendUvarint(nil, uint64(len(lengths)))) + packTrailer)
 	for _, l := range lengths {
-		n += l + 32 + int64(len(binary.AppendUvarint(nil, uint64(l))))
+		n += l + 1 + 32 + int64(len(binary.AppendUvarint(nil, uint64(l))))
 	}
 	return n
 }
@@ -109,7 +107,7 @@ func (a *API) repack(ctx context.Context, plan repackPlan) error {
 				continue
 			}
 			stored := data[e.Offset : e.Offset+e.Length]
-			if _, err := chunk.Decode(path.Base(e.Chunk), stored); err != nil {
+			if err := checkStored(e.Chunk, stored); err != nil {
 				a.log.Warn("a chunk does not match its address; left in its pack for fsck to report", "pack", u.Pack, "chunk", e.Chunk, "err", err)
 				continue
 			}

@@ -8,7 +8,6 @@ import (
 	"path"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
@@ -24,40 +23,32 @@ type batchSyncer interface {
 	Sync(ctx context.Context) error
 }
 
-// writeBack holds what was written since the last flush: tree nodes
-// written to the object store unsynced, and chunks laid out in memory
-// for the next pack. They are readable here, but the metadata store does
-// not know them as written until they are durable, so no commit can refer
-// to one that a crash could lose, and an upload that needs one meanwhile
-// sends it again.
+// writeBack holds the chunks and tree nodes written since the last
+// flush, laid out in memory for the next pack. They are readable here,
+// but the metadata store does not know them as written until they are
+// durable, so no commit can refer to one that a crash could lose, and an
+// upload that needs one meanwhile sends it again.
 //
-// A pack's worth of chunks is written and recorded in the background
-// while uploads go on into the next one, by up to packWriters at once;
-// an upload waits only when they are all busy. A flush waits for those
-// in flight, then writes what is left as one more pack.
+// A pack's worth is written and recorded in the background while uploads
+// go on into the next one, by up to packWriters at once; an upload waits
+// only when they are all busy. A flush waits for those in flight, then
+// writes what is left as one more pack.
 type writeBack struct {
-	flushMu  sync.Mutex    // serializes flushes
-	flushing atomic.Bool   // a background flush of tree nodes runs
-	slots    chan struct{} // one for each pack written in the background
-	mu       sync.Mutex
-	keys     []string               // tree nodes written unsynced
-	pack     *packBuilder           // chunks for the next pack, in arrival order
-	buffer   map[string][]byte      // chunks not recorded yet, by key, in any pack held here
-	writing  map[chan struct{}]bool // closed when a pack written in the background is done
-	failed   []*packBuilder         // packs whose background write failed, for the next flush
+	flushMu sync.Mutex    // serializes flushes
+	slots   chan struct{} // one for each pack written in the background
+	mu      sync.Mutex
+	pack    *packBuilder           // objects for the next pack, in arrival order
+	buffer  map[string][]byte      // objects not recorded yet, by key, in any pack held here
+	writing map[chan struct{}]bool // closed when a pack written in the background is done
+	failed  []*packBuilder         // packs whose background write failed, for the next flush
 }
 
 // packWriters is how many packs a server writes in the background at
 // once: one fills the disk's queue while the next is finished.
 const packWriters = 2
 
-// flushBatch is how many objects written start a flush in the background,
-// so that making them durable overlaps with receiving more and a commit
-// waits only for the last few.
-const flushBatch = 64
-
-// buffered returns a copy of a chunk held for a pack: the pack's buffer
-// is used again once the pack is recorded.
+// buffered returns a copy of an object held for a pack: the pack's
+// buffer is used again once the pack is recorded.
 func (wb *writeBack) buffered(key string) ([]byte, bool) {
 	wb.mu.Lock()
 	defer wb.mu.Unlock()
@@ -65,33 +56,12 @@ func (wb *writeBack) buffered(key string) ([]byte, bool) {
 	return bytes.Clone(data), ok
 }
 
-// putObject writes an object that becomes known once flushWrites returns.
-func (a *API) putObject(ctx context.Context, key string, data []byte) error {
-	var err error
-	if bs, ok := a.objects.(batchSyncer); ok {
-		err = bs.PutUnsynced(ctx, key, data)
-	} else {
-		err = a.objects.Put(ctx, key, data)
-	}
-	if err != nil {
-		return err
-	}
-	a.wb.mu.Lock()
-	a.wb.keys = append(a.wb.keys, key)
-	n := len(a.wb.keys)
-	a.wb.mu.Unlock()
-	if n >= flushBatch {
-		a.flushInBackground(ctx)
-	}
-	return nil
-}
-
-// bufferChunk copies a stored chunk into the next pack, and once that
-// holds a pack's worth, writes it in the background as soon as one of
-// the slots for that is free. Uploads that come meanwhile wait for the
-// slot too, after adding their chunk, so that what a server holds stays
-// bounded by packWriters+1 packs.
-func (a *API) bufferChunk(ctx context.Context, key string, data []byte) error {
+// bufferObject copies a stored chunk or tree node into the next pack,
+// and once that holds a pack's worth, writes it in the background as soon
+// as one of the slots for that is free. Uploads that come meanwhile wait
+// for the slot too, after adding their object, so that what a server
+// holds stays bounded by packWriters+1 packs.
+func (a *API) bufferObject(ctx context.Context, key string, data []byte) error {
 	a.wb.mu.Lock()
 	if a.wb.slots == nil {
 		a.wb.buffer = map[string][]byte{}
@@ -128,7 +98,7 @@ func (a *API) bufferChunk(ctx context.Context, key string, data []byte) error {
 	a.wb.mu.Unlock()
 	go func() {
 		defer func() { <-a.wb.slots }()
-		err := a.flush(context.WithoutCancel(ctx), nil, []*packBuilder{p})
+		err := a.flush(context.WithoutCancel(ctx), []*packBuilder{p})
 		a.wb.mu.Lock()
 		delete(a.wb.writing, done)
 		if err != nil {
@@ -143,34 +113,10 @@ func (a *API) bufferChunk(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
-// flushInBackground makes the tree nodes written so far durable, in the
-// background.
-func (a *API) flushInBackground(ctx context.Context) {
-	if !a.wb.flushing.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer a.wb.flushing.Store(false)
-		a.wb.flushMu.Lock()
-		defer a.wb.flushMu.Unlock()
-		a.wb.mu.Lock()
-		keys := a.wb.keys
-		a.wb.keys = nil
-		a.wb.mu.Unlock()
-		if err := a.flush(context.WithoutCancel(ctx), keys, nil); err != nil {
-			a.wb.mu.Lock()
-			a.wb.keys = append(a.wb.keys, keys...)
-			a.wb.mu.Unlock()
-			a.log.Warn("background flush of written objects failed; they will be sent again", "err", err)
-		}
-	}()
-}
-
-// flushWrites makes every tree node written by putObject and every chunk
-// buffered so far durable and known to the metadata store: it waits for
-// the packs being written in the background, then writes what is left,
-// with the tree nodes, in one transaction. Uploads call it before their
-// commit refers to what they sent.
+// flushWrites makes every chunk and tree node buffered so far durable
+// and known to the metadata store: it waits for the packs being written
+// in the background, then writes what is left as one more pack. Uploads
+// call it before their commit refers to what they sent.
 func (a *API) flushWrites(ctx context.Context) error {
 	a.wb.flushMu.Lock()
 	defer a.wb.flushMu.Unlock()
@@ -178,20 +124,19 @@ func (a *API) flushWrites(ctx context.Context) error {
 		return err
 	}
 	a.wb.mu.Lock()
-	keys, packs := a.wb.keys, a.wb.failed
+	packs := a.wb.failed
 	if a.wb.pack != nil {
 		packs = append(packs, a.wb.pack)
 	}
-	a.wb.keys, a.wb.failed, a.wb.pack = nil, nil, nil
+	a.wb.failed, a.wb.pack = nil, nil
 	a.wb.mu.Unlock()
-	if len(keys) == 0 && len(packs) == 0 {
+	if len(packs) == 0 {
 		return nil
 	}
-	if err := a.flush(ctx, keys, packs); err != nil {
+	if err := a.flush(ctx, packs); err != nil {
 		// Kept to be flushed again; a pack written meanwhile is left
 		// to the collector.
 		a.wb.mu.Lock()
-		a.wb.keys = append(a.wb.keys, keys...)
 		a.wb.failed = append(a.wb.failed, packs...)
 		a.wb.mu.Unlock()
 		return err
@@ -218,15 +163,9 @@ func (wb *writeBack) waitForPacks(ctx context.Context) error {
 	return nil
 }
 
-// flush makes tree nodes durable, writes packs, and records them all in
-// one transaction; then the packs' chunks are no longer held here.
-func (a *API) flush(ctx context.Context, keys []string, packs []*packBuilder) error {
-	if bs, ok := a.objects.(batchSyncer); ok && len(keys) > 0 {
-		// On failure the objects stay unknown, and are sent again.
-		if err := bs.Sync(ctx); err != nil {
-			return fmt.Errorf("make %d objects durable: %w", len(keys), err)
-		}
-	}
+// flush writes packs and records them in one transaction; then their
+// objects are no longer held here.
+func (a *API) flush(ctx context.Context, packs []*packBuilder) error {
 	type written struct {
 		key     string
 		size    int64
@@ -250,12 +189,11 @@ func (a *API) flush(ctx context.Context, keys []string, packs []*packBuilder) er
 				return err
 			}
 		}
-		return tx.MarkWritten(ctx, keys)
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record %d objects and %d packs: %w", len(keys), len(packs), err)
+		return fmt.Errorf("record %d packs: %w", len(packs), err)
 	}
-	a.forgetLeases(keys)
 	a.wb.mu.Lock()
 	for _, w := range out {
 		for _, e := range w.entries {
@@ -406,7 +344,7 @@ func (a *API) checkPack(ctx context.Context, pack string, entries []meta.PackEnt
 		if e.Offset+e.Length > int64(len(data)) {
 			continue
 		}
-		if _, err := chunk.Decode(path.Base(e.Chunk), data[e.Offset:e.Offset+e.Length]); err != nil {
+		if err := checkStored(e.Chunk, data[e.Offset:e.Offset+e.Length]); err != nil {
 			a.log.Warn("a chunk in a pack does not match its address", "pack", pack, "chunk", e.Chunk, "err", err)
 			continue
 		}

@@ -74,8 +74,8 @@ func TestCommitPacksTheChunksItRefersTo(t *testing.T) {
 	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
 		t.Fatal(err)
 	}
-	if buffered(a) != 0 || packCount(t, st) != before+1 {
-		t.Errorf("after the commit: %d chunks buffered, %d packs written; want 0 and one", buffered(a), packCount(t, st)-before)
+	if buffered(a) != 0 || packCount(t, st) != before+2 {
+		t.Errorf("after the commit: %d chunks buffered, %d packs written; want 0, and two: its chunks, then its tree nodes", buffered(a), packCount(t, st)-before)
 	}
 	if missing, err := a.MissingChunks(ctx, ids); err != nil || len(missing) != 0 {
 		t.Errorf("MissingChunks after the commit = %v, %v; want none", missing, err)
@@ -223,8 +223,8 @@ func TestPacksAreWrittenWhileUploadsGoOn(t *testing.T) {
 	if _, err := a.ModifyFiles(ctx, mustRef(t, "data@master"), ops); err != nil {
 		t.Fatal(err)
 	}
-	if got := packCount(t, st) - before; got != 3 {
-		t.Errorf("%d packs after the commit, want 3", got)
+	if got := packCount(t, st) - before; got != 4 {
+		t.Errorf("%d packs after the commit, want 4: two full ones, the last chunks, the tree nodes", got)
 	}
 	a.wb.mu.Lock()
 	held, pending = len(a.wb.buffer), len(a.wb.failed)
