@@ -1,7 +1,11 @@
 package pps_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,9 +80,7 @@ func TestJobWhoseInputCannotBeReadFailsFast(t *testing.T) {
 		kv = append(kv, fmt.Sprintf("/f%02d", i), fmt.Sprintf("content of file %d", i))
 	}
 	e.put("in", kv...)
-	if err := os.RemoveAll(filepath.Join(e.dir, "objects", "packs")); err != nil {
-		t.Fatal(err)
-	}
+	removeChunkPacks(t, filepath.Join(e.dir, "objects", "packs"))
 	e.pipeline(`{"pipeline": {"name": "unreadable"}, "input": {"pfs": {"repo": "in", "glob": "/*"}},
 		"transform": {"cmd": ["sh", "-c", "cp $in /pfs/out/"]}, "datum_set_spec": {"number": 2}, "datum_tries": 3}`)
 	j := e.lastJob("unreadable")
@@ -94,4 +96,52 @@ func TestJobWhoseInputCannotBeReadFailsFast(t *testing.T) {
 		t.Errorf("%d attempts over %d datums; want the job to fail before trying each", attempts, n)
 	}
 	t.Logf("job %s: %s; %d attempts", j.State, j.Reason, attempts)
+}
+
+// removeChunkPacks deletes the packs under dir that hold chunks, leaving
+// those of tree nodes only: the trees read, the files' data is gone. A
+// pack's index (docs/format.md) ends it: the index's length, "tuskpak2",
+// and in the index after the count, a kind byte (0 for a chunk) before
+// each object's ID and length.
+func removeChunkPacks(t *testing.T, dir string) {
+	t.Helper()
+	removed := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		end := len(data) - len("tuskpak2")
+		if end < 4 || string(data[end:]) != "tuskpak2" {
+			return fmt.Errorf("%s is not a pack", p)
+		}
+		r := bytes.NewReader(data[end-4-int(binary.LittleEndian.Uint32(data[end-4:end])) : end-4])
+		count, err := binary.ReadUvarint(r)
+		if err != nil {
+			return err
+		}
+		for range count {
+			kind, err := r.ReadByte()
+			if err != nil {
+				return err
+			}
+			if kind == 0 {
+				removed++
+				return os.Remove(p)
+			}
+			if _, err := r.Seek(32, io.SeekCurrent); err != nil {
+				return err
+			}
+			if _, err := binary.ReadUvarint(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil || removed == 0 {
+		t.Fatalf("remove the packs of chunks: %d removed, %v", removed, err)
+	}
 }
