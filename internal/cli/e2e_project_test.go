@@ -61,6 +61,16 @@ func TestE2EProjects(t *testing.T) {
 	if got := e.run("get", "file", "default/images@master:/a.txt"); got != "default data" {
 		t.Errorf("get file default/images@master: %q", got)
 	}
+	// copy file reads its source in the project, or --src-project.
+	e.run("copy", "file", "images@master:/a.txt", "images@master:/b.txt")
+	e.run("copy", "file", "images@master:/a.txt", "images@master:/c.txt", "--src-project", "default")
+	for path, want := range map[string]string{"/b.txt": "staging data", "/c.txt": "default data"} {
+		if got := e.run("get", "file", "images@master:"+path); got != want {
+			t.Errorf("get file images@master:%s in staging after copy file = %q, want %q", path, got, want)
+		}
+	}
+	wantContains(t, "a source naming two projects", e.fail(2, "copy", "file", "default/images@master:/a.txt", "images@master:/d.txt", "--src-project", "staging"),
+		"names project default, and the flag staging")
 	wantLines(t, "list repo in staging", e.run("list", "repo"), `^PROJECT\s+NAME`, `^staging\s+images\s`)
 	wantLines(t, "list repo -A", e.run("list", "repo", "-A"), `^PROJECT\s+NAME`, `^default\s+images\s`, `^staging\s+images\s`)
 	repos := lines[pachapi.RepoInfo](e, "list", "repo", "-A", "-o", "json")

@@ -128,21 +128,32 @@ func printFile(p printer, commit pachapi.Commit, fi tusk.FileInfo) error {
 
 func newCopyFileCommand(g *globals) *cobra.Command {
 	var appendTo bool
+	var srcProject, dstProject string
 	cmd := &cobra.Command{
 		Use:   "file <src-repo>@<ref>:<path> <dst-repo>@<branch>[:<path>]",
 		Short: "Copy a file or directory on the server, without moving data",
 		Long: `Copy a file or directory into a branch as one commit (or into its open
 commit). The copy refers to the source's stored data, so nothing is
-downloaded or uploaded, even across repos. Without a destination path the
-source's path is used.`,
-		Example: "  tusk copy file images@master:/cat.png backup@master:/2024/cat.png",
-		Args:    exactArgs(2, "a source repo@ref:/path and a destination repo@branch[:/path]"),
+downloaded or uploaded, even across repos and projects. Without a
+destination path the source's path is used. The repos are of the project
+(--project, else the context's), or of --src-project and --dest-project.`,
+		Example: "  tusk copy file images@master:/cat.png backup@master:/2024/cat.png\n" +
+			"  tusk copy file images@master:/cat.png images@master:/cat.png --src-project lab --dest-project default",
+		Args: exactArgs(2, "a source repo@ref:/path and a destination repo@branch[:/path]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, srcPath, err := needPath("copy file", args[0])
+			src, err := inProject(args[0], srcProject)
 			if err != nil {
 				return err
 			}
-			dst, dstPath, ok := splitFileArg(args[1])
+			_, srcPath, err := needPath("copy file", src)
+			if err != nil {
+				return err
+			}
+			target, err := inProject(args[1], dstProject)
+			if err != nil {
+				return err
+			}
+			dst, dstPath, ok := splitFileArg(target)
 			if !ok || dstPath == "" {
 				dstPath = srcPath
 			}
@@ -154,15 +165,36 @@ source's path is used.`,
 			if err != nil {
 				return err
 			}
-			u.CopyFile(args[0], dstPath, appendTo)
+			u.CopyFile(src, dstPath, appendTo)
 			if _, err := u.Commit(dst); err != nil {
-				return fmt.Errorf("copy file %s: %w", args[0], err)
+				return fmt.Errorf("copy file %s: %w", src, err)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVarP(&appendTo, "append", "a", false, "append to existing files instead of overwriting them")
+	cmd.Flags().StringVar(&srcProject, "src-project", "", "the project of the source repo (default: the project)")
+	cmd.Flags().StringVar(&dstProject, "dest-project", "", "the project of the destination repo (default: the project)")
 	return cmd
+}
+
+// inProject is the reference ref (repo@…) to a repo of project: ref
+// itself when project is empty; a ref that names another is refused.
+func inProject(ref, project string) (string, error) {
+	if project == "" {
+		return ref, nil
+	}
+	if err := tusk.ValidateProjectName(project); err != nil {
+		return "", err
+	}
+	repo, _, _ := strings.Cut(ref, "@")
+	if named, _, ok := strings.Cut(repo, "/"); ok {
+		if named != project {
+			return "", usagef("%s names project %s, and the flag %s", ref, named, project)
+		}
+		return ref, nil
+	}
+	return project + "/" + ref, nil
 }
 
 func newDeleteFileCommand(g *globals) *cobra.Command {

@@ -1,6 +1,7 @@
 package pfs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -512,20 +513,22 @@ func (a *API) changes(ctx context.Context, st fileset.NodeStore, ref tusk.Ref, r
 }
 
 // expandCopyFor expands a copy of the modification of ref whose replay
-// is rp. A copy from ref itself reads the tree the modification started
-// from, whatever moved since, and is noted in cs so that a replay onto
-// another head that changed it fails.
+// is rp. The source is of ref's project unless it names its own. A copy
+// from ref itself reads the tree the modification started from, whatever
+// moved since, and is noted in cs so that a replay onto another head
+// that changed it fails.
 func (a *API) expandCopyFor(ctx context.Context, cs *changeSet, ref tusk.Ref, rp *replay, op tusk.FileOp) ([]tusk.FileOp, error) {
 	src, err := tusk.ParseRef(op.Src)
 	if err != nil {
 		return nil, err
 	}
-	if src.Repo != ref.Repo || src.Branch != ref.Branch || src.ID != ref.ID || src.At > 0 {
-		return a.expandCopy(ctx, op)
+	src.Project = cmp.Or(src.Project, ref.ProjectName())
+	if src.Project != ref.ProjectName() || src.Repo != ref.Repo || src.Branch != ref.Branch || src.ID != ref.ID || src.At > 0 {
+		return a.expandCopy(ctx, op, src)
 	}
 	if src.Up > 0 {
 		cs.readsHead = true
-		return a.expandCopy(ctx, op)
+		return a.expandCopy(ctx, op, src)
 	}
 	if src.Path, err = tusk.CleanPath(src.Path); err != nil {
 		return nil, err

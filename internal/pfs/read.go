@@ -277,13 +277,10 @@ func (r *contentReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// expandCopy turns a copy operation into puts that reuse the source's data
-// (no bytes are copied), leasing the source's chunks.
-func (a *API) expandCopy(ctx context.Context, op tusk.FileOp) ([]tusk.FileOp, error) {
-	src, err := tusk.ParseRef(op.Src)
-	if err != nil {
-		return nil, err
-	}
+// expandCopy turns a copy operation, from src (op.Src parsed), into puts
+// that reuse the source's data (no bytes are copied), leasing the
+// source's chunks.
+func (a *API) expandCopy(ctx context.Context, op tusk.FileOp, src tusk.Ref) ([]tusk.FileOp, error) {
 	c, err := a.commitRoot(ctx, src)
 	if err != nil {
 		return nil, err
