@@ -3,50 +3,36 @@ package auth
 import (
 	"strings"
 
+	"github.com/tuskdata/tusk/internal/grant"
 	"github.com/tuskdata/tusk/internal/meta"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
-// Role names, as in Pachyderm.
+// Roles, levels and grants are package grant's, named here too for the
+// server, which checks them with the roles it keeps.
 const (
-	RepoReader   = "repoReader"
-	RepoWriter   = "repoWriter"
-	RepoOwner    = "repoOwner"
-	ClusterAdmin = "clusterAdmin"
+	RepoReader   = grant.RepoReader
+	RepoWriter   = grant.RepoWriter
+	RepoOwner    = grant.RepoOwner
+	ClusterAdmin = grant.ClusterAdmin
 )
 
-// A Level is what a role allows on a repo; each includes the ones below.
-type Level int
+// A Level is what a role allows on a repo.
+type Level = grant.Level
 
 // The levels of access to a repo.
 const (
-	None Level = iota
-	Read
-	Write
-	Own
+	None  = grant.None
+	Read  = grant.Read
+	Write = grant.Write
+	Own   = grant.Own
 )
 
-var repoRoles = map[string]Level{RepoReader: Read, RepoWriter: Write, RepoOwner: Own}
-
 // LevelOf returns what a repo role allows.
-func LevelOf(role string) Level { return repoRoles[role] }
+func LevelOf(role string) Level { return grant.LevelOf(role) }
 
 // RoleOf returns the repo role of a level.
-func RoleOf(l Level) string {
-	for r, rl := range repoRoles {
-		if rl == l {
-			return r
-		}
-	}
-	return ""
-}
-
-func (l Level) String() string {
-	if r := RoleOf(l); r != "" {
-		return r
-	}
-	return "none"
-}
+func RoleOf(l Level) string { return grant.RoleOf(l) }
 
 // Cluster is the resource clusterAdmin is bound on.
 var Cluster = meta.Resource{Kind: "cluster"}
@@ -73,7 +59,7 @@ func ParseRoles(kind, list string) ([]string, error) {
 		r = strings.TrimSpace(r)
 		switch {
 		case r == "" || r == "none":
-		case kind == "repo" && repoRoles[r] != None, kind == "cluster" && r == ClusterAdmin:
+		case kind == "repo" && LevelOf(r) != None, kind == "cluster" && r == ClusterAdmin:
 			out = append(out, r)
 		case kind == "repo":
 			return nil, tusk.Errorf(tusk.KindInvalid, "%q is not a repo role: want repoReader, repoWriter, repoOwner or none", r)
@@ -85,14 +71,7 @@ func ParseRoles(kind, list string) ([]string, error) {
 }
 
 // Grants are what one subject may do.
-type Grants struct {
-	Subject string
-	Admin   bool
-	Repos   map[string]Level // RepoKey → the highest level of its roles
-}
-
-// Can reports whether the grants allow level on repo (a RepoKey).
-func (g Grants) Can(repo string, l Level) bool { return g.Admin || g.Repos[repo] >= l }
+type Grants = grant.Grants
 
 func grantsOf(subject string, bs []meta.RoleBinding) Grants {
 	g := Grants{Subject: subject, Repos: map[string]Level{}}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/auth"
+	"github.com/tuskdata/tusk/internal/grant"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -64,13 +64,13 @@ func parseBucket(name string) (repo, branch, commit string, err error) {
 
 // bucket resolves the bucket name for a caller who needs level on its
 // repo.
-func (q *request) bucket(name string, level auth.Level) (bucket, error) {
+func (q *request) bucket(name string, level grant.Level) (bucket, error) {
 	repo, branch, commit, err := parseBucket(name)
 	if err != nil {
 		return bucket{}, err
 	}
 	if !q.grants.Can(repo, level) {
-		return bucket{}, accessDenied("%s needs %s on repo %q", q.grants.Subject, auth.RoleOf(level), repo)
+		return bucket{}, accessDenied("%s needs %s on repo %q", q.grants.Subject, grant.RoleOf(level), repo)
 	}
 	b := bucket{name: name, repo: repo, branch: branch, head: commit}
 	if branch != "" {
@@ -136,7 +136,7 @@ func (q *request) listBuckets() error {
 	}
 	res := listAllMyBucketsResult{Owner: owner{ID: q.grants.Subject, DisplayName: q.grants.Subject}, Buckets: []bucketXML{}}
 	for _, repo := range repos {
-		if !q.grants.Can(repo.Name, auth.Read) {
+		if !q.grants.Can(repo.Name, grant.Read) {
 			continue
 		}
 		branches, err := q.g.fs.ListBranches(q.ctx(), repo.Name)
@@ -163,7 +163,7 @@ type locationConstraint struct {
 // location answers GetBucketLocation: the region is always us-east-1,
 // which S3 writes as empty.
 func (q *request) location(name string) error {
-	if _, err := q.bucket(name, auth.Read); err != nil {
+	if _, err := q.bucket(name, grant.Read); err != nil {
 		return err
 	}
 	writeXML(q.w, locationConstraint{})
@@ -179,7 +179,7 @@ func (q *request) createBucket(name string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := q.bucket(name, auth.Read); err == nil {
+	if _, err := q.bucket(name, grant.Read); err == nil {
 		q.w.WriteHeader(http.StatusOK)
 		return nil
 	} else if !errors.Is(err, errNoSuchBucket) {
@@ -188,8 +188,8 @@ func (q *request) createBucket(name string) error {
 	if branch == "" {
 		return accessDenied("bucket %q names a commit, which a client cannot create", name)
 	}
-	if !q.grants.Can(repo, auth.Write) {
-		return accessDenied("%s needs %s on repo %q to create a branch", q.grants.Subject, auth.RoleOf(auth.Write), repo)
+	if !q.grants.Can(repo, grant.Write) {
+		return accessDenied("%s needs %s on repo %q to create a branch", q.grants.Subject, grant.RoleOf(grant.Write), repo)
 	}
 	if _, err := q.g.fs.InspectRepo(q.ctx(), repo); err != nil {
 		if errors.Is(err, tusk.ErrNotFound) {

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/chunk"
 	"github.com/tuskdata/tusk/internal/fileset"
+	"github.com/tuskdata/tusk/internal/grant"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
@@ -44,7 +44,7 @@ type Identities interface {
 	// AuthActive reports whether authentication is on; when it is off,
 	// every request may do anything, as on the API.
 	AuthActive() bool
-	Authenticate(ctx context.Context, token string) (auth.Grants, error)
+	Authenticate(ctx context.Context, token string) (grant.Grants, error)
 }
 
 // Gateway is the S3 API over a file system.
@@ -105,7 +105,7 @@ type request struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	g      *Gateway
-	grants auth.Grants
+	grants grant.Grants
 	sig    *signature // nil when authentication is off
 }
 
@@ -114,24 +114,24 @@ func (q *request) ctx() context.Context { return q.r.Context() }
 // authenticate returns what the caller of r may do, and the signature
 // that its body must match (nil with authentication off: then anyone may
 // do anything, whatever they sign, as with pachd).
-func (g *Gateway) authenticate(r *http.Request) (auth.Grants, *signature, error) {
+func (g *Gateway) authenticate(r *http.Request) (grant.Grants, *signature, error) {
 	s, signedReq, err := parseSigned(r)
 	if !g.ids.AuthActive() {
-		return auth.Grants{Admin: true}, nil, nil
+		return grant.Grants{Admin: true}, nil, nil
 	}
 	if err != nil {
-		return auth.Grants{}, nil, err
+		return grant.Grants{}, nil, err
 	}
 	if !signedReq {
-		return auth.Grants{}, nil, accessDenied("the request is not signed, and authentication is on: sign it with Signature Version 4, with a Tusk token as both the access key and the secret key")
+		return grant.Grants{}, nil, accessDenied("the request is not signed, and authentication is on: sign it with Signature Version 4, with a Tusk token as both the access key and the secret key")
 	}
 	sig, err := s.verify(r, s.access, time.Now())
 	if err != nil {
-		return auth.Grants{}, nil, err
+		return grant.Grants{}, nil, err
 	}
 	grants, err := g.ids.Authenticate(r.Context(), s.access)
 	if err != nil {
-		return auth.Grants{}, nil, errorf("InvalidAccessKeyId", http.StatusForbidden, "the access key is not a valid Tusk token: %v", err)
+		return grant.Grants{}, nil, errorf("InvalidAccessKeyId", http.StatusForbidden, "the access key is not a valid Tusk token: %v", err)
 	}
 	return grants, sig, nil
 }
@@ -187,7 +187,7 @@ func (q *request) bucketOp(name string) error {
 	case r.Method == http.MethodPut && unsupported(r) == "":
 		return q.createBucket(name)
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && unsupported(r) == "":
-		b, err := q.bucket(name, auth.Read)
+		b, err := q.bucket(name, grant.Read)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (q *request) objectOp(name, key string) error {
 			}
 			return q.listParts(b, key)
 		}
-		b, err := q.bucket(name, auth.Read)
+		b, err := q.bucket(name, grant.Read)
 		if err != nil {
 			return err
 		}

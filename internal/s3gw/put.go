@@ -11,15 +11,15 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tuskdata/tusk/internal/auth"
 	"github.com/tuskdata/tusk/internal/chunk"
+	"github.com/tuskdata/tusk/internal/grant"
 	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 // writable resolves a bucket for a write: a branch, on whose repo the
 // caller has write.
 func (q *request) writable(name string) (bucket, error) {
-	b, err := q.bucket(name, auth.Write)
+	b, err := q.bucket(name, grant.Write)
 	if err != nil {
 		return b, err
 	}
@@ -142,7 +142,7 @@ func (q *request) copyObject(b bucket, key string) error {
 	if !ok || srcKey == "" {
 		return invalidArgument("x-amz-copy-source %q: want BUCKET/KEY", src)
 	}
-	sb, err := q.bucket(srcName, auth.Read)
+	sb, err := q.bucket(srcName, grant.Read)
 	if err != nil {
 		return err
 	}
