@@ -123,7 +123,7 @@ func runWorker(ctx context.Context, opts workerOptions, stderr io.Writer) error 
 	}
 	cfg := worker.Config{Client: c, Pipeline: opts.pipeline, ID: opts.id, Root: root, ImageID: opts.imageID,
 		ImageDigest: opts.imageDigest,
-		UserApplied: opts.userApplied, Subreaper: true, Logger: log, CLIEnv: cliEnv(opts, server)}
+		UserApplied: opts.userApplied, Subreaper: true, Logger: log, CLIEnv: cliEnv(opts, server), Token: server.Token}
 	if opts.runAs != "" {
 		uid, gid, err := worker.LookupUser(opts.runAs)
 		if err != nil {

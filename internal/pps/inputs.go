@@ -82,7 +82,7 @@ func DatumInputs(d datum.Datum) ([]tusk.DatumInput, int64) {
 	out := make([]tusk.DatumInput, len(d.Inputs))
 	for i, x := range d.Inputs {
 		out[i] = tusk.DatumInput{Name: x.Name, Project: x.Project, Repo: x.Repo, Branch: x.Branch, Commit: x.Commit,
-			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy}
+			Path: x.Path, JoinOn: x.JoinOn, GroupBy: x.GroupBy, EmptyFiles: x.EmptyFiles, Lazy: x.Lazy, S3: x.S3}
 		for _, f := range x.Files {
 			size += f.Size
 		}

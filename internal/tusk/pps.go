@@ -117,6 +117,9 @@ type DatumInput struct {
 	GroupBy    string `json:"group_by,omitempty"`
 	EmptyFiles bool   `json:"empty_files,omitempty"`
 	Lazy       bool   `json:"lazy,omitempty"`
+	// S3: the worker serves the input as a bucket named Name at
+	// $S3_ENDPOINT instead of laying out its files.
+	S3 bool `json:"s3,omitempty"`
 }
 
 // Source is the commit and path the input reads, as a reference:
@@ -196,6 +199,9 @@ type Task struct {
 	// Service: the one datum of a service's job, whose command serves
 	// until the job is superseded by a newer one (its heartbeat says so).
 	Service bool `json:"service,omitempty"`
+	// S3Out: the worker serves /pfs/out as the bucket "out" at
+	// $S3_ENDPOINT.
+	S3Out bool `json:"s3_out,omitempty"`
 }
 
 // Duration is a time.Duration that travels as a Go duration string.

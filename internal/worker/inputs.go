@@ -36,12 +36,13 @@ type aheadFile struct {
 
 // layOut prepares the datum root for datum i of the set: each input at
 // <root>/<name><path> with the full repo paths kept (a datum for /a/b.txt
-// gives <root>/<name>/a/b.txt), and an empty <root>/out.
+// gives <root>/<name>/a/b.txt), and an empty <root>/out; S3 inputs and
+// output are served by the worker's S3 endpoint instead.
 func (s *datumSet) layOut(ctx context.Context, i int) error {
 	w, t := s.w, &s.tasks[i]
 	keep := []string{"out"}
 	for _, in := range t.Inputs {
-		if !in.Lazy {
+		if !in.Lazy && !in.S3 {
 			keep = append(keep, in.Name)
 		}
 	}
@@ -51,6 +52,9 @@ func (s *datumSet) layOut(ctx context.Context, i int) error {
 	}
 	if err := w.prepare(keep); err != nil {
 		return fmt.Errorf("prepare %s: %w", w.cfg.Root, err)
+	}
+	if err := w.s3.serve(t, as); err != nil {
+		return err
 	}
 	w.lay.start(keep, w.rootOurs && !t.DatumBatching && len(keep) == len(t.Inputs)+1 && as != nil && as.cred.Uid != 0)
 	// The command may write /pfs/out, and nothing else of /pfs.
@@ -92,7 +96,7 @@ func (s *datumSet) fetch(ctx context.Context, i int, place bool) (int, error) {
 	for _, t := range s.tasks[i:] {
 		var ins []tusk.DatumInput
 		for _, in := range t.Inputs {
-			if !in.Lazy {
+			if !in.Lazy && !in.S3 {
 				ins = append(ins, in)
 				some = true
 			}

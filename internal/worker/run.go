@@ -49,7 +49,7 @@ func (w *worker) run(ctx context.Context, t *tusk.Task, argv, stdin []string, lo
 	if err != nil {
 		return -1, fmt.Errorf("start %s: %w", argv[0], err)
 	}
-	cmd.Env = append(w.env(t), extraEnv...)
+	cmd.Env = append(append(w.env(t), w.s3.env(t)...), extraEnv...)
 	cmd.Dir = t.WorkingDir
 	as.apply(cmd)
 	if len(stdin) > 0 {

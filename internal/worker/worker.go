@@ -47,6 +47,10 @@ type Config struct {
 	// ($TUSK_ADDRESS, $TUSK_TOKEN, how to trust the server): a spout's
 	// command gets it, to write its output repo.
 	CLIEnv []string
+	// Token is the worker's token ($TUSK_WORKER_TOKEN), the access key
+	// and secret key of its S3 endpoint (see s3.go); "" with
+	// authentication off.
+	Token  string
 	Logger *slog.Logger
 }
 
@@ -72,6 +76,8 @@ func Run(ctx context.Context, cfg Config) error {
 	w := &worker{cfg: cfg, log: cfg.Logger.With("pipeline", cfg.Pipeline, "worker", cfg.ID), bin: bin,
 		root: root, rootPaths: rootPaths(cfg.Root), rootOurs: rootIsOurs(cfg.Root), devNull: devNull}
 	defer w.users.removeHomes()
+	w.s3.w = w
+	defer w.s3.close()
 	w.rep = newReporter(ctx, w)
 	modes := []proctree.Mode{proctree.CgroupV2, proctree.CgroupV1, proctree.PIDNamespace}
 	if cfg.Subreaper {
@@ -176,6 +182,7 @@ type worker struct {
 	devNull   *os.File
 	users     users // who commands run as, when not as the worker
 	lazy      lazyFiles
+	s3        s3Endpoint // the S3 inputs and output of the datum in hand
 	rep       *reporter
 	procs     *proctree.Host // where each command runs as a tree that ends with it
 }

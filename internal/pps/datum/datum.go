@@ -43,6 +43,7 @@ type Input struct {
 	GroupBy    string // group key, from the input's group_by template
 	OuterJoin  bool
 	Lazy       bool
+	S3         bool // served as a bucket, not laid out as files
 	EmptyFiles bool
 	Reference  bool // the content of Files is left out of the datum hash
 }

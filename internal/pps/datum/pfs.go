@@ -41,6 +41,7 @@ func pfsDatums(in *spec.PFSInput, l Lister) ([]Datum, error) {
 			Files:      m.files,
 			OuterJoin:  in.OuterJoin,
 			Lazy:       in.Lazy,
+			S3:         in.S3,
 			EmptyFiles: in.EmptyFiles,
 			Reference:  in.Reference,
 		}

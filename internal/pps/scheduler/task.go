@@ -194,7 +194,7 @@ func newTask(p *spec.Pipeline, j *tusk.JobInfo, d *datumRecord, leaseSeconds int
 	t := tusk.Task{Pipeline: p.Name(), Job: j.ID, Datum: d.ID, Attempt: d.Attempts, Claim: d.Claim, Inputs: d.Inputs, Env: taskEnv(p, env),
 		Cmd: p.Transform.Cmd, Stdin: p.Transform.Stdin, ErrCmd: p.Transform.ErrCmd, ErrStdin: p.Transform.ErrStdin,
 		AcceptReturnCode: p.Transform.AcceptReturnCode, WorkingDir: p.Transform.WorkingDir, User: p.Transform.User,
-		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds, DatumBatching: p.Transform.DatumBatching}
+		DatumTimeout: tusk.Duration(p.DatumTimeout), LeaseSeconds: leaseSeconds, DatumBatching: p.Transform.DatumBatching, S3Out: p.S3Out}
 	if p.Service != nil {
 		// Its heartbeats tell the worker when a newer job supersedes it.
 		t.Service, t.LeaseSeconds = true, min(leaseSeconds, serviceHeartbeat)

@@ -42,9 +42,12 @@ type Pipeline struct {
 	Reprocess bool `json:"reprocess,omitempty"`
 	DryRun    bool `json:"dry_run,omitempty"`
 
+	// S3Out gives the command its output as the bucket "out" of an S3
+	// endpoint ($S3_ENDPOINT) instead of (as well as) /pfs/out.
+	S3Out bool `json:"s3_out,omitempty"`
+
 	// Not supported yet: Validate rejects them when set.
 	TFJob                   json.RawMessage `json:"tf_job,omitempty"`
-	S3Out                   json.RawMessage `json:"s3_out,omitempty"`
 	SidecarResourceRequests json.RawMessage `json:"sidecar_resource_requests,omitempty"`
 	SidecarResourceLimits   json.RawMessage `json:"sidecar_resource_limits,omitempty"`
 	SpecCommit              json.RawMessage `json:"spec_commit,omitempty"`
@@ -148,9 +151,12 @@ type PFSInput struct {
 	Lazy       bool   `json:"lazy,omitempty"`
 	EmptyFiles bool   `json:"empty_files,omitempty"`
 	Reference  bool   `json:"reference,omitempty"`
+	// S3 gives the command the input as a bucket named Name of an S3
+	// endpoint ($S3_ENDPOINT), read-only at the job's commit, instead of
+	// files under /pfs; its glob must be "/".
+	S3 bool `json:"s3,omitempty"`
 
 	// Not supported yet.
-	S3              json.RawMessage `json:"s3,omitempty"`
 	Trigger         json.RawMessage `json:"trigger,omitempty"`
 	PropagationSpec json.RawMessage `json:"propagation_spec,omitempty"`
 }

@@ -19,7 +19,6 @@ type rawField struct {
 func checkUnsupported(p *Pipeline) error {
 	fields := []rawField{
 		{"tf_job", &p.TFJob},
-		{"s3_out", &p.S3Out},
 		{"sidecar_resource_requests", &p.SidecarResourceRequests},
 		{"sidecar_resource_limits", &p.SidecarResourceLimits},
 		{"spec_commit", &p.SpecCommit},
@@ -53,7 +52,6 @@ func checkUnsupportedPFS(in *PFSInput, path string) error {
 		return errorAt(path+".trigger", "is not supported yet by Tusk; put the trigger on the input branch instead (tusk create branch %s@master --trigger staging --trigger-commits 10), commit to staging, and remove it from the spec", cmp.Or(in.Repo, "REPO"))
 	}
 	return checkRaw([]rawField{
-		{path + ".s3", &in.S3},
 		{path + ".propagation_spec", &in.PropagationSpec},
 	})
 }

@@ -66,6 +66,9 @@ func check(p *Pipeline) error {
 		if err := checkSpout(p); err != nil {
 			return err
 		}
+		if p.S3Out {
+			return errorAt("s3_out", "is set on a spout, which writes its output repo itself (tusk put file); remove it")
+		}
 	}
 	if p.Input == nil && p.Spout == nil {
 		return errorAt("input", `is missing; add an input such as {"pfs": {"repo": "images", "glob": "/*"}}`)
@@ -74,6 +77,9 @@ func check(p *Pipeline) error {
 		if err := checkInput(p.Input, "input"); err != nil {
 			return err
 		}
+	}
+	if p.Transform != nil && p.Transform.DatumBatching && (p.S3Out || hasS3Input(p.Input)) {
+		return errorAt("transform.datum_batching", `is not supported yet by Tusk with S3 inputs or s3_out; remove datum_batching, or read the files under /pfs and write /pfs/out without "s3"`)
 	}
 	if p.Service != nil {
 		if err := checkService(p); err != nil {

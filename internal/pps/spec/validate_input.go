@@ -97,6 +97,11 @@ func checkPFS(in *PFSInput, path string) error {
 	if in.Lazy && in.EmptyFiles {
 		return errorAt(path, "sets both lazy and empty_files; keep one")
 	}
+	if in.S3 {
+		if err := checkS3Input(in, path); err != nil {
+			return err
+		}
+	}
 	if in.Glob == "" {
 		return errorAt(path+".glob", `is missing; use "/" for one datum of the whole repo or "/*" for one per top-level file or directory`)
 	}
@@ -203,4 +208,24 @@ func datumNames(in *Input) []string {
 		}
 	}
 	return names
+}
+
+// checkS3Input checks an input served as a bucket: one datum of the whole
+// repo, as in Pachyderm, and no file options.
+func checkS3Input(in *PFSInput, path string) error {
+	if in.Glob != "/" {
+		return errorAt(path+".glob", `is %q, but an input with "s3": true is one bucket of the whole commit, one datum: use "/" (or read the files under /pfs without "s3")`, in.Glob)
+	}
+	if in.Lazy || in.EmptyFiles {
+		return errorAt(path, `sets "s3" with lazy or empty_files, which are ways to lay out files under /pfs; an S3 input has none: keep "s3" alone`)
+	}
+	return nil
+}
+
+// hasS3Input reports whether an input of the tree in is served as a
+// bucket.
+func hasS3Input(in *Input) bool {
+	found := false
+	Walk(in, func(x *Input) { found = found || x.PFS != nil && x.PFS.S3 })
+	return found
 }
