@@ -30,12 +30,11 @@ import (
 // s3Endpoint is the worker's S3 endpoint, started for the first datum
 // that needs it and serving whichever datum is in hand.
 type s3Endpoint struct {
-	w    *worker
-	mu   sync.Mutex
-	srv  *http.Server
-	url  string
-	cur  *s3Datum // the datum in hand, nil between datums
-	stop func()
+	w   *worker
+	mu  sync.Mutex
+	srv *http.Server
+	url string
+	cur *s3Datum // the datum in hand, nil between datums
 }
 
 // s3Datum is what the endpoint serves for one datum: its S3 inputs by

@@ -63,9 +63,6 @@ func (f s3FS) isOut(repo string) bool {
 	return err == nil && d.out && repo == outBucket
 }
 
-// inputRef is the reference of path p in input in's commit.
-func inputRef(in tusk.DatumInput, p string) string { return in.Repo + "@" + in.Commit + ":" + p }
-
 // outPath is the name of path p of the output under the datum root.
 func outPath(p string) string { return outBucket + p }
 
@@ -120,9 +117,9 @@ func (f s3FS) InspectCommit(ctx context.Context, ref tusk.Ref) (tusk.Commit, err
 	if err != nil {
 		return tusk.Commit{}, err
 	}
-	c, err := f.e.w.cfg.Client.InspectCommit(ctx, in.Repo+"@"+in.Commit)
+	c, err := f.e.w.cfg.Client.InspectCommit(ctx, in.RepoName()+"@"+in.Commit)
 	if err != nil {
-		return c, fmt.Errorf("inspect commit %s@%s of input %s: %w", in.Repo, in.Commit, in.Name, err)
+		return c, fmt.Errorf("inspect commit %s@%s of input %s: %w", in.RepoName(), in.Commit, in.Name, err)
 	}
 	return c, nil
 }
@@ -146,7 +143,7 @@ func (f s3FS) InspectFile(ctx context.Context, ref tusk.Ref) (tusk.FileInfo, err
 	if err != nil {
 		return tusk.FileInfo{}, err
 	}
-	return f.e.w.cfg.Client.InspectFile(ctx, inputRef(in, ref.Path))
+	return f.e.w.cfg.Client.InspectFile(ctx, in.Source(ref.Path))
 }
 
 // ScanFiles walks the input's files through the server, or the output's
@@ -179,7 +176,7 @@ func (f s3FS) ScanFiles(ctx context.Context, ref tusk.Ref, from string, fn func(
 	if err != nil {
 		return err
 	}
-	return f.e.w.cfg.Client.WalkFiles(ctx, inputRef(in, "/"), func(fi tusk.FileInfo) error {
+	return f.e.w.cfg.Client.WalkFiles(ctx, in.Source("/"), func(fi tusk.FileInfo) error {
 		return visit(fileset.File{Path: fi.Path, Size: fi.SizeBytes, Hash: fi.Hash})
 	})
 }
@@ -224,7 +221,7 @@ func (f s3FS) OpenFile(ctx context.Context, ref tusk.Ref, offset int64) (io.Read
 	if err != nil {
 		return nil, tusk.FileInfo{}, err
 	}
-	rc, size, err := f.e.w.cfg.Client.GetFile(ctx, inputRef(in, ref.Path), offset)
+	rc, size, err := f.e.w.cfg.Client.GetFile(ctx, in.Source(ref.Path), offset)
 	if err != nil {
 		return nil, tusk.FileInfo{}, err
 	}
@@ -398,7 +395,7 @@ func (f s3FS) copy(ctx context.Context, d *s3Datum, name, src string) error {
 		if err != nil {
 			return err
 		}
-		if r, _, err = f.e.w.cfg.Client.GetFile(ctx, inputRef(in, p), 0); err != nil {
+		if r, _, err = f.e.w.cfg.Client.GetFile(ctx, in.Source(p), 0); err != nil {
 			return err
 		}
 	}
