@@ -13,7 +13,7 @@ import (
 // input images through the worker's S3 endpoint, writes its output
 // through the bucket out, and checks what the endpoint refuses.
 const s3Script = `
-import os, boto3, botocore.exceptions as bx
+import io, os, boto3, boto3.s3.transfer, botocore.exceptions as bx
 url = os.environ["S3_ENDPOINT"]
 s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
 body = s3.get_object(Bucket="images", Key="a.txt")["Body"].read()
@@ -23,6 +23,12 @@ s3.put_object(Bucket="out", Key="dir/keys", Body=" ".join(keys).encode())
 s3.copy_object(Bucket="out", Key="copy", CopySource={"Bucket": "images", "Key": "d/c.txt"})
 s3.put_object(Bucket="out", Key="gone", Body=b"x")
 s3.delete_object(Bucket="out", Key="gone")
+mib = 1 << 20
+s3.upload_fileobj(io.BytesIO(b"m" * (6 * mib)), "out", "big",
+    Config=boto3.s3.transfer.TransferConfig(multipart_threshold=5 * mib, multipart_chunksize=5 * mib))
+listed = [o["Key"] for o in s3.list_objects_v2(Bucket="out")["Contents"]]
+if listed != ["b.txt", "big", "copy", "dir/keys"]:
+    raise SystemExit("out lists %s" % listed)
 if os.path.exists(os.path.join(os.environ["PFS"], "images")):
     raise SystemExit("an S3 input was laid out as files")
 def refused(what, f, code):
@@ -60,13 +66,13 @@ func TestS3InputAndOutput(t *testing.T) {
 	e.wait(in.ID)
 	j := e.lastJob("s3p")
 	got := e.files("s3p@master")
-	want := map[string]string{"/b.txt": "HELLO", "/dir/keys": "a.txt d/c.txt", "/copy": "sea"}
+	want := map[string]string{"/b.txt": "HELLO", "/dir/keys": "a.txt d/c.txt", "/copy": "sea", "/big": strings.Repeat("m", 6<<20)}
 	if j.State != tusk.JobSuccess || len(got) != len(want) {
 		t.Fatalf("job %s %s; output %v, want %v; logs:\n%s", j.State, j.Reason, got, want, e.logs("s3p"))
 	}
 	for p, w := range want {
 		if got[p] != w {
-			t.Errorf("output %s = %q, want %q", p, got[p], w)
+			t.Errorf("output %s = %.40q (%d bytes), want %.40q (%d bytes)", p, got[p], len(got[p]), w, len(w))
 		}
 	}
 }
