@@ -79,6 +79,10 @@ func (e *s3Endpoint) serve(t *tusk.Task, as *runAs) error {
 	if d.out {
 		dir, err := os.MkdirTemp("", "tusk-s3-chunks-")
 		if err != nil {
+			// Images FROM scratch (or busybox) have no /tmp.
+			dir, err = os.MkdirTemp("/", ".tusk-s3-chunks-")
+		}
+		if err != nil {
 			return fmt.Errorf("S3 endpoint: %w", err)
 		}
 		d.chunks = dir
