@@ -45,14 +45,15 @@ func (f s3FS) input(name string) (tusk.DatumInput, *s3Datum, error) {
 	return in, d, nil
 }
 
-// outOf returns the datum in hand if repo is its S3 output.
+// outOf returns the datum in hand if repo is its S3 output, which alone
+// may be written.
 func (f s3FS) outOf(repo string) (*s3Datum, error) {
 	d, err := f.e.datum()
 	if err != nil {
 		return nil, err
 	}
 	if repo != outBucket || !d.out {
-		return nil, tusk.Errorf(tusk.KindNotFound, "the datum has no S3 output %q (the pipeline sets no s3_out, or that is an input)", repo)
+		return nil, tusk.Errorf(tusk.KindForbidden, "bucket %q is not writable: only the bucket out is, in a pipeline with s3_out; S3 inputs are read-only", repo)
 	}
 	return d, nil
 }
