@@ -16,7 +16,16 @@ import (
 func serverLost(err error) bool {
 	var ne net.Error
 	return tusk.KindOf(err) == tusk.KindUnavailable || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne)
+		errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne) && !isErrno(ne)
+}
+
+// isErrno reports whether err is a bare system call error, which has the
+// methods of a net.Error but, outside a network operation (a *net.OpError
+// around it is found first), is a local file's: a missing directory or a
+// full disk under /pfs is no lost server.
+func isErrno(err error) bool {
+	_, ok := err.(syscall.Errno)
+	return ok
 }
 
 // failOrGiveBack ends the attempt of datum i, which could not do what

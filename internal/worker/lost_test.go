@@ -29,12 +29,14 @@ func TestLostServerGivesTheDatumBack(t *testing.T) {
 	}
 	for err, want := range map[error]bool{
 		lost: true,
-		fmt.Errorf("download inputs: %w", io.ErrUnexpectedEOF):        true,
-		fmt.Errorf("POST /v1/chunks: %w", context.DeadlineExceeded):   true,
-		&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}: true,
-		tusk.Errorf(tusk.KindInvalid, "output path refused"):          false,
-		fmt.Errorf("walk output: %w", os.ErrPermission):               false,
-		errors.New("symbolic link out of /pfs"):                       false,
+		fmt.Errorf("download inputs: %w", io.ErrUnexpectedEOF):                                              true,
+		fmt.Errorf("POST /v1/chunks: %w", context.DeadlineExceeded):                                         true,
+		&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}:                                       true,
+		tusk.Errorf(tusk.KindInvalid, "output path refused"):                                                false,
+		fmt.Errorf("walk output: %w", os.ErrPermission):                                                     false,
+		fmt.Errorf("lay out inputs: %w", &os.PathError{Op: "mkdir", Path: "/tmp/x", Err: syscall.ENOENT}):   false,
+		fmt.Errorf("write output: %w", &os.PathError{Op: "write", Path: "/pfs/out/a", Err: syscall.ENOSPC}): false,
+		errors.New("symbolic link out of /pfs"):                                                             false,
 	} {
 		if serverLost(err) != want {
 			t.Errorf("serverLost(%v) = %v, want %v", err, !want, want)
