@@ -120,40 +120,47 @@ func (a *API) bufferObject(ctx context.Context, key string, data []byte) error {
 func (a *API) flushWrites(ctx context.Context) error {
 	a.wb.flushMu.Lock()
 	defer a.wb.flushMu.Unlock()
-	if err := a.wb.waitForPacks(ctx); err != nil {
-		return err
-	}
+	// The pack being filled is taken, and those cut before it noted, at
+	// once: a pack cut after this holds nothing uploaded before the call.
 	a.wb.mu.Lock()
 	packs := a.wb.failed
 	if a.wb.pack != nil {
 		packs = append(packs, a.wb.pack)
 	}
 	a.wb.failed, a.wb.pack = nil, nil
+	writing := a.wb.inFlight()
 	a.wb.mu.Unlock()
-	if len(packs) == 0 {
-		return nil
+	err := waitAll(ctx, writing)
+	a.wb.mu.Lock()
+	packs = append(packs, a.wb.failed...) // their background write failed
+	a.wb.failed = nil
+	a.wb.mu.Unlock()
+	if err == nil && len(packs) > 0 {
+		err = a.flush(ctx, packs)
 	}
-	if err := a.flush(ctx, packs); err != nil {
+	if err != nil {
 		// Kept to be flushed again; a pack written meanwhile is left
 		// to the collector.
 		a.wb.mu.Lock()
 		a.wb.failed = append(a.wb.failed, packs...)
 		a.wb.mu.Unlock()
-		return err
 	}
-	return nil
+	return err
 }
 
-// waitForPacks waits for the packs being written in the background when
-// it is called.
-func (wb *writeBack) waitForPacks(ctx context.Context) error {
-	wb.mu.Lock()
-	var writing []chan struct{}
+// inFlight returns the channels that close when the packs being written
+// in the background are done. wb.mu must be held.
+func (wb *writeBack) inFlight() []chan struct{} {
+	writing := make([]chan struct{}, 0, len(wb.writing))
 	for done := range wb.writing {
 		writing = append(writing, done)
 	}
-	wb.mu.Unlock()
-	for _, done := range writing {
+	return writing
+}
+
+// waitAll waits for every channel to close.
+func waitAll(ctx context.Context, chans []chan struct{}) error {
+	for _, done := range chans {
 		select {
 		case <-done:
 		case <-ctx.Done():

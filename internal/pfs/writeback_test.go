@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tuskdata/tusk/internal/blob"
 	"github.com/tuskdata/tusk/internal/chunk"
@@ -198,7 +199,10 @@ func TestPacksAreWrittenWhileUploadsGoOn(t *testing.T) {
 		files[i] = [2]string{fmt.Sprintf("/f%d", i), string(data)}
 	}
 	ops := upload(t, a, files, false)
-	if err := a.wb.waitForPacks(ctx); err != nil {
+	a.wb.mu.Lock()
+	writing := a.wb.inFlight()
+	a.wb.mu.Unlock()
+	if err := waitAll(ctx, writing); err != nil {
 		t.Fatal(err)
 	}
 	if got := packCount(t, st) - before; got != 1 {
@@ -237,4 +241,80 @@ func TestPacksAreWrittenWhileUploadsGoOn(t *testing.T) {
 			t.Errorf("%s reads back %d bytes, not what was put", f[0], len(got))
 		}
 	}
+}
+
+// slowPacks is a store whose pack writes take a while, as a disk's do.
+type slowPacks struct{ blob.Store }
+
+func (s slowPacks) Put(ctx context.Context, key string, data []byte) error {
+	if isPackKey(key) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	return s.Store.Put(ctx, key, data)
+}
+
+// A flush waits for every pack cut before it took its own, not only for
+// those already being written when it began: here both writers are busy
+// when an upload's chunk goes into the next pack, another upload fills
+// that pack and waits for a writer, and the first upload's flush begins;
+// a writer then takes the full pack. The flush must not return before
+// that pack, which holds the first upload's chunk, is recorded.
+func TestFlushWaitsForPacksCutMeanwhile(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a := openTestAPI(t, slowPacks{blob.NewMemory()}, filepath.Join(t.TempDir(), "meta.db"))
+	small := []byte("the first upload's chunk")
+	if err := a.PutChunk(ctx, chunk.ID(small), chunk.Encode(small)); err != nil {
+		t.Fatal(err)
+	}
+	// Both writers busy, with packs of their own.
+	busy := []chan struct{}{make(chan struct{}), make(chan struct{})}
+	a.wb.mu.Lock()
+	for _, done := range busy {
+		a.wb.writing[done] = true
+		a.wb.slots <- struct{}{}
+	}
+	a.wb.mu.Unlock()
+	full := func() bool {
+		a.wb.mu.Lock()
+		defer a.wb.mu.Unlock()
+		return a.wb.pack != nil && a.wb.pack.size() >= packTarget
+	}
+	rng := rand.NewChaCha8([32]byte{3})
+	filled := make(chan error, 1)
+	go func() {
+		// 32 chunks of 1 MiB fill the pack: the last one waits for a writer.
+		for range packTarget >> 20 {
+			data := make([]byte, 1<<20)
+			rng.Read(data)
+			if err := a.PutChunk(ctx, chunk.ID(data), chunk.Encode(data)); err != nil {
+				filled <- err
+				return
+			}
+		}
+		filled <- nil
+	}()
+	for !full() && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	flushed := make(chan error, 1)
+	go func() { flushed <- a.flushWrites(ctx) }()
+	time.Sleep(50 * time.Millisecond) // the flush begins, and waits for the busy writers
+	<-a.wb.slots                      // one of them is done: the full pack takes its place
+	if err := <-filled; err != nil {
+		t.Fatal(err)
+	}
+	a.wb.mu.Lock()
+	for _, done := range busy {
+		delete(a.wb.writing, done)
+		close(done)
+	}
+	a.wb.mu.Unlock()
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if missing, err := a.MissingChunks(ctx, []string{chunk.ID(small)}); err != nil || len(missing) != 0 {
+		t.Errorf("after the flush the first upload's chunk is missing (%v, %v): its pack was not waited for", missing, err)
+	}
+	<-a.wb.slots // the other busy writer's
 }
