@@ -168,12 +168,19 @@ func TestPutIntoMissingRepo(t *testing.T) {
 }
 
 // TestFsckFindsFileAtRoot builds, below the checks of file operations, the
-// tree an old server made of a copy to "/", which fsck must report.
+// tree an old server made of a copy to "/", which fsck must report with
+// the project and repo of the commit.
 func TestFsckFindsFileAtRoot(t *testing.T) {
 	ctx := context.Background()
 	a := newTestAPI(t)
-	a.CreateRepo(ctx, tusk.DefaultProject, "data", "")
+	if _, err := a.CreateProject(ctx, "lab", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.CreateRepo(ctx, "lab", "data", ""); err != nil {
+		t.Fatal(err)
+	}
 	ref := mustRef(t, "data@master")
+	ref.Project = "lab"
 	tg, err := a.writeTarget(ctx, ref)
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +198,7 @@ func TestFsckFindsFileAtRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := a.Fsck(ctx, false)
-	if err != nil || len(rep.Damage) != 1 || rep.Damage[0].Path != "/" {
+	if err != nil || len(rep.Damage) != 1 || rep.Damage[0].Path != "/" || rep.Damage[0].Project != "lab" || rep.Damage[0].Repo != "data" {
 		t.Errorf("fsck of a file at the root: %+v, %v", rep, err)
 	}
 }

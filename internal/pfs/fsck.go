@@ -15,6 +15,7 @@ import (
 
 // Damage is one problem fsck found.
 type Damage struct {
+	Project string `json:"project"`
 	Repo    string `json:"repo"`
 	Commit  string `json:"commit"`
 	Path    string `json:"path,omitempty"`
@@ -76,11 +77,11 @@ func (a *API) Fsck(ctx context.Context, fix bool) (FsckReport, error) {
 		rep.Commits++
 		files, size, err := fileset.Stat(ctx, st, c.Root)
 		if err != nil {
-			rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Problem: err.Error()})
+			rep.Damage = append(rep.Damage, Damage{Project: c.Project, Repo: c.Repo, Commit: c.ID, Problem: err.Error()})
 			continue
 		}
 		if files != c.Files || size != c.SizeBytes {
-			rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID,
+			rep.Damage = append(rep.Damage, Damage{Project: c.Project, Repo: c.Repo, Commit: c.ID,
 				Problem: fmt.Sprintf("tree holds %d files, %d bytes; the commit records %d files, %d bytes", files, size, c.Files, c.SizeBytes)})
 		}
 		err = fileset.Walk(ctx, st, c.Root, func(id string) bool {
@@ -92,7 +93,7 @@ func (a *API) Fsck(ctx context.Context, fix bool) (FsckReport, error) {
 		}, func(f fileset.File) error {
 			rep.Files++
 			if p, err := tusk.CleanPath(f.Path); err != nil || p != f.Path || p == "/" {
-				rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path,
+				rep.Damage = append(rep.Damage, Damage{Project: c.Project, Repo: c.Repo, Commit: c.ID, Path: f.Path,
 					Problem: "a file at a path that is not a canonical file path; delete it with tusk delete file"})
 			}
 			for _, r := range f.Refs {
@@ -102,7 +103,7 @@ func (a *API) Fsck(ctx context.Context, fix bool) (FsckReport, error) {
 					checked[r.Chunk] = cerr
 				}
 				if cerr != nil {
-					d := Damage{Repo: c.Repo, Commit: c.ID, Path: f.Path, Problem: cerr.Error()}
+					d := Damage{Project: c.Project, Repo: c.Repo, Commit: c.ID, Path: f.Path, Problem: cerr.Error()}
 					if errors.Is(cerr, blob.ErrNotFound) {
 						d.chunk = r.Chunk
 					}
@@ -112,7 +113,7 @@ func (a *API) Fsck(ctx context.Context, fix bool) (FsckReport, error) {
 			return nil
 		})
 		if err != nil {
-			rep.Damage = append(rep.Damage, Damage{Repo: c.Repo, Commit: c.ID, Problem: err.Error()})
+			rep.Damage = append(rep.Damage, Damage{Project: c.Project, Repo: c.Repo, Commit: c.ID, Problem: err.Error()})
 		}
 	}
 	rep.Chunks = len(checked)
