@@ -75,7 +75,8 @@ var (
 func TestOutputGolden(t *testing.T) {
 	fsck := client.FsckReport{Commits: 12, Files: 340, Chunks: 1, Packs: 1}
 	damaged := fsck
-	damaged.Damage = append(damaged.Damage, client.FsckDamage{Repo: "images", Commit: headID, Path: "/cat.png", Problem: "chunk 1a2b: object not found"})
+	damaged.Damage = append(damaged.Damage, client.FsckDamage{Project: tusk.DefaultProject, Repo: "images", Commit: headID, Path: "/cat.png", Problem: "chunk 1a2b: object not found"},
+		client.FsckDamage{Project: "lab", Repo: "images", Commit: parentID, Path: "/dog.png", Problem: "chunk 3c4d: object not found"})
 	cfg := config{ActiveContext: "local", Contexts: map[string]contextConfig{"local": {Address: "127.0.0.1:1650"}, "lab": {Address: "http://10.0.0.5:1650"}}}
 	info := &client.Info{ClusterID: "0f6c2e8a5b3d4c1e9a7f8b6d5c4e3a21", Version: "0.1.0", APIVersion: "v1", FormatVersion: 1, Metadata: "sqlite"}
 

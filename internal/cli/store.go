@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tuskdata/tusk/internal/client"
+	"github.com/tuskdata/tusk/internal/tusk"
 )
 
 func newGCCommand(g *globals) *cobra.Command {
@@ -115,13 +116,22 @@ func printFsck(p printer, rep client.FsckReport, fix bool) error {
 	if !fix {
 		tw := p.table("REPO", "COMMIT", "PATH", "PROBLEM")
 		for _, d := range rep.Damage {
-			row(tw, d.Repo, d.Commit, orDash(d.Path), d.Problem)
+			row(tw, fsckRepo(d), d.Commit, orDash(d.Path), d.Problem)
 		}
 		return tw.Flush()
 	}
 	tw := p.table("REPO", "COMMIT", "PATH", "PROBLEM", "FIXED")
 	for _, d := range rep.Damage {
-		row(tw, d.Repo, d.Commit, orDash(d.Path), d.Problem, orDash(d.Fixed))
+		row(tw, fsckRepo(d), d.Commit, orDash(d.Path), d.Problem, orDash(d.Fixed))
 	}
 	return tw.Flush()
+}
+
+// fsckRepo names d's repo as pachctl names repos: "project/repo" outside
+// the default project.
+func fsckRepo(d client.FsckDamage) string {
+	if p := tusk.OtherProject(d.Project); p != "" {
+		return p + "/" + d.Repo
+	}
+	return d.Repo
 }

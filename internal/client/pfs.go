@@ -252,6 +252,7 @@ type FsckReport struct {
 
 // FsckDamage is one problem a store check found.
 type FsckDamage struct {
+	Project string `json:"project"`
 	Repo    string `json:"repo"`
 	Commit  string `json:"commit"`
 	Path    string `json:"path,omitempty"`
