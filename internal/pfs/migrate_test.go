@@ -26,6 +26,33 @@ func bigText() string {
 	return b.String()
 }
 
+// copyFixture copies a frozen store of testdata into a directory of the
+// test's and returns that and its object store.
+func copyFixture(t *testing.T, name string) (string, *local.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", name))); err != nil {
+		t.Fatal(err)
+	}
+	st, err := local.Open(filepath.Join(dir, "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, st
+}
+
+// formatConfig returns the store's recorded format version, and whether
+// chunks stored on their own are still to be moved into packs.
+func formatConfig(a *API) (version, unpacked string) {
+	ctx := context.Background()
+	a.db.View(ctx, func(tx *meta.Tx) error {
+		version, _, _ = tx.Config(ctx, "format_version")
+		unpacked, _, _ = tx.Config(ctx, unpackedKey)
+		return nil
+	})
+	return version, unpacked
+}
+
 // checkFixtureCommits checks that the two commits of repo images in a
 // fixture of the given format read as that format wrote them, and returns
 // what the head holds.
@@ -57,25 +84,13 @@ func checkFixtureCommits(t *testing.T, a *API, format int) []string {
 // moves into a pack, and every commit reads as it did.
 func TestFormat3StoreIsMigrated(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/format3")); err != nil {
-		t.Fatal(err)
-	}
-	st, err := local.Open(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st := copyFixture(t, "format3")
 	loose := countKeys(t, st, "chunks/")
 	if loose < 3 || countKeys(t, st, "packs/") != 0 {
 		t.Fatalf("the fixture holds %d chunks and %d packs; want chunks only", loose, countKeys(t, st, "packs/"))
 	}
 	a := openTestAPI(t, st, filepath.Join(dir, "meta.db"))
-	var version, unpacked string
-	a.db.View(ctx, func(tx *meta.Tx) error {
-		version, _, _ = tx.Config(ctx, "format_version")
-		unpacked, _, _ = tx.Config(ctx, unpackedKey)
-		return nil
-	})
+	version, unpacked := formatConfig(a)
 	if version != fmt.Sprint(FormatVersion) || unpacked != "0" {
 		t.Errorf("after the open: format %s, migration pending %q; want %d and 0", version, unpacked, FormatVersion)
 	}
@@ -114,25 +129,13 @@ func TestFormat3StoreIsMigrated(t *testing.T) {
 // tree nodes go into packs, and the garbage of either kind is collected.
 func TestFormat4StoreOpens(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("testdata/format4")); err != nil {
-		t.Fatal(err)
-	}
-	st, err := local.Open(filepath.Join(dir, "objects"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, st := copyFixture(t, "format4")
 	nodes, packs := countKeys(t, st, "nodes/"), countKeys(t, st, "packs/")
 	if nodes != 3 || packs != 3 {
 		t.Fatalf("the fixture holds %d nodes and %d packs; want 3 of each", nodes, packs)
 	}
 	a := openTestAPI(t, st, filepath.Join(dir, "meta.db"))
-	var version, unpacked string
-	a.db.View(ctx, func(tx *meta.Tx) error {
-		version, _, _ = tx.Config(ctx, "format_version")
-		unpacked, _, _ = tx.Config(ctx, unpackedKey)
-		return nil
-	})
+	version, unpacked := formatConfig(a)
 	if version != fmt.Sprint(FormatVersion) || unpacked == "1" {
 		t.Errorf("after the open: format %s, migration pending %q; want %d and none", version, unpacked, FormatVersion)
 	}

@@ -243,7 +243,9 @@ func TestPacksAreWrittenWhileUploadsGoOn(t *testing.T) {
 	}
 }
 
-// slowPacks is a store whose pack writes take a while, as a disk's do.
+// slowPacks is a store whose pack writes take a while, as a disk's do:
+// the time is what the test needs, as a flush that does not wait for a
+// pack written in the background returns well before it is recorded.
 type slowPacks struct{ blob.Store }
 
 func (s slowPacks) Put(ctx context.Context, key string, data []byte) error {
@@ -294,13 +296,18 @@ func TestFlushWaitsForPacksCutMeanwhile(t *testing.T) {
 		}
 		filled <- nil
 	}()
-	for !full() && ctx.Err() == nil {
-		time.Sleep(time.Millisecond)
-	}
+	waitUntil(t, ctx, full)
 	flushed := make(chan error, 1)
 	go func() { flushed <- a.flushWrites(ctx) }()
-	time.Sleep(50 * time.Millisecond) // the flush begins, and waits for the busy writers
-	<-a.wb.slots                      // one of them is done: the full pack takes its place
+	// The flush begins, and waits for the busy writers.
+	waitUntil(t, ctx, func() bool {
+		if a.wb.flushMu.TryLock() {
+			a.wb.flushMu.Unlock()
+			return false
+		}
+		return true
+	})
+	<-a.wb.slots // one of them is done: the full pack takes its place
 	if err := <-filled; err != nil {
 		t.Fatal(err)
 	}
@@ -317,4 +324,15 @@ func TestFlushWaitsForPacksCutMeanwhile(t *testing.T) {
 		t.Errorf("after the flush the first upload's chunk is missing (%v, %v): its pack was not waited for", missing, err)
 	}
 	<-a.wb.slots // the other busy writer's
+}
+
+// waitUntil polls cond until it holds, failing the test once ctx ends.
+func waitUntil(t *testing.T, ctx context.Context, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if ctx.Err() != nil {
+			t.Fatal("gave up waiting:", ctx.Err())
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
