@@ -97,7 +97,7 @@ func (p *packBuilder) add(key string, data []byte) []byte {
 	off := len(p.data)
 	p.data = append(p.data, data...)
 	p.entries = append(p.entries, meta.PackEntry{Chunk: key, Offset: int64(off), Length: int64(len(data))})
-	p.index += 1 + 32 + uvarintLen(uint64(len(data)))
+	p.index += indexEntrySize(int64(len(data)))
 	return p.data[off:len(p.data):len(p.data)]
 }
 
@@ -140,6 +140,10 @@ func (p *packBuilder) release() {
 	}
 	p.data, p.entries = nil, nil
 }
+
+// indexEntrySize is the size of a pack index's entry for an object of
+// length bytes: its kind, its ID and its length.
+func indexEntrySize(length int64) int { return 1 + 32 + uvarintLen(uint64(length)) }
 
 func uvarintLen(v uint64) int {
 	var b [binary.MaxVarintLen64]byte

@@ -2,7 +2,6 @@ package pfs
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -66,9 +65,9 @@ func (a *API) planRepack(ctx context.Context, usages []meta.PackUsage, usage map
 
 // packSize returns the size of a pack of chunks of the given lengths.
 func packSize(lengths []int64) int64 {
-	n := int64(len(binary.AppendUvarint(nil, uint64(len(lengths)))) + packTrailer)
+	n := int64(uvarintLen(uint64(len(lengths))) + packTrailer)
 	for _, l := range lengths {
-		n += l + 1 + 32 + int64(len(binary.AppendUvarint(nil, uint64(l))))
+		n += l + int64(indexEntrySize(l))
 	}
 	return n
 }
