@@ -101,6 +101,9 @@ func (p *packBuilder) add(key string, data []byte) []byte {
 	return p.data[off:len(p.data):len(p.data)]
 }
 
+// full reports whether p holds a pack's worth; a nil p holds nothing.
+func (p *packBuilder) full() bool { return p != nil && p.size() >= packTarget }
+
 // size returns the size of the pack finish would make.
 func (p *packBuilder) size() int {
 	return len(p.data) + uvarintLen(uint64(len(p.entries))) + p.index + packTrailer

@@ -74,7 +74,7 @@ func (a *API) bufferObject(ctx context.Context, key string, data []byte) error {
 		}
 		a.wb.buffer[key] = a.wb.pack.add(key, data)
 	}
-	full := a.wb.pack != nil && a.wb.pack.size() >= packTarget
+	full := a.wb.pack.full()
 	a.wb.mu.Unlock()
 	if !full {
 		return nil
@@ -86,7 +86,7 @@ func (a *API) bufferObject(ctx context.Context, key string, data []byte) error {
 	}
 	a.wb.mu.Lock()
 	p := a.wb.pack
-	if p == nil || p.size() < packTarget {
+	if !p.full() {
 		// Taken by another upload, or by a flush.
 		a.wb.mu.Unlock()
 		<-a.wb.slots
@@ -96,21 +96,26 @@ func (a *API) bufferObject(ctx context.Context, key string, data []byte) error {
 	done := make(chan struct{})
 	a.wb.writing[done] = true
 	a.wb.mu.Unlock()
-	go func() {
-		defer func() { <-a.wb.slots }()
-		err := a.flush(context.WithoutCancel(ctx), []*packBuilder{p})
-		a.wb.mu.Lock()
-		delete(a.wb.writing, done)
-		if err != nil {
-			a.wb.failed = append(a.wb.failed, p)
-		}
-		a.wb.mu.Unlock()
-		close(done)
-		if err != nil {
-			a.log.Warn("background write of a pack failed; the next commit writes it again", "err", err)
-		}
-	}()
+	go a.writeInBackground(context.WithoutCancel(ctx), p, done)
 	return nil
+}
+
+// writeInBackground writes and records a pack cut by bufferObject, then
+// frees its slot and closes done. A pack whose write fails is kept for
+// the next flush.
+func (a *API) writeInBackground(ctx context.Context, p *packBuilder, done chan struct{}) {
+	defer func() { <-a.wb.slots }()
+	err := a.flush(ctx, []*packBuilder{p})
+	a.wb.mu.Lock()
+	delete(a.wb.writing, done)
+	if err != nil {
+		a.wb.failed = append(a.wb.failed, p)
+	}
+	a.wb.mu.Unlock()
+	close(done)
+	if err != nil {
+		a.log.Warn("background write of a pack failed; the next commit writes it again", "err", err)
+	}
 }
 
 // flushWrites makes every chunk and tree node buffered so far durable

@@ -280,7 +280,7 @@ func TestFlushWaitsForPacksCutMeanwhile(t *testing.T) {
 	full := func() bool {
 		a.wb.mu.Lock()
 		defer a.wb.mu.Unlock()
-		return a.wb.pack != nil && a.wb.pack.size() >= packTarget
+		return a.wb.pack.full()
 	}
 	rng := rand.NewChaCha8([32]byte{3})
 	filled := make(chan error, 1)
