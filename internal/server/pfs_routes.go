@@ -522,7 +522,7 @@ func (s *Server) gc(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fsck(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.pfs.Fsck(r.Context(), r.URL.Query().Get("fix") == "true")
+	rep, err := s.pfs.Fsck(r.Context(), queryBool(r, "fix"))
 	if err != nil {
 		writeError(w, r, fmt.Errorf("fsck: %w", err))
 		return
